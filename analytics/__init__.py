@@ -1,0 +1,1 @@
+"""Pure-Python analytics for the hazard ledger (no streamlit or pydeck imports)."""

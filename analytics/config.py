@@ -1,0 +1,108 @@
+"""Every setting of the product, declared once with its default and help line.
+
+A setting is read from the environment variable ``HAZARDS_<NAME>`` (upper case) when present,
+otherwise its default applies. The README's settings table lists each of them (a test checks).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ENV_PREFIX = "HAZARDS_"
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "db_path",
+        str(PROJECT_ROOT / "data" / "hazards.duckdb"),
+        "DuckDB database file. Created (with demo data when auto_demo is on) on first start.",
+    ),
+    Setting(
+        "city_file",
+        str(PROJECT_ROOT / "data" / "city.toml"),
+        "City configuration: name, units and aliases, map centre, boundary file, basemap.",
+    ),
+    Setting(
+        "auto_demo",
+        "1",
+        "1: when the database file does not exist, the app creates it with the demo city. "
+        "0: the app creates an empty database instead.",
+    ),
+    Setting("demo_seed", "2022", "Seed of the demo city generator (same seed, same data)."),
+    Setting(
+        "due_soon_days",
+        "15",
+        "Warning horizon: a hazard not closed whose deadline is within this many days is 临期.",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_path: Path
+    city_file: Path
+    auto_demo: bool
+    demo_seed: int
+    due_soon_days: int
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
+        """Read every setting from ``env`` (default: os.environ); keyword overrides win."""
+        env = os.environ if env is None else env
+        raw = {s.name: env.get(ENV_PREFIX + s.name.upper(), s.default) for s in SETTINGS}
+        values = {
+            "db_path": Path(raw["db_path"]),
+            "city_file": Path(raw["city_file"]),
+            "auto_demo": _parse_bool(raw["auto_demo"], "auto_demo"),
+            "demo_seed": _parse_int(raw["demo_seed"], "demo_seed"),
+            "due_soon_days": _parse_int(raw["due_soon_days"], "due_soon_days", minimum=0),
+        }
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]
+
+    def as_rows(self) -> list[dict[str, str]]:
+        """The settings in force with their environment variable and help, for display."""
+        helps = {s.name: s for s in SETTINGS}
+        return [
+            {
+                "name": f.name,
+                "env": ENV_PREFIX + f.name.upper(),
+                "value": str(getattr(self, f.name)),
+                "default": helps[f.name].default,
+                "help": helps[f.name].help,
+            }
+            for f in fields(self)
+        ]
+
+
+class SettingError(ValueError):
+    """A setting has a value that cannot be used."""
+
+
+def _parse_bool(value: str, name: str) -> bool:
+    v = value.strip().lower()
+    if v in {"1", "true", "yes", "on"}:
+        return True
+    if v in {"0", "false", "no", "off", ""}:
+        return False
+    raise SettingError(f"设置 {ENV_PREFIX}{name.upper()} 的值“{value}”无效，应为 1 或 0")
+
+
+def _parse_int(value: str, name: str, minimum: int | None = None) -> int:
+    try:
+        n = int(value.strip())
+    except ValueError:
+        raise SettingError(f"设置 {ENV_PREFIX}{name.upper()} 的值“{value}”无效，应为整数") from None
+    if minimum is not None and n < minimum:
+        raise SettingError(f"设置 {ENV_PREFIX}{name.upper()} 不能小于 {minimum}")
+    return n

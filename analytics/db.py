@@ -1,0 +1,170 @@
+"""The only place that opens DuckDB: connections, numbered migrations, transactions."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+from analytics.city import City
+
+DUCKDB_CONFIG = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
+
+
+class StoreError(RuntimeError):
+    """A database problem a user can act on; the message is Chinese."""
+
+
+class DatabaseLockedError(StoreError):
+    """Another process holds the database file open for writing."""
+
+
+class SchemaTooNewError(StoreError):
+    """The file was written by a newer version of the product."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+def migrations() -> list[Migration]:
+    """The numbered migrations shipped in analytics/sql/migrations, in order."""
+    found = []
+    folder = resources.files("analytics") / "sql" / "migrations"
+    for entry in folder.iterdir():
+        m = re.fullmatch(r"(\d{4})_(\w+)\.sql", entry.name)
+        if m:
+            found.append(Migration(int(m.group(1)), m.group(2), entry.read_text("utf-8")))
+    found.sort(key=lambda mg: mg.version)
+    if [mg.version for mg in found] != list(range(1, len(found) + 1)):
+        raise RuntimeError("migrations must be numbered 0001, 0002, ... without gaps")
+    return found
+
+
+LATEST_VERSION = len(migrations())
+
+
+def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the database file (creating its folder), turning a held lock into a clear error."""
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return duckdb.connect(str(path), read_only=read_only, config=DUCKDB_CONFIG)
+    except duckdb.IOException as e:
+        text = str(e)
+        if "lock" in text.lower():
+            pid = re.search(r"PID (\d+)", text)
+            who = f"（进程号 {pid.group(1)}）" if pid else ""
+            raise DatabaseLockedError(
+                f"数据库文件 {path} 正被另一个程序{who}占用。"
+                "请先关闭正在使用它的看板或命令行程序，再重试。"
+            ) from e
+        raise StoreError(f"无法打开数据库文件 {path}：{text}") from e
+
+
+def schema_version(conn: duckdb.DuckDBPyConnection) -> int:
+    exists = conn.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+    ).fetchone()[0]
+    if not exists:
+        return 0
+    return conn.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+
+
+def migrate(conn: duckdb.DuckDBPyConnection, target: int | None = None) -> int:
+    """Apply the migrations above the file's version (up to target); return the new version.
+
+    Each migration runs in its own transaction together with its schema_version row.
+    """
+    target = LATEST_VERSION if target is None else target
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version ("
+        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
+        " applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
+    )
+    current = schema_version(conn)
+    if current > LATEST_VERSION:
+        raise SchemaTooNewError(
+            f"数据库结构版本为 {current}，高于本程序支持的 {LATEST_VERSION}，请升级程序。"
+        )
+    for mg in migrations():
+        if current < mg.version <= target:
+            with transaction(conn):
+                conn.execute(mg.sql)
+                conn.execute(
+                    "INSERT INTO schema_version (version, name) VALUES (?, ?)",
+                    [mg.version, mg.name],
+                )
+            current = mg.version
+    return current
+
+
+@contextlib.contextmanager
+def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One all-or-nothing unit of work: commit on success, roll back on any exception."""
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def sync_units(conn: duckdb.DuckDBPyConnection, city: City) -> None:
+    """Make the units table match the city file (the file is the source of truth)."""
+    rows = [
+        [
+            u.adcode,
+            u.name,
+            u.short,
+            u.kind,
+            list(u.aliases),
+            u.seat[0] if u.seat else None,
+            u.seat[1] if u.seat else None,
+            u.sort_order,
+        ]
+        for u in city.units
+    ]
+    with transaction(conn):
+        conn.executemany(
+            "INSERT INTO units (adcode, name, short_name, kind, aliases, seat_lon, seat_lat,"
+            " sort_order) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (adcode) DO UPDATE SET"
+            " name = excluded.name, short_name = excluded.short_name, kind = excluded.kind,"
+            " aliases = excluded.aliases, seat_lon = excluded.seat_lon,"
+            " seat_lat = excluded.seat_lat, sort_order = excluded.sort_order",
+            rows,
+        )
+        conn.execute(
+            "INSERT OR REPLACE INTO dataset (key, value) VALUES ('city_adcode', ?)", [city.adcode]
+        )
+
+
+def dataset_facts(conn: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    return dict(conn.execute("SELECT key, value FROM dataset").fetchall())
+
+
+def open_store(path: str | Path, city: City) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) and upgrade the database, then align its units with the city."""
+    conn = connect(path)
+    try:
+        migrate(conn)
+        sync_units(conn, city)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def read_sql(name: str) -> str:
+    """The text of analytics/sql/<name>.sql."""
+    return (resources.files("analytics") / "sql" / f"{name}.sql").read_text("utf-8")

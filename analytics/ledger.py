@@ -1,0 +1,74 @@
+"""The 一单四制 workflow vocabulary: states, transitions, the five elements, event actions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+# Workflow states (DOMAIN.md §1), in workflow order.
+FOUND = "待认定"
+LISTED = "已入单"
+ASSIGNED = "已交办"
+RECTIFYING = "整改中"
+SIGNOFF_REQUESTED = "申请销号"
+CLOSED = "已销号"
+VOIDED = "已作废"
+STATES = (FOUND, LISTED, ASSIGNED, RECTIFYING, SIGNOFF_REQUESTED, CLOSED, VOIDED)
+OPEN_STATES = (LISTED, ASSIGNED, RECTIFYING, SIGNOFF_REQUESTED)
+
+# Event actions and the transitions they make (None: the state does not change).
+TRANSITIONS: dict[str, tuple[tuple[str | None, str], ...]] = {
+    "发现": ((None, FOUND),),
+    "入单": ((FOUND, LISTED),),
+    "交办": ((LISTED, ASSIGNED),),
+    "进展": ((ASSIGNED, RECTIFYING), (RECTIFYING, RECTIFYING)),
+    "申请销号": ((RECTIFYING, SIGNOFF_REQUESTED),),
+    "退回": ((SIGNOFF_REQUESTED, RECTIFYING),),
+    "销号": ((SIGNOFF_REQUESTED, CLOSED),),
+    "作废": ((FOUND, VOIDED), (LISTED, VOIDED), (ASSIGNED, VOIDED), (RECTIFYING, VOIDED)),
+}
+
+# The five elements of a valid assignment (五要件), as hazard columns with their labels.
+FIVE_ELEMENTS: dict[str, str] = {
+    "goal": "工作目标",
+    "lead_leader": "牵头领导",
+    "responsible_unit": "责任单位",
+    "completion_standard": "完成标准",
+    "deadline": "完成时限",
+}
+
+RISK_GRADES = ("重大", "较大", "一般")
+SUPERVISION_LEVELS = ("部", "省", "市", "县", "无")
+SOURCES = ("日常排查", "事故分析", "上级交办", "群众举报", "媒体曝光", "部门移交")
+HAZARD_TYPES = (
+    "急弯陡坡",
+    "连续长下坡",
+    "视距不良",
+    "路侧险要/临水临崖",
+    "平交路口缺陷",
+    "穿村过镇",
+    "中央隔离开口过多",
+    "缺少标志标线",
+    "缺少防护设施",
+    "照明不足",
+    "施工路段管控",
+    "团雾结冰路段",
+    "学校周边",
+    "路面病害",
+)
+
+
+def missing_elements(hazard: Mapping[str, object]) -> list[str]:
+    """The Chinese labels of the five elements a hazard lacks (blank counts as missing)."""
+    return [
+        label
+        for col, label in FIVE_ELEMENTS.items()
+        if hazard.get(col) is None or str(hazard.get(col)).strip() == ""
+    ]
+
+
+def next_state(action: str, current: str | None) -> str:
+    """The state after ``action`` from ``current``; ValueError (Chinese) when not allowed."""
+    for before, after in TRANSITIONS.get(action, ()):
+        if before == current:
+            return after
+    raise ValueError(f"当前状态“{current or '无'}”下不能执行“{action}”")
