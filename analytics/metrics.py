@@ -64,14 +64,14 @@ class Overview:
     @property
     def accidents_change(self) -> float | None:
         """Year-on-year relative change of accidents (同比), None without a base."""
-        return _change(self.accidents_ytd, self.accidents_ytd_last_year)
+        return change(self.accidents_ytd, self.accidents_ytd_last_year)
 
     @property
     def deaths_change(self) -> float | None:
-        return _change(self.deaths_ytd, self.deaths_ytd_last_year)
+        return change(self.deaths_ytd, self.deaths_ytd_last_year)
 
 
-def _change(now: int, before: int) -> float | None:
+def change(now: int, before: int) -> float | None:
     return (now - before) / before if before else None
 
 

@@ -1,0 +1,28 @@
+"""Open the database the settings point at, creating it (with the demo city) on first start."""
+
+from __future__ import annotations
+
+import logging
+
+import duckdb
+
+from analytics import city as city_mod
+from analytics import db, demo
+from analytics.city import City
+from analytics.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+def open_configured(settings: Settings) -> tuple[duckdb.DuckDBPyConnection, City]:
+    """The city and an upgraded connection; a missing file is created first.
+
+    With auto_demo on and a city the demo supports, the new file holds the demo city;
+    otherwise it starts empty (units only).
+    """
+    city = city_mod.load_city(settings.city_file)
+    if not settings.db_path.exists() and settings.auto_demo and demo.supports(city):
+        log.info("creating demo database at %s (seed %s)", settings.db_path, settings.demo_seed)
+        settings.db_path.parent.mkdir(parents=True, exist_ok=True)
+        demo.create_database(settings.db_path, city, settings.demo_seed)
+    return db.open_store(settings.db_path, city), city

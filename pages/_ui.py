@@ -1,0 +1,130 @@
+"""Streamlit glue shared by the pages: the cached store, the as-of control, headers, errors."""
+
+from __future__ import annotations
+
+import io
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from analytics import bootstrap, db, metrics
+from analytics.city import City, CityConfigError
+from analytics.config import SettingError, Settings
+from analytics.fmt import date_cn, relative_change
+
+log = logging.getLogger("hazards.ui")
+
+
+@st.cache_resource(show_spinner="正在打开数据库……")
+def _store(settings: Settings) -> tuple[duckdb.DuckDBPyConnection, City]:
+    """One connection per process (DuckDB connections are not thread-safe: use cursors)."""
+    return bootstrap.open_configured(settings)
+
+
+@dataclass(frozen=True)
+class Context:
+    settings: Settings
+    city: City
+    cur: duckdb.DuckDBPyConnection
+    is_demo: bool
+    data_span: tuple[date | None, date | None]
+
+
+def context() -> Context:
+    """Settings, city and a cursor for this script run; stops the page with a Chinese message."""
+    try:
+        settings = Settings.from_env()
+        conn, city = _store(settings)
+    except (db.StoreError, CityConfigError, SettingError) as e:
+        st.error(str(e))
+        st.stop()
+    cur = conn.cursor()
+    facts = db.dataset_facts(cur)
+    return Context(settings, city, cur, facts.get("is_demo") == "1", metrics.data_span(cur))
+
+
+def as_of_control(ctx: Context) -> date:
+    """The global as-of date (sidebar), defaulting to the latest date in the data."""
+    first, last = ctx.data_span
+    default = last or date.today()
+    if "as_of" not in st.session_state:
+        st.session_state["as_of"] = default
+    return st.sidebar.date_input(
+        "统计截至",
+        key="as_of",
+        min_value=date(2000, 1, 1),
+        max_value=max(default, date.today()),
+        help="所有数字按此日期统计（默认：数据中的最新日期）",
+        format="YYYY-MM-DD",
+    )
+
+
+def header(ctx: Context, title: str, as_of: date | None = None, rule: str | None = None) -> None:
+    """Page title, the demo-data label, and the as-of date (and rule) every figure depends on."""
+    st.title(title)
+    parts = [f"{ctx.city.detachment}"]
+    if as_of:
+        parts.append(f"统计截至 {date_cn(as_of)}")
+    if rule:
+        parts.append(rule)
+    if ctx.is_demo:
+        st.warning(
+            "**演示数据** · 当前数据库为系统生成的演示城市，数字不代表真实情况。",
+            icon=":material/science:",
+        )
+    st.caption(" · ".join(parts))
+
+
+def guarded(page: Callable[[], None]) -> None:
+    """Run a page; an unexpected error is logged in full and shown as a short apology.
+
+    st.stop() and reruns are BaseExceptions in Streamlit and pass through untouched.
+    """
+    try:
+        page()
+    except Exception:
+        ref = uuid.uuid4().hex[:8]
+        log.exception("page error (ref %s)", ref)
+        st.error(f"抱歉，页面出现内部错误，请稍后重试或联系管理员（参考号 {ref}）。")
+
+
+def xlsx_bytes(frame: pd.DataFrame, sheet: str) -> bytes:
+    """A DataFrame as an .xlsx file; cells that look like formulas stay text."""
+    safe = frame.map(
+        lambda v: "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v
+    )
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
+        safe.to_excel(writer, sheet_name=sheet, index=False)
+    return buf.getvalue()
+
+
+def change_metric(
+    col, label: str, value: str, change: float | None, *, help: str, fewer_is_better: bool = True
+) -> None:  # noqa: ANN001 - a Streamlit container
+    """A metric with its 同比 change: arrow by the sign, green when it moved the right way."""
+    if change is None or round(change * 1000) == 0:
+        col.metric(
+            label,
+            value,
+            delta=relative_change(change),
+            delta_color="gray",
+            delta_arrow="off",
+            help=help,
+        )
+        return
+    better = (change < 0) == fewer_is_better
+    col.metric(
+        label,
+        value,
+        delta=relative_change(change),
+        delta_color="green" if better else "red",
+        delta_arrow="down" if change < 0 else "up",
+        help=help,
+    )

@@ -1,0 +1,94 @@
+"""数据与设置: the settings in force, the database and where each kind of data comes from."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analytics import db
+from analytics.city import boundaries
+from pages import _ui
+
+TABLE_LABELS = {
+    "units": "单位",
+    "routes": "路线",
+    "road_segments": "路段",
+    "hazards": "隐患",
+    "hazard_events": "隐患事件记录",
+    "accidents": "事故",
+    "imports": "导入记录",
+    "upgrade_projects": "生命防护工程项目",
+}
+KIND_LABELS = {"district": "区", "county": "县", "city": "县级市", "zone": "功能区"}
+
+
+def page() -> None:
+    ctx = _ui.context()
+    _ui.header(ctx, "数据与设置")
+
+    st.subheader("数据库")
+    counts = {
+        label: ctx.cur.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
+        for table, label in TABLE_LABELS.items()
+    }
+    first, last = ctx.data_span
+    st.markdown(
+        f"- 文件：`{ctx.settings.db_path}`\n"
+        f"- 结构版本：{db.schema_version(ctx.cur)}（程序支持 {db.LATEST_VERSION}）\n"
+        f"- 数据时间范围：{first or '—'} 至 {last or '—'}\n"
+        f"- 数据性质：{'演示数据（种子 ' + db.dataset_facts(ctx.cur).get('demo_seed', '') + '）' if ctx.is_demo else '导入数据'}"
+    )
+    st.dataframe(
+        pd.DataFrame({"数据表": list(counts), "记录数": list(counts.values())}), hide_index=True
+    )
+
+    st.subheader(f"城市配置：{ctx.city.name}（{ctx.city.adcode}）")
+    units = pd.DataFrame(
+        {
+            "单位代码": [u.adcode for u in ctx.city.units],
+            "名称": [u.name for u in ctx.city.units],
+            "简称": [u.short for u in ctx.city.units],
+            "类型": [KIND_LABELS[u.kind] for u in ctx.city.units],
+            "别名": ["、".join(u.aliases) for u in ctx.city.units],
+            "驻地（经度, 纬度）": [
+                f"{u.seat[0]:.2f}, {u.seat[1]:.2f}" if u.seat else "—" for u in ctx.city.units
+            ],
+        }
+    )
+    st.dataframe(units, hide_index=True)
+    m = ctx.city.map
+    n_outlines = len(boundaries(ctx.city)["features"])
+    st.markdown(
+        f"- 配置文件：`{ctx.city.source}`\n"
+        f"- 边界文件：`{m.boundary_file or '无'}`（{n_outlines} 个单位轮廓，原坐标系 "
+        f"{m.boundary_coord_system}，已转换为 WGS-84）\n"
+        f"- 底图：{'无（离线可用）' if not m.basemap_url else m.basemap_url}"
+    )
+
+    routes = ctx.cur.execute(
+        "SELECT route_code AS 路线编码, name AS 路线名称, road_class AS 等级,"
+        " printf('K%d+%03d', start_m // 1000, start_m % 1000) AS 起点桩号,"
+        " printf('K%d+%03d', end_m // 1000, end_m % 1000) AS 止点桩号,"
+        " provenance AS 来源 FROM routes ORDER BY route_code"
+    ).df()
+    if len(routes):
+        st.subheader("路线")
+        st.dataframe(routes, hide_index=True)
+
+    st.subheader("运行设置")
+    st.caption("通过环境变量修改，重启后生效。")
+    st.dataframe(
+        pd.DataFrame(ctx.settings.as_rows()).rename(
+            columns={
+                "name": "设置",
+                "env": "环境变量",
+                "value": "当前值",
+                "default": "默认值",
+                "help": "说明",
+            }
+        ),
+        hide_index=True,
+    )
+
+
+_ui.guarded(page)
