@@ -83,10 +83,18 @@ def load_city(path: str | Path) -> City:
     except tomllib.TOMLDecodeError as e:
         raise CityConfigError(f"城市配置文件格式错误（{path}）：{e}") from None
     try:
-        c, m = raw["city"], raw.get("map", {})
-        units = tuple(_unit(u, i) for i, u in enumerate(raw["units"]))
+        return _city(raw, path)
     except KeyError as e:
         raise CityConfigError(f"城市配置文件缺少必填项 {e}（{path}）") from None
+    except CityConfigError:
+        raise
+    except (ValueError, TypeError, IndexError) as e:
+        raise CityConfigError(f"城市配置文件有误（{path}）：{e}") from None
+
+
+def _city(raw: dict, path: Path) -> City:
+    c, m = raw["city"], raw.get("map", {})
+    units = tuple(_unit(u, i) for i, u in enumerate(raw["units"]))
     codes = [u.adcode for u in units]
     if len(set(codes)) != len(codes):
         raise CityConfigError(f"城市配置文件中单位代码重复（{path}）")

@@ -53,8 +53,9 @@ def points_change(before: float | None, after: float | None) -> str:
     if before is None or after is None:
         return DASH
     d = (after - before) * 100
-    arrow = "↑" if round(d, 1) > 0 else "↓" if round(d, 1) < 0 else "—"
-    return f"{arrow}{abs(d):.1f} 个百分点"
+    if round(d, 1) == 0:
+        return "持平"
+    return f"{'↑' if d > 0 else '↓'}{abs(d):.1f} 个百分点"
 
 
 def date_cn(d: date) -> str:

@@ -28,12 +28,12 @@ def unit_status_bar(frame: pd.DataFrame, title: str) -> go.Figure:
         ("逾期", f["overdue"], RED),
     ):
         fig.add_bar(
-            y=f["unit_name"],
-            x=values,
+            y=f["unit_name"].tolist(),
+            x=[int(v) for v in values],
             name=name,
             orientation="h",
             marker_color=colour,
-            customdata=list(zip(f["listed"], rate_text, strict=True)),
+            customdata=[[int(n), t] for n, t in zip(f["listed"], rate_text, strict=True)],
             hovertemplate=(
                 "%{y}<br>" + name + "：%{x} 处<br>入单：%{customdata[0]} 处"
                 "<br>整改率：%{customdata[1]}<extra></extra>"

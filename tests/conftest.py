@@ -24,3 +24,8 @@ def demo_db_path(tmp_path_factory: pytest.TempPathFactory, fuyang: city_mod.City
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     demo.create_database(path, fuyang, 2022)
     return path
+
+
+@pytest.fixture(scope="session")
+def tiny_city() -> city_mod.City:
+    return city_mod.load_city(FIXTURES / "tinycity" / "city.toml")

@@ -1,0 +1,56 @@
+"""The command line: python -m analytics ..."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+from analytics.__main__ import main
+from tests.conftest import ROOT
+
+
+def test_help_lists_the_commands() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "analytics", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for command in ("demo", "migrate", "info", "overview"):
+        assert command in out
+
+
+def test_overview_as_json(tmp_path, demo_db_path, capsys) -> None:
+    db = tmp_path / "d.duckdb"
+    shutil.copy(demo_db_path, db)
+    assert main(["overview", "--db", str(db), "--as-of", "2022-09-15"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["listed"], out["closed"]) == (172, 85)
+    assert round(out["rectification_rate"], 3) == 0.494
+    assert sum(u["listed"] for u in out["units"]) == 172
+
+
+def test_demo_refuses_to_overwrite_and_info_reports(tmp_path, capsys) -> None:
+    db = tmp_path / "new.duckdb"
+    assert main(["demo", "--db", str(db), "--seed", "3"]) == 0
+    assert main(["demo", "--db", str(db)]) == 2
+    assert "已存在" in capsys.readouterr().err
+    assert main(["info", "--db", str(db)]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["schema_version"] == 2
+    assert info["dataset"] == {"city_adcode": "341200", "is_demo": "1", "demo_seed": "3"}
+    assert info["rows"]["units"] == 10
+
+
+def test_demo_for_another_city_is_refused_in_chinese(tmp_path, capsys) -> None:
+    city = ROOT / "tests" / "fixtures" / "tinycity" / "city.toml"
+    assert main(["demo", "--db", str(tmp_path / "t.duckdb"), "--city", str(city)]) == 2
+    assert "演示数据只适用于阜阳市" in capsys.readouterr().err
+
+
+def test_migrate_creates_an_empty_store(tmp_path, capsys) -> None:
+    assert main(["migrate", "--db", str(tmp_path / "m.duckdb")]) == 0
+    assert "数据库结构版本：2" in capsys.readouterr().out

@@ -1,0 +1,50 @@
+"""Settings: defaults, environment overrides, errors, and the README lists every one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from analytics.config import PROJECT_ROOT, SETTINGS, SettingError, Settings
+
+
+def test_defaults() -> None:
+    s = Settings.from_env({})
+    assert s.db_path == PROJECT_ROOT / "data" / "hazards.duckdb"
+    assert s.city_file == PROJECT_ROOT / "data" / "city.toml"
+    assert (s.auto_demo, s.demo_seed, s.due_soon_days) == (True, 2022, 15)
+
+
+def test_environment_overrides() -> None:
+    s = Settings.from_env(
+        {
+            "HAZARDS_DB_PATH": "/srv/x.duckdb",
+            "HAZARDS_AUTO_DEMO": "0",
+            "HAZARDS_DEMO_SEED": "7",
+            "HAZARDS_DUE_SOON_DAYS": " 30 ",
+        }
+    )
+    assert s.db_path == Path("/srv/x.duckdb")
+    assert (s.auto_demo, s.demo_seed, s.due_soon_days) == (False, 7, 30)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"HAZARDS_DUE_SOON_DAYS": "abc"}, "HAZARDS_DUE_SOON_DAYS 的值“abc”无效，应为整数"),
+        ({"HAZARDS_DUE_SOON_DAYS": "-1"}, "HAZARDS_DUE_SOON_DAYS 不能小于 0"),
+        ({"HAZARDS_AUTO_DEMO": "maybe"}, "HAZARDS_AUTO_DEMO 的值“maybe”无效，应为 1 或 0"),
+    ],
+)
+def test_bad_values_are_refused_in_chinese(env: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingError, match=message):
+        Settings.from_env(env)
+
+
+def test_every_setting_is_a_field_and_listed_in_the_readme() -> None:
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    rows = Settings.from_env({}).as_rows()
+    assert [r["name"] for r in rows] == [s.name for s in SETTINGS]
+    for s in SETTINGS:
+        assert f"HAZARDS_{s.name.upper()}" in readme, f"README does not document {s.name}"

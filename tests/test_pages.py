@@ -1,0 +1,90 @@
+"""Every page renders without exception (AppTest), with the figures the data gives."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import FIXTURES, ROOT
+
+PAGES = ["pages/overview.py", "pages/data_settings.py"]
+
+
+def _app() -> AppTest:
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+
+
+@pytest.fixture
+def demo_env(monkeypatch, tmp_path, demo_db_path):
+    path = tmp_path / "hazards.duckdb"
+    shutil.copy(demo_db_path, path)
+    monkeypatch.setenv("HAZARDS_DB_PATH", str(path))
+    return path
+
+
+def _metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders(demo_env, page) -> None:
+    at = _app().run()
+    at.switch_page(page).run()
+    assert not at.exception
+    assert not at.error
+    assert "演示数据" in at.warning[0].value
+
+
+def test_overview_as_of_story_date(demo_env) -> None:
+    at = _app().run()
+    assert _metrics(at)["入单隐患"] == "228 处"  # default: the latest date, 2022-12-31
+    at.date_input(key="as_of").set_value(date(2022, 9, 15)).run()
+    m = _metrics(at)
+    assert (m["入单隐患"], m["已销号"], m["整改率"]) == ("172 处", "85 处", "49.4%")
+    assert m["生命防护工程里程"] == "547.795 公里"
+    assert m["生命防护工程投入"] == "7,854 万元"
+    table = at.dataframe[0].value
+    assert table["入单（处）"].sum() == 172
+    assert table["已销号（处）"].sum() == 85
+    assert table.loc[table["单位"] == "阜合现代产业园区", "整改率"].item() == "—"
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert spec["layout"]["title"]["text"] == "各单位隐患整改情况（截至 2022-09-15）"
+    bars = {trace["name"]: sum(trace["x"]) for trace in spec["data"]}
+    assert bars["已销号"] == 85
+    assert bars["逾期"] == table["逾期（处）"].sum()
+    assert "统计截至 2022年9月15日" in at.caption[0].value
+
+
+def test_first_start_creates_the_demo_database(monkeypatch, tmp_path) -> None:
+    path = tmp_path / "sub" / "hazards.duckdb"
+    monkeypatch.setenv("HAZARDS_DB_PATH", str(path))
+    at = _app().run()
+    assert not at.exception
+    assert path.exists()
+    assert _metrics(at)["入单隐患"] == "228 处"
+
+
+def test_a_second_city_starts_empty(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("HAZARDS_CITY_FILE", str(FIXTURES / "tinycity" / "city.toml"))
+    monkeypatch.setenv("HAZARDS_DB_PATH", str(tmp_path / "tiny.duckdb"))
+    at = _app().run()
+    assert not at.exception
+    assert not at.warning  # no demo label: this database holds no demo data
+    assert "示例市公安局交通警察支队" in at.caption[0].value
+    assert "还没有隐患和事故记录" in at.info[0].value
+    assert _metrics(at)["入单隐患"] == "0 处"
+    assert _metrics(at)["整改率"] == "—"
+    assert at.dataframe[0].value["单位"].tolist() == ["东区", "西区", "示例新区"]
+    at.switch_page("pages/data_settings.py").run()
+    assert not at.exception
+
+
+def test_a_locked_database_is_explained(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("HAZARDS_CITY_FILE", str(tmp_path / "missing.toml"))
+    at = _app().run()
+    assert not at.exception
+    assert "找不到城市配置文件" in at.error[0].value
