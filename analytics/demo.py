@@ -74,7 +74,7 @@ STANDARDS: dict[str, str] = {
     "学校周边": "设置学校区域标志、减速设施、护学岗和人行过街设施",
     "路面病害": "修复坑槽、沉陷和车辙，路面平整度达标",
 }
-# Three hazards on the 2017 national-list stretch of G105 (K867–K877), closed in summer 2022.
+# Three hazards on the 2017 national-list stretch of G105 (K867–K877), closed by 2022-09-15.
 G105_STORY = ((869_500, "平交路口缺陷"), (872_300, "穿村过镇"), (875_800, "中央隔离开口过多"))
 
 
@@ -184,7 +184,8 @@ def _hazards(rng: random.Random, city: City, routes, segments) -> tuple[list[dic
     events: list[dict] = []
     for adcode, (n_listed, n_closed, n_late, later_share) in UNIT_PLAN.items():
         unit = city.unit(adcode)
-        plans = _unit_plans(rng, adcode, n_listed, n_closed, n_late, later_share)
+        n_story = len(G105_STORY) if adcode == g105_unit else 0
+        plans = _unit_plans(rng, adcode, n_listed, n_closed, n_late, later_share, n_story)
         for i, plan in enumerate(plans):
             story = G105_STORY[i] if adcode == g105_unit and i < len(G105_STORY) else None
             h = _hazard(rng, unit, len(hazards), i, plan, by_unit[adcode], route_of, story)
@@ -199,14 +200,28 @@ def _rand_date(rng: random.Random, start: date, end: date) -> date:
     return start + timedelta(days=rng.randint(0, max(0, (end - start).days)))
 
 
-def _unit_plans(rng, adcode, n_listed, n_closed, n_late, later_share) -> list[dict]:  # noqa: ANN001
-    """Dates for each hazard of a unit: found, listed, closed, voided (None when not)."""
-    listed = sorted(
-        LIST_START + timedelta(days=int((STORY_DATE - LIST_START).days * rng.random() ** 1.8))
-        for _ in range(n_listed)
-    )
-    eligible = [i for i, d in enumerate(listed) if d <= STORY_DATE - timedelta(days=21)]
-    closed_early = set(rng.sample(eligible, n_closed))
+def _unit_plans(  # noqa: PLR0913
+    rng,
+    adcode,
+    n_listed,
+    n_closed,
+    n_late,
+    later_share,
+    n_story,  # noqa: ANN001
+) -> list[dict]:
+    """Dates for each hazard of a unit: found, listed, closed, voided (None when not).
+
+    The first ``n_story`` plans (the earliest listed) are among those closed by STORY_DATE.
+    """
+    while True:  # draw until enough were listed early enough to be closed by STORY_DATE
+        listed = sorted(
+            LIST_START + timedelta(days=int((STORY_DATE - LIST_START).days * rng.random() ** 1.8))
+            for _ in range(n_listed)
+        )
+        eligible = [i for i, d in enumerate(listed) if d <= STORY_DATE - timedelta(days=21)]
+        if len(eligible) >= max(n_closed, n_story):
+            break
+    closed_early = set(range(n_story)) | set(rng.sample(eligible[n_story:], n_closed - n_story))
     plans = []
     for i, d in enumerate(listed):
         if i in closed_early:
@@ -253,8 +268,9 @@ def _hazard(rng, unit: Unit, serial: int, index: int, plan, segments, route_of, 
         stake, htype = story
         seg = next(s for s in segments if s.route_code == "G105" and s.start_m <= stake < s.end_m)
     else:
-        htype = ledger.HAZARD_TYPES[(serial + index) % len(ledger.HAZARD_TYPES)]
-        if serial >= len(ledger.HAZARD_TYPES):
+        if serial < len(ledger.HAZARD_TYPES):  # the first hazards cover every type once
+            htype = ledger.HAZARD_TYPES[serial]
+        else:
             htype = rng.choice(ledger.HAZARD_TYPES)
         seg = None
         if not (htype in URBAN_TYPES and rng.random() < 0.6):

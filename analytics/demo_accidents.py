@@ -65,8 +65,8 @@ COLLISION_W = {
     "other": (12, 24, 14, 10, 10, 2, 4, 1, 0.5, 5, 4, 10, 3.5),
 }
 WEATHER = ("晴", "阴", "雨", "雾", "雪")
-HAZARD_RATE = (1.2, 3.0)  # extra accidents a year at an unrectified hazard site
-AFTER_CLOSE_FACTOR = 0.2  # what is left of that once the hazard is closed
+HAZARD_RATE = (2.0, 4.0)  # extra accidents a year at an unrectified hazard site
+AFTER_CLOSE_FACTOR = 0.15  # what is left of that once the hazard is closed
 G105_2017_DEATHS = (2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1)  # 11 fatal accidents, 14 deaths
 G105_2017_COUNT = 48
 G105_STRETCH = (867_000, 877_000)
