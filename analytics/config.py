@@ -19,6 +19,7 @@ class Setting:
     name: str
     default: str
     help: str
+    help_zh: str
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -26,23 +27,32 @@ SETTINGS: tuple[Setting, ...] = (
         "db_path",
         str(PROJECT_ROOT / "data" / "hazards.duckdb"),
         "DuckDB database file. Created (with demo data when auto_demo is on) on first start.",
+        "数据库文件；首次启动时自动创建（开启自动演示数据时写入演示城市）",
     ),
     Setting(
         "city_file",
         str(PROJECT_ROOT / "data" / "city.toml"),
         "City configuration: name, units and aliases, map centre, boundary file, basemap.",
+        "城市配置文件：城市名称、所辖单位及别名、地图中心、边界文件、底图",
     ),
     Setting(
         "auto_demo",
         "1",
         "1: when the database file does not exist, the app creates it with the demo city. "
         "0: the app creates an empty database instead.",
+        "1：数据库文件不存在时自动生成演示城市；0：创建空数据库",
     ),
-    Setting("demo_seed", "2022", "Seed of the demo city generator (same seed, same data)."),
+    Setting(
+        "demo_seed",
+        "2022",
+        "Seed of the demo city generator (same seed, same data).",
+        "演示数据生成种子（同一种子生成相同数据）",
+    ),
     Setting(
         "due_soon_days",
         "15",
         "Warning horizon: a hazard not closed whose deadline is within this many days is 临期.",
+        "临期预警天数：未销号且完成时限在此天数内的隐患为“临期”",
     ),
 )
 
@@ -71,18 +81,21 @@ class Settings:
         return cls(**values)  # type: ignore[arg-type]
 
     def as_rows(self) -> list[dict[str, str]]:
-        """The settings in force with their environment variable and help, for display."""
-        helps = {s.name: s for s in SETTINGS}
-        return [
-            {
-                "name": f.name,
-                "env": ENV_PREFIX + f.name.upper(),
-                "value": str(getattr(self, f.name)),
-                "default": helps[f.name].default,
-                "help": helps[f.name].help,
-            }
-            for f in fields(self)
-        ]
+        """The settings in force with their environment variable and Chinese help, for display."""
+        declared = {s.name: s for s in SETTINGS}
+        rows = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            rows.append(
+                {
+                    "name": f.name,
+                    "env": ENV_PREFIX + f.name.upper(),
+                    "value": str(int(value)) if isinstance(value, bool) else str(value),
+                    "default": declared[f.name].default,
+                    "help": declared[f.name].help_zh,
+                }
+            )
+        return rows
 
 
 class SettingError(ValueError):

@@ -19,6 +19,13 @@ TABLE_LABELS = {
     "imports": "导入记录",
     "upgrade_projects": "生命防护工程项目",
 }
+SETTING_COLUMNS = {
+    "name": "设置",
+    "env": "环境变量",
+    "value": "当前值",
+    "default": "默认值",
+    "help": "说明",
+}
 KIND_LABELS = {"district": "区", "county": "县", "city": "县级市", "zone": "功能区"}
 
 
@@ -77,18 +84,8 @@ def page() -> None:
 
     st.subheader("运行设置")
     st.caption("通过环境变量修改，重启后生效。")
-    st.dataframe(
-        pd.DataFrame(ctx.settings.as_rows()).rename(
-            columns={
-                "name": "设置",
-                "env": "环境变量",
-                "value": "当前值",
-                "default": "默认值",
-                "help": "说明",
-            }
-        ),
-        hide_index=True,
-    )
+    settings = pd.DataFrame(ctx.settings.as_rows()).rename(columns=SETTING_COLUMNS)
+    st.table(settings.set_index("设置"))
 
 
 _ui.guarded(page)

@@ -49,3 +49,21 @@ def test_overview_in_browser(server: str, browser) -> None:  # noqa: ANN001
     page.screenshot(path=str(SCREENSHOTS / "overview.png"), full_page=True)
     assert hosts <= {"127.0.0.1"}, f"requests left the machine: {sorted(hosts)}"
     page.close()
+
+
+def test_data_and_settings_page_in_browser(server: str, browser) -> None:  # noqa: ANN001
+    page = browser.new_page(viewport={"width": 1400, "height": 2200})
+    hosts: set[str] = set()
+    page.on("request", lambda r: hosts.add(urlparse(r.url).hostname or r.url))
+    page.goto(server)
+    from playwright.sync_api import expect
+
+    page.get_by_text("数据与设置").first.click()
+    expect(page.get_by_text("运行设置").first).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("cell", name="HAZARDS_DUE_SOON_DAYS")).to_be_visible()
+    page.wait_for_timeout(1000)
+    assert page.locator("[data-testid='stException']").count() == 0
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "data_settings.png"), full_page=True)
+    assert hosts <= {"127.0.0.1"}, f"requests left the machine: {sorted(hosts)}"
+    page.close()
