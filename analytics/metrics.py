@@ -1,46 +1,231 @@
-"""Rectification rates, overdue counts and accident totals as of a date (DuckDB does the work)."""
+"""Ledger figures as of a date: rates, overdue, rankings, breakdowns (DuckDB does the counting).
+
+Definitions (issue 5) live in analytics/sql/hazard_status_by_group.sql; this module adds the
+rates, the ranking and the comparison with the previous period.
+"""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
 
 import duckdb
 import pandas as pd
 
+from analytics import periods
 from analytics.db import read_sql
+from analytics.periods import previous_as_of, same_day_last_year
+
+GROUPINGS: dict[str, str] = {
+    "unit": "单位",
+    "type": "隐患类型",
+    "grade": "风险等级",
+    "supervision": "挂牌督办",
+    "source": "隐患来源",
+}
+COUNTS = ("listed", "closed", "open", "due", "on_time", "overdue", "due_soon", "five_complete")
 
 
-def rate(part: int, whole: int) -> float | None:
+def rate(part: float, whole: float) -> float | None:
     """part / whole, or None when whole is 0 (shown as "—")."""
     return part / whole if whole else None
 
 
-def same_day_last_year(d: date) -> date:
-    """The same calendar day a year earlier (29 February maps to 28 February)."""
-    try:
-        return d.replace(year=d.year - 1)
-    except ValueError:
-        return d.replace(year=d.year - 1, day=28)
+def change(now: float, before: float) -> float | None:
+    """Relative change (now − before) / before; None without a base."""
+    return (now - before) / before if before else None
 
 
-def hazard_status(conn: duckdb.DuckDBPyConnection, as_of: date, due_soon_days: int) -> pd.DataFrame:
-    """One row per configured unit: listed, closed, open, overdue, due soon, rates."""
+def status(
+    conn: duckdb.DuckDBPyConnection,
+    as_of: date,
+    horizon: int,
+    by: str = "unit",
+    unit: str | None = None,
+) -> pd.DataFrame:
+    """One row per group with counts and rates; for units, every configured unit and a rank.
+
+    by: 'unit', 'type', 'grade', 'supervision', 'source' or 'all' (a single row).
+    """
+    if by not in (*GROUPINGS, "all"):
+        raise ValueError(f"无法按“{by}”分组（可用：{'、'.join(GROUPINGS)}）")
     frame = conn.execute(
-        read_sql("hazard_status_by_unit"), {"as_of": as_of, "horizon": due_soon_days}
+        read_sql("hazard_status_by_group"),
+        {"as_of": as_of, "horizon": horizon, "by": by, "unit": unit},
     ).df()
-    frame["rectification_rate"] = [
-        rate(c, n) for c, n in zip(frame.closed, frame.listed, strict=True)
+    if by == "unit":
+        units = conn.execute(
+            "SELECT adcode AS group_key, name AS unit_name, kind AS unit_kind, sort_order"
+            " FROM units WHERE $unit IS NULL OR adcode = $unit ORDER BY sort_order",
+            {"unit": unit},
+        ).df()
+        frame = units.merge(frame, on="group_key", how="outer")
+        unknown = frame["unit_name"].isna()  # hazards of a code not in the city file
+        frame.loc[unknown, "unit_name"] = "未归属单位（" + frame["group_key"].fillna("空") + "）"
+        frame.loc[unknown, "unit_kind"] = "unknown"
+        frame.loc[unknown, "sort_order"] = 10**6
+        frame = frame.sort_values("sort_order", kind="stable")
+    elif by == "all" and frame.empty:
+        frame = pd.DataFrame(
+            [{"group_key": "all", "avg_days_to_close": None, "max_days_overdue": None}]
+        ).reindex(columns=frame.columns)
+    else:
+        frame["group_key"] = frame["group_key"].fillna("未填写")
+    for col in COUNTS:
+        frame[col] = frame[col].fillna(0).astype("int64")
+    frame["rate"] = _rates(frame.closed, frame.listed)
+    frame["on_time_rate"] = _rates(frame.on_time, frame.due)
+    frame["assigned_complete_rate"] = _rates(frame.five_complete, frame.listed)
+    if by == "unit":
+        frame = frame.rename(columns={"group_key": "unit_adcode"})
+        known = frame["unit_kind"] != "unknown"
+        frame["rank"] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
+        frame.loc[known, "rank"] = rank_units(frame[known])
+    return frame.reset_index(drop=True)
+
+
+def total(
+    conn: duckdb.DuckDBPyConnection, as_of: date, horizon: int, unit: str | None = None
+) -> dict:
+    """The city's (or one unit's) figures as one record."""
+    return status(conn, as_of, horizon, by="all", unit=unit).iloc[0].to_dict()
+
+
+def _rates(part: pd.Series, whole: pd.Series) -> list[float | None]:
+    return [rate(p, w) for p, w in zip(part, whole, strict=True)]
+
+
+def rank_units(frame: pd.DataFrame) -> pd.Series:
+    """Competition ranks (1, 2, 2, 4): 整改率 desc, then 按期整改率 desc, then overdue asc.
+
+    A unit with no on-time rate (nothing due yet) ranks after those with one on that key.
+    Units with nothing listed get no rank (None).
+    """
+    keys = []
+    for listed, r, on_time, overdue in zip(
+        frame.listed, frame.rate, frame.on_time_rate, frame.overdue, strict=True
+    ):
+        if not listed:
+            keys.append(None)
+            continue
+        on_time_key = -on_time if on_time is not None and not _nan(on_time) else math.inf
+        keys.append((-r, on_time_key, overdue))
+    ranks = [
+        None if k is None else 1 + sum(1 for other in keys if other is not None and other < k)
+        for k in keys
     ]
-    frame["on_time_rate"] = [
-        rate(c, n) for c, n in zip(frame.closed_on_time, frame.due, strict=True)
+    return pd.Series(ranks, index=frame.index, dtype="Int64")
+
+
+def _nan(x: float) -> bool:
+    return isinstance(x, float) and math.isnan(x)
+
+
+def unit_ranking(
+    conn: duckdb.DuckDBPyConnection, as_of: date, period: str, horizon: int
+) -> pd.DataFrame:
+    """Units with their rank now and at the end of the previous period, best first.
+
+    rank_change = previous rank − rank (positive: moved up); None when either is missing.
+    """
+    now = status(conn, as_of, horizon)
+    before = status(conn, previous_as_of(as_of, period), horizon)
+    now = now.merge(
+        before[["unit_adcode", "rank", "rate"]].rename(
+            columns={"rank": "prev_rank", "rate": "prev_rate"}
+        ),
+        on="unit_adcode",
+        how="left",
+    )
+    now["rank_change"] = [
+        None if pd.isna(p) or pd.isna(r) else int(p - r)
+        for p, r in zip(now.prev_rank, now["rank"], strict=True)
     ]
-    return frame
+    now["rank_change"] = now["rank_change"].astype("Int64")
+    order = now["rank"].fillna(10**6).astype("int64")
+    return now.assign(_order=order).sort_values(["_order", "sort_order"]).drop(columns="_order")
+
+
+@dataclass(frozen=True)
+class KpiComparison:
+    """A unit's or the city's figures now and at the end of the previous period."""
+
+    as_of: date
+    previous: date
+    now: dict
+    before: dict
+
+
+def kpi_comparison(
+    conn: duckdb.DuckDBPyConnection,
+    as_of: date,
+    period: str,
+    horizon: int,
+    unit: str | None = None,
+) -> KpiComparison:
+    prev = previous_as_of(as_of, period)
+    return KpiComparison(
+        as_of, prev, total(conn, as_of, horizon, unit), total(conn, prev, horizon, unit)
+    )
+
+
+# --- accidents ------------------------------------------------------------------------------
 
 
 def accident_totals(conn: duckdb.DuckDBPyConnection, start: date, end: date) -> pd.DataFrame:
     """One row per configured unit (plus one for accidents of no known unit, if any)."""
     return conn.execute(read_sql("accident_totals_by_unit"), {"start": start, "end": end}).df()
+
+
+ACCIDENT_FIGURES = (
+    "accidents", "fatal", "deaths", "injuries", "loss_yuan", "general_procedure",
+    "simple_procedure",
+)  # fmt: skip
+
+
+def accident_summary(
+    conn: duckdb.DuckDBPyConnection, start: date, end: date, unit: str | None = None
+) -> dict[str, float]:
+    """Totals over [start, end] for the city or one unit."""
+    t = accident_totals(conn, start, end)
+    if unit is not None:
+        t = t[t.unit_adcode == unit]
+    return {k: float(t[k].sum()) if k == "loss_yuan" else int(t[k].sum()) for k in ACCIDENT_FIGURES}
+
+
+@dataclass(frozen=True)
+class AccidentComparison:
+    """Accident figures in a period, the previous period (环比) and a year earlier (同比)."""
+
+    window: tuple[date, date]
+    previous_window: tuple[date, date]
+    year_ago_window: tuple[date, date]
+    now: dict[str, float]
+    previous: dict[str, float]
+    year_ago: dict[str, float]
+
+    def yoy(self, key: str) -> float | None:
+        return change(self.now[key], self.year_ago[key])
+
+    def pop(self, key: str) -> float | None:
+        return change(self.now[key], self.previous[key])
+
+
+def accident_comparison(
+    conn: duckdb.DuckDBPyConnection, as_of: date, period: str, unit: str | None = None
+) -> AccidentComparison:
+    w, pw, yw = (
+        periods.window(as_of, period),
+        periods.previous_window(as_of, period),
+        periods.year_ago_window(as_of, period),
+    )
+    return AccidentComparison(
+        w, pw, yw,
+        accident_summary(conn, *w, unit=unit),
+        accident_summary(conn, *pw, unit=unit),
+        accident_summary(conn, *yw, unit=unit),
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -71,18 +256,14 @@ class Overview:
         return change(self.deaths_ytd, self.deaths_ytd_last_year)
 
 
-def change(now: int, before: int) -> float | None:
-    return (now - before) / before if before else None
-
-
 def overview(conn: duckdb.DuckDBPyConnection, as_of: date, due_soon_days: int) -> Overview:
     """The overview page's figures: ledger status and this year's accidents vs last year's."""
-    status = hazard_status(conn, as_of, due_soon_days)
+    units = status(conn, as_of, due_soon_days)
     period = (date(as_of.year, 1, 1), as_of)
     last = (date(as_of.year - 1, 1, 1), same_day_last_year(as_of))
     now_acc = accident_totals(conn, *period)
     last_acc = accident_totals(conn, *last)
-    by_unit = status.merge(
+    by_unit = units.merge(
         now_acc[["unit_adcode", "accidents", "deaths"]], on="unit_adcode", how="left"
     ).merge(
         last_acc[["unit_adcode", "accidents", "deaths"]].rename(
@@ -93,16 +274,16 @@ def overview(conn: duckdb.DuckDBPyConnection, as_of: date, due_soon_days: int) -
     )
     for col in ("accidents", "deaths", "accidents_last_year", "deaths_last_year"):
         by_unit[col] = by_unit[col].fillna(0).astype("int64")
-    listed, closed = int(status.listed.sum()), int(status.closed.sum())
+    t = total(conn, as_of, due_soon_days)
     return Overview(
         as_of=as_of,
         due_soon_days=due_soon_days,
-        listed=listed,
-        closed=closed,
-        open=listed - closed,
-        overdue=int(status.overdue.sum()),
-        due_soon=int(status.due_soon.sum()),
-        rectification_rate=rate(closed, listed),
+        listed=t["listed"],
+        closed=t["closed"],
+        open=t["open"],
+        overdue=t["overdue"],
+        due_soon=t["due_soon"],
+        rectification_rate=t["rate"],
         accidents_ytd=int(now_acc.accidents.sum()),
         accidents_ytd_last_year=int(last_acc.accidents.sum()),
         deaths_ytd=int(now_acc.deaths.sum()),
@@ -115,19 +296,15 @@ def overview(conn: duckdb.DuckDBPyConnection, as_of: date, due_soon_days: int) -
 
 def latest_date(conn: duckdb.DuckDBPyConnection) -> date | None:
     """The latest day anything happened in the data (hazard events, accidents), or None."""
-    row = conn.execute(
-        "SELECT max(d) FROM ("
-        " SELECT max(CAST(event_at AS DATE)) AS d FROM hazard_events"
-        " UNION ALL SELECT max(CAST(occurred_at AS DATE)) FROM accidents)"
-    ).fetchone()
-    return row[0]
+    return data_span(conn)[1]
 
 
 def data_span(conn: duckdb.DuckDBPyConnection) -> tuple[date | None, date | None]:
     """The first and last day of the data, for bounding date pickers."""
     row = conn.execute(
         "SELECT min(lo), max(hi) FROM ("
-        " SELECT min(CAST(event_at AS DATE)) AS lo, max(CAST(event_at AS DATE)) AS hi FROM hazard_events"
+        " SELECT min(CAST(event_at AS DATE)) AS lo, max(CAST(event_at AS DATE)) AS hi"
+        " FROM hazard_events"
         " UNION ALL SELECT min(CAST(occurred_at AS DATE)), max(CAST(occurred_at AS DATE))"
         " FROM accidents)"
     ).fetchone()

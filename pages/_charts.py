@@ -16,11 +16,11 @@ FONT = "WenQuanYi Micro Hei, Microsoft YaHei, PingFang SC, sans-serif"
 def unit_status_bar(frame: pd.DataFrame, title: str) -> go.Figure:
     """Stacked bars per unit: closed, open and not overdue, overdue (counts of hazards).
 
-    ``frame`` has unit_name, closed, open, overdue, listed, rectification_rate.
+    ``frame`` has unit_name, closed, open, overdue, listed, rate.
     """
-    f = frame[frame["listed"] > 0].sort_values("rectification_rate")
+    f = frame[frame["listed"] > 0].sort_values("rate")
     in_progress = f["open"] - f["overdue"]
-    rate_text = [f"{r * 100:.1f}%" for r in f["rectification_rate"]]
+    rate_text = [f"{r * 100:.1f}%" for r in f["rate"]]
     fig = go.Figure()
     for name, values, colour in (
         ("已销号", f["closed"], GREEN),

@@ -111,7 +111,7 @@ def _unit_table(by_unit: pd.DataFrame) -> pd.DataFrame:
             "单位": by_unit["unit_name"],
             "入单（处）": by_unit["listed"],
             "已销号（处）": by_unit["closed"],
-            "整改率": [fmt.percent(r) for r in by_unit["rectification_rate"]],
+            "整改率": [fmt.percent(r) for r in by_unit["rate"]],
             "在办（处）": by_unit["open"],
             "逾期（处）": by_unit["overdue"],
             "临期（处）": by_unit["due_soon"],

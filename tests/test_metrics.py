@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from analytics import db, metrics
@@ -35,6 +36,16 @@ HAZARDS = [
     ),  # open at D
     ("h8", "990102", "2022-01-05", "2022-01-05", "2022-01-31", "2022-01-25", None, True),  # on time
     ("h9", "990102", "2022-03-01", "2022-03-01", "2022-03-31", None, None, True),  # due today
+    (
+        "h10",
+        "990102",
+        "2022-02-01",
+        "2022-02-01",
+        "2022-03-15",
+        "2022-03-15",
+        None,
+        True,
+    ),  # on the day
 ]
 # id, time, unit, deaths, injuries, procedure
 ACCIDENTS = [
@@ -65,54 +76,103 @@ def conn(tmp_path, tiny_city):
     return c
 
 
-def test_hazard_status_by_unit(conn) -> None:
-    s = metrics.hazard_status(conn, D, 15).set_index("unit_adcode")
+def test_status_by_unit(conn) -> None:
+    s = metrics.status(conn, D, 15).set_index("unit_adcode")
     east, west, zone = s.loc["990101"], s.loc["990102"], s.loc["990171"]
-    assert east[
-        [
-            "listed",
-            "closed",
-            "open",
-            "overdue",
-            "due_soon",
-            "due",
-            "closed_on_time",
-            "five_complete",
-            "max_days_overdue",
-        ]
-    ].tolist() == [5, 2, 3, 1, 1, 3, 1, 4, 11]
-    assert east.rectification_rate == pytest.approx(2 / 5)
+    counts = ["listed", "closed", "open", "due", "on_time", "overdue", "due_soon", "five_complete"]
+    assert east[counts].tolist() == [5, 2, 3, 3, 1, 1, 1, 4]
+    assert east.max_days_overdue == 11
+    assert east.avg_days_to_close == 52.5  # (41 + 64) / 2
+    assert east.rate == pytest.approx(2 / 5)
     assert east.on_time_rate == pytest.approx(1 / 3)
-    assert west[["listed", "closed", "overdue", "due_soon", "due", "closed_on_time"]].tolist() == [
-        2,
-        1,
-        0,
-        1,
-        2,
-        1,
-    ]
+    assert east.assigned_complete_rate == pytest.approx(4 / 5)
+    # h10 was closed on its deadline day: on time
+    assert west[counts].tolist() == [3, 2, 1, 3, 2, 0, 1, 3]
+    assert west.avg_days_to_close == 31  # (20 + 42) / 2
     assert zone[["listed", "closed", "overdue"]].tolist() == [0, 0, 0]
-    assert zone.rectification_rate is None or zone.rectification_rate != zone.rectification_rate
+    assert pd.isna(zone.rate)
+    assert [s.loc[u, "rank"] for u in ("990102", "990101")] == [1, 2]
+    assert pd.isna(zone["rank"])
+
+
+def test_total_and_the_voided_hazard(conn) -> None:
+    t = metrics.total(conn, D, 15)
+    assert [t[k] for k in ("listed", "closed", "open", "overdue", "due_soon")] == [8, 4, 4, 1, 2]
+    assert t["rate"] == 0.5
+    # h5 was voided on 2022-03-01: still listed the day before, gone from that day on
+    before = metrics.total(conn, date(2022, 2, 28), 15, unit="990101")
+    assert before["listed"] == 4
+    assert metrics.total(conn, date(2022, 3, 1), 15, unit="990101")["listed"] == 5  # h4, h7 in
+    assert metrics.total(conn, date(2022, 3, 1), 15, unit="990101")["rate"] == 0.2
 
 
 def test_horizon_changes_due_soon_only(conn) -> None:
-    s = metrics.hazard_status(conn, D, 30).set_index("unit_adcode")
+    s = metrics.status(conn, D, 30).set_index("unit_adcode")
     assert s.loc["990101", "due_soon"] == 2  # h4 (04-10) and h7 (04-30) within 30 days
     assert s.loc["990101", "overdue"] == 1
 
 
-def test_overview(conn) -> None:
-    o = metrics.overview(conn, D, 15)
-    assert (o.listed, o.closed, o.open, o.overdue, o.due_soon) == (7, 3, 4, 1, 2)
-    assert o.rectification_rate == pytest.approx(3 / 7)
-    assert o.period == (date(2022, 1, 1), D)
-    assert o.period_last_year == (date(2021, 1, 1), date(2021, 3, 31))
-    assert (o.accidents_ytd, o.deaths_ytd) == (3, 1)
-    assert (o.accidents_ytd_last_year, o.deaths_ytd_last_year) == (2, 2)
-    assert o.accidents_change == pytest.approx(0.5)
-    assert o.deaths_change == pytest.approx(-0.5)
-    east = o.by_unit.set_index("unit_adcode").loc["990101"]
-    assert (east.accidents, east.deaths, east.accidents_last_year) == (2, 1, 0)
+@pytest.mark.parametrize(
+    ("by", "groups"),
+    [("type", {"未填写": 8}), ("all", {"all": 8})],
+)
+def test_breakdowns(conn, by, groups) -> None:
+    s = metrics.status(conn, D, 15, by=by)
+    assert dict(zip(s.group_key, s.listed, strict=True)) == groups
+
+
+def test_breakdown_by_unknown_grouping_is_refused(conn) -> None:
+    with pytest.raises(ValueError, match="无法按“colour”分组"):
+        metrics.status(conn, D, 15, by="colour")
+
+
+def test_rank_units_ties_and_empty_units() -> None:
+    frame = pd.DataFrame(
+        {
+            "unit": ["A", "B", "C", "D", "E", "F"],
+            "listed": [10, 4, 8, 5, 0, 6],
+            "rate": [0.5, 0.5, 0.5, 0.8, None, 0.5],
+            "on_time_rate": [0.6, 0.6, 0.6, None, None, None],
+            "overdue": [2, 2, 3, 0, 0, 0],
+        }
+    )
+    ranks = metrics.rank_units(frame)
+    assert dict(zip(frame.unit, ranks.astype(object).where(ranks.notna(), None), strict=True)) == {
+        "A": 2, "B": 2, "C": 4, "D": 1, "E": None, "F": 5,
+    }  # fmt: skip
+
+
+def test_unit_ranking_against_the_previous_period(conn) -> None:
+    r = metrics.unit_ranking(conn, D, "month", 15)
+    assert r.unit_adcode.tolist() == ["990102", "990101", "990171"]
+    assert r["rank"].tolist()[:2] == [1, 2]
+    assert r.prev_rank.tolist()[:2] == [1, 2]  # as of 2022-02-28: west 1/2, east 1/4
+    assert r.prev_rate.tolist()[:2] == [0.5, 0.25]
+    assert r.rank_change.tolist()[:2] == [0, 0]
+    first = metrics.unit_ranking(conn, date(2022, 1, 31), "month", 15)
+    assert first.prev_rank.isna().all()  # nothing was listed on 2021-12-31
+    assert first.rank_change.isna().all()
+
+
+def test_kpi_comparison(conn) -> None:
+    k = metrics.kpi_comparison(conn, D, "week", 15)
+    assert k.previous == date(2022, 3, 24)
+    assert (k.now["listed"], k.before["listed"]) == (8, 8)
+    assert (k.now["closed"], k.before["closed"]) == (4, 4)
+    assert (k.now["overdue"], k.before["overdue"]) == (1, 1)  # h3 overdue since 03-21
+
+
+def test_accident_comparison(conn) -> None:
+    a = metrics.accident_comparison(conn, D, "month")
+    assert a.window == (date(2022, 3, 1), D)
+    assert a.previous_window == (date(2022, 1, 29), date(2022, 2, 28))
+    assert a.year_ago_window == (date(2021, 3, 1), date(2021, 3, 31))
+    assert (a.now["accidents"], a.now["injuries"], a.now["simple_procedure"]) == (1, 2, 1)
+    assert (a.previous["accidents"], a.year_ago["accidents"]) == (1, 1)
+    assert a.yoy("accidents") == 0
+    assert a.pop("deaths") is None  # no deaths in the previous period: no base
+    unit = metrics.accident_comparison(conn, D, "year", unit="990101")
+    assert unit.now["accidents"] == 2 and unit.now["deaths"] == 1  # a1 and a2
 
 
 def test_accidents_without_a_known_unit_get_their_own_row(conn) -> None:
@@ -126,7 +186,6 @@ def test_accidents_without_a_known_unit_get_their_own_row(conn) -> None:
 def test_dates_and_rates() -> None:
     assert metrics.rate(85, 172) == pytest.approx(0.494186, abs=1e-6)
     assert metrics.rate(0, 0) is None
-    assert metrics.same_day_last_year(date(2024, 2, 29)) == date(2023, 2, 28)
     assert metrics.change(5, 0) is None
 
 

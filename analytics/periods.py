@@ -1,0 +1,60 @@
+"""Reporting periods: trailing windows ending on an as-of date, and their comparisons.
+
+A period of a kind ending on D is the trailing window (D − length, D]: a week is D−6 … D,
+a month runs from the day after the same day a month earlier, and so on. The previous period
+is the window just before it; the year-ago period is the same window a year earlier (同比).
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, timedelta
+
+PERIODS: dict[str, str] = {"week": "周", "month": "月", "quarter": "季度", "year": "年"}
+PERIOD_LABELS: dict[str, str] = {
+    "week": "近一周",
+    "month": "近一月",
+    "quarter": "近一季度",
+    "year": "近一年",
+}
+_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+
+
+def shift_months(d: date, months: int) -> date:
+    """The same day ``months`` later (negative: earlier), clamped to the month's last day."""
+    index = d.year * 12 + d.month - 1 + months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(d.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def same_day_last_year(d: date) -> date:
+    """The same calendar day a year earlier (29 February maps to 28 February)."""
+    return shift_months(d, -12)
+
+
+def previous_as_of(as_of: date, period: str) -> date:
+    """The last day of the previous period."""
+    _check(period)
+    if period == "week":
+        return as_of - timedelta(days=7)
+    return shift_months(as_of, -_MONTHS[period])
+
+
+def window(as_of: date, period: str) -> tuple[date, date]:
+    """The period ending on as_of, both ends included."""
+    return previous_as_of(as_of, period) + timedelta(days=1), as_of
+
+
+def previous_window(as_of: date, period: str) -> tuple[date, date]:
+    return window(previous_as_of(as_of, period), period)
+
+
+def year_ago_window(as_of: date, period: str) -> tuple[date, date]:
+    """The same window a year earlier (for 同比)."""
+    start, end = window(as_of, period)
+    return same_day_last_year(start), same_day_last_year(end)
+
+
+def _check(period: str) -> None:
+    if period not in PERIODS:
+        raise ValueError(f"无效的统计周期“{period}”（可用：week、month、quarter、year）")

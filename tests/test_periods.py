@@ -1,0 +1,38 @@
+from datetime import date
+
+import pytest
+
+from analytics import periods as p
+
+D = date(2022, 9, 15)
+
+
+@pytest.mark.parametrize(
+    ("period", "start"),
+    [
+        ("week", date(2022, 9, 9)),
+        ("month", date(2022, 8, 16)),
+        ("quarter", date(2022, 6, 16)),
+        ("year", date(2021, 9, 16)),
+    ],
+)
+def test_windows_end_on_the_as_of_date(period, start) -> None:
+    assert p.window(D, period) == (start, D)
+
+
+def test_previous_and_year_ago_windows() -> None:
+    assert p.previous_window(D, "month") == (date(2022, 7, 16), date(2022, 8, 15))
+    assert p.previous_window(D, "week") == (date(2022, 9, 2), date(2022, 9, 8))
+    assert p.year_ago_window(D, "month") == (date(2021, 8, 16), date(2021, 9, 15))
+
+
+def test_month_ends_and_leap_days() -> None:
+    assert p.shift_months(date(2022, 3, 31), -1) == date(2022, 2, 28)
+    assert p.shift_months(date(2022, 1, 15), -1) == date(2021, 12, 15)
+    assert p.same_day_last_year(date(2024, 2, 29)) == date(2023, 2, 28)
+    assert p.window(date(2024, 3, 29), "month") == (date(2024, 3, 1), date(2024, 3, 29))
+
+
+def test_unknown_period() -> None:
+    with pytest.raises(ValueError, match="无效的统计周期“day”"):
+        p.window(D, "day")
