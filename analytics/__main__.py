@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import sys
 from dataclasses import replace
@@ -49,6 +50,14 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--force", action="store_true", help="replace an existing file")
     command("migrate", "create the database or upgrade its schema to the latest version", _migrate)
     command("info", "schema version, dataset facts and row counts", _info)
+    c = command(
+        "metrics", "ledger figures as of a date by unit, type, grade, ... (JSON or CSV)", _metrics
+    )
+    c.add_argument("--as-of", type=date.fromisoformat, help="YYYY-MM-DD (default: latest data)")
+    c.add_argument("--by", choices=list(metrics.GROUPINGS), default="unit")
+    fmt_group = c.add_mutually_exclusive_group()
+    fmt_group.add_argument("--json", dest="format", action="store_const", const="json")
+    fmt_group.add_argument("--csv", dest="format", action="store_const", const="csv")
     c = command("overview", "the overview figures as of a date (JSON)", _overview)
     c.add_argument("--as-of", type=date.fromisoformat, help="YYYY-MM-DD (default: latest data)")
     return p
@@ -102,6 +111,29 @@ def _info(args: argparse.Namespace, settings: Settings) -> int:
     }
     conn.close()
     print(json.dumps(out, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _metrics(args: argparse.Namespace, settings: Settings) -> int:
+    city = city_mod.load_city(settings.city_file)
+    conn = db.open_store(settings.db_path, city)
+    as_of = args.as_of or metrics.latest_date(conn) or date.today()
+    out = metrics.report(conn, as_of, settings.due_soon_days, by=args.by)
+    conn.close()
+    if args.format == "csv":
+        rows = [
+            *out["groups"],
+            {("unit_code" if args.by == "unit" else "group"): "total", **out["total"]},
+        ]
+        writer = csv.DictWriter(
+            sys.stdout,
+            fieldnames=list(out["groups"][0]) if out["groups"] else list(rows[0]),
+            lineterminator="\n",
+        )
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        print(json.dumps(out, ensure_ascii=False, indent=2))
     return 0
 
 

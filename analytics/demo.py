@@ -302,6 +302,13 @@ def _hazard(rng, unit: Unit, serial: int, index: int, plan, segments, route_of, 
     if voided and assigned and assigned >= voided:
         assigned = None
     span = {"重大": (90, 180), "较大": (60, 120), "一般": (30, 90)}[grade]
+    deadline = listed + timedelta(days=rng.randint(*span)) if assigned else None
+    if assigned and closed:  # better units close on time more often
+        earliest = assigned + timedelta(days=15)
+        if rng.random() < 0.35 + 0.45 * UNIT_PLAN[unit.adcode][3]:
+            deadline = max(earliest, closed + timedelta(days=rng.randint(0, 30)))
+        else:
+            deadline = max(earliest, closed - timedelta(days=rng.randint(1, 30)))
     place = f"{road}{' ' + _stake_text(stake, end) if stake is not None else ''}"
     h = {
         "hazard_id": f"{unit.adcode}-YH-2022-{index + 1:03d}",
@@ -327,7 +334,7 @@ def _hazard(rng, unit: Unit, serial: int, index: int, plan, segments, route_of, 
         if listed
         else None,
         "completion_standard": STANDARDS[htype] if assigned else None,
-        "deadline": listed + timedelta(days=rng.randint(*span)) if assigned else None,
+        "deadline": deadline,
         "reward_penalty": "按期完成的予以通报表扬；逾期未完成的约谈责任单位负责人"
         if assigned
         else None,

@@ -320,3 +320,43 @@ def upgrade_totals(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         " FROM units u LEFT JOIN upgrade_projects p ON p.unit_adcode = u.adcode"
         " GROUP BY u.name, u.sort_order ORDER BY u.sort_order"
     ).df()
+
+
+REPORT_FIELDS = (
+    "listed", "closed", "open", "rate", "due", "on_time", "on_time_rate", "overdue", "due_soon",
+    "assigned_complete_rate", "avg_days_to_close",
+)  # fmt: skip
+
+
+def report(conn: duckdb.DuckDBPyConnection, as_of: date, horizon: int, by: str = "unit") -> dict:
+    """The figures as one plain object (the CLI's JSON): rates are fractions, gaps are None."""
+
+    def record(row: dict) -> dict:
+        return {k: _plain(row[k]) for k in REPORT_FIELDS}
+
+    groups = []
+    for row in status(conn, as_of, horizon, by=by).to_dict("records"):
+        if by == "unit":
+            head = {"unit_code": row["unit_adcode"], "unit_name": row["unit_name"],
+                    "rank": _plain(row["rank"])}  # fmt: skip
+        else:
+            head = {"group": row["group_key"]}
+        groups.append(head | record(row))
+    return {
+        "as_of": as_of.isoformat(),
+        "by": by,
+        "settings": {"due_soon_days": horizon},
+        "total": record(total(conn, as_of, horizon)),
+        "groups": groups,
+    }
+
+
+def _plain(value: object) -> object:
+    """numpy/pandas scalars to Python; NaN and NA to None."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+        if isinstance(value, float) and math.isnan(value):
+            return None
+    return value

@@ -54,3 +54,26 @@ def test_demo_for_another_city_is_refused_in_chinese(tmp_path, capsys) -> None:
 def test_migrate_creates_an_empty_store(tmp_path, capsys) -> None:
     assert main(["migrate", "--db", str(tmp_path / "m.duckdb")]) == 0
     assert "数据库结构版本：2" in capsys.readouterr().out
+
+
+def test_metrics_json_and_csv(tmp_path, demo_db_path, capsys) -> None:
+    db = tmp_path / "d.duckdb"
+    shutil.copy(demo_db_path, db)
+    assert main(["metrics", "--db", str(db), "--as-of", "2022-09-15"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["as_of"] == "2022-09-15"
+    assert out["settings"] == {"due_soon_days": 15}
+    assert (out["total"]["listed"], out["total"]["closed"]) == (172, 85)
+    assert round(out["total"]["rate"], 3) == 0.494
+    assert sum(g["listed"] for g in out["groups"]) == 172
+    zone = next(g for g in out["groups"] if g["unit_code"] == "341271")
+    assert zone["rank"] is None and zone["rate"] is None
+    ranks = sorted(g["rank"] for g in out["groups"] if g["rank"] is not None)
+    assert ranks[0] == 1 and len(ranks) == 8
+    assert (
+        main(["metrics", "--db", str(db), "--as-of", "2022-09-15", "--by", "grade", "--csv"]) == 0
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("group,listed,closed,open,rate,")
+    assert lines[-1].startswith("total,172,85,87,")
+    assert {line.split(",")[0] for line in lines[1:-1]} == {"重大", "较大", "一般"}
