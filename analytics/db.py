@@ -24,6 +24,10 @@ class DatabaseLockedError(StoreError):
     """Another process holds the database file open for writing."""
 
 
+class CityMismatchError(StoreError):
+    """The database was made for another city than the configured one."""
+
+
 class SchemaTooNewError(StoreError):
     """The file was written by a newer version of the product."""
 
@@ -136,6 +140,9 @@ def sync_units(conn: duckdb.DuckDBPyConnection, city: City) -> None:
         for u in city.units
     ]
     with transaction(conn):
+        conn.execute(
+            "DELETE FROM units WHERE NOT list_contains(?, adcode)", [[u.adcode for u in city.units]]
+        )
         conn.executemany(
             "INSERT INTO units (adcode, name, short_name, kind, aliases, seat_lon, seat_lat,"
             " sort_order) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (adcode) DO UPDATE SET"
@@ -158,6 +165,12 @@ def open_store(path: str | Path, city: City) -> duckdb.DuckDBPyConnection:
     conn = connect(path)
     try:
         migrate(conn)
+        stored = dataset_facts(conn).get("city_adcode")
+        if stored and stored != city.adcode:
+            raise CityMismatchError(
+                f"数据库 {path} 属于城市代码 {stored}，与当前城市配置 {city.name}（{city.adcode}）"
+                "不一致。请检查设置 HAZARDS_DB_PATH 和 HAZARDS_CITY_FILE。"
+            )
         sync_units(conn, city)
     except BaseException:
         conn.close()

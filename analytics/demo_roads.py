@@ -291,27 +291,53 @@ def build_routes() -> list[Route]:
 
 
 def cut_segments(route: Route, features: list[dict]) -> list[Segment]:
-    """Cut a route every SEGMENT_M metres of stake; each piece belongs to the unit of its middle."""
-    segments = []
-    s = route.start_m
-    n = 1
-    while s < route.end_m:
-        e = min(s + SEGMENT_M, route.end_m)
-        if route.end_m - e < SEGMENT_M // 3:  # fold a short tail into the last piece
-            e = route.end_m
-        piece = geo.subpath(route.path, s - route.start_m, e - route.start_m)
-        mid_lon, mid_lat = route.point_at_stake((s + e) / 2)
-        unit = geo.locate_unit(mid_lon, mid_lat, features, key="unit_code")
-        segments.append(
-            Segment(
-                f"{route.spec.code}-{n:03d}",
-                route.spec.code,
-                f"{route.spec.name} {geo.format_stake(s)}—{geo.format_stake(e)}",
-                s,
-                e,
-                unit,
-                [[round(x, 6), round(y, 6)] for x, y in piece],
+    """Cut a route where it crosses from one unit into another, then every SEGMENT_M metres."""
+    segments: list[Segment] = []
+    for run_start, run_end, unit in _unit_runs(route, features):
+        s = run_start
+        while s < run_end:
+            e = min(s + SEGMENT_M, run_end)
+            if run_end - e < SEGMENT_M // 3:  # fold a short tail into the last piece
+                e = run_end
+            piece = geo.subpath(route.path, s - route.start_m, e - route.start_m)
+            segments.append(
+                Segment(
+                    f"{route.spec.code}-{len(segments) + 1:03d}",
+                    route.spec.code,
+                    f"{route.spec.name} {geo.format_stake(s)}—{geo.format_stake(e)}",
+                    s,
+                    e,
+                    unit,
+                    [[round(x, 6), round(y, 6)] for x, y in piece],
+                )
             )
-        )
-        s, n = e, n + 1
+            s = e
     return segments
+
+
+def _unit_runs(
+    route: Route, features: list[dict], step: int = 100
+) -> list[tuple[int, int, str | None]]:
+    """Stretches of the route within one unit; boundaries located to the metre by bisection."""
+    stakes = [*range(route.start_m, route.end_m, step), route.end_m]
+    points = [route.point_at_stake(s) for s in stakes]
+    units = geo.locate_units(
+        [p[0] for p in points], [p[1] for p in points], features, key="unit_code"
+    )
+
+    def unit_at(stake: int) -> str | None:
+        return geo.locate_unit(*route.point_at_stake(stake), features, key="unit_code")
+
+    runs: list[tuple[int, int, str | None]] = []
+    start = route.start_m
+    for i in range(len(stakes) - 1):
+        if units[i] == units[i + 1]:
+            continue
+        lo, hi = stakes[i], stakes[i + 1]  # unit_at(lo) is units[i], unit_at(hi) is not
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            lo, hi = (mid, hi) if unit_at(mid) == units[i] else (lo, mid)
+        runs.append((start, hi, units[i]))
+        start = hi
+    runs.append((start, route.end_m, units[-1]))
+    return [r for r in runs if r[1] > r[0]]

@@ -329,6 +329,61 @@ def locate_unit(lon: float, lat: float, features: list[dict], key: str = "adcode
     return None
 
 
+def _in_ring_array(lon: np.ndarray, lat: np.ndarray, ring: list[list[float]]) -> np.ndarray:
+    """_in_ring for many points at once (same crossing rule), in chunks to bound memory."""
+    r = np.asarray(ring, dtype=float)
+    xi, yi = r[:, 0], r[:, 1]
+    xj, yj = np.roll(xi, 1), np.roll(yi, 1)
+    out = np.zeros(len(lon), dtype=bool)
+    chunk = max(1, 4_000_000 // max(len(r), 1))
+    for start in range(0, len(lon), chunk):
+        x = lon[start : start + chunk, None]
+        y = lat[start : start + chunk, None]
+        spans = (yi > y) != (yj > y)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cross = (xj - xi) * (y - yi) / (yj - yi) + xi
+        out[start : start + chunk] = (spans & (x < cross)).sum(axis=1) % 2 == 1
+    return out
+
+
+def points_in_polygon(lons: np.ndarray, lats: np.ndarray, geometry: dict) -> np.ndarray:
+    """point_in_polygon for arrays of points: a boolean array."""
+    lons, lats = np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)
+    if geometry.get("type") == "Feature":
+        geometry = geometry.get("geometry") or {}
+    kind, coords = geometry.get("type"), geometry.get("coordinates") or []
+    polygons = [coords] if kind == "Polygon" else coords if kind == "MultiPolygon" else []
+    inside = np.zeros(len(lons), dtype=bool)
+    for rings in polygons:
+        if not rings:
+            continue
+        hit = _in_ring_array(lons, lats, rings[0])
+        for hole in rings[1:]:
+            hit &= ~_in_ring_array(lons, lats, hole)
+        inside |= hit
+    return inside
+
+
+def locate_units(
+    lons: np.ndarray, lats: np.ndarray, features: list[dict], key: str = "adcode"
+) -> list[str | None]:
+    """locate_unit for arrays of points: the first containing feature's key, else None."""
+    lons, lats = np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)
+    found: list[str | None] = [None] * len(lons)
+    todo = np.ones(len(lons), dtype=bool)
+    for feature in features:
+        geometry = feature.get("geometry")
+        value = (feature.get("properties") or {}).get(key)
+        if not geometry or value is None or not todo.any():
+            continue
+        idx = np.flatnonzero(todo)
+        hit = idx[points_in_polygon(lons[idx], lats[idx], geometry)]
+        for i in hit:
+            found[i] = str(value)
+        todo[hit] = False
+    return found
+
+
 def bbox(geometry_or_featurecollection: dict) -> tuple[float, float, float, float]:
     """(min lon, min lat, max lon, max lat) of any GeoJSON object; ValueError if empty."""
     pts = list(_positions(geometry_or_featurecollection))

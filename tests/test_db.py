@@ -148,3 +148,10 @@ def test_second_process_gets_a_clear_lock_message(tmp_path) -> None:
     finally:
         holder.stdin.close()
         holder.wait(timeout=10)
+
+
+def test_a_database_of_another_city_is_refused(tmp_path, tiny_city, fuyang) -> None:
+    path = tmp_path / "fy.duckdb"
+    db.open_store(path, fuyang).close()
+    with pytest.raises(db.CityMismatchError, match="属于城市代码 341200，与当前城市配置 示例市"):
+        db.open_store(path, tiny_city)

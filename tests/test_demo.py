@@ -21,7 +21,8 @@ from analytics import db, demo, geo, ledger
 STORY_DATE = date(2022, 9, 15)
 D = "DATE '2022-09-15'"
 LISTED_AT_D = (
-    f"coalesce(listed_date, found_date) <= {D} AND (voided_date IS NULL OR voided_date > {D})"
+    f"state <> '待认定' AND coalesce(listed_date, found_date) <= {D}"
+    f" AND (voided_date IS NULL OR voided_date > {D})"
 )
 COUNTIES = ("341202", "341203", "341204", "341221", "341222", "341225", "341226", "341282")
 ACTIVE_STATES = (ledger.ASSIGNED, ledger.RECTIFYING, ledger.SIGNOFF_REQUESTED, ledger.CLOSED)
@@ -390,3 +391,12 @@ def test_accidents_thin_out_after_hazard_closed(con):
         days_after += (last - close).days
     assert days_after > 0 and n_before > 0
     assert n_before / days_before > 2 * (n_after / days_after)
+
+
+def test_every_accident_and_hazard_lies_in_its_own_unit(con, fuyang):
+    features = city_mod.boundaries(fuyang)["features"]
+    for table in ("accidents", "hazards"):
+        frame = con.execute(f"SELECT unit_adcode, lon, lat FROM {table}").df()  # noqa: S608
+        found = geo.locate_units(frame.lon.to_numpy(), frame.lat.to_numpy(), features, "unit_code")
+        wrong = [(u, f) for u, f in zip(frame.unit_adcode, found, strict=True) if u != f]
+        assert wrong == [], f"{table}: {len(wrong)} records outside their unit, e.g. {wrong[:3]}"

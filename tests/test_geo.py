@@ -334,3 +334,26 @@ def test_format_stake(metres, text):
 )
 def test_stake_from_km_m(km, m, expected):
     assert geo.stake_from_km_m(km, m) == expected
+
+
+def test_locate_units_agrees_with_locate_unit_on_the_real_outlines() -> None:
+    data = geo.convert_geojson(json.loads(FUYANG_COUNTIES.read_text("utf-8")), "GCJ02")
+    rng = np.random.default_rng(1)
+    lons = rng.uniform(114.8, 116.7, 800)
+    lats = rng.uniform(32.35, 33.65, 800)
+    fast = geo.locate_units(lons, lats, data["features"])
+    slow = [geo.locate_unit(x, y, data["features"]) for x, y in zip(lons, lats, strict=True)]
+    assert fast == slow
+    assert 0 < sum(u is None for u in fast) < 800  # some points fall outside the city
+
+
+def test_points_in_polygon_with_a_hole() -> None:
+    square = {
+        "type": "Polygon",
+        "coordinates": [
+            [[0, 0], [10, 0], [10, 10], [0, 10], [0, 0]],
+            [[4, 4], [6, 4], [6, 6], [4, 6], [4, 4]],
+        ],
+    }
+    got = geo.points_in_polygon(np.array([1.0, 5.0, 11.0]), np.array([1.0, 5.0, 5.0]), square)
+    assert got.tolist() == [True, False, False]

@@ -67,6 +67,7 @@ def conn(tmp_path, tiny_city):
             INSERT_HAZARD,
             [hid, unit, found, listed, deadline, closed, voided, "某领导" if leader else None],
         )
+    c.execute("UPDATE hazards SET state = '待认定' WHERE hazard_id = 'h11'")
     for aid, at, unit, deaths, injuries, procedure in ACCIDENTS:
         c.execute(
             "INSERT INTO accidents (accident_id, occurred_at, unit_adcode, deaths, injuries,"

@@ -41,7 +41,7 @@ def test_every_page_renders(demo_env, page) -> None:
 
 def test_overview_as_of_story_date(demo_env) -> None:
     at = _app().run()
-    assert _metrics(at)["入单隐患"] == "228 处"  # default: the latest date, 2022-12-31
+    assert _metrics(at)["入单隐患"] == "225 处"  # default: the latest date, 2022-12-31
     at.date_input(key="as_of").set_value(date(2022, 9, 15)).run()
     m = _metrics(at)
     assert (m["入单隐患"], m["已销号"], m["整改率"]) == ("172 处", "85 处", "49.4%")
@@ -65,7 +65,7 @@ def test_first_start_creates_the_demo_database(monkeypatch, tmp_path) -> None:
     at = _app().run()
     assert not at.exception
     assert path.exists()
-    assert _metrics(at)["入单隐患"] == "228 处"
+    assert _metrics(at)["入单隐患"] == "225 处"
 
 
 def test_a_second_city_starts_empty(monkeypatch, tmp_path) -> None:
