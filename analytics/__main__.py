@@ -80,34 +80,19 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
 
 def _migrate(args: argparse.Namespace, settings: Settings) -> int:
     city = city_mod.load_city(settings.city_file)
-    conn = db.open_store(settings.db_path, city)
+    conn = db.open_store(settings.db_path, city, settings.timezone)
     print(f"数据库结构版本：{db.schema_version(conn)}（{settings.db_path}）")
     conn.close()
     return 0
 
 
-TABLES = (
-    "units",
-    "routes",
-    "road_segments",
-    "hazards",
-    "hazard_events",
-    "accidents",
-    "imports",
-    "upgrade_projects",
-)
-
-
 def _info(args: argparse.Namespace, settings: Settings) -> int:
-    if not settings.db_path.exists():
-        print(f"错误：数据库文件不存在：{settings.db_path}", file=sys.stderr)
-        return 2
-    conn = db.connect(settings.db_path, read_only=True)
+    conn = db.open_for_reading(settings.db_path, settings.timezone)
     out = {
         "db": str(settings.db_path),
         "schema_version": db.schema_version(conn),
         "dataset": db.dataset_facts(conn),
-        "rows": {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES},  # noqa: S608
+        "rows": db.table_counts(conn),
     }
     conn.close()
     print(json.dumps(out, ensure_ascii=False, indent=2))
@@ -115,21 +100,14 @@ def _info(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _metrics(args: argparse.Namespace, settings: Settings) -> int:
-    city = city_mod.load_city(settings.city_file)
-    conn = db.open_store(settings.db_path, city)
-    as_of = args.as_of or metrics.latest_date(conn) or date.today()
+    conn = db.open_for_reading(settings.db_path, settings.timezone)
+    as_of = args.as_of or metrics.latest_date(conn) or settings.today()
     out = metrics.report(conn, as_of, settings.due_soon_days, by=args.by)
     conn.close()
     if args.format == "csv":
-        rows = [
-            *out["groups"],
-            {("unit_code" if args.by == "unit" else "group"): "total", **out["total"]},
-        ]
-        writer = csv.DictWriter(
-            sys.stdout,
-            fieldnames=list(out["groups"][0]) if out["groups"] else list(rows[0]),
-            lineterminator="\n",
-        )
+        key = "unit_code" if args.by == "unit" else "group"
+        rows = [*out["groups"], {key: "total", **out["total"]}]
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
     else:
@@ -138,9 +116,8 @@ def _metrics(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _overview(args: argparse.Namespace, settings: Settings) -> int:
-    city = city_mod.load_city(settings.city_file)
-    conn = db.open_store(settings.db_path, city)
-    as_of = args.as_of or metrics.latest_date(conn) or date.today()
+    conn = db.open_for_reading(settings.db_path, settings.timezone)
+    as_of = args.as_of or metrics.latest_date(conn) or settings.today()
     o = metrics.overview(conn, as_of, settings.due_soon_days)
     conn.close()
     out = {

@@ -25,4 +25,4 @@ def open_configured(settings: Settings) -> tuple[duckdb.DuckDBPyConnection, City
         log.info("creating demo database at %s (seed %s)", settings.db_path, settings.demo_seed)
         settings.db_path.parent.mkdir(parents=True, exist_ok=True)
         demo.create_database(settings.db_path, city, settings.demo_seed)
-    return db.open_store(settings.db_path, city), city
+    return db.open_store(settings.db_path, city, settings.timezone), city

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, fields
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENV_PREFIX = "HAZARDS_"
@@ -49,6 +51,12 @@ SETTINGS: tuple[Setting, ...] = (
         "演示数据生成种子（同一种子生成相同数据）",
     ),
     Setting(
+        "timezone",
+        "Asia/Shanghai",
+        "Time zone of 'today' and of timestamps the app records (IANA name).",
+        "时区：用于确定“今天”和系统记录的时间",
+    ),
+    Setting(
         "due_soon_days",
         "15",
         "Warning horizon: a hazard not closed whose deadline is within this many days is 临期.",
@@ -63,6 +71,7 @@ class Settings:
     city_file: Path
     auto_demo: bool
     demo_seed: int
+    timezone: str
     due_soon_days: int
 
     @classmethod
@@ -75,10 +84,15 @@ class Settings:
             "city_file": Path(raw["city_file"]),
             "auto_demo": _parse_bool(raw["auto_demo"], "auto_demo"),
             "demo_seed": _parse_int(raw["demo_seed"], "demo_seed"),
+            "timezone": _parse_timezone(raw["timezone"]),
             "due_soon_days": _parse_int(raw["due_soon_days"], "due_soon_days", minimum=0),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
+
+    def today(self) -> date:
+        """Today's date in the configured time zone (the server clock may run on UTC)."""
+        return datetime.now(ZoneInfo(self.timezone)).date()
 
     def as_rows(self) -> list[dict[str, str]]:
         """The settings in force with their environment variable and Chinese help, for display."""
@@ -100,6 +114,14 @@ class Settings:
 
 class SettingError(ValueError):
     """A setting has a value that cannot be used."""
+
+
+def _parse_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingError(f"设置 {ENV_PREFIX}TIMEZONE 的值“{value}”不是有效的时区名称") from None
+    return value.strip()
 
 
 def _parse_bool(value: str, name: str) -> bool:

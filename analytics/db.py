@@ -14,6 +14,7 @@ import duckdb
 from analytics.city import City
 
 DUCKDB_CONFIG = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
+DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 
 class StoreError(RuntimeError):
@@ -56,13 +57,18 @@ def migrations() -> list[Migration]:
 LATEST_VERSION = len(migrations())
 
 
-def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the database file (creating its folder), turning a held lock into a clear error."""
+def connect(
+    path: str | Path, *, read_only: bool = False, timezone: str = DEFAULT_TIMEZONE
+) -> duckdb.DuckDBPyConnection:
+    """Open the database file (creating its folder), turning a held lock into a clear error.
+
+    Timestamps the database records itself (current_timestamp) are in ``timezone``.
+    """
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        return duckdb.connect(str(path), read_only=read_only, config=DUCKDB_CONFIG)
+        conn = duckdb.connect(str(path), read_only=read_only, config=DUCKDB_CONFIG)
     except duckdb.IOException as e:
         text = str(e)
         if "lock" in text.lower():
@@ -73,6 +79,11 @@ def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConn
                 "请先关闭正在使用它的看板或命令行程序，再重试。"
             ) from e
         raise StoreError(f"无法打开数据库文件 {path}：{text}") from e
+    if not re.fullmatch(r"[A-Za-z0-9_+\-/]+", timezone):  # SET takes no parameters
+        conn.close()
+        raise StoreError(f"无效的时区名称：{timezone}")
+    conn.execute(f"SET TimeZone = '{timezone}'")
+    return conn
 
 
 def schema_version(conn: duckdb.DuckDBPyConnection) -> int:
@@ -160,9 +171,11 @@ def dataset_facts(conn: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return dict(conn.execute("SELECT key, value FROM dataset").fetchall())
 
 
-def open_store(path: str | Path, city: City) -> duckdb.DuckDBPyConnection:
+def open_store(
+    path: str | Path, city: City, timezone: str = DEFAULT_TIMEZONE
+) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) and upgrade the database, then align its units with the city."""
-    conn = connect(path)
+    conn = connect(path, timezone=timezone)
     try:
         migrate(conn)
         stored = dataset_facts(conn).get("city_adcode")
@@ -176,6 +189,41 @@ def open_store(path: str | Path, city: City) -> duckdb.DuckDBPyConnection:
         conn.close()
         raise
     return conn
+
+
+def open_for_reading(
+    path: str | Path, timezone: str = DEFAULT_TIMEZONE
+) -> duckdb.DuckDBPyConnection:
+    """Open an existing, up-to-date database read-only (read commands never change the file)."""
+    path = Path(path)
+    if not path.exists():
+        raise StoreError(f"数据库文件不存在：{path}")
+    conn = connect(path, read_only=True, timezone=timezone)
+    version = schema_version(conn)
+    if version != LATEST_VERSION:
+        conn.close()
+        if version > LATEST_VERSION:
+            raise SchemaTooNewError(
+                f"数据库结构版本为 {version}，高于本程序支持的 {LATEST_VERSION}，请升级程序。"
+            )
+        raise StoreError(
+            f"数据库结构版本为 {version}，需要先升级：python -m analytics migrate --db {path}"
+        )
+    return conn
+
+
+def table_counts(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Rows in each of the product's tables."""
+    return {
+        t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # noqa: S608 - fixed names
+        for t in TABLES
+    }
+
+
+TABLES = (
+    "units", "routes", "road_segments", "hazards", "hazard_events", "accidents", "imports",
+    "upgrade_projects",
+)  # fmt: skip
 
 
 def read_sql(name: str) -> str:

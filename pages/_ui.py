@@ -52,14 +52,14 @@ def context() -> Context:
 def as_of_control(ctx: Context) -> date:
     """The global as-of date (sidebar), defaulting to the latest date in the data."""
     first, last = ctx.data_span
-    default = last or date.today()
+    default = last or ctx.settings.today()
     if "as_of" not in st.session_state:
         st.session_state["as_of"] = default
     return st.sidebar.date_input(
         "统计截至",
         key="as_of",
         min_value=date(2000, 1, 1),
-        max_value=max(default, date.today()),
+        max_value=max(default, ctx.settings.today()),
         help="所有数字按此日期统计（默认：数据中的最新日期）",
         format="YYYY-MM-DD",
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics import db
+from analytics import db, geo, roads
 from analytics.city import boundaries
 from pages import _ui
 
@@ -34,10 +34,7 @@ def page() -> None:
     _ui.header(ctx, "数据与设置")
 
     st.subheader("数据库")
-    counts = {
-        label: ctx.cur.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
-        for table, label in TABLE_LABELS.items()
-    }
+    counts = {TABLE_LABELS[t]: n for t, n in db.table_counts(ctx.cur).items()}
     first, last = ctx.data_span
     st.markdown(
         f"- 文件：`{ctx.settings.db_path}`\n"
@@ -72,12 +69,17 @@ def page() -> None:
         f"- 底图：{'无（离线可用）' if not m.basemap_url else m.basemap_url}"
     )
 
-    routes = ctx.cur.execute(
-        "SELECT route_code AS 路线编码, name AS 路线名称, road_class AS 等级,"
-        " printf('K%d+%03d', start_m // 1000, start_m % 1000) AS 起点桩号,"
-        " printf('K%d+%03d', end_m // 1000, end_m % 1000) AS 止点桩号,"
-        " provenance AS 来源 FROM routes ORDER BY route_code"
-    ).df()
+    r = roads.routes(ctx.cur)
+    routes = pd.DataFrame(
+        {
+            "路线编码": r.route_code,
+            "路线名称": r.name,
+            "等级": r.road_class,
+            "起点桩号": [geo.format_stake(m) for m in r.start_m],
+            "止点桩号": [geo.format_stake(m) for m in r.end_m],
+            "来源": r.provenance,
+        }
+    )
     if len(routes):
         st.subheader("路线")
         st.dataframe(routes, hide_index=True)

@@ -77,3 +77,19 @@ def test_metrics_json_and_csv(tmp_path, demo_db_path, capsys) -> None:
     assert lines[0].startswith("group,listed,closed,open,rate,")
     assert lines[-1].startswith("total,172,85,87,")
     assert {line.split(",")[0] for line in lines[1:-1]} == {"重大", "较大", "一般"}
+
+
+def test_read_commands_do_not_upgrade_an_old_file(tmp_path, capsys) -> None:
+    from analytics import db
+
+    path = tmp_path / "old.duckdb"
+    conn = db.connect(path)
+    db.migrate(conn, target=1)
+    conn.close()
+    assert main(["overview", "--db", str(path)]) == 2
+    assert "需要先升级：python -m analytics migrate" in capsys.readouterr().err
+    conn = db.connect(path, read_only=True)
+    assert db.schema_version(conn) == 1  # untouched
+    conn.close()
+    assert main(["info", "--db", str(tmp_path / "none.duckdb")]) == 2
+    assert "数据库文件不存在" in capsys.readouterr().err

@@ -14,6 +14,7 @@ def test_defaults() -> None:
     assert s.db_path == PROJECT_ROOT / "data" / "hazards.duckdb"
     assert s.city_file == PROJECT_ROOT / "data" / "city.toml"
     assert (s.auto_demo, s.demo_seed, s.due_soon_days) == (True, 2022, 15)
+    assert s.timezone == "Asia/Shanghai"
 
 
 def test_environment_overrides() -> None:
@@ -35,6 +36,7 @@ def test_environment_overrides() -> None:
         ({"HAZARDS_DUE_SOON_DAYS": "abc"}, "HAZARDS_DUE_SOON_DAYS 的值“abc”无效，应为整数"),
         ({"HAZARDS_DUE_SOON_DAYS": "-1"}, "HAZARDS_DUE_SOON_DAYS 不能小于 0"),
         ({"HAZARDS_AUTO_DEMO": "maybe"}, "HAZARDS_AUTO_DEMO 的值“maybe”无效，应为 1 或 0"),
+        ({"HAZARDS_TIMEZONE": "Mars/Olympus"}, "HAZARDS_TIMEZONE 的值“Mars/Olympus”不是有效的时区"),
     ],
 )
 def test_bad_values_are_refused_in_chinese(env: dict[str, str], message: str) -> None:
@@ -48,3 +50,11 @@ def test_every_setting_is_a_field_and_listed_in_the_readme() -> None:
     assert [r["name"] for r in rows] == [s.name for s in SETTINGS]
     for s in SETTINGS:
         assert f"HAZARDS_{s.name.upper()}" in readme, f"README does not document {s.name}"
+
+
+def test_today_follows_the_time_zone() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    shanghai = Settings.from_env({"HAZARDS_TIMEZONE": "Asia/Shanghai"}).today()
+    utc_now = datetime.now(UTC)
+    assert shanghai == (utc_now + timedelta(hours=8)).date()

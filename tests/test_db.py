@@ -155,3 +155,14 @@ def test_a_database_of_another_city_is_refused(tmp_path, tiny_city, fuyang) -> N
     db.open_store(path, fuyang).close()
     with pytest.raises(db.CityMismatchError, match="属于城市代码 341200，与当前城市配置 示例市"):
         db.open_store(path, tiny_city)
+
+
+def test_recorded_times_are_in_the_configured_time_zone(tmp_path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    conn = db.connect(tmp_path / "tz.duckdb", timezone="Asia/Shanghai")
+    local = conn.execute("SELECT CAST(current_timestamp AS TIMESTAMP)").fetchone()[0]
+    expected = datetime.now(UTC).replace(tzinfo=None) + timedelta(hours=8)
+    assert abs((local - expected).total_seconds()) < 60
+    with pytest.raises(db.StoreError, match="无效的时区名称"):
+        db.connect(tmp_path / "tz2.duckdb", timezone="x'; DROP TABLE units; --")
