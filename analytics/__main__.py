@@ -128,10 +128,8 @@ def _overview(args: argparse.Namespace, settings: Settings) -> int:
         "rectification_rate": o.rectification_rate,
         "overdue": o.overdue,
         "due_soon": o.due_soon,
-        "accidents_ytd": o.accidents_ytd,
-        "accidents_ytd_last_year": o.accidents_ytd_last_year,
-        "deaths_ytd": o.deaths_ytd,
-        "deaths_ytd_last_year": o.deaths_ytd_last_year,
+        "accidents_ytd": o.accidents,
+        "accidents_ytd_last_year": o.accidents_last_year,
         "units": [
             {
                 "unit": r.unit_name,

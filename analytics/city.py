@@ -70,7 +70,14 @@ class City:
         return None
 
 
-PROFILE_KEYS = ("population_wan", "motor_vehicles_wan", "drivers_wan", "road_km")
+# The city's public profile figures: key in city.toml, label, unit.
+PROFILE: tuple[tuple[str, str, str], ...] = (
+    ("population_wan", "常住人口", "万人"),
+    ("motor_vehicles_wan", "机动车保有量", "万辆"),
+    ("drivers_wan", "驾驶人", "万人"),
+    ("road_km", "公路里程", "公里"),
+)
+PROFILE_KEYS = tuple(k for k, _, _ in PROFILE)
 
 
 def load_city(path: str | Path) -> City:

@@ -191,6 +191,10 @@ def accident_summary(
     t = accident_totals(conn, start, end)
     if unit is not None:
         t = t[t.unit_adcode == unit]
+    return _sum_figures(t)
+
+
+def _sum_figures(t: pd.DataFrame) -> dict[str, float]:
     return {k: float(t[k].sum()) if k == "loss_yuan" else int(t[k].sum()) for k in ACCIDENT_FIGURES}
 
 
@@ -238,22 +242,15 @@ class Overview:
     overdue: int
     due_soon: int
     rectification_rate: float | None
-    accidents_ytd: int
-    accidents_ytd_last_year: int
-    deaths_ytd: int
-    deaths_ytd_last_year: int
     period: tuple[date, date]
     period_last_year: tuple[date, date]
+    accidents: dict[str, float]  # accident_summary over period
+    accidents_last_year: dict[str, float]  # the same over period_last_year
     by_unit: pd.DataFrame
 
-    @property
-    def accidents_change(self) -> float | None:
-        """Year-on-year relative change of accidents (同比), None without a base."""
-        return change(self.accidents_ytd, self.accidents_ytd_last_year)
-
-    @property
-    def deaths_change(self) -> float | None:
-        return change(self.deaths_ytd, self.deaths_ytd_last_year)
+    def yoy(self, key: str) -> float | None:
+        """Year-on-year relative change (同比) of an accident figure, None without a base."""
+        return change(self.accidents[key], self.accidents_last_year[key])
 
 
 def overview(conn: duckdb.DuckDBPyConnection, as_of: date, due_soon_days: int) -> Overview:
@@ -274,6 +271,9 @@ def overview(conn: duckdb.DuckDBPyConnection, as_of: date, due_soon_days: int) -
     )
     for col in ("accidents", "deaths", "accidents_last_year", "deaths_last_year"):
         by_unit[col] = by_unit[col].fillna(0).astype("int64")
+    by_unit["accidents_change"] = [
+        change(a, b) for a, b in zip(by_unit.accidents, by_unit.accidents_last_year, strict=True)
+    ]
     t = total(conn, as_of, due_soon_days)
     return Overview(
         as_of=as_of,
@@ -284,12 +284,10 @@ def overview(conn: duckdb.DuckDBPyConnection, as_of: date, due_soon_days: int) -
         overdue=t["overdue"],
         due_soon=t["due_soon"],
         rectification_rate=t["rate"],
-        accidents_ytd=int(now_acc.accidents.sum()),
-        accidents_ytd_last_year=int(last_acc.accidents.sum()),
-        deaths_ytd=int(now_acc.deaths.sum()),
-        deaths_ytd_last_year=int(last_acc.deaths.sum()),
         period=period,
         period_last_year=last,
+        accidents=_sum_figures(now_acc),
+        accidents_last_year=_sum_figures(last_acc),
         by_unit=by_unit,
     )
 
@@ -311,14 +309,16 @@ def data_span(conn: duckdb.DuckDBPyConnection) -> tuple[date | None, date | None
     return row[0], row[1]
 
 
-def upgrade_totals(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Rural safety-upgrade projects per unit: count, km, 万元 (DECIMALs kept exact)."""
+def upgrade_totals(conn: duckdb.DuckDBPyConnection, up_to_year: int) -> pd.DataFrame:
+    """Rural safety-upgrade projects per unit up to a year: count, km, 万元 (exact DECIMALs)."""
     return conn.execute(
         "SELECT u.name AS unit_name, count(p.project_id) AS projects,"
         " coalesce(sum(p.km), 0) AS km, coalesce(sum(p.funds_wan), 0) AS funds_wan,"
         " min(p.year) AS first_year, max(p.year) AS last_year"
-        " FROM units u LEFT JOIN upgrade_projects p ON p.unit_adcode = u.adcode"
-        " GROUP BY u.name, u.sort_order ORDER BY u.sort_order"
+        " FROM units u LEFT JOIN upgrade_projects p"
+        "   ON p.unit_adcode = u.adcode AND p.year <= $year"
+        " GROUP BY u.name, u.sort_order ORDER BY u.sort_order",
+        {"year": up_to_year},
     ).df()
 
 

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import fmt, metrics
+from analytics.city import PROFILE
 from pages import _charts, _ui
 
 
@@ -15,7 +16,7 @@ def page() -> None:
     o = metrics.overview(ctx.cur, as_of, ctx.settings.due_soon_days)
     _ui.header(ctx, "总览", as_of, f"临期预警 {ctx.settings.due_soon_days} 天")
 
-    if o.listed == 0 and o.accidents_ytd == 0 and ctx.data_span[1] is None:
+    if ctx.data_span[1] is None:
         st.info("数据库中还没有隐患和事故记录。请由区县导入台账和事故数据后再查看。")
 
     st.subheader("隐患治理（一单四制）")
@@ -36,36 +37,18 @@ def page() -> None:
 
     y0, y1 = o.period
     st.subheader(f"道路交通事故（{y0.year}年1月1日至{y1.month}月{y1.day}日）")
-    c = st.columns(4)
-    _ui.change_metric(
-        c[0],
-        "本年事故",
-        fmt.count(o.accidents_ytd, "起"),
-        o.accidents_change,
-        help=f"同比：与上年同期（{o.period_last_year[0]} 至 {o.period_last_year[1]}，"
-        f"{fmt.count(o.accidents_ytd_last_year, '起')}）相比",
-    )
-    _ui.change_metric(
-        c[1],
-        "本年死亡",
-        fmt.count(o.deaths_ytd, "人"),
-        o.deaths_change,
-        help=f"上年同期 {fmt.count(o.deaths_ytd_last_year, '人')}",
-    )
-    projects = metrics.upgrade_totals(ctx.cur)
-    c[2].metric(
-        "生命防护工程里程",
-        fmt.decimal(projects["km"].sum(), 3, "公里"),
-        help="公路安全生命防护工程累计实施里程（全部年度）",
-    )
-    c[3].metric(
-        "生命防护工程投入",
-        fmt.count(float(projects["funds_wan"].sum()), "万元"),
-        help="公路安全生命防护工程累计投入资金",
-    )
+    a, last = o.accidents, o.accidents_last_year
+    base = f"上年同期（{o.period_last_year[0]} 至 {o.period_last_year[1]}）"
+    for col, (key, label, unit) in zip(st.columns(4), ACCIDENT_CARDS, strict=True):
+        _ui.change_metric(
+            col, label, fmt.count(a[key], unit), o.yoy(key),
+            help=f"同比：与{base}的 {fmt.count(last[key], unit)} 相比",
+        )  # fmt: skip
 
     st.subheader("各单位情况")
-    if o.listed:
+    if not o.listed:
+        st.info(f"截至 {fmt.date_cn(as_of)} 尚无入单隐患，各单位整改情况无可展示的数据。")
+    else:
         st.plotly_chart(
             _charts.unit_status_bar(o.by_unit, f"各单位隐患整改情况（截至 {as_of}）"),
             config={"displaylogo": False},
@@ -83,21 +66,35 @@ def page() -> None:
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
 
-    st.subheader(f"{ctx.city.name}概况")
-    p = ctx.city.profile
-    c = st.columns(4)
-    for col, (key, label, unit) in zip(c, PROFILE, strict=True):
-        col.metric(label, fmt.count(p.get(key), unit))
+    projects = metrics.upgrade_totals(ctx.cur, as_of.year)
+    st.subheader(f"公路安全生命防护工程（截至{as_of.year}年累计）")
+    if projects.projects.sum() == 0:
+        st.info(f"截至{as_of.year}年尚无公路安全生命防护工程项目记录。")
+    else:
+        c = st.columns(4)
+        years = f"{int(projects.first_year.min())}—{int(projects.last_year.max())}年"
+        c[0].metric("项目", fmt.count(int(projects.projects.sum()), "个"), help=f"实施年度 {years}")
+        c[1].metric("实施里程", fmt.decimal(projects.km.sum(), 3, "公里"))
+        c[2].metric("投入资金", fmt.count(float(projects.funds_wan.sum()), "万元"))
+        c[3].metric("涉及单位", fmt.count(int((projects.projects > 0).sum()), "个"))
+
+    profile = [
+        (label, unit, ctx.city.profile[k]) for k, label, unit in PROFILE if k in ctx.city.profile
+    ]
+    if profile:
+        st.subheader(f"{ctx.city.name}概况")
+        for col, (label, unit, value) in zip(st.columns(4), profile, strict=False):
+            col.metric(label, fmt.count(value, unit))
     st.caption(
         "城市概况为公开数据；" + (DEMO_NOTE if ctx.is_demo else "隐患和事故数据来自各单位导入。")
     )
 
 
-PROFILE = (
-    ("population_wan", "常住人口", "万人"),
-    ("motor_vehicles_wan", "机动车保有量", "万辆"),
-    ("drivers_wan", "驾驶人", "万人"),
-    ("road_km", "公路里程", "公里"),
+ACCIDENT_CARDS = (
+    ("accidents", "本年事故", "起"),
+    ("fatal", "本年死亡事故", "起"),
+    ("deaths", "本年死亡", "人"),
+    ("injuries", "本年受伤", "人"),
 )
 DEMO_NOTE = (
     "隐患台账、事故记录、道路走向与桩号、生命防护工程项目均为系统生成的演示数据；"
@@ -116,10 +113,7 @@ def _unit_table(by_unit: pd.DataFrame) -> pd.DataFrame:
             "逾期（处）": by_unit["overdue"],
             "临期（处）": by_unit["due_soon"],
             "本年事故（起）": by_unit["accidents"],
-            "事故同比": [
-                fmt.relative_change(metrics.change(a, b), "").strip()
-                for a, b in zip(by_unit["accidents"], by_unit["accidents_last_year"], strict=True)
-            ],
+            "事故同比": [fmt.relative_change(c, "").strip() for c in by_unit["accidents_change"]],
             "本年死亡（人）": by_unit["deaths"],
         }
     )

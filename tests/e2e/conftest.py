@@ -83,9 +83,15 @@ def server(demo_db_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 @pytest.fixture(scope="session")
 def browser():  # noqa: ANN201 - playwright Browser
+    required = os.environ.get("HAZARDS_REQUIRE_BROWSER") == "1"  # CI: a missing browser fails
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install chromium fonts-wqy-microhei")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+        message = f"no Chromium at {CHROMIUM}: apt-get install chromium fonts-wqy-microhei"
+        pytest.fail(message) if required else pytest.skip(message)
+    try:
+        from playwright import sync_api
+    except ImportError:
+        message = "playwright is not installed: pip install -r requirements-dev.txt"
+        pytest.fail(message) if required else pytest.skip(message)
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
