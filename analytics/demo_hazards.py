@@ -46,7 +46,8 @@ URBAN_STREETS = ("人民路", "解放路", "中山路", "文化路", "建设路"
 URBAN_TYPES = ("学校周边", "照明不足", "平交路口缺陷", "缺少标志标线")
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾"
 GIVEN = ("建国", "立新", "海涛", "志强", "红梅", "振华", "永胜", "晓东", "国庆", "春林", "德明")
-TITLES = ("副区长", "副县长", "公安局副局长", "交通运输局局长", "大队长")
+TITLES = ("{deputy}", "{deputy}", "公安局副局长", "交通运输局局长", "交警大队大队长")
+DEPUTY = {"district": "副区长", "county": "副县长", "city": "副市长", "zone": "管委会副主任"}
 STANDARDS: dict[str, str] = {
     "急弯陡坡": "设置弯道警告标志、减速标线和护栏，满足停车视距要求",
     "连续长下坡": "设置避险车道、连续下坡提示和测速设施",
@@ -231,7 +232,7 @@ def _hazard(
         "found_date": found,
         "listed_date": listed,
         "goal": f"消除{place}{htype}隐患" if listed else None,
-        "lead_leader": f"{_person(rng)}（{unit.short}{rng.choice(TITLES)}）" if assigned else None,
+        "lead_leader": _leader(rng, unit) if assigned else None,
         "responsible_unit": f"{unit.name}{rng.choice(('交通运输局', '公路管理中心', '住建局'))}"
         if listed
         else None,
@@ -260,6 +261,11 @@ def _hazard(
         "_assigned": assigned,
     }
     return h
+
+
+def _leader(rng: random.Random, unit: Unit) -> str:
+    title = rng.choice(TITLES).format(deputy=DEPUTY[unit.kind])
+    return f"{_person(rng)}（{unit.short}{title}）"
 
 
 def _near_seat(rng: random.Random, unit: Unit, features: list[dict]) -> tuple[float, float]:

@@ -8,73 +8,7 @@ import pandas as pd
 import pytest
 
 from analytics import db, metrics
-
-D = date(2022, 3, 31)
-COLS = "hazard_id, unit_adcode, state, found_date, listed_date, deadline, closed_date, voided_date"
-FIVE = "goal, lead_leader, responsible_unit, completion_standard"
-INSERT_HAZARD = (
-    f"INSERT INTO hazards ({COLS}, {FIVE}) VALUES"  # noqa: S608 - fixed column lists
-    " (?, ?, '整改中', ?, ?, ?, ?, ?, '目标', ?, '责任单位', '标准')"
-)
-# id, unit, found, listed, deadline, closed, voided, lead leader present
-HAZARDS = [
-    ("h1", "990101", "2022-01-08", "2022-01-10", "2022-02-28", "2022-02-20", None, True),  # on time
-    ("h2", "990101", "2022-01-15", "2022-01-15", "2022-03-10", "2022-03-20", None, True),  # late
-    ("h3", "990101", "2022-02-01", "2022-02-01", "2022-03-20", None, None, True),  # overdue 11 d
-    ("h4", "990101", "2022-03-01", None, "2022-04-10", None, None, False),  # due soon, found date
-    ("h5", "990101", "2022-02-01", "2022-02-01", None, None, "2022-03-01", True),  # voided
-    ("h6", "990101", "2022-04-01", "2022-04-05", "2022-05-01", None, None, True),  # listed later
-    (
-        "h7",
-        "990101",
-        "2022-03-01",
-        "2022-03-01",
-        "2022-04-30",
-        "2022-04-02",
-        None,
-        True,
-    ),  # open at D
-    ("h8", "990102", "2022-01-05", "2022-01-05", "2022-01-31", "2022-01-25", None, True),  # on time
-    ("h9", "990102", "2022-03-01", "2022-03-01", "2022-03-31", None, None, True),  # due today
-    (
-        "h10",
-        "990102",
-        "2022-02-01",
-        "2022-02-01",
-        "2022-03-15",
-        "2022-03-15",
-        None,
-        True,
-    ),  # on the day
-]
-# id, time, unit, deaths, injuries, procedure
-ACCIDENTS = [
-    ("a1", "2022-01-02 08:00", "990101", 1, 0, "一般程序"),
-    ("a2", "2022-03-31 23:59", "990101", 0, 2, "简易程序"),
-    ("a3", "2022-04-01 00:00", "990101", 0, 0, "简易程序"),  # after D
-    ("a4", "2021-03-31 10:00", "990102", 0, 0, "简易程序"),
-    ("a5", "2021-04-01 00:00", "990102", 0, 0, "简易程序"),  # after D a year ago
-    ("a6", "2021-02-10 12:00", None, 2, 1, "一般程序"),  # no unit
-    ("a7", "2022-02-01 17:30", "990102", 0, 0, "简易程序"),
-]
-
-
-@pytest.fixture
-def conn(tmp_path, tiny_city):
-    c = db.open_store(tmp_path / "m.duckdb", tiny_city)
-    for hid, unit, found, listed, deadline, closed, voided, leader in HAZARDS:
-        c.execute(
-            INSERT_HAZARD,
-            [hid, unit, found, listed, deadline, closed, voided, "某领导" if leader else None],
-        )
-    c.execute("UPDATE hazards SET state = '待认定' WHERE hazard_id = 'h11'")
-    for aid, at, unit, deaths, injuries, procedure in ACCIDENTS:
-        c.execute(
-            "INSERT INTO accidents (accident_id, occurred_at, unit_adcode, deaths, injuries,"
-            " procedure, loss_yuan) VALUES (?, ?, ?, ?, ?, ?, 1000)",
-            [aid, at, unit, deaths, injuries, procedure],
-        )
-    return c
+from tests.conftest import D
 
 
 def test_status_by_unit(conn) -> None:

@@ -1,0 +1,39 @@
+-- New listings and closures in each of the last $weeks 7-day windows ending on $as_of, per unit.
+-- Window k (0 = the latest) is ($as_of − 7(k+1), $as_of − 7k]. Same list rule as hazard_flow.
+WITH hazard AS (
+    SELECT
+        unit_adcode,
+        CASE WHEN state = '待认定' THEN NULL ELSE coalesce(listed_date, found_date) END AS listed_on,
+        closed_date,
+        voided_date
+    FROM hazards
+),
+
+recent AS (
+    SELECT *
+    FROM hazard
+    WHERE listed_on <= $as_of
+      AND (voided_date IS NULL OR voided_date > $as_of)
+      AND (
+          listed_on > $as_of - CAST(7 * $weeks AS INTEGER)
+          OR closed_date > $as_of - CAST(7 * $weeks AS INTEGER)
+      )
+),
+
+windows AS (
+    SELECT
+        k,
+        $as_of - CAST(7 * (k + 1) AS INTEGER) AS after_day,
+        $as_of - CAST(7 * k AS INTEGER) AS last_day
+    FROM (SELECT CAST(unnest(range(0, $weeks)) AS INTEGER) AS k)
+)
+
+SELECT
+    r.unit_adcode,
+    w.k,
+    count(*) FILTER (r.listed_on > w.after_day AND r.listed_on <= w.last_day) AS new,
+    count(*) FILTER (r.closed_date > w.after_day AND r.closed_date <= w.last_day) AS closed
+FROM windows AS w
+CROSS JOIN recent AS r
+GROUP BY r.unit_adcode, w.k
+ORDER BY r.unit_adcode, w.k
