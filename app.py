@@ -15,7 +15,11 @@ st.set_page_config(
 )
 
 pages = {
-    "总览": [st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", default=True)],
+    "总览": [
+        st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", default=True),
+        st.Page("pages/cockpit.py", title="领导驾驶舱", icon=":material/monitoring:"),
+        st.Page("pages/big_screen.py", title="指挥中心大屏", icon=":material/tv:"),
+    ],
     "系统": [st.Page("pages/data_settings.py", title="数据与设置", icon=":material/settings:")],
 }
 st.navigation(pages).run()

@@ -57,6 +57,12 @@ SETTINGS: tuple[Setting, ...] = (
         "时区：用于确定“今天”和系统记录的时间",
     ),
     Setting(
+        "big_screen_refresh_seconds",
+        "60",
+        "How often the command-centre wall (大屏) refreshes its figures, in seconds.",
+        "指挥中心大屏自动刷新间隔（秒）",
+    ),
+    Setting(
         "due_soon_days",
         "15",
         "Warning horizon: a hazard not closed whose deadline is within this many days is 临期.",
@@ -72,6 +78,7 @@ class Settings:
     auto_demo: bool
     demo_seed: int
     timezone: str
+    big_screen_refresh_seconds: int
     due_soon_days: int
 
     @classmethod
@@ -85,6 +92,9 @@ class Settings:
             "auto_demo": _parse_bool(raw["auto_demo"], "auto_demo"),
             "demo_seed": _parse_int(raw["demo_seed"], "demo_seed"),
             "timezone": _parse_timezone(raw["timezone"]),
+            "big_screen_refresh_seconds": _parse_int(
+                raw["big_screen_refresh_seconds"], "big_screen_refresh_seconds", minimum=5
+            ),
             "due_soon_days": _parse_int(raw["due_soon_days"], "due_soon_days", minimum=0),
         }
         values.update(overrides)

@@ -61,3 +61,8 @@ def points_change(before: float | None, after: float | None) -> str:
 def date_cn(d: date) -> str:
     """2022-09-15 → "2022年9月15日" (prose and documents)."""
     return f"{d.year}年{d.month}月{d.day}日"
+
+
+def signed_points(before: float, after: float) -> str:
+    """A change of rate in signed percentage points, for places that draw their own arrow."""
+    return f"{signed((after - before) * 100)} 个百分点"

@@ -95,3 +95,20 @@ def forecasts(
     }
     out[None] = clearance_forecast(as_of, sum(open_by_unit.values()), city)
     return out
+
+
+def forecast(
+    conn: duckdb.DuckDBPyConnection,
+    as_of: date,
+    open_now: int,
+    unit: str | None = None,
+    weeks: int = FORECAST_WEEKS,
+) -> Forecast:
+    """The 清零 forecast of one unit, or of the whole city when unit is None."""
+    windows = conn.execute(read_sql("clearance_windows"), {"as_of": as_of, "weeks": weeks}).df()
+    if unit is not None:
+        windows = windows[windows.unit_adcode == unit]
+    closed = [0] * weeks
+    for k, n in zip(windows.k, windows.closed, strict=True):
+        closed[int(k)] += int(n)
+    return clearance_forecast(as_of, open_now, closed)

@@ -39,14 +39,153 @@ def unit_status_bar(frame: pd.DataFrame, title: str) -> go.Figure:
                 "<br>整改率：%{customdata[1]}<extra></extra>"
             ),
         )
+    _layout(fig, title, "隐患数（处）", "单位", height=80 + 38 * max(len(f), 1), dark=False)
+    fig.update_layout(barmode="stack")
+    return fig
+
+
+def _layout(
+    fig: go.Figure, title: str, x_title: str, y_title: str, *, height: int, dark: bool
+) -> None:
     fig.update_layout(
-        barmode="stack",
         title={"text": title, "x": 0, "xanchor": "left"},
-        xaxis_title="隐患数（处）",
-        yaxis_title="单位",
-        legend={"orientation": "h", "y": -0.2, "title": None},
-        font={"family": FONT},
+        xaxis_title=x_title,
+        yaxis_title=y_title,
+        legend={"orientation": "h", "y": -0.25, "title": None},
+        font={"family": FONT, "size": 18 if dark else 13},
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        height=80 + 38 * max(len(f), 1),
+        height=height,
+        template="plotly_dark" if dark else "plotly_white",
+        hoverlabel={"font": {"family": FONT}},
     )
+    if dark:
+        fig.update_layout(paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)")
+
+
+def _date_axis(fig: go.Figure) -> None:
+    """Dates as 2022-09-15 (plotly's default ticks would name months in English)."""
+    fig.update_xaxes(tickformat="%Y-%m-%d", hoverformat="%Y-%m-%d")
+
+
+def ranking_bar(ranking: pd.DataFrame, title: str, dark: bool = False) -> go.Figure:
+    """整改率 per ranked unit, best on top; the first is green, the last red, labels say so.
+
+    ``ranking`` comes from metrics.unit_ranking; customdata[0] is the unit code (for clicks).
+    """
+    f = ranking[ranking["rank"].notna()].sort_values("rank", ascending=False)
+    last = f["rank"].max()
+    colours = [GREEN if r == 1 else RED if r == last else BLUE for r in f["rank"]]
+    arrows = [rank_arrow(c) for c in f["rank_change"]]
+    labels = [
+        f"{r * 100:.1f}%  第{int(k)}名 {a}"
+        for r, k, a in zip(f["rate"], f["rank"], arrows, strict=True)
+    ]
+    fig = go.Figure(
+        go.Bar(
+            y=f["unit_name"].tolist(),
+            x=[round(r * 100, 1) for r in f["rate"]],
+            orientation="h",
+            marker_color=colours,
+            text=labels,
+            textposition="auto",
+            customdata=[
+                [u, int(n), int(c), int(o), a]
+                for u, n, c, o, a in zip(
+                    f["unit_adcode"], f["listed"], f["closed"], f["overdue"], arrows, strict=True
+                )
+            ],
+            hovertemplate=(
+                "%{y}<br>整改率：%{x:.1f}%<br>入单：%{customdata[1]} 处"
+                "<br>已销号：%{customdata[2]} 处<br>逾期：%{customdata[3]} 处"
+                "<br>排名变化：%{customdata[4]}<extra>点击查看该单位</extra>"
+            ),
+        )
+    )
+    height = 90 + (34 if dark else 40) * max(len(f), 1)
+    _layout(fig, title, "整改率（%）", "单位", height=height, dark=dark)
+    fig.update_xaxes(range=[0, 105])
+    return fig
+
+
+def rank_arrow(change: object) -> str:
+    if change is None or pd.isna(change):
+        return "—"
+    change = int(change)
+    return f"↑{change}" if change > 0 else f"↓{-change}" if change < 0 else "—"
+
+
+def flow_chart(flow: pd.DataFrame, freq_label: str, title: str, dark: bool = False) -> go.Figure:
+    """New listings and closures per week or month, side by side."""
+    fig = go.Figure()
+    x = [b.strftime("%Y-%m-%d") for b in flow["bucket"]]
+    for name, col, colour in (("新增入单", "new", BLUE), ("销号", "closed", GREEN)):
+        fig.add_bar(
+            x=x,
+            y=[int(v) for v in flow[col]],
+            name=name,
+            marker_color=colour,
+            hovertemplate=f"{freq_label}起始：%{{x}}<br>{name}：%{{y}} 处<extra></extra>",
+        )
+    _layout(fig, title, f"{freq_label}（起始日期）", "隐患数（处）", height=360, dark=dark)
+    fig.update_layout(barmode="group")
+    _date_axis(fig)
+    return fig
+
+
+def backlog_chart(backlog: pd.DataFrame, forecast, title: str, dark: bool = False) -> go.Figure:  # noqa: ANN001
+    """Open hazards per day, and the 清零 projection with its 80% range when there is one."""
+    fig = go.Figure()
+    days = [d.strftime("%Y-%m-%d") for d in backlog["day"]]
+    fig.add_scatter(
+        x=days,
+        y=[int(v) for v in backlog["open"]],
+        name="在办隐患",
+        mode="lines",
+        line={"color": BLUE, "width": 3 if dark else 2},
+        hovertemplate="%{x}<br>在办：%{y} 处<extra></extra>",
+    )
+    if forecast is not None and forecast.expected is not None:
+        start = forecast.as_of.isoformat()
+        if forecast.earliest and forecast.latest:
+            fig.add_scatter(
+                x=[start, forecast.earliest.isoformat(), forecast.latest.isoformat(), start],
+                y=[forecast.open_now, 0, 0, forecast.open_now],
+                fill="toself",
+                fillcolor="rgba(240,162,2,0.25)",
+                line={"width": 0},
+                name="80% 区间",
+                hoverinfo="skip",
+            )
+        fig.add_scatter(
+            x=[start, forecast.expected.isoformat()],
+            y=[forecast.open_now, 0],
+            name=f"清零预计 {forecast.expected.isoformat()}",
+            mode="lines+markers",
+            line={"color": AMBER, "dash": "dash", "width": 2},
+            hovertemplate="%{x}<br>预计在办：%{y} 处<extra>按近8周销号速度</extra>",
+        )
+    _layout(fig, title, "日期", "在办隐患（处）", height=400 if dark else 380, dark=dark)
+    _date_axis(fig)
+    return fig
+
+
+def breakdown_bar(frame: pd.DataFrame, label: str, title: str) -> go.Figure:
+    """Closed and open hazards per group (type, grade, ...), largest first."""
+    f = frame[frame["listed"] > 0].sort_values("listed")
+    fig = go.Figure()
+    for name, values, colour in (
+        ("已销号", f["closed"], GREEN),
+        ("整改中（未逾期）", f["open"] - f["overdue"], BLUE),
+        ("逾期", f["overdue"], RED),
+    ):
+        fig.add_bar(
+            y=f["group_key"].tolist(),
+            x=[int(v) for v in values],
+            name=name,
+            orientation="h",
+            marker_color=colour,
+            hovertemplate="%{y}<br>" + name + "：%{x} 处<extra></extra>",
+        )
+    _layout(fig, title, "隐患数（处）", label, height=90 + 32 * max(len(f), 1), dark=False)
+    fig.update_layout(barmode="stack")
     return fig

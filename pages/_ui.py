@@ -16,7 +16,8 @@ import streamlit as st
 from analytics import bootstrap, db, metrics
 from analytics.city import City, CityConfigError
 from analytics.config import SettingError, Settings
-from analytics.fmt import date_cn, relative_change
+from analytics.fmt import date_cn, relative_change, signed, signed_points
+from analytics.periods import PERIOD_LABELS, PERIODS
 
 log = logging.getLogger("hazards.ui")
 
@@ -128,3 +129,70 @@ def change_metric(
         delta_arrow="down" if change < 0 else "up",
         help=help,
     )
+
+
+def period_control() -> str:
+    """The global reporting period (sidebar): week, month, quarter or year."""
+    if "period" not in st.session_state:
+        st.session_state["period"] = "month"
+    return st.sidebar.selectbox(
+        "统计周期",
+        list(PERIODS),
+        key="period",
+        format_func=PERIOD_LABELS.get,
+        help="环比、排名变化与事故统计所用的周期：截至统计日的最近一周、一月、一季度或一年",
+    )
+
+
+def compare_metric(
+    col,  # noqa: ANN001 - a Streamlit container
+    label: str,
+    value: str,
+    now: float | None,
+    before: float | None,
+    *,
+    unit: str = "",
+    rate: bool = False,
+    up_is_good: bool | None = True,
+    help: str,
+) -> None:
+    """A metric with its change against the end of the previous period (较上期)."""
+    if now is None or before is None or pd.isna(now) or pd.isna(before):
+        col.metric(label, value, delta="较上期 —", delta_color="gray", delta_arrow="off", help=help)
+        return
+    diff = (now - before) * (100 if rate else 1)
+    if round(diff, 1) == 0:
+        col.metric(label, value, delta="较上期 持平", delta_color="gray", delta_arrow="off",
+                   help=help)  # fmt: skip
+        return
+    text = signed_points(before, now) if rate else f"{signed(diff, 0 if unit else 1)} {unit}"
+    good = None if up_is_good is None else (diff > 0) == up_is_good
+    col.metric(
+        label,
+        value,
+        delta=f"较上期 {text}".strip(),
+        delta_color="gray" if good is None else "green" if good else "red",
+        delta_arrow="up" if diff > 0 else "down",
+        help=help,
+    )
+
+
+def download(frame: pd.DataFrame, sheet: str, file_name: str) -> None:
+    """A download button for a table as .xlsx."""
+    st.download_button(
+        f"下载{sheet}（xlsx）",
+        xlsx_bytes(frame, sheet),
+        file_name=file_name,
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"download_{sheet}",
+    )
+
+
+def query_date(name: str) -> date | None:
+    """A YYYY-MM-DD date from the page URL's query string, or None when absent or invalid."""
+    text = st.query_params.get(name)
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        st.warning(f"网址中的日期参数 {name}={text} 无效，应为 YYYY-MM-DD，已改用默认日期。")
+        return None

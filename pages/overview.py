@@ -59,12 +59,7 @@ def page() -> None:
         hide_index=True,
         column_config={"整改率": st.column_config.TextColumn(help="已销号 ÷ 入单")},
     )
-    st.download_button(
-        "下载本表（xlsx）",
-        _ui.xlsx_bytes(table, "各单位情况"),
-        file_name=f"各单位情况_{as_of}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    _ui.download(table, "各单位情况", f"各单位情况_{as_of}.xlsx")
 
     projects = metrics.upgrade_totals(ctx.cur, as_of.year)
     st.subheader(f"公路安全生命防护工程（截至{as_of.year}年累计）")

@@ -1,0 +1,98 @@
+"""pydeck maps, offline: map_provider=None and map_style left unset (pydeck then sends its
+"__MAP_STYLE__" sentinel, which Streamlit draws without a basemap), so nothing is fetched;
+the unit outlines themselves give the map its shape."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pydeck as pdk
+
+from analytics.city import City
+
+NO_DATA = [158, 158, 158, 160]
+
+
+def rate_colour(rate: float | None, lo: float, hi: float) -> list[int]:
+    """Red (worst) through amber to green (best) over the range of rates shown."""
+    if rate is None or pd.isna(rate):
+        return NO_DATA
+    t = 0.5 if hi <= lo else (rate - lo) / (hi - lo)
+    red, amber, green = (214, 69, 65), (240, 162, 2), (46, 158, 91)
+    a, b, u = (red, amber, t * 2) if t < 0.5 else (amber, green, (t - 0.5) * 2)
+    return [round(x + (y - x) * u) for x, y in zip(a, b, strict=True)] + [190]
+
+
+def unit_rate_map(
+    city: City,
+    outlines: dict,
+    ranking: pd.DataFrame,
+    *,
+    zoom: float | None = None,
+    height: int = 460,
+    dark: bool = False,
+) -> pdk.Deck:
+    """The unit outlines coloured by 整改率, with name, rate and rank in the tooltip."""
+    rows = ranking.set_index("unit_adcode")
+    rates = [r for r in ranking["rate"] if r is not None and not pd.isna(r)]
+    lo, hi = (min(rates), max(rates)) if rates else (0.0, 1.0)
+    features = []
+    for f in outlines["features"]:
+        code = f["properties"]["unit_code"]
+        row = rows.loc[code] if code in rows.index else None
+        rate = None if row is None or pd.isna(row["rate"]) else float(row["rate"])
+        rank = None if row is None or pd.isna(row["rank"]) else int(row["rank"])
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": f["geometry"],
+                "properties": {
+                    "unit_code": code,
+                    "name": f["properties"].get("name", code),
+                    "rate_text": "—" if rate is None else f"{rate * 100:.1f}%",
+                    "rank_text": "无排名" if rank is None else f"第{rank}名",
+                    "listed": 0 if row is None else int(row["listed"]),
+                    "overdue": 0 if row is None else int(row["overdue"]),
+                    "fill": rate_colour(rate, lo, hi),
+                },
+            }
+        )
+    layers = [
+        pdk.Layer(
+            "GeoJsonLayer",
+            id="units",
+            data={"type": "FeatureCollection", "features": features},
+            pickable=True,
+            stroked=True,
+            filled=True,
+            get_fill_color="properties.fill",
+            get_line_color=[255, 255, 255] if not dark else [20, 20, 20],
+            line_width_min_pixels=1.5,
+            auto_highlight=True,
+        )
+    ]
+    return pdk.Deck(
+        layers=layers,
+        initial_view_state=pdk.ViewState(
+            longitude=city.map.center_lon,
+            latitude=city.map.center_lat,
+            zoom=city.map.zoom if zoom is None else zoom,
+        ),
+        map_provider=None,
+        tooltip={
+            "html": "<b>{name}</b><br/>整改率：{rate_text}（{rank_text}）"
+            "<br/>入单：{listed} 处 · 逾期：{overdue} 处<br/>点击查看该单位",
+            "style": {"fontFamily": "WenQuanYi Micro Hei, sans-serif"},
+        },
+        height=height,
+    )
+
+
+def picked_unit(selection: object, layer_id: str = "units") -> str | None:
+    """The unit code of the clicked outline in a pydeck selection event, if any."""
+    objects = (getattr(selection, "selection", None) or {}).get("objects", {})
+    picked = objects.get(layer_id) or []
+    if not picked:
+        return None
+    obj = picked[0]
+    props = obj.get("properties", obj) if isinstance(obj, dict) else {}
+    return props.get("unit_code")

@@ -1,0 +1,117 @@
+"""指挥中心大屏: the command-centre wall at 1920×1080, dark, no sidebar, refreshing itself."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import streamlit as st
+
+from analytics import fmt, hazard_list, metrics, trends
+from analytics.city import boundaries
+from pages import _charts, _maps, _ui
+
+DARK_CSS = """
+<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+[data-testid="stHeader"], [data-testid="stToolbar"], footer { display: none !important; }
+.stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
+  background: #0b1526 !important; color: #e8eef7 !important; }
+.block-container, [data-testid="stMainBlockContainer"] {
+  padding: 0.8rem 1.6rem 0 1.6rem !important; max-width: 100% !important; }
+h1, h2, h3, h4, [data-testid="stMarkdownContainer"] p { color: #e8eef7 !important; }
+h1 { font-size: 2.4rem !important; padding: 0 !important; }
+[data-testid="stMetric"] { background: #13233d; border-radius: 10px; padding: 0.6rem 1rem; }
+[data-testid="stMetricLabel"] p { font-size: 1.35rem !important; color: #9fb3cf !important; }
+[data-testid="stMetricValue"] { font-size: 3.2rem !important; color: #ffffff !important; }
+[data-testid="stCaptionContainer"] p { color: #9fb3cf !important; font-size: 1.05rem; }
+table { color: #e8eef7 !important; font-size: 1.1rem; }
+thead tr th { background: #13233d !important; color: #9fb3cf !important; }
+tbody tr td { background: #0f1d33 !important; border-color: #24385a !important; }
+</style>
+"""
+
+
+def page() -> None:
+    st.markdown(DARK_CSS, unsafe_allow_html=True)
+    ctx = _ui.context()
+    st.fragment(wall, run_every=ctx.settings.big_screen_refresh_seconds)(ctx)
+
+
+def wall(ctx: _ui.Context) -> None:
+    """Everything on the wall; reruns on its own every refresh interval."""
+    cur = ctx.cur.cursor()  # a fresh cursor: the fragment reruns on its own
+    as_of = _ui.query_date("as_of") or metrics.latest_date(cur) or ctx.settings.today()
+    horizon = ctx.settings.due_soon_days
+    now = datetime.now(ZoneInfo(ctx.settings.timezone)).strftime("%H:%M:%S")
+    head, link = st.columns([6, 1])
+    head.title(f"{ctx.city.name}道路交通安全隐患治理 · 指挥中心")
+    link.page_link("pages/overview.py", label="退出大屏", icon=":material/close_fullscreen:")
+    demo = "【演示数据】" if ctx.is_demo else ""
+    st.caption(
+        f"{demo}统计截至 {fmt.date_cn(as_of)} · 临期预警 {horizon} 天 · "
+        f"每 {ctx.settings.big_screen_refresh_seconds} 秒自动刷新（最近刷新 {now}）"
+    )
+
+    o = metrics.overview(cur, as_of, horizon)
+    cards = (
+        ("入单隐患", fmt.count(o.listed, "处")),
+        ("已销号", fmt.count(o.closed, "处")),
+        ("整改率", fmt.percent(o.rectification_rate)),
+        ("逾期", fmt.count(o.overdue, "处")),
+        ("临期", fmt.count(o.due_soon, "处")),
+    )
+    cols = st.columns(len(cards) + 1)
+    for col, (label, value) in zip(cols, cards, strict=False):
+        col.metric(label, value)
+    cols[-1].metric(
+        f"本年事故（{fmt.relative_change(o.yoy('accidents'))}）",
+        fmt.count(o.accidents["accidents"], "起"),
+    )
+
+    ranking = metrics.unit_ranking(cur, as_of, "month", horizon)
+    left, middle, right = st.columns([1.1, 1, 1.1])
+    with left:
+        if ranking["rank"].notna().any():
+            st.plotly_chart(
+                _charts.ranking_bar(ranking, "各单位整改率排名", dark=True),
+                config={"displayModeBar": False}, key="wall_rank", theme=None,
+            )  # fmt: skip
+        else:
+            st.info("尚无入单隐患，暂无排名。")
+    with middle:
+        st.markdown("#### 各单位整改率分布（红低绿高）")
+        deck = _maps.unit_rate_map(ctx.city, boundaries(ctx.city), ranking, zoom=7.5, dark=True)
+        st.pydeck_chart(deck, height=430, key="wall_map")
+    with right:
+        backlog = trends.backlog(cur, as_of)
+        forecast = trends.forecast(cur, as_of, o.open)
+        if backlog.empty:
+            st.info("尚无入单隐患。")
+        else:
+            st.plotly_chart(
+                _charts.backlog_chart(backlog, forecast, "在办隐患与清零预计", dark=True),
+                config={"displayModeBar": False}, key="wall_backlog", theme=None,
+            )  # fmt: skip
+
+    overdue = hazard_list.overdue(cur, as_of).head(5)
+    if overdue.empty:
+        st.markdown(f"#### 截至 {fmt.date_cn(as_of)} 没有逾期隐患")
+    else:
+        st.markdown(f"#### 逾期最久的隐患（共 {o.overdue} 处）")
+        st.table(
+            pd.DataFrame(
+                {
+                    "逾期天数": overdue.days_overdue.astype(int),
+                    "单位": overdue.unit_name,
+                    "道路": overdue.road_name,
+                    "隐患类型": overdue.hazard_type,
+                    "责任单位": overdue.responsible_unit,
+                    "牵头领导": overdue.lead_leader,
+                }
+            ).set_index("逾期天数")
+        )
+
+
+_ui.guarded(page)
