@@ -41,6 +41,7 @@ def unit_status_bar(frame: pd.DataFrame, title: str) -> go.Figure:
         )
     _layout(fig, title, "隐患数（处）", "单位", height=80 + 38 * max(len(f), 1), dark=False)
     fig.update_layout(barmode="stack")
+    _count_axis(fig, "x", f["listed"].max() if len(f) else 1)
     return fig
 
 
@@ -60,6 +61,12 @@ def _layout(
     )
     if dark:
         fig.update_layout(paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)")
+
+
+def _count_axis(fig: go.Figure, axis: str, largest: float) -> None:
+    """Whole-number ticks for counts of hazards (no 0.5 处)."""
+    step = max(1, -(-int(largest) // 8))
+    getattr(fig, f"update_{axis}axes")(tick0=0, dtick=step, rangemode="tozero")
 
 
 def _date_axis(fig: go.Figure) -> None:
@@ -129,6 +136,7 @@ def flow_chart(flow: pd.DataFrame, freq_label: str, title: str, dark: bool = Fal
     _layout(fig, title, f"{freq_label}（起始日期）", "隐患数（处）", height=360, dark=dark)
     fig.update_layout(barmode="group")
     _date_axis(fig)
+    _count_axis(fig, "y", max(flow["new"].max(), flow["closed"].max()) if len(flow) else 1)
     return fig
 
 
@@ -188,4 +196,5 @@ def breakdown_bar(frame: pd.DataFrame, label: str, title: str) -> go.Figure:
         )
     _layout(fig, title, "隐患数（处）", label, height=90 + 32 * max(len(f), 1), dark=False)
     fig.update_layout(barmode="stack")
+    _count_axis(fig, "x", f["listed"].max() if len(f) else 1)
     return fig

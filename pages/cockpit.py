@@ -219,7 +219,7 @@ def _unit_view(ctx: _ui.Context, as_of: date, period: str, horizon: int, unit: s
         "状态", hazard_list.STANDINGS, default=list(hazard_list.STANDINGS[:3]),
         help="截至统计日的状态：逾期、临期、在办（未销号）或已销号",
     )  # fmt: skip
-    shown = _hazard_table(hazards[hazards.standing.isin(standings)])
+    shown = _hazard_table(hazards[hazards.standing.isin(standings)], as_of)
     if shown.empty:
         st.info("所选状态下没有隐患。")
     else:
@@ -375,22 +375,28 @@ def _group_table(s: pd.DataFrame, label: str) -> pd.DataFrame:
     )
 
 
-def _hazard_table(h: pd.DataFrame) -> pd.DataFrame:
+def _hazard_table(h: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    closed = [d.date() if pd.notna(d) and d.date() <= as_of else None for d in h.closed_date]
     return pd.DataFrame(
         {
             "状态": h.standing,
-            "逾期天数": [int(d) if pd.notna(d) else None for d in h.days_overdue],
+            "逾期天数": _text([int(d) if pd.notna(d) else None for d in h.days_overdue]),
             "隐患编号": h.hazard_id,
             "道路": h.road_name,
             "隐患类型": h.hazard_type,
             "风险等级": h.risk_grade,
             "挂牌督办": h.supervision_level,
-            "完成时限": h.deadline.dt.date,
-            "销号日期": h.closed_date.dt.date,
+            "完成时限": _text([d.date() if pd.notna(d) else None for d in h.deadline]),
+            "销号日期": _text(closed),
             "责任单位": h.responsible_unit,
             "牵头领导": h.lead_leader,
         }
     )
+
+
+def _text(values: list) -> list[str]:
+    """Cells as text, blanks for missing values (a styled table would print "None")."""
+    return ["" if v is None else str(v) for v in values]
 
 
 def _standing_marks(t: pd.DataFrame) -> pd.DataFrame:
