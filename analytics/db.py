@@ -212,6 +212,19 @@ def open_for_reading(
     return conn
 
 
+def revision(conn: duckdb.DuckDBPyConnection) -> tuple:
+    """A fingerprint that changes whenever the data changes, for caches to key on.
+
+    Every change to a hazard appends an event and every import adds an import row, so the
+    last event id, the last import id and the row counts move with each write.
+    """
+    return conn.execute(
+        "SELECT (SELECT max(event_id) FROM hazard_events), (SELECT max(import_id) FROM imports),"
+        " (SELECT count(*) FROM hazards), (SELECT count(*) FROM accidents),"
+        " (SELECT count(*) FROM upgrade_projects), (SELECT count(*) FROM units)"
+    ).fetchone()
+
+
 def table_counts(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Rows in each of the product's tables."""
     return {

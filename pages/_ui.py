@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 import logging
 import uuid
@@ -13,7 +14,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from analytics import bootstrap, db, metrics
+from analytics import bootstrap, db
 from analytics.city import City, CityConfigError
 from analytics.config import SettingError, Settings
 from analytics.fmt import date_cn, relative_change, signed, signed_points
@@ -35,6 +36,20 @@ class Context:
     cur: duckdb.DuckDBPyConnection
     is_demo: bool
     data_span: tuple[date | None, date | None]
+    revision: tuple  # the database file and its data fingerprint: the key of every cache
+
+    def cached(self, fn: Callable, *args: object, **kwargs: object) -> object:
+        """fn(cur, *args, **kwargs), computed once per data revision and arguments."""
+        name = f"{fn.__module__}.{fn.__qualname__}"
+        return _cached_call(self.cur, name, self.revision, args, tuple(sorted(kwargs.items())))
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def _cached_call(
+    _cur: duckdb.DuckDBPyConnection, name: str, revision: tuple, args: tuple, kwargs: tuple
+) -> object:
+    module, _, attr = name.rpartition(".")
+    return getattr(importlib.import_module(module), attr)(_cur, *args, **dict(kwargs))
 
 
 def context() -> Context:
@@ -47,7 +62,9 @@ def context() -> Context:
         st.stop()
     cur = conn.cursor()
     facts = db.dataset_facts(cur)
-    return Context(settings, city, cur, facts.get("is_demo") == "1", metrics.data_span(cur))
+    revision = (str(settings.db_path), *db.revision(cur))
+    span = _cached_call(cur, "analytics.metrics.data_span", revision, (), ())
+    return Context(settings, city, cur, facts.get("is_demo") == "1", span, revision)
 
 
 def as_of_control(ctx: Context) -> date:
@@ -178,13 +195,14 @@ def compare_metric(
 
 
 def download(frame: pd.DataFrame, sheet: str, file_name: str) -> None:
-    """A download button for a table as .xlsx."""
+    """A download button for a table as .xlsx (the file is made when the user clicks)."""
     st.download_button(
         f"下载{sheet}（xlsx）",
-        xlsx_bytes(frame, sheet),
+        lambda: xlsx_bytes(frame, sheet),  # built only when clicked
         file_name=file_name,
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"download_{sheet}",
+        on_click="ignore",
     )
 
 

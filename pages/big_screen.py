@@ -35,14 +35,14 @@ tbody tr td { background: #0f1d33 !important; border-color: #24385a !important; 
 
 def page() -> None:
     st.markdown(DARK_CSS, unsafe_allow_html=True)
+    refresh = _ui.context().settings.big_screen_refresh_seconds
+    st.fragment(wall, run_every=refresh)()
+
+
+def wall() -> None:
+    """Everything on the wall; reruns on its own every refresh interval, with fresh data."""
     ctx = _ui.context()
-    st.fragment(wall, run_every=ctx.settings.big_screen_refresh_seconds)(ctx)
-
-
-def wall(ctx: _ui.Context) -> None:
-    """Everything on the wall; reruns on its own every refresh interval."""
-    cur = ctx.cur.cursor()  # a fresh cursor: the fragment reruns on its own
-    as_of = _ui.query_date("as_of") or metrics.latest_date(cur) or ctx.settings.today()
+    as_of = _ui.query_date("as_of") or ctx.data_span[1] or ctx.settings.today()
     horizon = ctx.settings.due_soon_days
     now = datetime.now(ZoneInfo(ctx.settings.timezone)).strftime("%H:%M:%S")
     head, link = st.columns([6, 1])
@@ -54,7 +54,7 @@ def wall(ctx: _ui.Context) -> None:
         f"每 {ctx.settings.big_screen_refresh_seconds} 秒自动刷新（最近刷新 {now}）"
     )
 
-    o = metrics.overview(cur, as_of, horizon)
+    o = ctx.cached(metrics.overview, as_of, horizon)
     cards = (
         ("入单隐患", fmt.count(o.listed, "处")),
         ("已销号", fmt.count(o.closed, "处")),
@@ -70,7 +70,7 @@ def wall(ctx: _ui.Context) -> None:
         fmt.count(o.accidents["accidents"], "起"),
     )
 
-    ranking = metrics.unit_ranking(cur, as_of, "month", horizon)
+    ranking = ctx.cached(metrics.unit_ranking, as_of, "month", horizon)
     left, middle, right = st.columns([1.1, 1, 1.1])
     with left:
         if ranking["rank"].notna().any():
@@ -85,8 +85,8 @@ def wall(ctx: _ui.Context) -> None:
         deck = _maps.unit_rate_map(ctx.city, boundaries(ctx.city), ranking, zoom=7.5, dark=True)
         st.pydeck_chart(deck, height=430, key="wall_map")
     with right:
-        backlog = trends.backlog(cur, as_of)
-        forecast = trends.forecast(cur, as_of, o.open)
+        backlog = ctx.cached(trends.backlog, as_of)
+        forecast = ctx.cached(trends.forecast, as_of, o.open)
         if backlog.empty:
             st.info("尚无入单隐患。")
         else:
@@ -95,7 +95,7 @@ def wall(ctx: _ui.Context) -> None:
                 config={"displayModeBar": False}, key="wall_backlog", theme=None,
             )  # fmt: skip
 
-    overdue = hazard_list.overdue(cur, as_of).head(5)
+    overdue = ctx.cached(hazard_list.overdue, as_of).head(5)
     if overdue.empty:
         st.markdown(f"#### 截至 {fmt.date_cn(as_of)} 没有逾期隐患")
     else:

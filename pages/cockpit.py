@@ -49,7 +49,7 @@ def _go_to_unit(code: str | None) -> None:
 
 
 def _kpis(ctx: _ui.Context, as_of: date, period: str, horizon: int, unit: str | None) -> None:
-    k = metrics.kpi_comparison(ctx.cur, as_of, period, horizon, unit)
+    k = ctx.cached(metrics.kpi_comparison, as_of, period, horizon, unit)
     n, b = k.now, k.before
     st.caption(f"变化为与上期末（{k.previous}）相比")
     c = st.columns(4)
@@ -138,7 +138,7 @@ ACCIDENT_CARDS = (
 
 
 def _accidents(ctx: _ui.Context, as_of: date, period: str, unit: str | None) -> None:
-    a = metrics.accident_comparison(ctx.cur, as_of, period, unit)
+    a = ctx.cached(metrics.accident_comparison, as_of, period, unit)
     w, y, p = a.window, a.year_ago_window, a.previous_window
     st.subheader(f"道路交通事故（{w[0]} 至 {w[1]}）")
     for col, (key, label, u) in zip(st.columns(len(ACCIDENT_CARDS)), ACCIDENT_CARDS, strict=True):
@@ -164,7 +164,7 @@ def _city_view(ctx: _ui.Context, as_of: date, period: str, horizon: int) -> None
 
     st.subheader("各单位排名")
     st.caption(RANK_RULE + "；排名变化与上期末相比。点击柱条、地图区域或表格行查看该单位。")
-    ranking = metrics.unit_ranking(ctx.cur, as_of, period, horizon)
+    ranking = ctx.cached(metrics.unit_ranking, as_of, period, horizon)
     if not ranking["rank"].notna().any():
         st.info(f"截至 {fmt.date_cn(as_of)} 尚无入单隐患，暂无排名。")
     else:
@@ -192,7 +192,7 @@ def _city_view(ctx: _ui.Context, as_of: date, period: str, horizon: int) -> None
     _trends(ctx, as_of, None)
     st.markdown("**各单位清零预计**")
     open_by_unit = dict(zip(ranking.unit_adcode, ranking.open, strict=True))
-    fc = trends.forecasts(ctx.cur, as_of, open_by_unit)
+    fc = ctx.cached(trends.forecasts, as_of, open_by_unit)
     st.dataframe(_forecast_table(ranking, fc), hide_index=True)
 
     _overdue(ctx, as_of, None)
@@ -201,7 +201,7 @@ def _city_view(ctx: _ui.Context, as_of: date, period: str, horizon: int) -> None
 
 def _unit_view(ctx: _ui.Context, as_of: date, period: str, horizon: int, unit: str) -> None:
     _kpis(ctx, as_of, period, horizon, unit)
-    ranking = metrics.unit_ranking(ctx.cur, as_of, period, horizon).set_index("unit_adcode")
+    ranking = ctx.cached(metrics.unit_ranking, as_of, period, horizon).set_index("unit_adcode")
     r = ranking.loc[unit]
     ranked = int(ranking["rank"].notna().sum())
     if pd.notna(r["rank"]):
@@ -214,7 +214,7 @@ def _unit_view(ctx: _ui.Context, as_of: date, period: str, horizon: int, unit: s
     _trends(ctx, as_of, unit)
     _overdue(ctx, as_of, unit)
     st.subheader("本单位隐患清单")
-    hazards = hazard_list.hazards_as_of(ctx.cur, as_of, horizon, unit=unit)
+    hazards = ctx.cached(hazard_list.hazards_as_of, as_of, horizon, unit=unit)
     standings = st.multiselect(
         "状态", hazard_list.STANDINGS, default=list(hazard_list.STANDINGS[:3]),
         help="截至统计日的状态：逾期、临期、在办（未销号）或已销号",
@@ -228,6 +228,7 @@ def _unit_view(ctx: _ui.Context, as_of: date, period: str, horizon: int, unit: s
     _breakdowns(ctx, as_of, horizon, unit)
 
 
+SHOWN_ROWS = 500  # longer lists are summarised on screen and downloaded in full
 FORECAST_RULE = (
     "清零预计：按近8周（每7天为一段）平均每周销号数，推算现有在办隐患全部销号的日期，"
     "假设不再新增隐患；区间为平均数±1.28倍标准误（约80%）。"
@@ -239,7 +240,7 @@ def _trends(ctx: _ui.Context, as_of: date, unit: str | None) -> None:
     with left:
         tab_week, tab_month = st.tabs(["按周", "按月"])
         for tab, freq in ((tab_week, "week"), (tab_month, "month")):
-            flow = trends.flow(ctx.cur, as_of, freq, unit)
+            flow = ctx.cached(trends.flow, as_of, freq, unit)
             with tab:
                 if flow.empty:
                     st.info("所选日期前没有入单隐患。")
@@ -250,9 +251,9 @@ def _trends(ctx: _ui.Context, as_of: date, unit: str | None) -> None:
                         config={"displaylogo": False}, key=f"flow_{freq}",
                     )  # fmt: skip
     with right:
-        backlog = trends.backlog(ctx.cur, as_of, unit)
-        open_now = metrics.total(ctx.cur, as_of, 0, unit)["open"]
-        forecast = trends.forecast(ctx.cur, as_of, open_now, unit)
+        backlog = ctx.cached(trends.backlog, as_of, unit)
+        open_now = ctx.cached(metrics.total, as_of, 0, unit)["open"]
+        forecast = ctx.cached(trends.forecast, as_of, open_now, unit)
         if backlog.empty:
             st.info("所选日期前没有入单隐患。")
         else:
@@ -295,7 +296,7 @@ def _forecast_row(name: str, open_now: int, f: trends.Forecast) -> dict:
 
 def _overdue(ctx: _ui.Context, as_of: date, unit: str | None) -> None:
     st.subheader("逾期隐患（逾期最久者在前）")
-    overdue = hazard_list.overdue(ctx.cur, as_of, unit)
+    overdue = ctx.cached(hazard_list.overdue, as_of, unit)
     if overdue.empty:
         st.success(f"截至 {fmt.date_cn(as_of)} 没有逾期隐患。")
         return
@@ -313,7 +314,11 @@ def _overdue(ctx: _ui.Context, as_of: date, unit: str | None) -> None:
             "挂牌督办": overdue.supervision_level,
         }
     )
-    st.dataframe(table, hide_index=True)
+    if len(table) > SHOWN_ROWS:
+        st.caption(
+            f"共 {fmt.count(len(table), '处')}，表中列出逾期最久的 {SHOWN_ROWS} 处；下载可获取全部。"
+        )
+    st.dataframe(table.head(SHOWN_ROWS), hide_index=True)
     _ui.download(table, "逾期隐患", f"逾期隐患_{as_of}.xlsx")
 
 
@@ -322,7 +327,7 @@ def _breakdowns(ctx: _ui.Context, as_of: date, horizon: int, unit: str | None) -
     keys = [k for k in GROUPINGS if k != "unit"]
     for tab, by in zip(st.tabs([GROUPINGS[k] for k in keys]), keys, strict=True):
         with tab:
-            s = metrics.status(ctx.cur, as_of, horizon, by=by, unit=unit)
+            s = ctx.cached(metrics.status, as_of, horizon, by=by, unit=unit)
             if s.empty:
                 st.info("所选日期前没有入单隐患。")
                 continue

@@ -13,7 +13,7 @@ from pages import _charts, _ui
 def page() -> None:
     ctx = _ui.context()
     as_of = _ui.as_of_control(ctx)
-    o = metrics.overview(ctx.cur, as_of, ctx.settings.due_soon_days)
+    o = ctx.cached(metrics.overview, as_of, ctx.settings.due_soon_days)
     _ui.header(ctx, "总览", as_of, f"临期预警 {ctx.settings.due_soon_days} 天")
 
     if ctx.data_span[1] is None:
@@ -61,7 +61,7 @@ def page() -> None:
     )
     _ui.download(table, "各单位情况", f"各单位情况_{as_of}.xlsx")
 
-    projects = metrics.upgrade_totals(ctx.cur, as_of.year)
+    projects = ctx.cached(metrics.upgrade_totals, as_of.year)
     st.subheader(f"公路安全生命防护工程（截至{as_of.year}年累计）")
     if projects.projects.sum() == 0:
         st.info(f"截至{as_of.year}年尚无公路安全生命防护工程项目记录。")
