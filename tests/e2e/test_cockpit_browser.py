@@ -85,3 +85,41 @@ def test_big_screen_at_1920_by_1080(server: str, browser) -> None:  # noqa: ANN0
     assert page.locator("[data-testid='stException']").count() == 0
     assert hosts <= {"127.0.0.1"}, f"requests left the machine: {sorted(hosts)}"
     page.close()
+
+
+def test_map_area_and_table_row_drill_down(server: str, browser, demo_db_path) -> None:  # noqa: ANN001
+    from playwright.sync_api import expect
+
+    from analytics import db, metrics
+
+    conn = db.open_for_reading(demo_db_path)
+    ranking = metrics.unit_ranking(conn, metrics.latest_date(conn), "month", 15)
+    conn.close()
+    first = ranking.iloc[0]
+
+    hosts: set[str] = set()
+    page = _page(browser, hosts, 1500, 2400)
+    page.goto(server)
+    page.get_by_text("领导驾驶舱").first.click()
+    table = page.locator("[data-testid='stDataFrame']").first
+    expect(table).to_be_visible(timeout=30_000)
+    page.wait_for_timeout(1500)
+    box = table.bounding_box()  # the first row's selection box, below the header row
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 18)
+    heading = page.get_by_role("heading", name=f"领导驾驶舱 · {first.unit_name}")
+    expect(heading).to_be_visible(timeout=30_000)
+    assert f"unit={first.unit_adcode}" in page.url
+
+    page.get_by_role("button", name="← 返回全市").click()
+    deck = page.locator("[data-testid='stDeckGlJsonChart']").first
+    expect(deck).to_be_visible(timeout=30_000)
+    page.wait_for_timeout(1500)
+    box = deck.bounding_box()  # the map's centre lies in one of the units
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(page.get_by_role("heading", name=re.compile("领导驾驶舱 · "))).to_be_visible(
+        timeout=30_000
+    )
+    assert "unit=" in page.url
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert hosts <= {"127.0.0.1"}, f"requests left the machine: {sorted(hosts)}"
+    page.close()
