@@ -42,8 +42,8 @@ def signed(x: float, places: int = 1) -> str:
 
 
 def relative_change(change: float | None, label: str = "同比") -> str:
-    """−0.125 → "同比 −12.5%"; None (no base) → "同比 —"."""
-    if change is None:
+    """−0.125 → "同比 −12.5%"; None or NaN (no base) → "同比 —"."""
+    if change is None or (isinstance(change, float) and math.isnan(change)):
         return f"{label} {DASH}"
     return f"{label} {signed(change * 100)}%"
 

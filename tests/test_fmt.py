@@ -26,6 +26,7 @@ def test_percent_and_changes() -> None:
     assert fmt.relative_change(-0.125) == "同比 −12.5%"
     assert fmt.relative_change(0.5, "环比") == "环比 +50.0%"
     assert fmt.relative_change(None) == "同比 —"
+    assert fmt.relative_change(float("nan")) == "同比 —"
     assert fmt.points_change(0.462, 0.494) == "↑3.2 个百分点"
     assert fmt.points_change(0.5, 0.5) == "持平"
     assert fmt.points_change(0.5, 0.4) == "↓10.0 个百分点"
