@@ -14,21 +14,29 @@ FONT = "WenQuanYi Micro Hei, Microsoft YaHei, PingFang SC, sans-serif"
 
 
 def unit_status_bar(frame: pd.DataFrame, title: str) -> go.Figure:
-    """Stacked bars per unit: closed, open and not overdue, overdue (counts of hazards).
-
-    ``frame`` has unit_name, closed, open, overdue, listed, rate.
-    """
+    """Stacked bars per unit (best rate on top): closed, in progress, overdue hazards."""
     f = frame[frame["listed"] > 0].sort_values("rate")
-    in_progress = f["open"] - f["overdue"]
+    return _status_stack(f, f["unit_name"].tolist(), "单位", title)
+
+
+def breakdown_bar(frame: pd.DataFrame, label: str, title: str) -> go.Figure:
+    """The same stack per group of a breakdown (type, grade, ...), largest on top."""
+    f = frame[frame["listed"] > 0].sort_values("listed")
+    return _status_stack(f, f["group_key"].tolist(), label, title)
+
+
+def _status_stack(f: pd.DataFrame, names: list[str], label: str, title: str) -> go.Figure:
+    """Bars of closed, open-not-overdue and overdue counts; f has listed, closed, open, overdue,
+    rate."""
     rate_text = [f"{r * 100:.1f}%" for r in f["rate"]]
     fig = go.Figure()
     for name, values, colour in (
         ("已销号", f["closed"], GREEN),
-        ("整改中（未逾期）", in_progress, BLUE),
+        ("整改中（未逾期）", f["open"] - f["overdue"], BLUE),
         ("逾期", f["overdue"], RED),
     ):
         fig.add_bar(
-            y=f["unit_name"].tolist(),
+            y=names,
             x=[int(v) for v in values],
             name=name,
             orientation="h",
@@ -39,7 +47,7 @@ def unit_status_bar(frame: pd.DataFrame, title: str) -> go.Figure:
                 "<br>整改率：%{customdata[1]}<extra></extra>"
             ),
         )
-    _layout(fig, title, "隐患数（处）", "单位", height=80 + 38 * max(len(f), 1), dark=False)
+    _layout(fig, title, "隐患数（处）", label, height=90 + 34 * max(len(f), 1), dark=False)
     fig.update_layout(barmode="stack")
     _count_axis(fig, "x", f["listed"].max() if len(f) else 1)
     return fig
@@ -174,27 +182,4 @@ def backlog_chart(backlog: pd.DataFrame, forecast, title: str, dark: bool = Fals
         )
     _layout(fig, title, "日期", "在办隐患（处）", height=400 if dark else 380, dark=dark)
     _date_axis(fig)
-    return fig
-
-
-def breakdown_bar(frame: pd.DataFrame, label: str, title: str) -> go.Figure:
-    """Closed and open hazards per group (type, grade, ...), largest first."""
-    f = frame[frame["listed"] > 0].sort_values("listed")
-    fig = go.Figure()
-    for name, values, colour in (
-        ("已销号", f["closed"], GREEN),
-        ("整改中（未逾期）", f["open"] - f["overdue"], BLUE),
-        ("逾期", f["overdue"], RED),
-    ):
-        fig.add_bar(
-            y=f["group_key"].tolist(),
-            x=[int(v) for v in values],
-            name=name,
-            orientation="h",
-            marker_color=colour,
-            hovertemplate="%{y}<br>" + name + "：%{x} 处<extra></extra>",
-        )
-    _layout(fig, title, "隐患数（处）", label, height=90 + 32 * max(len(f), 1), dark=False)
-    fig.update_layout(barmode="stack")
-    _count_axis(fig, "x", f["listed"].max() if len(f) else 1)
     return fig

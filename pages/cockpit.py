@@ -48,75 +48,35 @@ def _go_to_unit(code: str | None) -> None:
         st.rerun()
 
 
+# key, label, kind (count | rate | days), whether a rise is good (None: neither)
+KPI_CARDS = (
+    ("listed", "入单隐患", "count", None),
+    ("closed", "已销号", "count", True),
+    ("rate", "整改率", "rate", True),
+    ("on_time_rate", "按期整改率", "rate", True),
+    ("overdue", "逾期", "count", False),
+    ("due_soon", "临期", "count", False),
+    ("assigned_complete_rate", "交办完整率", "rate", True),
+    ("avg_days_to_close", "平均销号用时", "days", False),
+)
+
+
 def _kpis(ctx: _ui.Context, as_of: date, period: str, horizon: int, unit: str | None) -> None:
     k = ctx.cached(metrics.kpi_comparison, as_of, period, horizon, unit)
-    n, b = k.now, k.before
     st.caption(f"变化为与上期末（{k.previous}）相比")
-    c = st.columns(4)
-    _ui.compare_metric(
-        c[0],
-        "入单隐患",
-        fmt.count(n["listed"], "处"),
-        n["listed"],
-        b["listed"],
-        unit="处",
-        up_is_good=None,
-        help=HELP["listed"],
-    )
-    _ui.compare_metric(
-        c[1],
-        "已销号",
-        fmt.count(n["closed"], "处"),
-        n["closed"],
-        b["closed"],
-        unit="处",
-        help=HELP["closed"],
-    )
-    _ui.compare_metric(
-        c[2], "整改率", fmt.percent(n["rate"]), n["rate"], b["rate"], rate=True, help=HELP["rate"]
-    )
-    _ui.compare_metric(
-        c[3],
-        "按期整改率",
-        fmt.percent(n["on_time_rate"]),
-        n["on_time_rate"],
-        b["on_time_rate"],
-        rate=True,
-        help=HELP["on_time_rate"],
-    )
-    c = st.columns(4)
-    _ui.compare_metric(
-        c[0],
-        "逾期",
-        fmt.count(n["overdue"], "处"),
-        n["overdue"],
-        b["overdue"],
-        unit="处",
-        up_is_good=False,
-        help=HELP["overdue"],
-    )
-    _ui.compare_metric(
-        c[1],
-        "临期",
-        fmt.count(n["due_soon"], "处"),
-        n["due_soon"],
-        b["due_soon"],
-        unit="处",
-        up_is_good=False,
-        help=HELP["due_soon"].format(horizon=horizon),
-    )
-    _ui.compare_metric(
-        c[2],
-        "交办完整率",
-        fmt.percent(n["assigned_complete_rate"]),
-        n["assigned_complete_rate"],
-        b["assigned_complete_rate"],
-        rate=True,
-        help=HELP["assigned_complete_rate"],
-    )
-    avg_now, avg_before = n["avg_days_to_close"], b["avg_days_to_close"]
-    _ui.compare_metric(c[3], "平均销号用时", fmt.decimal(avg_now, 1, "天"), avg_now, avg_before,
-                       unit="天", up_is_good=False, help=HELP["avg_days_to_close"])  # fmt: skip
+    cols = [*st.columns(4), *st.columns(4)]
+    for col, (key, label, kind, up_is_good) in zip(cols, KPI_CARDS, strict=True):
+        now, before = k.now[key], k.before[key]
+        value = {
+            "count": lambda v: fmt.count(v, "处"),
+            "rate": fmt.percent,
+            "days": lambda v: fmt.decimal(v, 1, "天"),
+        }[kind](now)
+        _ui.compare_metric(
+            col, label, value, now, before,
+            unit={"count": "处", "days": "天"}.get(kind, ""), rate=kind == "rate",
+            up_is_good=up_is_good, help=HELP[key].format(horizon=horizon),
+        )  # fmt: skip
 
 
 HELP = {

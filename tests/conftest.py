@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -25,6 +26,15 @@ def demo_db_path(tmp_path_factory: pytest.TempPathFactory, fuyang: city_mod.City
     """The demo city (seed 2022) written once; tests that write must copy it first."""
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     demo.create_database(path, fuyang, 2022)
+    return path
+
+
+@pytest.fixture
+def demo_env(monkeypatch, tmp_path, demo_db_path) -> Path:
+    """The app pointed (HAZARDS_DB_PATH) at a private copy of the demo database."""
+    path = tmp_path / "hazards.duckdb"
+    shutil.copy(demo_db_path, path)
+    monkeypatch.setenv("HAZARDS_DB_PATH", str(path))
     return path
 
 

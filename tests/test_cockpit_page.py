@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import date
 
 import pytest
@@ -13,14 +12,6 @@ from analytics import db, metrics
 from tests.conftest import ROOT
 
 STORY = date(2022, 9, 15)
-
-
-@pytest.fixture
-def demo_env(monkeypatch, tmp_path, demo_db_path):
-    path = tmp_path / "hazards.duckdb"
-    shutil.copy(demo_db_path, path)
-    monkeypatch.setenv("HAZARDS_DB_PATH", str(path))
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from datetime import date
@@ -20,14 +19,6 @@ PAGES = ["pages/overview.py", "pages/data_settings.py"]
 
 def _app() -> AppTest:
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-
-
-@pytest.fixture
-def demo_env(monkeypatch, tmp_path, demo_db_path):
-    path = tmp_path / "hazards.duckdb"
-    shutil.copy(demo_db_path, path)
-    monkeypatch.setenv("HAZARDS_DB_PATH", str(path))
-    return path
 
 
 def _metrics(at: AppTest) -> dict[str, str]:

@@ -1,12 +1,12 @@
 -- New listings and closures in each of the last $weeks 7-day windows ending on $as_of, per unit.
--- Window k (0 = the latest) is ($as_of − 7(k+1), $as_of − 7k]. Same list rule as hazard_flow.
+-- Window k (0 = the latest) is ($as_of − 7(k+1), $as_of − 7k]. listed_on: the hazard_listing view (migration 0003).
 WITH hazard AS (
     SELECT
         unit_adcode,
-        CASE WHEN state = '待认定' THEN NULL ELSE coalesce(listed_date, found_date) END AS listed_on,
+        listed_on,
         closed_date,
         voided_date
-    FROM hazards
+    FROM hazard_listing
 ),
 
 recent AS (

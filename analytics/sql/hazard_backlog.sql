@@ -4,9 +4,9 @@
 -- −1 on the earlier of its close and void days.
 WITH hazard AS (
     SELECT
-        CASE WHEN state = '待认定' THEN NULL ELSE coalesce(listed_date, found_date) END AS listed_on,
+        listed_on,
         least(closed_date, voided_date) AS exit_on
-    FROM hazards
+    FROM hazard_listing
     WHERE $unit IS NULL OR unit_adcode = $unit
 ),
 

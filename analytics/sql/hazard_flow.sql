@@ -4,10 +4,10 @@
 -- hazards still 待认定 are not on the list and are left out.
 WITH hazard AS (
     SELECT
-        CASE WHEN state = '待认定' THEN NULL ELSE coalesce(listed_date, found_date) END AS listed_on,
+        listed_on,
         closed_date,
         voided_date
-    FROM hazards
+    FROM hazard_listing
     WHERE $unit IS NULL OR unit_adcode = $unit
 ),
 

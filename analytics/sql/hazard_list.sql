@@ -1,14 +1,11 @@
 -- The listed hazards as of a date with their standing on that date, most urgent first.
 -- Parameters: $as_of (DATE), $horizon (days), $unit (adcode or NULL), $only_overdue (BOOLEAN).
 -- standing: 逾期 (open, deadline passed) | 临期 (open, deadline within the horizon) |
--- 在办 (open otherwise) | 已销号 (closed by as_of). Same list rule as hazard_status_by_group.
+-- 在办 (open otherwise) | 已销号 (closed by as_of). listed_on: the hazard_listing view.
 WITH hazard AS (
-    SELECT
-        h.*,
-        CASE WHEN h.state = '待认定' THEN NULL ELSE coalesce(h.listed_date, h.found_date) END
-            AS listed_on
-    FROM hazards AS h
-    WHERE $unit IS NULL OR h.unit_adcode = $unit
+    SELECT *
+    FROM hazard_listing
+    WHERE $unit IS NULL OR unit_adcode = $unit
 ),
 
 listed AS (

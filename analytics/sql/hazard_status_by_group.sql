@@ -1,7 +1,7 @@
 -- Hazard ledger status per group as of a date.
 -- Parameters: $as_of (DATE), $horizon (days), $by ('unit' | 'type' | 'grade' | 'supervision' |
 -- 'source' | 'all'), $unit (an adcode to keep one unit only, or NULL for all).
--- Definitions (issue 5): listed = listing date (found date when absent; none while 待认定)
+-- Definitions (issue 5): listed = listed_on (the hazard_listing view, migration 0003)
 -- <= as_of and not voided by then; closed = listed and closed by as_of; overdue = listed, open, deadline < as_of;
 -- due soon = listed, open, as_of <= deadline <= as_of + horizon; due = deadline <= as_of;
 -- on time = closed by as_of on or before its deadline, among the due.
@@ -15,8 +15,7 @@ WITH hazard AS (
             WHEN 'source' THEN source
             ELSE 'all'
         END AS group_key,
-        -- a hazard still awaiting confirmation (待认定) is not on the list yet
-        CASE WHEN state = '待认定' THEN NULL ELSE coalesce(listed_date, found_date) END AS listed_on,
+        listed_on,
         voided_date,
         closed_date,
         deadline,
@@ -25,7 +24,7 @@ WITH hazard AS (
         AND nullif(trim(responsible_unit), '') IS NOT NULL
         AND nullif(trim(completion_standard), '') IS NOT NULL
         AND deadline IS NOT NULL AS five_complete
-    FROM hazards
+    FROM hazard_listing
     WHERE $unit IS NULL OR unit_adcode = $unit
 ),
 
