@@ -18,6 +18,10 @@ TABLE_LABELS = {
     "accidents": "事故",
     "imports": "导入记录",
     "upgrade_projects": "生命防护工程项目",
+    "accounts": "账号",
+    "account_events": "账号操作记录",
+    "attachments": "证明材料文件",
+    "event_attachments": "事件附件",
 }
 SETTING_COLUMNS = {
     "name": "设置",
