@@ -1,9 +1,12 @@
-"""Router: page config, navigation over the pages that exist, run the chosen page."""
+"""Router: page config, sign-in, the pages this user's role may open, run the chosen page."""
 
 import logging
 from pathlib import Path
 
 import streamlit as st
+
+from analytics import auth
+from pages import _ui
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -14,12 +17,29 @@ st.set_page_config(
     initial_sidebar_state="expanded",
 )
 
-pages = {
-    "总览": [
-        st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", default=True),
-        st.Page("pages/cockpit.py", title="领导驾驶舱", icon=":material/monitoring:"),
-        st.Page("pages/big_screen.py", title="指挥中心大屏", icon=":material/tv:"),
-    ],
-    "系统": [st.Page("pages/data_settings.py", title="数据与设置", icon=":material/settings:")],
-}
-st.navigation(pages).run()
+ctx = _ui.context()
+_ui.ensure_initial_admin(ctx)
+user = _ui.current_user(ctx)
+if user is None:
+    st.navigation([st.Page("pages/sign_in.py", title="登录", icon=":material/login:")]).run()
+    st.stop()
+
+_ui.account_box(user)
+overview = [
+    st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", default=True),
+    st.Page("pages/cockpit.py", title="领导驾驶舱", icon=":material/monitoring:"),
+]
+if user.role in ("leader", "admin"):
+    overview.append(st.Page("pages/big_screen.py", title="指挥中心大屏", icon=":material/tv:"))
+hazards = [
+    st.Page("pages/ledger.py", title="隐患台账", icon=":material/list_alt:"),
+    st.Page("pages/hazard.py", title="隐患详情", icon=":material/assignment:"),
+]
+if user.role in ("admin", "county"):
+    hazards.insert(0, st.Page("pages/tasks.py", title="我的待办", icon=":material/task_alt:"))
+system = [st.Page("pages/data_settings.py", title="数据与设置", icon=":material/settings:")]
+if auth.can(user, "manage_accounts"):
+    system.append(st.Page("pages/accounts.py", title="账号管理", icon=":material/group:"))
+if auth.can(user, "view_audit_log"):
+    system.append(st.Page("pages/audit_log.py", title="操作日志", icon=":material/history:"))
+st.navigation({"总览": overview, "隐患治理": hazards, "系统": system}).run()

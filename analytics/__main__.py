@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import argparse
 import csv
+import getpass
 import json
 import sys
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+from analytics import auth, backup, bootstrap, db, demo, metrics
 from analytics import city as city_mod
-from analytics import db, demo, metrics
 from analytics.city import CityConfigError
 from analytics.config import SettingError, Settings
 
@@ -26,7 +27,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.city:
             settings = replace(settings, city_file=Path(args.city))
         return args.run(args, settings)
-    except (db.StoreError, CityConfigError, SettingError, demo.DemoNotAvailable) as e:
+    except (
+        db.StoreError,
+        CityConfigError,
+        SettingError,
+        demo.DemoNotAvailable,
+        backup.BackupError,
+    ) as e:
         print(f"错误：{e}", file=sys.stderr)
         return 2
 
@@ -60,6 +67,22 @@ def _parser() -> argparse.ArgumentParser:
     fmt_group.add_argument("--csv", dest="format", action="store_const", const="csv")
     c = command("overview", "the overview figures as of a date (JSON)", _overview)
     c.add_argument("--as-of", type=date.fromisoformat, help="YYYY-MM-DD (default: latest data)")
+    c = command("backup", "write a consistent copy of the database and the evidence files", _backup)
+    c.add_argument("--out", help="backup folder (default: setting HAZARDS_BACKUP_DIR)")
+    c = command("restore", "restore a backup folder into --db (with its evidence files)", _restore)
+    c.add_argument("backup_dir", help="a folder written by the backup command")
+    c.add_argument("--force", action="store_true", help="replace an existing database file")
+    c = command("user", "manage accounts: add | passwd | disable | enable | list", _user)
+    c.add_argument("op", choices=["add", "passwd", "disable", "enable", "list"])
+    c.add_argument("username", nargs="?")
+    c.add_argument("--role", choices=list(auth.ROLES), help="add: leader | admin | county")
+    c.add_argument("--unit", help="add: the unit's adcode (county accounts)")
+    c.add_argument("--name", help="add: display name (default: the username)")
+    c.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input instead of prompting",
+    )
     return p
 
 
@@ -79,11 +102,76 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _migrate(args: argparse.Namespace, settings: Settings) -> int:
-    city = city_mod.load_city(settings.city_file)
-    conn = db.open_store(settings.db_path, city, settings.timezone)
+    conn, _city = bootstrap.open_configured(replace(settings, auto_demo=False))
     print(f"数据库结构版本：{db.schema_version(conn)}（{settings.db_path}）")
     conn.close()
     return 0
+
+
+def _user(args: argparse.Namespace, settings: Settings) -> int:
+    conn, _city = bootstrap.open_configured(replace(settings, auto_demo=False))
+    try:
+        if args.op == "list":
+            for r in auth.list_users(conn).itertuples():
+                state = "停用" if r.disabled else "启用"
+                unit = r.unit_name if isinstance(r.unit_name, str) else "—"
+                demo_mark = " 演示" if r.is_demo else ""
+                print(
+                    f"{r.username}\t{r.display_name}\t{auth.ROLES[r.role]}\t{unit}\t{state}{demo_mark}"
+                )
+            return 0
+        if not args.username:
+            print("错误：请指定用户名", file=sys.stderr)
+            return 2
+        actor = "命令行"
+        if args.op == "add":
+            if not args.role:
+                print("错误：新建账号须指定 --role", file=sys.stderr)
+                return 2
+            name = args.name or args.username
+            password = _password(args.password_stdin)
+            auth.add_user(conn, actor, args.username, name, args.role, args.unit, password)
+            print(f"已创建账号 {args.username}（{auth.ROLES[args.role]}）")
+        elif args.op == "passwd":
+            auth.set_password(conn, actor, args.username, _password(args.password_stdin))
+            print(f"已修改 {args.username} 的密码")
+        else:
+            auth.set_disabled(conn, actor, args.username, args.op == "disable")
+            print(f"已{'停用' if args.op == 'disable' else '启用'}账号 {args.username}")
+        return 0
+    except auth.AuthError as e:
+        print(f"错误：{e}", file=sys.stderr)
+        return 2
+    finally:
+        conn.close()
+
+
+def _backup(args: argparse.Namespace, settings: Settings) -> int:
+    conn = db.open_for_reading(settings.db_path, settings.timezone)
+    try:
+        folder = backup.backup(conn, settings.evidence_dir, Path(args.out or settings.backup_dir))
+    finally:
+        conn.close()
+    print(f"已备份到 {folder}")
+    return 0
+
+
+def _restore(args: argparse.Namespace, settings: Settings) -> int:
+    counts = backup.restore(
+        Path(args.backup_dir), settings.db_path, settings.evidence_dir, overwrite=args.force
+    )
+    print(f"已恢复到 {settings.db_path}：隐患 {counts.get('hazards', 0)} 条，"
+          f"事件 {counts.get('hazard_events', 0)} 条，附件 {counts.get('attachments', 0)} 个")  # fmt: skip
+    return 0
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("密码：")
+    if first != getpass.getpass("再次输入密码："):
+        raise auth.AuthError("两次输入的密码不一致")
+    return first
 
 
 def _info(args: argparse.Namespace, settings: Settings) -> int:

@@ -6,8 +6,8 @@ import logging
 
 import duckdb
 
+from analytics import backup, db, demo
 from analytics import city as city_mod
-from analytics import db, demo
 from analytics.city import City
 from analytics.config import Settings
 
@@ -18,11 +18,13 @@ def open_configured(settings: Settings) -> tuple[duckdb.DuckDBPyConnection, City
     """The city and an upgraded connection; a missing file is created first.
 
     With auto_demo on and a city the demo supports, the new file holds the demo city;
-    otherwise it starts empty (units only).
+    otherwise it starts empty (units only). An existing file with an older schema is backed up
+    (to the backup_dir setting) before it is upgraded.
     """
     city = city_mod.load_city(settings.city_file)
     if not settings.db_path.exists() and settings.auto_demo and demo.supports(city):
         log.info("creating demo database at %s (seed %s)", settings.db_path, settings.demo_seed)
         settings.db_path.parent.mkdir(parents=True, exist_ok=True)
         demo.create_database(settings.db_path, city, settings.demo_seed)
+    backup.backup_before_migration(settings.db_path, settings.evidence_dir, settings.backup_dir)
     return db.open_store(settings.db_path, city, settings.timezone), city

@@ -63,6 +63,49 @@ SETTINGS: tuple[Setting, ...] = (
         "指挥中心大屏自动刷新间隔（秒）",
     ),
     Setting(
+        "evidence_dir",
+        str(PROJECT_ROOT / "data" / "evidence"),
+        "Folder of evidence files (photos, PDFs), stored by content hash.",
+        "证明材料（照片、PDF）存放目录，按内容哈希保存",
+    ),
+    Setting(
+        "evidence_max_mb",
+        "10",
+        "Largest evidence file accepted, in MB.",
+        "单个证明材料文件大小上限（MB）",
+    ),
+    Setting(
+        "backup_dir",
+        str(PROJECT_ROOT / "data" / "backups"),
+        "Folder of backups (python -m analytics backup, and before every schema upgrade).",
+        "备份目录（手动备份及每次数据库结构升级前的自动备份）",
+    ),
+    Setting(
+        "session_idle_minutes",
+        "30",
+        "Sign-out after this many minutes without activity.",
+        "无操作多少分钟后自动退出登录",
+    ),
+    Setting(
+        "session_max_hours", "12", "Sign-out after this many hours in all.", "登录最长保持小时数"
+    ),
+    Setting(
+        "max_failed_logins",
+        "5",
+        "Failed sign-ins in a row that lock an account.",
+        "连续输错密码多少次锁定账号",
+    ),
+    Setting(
+        "lockout_minutes", "15", "How long a locked account stays locked.", "账号锁定时长（分钟）"
+    ),
+    Setting(
+        "initial_admin_password",
+        "",
+        "When set and the database has no accounts, the app creates the account 'admin' "
+        "(支队管理员) with this password on start. Unset it afterwards.",
+        "数据库中没有任何账号时，用此密码自动创建管理员账号 admin（创建后请删除此设置）",
+    ),
+    Setting(
         "due_soon_days",
         "15",
         "Warning horizon: a hazard not closed whose deadline is within this many days is 临期.",
@@ -79,6 +122,14 @@ class Settings:
     demo_seed: int
     timezone: str
     big_screen_refresh_seconds: int
+    evidence_dir: Path
+    evidence_max_mb: int
+    backup_dir: Path
+    session_idle_minutes: int
+    session_max_hours: int
+    max_failed_logins: int
+    lockout_minutes: int
+    initial_admin_password: str
     due_soon_days: int
 
     @classmethod
@@ -95,14 +146,32 @@ class Settings:
             "big_screen_refresh_seconds": _parse_int(
                 raw["big_screen_refresh_seconds"], "big_screen_refresh_seconds", minimum=5
             ),
+            "evidence_dir": Path(raw["evidence_dir"]),
+            "evidence_max_mb": _parse_int(raw["evidence_max_mb"], "evidence_max_mb", minimum=1),
+            "backup_dir": Path(raw["backup_dir"]),
+            "session_idle_minutes": _parse_int(
+                raw["session_idle_minutes"], "session_idle_minutes", minimum=1
+            ),
+            "session_max_hours": _parse_int(
+                raw["session_max_hours"], "session_max_hours", minimum=1
+            ),
+            "max_failed_logins": _parse_int(
+                raw["max_failed_logins"], "max_failed_logins", minimum=1
+            ),
+            "lockout_minutes": _parse_int(raw["lockout_minutes"], "lockout_minutes", minimum=1),
+            "initial_admin_password": raw["initial_admin_password"],
             "due_soon_days": _parse_int(raw["due_soon_days"], "due_soon_days", minimum=0),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
 
+    def now(self) -> datetime:
+        """The local time in the configured zone, without tzinfo (as the database stores it)."""
+        return datetime.now(ZoneInfo(self.timezone)).replace(tzinfo=None)
+
     def today(self) -> date:
         """Today's date in the configured time zone (the server clock may run on UTC)."""
-        return datetime.now(ZoneInfo(self.timezone)).date()
+        return self.now().date()
 
     def as_rows(self) -> list[dict[str, str]]:
         """The settings in force with their environment variable and Chinese help, for display."""
@@ -114,12 +183,18 @@ class Settings:
                 {
                     "name": f.name,
                     "env": ENV_PREFIX + f.name.upper(),
-                    "value": str(int(value)) if isinstance(value, bool) else str(value),
+                    "value": _shown(f.name, value),
                     "default": declared[f.name].default,
                     "help": declared[f.name].help_zh,
                 }
             )
         return rows
+
+
+def _shown(name: str, value: object) -> str:
+    if name == "initial_admin_password":
+        return "（已设置）" if value else ""
+    return str(int(value)) if isinstance(value, bool) else str(value)
 
 
 class SettingError(ValueError):

@@ -17,11 +17,25 @@ from pathlib import Path
 
 import pandas as pd
 
+from analytics import auth, db, demo_accidents, demo_hazards, demo_roads
 from analytics import city as city_mod
-from analytics import db, demo_accidents, demo_hazards, demo_roads
 from analytics.city import City
 
 DEMO_CITY_ADCODE = "341200"
+DEMO_PASSWORD = "demo2022"  # every demo account; listed in the README
+# username, display name, role, unit
+DEMO_ACCOUNTS: tuple[tuple[str, str, str, str | None], ...] = (
+    ("admin", "支队秩序科（演示）", "admin", None),
+    ("leader", "支队领导（演示）", "leader", None),
+    ("yingzhou", "颍州区大队（演示）", "county", "341202"),
+    ("yingdong", "颍东区大队（演示）", "county", "341203"),
+    ("yingquan", "颍泉区大队（演示）", "county", "341204"),
+    ("linquan", "临泉县大队（演示）", "county", "341221"),
+    ("taihe", "太和县大队（演示）", "county", "341222"),
+    ("funan", "阜南县大队（演示）", "county", "341225"),
+    ("yingshang", "颍上县大队（演示）", "county", "341226"),
+    ("jieshou", "界首市大队（演示）", "county", "341282"),
+)
 
 
 @dataclass
@@ -97,6 +111,10 @@ def write(conn, data: DemoData) -> None:  # noqa: ANN001 - a DuckDB connection
             conn.unregister("demo_frame")
         for key, value in data.facts.items():
             conn.execute("INSERT OR REPLACE INTO dataset (key, value) VALUES (?, ?)", [key, value])
+        conn.execute("DELETE FROM accounts WHERE is_demo")
+        for username, name, role, unit in DEMO_ACCOUNTS:
+            auth.add_user(conn, "演示数据生成", username, name, role, unit, DEMO_PASSWORD,
+                          is_demo=True)  # fmt: skip
 
 
 def create_database(path: str | Path, city: City, seed: int = 2022) -> Path:

@@ -29,3 +29,81 @@ def hazards_as_of(
 def overdue(conn: duckdb.DuckDBPyConnection, as_of: date, unit: str | None = None) -> pd.DataFrame:
     """Overdue hazards on ``as_of``, longest overdue first."""
     return hazards_as_of(conn, as_of, 0, unit=unit, only_overdue=True)
+
+
+LEDGER_FILTERS = ("unit", "state", "type", "grade", "level", "source", "standing", "text")
+
+
+def ledger(
+    conn: duckdb.DuckDBPyConnection, as_of: date, horizon: int, **filters: str | None
+) -> pd.DataFrame:
+    """Every hazard (listed or not) with its state and standing on as_of, filtered.
+
+    filters: unit, state, type, grade, level, source, standing (逾期/临期/在办/已销号/未入单/已作废),
+    text (a substring of id, road, township, description, responsible unit or lead leader).
+    """
+    unknown = set(filters) - set(LEDGER_FILTERS)
+    if unknown:
+        raise ValueError(f"unknown ledger filters: {sorted(unknown)}")
+    params = {k: (filters.get(k) or None) for k in LEDGER_FILTERS}
+    if params["text"] is not None:  # LIKE wildcards typed by the user are literal text
+        params["text"] = params["text"].replace("%", "").replace("_", "").strip() or None
+    return conn.execute(read_sql("ledger"), {"as_of": as_of, "horizon": horizon, **params}).df()
+
+
+def events(conn: duckdb.DuckDBPyConnection, hazard_id: str) -> pd.DataFrame:
+    """A hazard's history, oldest first."""
+    return conn.execute(
+        "SELECT event_id, event_at, actor, action, from_state, to_state, changes, note"
+        " FROM hazard_events WHERE hazard_id = ? ORDER BY event_at, event_id",
+        [hazard_id],
+    ).df()
+
+
+def audit_log(
+    conn: duckdb.DuckDBPyConnection,
+    start: date,
+    end: date,
+    actor: str | None = None,
+    unit: str | None = None,
+    action: str | None = None,
+    limit: int = 5000,
+) -> pd.DataFrame:
+    """Hazard events in [start, end], newest first, filtered by actor, unit and action."""
+    return conn.execute(
+        "SELECT e.event_at, e.actor, e.action, e.hazard_id, u.name AS unit_name, e.from_state,"
+        " e.to_state, e.changes, e.note FROM hazard_events e"
+        " JOIN hazards h ON h.hazard_id = e.hazard_id LEFT JOIN units u ON u.adcode = h.unit_adcode"
+        " WHERE e.event_at >= CAST($start AS TIMESTAMP)"
+        "   AND e.event_at < CAST($end AS TIMESTAMP) + INTERVAL 1 DAY"
+        "   AND ($actor IS NULL OR e.actor = $actor) AND ($unit IS NULL OR h.unit_adcode = $unit)"
+        "   AND ($action IS NULL OR e.action = $action)"
+        " ORDER BY e.event_at DESC, e.event_id DESC LIMIT $limit",
+        {"start": start, "end": end, "actor": actor, "unit": unit, "action": action,
+         "limit": limit},
+    ).df()  # fmt: skip
+
+
+def tasks(
+    conn: duckdb.DuckDBPyConnection, role: str, unit: str | None, as_of: date, horizon: int
+) -> dict[str, pd.DataFrame]:
+    """What waits for a user: for a county brigade its overdue, due-soon and returned hazards;
+    for an administrator the sign-off requests, hazards to list and hazards to assign."""
+    if role == "county":
+        mine = ledger(conn, as_of, horizon, unit=unit)
+        returned = conn.execute(
+            "SELECT hazard_id FROM hazard_events e WHERE action = '退回' AND event_id = ("
+            " SELECT max(event_id) FROM hazard_events x WHERE x.hazard_id = e.hazard_id"
+            "   AND x.action IN ('退回', '申请销号', '销号'))"
+        ).df()
+        return {
+            "逾期": mine[mine.standing == "逾期"],
+            "临期": mine[mine.standing == "临期"],
+            "被退回": mine[mine.hazard_id.isin(returned.hazard_id) & (mine.state == "整改中")],
+        }
+    everything = ledger(conn, as_of, horizon)
+    return {
+        "待验收销号": everything[everything.state == "申请销号"],
+        "待认定入单": everything[everything.state == "待认定"],
+        "待交办": everything[everything.state == "已入单"],
+    }

@@ -25,6 +25,7 @@ TRANSITIONS: dict[str, tuple[tuple[str | None, str], ...]] = {
     "退回": ((SIGNOFF_REQUESTED, RECTIFYING),),
     "销号": ((SIGNOFF_REQUESTED, CLOSED),),
     "作废": ((FOUND, VOIDED), (LISTED, VOIDED), (ASSIGNED, VOIDED), (RECTIFYING, VOIDED)),
+    "调整督办": tuple((s, s) for s in OPEN_STATES),
 }
 
 # The five elements of a valid assignment (五要件), as hazard columns with their labels.

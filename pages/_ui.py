@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from analytics import bootstrap, db
+from analytics import auth, backup, bootstrap, db
 from analytics.city import City, CityConfigError
 from analytics.config import SettingError, Settings
 from analytics.fmt import date_cn, relative_change, signed, signed_points
@@ -37,6 +37,7 @@ class Context:
     is_demo: bool
     data_span: tuple[date | None, date | None]
     revision: tuple  # the database file and its data fingerprint: the key of every cache
+    user: auth.User | None  # the signed-in user (None on the sign-in page)
 
     def cached(self, fn: Callable, *args: object, **kwargs: object) -> object:
         """fn(cur, *args, **kwargs), computed once per data revision and arguments."""
@@ -57,14 +58,15 @@ def context() -> Context:
     try:
         settings = Settings.from_env()
         conn, city = _store(settings)
-    except (db.StoreError, CityConfigError, SettingError) as e:
+    except (db.StoreError, CityConfigError, SettingError, backup.BackupError) as e:
         st.error(str(e))
         st.stop()
     cur = conn.cursor()
     facts = db.dataset_facts(cur)
     revision = (str(settings.db_path), *db.revision(cur))
     span = _cached_call(cur, "analytics.metrics.data_span", revision, (), ())
-    return Context(settings, city, cur, facts.get("is_demo") == "1", span, revision)
+    user = st.session_state.get("user")
+    return Context(settings, city, cur, facts.get("is_demo") == "1", span, revision, user)
 
 
 def as_of_control(ctx: Context) -> date:
@@ -95,6 +97,11 @@ def header(ctx: Context, title: str, as_of: date | None = None, rule: str | None
         st.warning(
             "**演示数据** · 当前数据库为系统生成的演示城市，数字不代表真实情况。",
             icon=":material/science:",
+        )
+    if auth.demo_accounts_active(ctx.cur):
+        st.warning(
+            "**演示账号已启用**（密码公开，见说明文档）。正式使用前请由支队管理员在“账号管理”中停用。",
+            icon=":material/key:",
         )
     st.caption(" · ".join(parts))
 
@@ -214,3 +221,67 @@ def query_date(name: str) -> date | None:
     except ValueError:
         st.warning(f"网址中的日期参数 {name}={text} 无效，应为 YYYY-MM-DD，已改用默认日期。")
         return None
+
+
+# --- accounts and sessions ---------------------------------------------------------------
+
+
+def sign_in(ctx: Context, user: auth.User) -> None:
+    now = ctx.settings.now()
+    st.session_state.update(user=user, signed_in_at=now, last_seen=now)
+
+
+def sign_out() -> None:
+    for key in ("user", "signed_in_at", "last_seen"):
+        st.session_state.pop(key, None)
+
+
+def current_user(ctx: Context) -> auth.User | None:
+    """The signed-in user, re-read from the store; None once the session expired or the account
+    was disabled (then the sign-in page says why)."""
+    user = st.session_state.get("user")
+    if user is None:
+        return None
+    now = ctx.settings.now()
+    expired = auth.session_expired(
+        st.session_state["signed_in_at"], st.session_state["last_seen"], now,
+        ctx.settings.session_idle_minutes, ctx.settings.session_max_hours,
+    )  # fmt: skip
+    fresh = None if expired else auth.get_user(ctx.cur, user.username)
+    if fresh is None:
+        sign_out()
+        st.session_state["session_ended"] = True
+        return None
+    st.session_state.update(user=fresh, last_seen=now)
+    return fresh
+
+
+def ensure_initial_admin(ctx: Context) -> None:
+    """Create 'admin' from HAZARDS_INITIAL_ADMIN_PASSWORD when the store has no account."""
+    password = ctx.settings.initial_admin_password
+    if password and auth.account_count(ctx.cur) == 0:
+        try:
+            auth.add_user(ctx.cur, "系统初始化", "admin", "支队管理员", "admin", None, password)
+        except auth.AuthError as e:
+            st.error(f"无法用 HAZARDS_INITIAL_ADMIN_PASSWORD 创建管理员账号：{e}")
+
+
+def account_box(user: auth.User) -> None:
+    """The signed-in user in the sidebar, with sign-out."""
+    with st.sidebar:
+        st.markdown(f"**{user.display_name}**  \n{user.role_label} · `{user.username}`")
+        if st.button("退出登录", key="sign_out", icon=":material/logout:"):
+            sign_out()
+            st.rerun()
+
+
+SHOWN_ROWS = 500  # longer tables are cut on screen and downloaded whole
+
+
+def text_cells(values: list) -> list[str]:
+    """Cells as text, blanks for missing values (a styled table would print "None")."""
+    return ["" if v is None else str(v) for v in values]
+
+
+def open_hazard(hazard_id: str) -> None:
+    st.switch_page("pages/hazard.py", query_params={"id": hazard_id})

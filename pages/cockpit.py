@@ -188,7 +188,6 @@ def _unit_view(ctx: _ui.Context, as_of: date, period: str, horizon: int, unit: s
     _breakdowns(ctx, as_of, horizon, unit)
 
 
-SHOWN_ROWS = 500  # longer lists are summarised on screen and downloaded in full
 FORECAST_RULE = (
     "清零预计：按近8周（每7天为一段）平均每周销号数，推算现有在办隐患全部销号的日期，"
     "假设不再新增隐患；区间为平均数±1.28倍标准误（约80%）。"
@@ -274,11 +273,11 @@ def _overdue(ctx: _ui.Context, as_of: date, unit: str | None) -> None:
             "挂牌督办": overdue.supervision_level,
         }
     )
-    if len(table) > SHOWN_ROWS:
+    if len(table) > _ui.SHOWN_ROWS:
         st.caption(
-            f"共 {fmt.count(len(table), '处')}，表中列出逾期最久的 {SHOWN_ROWS} 处；下载可获取全部。"
+            f"共 {fmt.count(len(table), '处')}，表中列出逾期最久的 {_ui.SHOWN_ROWS} 处；下载可获取全部。"
         )
-    st.dataframe(table.head(SHOWN_ROWS), hide_index=True)
+    st.dataframe(table.head(_ui.SHOWN_ROWS), hide_index=True)
     _ui.download(table, "逾期隐患", f"逾期隐患_{as_of}.xlsx")
 
 
@@ -345,23 +344,18 @@ def _hazard_table(h: pd.DataFrame, as_of: date) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "状态": h.standing,
-            "逾期天数": _text([int(d) if pd.notna(d) else None for d in h.days_overdue]),
+            "逾期天数": _ui.text_cells([int(d) if pd.notna(d) else None for d in h.days_overdue]),
             "隐患编号": h.hazard_id,
             "道路": h.road_name,
             "隐患类型": h.hazard_type,
             "风险等级": h.risk_grade,
             "挂牌督办": h.supervision_level,
-            "完成时限": _text([d.date() if pd.notna(d) else None for d in h.deadline]),
-            "销号日期": _text(closed),
+            "完成时限": _ui.text_cells([d.date() if pd.notna(d) else None for d in h.deadline]),
+            "销号日期": _ui.text_cells(closed),
             "责任单位": h.responsible_unit,
             "牵头领导": h.lead_leader,
         }
     )
-
-
-def _text(values: list) -> list[str]:
-    """Cells as text, blanks for missing values (a styled table would print "None")."""
-    return ["" if v is None else str(v) for v in values]
 
 
 def _standing_marks(t: pd.DataFrame) -> pd.DataFrame:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -110,3 +110,28 @@ def conn(tmp_path, tiny_city):
             [aid, at, unit, deaths, injuries, procedure],
         )
     return c
+
+
+# --- the app, signed in --------------------------------------------------------------------
+
+
+def app_as(username: str | None = "admin", **query: str):  # noqa: ANN201 - an AppTest
+    """An AppTest of app.py whose session is signed in as ``username`` (None: signed out).
+
+    The page re-reads the account from the database, so only the username matters here.
+    """
+    from zoneinfo import ZoneInfo
+
+    from streamlit.testing.v1 import AppTest
+
+    from analytics import auth
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    if username:
+        now = datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
+        at.session_state["user"] = auth.User(username, username, "admin", None)
+        at.session_state["signed_in_at"] = now
+        at.session_state["last_seen"] = now
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at

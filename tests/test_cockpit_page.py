@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analytics import db, metrics
-from tests.conftest import ROOT
+from tests.conftest import app_as
 
 STORY = date(2022, 9, 15)
 
@@ -24,9 +24,7 @@ def story_report(demo_db_path) -> dict:
 
 
 def _cockpit(**query: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-    for k, v in query.items():
-        at.query_params[k] = v
+    at = app_as("admin", **query)
     at.run()
     at.switch_page("pages/cockpit.py").run()
     return at
@@ -88,7 +86,7 @@ def test_unknown_unit_in_the_url_shows_the_city(demo_env) -> None:
 
 
 def test_big_screen(demo_env) -> None:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    at = app_as("leader").run()
     at.switch_page("pages/big_screen.py").run()
     assert not at.exception and not at.error
     m = {x.label: x.value for x in at.metric}
@@ -100,8 +98,7 @@ def test_big_screen(demo_env) -> None:
 
 
 def test_big_screen_as_of_from_the_url(demo_env) -> None:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-    at.query_params["as_of"] = "2022-09-15"
+    at = app_as("leader", as_of="2022-09-15")
     at.run()
     at.switch_page("pages/big_screen.py").run()
     assert {x.label: x.value for x in at.metric}["入单隐患"] == "172 处"

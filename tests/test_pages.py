@@ -12,13 +12,13 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import FIXTURES, app_as
 
 PAGES = ["pages/overview.py", "pages/data_settings.py"]
 
 
 def _app() -> AppTest:
-    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    return app_as("admin")
 
 
 def _metrics(at: AppTest) -> dict[str, str]:
@@ -84,6 +84,7 @@ def test_first_start_creates_the_demo_database(monkeypatch, tmp_path) -> None:
 def test_a_second_city_starts_empty(monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("HAZARDS_CITY_FILE", str(FIXTURES / "tinycity" / "city.toml"))
     monkeypatch.setenv("HAZARDS_DB_PATH", str(tmp_path / "tiny.duckdb"))
+    monkeypatch.setenv("HAZARDS_INITIAL_ADMIN_PASSWORD", "first-admin-1")
     at = _app().run()
     assert not at.exception
     assert not at.warning  # no demo label: this database holds no demo data

@@ -96,3 +96,14 @@ def browser():  # noqa: ANN201 - playwright Browser
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+def sign_in(page, server: str, username: str = "admin", password: str = "demo2022") -> None:  # noqa: ANN001
+    """Open the app and sign in through the form (the demo accounts share one password)."""
+    from playwright.sync_api import expect
+
+    page.goto(server)
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("button", name="退出登录")).to_be_visible(timeout=30_000)

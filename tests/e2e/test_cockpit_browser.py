@@ -8,6 +8,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+from tests.e2e.conftest import sign_in
+
 pytestmark = pytest.mark.e2e
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 
@@ -31,7 +33,7 @@ def test_cockpit_as_of_and_drill_down(server: str, browser) -> None:  # noqa: AN
 
     hosts: set[str] = set()
     page = _page(browser, hosts, 1500, 4400)
-    page.goto(server)
+    sign_in(page, server)
     page.get_by_text("领导驾驶舱").first.click()
     expect(page.get_by_text("各单位排名").first).to_be_visible(timeout=30_000)
     expect(_metric(page, "入单隐患")).to_have_text("225 处", timeout=30_000)
@@ -72,7 +74,7 @@ def test_big_screen_at_1920_by_1080(server: str, browser) -> None:  # noqa: ANN0
 
     hosts: set[str] = set()
     page = _page(browser, hosts, 1920, 1080)
-    page.goto(server)
+    sign_in(page, server)
     page.get_by_text("指挥中心大屏").first.click()
     expect(page.get_by_text("指挥中心").first).to_be_visible(timeout=30_000)
     expect(page.locator("[data-testid='stPlotlyChart']")).to_have_count(2, timeout=30_000)
@@ -99,7 +101,7 @@ def test_map_area_and_table_row_drill_down(server: str, browser, demo_db_path) -
 
     hosts: set[str] = set()
     page = _page(browser, hosts, 1500, 2400)
-    page.goto(server)
+    sign_in(page, server)
     page.get_by_text("领导驾驶舱").first.click()
     table = page.locator("[data-testid='stDataFrame']").first
     expect(table).to_be_visible(timeout=30_000)

@@ -7,6 +7,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+from tests.e2e.conftest import sign_in
+
 pytestmark = pytest.mark.e2e
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 
@@ -26,7 +28,7 @@ def test_overview_in_browser(server: str, browser) -> None:  # noqa: ANN001
     page = browser.new_page(viewport={"width": 1400, "height": 2600}, locale="zh-CN")
     hosts: set[str] = set()
     page.on("request", lambda r: hosts.add(urlparse(r.url).hostname or r.url))
-    page.goto(server)
+    sign_in(page, server)
     from playwright.sync_api import expect
 
     expect(page.get_by_text("入单隐患").first).to_be_visible(timeout=30_000)
@@ -55,7 +57,7 @@ def test_data_and_settings_page_in_browser(server: str, browser) -> None:  # noq
     page = browser.new_page(viewport={"width": 1400, "height": 2200}, locale="zh-CN")
     hosts: set[str] = set()
     page.on("request", lambda r: hosts.add(urlparse(r.url).hostname or r.url))
-    page.goto(server)
+    sign_in(page, server)
     from playwright.sync_api import expect
 
     page.get_by_text("数据与设置").first.click()

@@ -1,0 +1,246 @@
+"""Accounts, roles and the permission matrix; enforced here, whatever the pages show.
+
+Passwords are stored as Argon2id hashes. Failed sign-ins count per account; after
+``max_failures`` in a row the account is locked for ``lock_minutes``. Every change to an
+account and every sign-in attempt is appended to account_events.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import duckdb
+import pandas as pd
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+ROLES: dict[str, str] = {"leader": "领导", "admin": "支队管理员", "county": "区县大队"}
+
+# action: label, roles allowed, whether a county user is limited to its own unit
+ACTIONS: dict[str, tuple[str, frozenset[str], bool]] = {
+    "view_detail": ("查看隐患明细", frozenset({"leader", "admin", "county"}), True),
+    "report": ("上报隐患", frozenset({"admin", "county"}), True),
+    "import": ("导入数据", frozenset({"admin", "county"}), True),
+    "list": ("认定入单", frozenset({"admin"}), False),
+    "assign": ("交办", frozenset({"admin"}), False),
+    "change_supervision": ("调整挂牌督办", frozenset({"admin"}), False),
+    "progress": ("记录整改进展", frozenset({"county"}), True),
+    "request_signoff": ("申请销号", frozenset({"county"}), True),
+    "accept": ("验收销号", frozenset({"admin"}), False),
+    "reject": ("退回整改", frozenset({"admin"}), False),
+    "void": ("作废", frozenset({"admin"}), False),
+    "manage_accounts": ("管理账号", frozenset({"admin"}), False),
+    "view_audit_log": ("查看操作日志", frozenset({"admin"}), False),
+    "issue_bulletin": ("签发通报", frozenset({"admin"}), False),
+}
+USERNAME = re.compile(r"[A-Za-z0-9_.\-]{2,32}")
+_hasher = PasswordHasher()
+
+
+class AuthError(Exception):
+    """Sign-in or account problem; the message is Chinese and safe to show."""
+
+
+class PermissionDenied(AuthError):
+    """The user may not do this."""
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    display_name: str
+    role: str
+    unit_adcode: str | None
+    is_demo: bool = False
+
+    @property
+    def role_label(self) -> str:
+        return ROLES[self.role]
+
+
+def can(user: User, action: str, unit: str | None = None) -> bool:
+    """Whether ``user`` may do ``action`` (on a hazard or rows of ``unit``)."""
+    _label, roles, own_unit_only = ACTIONS[action]
+    if user.role not in roles:
+        return False
+    if user.role == "county" and own_unit_only:
+        return unit is not None and unit == user.unit_adcode
+    return True
+
+
+def check(user: User, action: str, unit: str | None = None, unit_name: str | None = None) -> None:
+    """Raise PermissionDenied (in Chinese) unless ``user`` may do ``action``."""
+    if can(user, action, unit):
+        return
+    label = ACTIONS[action][0]
+    where = f"对{unit_name or unit}的隐患" if unit and user.role == "county" else ""
+    raise PermissionDenied(
+        f"当前账号（{user.role_label}·{user.display_name}）无权{where}执行“{label}”。"
+    )
+
+
+def password_problems(password: str) -> list[str]:
+    """Why a new password is not acceptable (empty list: fine)."""
+    problems = []
+    if len(password) < 8:
+        problems.append("密码至少 8 位")
+    if not re.search(r"[A-Za-z]", password) or not re.search(r"\d", password):
+        problems.append("密码须同时包含字母和数字")
+    return problems
+
+
+def add_user(
+    conn: duckdb.DuckDBPyConnection,
+    actor: str,
+    username: str,
+    display_name: str,
+    role: str,
+    unit_adcode: str | None,
+    password: str,
+    *,
+    is_demo: bool = False,
+) -> User:
+    """Create an account (county accounts need their unit)."""
+    if not USERNAME.fullmatch(username):
+        raise AuthError("用户名须为 2–32 位字母、数字、下划线、点或短横线")
+    if role not in ROLES:
+        raise AuthError(f"无效的角色“{role}”（可用：{'、'.join(ROLES)}）")
+    if role == "county":
+        known = conn.execute("SELECT count(*) FROM units WHERE adcode = ?", [unit_adcode])
+        if not unit_adcode or not known.fetchone()[0]:
+            raise AuthError(f"区县大队账号须指定本市的单位代码（收到：{unit_adcode or '空'}）")
+    else:
+        unit_adcode = None
+    if problems := password_problems(password):
+        raise AuthError("；".join(problems))
+    if conn.execute("SELECT count(*) FROM accounts WHERE username = ?", [username]).fetchone()[0]:
+        raise AuthError(f"用户名“{username}”已存在")
+    conn.execute(
+        "INSERT INTO accounts (username, display_name, role, unit_adcode, password_hash, is_demo)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [username, display_name, role, unit_adcode, _hasher.hash(password), is_demo],
+    )
+    _log(conn, username, actor, "创建", f"{ROLES[role]} {display_name}")
+    return User(username, display_name, role, unit_adcode, is_demo)
+
+
+def set_password(conn: duckdb.DuckDBPyConnection, actor: str, username: str, password: str) -> None:
+    if problems := password_problems(password):
+        raise AuthError("；".join(problems))
+    _require(conn, username)
+    conn.execute(
+        "UPDATE accounts SET password_hash = ?, password_changed_at = current_timestamp,"
+        " failed_attempts = 0, locked_until = NULL WHERE username = ?",
+        [_hasher.hash(password), username],
+    )
+    _log(conn, username, actor, "改密码")
+
+
+def set_disabled(
+    conn: duckdb.DuckDBPyConnection, actor: str, username: str, disabled: bool
+) -> None:
+    _require(conn, username)
+    conn.execute("UPDATE accounts SET disabled = ? WHERE username = ?", [disabled, username])
+    _log(conn, username, actor, "停用" if disabled else "启用")
+
+
+def list_users(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return conn.execute(
+        "SELECT a.username, a.display_name, a.role, a.unit_adcode, u.name AS unit_name,"
+        " a.disabled, a.is_demo, a.failed_attempts, a.locked_until, a.created_at"
+        " FROM accounts a LEFT JOIN units u ON u.adcode = a.unit_adcode ORDER BY a.username"
+    ).df()
+
+
+def get_user(conn: duckdb.DuckDBPyConnection, username: str) -> User | None:
+    row = conn.execute(
+        "SELECT username, display_name, role, unit_adcode, is_demo FROM accounts"
+        " WHERE username = ? AND NOT disabled",
+        [username],
+    ).fetchone()
+    return User(*row) if row else None
+
+
+def authenticate(
+    conn: duckdb.DuckDBPyConnection,
+    username: str,
+    password: str,
+    now: datetime,
+    max_failures: int = 5,
+    lock_minutes: int = 15,
+) -> User:
+    """The user for these credentials, or AuthError; counts failures and locks the account."""
+    row = conn.execute(
+        "SELECT password_hash, disabled, failed_attempts, locked_until FROM accounts"
+        " WHERE username = ?",
+        [username],
+    ).fetchone()
+    if row is None:
+        _hasher.hash(password)  # spend the same time as a real check: no username probing
+        raise AuthError("用户名或密码错误")
+    password_hash, disabled, failures, locked_until = row
+    if disabled:
+        raise AuthError("该账号已停用，请联系支队管理员")
+    if locked_until is not None and locked_until > now:
+        raise AuthError(
+            f"密码错误次数过多，账号已锁定至 {locked_until:%H:%M}，请稍后再试或联系支队管理员"
+        )
+    try:
+        _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        failures += 1
+        lock = now + timedelta(minutes=lock_minutes) if failures >= max_failures else None
+        conn.execute(
+            "UPDATE accounts SET failed_attempts = ?, locked_until = ? WHERE username = ?",
+            [0 if lock else failures, lock, username],
+        )
+        _log(conn, username, username, "锁定" if lock else "登录失败", f"第 {failures} 次")
+        if lock:
+            raise AuthError(f"密码连续错误 {failures} 次，账号已锁定 {lock_minutes} 分钟") from None
+        raise AuthError("用户名或密码错误") from None
+    conn.execute(
+        "UPDATE accounts SET failed_attempts = 0, locked_until = NULL WHERE username = ?",
+        [username],
+    )
+    _log(conn, username, username, "登录成功")
+    return get_user(conn, username)  # type: ignore[return-value]
+
+
+def session_expired(
+    signed_in_at: datetime,
+    last_seen: datetime,
+    now: datetime,
+    idle_minutes: int,
+    max_hours: int,
+) -> bool:
+    """A session ends after ``idle_minutes`` without activity or ``max_hours`` in all."""
+    return now - last_seen > timedelta(minutes=idle_minutes) or now - signed_in_at > timedelta(
+        hours=max_hours
+    )
+
+
+def demo_accounts_active(conn: duckdb.DuckDBPyConnection) -> bool:
+    return bool(
+        conn.execute("SELECT count(*) FROM accounts WHERE is_demo AND NOT disabled").fetchone()[0]
+    )
+
+
+def account_count(conn: duckdb.DuckDBPyConnection) -> int:
+    return conn.execute("SELECT count(*) FROM accounts").fetchone()[0]
+
+
+def _require(conn: duckdb.DuckDBPyConnection, username: str) -> None:
+    if not conn.execute("SELECT count(*) FROM accounts WHERE username = ?", [username]).fetchone()[
+        0
+    ]:
+        raise AuthError(f"账号“{username}”不存在")
+
+
+def _log(conn: duckdb.DuckDBPyConnection, username: str, actor: str, action: str,
+         note: str | None = None) -> None:  # fmt: skip
+    conn.execute(
+        "INSERT INTO account_events (username, actor, action, note) VALUES (?, ?, ?, ?)",
+        [username, actor, action, note],
+    )

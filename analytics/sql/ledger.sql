@@ -1,0 +1,45 @@
+-- The ledger (台账): every hazard with its current state and, as of $as_of, its standing.
+-- Filters are bound parameters; NULL means "any". $text matches id, road, township,
+-- description, responsible unit and lead leader.
+WITH h AS (
+    SELECT
+        l.*,
+        coalesce(l.closed_date <= $as_of, FALSE) AS is_closed,
+        l.listed_on <= $as_of AND (l.voided_date IS NULL OR l.voided_date > $as_of) AS is_listed
+    FROM hazard_listing AS l
+),
+
+standing AS (
+    SELECT
+        *,
+        CASE
+            WHEN state = '已作废' THEN '已作废'
+            WHEN NOT coalesce(is_listed, FALSE) THEN '未入单'
+            WHEN is_closed THEN '已销号'
+            WHEN deadline < $as_of THEN '逾期'
+            WHEN deadline <= $as_of + to_days(CAST($horizon AS INTEGER)) THEN '临期'
+            ELSE '在办'
+        END AS standing,
+        CASE WHEN is_listed AND NOT is_closed AND deadline < $as_of
+             THEN date_diff('day', deadline, $as_of) END AS days_overdue
+    FROM h
+)
+
+SELECT s.*, u.name AS unit_name
+FROM standing AS s
+LEFT JOIN units AS u ON u.adcode = s.unit_adcode
+WHERE ($unit IS NULL OR s.unit_adcode = $unit)
+  AND ($state IS NULL OR s.state = $state)
+  AND ($type IS NULL OR s.hazard_type = $type)
+  AND ($grade IS NULL OR s.risk_grade = $grade)
+  AND ($level IS NULL OR s.supervision_level = $level)
+  AND ($source IS NULL OR s.source = $source)
+  AND ($standing IS NULL OR s.standing = $standing)
+  AND ($text IS NULL OR concat_ws(' ', s.hazard_id, s.road_name, s.township, s.description,
+                                  s.responsible_unit, s.lead_leader) ILIKE '%' || $text || '%')
+ORDER BY
+    CASE s.standing WHEN '逾期' THEN 0 WHEN '临期' THEN 1 WHEN '在办' THEN 2 WHEN '未入单' THEN 3
+                    WHEN '已销号' THEN 4 ELSE 5 END,
+    s.days_overdue DESC NULLS LAST,
+    s.deadline NULLS LAST,
+    s.hazard_id

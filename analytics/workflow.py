@@ -1,0 +1,285 @@
+"""The 一单四制 actions on a hazard: each checks permission, state and input, then writes the
+hazard and appends one event (with its evidence) in one transaction.
+
+Every action takes the ``version`` the user saw: if the hazard changed since, ConflictError is
+raised and nothing is written, so the page can keep what the user typed and ask them to reload.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+
+from analytics import auth, evidence, ledger
+from analytics.auth import User
+from analytics.db import transaction
+
+# columns an action may change (never built from user input)
+EDITABLE = (
+    *ledger.FIVE_ELEMENTS, "reward_penalty", "measures", "temporary_controls", "progress",
+    "risk_grade", "supervision_level", "listed_date", "closed_date", "accept_unit", "accepted_by",
+    "accepted_date", "acceptance_evidence", "voided_date", "void_reason", "funds_wan",
+)  # fmt: skip
+
+
+class WorkflowError(ValueError):
+    """The input or the hazard's state does not allow the action; Chinese messages."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("；".join(self.problems))
+
+
+class ConflictError(RuntimeError):
+    """Someone else changed the hazard after the user loaded it."""
+
+
+@dataclass(frozen=True)
+class Upload:
+    """An evidence file as uploaded: its name and bytes."""
+
+    name: str
+    data: bytes
+
+
+def hazard(conn: duckdb.DuckDBPyConnection, hazard_id: str) -> dict | None:
+    cur = conn.execute("SELECT * FROM hazards WHERE hazard_id = ?", [hazard_id])
+    row = cur.fetchone()
+    return dict(zip([d[0] for d in cur.description], row, strict=True)) if row else None
+
+
+def _apply(
+    conn: duckdb.DuckDBPyConnection,
+    user: User,
+    permission: str,
+    hazard_id: str,
+    version: int,
+    action: str,
+    changes: dict[str, object],
+    now: datetime,
+    note: str | None = None,
+    files: Sequence[Upload] = (),
+    evidence_dir: Path | None = None,
+) -> int:
+    """Check, then write the hazard, its event and its evidence; return the event id."""
+    with transaction(conn):
+        h = hazard(conn, hazard_id)
+        if h is None:
+            raise WorkflowError([f"隐患 {hazard_id} 不存在"])
+        unit_name = conn.execute("SELECT name FROM units WHERE adcode = ?", [h["unit_adcode"]])
+        auth.check(user, permission, h["unit_adcode"], (unit_name.fetchone() or [None])[0])
+        if h["version"] != version:
+            last = conn.execute(
+                "SELECT actor, event_at FROM hazard_events WHERE hazard_id = ?"
+                " ORDER BY event_at DESC, event_id DESC LIMIT 1",
+                [hazard_id],
+            ).fetchone()
+            who = f"{last[0]}于{last[1]:%Y-%m-%d %H:%M}" if last else "他人"
+            raise ConflictError(
+                f"隐患 {hazard_id} 已被{who}修改，您看到的是旧版本。请刷新页面后重新提交"
+                "（您填写的内容已保留在表单中）。"
+            )
+        try:
+            after = ledger.next_state(action, h["state"])
+        except ValueError as e:
+            raise WorkflowError([str(e)]) from None
+        diff = {k: [h[k], v] for k, v in changes.items() if h[k] != v}
+        if after != h["state"]:
+            diff["state"] = [h["state"], after]
+        sets = ", ".join(f"{col} = ?" for col in changes if col in EDITABLE)
+        assert len(changes) == sets.count("?"), "only EDITABLE columns"  # noqa: S101
+        conn.execute(
+            f"UPDATE hazards SET {sets + ', ' if sets else ''}state = ?, version = version + 1,"  # noqa: S608 - EDITABLE names
+            " updated_at = ? WHERE hazard_id = ? AND version = ?",
+            [*changes.values(), after, now, hazard_id, version],
+        )
+        event_id = conn.execute(
+            "INSERT INTO hazard_events (hazard_id, event_at, actor, action, from_state, to_state,"
+            " changes, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING event_id",
+            [hazard_id, now, user.display_name, action, h["state"], after,
+             json.dumps(diff, ensure_ascii=False, default=str) if diff else None, note],
+        ).fetchone()[0]  # fmt: skip
+        for f in files:
+            if evidence_dir is None:
+                raise WorkflowError(["未配置证明材料存放目录"])
+            sha = evidence.store(conn, evidence_dir, f.name, f.data)
+            evidence.attach(conn, event_id, sha, f.name)
+    return event_id
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def list_hazard(conn, user: User, hazard_id: str, version: int, *, risk_grade: str,  # noqa: ANN001
+                supervision_level: str, listed_date: date, now: datetime) -> int:  # fmt: skip
+    """认定入单: confirm a reported hazard and put it on the list with its grade and level."""
+    problems = []
+    if risk_grade not in ledger.RISK_GRADES:
+        problems.append(f"风险等级须为{'、'.join(ledger.RISK_GRADES)}之一")
+    if supervision_level not in ledger.SUPERVISION_LEVELS:
+        problems.append(f"挂牌督办须为{'、'.join(ledger.SUPERVISION_LEVELS)}之一")
+    if listed_date > now.date():
+        problems.append("入单日期不能晚于今天")
+    if problems:
+        raise WorkflowError(problems)
+    changes = {"risk_grade": risk_grade, "supervision_level": supervision_level,
+               "listed_date": listed_date}  # fmt: skip
+    return _apply(conn, user, "list", hazard_id, version, "入单", changes, now)
+
+
+def assign(conn, user: User, hazard_id: str, version: int, *, elements: dict[str, object],  # noqa: ANN001
+           reward_penalty: str | None, now: datetime) -> int:  # fmt: skip
+    """交办 with the five elements; refused while any is missing."""
+    missing = [label for col, label in ledger.FIVE_ELEMENTS.items() if _blank(elements.get(col))]
+    problems = [f"五要件缺少“{label}”" for label in missing]
+    deadline = elements.get("deadline")
+    h = hazard(conn, hazard_id)
+    start = h and (h["listed_date"] or h["found_date"])
+    if isinstance(deadline, date) and start and deadline < start:
+        problems.append(f"完成时限（{deadline}）不能早于入单日期（{start}）")
+    if problems:
+        raise WorkflowError(problems)
+    changes = {col: elements[col] for col in ledger.FIVE_ELEMENTS} | {
+        "reward_penalty": reward_penalty
+    }
+    return _apply(conn, user, "assign", hazard_id, version, "交办", changes, now)
+
+
+def record_progress(conn, user: User, hazard_id: str, version: int, *, text: str,  # noqa: ANN001
+                    measures: str | None, temporary_controls: str | None, now: datetime,
+                    files: Sequence[Upload] = (), evidence_dir: Path | None = None) -> int:  # fmt: skip
+    """整改进展, with optional photos or documents."""
+    if _blank(text):
+        raise WorkflowError(["请填写整改进展"])
+    changes: dict[str, object] = {"progress": text.strip()}
+    if not _blank(measures):
+        changes["measures"] = measures
+    if not _blank(temporary_controls):
+        changes["temporary_controls"] = temporary_controls
+    return _apply(conn, user, "progress", hazard_id, version, "进展", changes, now,
+                  files=files, evidence_dir=evidence_dir)  # fmt: skip
+
+
+def request_signoff(conn, user: User, hazard_id: str, version: int, *, note: str,  # noqa: ANN001
+                    now: datetime, files: Sequence[Upload] = (),
+                    evidence_dir: Path | None = None) -> int:  # fmt: skip
+    """申请销号 with the evidence of rectification (a note and at least one file)."""
+    problems = []
+    if _blank(note):
+        problems.append("请说明整改完成情况")
+    if not files:
+        problems.append("申请销号须上传整改后的照片或验收材料")
+    if problems:
+        raise WorkflowError(problems)
+    return _apply(conn, user, "request_signoff", hazard_id, version, "申请销号", {}, now,
+                  note=note.strip(), files=files, evidence_dir=evidence_dir)  # fmt: skip
+
+
+def accept(conn, user: User, hazard_id: str, version: int, *, accepted_by: str,  # noqa: ANN001
+           accept_unit: str, accepted_date: date, conclusion: str, now: datetime) -> int:  # fmt: skip
+    """验收销号: closed only with who accepted it, when, and on what evidence."""
+    problems = []
+    if _blank(accepted_by):
+        problems.append("请填写验收人")
+    if _blank(accept_unit):
+        problems.append("请填写验收单位")
+    if _blank(conclusion):
+        problems.append("请填写验收结论及依据")
+    if accepted_date > now.date():
+        problems.append("验收日期不能晚于今天")
+    h = hazard(conn, hazard_id)
+    if h and h["listed_date"] and accepted_date < h["listed_date"]:
+        problems.append(f"验收日期不能早于入单日期（{h['listed_date']}）")
+    if problems:
+        raise WorkflowError(problems)
+    changes = {"accepted_by": accepted_by.strip(), "accept_unit": accept_unit.strip(),
+               "accepted_date": accepted_date, "closed_date": accepted_date,
+               "acceptance_evidence": conclusion.strip()}  # fmt: skip
+    return _apply(conn, user, "accept", hazard_id, version, "销号", changes, now,
+                  note=f"验收通过：{conclusion.strip()}")  # fmt: skip
+
+
+def reject(conn, user: User, hazard_id: str, version: int, *, reason: str,  # noqa: ANN001
+           now: datetime) -> int:  # fmt: skip
+    """退回: acceptance failed (隐患不消除不销号); back to rectification."""
+    if _blank(reason):
+        raise WorkflowError(["请填写退回原因"])
+    return _apply(conn, user, "reject", hazard_id, version, "退回", {}, now,
+                  note=f"验收未通过：{reason.strip()}")  # fmt: skip
+
+
+def void(conn, user: User, hazard_id: str, version: int, *, reason: str,  # noqa: ANN001
+         now: datetime) -> int:  # fmt: skip
+    """作废 a hazard found to be mistaken, with the reason."""
+    if _blank(reason):
+        raise WorkflowError(["请填写作废原因"])
+    changes = {"voided_date": now.date(), "void_reason": reason.strip()}
+    return _apply(conn, user, "void", hazard_id, version, "作废", changes, now, note=reason.strip())
+
+
+def change_supervision(conn, user: User, hazard_id: str, version: int, *, level: str,  # noqa: ANN001
+                       reason: str, now: datetime) -> int:  # fmt: skip
+    """调整挂牌督办 level (部/省/市/县/无), independent of the workflow state."""
+    problems = []
+    if level not in ledger.SUPERVISION_LEVELS:
+        problems.append(f"挂牌督办须为{'、'.join(ledger.SUPERVISION_LEVELS)}之一")
+    if _blank(reason):
+        problems.append("请填写调整原因")
+    if problems:
+        raise WorkflowError(problems)
+    return _apply(conn, user, "change_supervision", hazard_id, version, "调整督办",
+                  {"supervision_level": level}, now, note=reason.strip())  # fmt: skip
+
+
+def report(conn, user: User, *, unit_adcode: str, fields: dict[str, object],  # noqa: ANN001
+           found_date: date, now: datetime) -> str:  # fmt: skip
+    """上报 a new hazard (待认定); returns its id. fields: road_name, hazard_type, description,
+    source, township, route_code, start_m, end_m, lon, lat (the last five optional)."""
+    name = conn.execute("SELECT name FROM units WHERE adcode = ?", [unit_adcode]).fetchone()
+    if name is None:
+        raise WorkflowError([f"单位代码 {unit_adcode} 不是本市的单位"])
+    auth.check(user, "report", unit_adcode, name[0])
+    problems = [
+        f"请填写{label}" for col, label in REPORT_REQUIRED.items() if _blank(fields.get(col))
+    ]
+    if fields.get("hazard_type") and fields["hazard_type"] not in ledger.HAZARD_TYPES:
+        problems.append("隐患类型不在清单中")
+    if found_date > now.date():
+        problems.append("排查日期不能晚于今天")
+    if problems:
+        raise WorkflowError(problems)
+    allowed = {k: fields.get(k) for k in REPORT_FIELDS}
+    with transaction(conn):
+        prefix = f"{unit_adcode}-YH-{found_date.year}-"
+        last = conn.execute(
+            "SELECT max(CAST(substr(hazard_id, ?) AS INTEGER)) FROM hazards"
+            " WHERE starts_with(hazard_id, ?) AND regexp_full_match(substr(hazard_id, ?), '\\d+')",
+            [len(prefix) + 1, prefix, len(prefix) + 1],
+        ).fetchone()[0]
+        hazard_id = f"{prefix}{(last or 0) + 1:03d}"
+        cols = ["hazard_id", "unit_adcode", "state", "found_date", "created_at", "updated_at",
+                *allowed]  # fmt: skip
+        conn.execute(
+            f"INSERT INTO hazards ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",  # noqa: S608 - fixed names
+            [hazard_id, unit_adcode, ledger.FOUND, found_date, now, now, *allowed.values()],
+        )
+        conn.execute(
+            "INSERT INTO hazard_events (hazard_id, event_at, actor, action, from_state, to_state,"
+            " changes) VALUES (?, ?, ?, '发现', NULL, ?, ?)",
+            [hazard_id, now, user.display_name, ledger.FOUND,
+             json.dumps({k: [None, v] for k, v in allowed.items() if v is not None},
+                        ensure_ascii=False, default=str)],
+        )  # fmt: skip
+    return hazard_id
+
+
+REPORT_REQUIRED = {"road_name": "道路名称", "hazard_type": "隐患类型", "description": "隐患描述",
+                   "source": "隐患来源"}  # fmt: skip
+REPORT_FIELDS = ("township", "road_name", "route_code", "start_m", "end_m", "lon", "lat",
+                 "hazard_type", "description", "source")  # fmt: skip

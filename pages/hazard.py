@@ -1,0 +1,305 @@
+"""隐患详情: every field, the five elements, the place, the history with evidence, and the
+actions the signed-in user may take on it."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pydeck as pdk
+import streamlit as st
+
+from analytics import auth, evidence, geo, hazard_list, ledger, workflow
+from analytics.city import boundaries
+from analytics.workflow import Upload
+from pages import _ui
+
+FIELD_LABELS = {
+    "hazard_id": "隐患编号", "unit_name": "所属区县", "township": "乡镇", "road_name": "道路名称",
+    "route_code": "路线编码", "stakes": "桩号", "hazard_type": "隐患类型", "description": "隐患描述",
+    "risk_grade": "风险等级", "supervision_level": "挂牌督办", "source": "隐患来源",
+    "found_date": "排查日期", "listed_date": "入单日期", "reward_penalty": "奖惩措施",
+    "measures": "整改措施", "temporary_controls": "临时管控措施", "progress": "整改进展",
+    "funds_wan": "投入资金（万元）", "closed_date": "销号日期", "accept_unit": "验收单位",
+    "accepted_by": "验收人", "accepted_date": "验收日期", "acceptance_evidence": "验收结论及依据",
+    "voided_date": "作废日期", "void_reason": "作废原因",
+}  # fmt: skip
+COLUMN_LABELS = {**FIELD_LABELS, **ledger.FIVE_ELEMENTS, "state": "流程状态", "start_m": "起点桩号",
+                 "end_m": "止点桩号", "lon": "经度", "lat": "纬度"}  # fmt: skip
+
+
+def page() -> None:
+    ctx = _ui.context()
+    user = ctx.user
+    as_of = _ui.as_of_control(ctx)
+    hid = st.query_params.get("id")
+    h = workflow.hazard(ctx.cur, hid) if hid else None
+    if h is None:
+        _ui.header(ctx, "隐患详情")
+        st.info("请在“隐患台账”或“我的待办”中点击一行打开隐患；或在下方输入隐患编号。")
+        typed = st.text_input("隐患编号")
+        if typed and st.button("打开"):
+            _ui.open_hazard(typed.strip())
+        return
+    unit_name = ctx.city.unit(h["unit_adcode"]).name if ctx.city.resolve_unit(
+        h["unit_adcode"]) else h["unit_adcode"]  # fmt: skip
+    if not auth.can(user, "view_detail", h["unit_adcode"]):
+        _ui.header(ctx, "隐患详情")
+        st.error(f"区县大队账号只能查看本单位的隐患明细；{hid} 属于{unit_name}。")
+        return
+    row = ctx.cached(hazard_list.ledger, as_of, ctx.settings.due_soon_days, text=hid)
+    row = row[row.hazard_id == hid]
+    standing = row.standing.iloc[0] if len(row) else "—"
+    _ui.header(ctx, f"隐患 {hid}", as_of)
+    seen_key = f"seen_version_{hid}"
+    seen = st.session_state.get(seen_key, h["version"])
+    _status_line(h, standing, row)
+    st.divider()
+    left, right = st.columns([3, 2])
+    with left:
+        _fields(h, unit_name)
+    with right:
+        _place(ctx, h)
+    st.subheader("办理")
+    done = _actions(ctx, user, h, seen)
+    if done:
+        st.session_state.pop(seen_key, None)
+        st.rerun()
+    st.session_state[seen_key] = workflow.hazard(ctx.cur, hid)["version"]
+    st.subheader("办理记录")
+    _timeline(ctx, hid)
+
+
+def _status_line(h: dict, standing: str, row: pd.DataFrame) -> None:
+    days = row.days_overdue.iloc[0] if len(row) else None
+    extra = f"，已逾期 {int(days)} 天" if days is not None and pd.notna(days) else ""
+    colour = {"逾期": "red", "临期": "orange", "在办": "blue", "已销号": "green"}.get(
+        standing, "gray"
+    )
+    st.markdown(
+        f"**流程状态：{h['state']}**　·　办理情况：:{colour}[**{standing}**{extra}]　·　"
+        f"完成时限：{h['deadline'] or '未定'}"
+    )
+    missing = ledger.missing_elements(h)
+    if h["state"] not in (ledger.FOUND, ledger.LISTED, ledger.VOIDED) and missing:
+        st.warning("五要件不全：缺少" + "、".join(missing))
+
+
+def _fields(h: dict, unit_name: str) -> None:
+    stakes = ""
+    if h["start_m"] is not None and not pd.isna(h["start_m"]):
+        stakes = geo.format_stake(int(h["start_m"]))
+        if h["end_m"] is not None and not pd.isna(h["end_m"]) and h["end_m"] != h["start_m"]:
+            stakes += "—" + geo.format_stake(int(h["end_m"]))
+    values = {**h, "unit_name": unit_name, "stakes": stakes}
+    st.markdown("**五要件（交办）**")
+    five = pd.DataFrame(
+        {"要件": list(ledger.FIVE_ELEMENTS.values()),
+         "内容": [_text(h[c]) or "（缺）" for c in ledger.FIVE_ELEMENTS]}
+    ).set_index("要件")  # fmt: skip
+    st.table(five)
+    st.markdown("**基本信息与整改情况**")
+    shown = {label: _text(values[k]) for k, label in FIELD_LABELS.items() if _text(values[k])}
+    st.table(pd.DataFrame({"内容": list(shown.values())}, index=list(shown)))
+
+
+def _text(v: object) -> str:
+    if v is None or (isinstance(v, float) and pd.isna(v)):
+        return ""
+    return str(v)
+
+
+def _place(ctx: _ui.Context, h: dict) -> None:
+    st.markdown("**位置**")
+    if h["lon"] is None or pd.isna(h["lon"]):
+        st.info("该隐患没有坐标。")
+        return
+    outline = [f for f in boundaries(ctx.city)["features"]
+               if f["properties"]["unit_code"] == h["unit_adcode"]]  # fmt: skip
+    layers = [
+        pdk.Layer("GeoJsonLayer", data={"type": "FeatureCollection", "features": outline},
+                  stroked=True, filled=True, get_fill_color=[47, 111, 191, 30],
+                  get_line_color=[47, 111, 191], line_width_min_pixels=1),
+        pdk.Layer("ScatterplotLayer", data=[{"lon": h["lon"], "lat": h["lat"]}],
+                  get_position=["lon", "lat"], get_radius=300, radius_min_pixels=7,
+                  get_fill_color=[214, 69, 65]),
+    ]  # fmt: skip
+    view = pdk.ViewState(longitude=h["lon"], latitude=h["lat"], zoom=10)
+    st.pydeck_chart(pdk.Deck(layers=layers, initial_view_state=view, map_provider=None), height=320)
+    st.caption(
+        f"经度 {h['lon']:.5f}，纬度 {h['lat']:.5f}（WGS-84，原坐标系 {h['coord_source'] or '未知'}）"
+    )
+
+
+def _actions(ctx: _ui.Context, user: auth.User, h: dict, seen: int) -> bool:
+    """The forms this user may use in this state; True once an action was written."""
+    state, unit = h["state"], h["unit_adcode"]
+    offered = [
+        (a, title) for a, title, states in ACTIONS
+        if state in states and auth.can(user, a, unit)
+    ]  # fmt: skip
+    if not offered:
+        st.caption(_why_no_action(user, h))
+        return False
+    tabs = st.tabs([title for _, title in offered])
+    for tab, (action, _title) in zip(tabs, offered, strict=True):
+        with tab, st.form(f"form_{action}", clear_on_submit=False):
+            submit = FORMS[action](ctx, h)
+            if st.form_submit_button("提交", type="primary"):
+                try:
+                    submit(seen)
+                except (workflow.WorkflowError, evidence.EvidenceError, auth.AuthError) as e:
+                    st.error("无法提交：" + str(e))
+                except workflow.ConflictError as e:
+                    st.error(str(e))
+                else:
+                    st.toast("已办理，已记入办理记录。")
+                    return True
+    return False
+
+
+def _why_no_action(user: auth.User, h: dict) -> str:
+    if h["state"] in (ledger.CLOSED, ledger.VOIDED):
+        return f"该隐患{h['state']}，不再办理。"
+    if user.role == "leader":
+        return "领导账号只能查看，不能办理。"
+    return "当前状态下没有您可以办理的事项。"
+
+
+def _files(key: str) -> list[Upload]:
+    files = st.file_uploader("证明材料（JPG、PNG 照片或 PDF，可多选）", type=["jpg", "jpeg", "png", "pdf"],
+                             accept_multiple_files=True, key=key)  # fmt: skip
+    return [Upload(f.name, f.getvalue()) for f in files or []]
+
+
+def _list_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
+    grade = st.selectbox("风险等级", ledger.RISK_GRADES, index=2)
+    level = st.selectbox("挂牌督办", ledger.SUPERVISION_LEVELS, index=4)
+    listed = st.date_input("入单日期", value=ctx.settings.today(), max_value=ctx.settings.today())
+    return lambda seen: workflow.list_hazard(
+        ctx.cur, ctx.user, h["hazard_id"], seen, risk_grade=grade, supervision_level=level,
+        listed_date=listed, now=ctx.settings.now(),
+    )  # fmt: skip
+
+
+def _assign_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
+    st.caption("五要件须全部填写方可交办。")
+    goal = st.text_input("工作目标", value=h["goal"] or "")
+    leader = st.text_input("牵头领导", value=h["lead_leader"] or "")
+    unit = st.text_input("责任单位", value=h["responsible_unit"] or "")
+    standard = st.text_area("完成标准", value=h["completion_standard"] or "")
+    deadline = st.date_input("完成时限", value=h["deadline"] or None)
+    reward = st.text_input("奖惩措施", value=h["reward_penalty"] or "")
+    elements = {"goal": goal, "lead_leader": leader, "responsible_unit": unit,
+                "completion_standard": standard, "deadline": deadline}  # fmt: skip
+    return lambda seen: workflow.assign(
+        ctx.cur, ctx.user, h["hazard_id"], seen, elements=elements,
+        reward_penalty=reward or None, now=ctx.settings.now(),
+    )  # fmt: skip
+
+
+def _progress_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
+    text = st.text_area("整改进展", placeholder="例如：护栏已安装 60%，标志标线已完成")
+    measures = st.text_area("整改措施（如有调整）", value=h["measures"] or "")
+    controls = st.text_input("临时管控措施（如有调整）", value=h["temporary_controls"] or "")
+    files = _files(f"files_progress_{h['hazard_id']}")
+    return lambda seen: workflow.record_progress(
+        ctx.cur, ctx.user, h["hazard_id"], seen, text=text, measures=measures or None,
+        temporary_controls=controls or None, now=ctx.settings.now(), files=files,
+        evidence_dir=ctx.settings.evidence_dir,
+    )  # fmt: skip
+
+
+def _signoff_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
+    note = st.text_area("整改完成情况", placeholder="说明整改内容、完成时间及效果")
+    files = _files(f"files_signoff_{h['hazard_id']}")
+    return lambda seen: workflow.request_signoff(
+        ctx.cur, ctx.user, h["hazard_id"], seen, note=note, now=ctx.settings.now(),
+        files=files, evidence_dir=ctx.settings.evidence_dir,
+    )  # fmt: skip
+
+
+def _accept_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
+    by = st.text_input("验收人")
+    unit = st.text_input("验收单位", value="支队秩序科")
+    on = st.date_input("验收日期", value=ctx.settings.today(), max_value=ctx.settings.today())
+    conclusion = st.text_area(
+        "验收结论及依据", placeholder="例如：现场核查，护栏、标志标线已按标准完成"
+    )
+    return lambda seen: workflow.accept(
+        ctx.cur, ctx.user, h["hazard_id"], seen, accepted_by=by, accept_unit=unit,
+        accepted_date=on, conclusion=conclusion, now=ctx.settings.now(),
+    )  # fmt: skip
+
+
+def _reject_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
+    reason = st.text_area("退回原因", placeholder="说明未达到完成标准之处")
+    return lambda seen: workflow.reject(
+        ctx.cur, ctx.user, h["hazard_id"], seen, reason=reason, now=ctx.settings.now()
+    )
+
+
+def _supervision_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
+    levels = list(ledger.SUPERVISION_LEVELS)
+    level = st.selectbox("挂牌督办级别", levels, index=levels.index(h["supervision_level"]))
+    reason = st.text_input("调整原因")
+    return lambda seen: workflow.change_supervision(
+        ctx.cur, ctx.user, h["hazard_id"], seen, level=level, reason=reason,
+        now=ctx.settings.now(),
+    )  # fmt: skip
+
+
+def _void_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
+    reason = st.text_area("作废原因", placeholder="例如：经现场复核不构成隐患")
+    return lambda seen: workflow.void(
+        ctx.cur, ctx.user, h["hazard_id"], seen, reason=reason, now=ctx.settings.now()
+    )
+
+
+OPEN = (ledger.LISTED, ledger.ASSIGNED, ledger.RECTIFYING, ledger.SIGNOFF_REQUESTED)
+ACTIONS = (
+    ("list", "认定入单", (ledger.FOUND,)),
+    ("assign", "交办", (ledger.LISTED,)),
+    ("progress", "记录整改进展", (ledger.ASSIGNED, ledger.RECTIFYING)),
+    ("request_signoff", "申请销号", (ledger.RECTIFYING,)),
+    ("accept", "验收销号", (ledger.SIGNOFF_REQUESTED,)),
+    ("reject", "退回整改", (ledger.SIGNOFF_REQUESTED,)),
+    ("change_supervision", "调整挂牌督办", OPEN),
+    ("void", "作废", (ledger.FOUND, ledger.LISTED, ledger.ASSIGNED, ledger.RECTIFYING)),
+)
+FORMS = {
+    "list": _list_form, "assign": _assign_form, "progress": _progress_form,
+    "request_signoff": _signoff_form, "accept": _accept_form, "reject": _reject_form,
+    "change_supervision": _supervision_form, "void": _void_form,
+}  # fmt: skip
+
+
+def _timeline(ctx: _ui.Context, hid: str) -> None:
+    events = hazard_list.events(ctx.cur, hid)
+    files = evidence.for_events(ctx.cur, [int(e) for e in events.event_id])
+    for e in events.iloc[::-1].itertuples():
+        with st.container(border=True):
+            move = f"{e.from_state} → {e.to_state}" if e.from_state != e.to_state else e.to_state
+            st.markdown(f"**{e.event_at:%Y-%m-%d %H:%M}　{e.action}**　{move or ''}　· {e.actor}")
+            if isinstance(e.note, str) and e.note:
+                st.write(e.note)
+            if isinstance(e.changes, str) and e.changes:
+                lines = [
+                    f"{COLUMN_LABELS.get(k, k)}：{_text(v[0]) or '（空）'} → {_text(v[1]) or '（空）'}"
+                    for k, v in json.loads(e.changes).items()
+                ]
+                st.caption("；".join(lines))
+            attached = files.get(int(e.event_id), [])
+            if attached:
+                cols = st.columns(min(len(attached), 6))
+                for col, f in zip(cols, attached, strict=False):
+                    thumb = evidence.thumbnail(ctx.settings.evidence_dir, f["sha256"], f["mime"])
+                    col.image(thumb, caption=f["file_name"])
+                    path = evidence.path_of(ctx.settings.evidence_dir, f["sha256"], f["mime"])
+                    col.download_button("下载原件", lambda p=path: p.read_bytes(),
+                                        file_name=f["file_name"], mime=f["mime"],
+                                        key=f"dl_{e.event_id}_{f['sha256'][:12]}",
+                                        on_click="ignore")  # fmt: skip
+
+
+_ui.guarded(page)

@@ -1,0 +1,98 @@
+"""隐患台账: every hazard on one list, filterable, with its standing and the red/yellow marks."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analytics import export, fmt, hazard_list, ledger
+from analytics.city import City
+from pages import _charts, _ui
+
+STANDINGS = ("逾期", "临期", "在办", "已销号", "未入单", "已作废")
+MARKS = {"逾期": _charts.RED, "临期": _charts.AMBER, "在办": _charts.BLUE, "已销号": _charts.GREEN,
+         "未入单": _charts.GREY, "已作废": _charts.GREY}  # fmt: skip
+
+
+def page() -> None:
+    ctx = _ui.context()
+    as_of = _ui.as_of_control(ctx)
+    horizon = ctx.settings.due_soon_days
+    _ui.header(ctx, "隐患台账", as_of, f"临期预警 {horizon} 天")
+    filters = _filters(ctx.city, ctx.user)
+    frame = ctx.cached(hazard_list.ledger, as_of, horizon, **filters)
+    counts = frame.standing.value_counts()
+    st.caption(
+        f"共 {fmt.count(len(frame), '处')}："
+        + "，".join(f"{s} {int(counts.get(s, 0))}" for s in STANDINGS if counts.get(s, 0))
+        + "。点击一行查看详情并办理。"
+    )
+    if frame.empty:
+        st.info("没有符合筛选条件的隐患。")
+        return
+    table = _table(frame)
+    shown = table.head(_ui.SHOWN_ROWS)
+    if len(table) > _ui.SHOWN_ROWS:
+        st.caption(f"表中列出前 {_ui.SHOWN_ROWS} 处；请缩小筛选范围，或下载获取全部。")
+    event = st.dataframe(
+        shown.style.apply(_marks, axis=None), hide_index=True, on_select="rerun",
+        selection_mode="single-row", key="ledger_table",
+    )  # fmt: skip
+    if event.selection.rows:
+        _ui.open_hazard(shown.iloc[event.selection.rows[0]]["隐患编号"])
+    _ui.download(export.ledger_sheet(frame), "隐患台账", f"隐患台账_{as_of}.xlsx")
+
+
+def _filters(city: City, user) -> dict[str, str | None]:  # noqa: ANN001
+    units = {u.adcode: u.name for u in city.units}
+    c = st.columns(4)
+    if user.role == "county":
+        unit = user.unit_adcode
+        c[0].selectbox("单位", [unit], format_func=units.get, disabled=True,
+                       help="区县大队账号只能查看本单位隐患明细")  # fmt: skip
+    else:
+        unit = c[0].selectbox("单位", [None, *units], format_func=lambda u: units.get(u, "全部"))
+    standing = c[1].selectbox("办理情况", [None, *STANDINGS], format_func=lambda s: s or "全部")
+    state = c[2].selectbox("流程状态", [None, *ledger.STATES], format_func=lambda s: s or "全部")
+    text = c[3].text_input("关键字", placeholder="编号、道路、乡镇、描述、责任单位、领导")
+    c = st.columns(4)
+    kind = c[0].selectbox(
+        "隐患类型", [None, *ledger.HAZARD_TYPES], format_func=lambda s: s or "全部"
+    )
+    grade = c[1].selectbox(
+        "风险等级", [None, *ledger.RISK_GRADES], format_func=lambda s: s or "全部"
+    )
+    level = c[2].selectbox("挂牌督办", [None, *ledger.SUPERVISION_LEVELS],
+                           format_func=lambda s: s or "全部")  # fmt: skip
+    source = c[3].selectbox("隐患来源", [None, *ledger.SOURCES], format_func=lambda s: s or "全部")
+    return {"unit": unit, "standing": standing, "state": state, "text": text or None,
+            "type": kind, "grade": grade, "level": level, "source": source}  # fmt: skip
+
+
+def _table(f: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "办理情况": f.standing,
+            "逾期天数": _ui.text_cells([int(d) if pd.notna(d) else None for d in f.days_overdue]),
+            "隐患编号": f.hazard_id,
+            "单位": f.unit_name,
+            "流程状态": f.state,
+            "道路": f.road_name,
+            "隐患类型": f.hazard_type,
+            "风险等级": f.risk_grade.fillna(""),
+            "挂牌督办": f.supervision_level,
+            "完成时限": _ui.text_cells([d.date() if pd.notna(d) else None for d in f.deadline]),
+            "责任单位": f.responsible_unit.fillna(""),
+            "牵头领导": f.lead_leader.fillna(""),
+            "隐患来源": f.source,
+        }
+    )
+
+
+def _marks(t: pd.DataFrame) -> pd.DataFrame:
+    css = pd.DataFrame("", index=t.index, columns=t.columns)
+    css["办理情况"] = [f"color: {MARKS[s]}; font-weight: bold" for s in t["办理情况"]]
+    return css
+
+
+_ui.guarded(page)

@@ -1,0 +1,91 @@
+"""我的待办: what waits for the signed-in brigade or administrator; and reporting a new hazard."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analytics import auth, hazard_list, ledger, workflow
+from pages import _ui
+
+HINTS = {
+    "逾期": "已超过完成时限，请尽快整改并申请销号。",
+    "临期": "完成时限将到，请抓紧整改。",
+    "被退回": "验收未通过，已退回整改。",
+    "待验收销号": "区县已申请销号，请组织验收。",
+    "待认定入单": "新上报的隐患，请认定是否入单。",
+    "待交办": "已入单，请明确五要件后交办。",
+}
+
+
+def page() -> None:
+    ctx = _ui.context()
+    user = ctx.user
+    as_of = ctx.settings.today()
+    _ui.header(ctx, "我的待办", as_of)
+    groups = ctx.cached(hazard_list.tasks, user.role, user.unit_adcode, as_of,
+                        ctx.settings.due_soon_days)  # fmt: skip
+    total = sum(len(g) for g in groups.values())
+    if total == 0:
+        st.success("目前没有待办事项。")
+    for name, frame in groups.items():
+        if frame.empty:
+            continue
+        st.subheader(f"{name}（{len(frame)} 处）")
+        st.caption(HINTS[name])
+        table = pd.DataFrame(
+            {
+                "隐患编号": frame.hazard_id,
+                "单位": frame.unit_name,
+                "流程状态": frame.state,
+                "道路": frame.road_name,
+                "隐患类型": frame.hazard_type,
+                "完成时限": _ui.text_cells(
+                    [d.date() if pd.notna(d) else None for d in frame.deadline]
+                ),
+                "逾期天数": _ui.text_cells(
+                    [int(d) if pd.notna(d) else None for d in frame.days_overdue]
+                ),
+            }
+        )
+        event = st.dataframe(table, hide_index=True, on_select="rerun",
+                             selection_mode="single-row", key=f"tasks_{name}")  # fmt: skip
+        if event.selection.rows:
+            _ui.open_hazard(table.iloc[event.selection.rows[0]]["隐患编号"])
+    if auth.can(user, "report", user.unit_adcode) or user.role == "admin":
+        _report_form(ctx, user)
+
+
+def _report_form(ctx: _ui.Context, user: auth.User) -> None:
+    st.subheader("上报新隐患")
+    units = {u.adcode: u.name for u in ctx.city.units}
+    with st.form("report", clear_on_submit=False):
+        c = st.columns(3)
+        if user.role == "county":
+            unit = c[0].selectbox(
+                "所属区县", [user.unit_adcode], format_func=units.get, disabled=True
+            )
+        else:
+            unit = c[0].selectbox("所属区县", list(units), format_func=units.get)
+        road = c[1].text_input("道路名称")
+        township = c[2].text_input("乡镇")
+        c = st.columns(3)
+        kind = c[0].selectbox("隐患类型", ledger.HAZARD_TYPES)
+        source = c[1].selectbox("隐患来源", ledger.SOURCES)
+        found = c[2].date_input(
+            "排查日期", value=ctx.settings.today(), max_value=ctx.settings.today()
+        )
+        description = st.text_area("隐患描述")
+        if st.form_submit_button("上报", type="primary"):
+            fields = {"road_name": road, "township": township or None, "hazard_type": kind,
+                      "source": source, "description": description}  # fmt: skip
+            try:
+                hid = workflow.report(ctx.cur, user, unit_adcode=unit, fields=fields,
+                                      found_date=found, now=ctx.settings.now())  # fmt: skip
+            except (workflow.WorkflowError, auth.AuthError) as e:
+                st.error("无法上报：" + str(e))
+            else:
+                st.success(f"已上报，隐患编号 {hid}，等待支队认定入单。")
+
+
+_ui.guarded(page)
