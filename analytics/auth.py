@@ -74,8 +74,9 @@ def check(user: User, action: str, unit: str | None = None, unit_name: str | Non
     """Raise PermissionDenied (in Chinese) unless ``user`` may do ``action``."""
     if can(user, action, unit):
         return
-    label = ACTIONS[action][0]
-    where = f"对{unit_name or unit}的隐患" if unit and user.role == "county" else ""
+    label, roles, _own = ACTIONS[action]
+    other_unit = user.role in roles and user.role == "county" and unit != user.unit_adcode
+    where = f"对{unit_name or unit or '其他单位'}的隐患" if other_unit else ""
     raise PermissionDenied(
         f"当前账号（{user.role_label}·{user.display_name}）无权{where}执行“{label}”。"
     )

@@ -8,7 +8,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import duckdb
 import pandas as pd
@@ -38,6 +38,15 @@ class Context:
     data_span: tuple[date | None, date | None]
     revision: tuple  # the database file and its data fingerprint: the key of every cache
     user: auth.User | None  # the signed-in user (None on the sign-in page)
+    clock_date: date | None  # a demo database pins "today" to its last day
+
+    def now(self) -> datetime:
+        """The time actions are recorded at: local time, on the demo's day for demo data."""
+        now = self.settings.now()
+        return datetime.combine(self.clock_date, now.time()) if self.clock_date else now
+
+    def today(self) -> date:
+        return self.now().date()
 
     def cached(self, fn: Callable, *args: object, **kwargs: object) -> object:
         """fn(cur, *args, **kwargs), computed once per data revision and arguments."""
@@ -66,20 +75,21 @@ def context() -> Context:
     revision = (str(settings.db_path), *db.revision(cur))
     span = _cached_call(cur, "analytics.metrics.data_span", revision, (), ())
     user = st.session_state.get("user")
-    return Context(settings, city, cur, facts.get("is_demo") == "1", span, revision, user)
+    clock = date.fromisoformat(facts["clock_date"]) if facts.get("clock_date") else None
+    return Context(settings, city, cur, facts.get("is_demo") == "1", span, revision, user, clock)
 
 
 def as_of_control(ctx: Context) -> date:
     """The global as-of date (sidebar), defaulting to the latest date in the data."""
     first, last = ctx.data_span
-    default = last or ctx.settings.today()
+    default = last or ctx.today()
     if "as_of" not in st.session_state:
         st.session_state["as_of"] = default
     return st.sidebar.date_input(
         "统计截至",
         key="as_of",
         min_value=date(2000, 1, 1),
-        max_value=max(default, ctx.settings.today()),
+        max_value=max(default, ctx.today()),
         help="所有数字按此日期统计（默认：数据中的最新日期）",
         format="YYYY-MM-DD",
     )
@@ -94,8 +104,9 @@ def header(ctx: Context, title: str, as_of: date | None = None, rule: str | None
     if rule:
         parts.append(rule)
     if ctx.is_demo:
+        today = f"；演示中的“今天”为{date_cn(ctx.clock_date)}" if ctx.clock_date else ""
         st.warning(
-            "**演示数据** · 当前数据库为系统生成的演示城市，数字不代表真实情况。",
+            f"**演示数据** · 当前数据库为系统生成的演示城市，数字不代表真实情况{today}。",
             icon=":material/science:",
         )
     if auth.demo_accounts_active(ctx.cur):
@@ -227,7 +238,7 @@ def query_date(name: str) -> date | None:
 
 
 def sign_in(ctx: Context, user: auth.User) -> None:
-    now = ctx.settings.now()
+    now = ctx.settings.now()  # sessions run on the real clock, also in the demo
     st.session_state.update(user=user, signed_in_at=now, last_seen=now)
 
 

@@ -16,7 +16,7 @@ def page() -> None:
     ctx = _ui.context()
     auth.check(ctx.user, "view_audit_log")
     _ui.header(ctx, "操作日志")
-    last = ctx.data_span[1] or ctx.settings.today()
+    last = ctx.data_span[1] or ctx.today()
     c = st.columns(4)
     period = c[0].date_input(
         "时间范围", value=(last - timedelta(days=30), last), format="YYYY-MM-DD"

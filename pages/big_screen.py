@@ -42,7 +42,7 @@ def page() -> None:
 def wall() -> None:
     """Everything on the wall; reruns on its own every refresh interval, with fresh data."""
     ctx = _ui.context()
-    as_of = _ui.query_date("as_of") or ctx.data_span[1] or ctx.settings.today()
+    as_of = _ui.query_date("as_of") or ctx.data_span[1] or ctx.today()
     horizon = ctx.settings.due_soon_days
     now = datetime.now(ZoneInfo(ctx.settings.timezone)).strftime("%H:%M:%S")
     head, link = st.columns([6, 1])

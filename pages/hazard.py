@@ -175,10 +175,10 @@ def _files(key: str) -> list[Upload]:
 def _list_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
     grade = st.selectbox("风险等级", ledger.RISK_GRADES, index=2)
     level = st.selectbox("挂牌督办", ledger.SUPERVISION_LEVELS, index=4)
-    listed = st.date_input("入单日期", value=ctx.settings.today(), max_value=ctx.settings.today())
+    listed = st.date_input("入单日期", value=ctx.today(), max_value=ctx.today())
     return lambda seen: workflow.list_hazard(
         ctx.cur, ctx.user, h["hazard_id"], seen, risk_grade=grade, supervision_level=level,
-        listed_date=listed, now=ctx.settings.now(),
+        listed_date=listed, now=ctx.now(),
     )  # fmt: skip
 
 
@@ -194,7 +194,7 @@ def _assign_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
                 "completion_standard": standard, "deadline": deadline}  # fmt: skip
     return lambda seen: workflow.assign(
         ctx.cur, ctx.user, h["hazard_id"], seen, elements=elements,
-        reward_penalty=reward or None, now=ctx.settings.now(),
+        reward_penalty=reward or None, now=ctx.now(),
     )  # fmt: skip
 
 
@@ -205,7 +205,7 @@ def _progress_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
     files = _files(f"files_progress_{h['hazard_id']}")
     return lambda seen: workflow.record_progress(
         ctx.cur, ctx.user, h["hazard_id"], seen, text=text, measures=measures or None,
-        temporary_controls=controls or None, now=ctx.settings.now(), files=files,
+        temporary_controls=controls or None, now=ctx.now(), files=files,
         evidence_dir=ctx.settings.evidence_dir,
     )  # fmt: skip
 
@@ -214,7 +214,7 @@ def _signoff_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
     note = st.text_area("整改完成情况", placeholder="说明整改内容、完成时间及效果")
     files = _files(f"files_signoff_{h['hazard_id']}")
     return lambda seen: workflow.request_signoff(
-        ctx.cur, ctx.user, h["hazard_id"], seen, note=note, now=ctx.settings.now(),
+        ctx.cur, ctx.user, h["hazard_id"], seen, note=note, now=ctx.now(),
         files=files, evidence_dir=ctx.settings.evidence_dir,
     )  # fmt: skip
 
@@ -222,20 +222,20 @@ def _signoff_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
 def _accept_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
     by = st.text_input("验收人")
     unit = st.text_input("验收单位", value="支队秩序科")
-    on = st.date_input("验收日期", value=ctx.settings.today(), max_value=ctx.settings.today())
+    on = st.date_input("验收日期", value=ctx.today(), max_value=ctx.today())
     conclusion = st.text_area(
         "验收结论及依据", placeholder="例如：现场核查，护栏、标志标线已按标准完成"
     )
     return lambda seen: workflow.accept(
         ctx.cur, ctx.user, h["hazard_id"], seen, accepted_by=by, accept_unit=unit,
-        accepted_date=on, conclusion=conclusion, now=ctx.settings.now(),
+        accepted_date=on, conclusion=conclusion, now=ctx.now(),
     )  # fmt: skip
 
 
 def _reject_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
     reason = st.text_area("退回原因", placeholder="说明未达到完成标准之处")
     return lambda seen: workflow.reject(
-        ctx.cur, ctx.user, h["hazard_id"], seen, reason=reason, now=ctx.settings.now()
+        ctx.cur, ctx.user, h["hazard_id"], seen, reason=reason, now=ctx.now()
     )
 
 
@@ -245,14 +245,14 @@ def _supervision_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
     reason = st.text_input("调整原因")
     return lambda seen: workflow.change_supervision(
         ctx.cur, ctx.user, h["hazard_id"], seen, level=level, reason=reason,
-        now=ctx.settings.now(),
+        now=ctx.now(),
     )  # fmt: skip
 
 
 def _void_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
     reason = st.text_area("作废原因", placeholder="例如：经现场复核不构成隐患")
     return lambda seen: workflow.void(
-        ctx.cur, ctx.user, h["hazard_id"], seen, reason=reason, now=ctx.settings.now()
+        ctx.cur, ctx.user, h["hazard_id"], seen, reason=reason, now=ctx.now()
     )
 
 

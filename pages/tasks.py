@@ -21,7 +21,7 @@ HINTS = {
 def page() -> None:
     ctx = _ui.context()
     user = ctx.user
-    as_of = ctx.settings.today()
+    as_of = ctx.today()
     _ui.header(ctx, "我的待办", as_of)
     groups = ctx.cached(hazard_list.tasks, user.role, user.unit_adcode, as_of,
                         ctx.settings.due_soon_days)  # fmt: skip
@@ -72,16 +72,14 @@ def _report_form(ctx: _ui.Context, user: auth.User) -> None:
         c = st.columns(3)
         kind = c[0].selectbox("隐患类型", ledger.HAZARD_TYPES)
         source = c[1].selectbox("隐患来源", ledger.SOURCES)
-        found = c[2].date_input(
-            "排查日期", value=ctx.settings.today(), max_value=ctx.settings.today()
-        )
+        found = c[2].date_input("排查日期", value=ctx.today(), max_value=ctx.today())
         description = st.text_area("隐患描述")
         if st.form_submit_button("上报", type="primary"):
             fields = {"road_name": road, "township": township or None, "hazard_type": kind,
                       "source": source, "description": description}  # fmt: skip
             try:
                 hid = workflow.report(ctx.cur, user, unit_adcode=unit, fields=fields,
-                                      found_date=found, now=ctx.settings.now())  # fmt: skip
+                                      found_date=found, now=ctx.now())  # fmt: skip
             except (workflow.WorkflowError, auth.AuthError) as e:
                 st.error("无法上报：" + str(e))
             else:

@@ -41,7 +41,12 @@ def test_demo_refuses_to_overwrite_and_info_reports(tmp_path, capsys) -> None:
     assert main(["info", "--db", str(db)]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["schema_version"] == 4
-    assert info["dataset"] == {"city_adcode": "341200", "is_demo": "1", "demo_seed": "3"}
+    assert info["dataset"] == {
+        "city_adcode": "341200",
+        "is_demo": "1",
+        "demo_seed": "3",
+        "clock_date": "2022-12-31",
+    }
     assert info["rows"]["units"] == 10
 
 

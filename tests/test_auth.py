@@ -1,0 +1,125 @@
+"""Accounts and the permission matrix: role × action × own/other unit."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from analytics import auth, db
+
+OWN, OTHER = "990101", "990102"
+# action: (leader, admin, county on own unit, county on another unit)
+MATRIX = {
+    "view_detail": (True, True, True, False),
+    "report": (False, True, True, False),
+    "import": (False, True, True, False),
+    "list": (False, True, False, False),
+    "assign": (False, True, False, False),
+    "change_supervision": (False, True, False, False),
+    "progress": (False, False, True, False),
+    "request_signoff": (False, False, True, False),
+    "accept": (False, True, False, False),
+    "reject": (False, True, False, False),
+    "void": (False, True, False, False),
+    "manage_accounts": (False, True, False, False),
+    "view_audit_log": (False, True, False, False),
+    "issue_bulletin": (False, True, False, False),
+}
+LEADER = auth.User("l", "领导甲", "leader", None)
+ADMIN = auth.User("a", "管理员乙", "admin", None)
+COUNTY = auth.User("c", "东区大队", "county", OWN)
+
+
+def test_the_matrix_covers_every_action() -> None:
+    assert set(MATRIX) == set(auth.ACTIONS)
+
+
+@pytest.mark.parametrize("action", sorted(MATRIX))
+def test_permission_matrix(action: str) -> None:
+    leader, admin, own, other = MATRIX[action]
+    assert auth.can(LEADER, action, OWN) is leader
+    assert auth.can(ADMIN, action, OWN) is admin
+    assert auth.can(COUNTY, action, OWN) is own
+    assert auth.can(COUNTY, action, OTHER) is other
+    if not other:
+        with pytest.raises(auth.PermissionDenied, match="无权"):
+            auth.check(COUNTY, action, OTHER, "西区")
+
+
+def test_refusal_names_who_and_what() -> None:
+    with pytest.raises(auth.PermissionDenied) as e:
+        auth.check(COUNTY, "progress", OTHER, "西区")
+    assert str(e.value) == "当前账号（区县大队·东区大队）无权对西区的隐患执行“记录整改进展”。"
+    with pytest.raises(auth.PermissionDenied) as e:
+        auth.check(LEADER, "accept", OWN)
+    assert str(e.value) == "当前账号（领导·领导甲）无权执行“验收销号”。"
+
+
+@pytest.fixture
+def conn(tmp_path, tiny_city):
+    return db.open_store(tmp_path / "a.duckdb", tiny_city)
+
+
+def test_accounts_and_passwords(conn) -> None:
+    user = auth.add_user(conn, "cli", "dongqu", "东区大队", "county", OWN, "secret123")
+    assert user == auth.User("dongqu", "东区大队", "county", OWN, False)
+    stored = conn.execute("SELECT password_hash FROM accounts").fetchone()[0]
+    assert stored.startswith("$argon2id$") and "secret123" not in stored
+    now = datetime(2022, 9, 15, 9, 0)
+    assert auth.authenticate(conn, "dongqu", "secret123", now) == user
+    with pytest.raises(auth.AuthError, match="^用户名或密码错误$"):
+        auth.authenticate(conn, "dongqu", "wrong-pass1", now)
+    with pytest.raises(auth.AuthError, match="^用户名或密码错误$"):
+        auth.authenticate(conn, "nobody", "secret123", now)
+    auth.set_password(conn, "admin", "dongqu", "another456")
+    assert auth.authenticate(conn, "dongqu", "another456", now).username == "dongqu"
+    auth.set_disabled(conn, "admin", "dongqu", True)
+    with pytest.raises(auth.AuthError, match="已停用"):
+        auth.authenticate(conn, "dongqu", "another456", now)
+    assert auth.get_user(conn, "dongqu") is None
+    actions = [
+        r[0] for r in conn.execute("SELECT action FROM account_events ORDER BY event_id").fetchall()
+    ]
+    assert actions == ["创建", "登录成功", "登录失败", "改密码", "登录成功", "停用"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("x", "甲", "county", OWN, "secret123"), "用户名须为 2–32 位"),
+        (("abc", "甲", "boss", None, "secret123"), "无效的角色“boss”"),
+        (("abc", "甲", "county", None, "secret123"), "区县大队账号须指定本市的单位代码"),
+        (("abc", "甲", "county", "341226", "secret123"), "区县大队账号须指定本市的单位代码"),
+        (("abc", "甲", "admin", None, "short1"), "密码至少 8 位"),
+        (("abc", "甲", "admin", None, "onlyletters"), "密码须同时包含字母和数字"),
+    ],
+)
+def test_bad_accounts_are_refused(conn, args, message) -> None:
+    with pytest.raises(auth.AuthError, match=message):
+        auth.add_user(conn, "cli", *args)
+
+
+def test_lock_out_after_repeated_failures(conn) -> None:
+    auth.add_user(conn, "cli", "zhang", "张三", "admin", None, "secret123")
+    t = datetime(2022, 9, 15, 9, 0)
+    for _ in range(4):
+        with pytest.raises(auth.AuthError, match="用户名或密码错误"):
+            auth.authenticate(conn, "zhang", "bad-pass-1", t, max_failures=5, lock_minutes=15)
+    with pytest.raises(auth.AuthError, match="连续错误 5 次，账号已锁定 15 分钟"):
+        auth.authenticate(conn, "zhang", "bad-pass-1", t, max_failures=5, lock_minutes=15)
+    # even the right password is refused while locked
+    with pytest.raises(auth.AuthError, match="已锁定至 09:15"):
+        auth.authenticate(conn, "zhang", "secret123", t + timedelta(minutes=14))
+    assert auth.authenticate(conn, "zhang", "secret123", t + timedelta(minutes=16)).role == "admin"
+
+
+def test_session_expiry() -> None:
+    start = datetime(2022, 9, 15, 8, 0)
+    assert not auth.session_expired(
+        start, start + timedelta(minutes=29), start + timedelta(minutes=58), 30, 12
+    )
+    assert auth.session_expired(start, start, start + timedelta(minutes=31), 30, 12)
+    assert auth.session_expired(
+        start, start + timedelta(hours=12), start + timedelta(hours=12, minutes=1), 30, 12
+    )
