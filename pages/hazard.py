@@ -38,7 +38,7 @@ def page() -> None:
         _ui.header(ctx, "隐患详情")
         st.info("请在“隐患台账”或“我的待办”中点击一行打开隐患；或在下方输入隐患编号。")
         typed = st.text_input("隐患编号")
-        if typed and st.button("打开"):
+        if st.button("打开") and typed.strip():
             _ui.open_hazard(typed.strip())
         return
     unit_name = ctx.city.unit(h["unit_adcode"]).name if ctx.city.resolve_unit(
@@ -145,7 +145,7 @@ def _actions(ctx: _ui.Context, user: auth.User, h: dict, seen: int) -> bool:
     for tab, (action, _title) in zip(tabs, offered, strict=True):
         with tab, st.form(f"form_{action}", clear_on_submit=False):
             submit = FORMS[action](ctx, h)
-            if st.form_submit_button("提交", type="primary"):
+            if st.form_submit_button("提交", type="primary", key=f"submit_{action}"):
                 try:
                     submit(seen)
                 except (workflow.WorkflowError, evidence.EvidenceError, auth.AuthError) as e:

@@ -1,0 +1,176 @@
+"""Sign-in and every action form of the hazard page, through AppTest."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from datetime import date, datetime, timedelta
+
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from analytics import auth, db, workflow
+from tests.conftest import ROOT, app_as
+
+NOW = datetime(2022, 12, 31, 9, 0)
+ADMIN = auth.User("admin", "支队秩序科（演示）", "admin", None)
+FIVE = {"goal": "消除隐患", "lead_leader": "王某", "responsible_unit": "交通局",
+        "completion_standard": "达标", "deadline": date(2023, 3, 31)}  # fmt: skip
+
+
+def _png() -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (30, 30), (10, 120, 200)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+@pytest.fixture
+def prepared(monkeypatch, tmp_path, demo_db_path, fuyang):
+    """A demo copy with one hazard in each state the forms need, in 颍上县 (341226)."""
+    path = tmp_path / "hazards.duckdb"
+    shutil.copy(demo_db_path, path)
+    conn = db.open_store(path, fuyang)
+    county = auth.get_user(conn, "yingshang")
+    fields = {"road_name": "测试路", "hazard_type": "急弯陡坡", "description": "测试",
+              "source": "日常排查"}  # fmt: skip
+    ids = {}
+    ids["found"] = workflow.report(conn, county, unit_adcode="341226", fields=fields,
+                                   found_date=date(2022, 12, 30), now=NOW)  # fmt: skip
+    ids["listed"] = workflow.report(conn, county, unit_adcode="341226", fields=fields,
+                                    found_date=date(2022, 12, 30), now=NOW)  # fmt: skip
+    workflow.list_hazard(conn, ADMIN, ids["listed"], 1, risk_grade="一般", supervision_level="无",
+                         listed_date=date(2022, 12, 30), now=NOW)  # fmt: skip
+    ids["assigned"] = workflow.report(conn, county, unit_adcode="341226", fields=fields,
+                                      found_date=date(2022, 12, 30), now=NOW)  # fmt: skip
+    workflow.list_hazard(conn, ADMIN, ids["assigned"], 1, risk_grade="一般",
+                         supervision_level="无", listed_date=date(2022, 12, 30), now=NOW)  # fmt: skip
+    workflow.assign(conn, ADMIN, ids["assigned"], 2, elements=FIVE, reward_penalty=None, now=NOW)
+    ids["requested"] = conn.execute(
+        "SELECT hazard_id FROM hazards WHERE unit_adcode = '341226' AND state = '申请销号'"
+        " ORDER BY hazard_id LIMIT 1"
+    ).fetchone()[0]
+    ids["rectifying"] = conn.execute(
+        "SELECT hazard_id FROM hazards WHERE unit_adcode = '341226' AND state = '整改中'"
+        " ORDER BY hazard_id LIMIT 1"
+    ).fetchone()[0]
+    conn.close()
+    monkeypatch.setenv("HAZARDS_DB_PATH", str(path))
+    monkeypatch.setenv("HAZARDS_EVIDENCE_DIR", str(tmp_path / "evidence"))
+    return path, ids
+
+
+def _hazard_page(username: str, hid: str) -> AppTest:
+    at = app_as(username, id=hid).run()
+    at.switch_page("pages/hazard.py").run()
+    assert not at.exception
+    return at
+
+
+def _widget(elements, label: str):  # noqa: ANN001, ANN202
+    return next(w for w in elements if w.label == label)
+
+
+def _state(path, hid: str) -> str:  # noqa: ANN001
+    import duckdb
+
+    conn = duckdb.connect(str(path), config=db.DUCKDB_CONFIG)
+    try:
+        return conn.execute("SELECT state FROM hazards WHERE hazard_id = ?", [hid]).fetchone()[0]
+    finally:
+        conn.close()
+
+
+# action, user, hazard, fill(at), state after
+CASES = [
+    ("list", "admin", "found", lambda at: None, "已入单"),
+    ("assign", "admin", "listed", lambda at: [
+        _widget(at.text_input, "工作目标").set_value("消除急弯隐患"),
+        _widget(at.text_input, "牵头领导").set_value("王某（副县长）"),
+        _widget(at.text_input, "责任单位").set_value("颍上县交通运输局"),
+        _widget(at.text_area, "完成标准").set_value("设置警告标志和护栏"),
+        _widget(at.date_input, "完成时限").set_value(date(2023, 2, 28)),
+    ], "已交办"),
+    ("progress", "yingshang", "assigned", lambda at: [
+        _widget(at.text_area, "整改进展").set_value("已完成标志设置"),
+    ], "整改中"),
+    ("request_signoff", "yingshang", "rectifying", lambda at: [
+        _widget(at.text_area, "整改完成情况").set_value("全部完成"),
+    ], "申请销号"),
+    ("accept", "admin", "requested", lambda at: [
+        _widget(at.text_input, "验收人").set_value("李四"),
+        _widget(at.text_area, "验收结论及依据").set_value("现场核查合格"),
+    ], "已销号"),
+    ("reject", "admin", "requested", lambda at: [
+        _widget(at.text_area, "退回原因").set_value("标线未完成"),
+    ], "整改中"),
+    ("void", "admin", "listed", lambda at: [
+        _widget(at.text_area, "作废原因").set_value("重复上报"),
+    ], "已作废"),
+    ("change_supervision", "admin", "listed", lambda at: [
+        _widget(at.selectbox, "挂牌督办级别").set_value("市"),
+        _widget(at.text_input, "调整原因").set_value("上级要求"),
+    ], "已入单"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("action", "username", "which", "fill", "after"), CASES,
+                         ids=[c[0] for c in CASES])  # fmt: skip
+def test_each_action_form(prepared, action, username, which, fill, after) -> None:
+    path, ids = prepared
+    hid = ids[which]
+    at = _hazard_page(username, hid)
+    fill(at)
+    if action == "request_signoff":
+        at.file_uploader(key=f"files_signoff_{hid}").set_value(("完工.png", _png(), "image/png"))
+    at.button(key=f"submit_{action}").click().run()
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert _state(path, hid) == after
+
+
+def test_a_form_with_missing_input_says_why_and_keeps_the_input(prepared) -> None:
+    path, ids = prepared
+    at = _hazard_page("admin", ids["listed"])
+    _widget(at.text_input, "工作目标").set_value("消除急弯隐患")
+    at.button(key="submit_assign").click().run()
+    assert "五要件缺少“牵头领导”" in at.error[0].value
+    assert _widget(at.text_input, "工作目标").value == "消除急弯隐患"
+    assert _state(path, ids["listed"]) == "已入单"
+
+
+def test_a_county_user_cannot_open_another_units_hazard(prepared) -> None:
+    _, ids = prepared
+    at = _hazard_page("yingzhou", ids["listed"])
+    assert "只能查看本单位的隐患明细" in at.error[0].value
+    assert not [b for b in at.button if b.key and b.key.startswith("submit_")]
+
+
+def test_a_leader_sees_no_action(prepared) -> None:
+    _, ids = prepared
+    at = _hazard_page("leader", ids["rectifying"])
+    assert any("领导账号只能查看" in c.value for c in at.caption)
+
+
+def test_sign_in_wrong_then_right(demo_env) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    assert at.title[0].value == "道路交通安全隐患治理系统"
+    at.text_input(key="sign_in_username").set_value("admin")
+    at.text_input(key="sign_in_password").set_value("wrong-123")
+    at.button[0].click().run()
+    assert at.error[0].value == "用户名或密码错误"
+    at.text_input(key="sign_in_password").set_value("demo2022")
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.session_state["user"].role == "admin"
+    at.switch_page("pages/overview.py").run()  # AppTest stays on the page it ran last
+    assert at.title[0].value == "总览"
+    assert any("演示账号已启用" in w.value for w in at.warning)
+
+
+def test_an_idle_session_ends(demo_env) -> None:
+    at = app_as("admin")
+    at.session_state["last_seen"] = datetime.now() - timedelta(hours=2)
+    at.run()
+    assert at.title[0].value == "道路交通安全隐患治理系统"
+    assert "登录已超时" in at.info[0].value
