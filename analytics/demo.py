@@ -89,7 +89,11 @@ def generate(city: City, seed: int = 2022) -> DemoData:
         events=pd.DataFrame(events),
         accidents=accidents,
         projects=projects,
-        facts={"is_demo": "1", "demo_seed": str(seed), "clock_date": demo_hazards.DATA_END.isoformat()},
+        facts={
+            "is_demo": "1",
+            "demo_seed": str(seed),
+            "clock_date": demo_hazards.DATA_END.isoformat(),
+        },
     )
 
 

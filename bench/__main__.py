@@ -14,15 +14,19 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from analytics import city as city_mod
 from analytics import db, demo, hazard_list, metrics, trends
 from analytics.config import PROJECT_ROOT
 from bench import scale
 
-PAGES = ("pages/overview.py", "pages/cockpit.py", "pages/big_screen.py", "pages/data_settings.py")
+PAGES = (
+    "pages/overview.py", "pages/cockpit.py", "pages/big_screen.py", "pages/ledger.py",
+    "pages/tasks.py", "pages/audit_log.py", "pages/data_settings.py",
+)  # fmt: skip
 
 
 def _median_ms(fn: Callable[[], object], repeat: int, warm: bool = True) -> float:
@@ -64,14 +68,20 @@ def _pages(path: Path, city_file: Path, repeat: int) -> dict[str, float]:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
+    from analytics import auth
+
     os.environ["HAZARDS_DB_PATH"] = str(path)
     os.environ["HAZARDS_CITY_FILE"] = str(city_file)
+    os.environ["HAZARDS_INITIAL_ADMIN_PASSWORD"] = "bench-admin-1"  # scale data has no accounts
     app = str(PROJECT_ROOT / "app.py")
+    now = datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
     out: dict[str, float] = {}
     for page in PAGES:
         st.cache_data.clear()
         st.cache_resource.clear()
         at = AppTest.from_file(app, default_timeout=300)
+        at.session_state["user"] = auth.User("admin", "admin", "admin", None)
+        at.session_state["signed_in_at"] = at.session_state["last_seen"] = now
         t = time.perf_counter()
         at.run()
         at.switch_page(page).run()

@@ -212,11 +212,11 @@ def compare_metric(
     )
 
 
-def download(frame: pd.DataFrame, sheet: str, file_name: str) -> None:
-    """A download button for a table as .xlsx (the file is made when the user clicks)."""
+def download(frame: pd.DataFrame | Callable[[], pd.DataFrame], sheet: str, file_name: str) -> None:
+    """A download button for a table (or a function making it) as .xlsx, made on click."""
     st.download_button(
         f"下载{sheet}（xlsx）",
-        lambda: xlsx_bytes(frame, sheet),  # built only when clicked
+        lambda: xlsx_bytes(frame() if callable(frame) else frame, sheet),
         file_name=file_name,
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"download_{sheet}",

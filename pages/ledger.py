@@ -30,9 +30,8 @@ def page() -> None:
     if frame.empty:
         st.info("没有符合筛选条件的隐患。")
         return
-    table = _table(frame)
-    shown = table.head(_ui.SHOWN_ROWS)
-    if len(table) > _ui.SHOWN_ROWS:
+    shown = _table(frame.head(_ui.SHOWN_ROWS))
+    if len(frame) > _ui.SHOWN_ROWS:
         st.caption(f"表中列出前 {_ui.SHOWN_ROWS} 处；请缩小筛选范围，或下载获取全部。")
     event = st.dataframe(
         shown.style.apply(_marks, axis=None), hide_index=True, on_select="rerun",
@@ -40,7 +39,7 @@ def page() -> None:
     )  # fmt: skip
     if event.selection.rows:
         _ui.open_hazard(shown.iloc[event.selection.rows[0]]["隐患编号"])
-    _ui.download(export.ledger_sheet(frame), "隐患台账", f"隐患台账_{as_of}.xlsx")
+    _ui.download(lambda: export.ledger_sheet(frame), "隐患台账", f"隐患台账_{as_of}.xlsx")
 
 
 def _filters(city: City, user) -> dict[str, str | None]:  # noqa: ANN001

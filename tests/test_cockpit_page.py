@@ -112,3 +112,14 @@ def test_the_map_fetches_nothing(demo_env) -> None:
     layer = deck["layers"][0]
     assert layer["@@type"] == "GeoJsonLayer"
     assert len(layer["data"]["features"]) == 8
+
+
+def test_a_brigade_sees_other_units_in_aggregate_only(demo_env) -> None:
+    at = app_as("yingshang", unit="341202").run()
+    at.switch_page("pages/cockpit.py").run()
+    assert not at.exception
+    assert at.title[0].value == "领导驾驶舱 · 颍州区"
+    assert any("只能查看其他单位的汇总数字" in i.value for i in at.info)
+    assert any("仅列出本单位（颍上县）的逾期隐患" in c.value for c in at.caption)
+    overdue_tables = [d.value for d in at.dataframe if "逾期天数" in d.value.columns]
+    assert all(set(t["单位"]) <= {"颍上县"} for t in overdue_tables)
