@@ -29,10 +29,16 @@ def page() -> None:
         hide_index=True,
     )
     demo = users[users.is_demo & ~users.disabled]
-    if len(demo) and st.button(f"停用全部 {len(demo)} 个演示账号", type="primary"):
-        for name in demo.username:
-            auth.set_disabled(ctx.cur, ctx.user.username, name, True)
-        st.rerun()
+    real_admins = users[(users.role == "admin") & ~users.is_demo & ~users.disabled]
+    if len(demo):
+        if real_admins.empty:
+            st.info(
+                "停用演示账号前，请先在下方新建一个正式的支队管理员账号，以免无人能够管理系统。"
+            )
+        elif st.button(f"停用全部 {len(demo)} 个演示账号", type="primary"):
+            for name in demo.username:
+                auth.set_disabled(ctx.cur, ctx.user.username, name, True)
+            st.rerun()
 
     units = {u.adcode: u.name for u in ctx.city.units}
     left, right = st.columns(2)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 import pandas as pd
@@ -42,9 +41,10 @@ def page() -> None:
             "隐患编号": log.hazard_id,
             "单位": log.unit_name,
             "状态变化": [
-                f"{a or ''} → {b or ''}" for a, b in zip(log.from_state, log.to_state, strict=True)
+                f"{_state(a)} → {_state(b)}"
+                for a, b in zip(log.from_state, log.to_state, strict=True)
             ],
-            "改动": [_changes(c) for c in log.changes],
+            "改动": [ledger.describe_changes(c) for c in log.changes],
             "说明": log.note.fillna(""),
         }
     )
@@ -52,10 +52,8 @@ def page() -> None:
     _ui.download(table, "操作日志", f"操作日志_{period[0]}_{period[1]}.xlsx")
 
 
-def _changes(text: object) -> str:
-    if not isinstance(text, str) or not text:
-        return ""
-    return "；".join(f"{k}: {v[0]} → {v[1]}" for k, v in json.loads(text).items())
+def _state(value: object) -> str:
+    return value if isinstance(value, str) else "（无）"
 
 
 _ui.guarded(page)

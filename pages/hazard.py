@@ -3,8 +3,6 @@ actions the signed-in user may take on it."""
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 import pydeck as pdk
 import streamlit as st
@@ -24,8 +22,6 @@ FIELD_LABELS = {
     "accepted_by": "验收人", "accepted_date": "验收日期", "acceptance_evidence": "验收结论及依据",
     "voided_date": "作废日期", "void_reason": "作废原因",
 }  # fmt: skip
-COLUMN_LABELS = {**FIELD_LABELS, **ledger.FIVE_ELEMENTS, "state": "流程状态", "start_m": "起点桩号",
-                 "end_m": "止点桩号", "lon": "经度", "lat": "纬度"}  # fmt: skip
 
 
 def page() -> None:
@@ -283,12 +279,8 @@ def _timeline(ctx: _ui.Context, hid: str) -> None:
             st.markdown(f"**{e.event_at:%Y-%m-%d %H:%M}　{e.action}**　{move or ''}　· {e.actor}")
             if isinstance(e.note, str) and e.note:
                 st.write(e.note)
-            if isinstance(e.changes, str) and e.changes:
-                lines = [
-                    f"{COLUMN_LABELS.get(k, k)}：{_text(v[0]) or '（空）'} → {_text(v[1]) or '（空）'}"
-                    for k, v in json.loads(e.changes).items()
-                ]
-                st.caption("；".join(lines))
+            if changed := ledger.describe_changes(e.changes):
+                st.caption(changed)
             attached = files.get(int(e.event_id), [])
             if attached:
                 cols = st.columns(min(len(attached), 6))

@@ -199,3 +199,9 @@ def test_report_checks_its_unit_and_fields(store) -> None:
                              now=NOW, fields={"road_name": "西环路", "hazard_type": "视距不良",
                                               "description": "遮挡", "source": "群众举报"})  # fmt: skip
     assert second == "990101-YH-2022-002"
+
+
+def test_changes_read_in_chinese() -> None:
+    text = json.dumps({"progress": [None, "完成一半"], "state": ["已交办", "整改中"]})
+    assert S.describe_changes(text) == "整改进展：（空）→ 完成一半；流程状态：已交办 → 整改中"
+    assert S.describe_changes(None) == ""
