@@ -203,5 +203,5 @@ def test_report_checks_its_unit_and_fields(store) -> None:
 
 def test_changes_read_in_chinese() -> None:
     text = json.dumps({"progress": [None, "完成一半"], "state": ["已交办", "整改中"]})
-    assert S.describe_changes(text) == "整改进展：（空）→ 完成一半；流程状态：已交办 → 整改中"
+    assert S.describe_changes(text) == "整改进展：（空） → 完成一半；流程状态：已交办 → 整改中"
     assert S.describe_changes(None) == ""
