@@ -174,3 +174,45 @@ def test_an_idle_session_ends(demo_env) -> None:
     at.run()
     assert at.title[0].value == "道路交通安全隐患治理系统"
     assert "登录已超时" in at.info[0].value
+
+
+def test_a_stale_form_is_refused_and_keeps_what_was_typed(prepared) -> None:
+    path, ids = prepared
+    hid = ids["listed"]
+    at = _hazard_page("admin", hid)  # admin opens the hazard (version 2)
+    _widget(at.text_area, "作废原因").set_value("重复上报")
+    # meanwhile another administrator changes the supervision level
+    import duckdb
+
+    other = duckdb.connect(str(path), config=db.DUCKDB_CONFIG)
+    workflow.change_supervision(other, ADMIN, hid, 2, level="县", reason="调整", now=NOW)
+    other.close()
+    at.button(key="submit_void").click().run()
+    assert "已被支队秩序科（演示）于2022-12-31 09:00修改" in at.error[0].value
+    assert _widget(at.text_area, "作废原因").value == "重复上报"
+    assert _state(path, hid) == "已入单"
+    at.button(key="submit_void").click().run()  # having seen the change, submit again
+    assert not at.error
+    assert _state(path, hid) == "已作废"
+
+
+def test_opening_an_old_database_backs_it_up_first(tmp_path, fuyang, monkeypatch) -> None:
+    from analytics import bootstrap
+    from analytics.config import Settings
+
+    path = tmp_path / "old.duckdb"
+    conn = db.connect(path)
+    db.migrate(conn, target=1)
+    conn.close()
+    settings = Settings.from_env(
+        {
+            "HAZARDS_DB_PATH": str(path),
+            "HAZARDS_BACKUP_DIR": str(tmp_path / "bk"),
+            "HAZARDS_EVIDENCE_DIR": str(tmp_path / "ev"),
+        }  # fmt: skip
+    )
+    conn, _ = bootstrap.open_configured(settings)
+    assert db.schema_version(conn) == db.LATEST_VERSION
+    conn.close()
+    backups = list((tmp_path / "bk").iterdir())
+    assert len(backups) == 1 and backups[0].name.endswith("before-migration-v1")
