@@ -11,6 +11,11 @@ from pages import _ui
 
 def page() -> None:
     ctx = _ui.context()
+    with st.columns([1, 2, 1])[1]:
+        _form(ctx)
+
+
+def _form(ctx: _ui.Context) -> None:
     st.title("道路交通安全隐患治理系统")
     st.caption(f"{ctx.city.detachment} · 一单四制隐患台账与事故分析")
     if st.session_state.pop("session_ended", None):
