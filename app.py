@@ -37,9 +37,12 @@ hazards = [
 ]
 if user.role in ("admin", "county"):
     hazards.insert(0, st.Page("pages/tasks.py", title="我的待办", icon=":material/task_alt:"))
-system = [st.Page("pages/data_settings.py", title="数据与设置", icon=":material/settings:")]
+system = []
+if user.role in ("leader", "admin"):  # server paths and settings are not for the brigades
+    system.append(st.Page("pages/data_settings.py", title="数据与设置", icon=":material/settings:"))
 if auth.can(user, "manage_accounts"):
     system.append(st.Page("pages/accounts.py", title="账号管理", icon=":material/group:"))
 if auth.can(user, "view_audit_log"):
     system.append(st.Page("pages/audit_log.py", title="操作日志", icon=":material/history:"))
-st.navigation({"总览": overview, "隐患治理": hazards, "系统": system}).run()
+sections = {"总览": overview, "隐患治理": hazards, "系统": system}
+st.navigation({name: pages for name, pages in sections.items() if pages}).run()

@@ -59,6 +59,11 @@ class User:
     def role_label(self) -> str:
         return ROLES[self.role]
 
+    @property
+    def actor(self) -> str:
+        """How the user is named in histories: display name and username."""
+        return f"{self.display_name}·{self.username}"
+
 
 def can(user: User, action: str, unit: str | None = None) -> bool:
     """Whether ``user`` may do ``action`` (on a hazard or rows of ``unit``)."""
@@ -143,6 +148,14 @@ def set_disabled(
     conn: duckdb.DuckDBPyConnection, actor: str, username: str, disabled: bool
 ) -> None:
     _require(conn, username)
+    if disabled:
+        me, admins = conn.execute(
+            "SELECT count(*) FILTER (username = ?), count(*) FROM accounts"
+            " WHERE role = 'admin' AND NOT disabled",
+            [username],
+        ).fetchone()
+        if me == 1 and admins == 1:
+            raise AuthError("不能停用最后一个启用的支队管理员账号，请先新建或启用另一个管理员")
     conn.execute("UPDATE accounts SET disabled = ? WHERE username = ?", [disabled, username])
     _log(conn, username, actor, "停用" if disabled else "启用")
 
@@ -220,6 +233,16 @@ def session_expired(
     return now - last_seen > timedelta(minutes=idle_minutes) or now - signed_in_at > timedelta(
         hours=max_hours
     )
+
+
+def password_changed_since(conn: duckdb.DuckDBPyConnection, username: str, t: datetime) -> bool:
+    """Whether the account's password was changed after ``t`` (sessions from before then end)."""
+    row = conn.execute(
+        "SELECT password_changed_at > created_at AND password_changed_at > ? FROM accounts"
+        " WHERE username = ?",
+        [t, username],
+    ).fetchone()
+    return bool(row and row[0])
 
 
 def demo_accounts_active(conn: duckdb.DuckDBPyConnection) -> bool:

@@ -65,8 +65,21 @@ def _apply(
     note: str | None = None,
     files: Sequence[Upload] = (),
     evidence_dir: Path | None = None,
+    max_bytes: int = evidence.DEFAULT_MAX_BYTES,
 ) -> int:
     """Check, then write the hazard, its event and its evidence; return the event id."""
+    try:
+        return _write(conn, user, permission, hazard_id, version, action, changes, now, note,
+                      files, evidence_dir, max_bytes)  # fmt: skip
+    except duckdb.TransactionException:  # another session wrote the same row at the same time
+        raise ConflictError(
+            f"隐患 {hazard_id} 正被他人同时办理，本次提交未保存。请刷新页面后重新提交"
+            "（您填写的内容已保留在表单中）。"
+        ) from None
+
+
+def _write(conn, user, permission, hazard_id, version, action, changes, now, note, files,  # noqa: ANN001, PLR0913
+           evidence_dir, max_bytes) -> int:  # noqa: ANN001 # fmt: skip
     with transaction(conn):
         h = hazard(conn, hazard_id)
         if h is None:
@@ -101,15 +114,25 @@ def _apply(
         event_id = conn.execute(
             "INSERT INTO hazard_events (hazard_id, event_at, actor, action, from_state, to_state,"
             " changes, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING event_id",
-            [hazard_id, now, user.display_name, action, h["state"], after,
+            [hazard_id, now, user.actor, action, h["state"], after,
              json.dumps(diff, ensure_ascii=False, default=str) if diff else None, note],
         ).fetchone()[0]  # fmt: skip
         for f in files:
             if evidence_dir is None:
                 raise WorkflowError(["未配置证明材料存放目录"])
-            sha = evidence.store(conn, evidence_dir, f.name, f.data)
+            sha = evidence.store(conn, evidence_dir, f.name, f.data, max_bytes)
             evidence.attach(conn, event_id, sha, f.name)
     return event_id
+
+
+def _may(conn: duckdb.DuckDBPyConnection, user: User, permission: str, hazard_id: str) -> dict:
+    """The hazard, after checking the user may act on it (before any input is judged)."""
+    h = hazard(conn, hazard_id)
+    if h is None:
+        raise WorkflowError([f"隐患 {hazard_id} 不存在"])
+    name = conn.execute("SELECT name FROM units WHERE adcode = ?", [h["unit_adcode"]]).fetchone()
+    auth.check(user, permission, h["unit_adcode"], name[0] if name else None)
+    return h
 
 
 def _blank(value: object) -> bool:
@@ -119,7 +142,10 @@ def _blank(value: object) -> bool:
 def list_hazard(conn, user: User, hazard_id: str, version: int, *, risk_grade: str,  # noqa: ANN001
                 supervision_level: str, listed_date: date, now: datetime) -> int:  # fmt: skip
     """认定入单: confirm a reported hazard and put it on the list with its grade and level."""
+    h = _may(conn, user, "list", hazard_id)
     problems = []
+    if h["found_date"] and listed_date < h["found_date"]:
+        problems.append(f"入单日期不能早于排查日期（{h['found_date']}）")
     if risk_grade not in ledger.RISK_GRADES:
         problems.append(f"风险等级须为{'、'.join(ledger.RISK_GRADES)}之一")
     if supervision_level not in ledger.SUPERVISION_LEVELS:
@@ -136,10 +162,10 @@ def list_hazard(conn, user: User, hazard_id: str, version: int, *, risk_grade: s
 def assign(conn, user: User, hazard_id: str, version: int, *, elements: dict[str, object],  # noqa: ANN001
            reward_penalty: str | None, now: datetime) -> int:  # fmt: skip
     """交办 with the five elements; refused while any is missing."""
+    h = _may(conn, user, "assign", hazard_id)
     missing = [label for col, label in ledger.FIVE_ELEMENTS.items() if _blank(elements.get(col))]
     problems = [f"五要件缺少“{label}”" for label in missing]
     deadline = elements.get("deadline")
-    h = hazard(conn, hazard_id)
     start = h and (h["listed_date"] or h["found_date"])
     if isinstance(deadline, date) and start and deadline < start:
         problems.append(f"完成时限（{deadline}）不能早于入单日期（{start}）")
@@ -153,8 +179,10 @@ def assign(conn, user: User, hazard_id: str, version: int, *, elements: dict[str
 
 def record_progress(conn, user: User, hazard_id: str, version: int, *, text: str,  # noqa: ANN001
                     measures: str | None, temporary_controls: str | None, now: datetime,
-                    files: Sequence[Upload] = (), evidence_dir: Path | None = None) -> int:  # fmt: skip
+                    files: Sequence[Upload] = (), evidence_dir: Path | None = None,
+                    max_bytes: int = evidence.DEFAULT_MAX_BYTES) -> int:  # fmt: skip
     """整改进展, with optional photos or documents."""
+    _may(conn, user, "progress", hazard_id)
     if _blank(text):
         raise WorkflowError(["请填写整改进展"])
     changes: dict[str, object] = {"progress": text.strip()}
@@ -163,13 +191,15 @@ def record_progress(conn, user: User, hazard_id: str, version: int, *, text: str
     if not _blank(temporary_controls):
         changes["temporary_controls"] = temporary_controls
     return _apply(conn, user, "progress", hazard_id, version, "进展", changes, now,
-                  files=files, evidence_dir=evidence_dir)  # fmt: skip
+                  files=files, evidence_dir=evidence_dir, max_bytes=max_bytes)  # fmt: skip
 
 
 def request_signoff(conn, user: User, hazard_id: str, version: int, *, note: str,  # noqa: ANN001
                     now: datetime, files: Sequence[Upload] = (),
-                    evidence_dir: Path | None = None) -> int:  # fmt: skip
+                    evidence_dir: Path | None = None,
+                    max_bytes: int = evidence.DEFAULT_MAX_BYTES) -> int:  # fmt: skip
     """申请销号 with the evidence of rectification (a note and at least one file)."""
+    _may(conn, user, "request_signoff", hazard_id)
     problems = []
     if _blank(note):
         problems.append("请说明整改完成情况")
@@ -178,12 +208,14 @@ def request_signoff(conn, user: User, hazard_id: str, version: int, *, note: str
     if problems:
         raise WorkflowError(problems)
     return _apply(conn, user, "request_signoff", hazard_id, version, "申请销号", {}, now,
-                  note=note.strip(), files=files, evidence_dir=evidence_dir)  # fmt: skip
+                  note=note.strip(), files=files, evidence_dir=evidence_dir,
+                  max_bytes=max_bytes)  # fmt: skip
 
 
 def accept(conn, user: User, hazard_id: str, version: int, *, accepted_by: str,  # noqa: ANN001
            accept_unit: str, accepted_date: date, conclusion: str, now: datetime) -> int:  # fmt: skip
     """验收销号: closed only with who accepted it, when, and on what evidence."""
+    h = _may(conn, user, "accept", hazard_id)
     problems = []
     if _blank(accepted_by):
         problems.append("请填写验收人")
@@ -193,8 +225,14 @@ def accept(conn, user: User, hazard_id: str, version: int, *, accepted_by: str, 
         problems.append("请填写验收结论及依据")
     if accepted_date > now.date():
         problems.append("验收日期不能晚于今天")
-    h = hazard(conn, hazard_id)
-    if h and h["listed_date"] and accepted_date < h["listed_date"]:
+    requested = conn.execute(
+        "SELECT max(CAST(event_at AS DATE)) FROM hazard_events"
+        " WHERE hazard_id = ? AND action = '申请销号'",
+        [hazard_id],
+    ).fetchone()[0]
+    if requested and accepted_date < requested:  # figures already published stay as they were
+        problems.append(f"验收日期不能早于申请销号日期（{requested}）")
+    elif h["listed_date"] and accepted_date < h["listed_date"]:
         problems.append(f"验收日期不能早于入单日期（{h['listed_date']}）")
     if problems:
         raise WorkflowError(problems)
@@ -208,6 +246,7 @@ def accept(conn, user: User, hazard_id: str, version: int, *, accepted_by: str, 
 def reject(conn, user: User, hazard_id: str, version: int, *, reason: str,  # noqa: ANN001
            now: datetime) -> int:  # fmt: skip
     """退回: acceptance failed (隐患不消除不销号); back to rectification."""
+    _may(conn, user, "reject", hazard_id)
     if _blank(reason):
         raise WorkflowError(["请填写退回原因"])
     return _apply(conn, user, "reject", hazard_id, version, "退回", {}, now,
@@ -217,6 +256,7 @@ def reject(conn, user: User, hazard_id: str, version: int, *, reason: str,  # no
 def void(conn, user: User, hazard_id: str, version: int, *, reason: str,  # noqa: ANN001
          now: datetime) -> int:  # fmt: skip
     """作废 a hazard found to be mistaken, with the reason."""
+    _may(conn, user, "void", hazard_id)
     if _blank(reason):
         raise WorkflowError(["请填写作废原因"])
     changes = {"voided_date": now.date(), "void_reason": reason.strip()}
@@ -226,6 +266,7 @@ def void(conn, user: User, hazard_id: str, version: int, *, reason: str,  # noqa
 def change_supervision(conn, user: User, hazard_id: str, version: int, *, level: str,  # noqa: ANN001
                        reason: str, now: datetime) -> int:  # fmt: skip
     """调整挂牌督办 level (部/省/市/县/无), independent of the workflow state."""
+    _may(conn, user, "change_supervision", hazard_id)
     problems = []
     if level not in ledger.SUPERVISION_LEVELS:
         problems.append(f"挂牌督办须为{'、'.join(ledger.SUPERVISION_LEVELS)}之一")
@@ -255,6 +296,17 @@ def report(conn, user: User, *, unit_adcode: str, fields: dict[str, object],  # 
     if problems:
         raise WorkflowError(problems)
     allowed = {k: fields.get(k) for k in REPORT_FIELDS}
+    for attempt in range(3):  # two reports at once may pick the same next number: retry
+        try:
+            return _insert_report(conn, user, unit_adcode, found_date, now, allowed)
+        except (duckdb.ConstraintException, duckdb.TransactionException):
+            if attempt == 2:
+                raise ConflictError("同时上报的隐患较多，本次未保存，请重新提交。") from None
+    raise AssertionError("unreachable")
+
+
+def _insert_report(conn, user: User, unit_adcode: str, found_date: date, now: datetime,  # noqa: ANN001
+                   allowed: dict[str, object]) -> str:  # fmt: skip
     with transaction(conn):
         prefix = f"{unit_adcode}-YH-{found_date.year}-"
         last = conn.execute(
@@ -272,7 +324,7 @@ def report(conn, user: User, *, unit_adcode: str, fields: dict[str, object],  # 
         conn.execute(
             "INSERT INTO hazard_events (hazard_id, event_at, actor, action, from_state, to_state,"
             " changes) VALUES (?, ?, ?, '发现', NULL, ?, ?)",
-            [hazard_id, now, user.display_name, ledger.FOUND,
+            [hazard_id, now, user.actor, ledger.FOUND,
              json.dumps({k: [None, v] for k, v in allowed.items() if v is not None},
                         ensure_ascii=False, default=str)],
         )  # fmt: skip

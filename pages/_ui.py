@@ -124,6 +124,8 @@ def guarded(page: Callable[[], None]) -> None:
     """
     try:
         page()
+    except auth.PermissionDenied as e:
+        st.error(str(e))
     except Exception:
         ref = uuid.uuid4().hex[:8]
         log.exception("page error (ref %s)", ref)
@@ -258,10 +260,18 @@ def current_user(ctx: Context) -> auth.User | None:
         st.session_state["signed_in_at"], st.session_state["last_seen"], now,
         ctx.settings.session_idle_minutes, ctx.settings.session_max_hours,
     )  # fmt: skip
-    fresh = None if expired else auth.get_user(ctx.cur, user.username)
+    fresh = auth.get_user(ctx.cur, user.username)
     if fresh is None:
+        reason = "账号已停用，请联系支队管理员。"
+    elif auth.password_changed_since(ctx.cur, user.username, st.session_state["signed_in_at"]):
+        reason = "账号密码已修改，请用新密码重新登录。"
+    elif expired:
+        reason = "登录已超时，请重新登录。"
+    else:
+        reason = None
+    if reason:
         sign_out()
-        st.session_state["session_ended"] = True
+        st.session_state["session_ended"] = reason
         return None
     st.session_state.update(user=fresh, last_seen=now)
     return fresh

@@ -65,11 +65,11 @@ def page() -> None:
         status = st.radio("状态", ["不变", "启用", "停用"], horizontal=True)
         if st.form_submit_button("保存"):
             try:
+                if target == ctx.user.username and status == "停用":
+                    raise auth.AuthError("不能停用当前登录的账号")
                 if new_password:
                     auth.set_password(ctx.cur, ctx.user.username, target, new_password)
                 if status != "不变":
-                    if target == ctx.user.username and status == "停用":
-                        raise auth.AuthError("不能停用当前登录的账号")
                     auth.set_disabled(ctx.cur, ctx.user.username, target, status == "停用")
             except auth.AuthError as e:
                 st.error(str(e))

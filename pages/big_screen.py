@@ -42,6 +42,8 @@ def page() -> None:
 def wall() -> None:
     """Everything on the wall; reruns on its own every refresh interval, with fresh data."""
     ctx = _ui.context()
+    if _ui.current_user(ctx) is None:  # fragment reruns skip app.py: check the session here
+        st.rerun(scope="app")
     as_of = _ui.query_date("as_of") or ctx.data_span[1] or ctx.today()
     horizon = ctx.settings.due_soon_days
     now = datetime.now(ZoneInfo(ctx.settings.timezone)).strftime("%H:%M:%S")

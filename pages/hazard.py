@@ -162,6 +162,19 @@ def _why_no_action(user: auth.User, h: dict) -> str:
     return "当前状态下没有您可以办理的事项。"
 
 
+def _keyed(h: dict, form: str):  # noqa: ANN202
+    """Widget arguments that prefill from the hazard once and then keep what the user typed,
+    even when someone else changes the saved value meanwhile (a conflict keeps the input)."""
+
+    def args(column: str, blank: object = "") -> dict:
+        key = f"{form}_{column}_{h['hazard_id']}"
+        if key not in st.session_state:
+            st.session_state[key] = h[column] if h[column] is not None else blank
+        return {"key": key}
+
+    return args
+
+
 def _files(key: str) -> list[Upload]:
     files = st.file_uploader("证明材料（JPG、PNG 照片或 PDF，可多选）", type=["jpg", "jpeg", "png", "pdf"],
                              accept_multiple_files=True, key=key)  # fmt: skip
@@ -180,12 +193,13 @@ def _list_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
 
 def _assign_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
     st.caption("五要件须全部填写方可交办。")
-    goal = st.text_input("工作目标", value=h["goal"] or "")
-    leader = st.text_input("牵头领导", value=h["lead_leader"] or "")
-    unit = st.text_input("责任单位", value=h["responsible_unit"] or "")
-    standard = st.text_area("完成标准", value=h["completion_standard"] or "")
-    deadline = st.date_input("完成时限", value=h["deadline"] or None)
-    reward = st.text_input("奖惩措施", value=h["reward_penalty"] or "")
+    k = _keyed(h, "assign")
+    goal = st.text_input("工作目标", **k("goal"))
+    leader = st.text_input("牵头领导", **k("lead_leader"))
+    unit = st.text_input("责任单位", **k("responsible_unit"))
+    standard = st.text_area("完成标准", **k("completion_standard"))
+    deadline = st.date_input("完成时限", **k("deadline", None))
+    reward = st.text_input("奖惩措施", **k("reward_penalty"))
     elements = {"goal": goal, "lead_leader": leader, "responsible_unit": unit,
                 "completion_standard": standard, "deadline": deadline}  # fmt: skip
     return lambda seen: workflow.assign(
@@ -196,13 +210,14 @@ def _assign_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
 
 def _progress_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
     text = st.text_area("整改进展", placeholder="例如：护栏已安装 60%，标志标线已完成")
-    measures = st.text_area("整改措施（如有调整）", value=h["measures"] or "")
-    controls = st.text_input("临时管控措施（如有调整）", value=h["temporary_controls"] or "")
+    k = _keyed(h, "progress")
+    measures = st.text_area("整改措施（如有调整）", **k("measures"))
+    controls = st.text_input("临时管控措施（如有调整）", **k("temporary_controls"))
     files = _files(f"files_progress_{h['hazard_id']}")
     return lambda seen: workflow.record_progress(
         ctx.cur, ctx.user, h["hazard_id"], seen, text=text, measures=measures or None,
         temporary_controls=controls or None, now=ctx.now(), files=files,
-        evidence_dir=ctx.settings.evidence_dir,
+        evidence_dir=ctx.settings.evidence_dir, max_bytes=ctx.settings.evidence_max_mb * 2**20,
     )  # fmt: skip
 
 
@@ -212,6 +227,7 @@ def _signoff_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
     return lambda seen: workflow.request_signoff(
         ctx.cur, ctx.user, h["hazard_id"], seen, note=note, now=ctx.now(),
         files=files, evidence_dir=ctx.settings.evidence_dir,
+        max_bytes=ctx.settings.evidence_max_mb * 2**20,
     )  # fmt: skip
 
 
@@ -275,10 +291,12 @@ def _timeline(ctx: _ui.Context, hid: str) -> None:
     files = evidence.for_events(ctx.cur, [int(e) for e in events.event_id])
     for e in events.iloc[::-1].itertuples():
         with st.container(border=True):
-            move = f"{e.from_state} → {e.to_state}" if e.from_state != e.to_state else e.to_state
-            st.markdown(f"**{e.event_at:%Y-%m-%d %H:%M}　{e.action}**　{move or ''}　· {e.actor}")
+            before = e.from_state if isinstance(e.from_state, str) else None
+            move = f"{before} → {e.to_state}" if before and before != e.to_state else e.to_state
+            st.markdown(f"**{e.event_at:%Y-%m-%d %H:%M}　{e.action}**　{move or ''}")
+            st.caption(f"办理人：{e.actor}")
             if isinstance(e.note, str) and e.note:
-                st.write(e.note)
+                st.text(e.note)  # typed by users: shown as plain text, never as markdown
             if changed := ledger.describe_changes(e.changes):
                 st.caption(changed)
             attached = files.get(int(e.event_id), [])

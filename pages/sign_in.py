@@ -18,8 +18,8 @@ def page() -> None:
 def _form(ctx: _ui.Context) -> None:
     st.title("道路交通安全隐患治理系统")
     st.caption(f"{ctx.city.detachment} · 一单四制隐患台账与事故分析")
-    if st.session_state.pop("session_ended", None):
-        st.info("登录已超时，请重新登录。")
+    if reason := st.session_state.pop("session_ended", None):
+        st.info(reason)
     with st.form("sign_in", clear_on_submit=False):
         username = st.text_input("用户名", key="sign_in_username")
         password = st.text_input("密码", type="password", key="sign_in_password")

@@ -123,3 +123,12 @@ def test_session_expiry() -> None:
     assert auth.session_expired(
         start, start + timedelta(hours=12), start + timedelta(hours=12, minutes=1), 30, 12
     )
+
+
+def test_a_password_change_is_seen_by_older_sessions(conn) -> None:
+    auth.add_user(conn, "cli", "zhao", "赵六", "admin", None, "secret123")
+    signed_in = conn.execute("SELECT CAST(current_timestamp AS TIMESTAMP)").fetchone()[0]
+    assert not auth.password_changed_since(conn, "zhao", signed_in - timedelta(minutes=1))
+    auth.set_password(conn, "cli", "zhao", "newpass123")
+    assert auth.password_changed_since(conn, "zhao", signed_in - timedelta(seconds=1))
+    assert not auth.password_changed_since(conn, "zhao", signed_in + timedelta(minutes=1))

@@ -127,7 +127,7 @@ def test_a_stale_version_is_a_conflict_and_writes_nothing(store) -> None:
     workflow.list_hazard(conn, ADMIN, hid, 1, risk_grade="一般", supervision_level="无",
                          listed_date=date(2022, 9, 2), now=NOW)  # fmt: skip
     before = conn.execute("SELECT count(*) FROM hazard_events").fetchone()[0]
-    with pytest.raises(workflow.ConflictError, match="已被支队秩序科于2022-09-15 10:00修改"):
+    with pytest.raises(workflow.ConflictError, match="已被支队秩序科·admin于2022-09-15 10:00修改"):
         workflow.void(conn, ADMIN, hid, 1, reason="重复上报", now=NOW)
     assert conn.execute("SELECT count(*) FROM hazard_events").fetchone()[0] == before
     assert workflow.hazard(conn, hid)["state"] == S.LISTED
@@ -205,3 +205,43 @@ def test_changes_read_in_chinese() -> None:
     text = json.dumps({"progress": [None, "完成一半"], "state": ["已交办", "整改中"]})
     assert S.describe_changes(text) == "整改进展：（空） → 完成一半；流程状态：已交办 → 整改中"
     assert S.describe_changes(None) == ""
+
+
+def test_the_last_administrator_cannot_be_disabled(store) -> None:
+    conn, _, _ = store
+    auth.add_user(conn, "cli", "boss1", "管理员甲", "admin", None, "secret123")
+    auth.add_user(conn, "cli", "boss2", "管理员乙", "admin", None, "secret123")
+    auth.set_disabled(conn, "boss1", "boss2", True)
+    with pytest.raises(auth.AuthError, match="不能停用最后一个启用的支队管理员账号"):
+        auth.set_disabled(conn, "boss2", "boss1", True)
+
+
+def test_acceptance_cannot_be_dated_before_the_request(store) -> None:
+    conn, hid, folder = store
+    workflow.list_hazard(conn, ADMIN, hid, 1, risk_grade="一般", supervision_level="无",
+                         listed_date=date(2022, 9, 2), now=NOW)  # fmt: skip
+    workflow.assign(conn, ADMIN, hid, 2, elements=FIVE, reward_penalty=None, now=NOW)
+    workflow.record_progress(conn, EAST, hid, 3, text="完成", measures=None,
+                             temporary_controls=None, now=NOW)  # fmt: skip
+    workflow.request_signoff(conn, EAST, hid, 4, note="完成", now=NOW,
+                             files=[Upload("a.png", _png())], evidence_dir=folder)  # fmt: skip
+    with pytest.raises(workflow.WorkflowError, match="验收日期不能早于申请销号日期（2022-09-15）"):
+        workflow.accept(conn, ADMIN, hid, 5, accepted_by="李四", accept_unit="秩序科",
+                        accepted_date=date(2022, 9, 3), conclusion="合格", now=NOW)  # fmt: skip
+    with pytest.raises(workflow.WorkflowError, match="入单日期不能早于排查日期"):
+        other = workflow.report(conn, EAST, unit_adcode="990101", found_date=date(2022, 9, 10),
+                                now=NOW, fields={"road_name": "x", "hazard_type": "急弯陡坡",
+                                                 "description": "y", "source": "日常排查"})  # fmt: skip
+        workflow.list_hazard(conn, ADMIN, other, 1, risk_grade="一般", supervision_level="无",
+                             listed_date=date(2022, 9, 1), now=NOW)  # fmt: skip
+
+
+def test_the_size_limit_setting_reaches_the_evidence(store) -> None:
+    conn, hid, folder = store
+    workflow.list_hazard(conn, ADMIN, hid, 1, risk_grade="一般", supervision_level="无",
+                         listed_date=date(2022, 9, 2), now=NOW)  # fmt: skip
+    workflow.assign(conn, ADMIN, hid, 2, elements=FIVE, reward_penalty=None, now=NOW)
+    with pytest.raises(evidence.EvidenceError, match="超过上限"):
+        workflow.record_progress(conn, EAST, hid, 3, text="完成", measures=None,
+                                 temporary_controls=None, now=NOW, evidence_dir=folder,
+                                 files=[Upload("a.png", _png())], max_bytes=10)  # fmt: skip

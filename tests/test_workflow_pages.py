@@ -188,7 +188,7 @@ def test_a_stale_form_is_refused_and_keeps_what_was_typed(prepared) -> None:
     workflow.change_supervision(other, ADMIN, hid, 2, level="县", reason="调整", now=NOW)
     other.close()
     at.button(key="submit_void").click().run()
-    assert "已被支队秩序科（演示）于2022-12-31 09:00修改" in at.error[0].value
+    assert "已被支队秩序科（演示）·admin于2022-12-31 09:00修改" in at.error[0].value
     assert _widget(at.text_area, "作废原因").value == "重复上报"
     assert _state(path, hid) == "已入单"
     at.button(key="submit_void").click().run()  # having seen the change, submit again
@@ -216,3 +216,23 @@ def test_opening_an_old_database_backs_it_up_first(tmp_path, fuyang, monkeypatch
     conn.close()
     backups = list((tmp_path / "bk").iterdir())
     assert len(backups) == 1 and backups[0].name.endswith("before-migration-v1")
+
+
+def test_a_conflict_keeps_text_typed_over_prefilled_fields(prepared) -> None:
+    path, ids = prepared
+    hid = ids["rectifying"]
+    at = _hazard_page("yingshang", hid)
+    _widget(at.text_area, "整改进展").set_value("A 的进展")
+    _widget(at.text_area, "整改措施（如有调整）").set_value("A 的措施")
+    import duckdb
+
+    other = duckdb.connect(str(path), config=db.DUCKDB_CONFIG)
+    county = auth.get_user(other, "yingshang")
+    version = workflow.hazard(other, hid)["version"]
+    workflow.record_progress(other, county, hid, version, text="B 的进展", measures="B 的措施",
+                             temporary_controls="B 的管控", now=NOW)  # fmt: skip
+    other.close()
+    at.button(key="submit_progress").click().run()
+    assert "您看到的是旧版本" in at.error[0].value
+    assert _widget(at.text_area, "整改措施（如有调整）").value == "A 的措施"
+    assert _widget(at.text_area, "整改进展").value == "A 的进展"

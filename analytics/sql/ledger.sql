@@ -13,7 +13,7 @@ standing AS (
     SELECT
         *,
         CASE
-            WHEN state = '已作废' THEN '已作废'
+            WHEN voided_date <= $as_of THEN '已作废'
             WHEN NOT coalesce(is_listed, FALSE) THEN '未入单'
             WHEN is_closed THEN '已销号'
             WHEN deadline < $as_of THEN '逾期'
