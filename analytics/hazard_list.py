@@ -107,3 +107,10 @@ def tasks(
         "待认定入单": everything[everything.state == "待认定"],
         "待交办": everything[everything.state == "已入单"],
     }
+
+
+def actors(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    """Everyone who appears in the hazard histories, alphabetically."""
+    return [r[0] for r in conn.execute(
+        "SELECT DISTINCT actor FROM hazard_events ORDER BY actor"
+    ).fetchall()]  # fmt: skip

@@ -57,8 +57,15 @@ class Forecast:
         return "预计清零"
 
 
-def clearance_forecast(as_of: date, open_now: int, weekly_closed: list[int]) -> Forecast:
-    """Expected date = as_of + open / mean weekly closures; the 80% range uses its std. error."""
+def clearance_forecast(
+    as_of: date, open_now: int, weekly_closed: list[int], first_listed: date | None = None
+) -> Forecast:
+    """Expected date = as_of + open / mean weekly closures; the 80% range uses its std. error.
+
+    Only windows that end after the first listing count (a young ledger has fewer weeks).
+    """
+    if first_listed is not None:
+        weekly_closed = weekly_closed[: max(1, -(-((as_of - first_listed).days + 1) // 7))]
     net = tuple(int(x) for x in weekly_closed)
     if open_now == 0 or len(net) < 2:
         return Forecast(as_of, open_now, net, None, None, None, None)
@@ -84,6 +91,7 @@ def forecasts(
 ) -> dict[str | None, Forecast]:
     """A forecast for each unit in open_by_unit, and for the city under the key None."""
     windows = conn.execute(read_sql("clearance_windows"), {"as_of": as_of, "weeks": weeks}).df()
+    first = _first_listed(conn, as_of)
     closed = {u: [0] * weeks for u in open_by_unit}
     city = [0] * weeks
     for unit, k, _new, n in windows.itertuples(index=False):
@@ -91,10 +99,21 @@ def forecasts(
             closed[unit][k] += n
         city[k] += n
     out: dict[str | None, Forecast] = {
-        u: clearance_forecast(as_of, n, closed[u]) for u, n in open_by_unit.items()
+        u: clearance_forecast(as_of, n, closed[u], first.get(u)) for u, n in open_by_unit.items()
     }
-    out[None] = clearance_forecast(as_of, sum(open_by_unit.values()), city)
+    city_first = min(first.values(), default=None)
+    out[None] = clearance_forecast(as_of, sum(open_by_unit.values()), city, city_first)
     return out
+
+
+def _first_listed(conn: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, date]:
+    """Each unit's first listing day up to as_of."""
+    rows = conn.execute(
+        "SELECT unit_adcode, min(listed_on) FROM hazard_listing WHERE listed_on <= ?"
+        " GROUP BY unit_adcode",
+        [as_of],
+    ).fetchall()
+    return {u: d for u, d in rows}
 
 
 def forecast(
@@ -111,4 +130,6 @@ def forecast(
     closed = [0] * weeks
     for k, n in zip(windows.k, windows.closed, strict=True):
         closed[int(k)] += int(n)
-    return clearance_forecast(as_of, open_now, closed)
+    first = _first_listed(conn, as_of)
+    start = first.get(unit) if unit is not None else min(first.values(), default=None)
+    return clearance_forecast(as_of, open_now, closed, start)

@@ -133,13 +133,15 @@ def guarded(page: Callable[[], None]) -> None:
 
 
 def xlsx_bytes(frame: pd.DataFrame, sheet: str) -> bytes:
-    """A DataFrame as an .xlsx file; cells that look like formulas stay text."""
-    safe = frame.map(
-        lambda v: "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v
-    )
+    """A DataFrame as an .xlsx file. Text that looks like a formula (= + - @) stays text: the
+    cells are written as strings, so no spreadsheet evaluates them, and the text is unchanged."""
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-        safe.to_excel(writer, sheet_name=sheet, index=False)
+        frame.to_excel(writer, sheet_name=sheet, index=False)
+        for row in writer.sheets[sheet].iter_rows(min_row=2):
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value[:1] in ("=", "+", "-", "@"):
+                    cell.data_type = "s"
     return buf.getvalue()
 
 

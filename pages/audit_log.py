@@ -20,7 +20,8 @@ def page() -> None:
     period = c[0].date_input(
         "时间范围", value=(last - timedelta(days=30), last), format="YYYY-MM-DD"
     )
-    actor = c[1].text_input("操作人（完整名称）") or None
+    actors = [None, *hazard_list.actors(ctx.cur)]
+    actor = c[1].selectbox("操作人", actors, format_func=lambda a: a or "全部")
     units = {u.adcode: u.name for u in ctx.city.units}
     unit = c[2].selectbox("单位", [None, *units], format_func=lambda u: units.get(u, "全部"))
     actions = [None, *ledger.TRANSITIONS]

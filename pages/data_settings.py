@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics import db, geo, roads
+from analytics import backup, db, geo, roads
 from analytics.city import boundaries
 from pages import _ui
 
@@ -50,6 +50,9 @@ def page() -> None:
         pd.DataFrame({"数据表": list(counts), "记录数": list(counts.values())}), hide_index=True
     )
 
+    if ctx.user.role == "admin":
+        _backups(ctx)
+
     st.subheader(f"城市配置：{ctx.city.name}（{ctx.city.adcode}）")
     units = pd.DataFrame(
         {
@@ -92,6 +95,35 @@ def page() -> None:
     st.caption("通过环境变量修改，重启后生效。")
     settings = pd.DataFrame(ctx.settings.as_rows()).rename(columns=SETTING_COLUMNS)
     st.table(settings.set_index("设置"))
+
+
+def _backups(ctx: _ui.Context) -> None:
+    st.subheader("备份")
+    folder = ctx.settings.backup_dir
+    if st.button("立即备份", icon=":material/backup:", help=f"写入 {folder}"):
+        try:
+            made = backup.backup(ctx.cur, ctx.settings.evidence_dir, folder, label="app")
+        except backup.BackupError as e:
+            st.error(str(e))
+        else:
+            st.success(f"已备份到 {made}")
+    found = backup.list_backups(folder) if folder.exists() else []
+    if found:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "备份": [b["folder"].name for b in found],
+                    "时间": [b["created_at"].strftime("%Y-%m-%d %H:%M") for b in found],
+                    "类型": [b["label"] for b in found],
+                    "结构版本": [b["schema_version"] for b in found],
+                    "隐患数": [b["hazards"] for b in found],
+                }
+            ),
+            hide_index=True,
+        )
+    st.caption(
+        "恢复备份须在服务器上停止本系统后运行：python -m analytics restore 备份目录 --db 数据库文件"
+    )
 
 
 _ui.guarded(page)

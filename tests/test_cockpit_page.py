@@ -122,4 +122,5 @@ def test_a_brigade_sees_other_units_in_aggregate_only(demo_env) -> None:
     assert any("只能查看其他单位的汇总数字" in i.value for i in at.info)
     assert any("仅列出本单位（颍上县）的逾期隐患" in c.value for c in at.caption)
     overdue_tables = [d.value for d in at.dataframe if "逾期天数" in d.value.columns]
+    assert overdue_tables
     assert all(set(t["单位"]) <= {"颍上县"} for t in overdue_tables)

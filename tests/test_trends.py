@@ -82,3 +82,11 @@ def test_hazard_list_standing(conn) -> None:
     overdue = hazard_list.overdue(conn, D)
     assert overdue.hazard_id.tolist() == ["h3"]
     assert overdue.unit_name.tolist() == ["东区"]
+
+
+def test_a_young_ledger_averages_only_its_own_weeks() -> None:
+    # listed 10 days before as_of: two 7-day windows have existed, not eight
+    f = trends.clearance_forecast(date(2022, 1, 11), 6, [2, 1, 0, 0, 0, 0, 0, 0], date(2022, 1, 1))
+    assert f.weekly_closed == (2, 1)
+    assert f.mean == 1.5
+    assert f.expected == date(2022, 2, 8)  # 6 / 1.5 = 4 weeks

@@ -245,3 +245,65 @@ def test_the_size_limit_setting_reaches_the_evidence(store) -> None:
         workflow.record_progress(conn, EAST, hid, 3, text="完成", measures=None,
                                  temporary_controls=None, now=NOW, evidence_dir=folder,
                                  files=[Upload("a.png", _png())], max_bytes=10)  # fmt: skip
+
+
+def _to(conn, hid, folder, state) -> None:  # noqa: ANN001
+    """Walk the store's hazard to ``state`` as the right users."""
+    steps = {
+        S.LISTED: lambda: workflow.list_hazard(conn, ADMIN, hid, 1, risk_grade="一般",
+                                               supervision_level="无",
+                                               listed_date=date(2022, 9, 2), now=NOW),
+        S.ASSIGNED: lambda: workflow.assign(conn, ADMIN, hid, 2, elements=FIVE,
+                                            reward_penalty=None, now=NOW),
+        S.RECTIFYING: lambda: workflow.record_progress(conn, EAST, hid, 3, text="x", measures=None,
+                                                       temporary_controls=None, now=NOW),
+        S.SIGNOFF_REQUESTED: lambda: workflow.request_signoff(
+            conn, EAST, hid, 4, note="x", now=NOW, files=[Upload("a.png", _png())],
+            evidence_dir=folder),
+    }  # fmt: skip
+    for s in (S.LISTED, S.ASSIGNED, S.RECTIFYING, S.SIGNOFF_REQUESTED):
+        if workflow.hazard(conn, hid)["state"] == state:
+            return
+        steps[s]()
+
+
+# permission, state the hazard must be in, the call
+CALLS = {
+    "list": (S.FOUND, lambda c, u, h, f: workflow.list_hazard(
+        c, u, h, 1, risk_grade="一般", supervision_level="无", listed_date=date(2022, 9, 2),
+        now=NOW)),
+    "assign": (S.LISTED, lambda c, u, h, f: workflow.assign(
+        c, u, h, 2, elements=FIVE, reward_penalty=None, now=NOW)),
+    "progress": (S.ASSIGNED, lambda c, u, h, f: workflow.record_progress(
+        c, u, h, 3, text="x", measures=None, temporary_controls=None, now=NOW)),
+    "request_signoff": (S.RECTIFYING, lambda c, u, h, f: workflow.request_signoff(
+        c, u, h, 4, note="x", now=NOW, files=[Upload("a.png", _png())], evidence_dir=f)),
+    "accept": (S.SIGNOFF_REQUESTED, lambda c, u, h, f: workflow.accept(
+        c, u, h, 5, accepted_by="x", accept_unit="y", accepted_date=date(2022, 9, 15),
+        conclusion="z", now=NOW)),
+    "reject": (S.SIGNOFF_REQUESTED, lambda c, u, h, f: workflow.reject(
+        c, u, h, 5, reason="x", now=NOW)),
+    "void": (S.LISTED, lambda c, u, h, f: workflow.void(c, u, h, 2, reason="x", now=NOW)),
+    "change_supervision": (S.LISTED, lambda c, u, h, f: workflow.change_supervision(
+        c, u, h, 2, level="省", reason="x", now=NOW)),
+}  # fmt: skip
+USERS = {"leader": LEADER, "admin": ADMIN, "own": EAST, "other": WEST}
+
+
+@pytest.mark.parametrize("who", list(USERS))
+@pytest.mark.parametrize("permission", list(CALLS))
+def test_every_action_for_every_role_and_unit(store, permission, who) -> None:
+    from tests.test_auth import MATRIX
+
+    conn, hid, folder = store
+    state, call = CALLS[permission]
+    _to(conn, hid, folder, state)
+    allowed = dict(zip(USERS, MATRIX[permission], strict=True))[who]
+    if allowed:
+        call(conn, USERS[who], hid, folder)
+        assert workflow.hazard(conn, hid)["version"] > 1
+    else:
+        version = workflow.hazard(conn, hid)["version"]
+        with pytest.raises(auth.PermissionDenied):
+            call(conn, USERS[who], hid, folder)
+        assert workflow.hazard(conn, hid)["version"] == version
