@@ -7,9 +7,21 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from analytics import auth
 from analytics.db import read_sql
 
 STANDINGS = ("逾期", "临期", "在办", "已销号")
+
+
+def scope(viewer: auth.User | None, unit: str | None) -> str | None:
+    """The unit a viewer may list hazards of: a brigade only its own (asking for all of them
+    means its own; asking for another unit is refused). None viewer: internal use."""
+    if viewer is None or viewer.role != "county":
+        return unit
+    if unit is None:
+        return viewer.unit_adcode
+    auth.check(viewer, "view_detail", unit)
+    return unit
 
 
 def hazards_as_of(
@@ -18,24 +30,33 @@ def hazards_as_of(
     horizon: int,
     unit: str | None = None,
     only_overdue: bool = False,
+    viewer: auth.User | None = None,
 ) -> pd.DataFrame:
     """Listed hazards on ``as_of``, overdue first (longest overdue first), then due soon."""
-    return conn.execute(
-        read_sql("hazard_list"),
-        {"as_of": as_of, "horizon": horizon, "unit": unit, "only_overdue": only_overdue},
-    ).df()
+    params = {"as_of": as_of, "horizon": horizon, "unit": scope(viewer, unit),
+              "only_overdue": only_overdue}  # fmt: skip
+    return conn.execute(read_sql("hazard_list"), params).df()
 
 
-def overdue(conn: duckdb.DuckDBPyConnection, as_of: date, unit: str | None = None) -> pd.DataFrame:
+def overdue(
+    conn: duckdb.DuckDBPyConnection,
+    as_of: date,
+    unit: str | None = None,
+    viewer: auth.User | None = None,
+) -> pd.DataFrame:
     """Overdue hazards on ``as_of``, longest overdue first."""
-    return hazards_as_of(conn, as_of, 0, unit=unit, only_overdue=True)
+    return hazards_as_of(conn, as_of, 0, unit=unit, only_overdue=True, viewer=viewer)
 
 
 LEDGER_FILTERS = ("unit", "state", "type", "grade", "level", "source", "standing", "text")
 
 
 def ledger(
-    conn: duckdb.DuckDBPyConnection, as_of: date, horizon: int, **filters: str | None
+    conn: duckdb.DuckDBPyConnection,
+    as_of: date,
+    horizon: int,
+    viewer: auth.User | None = None,
+    **filters: str | None,
 ) -> pd.DataFrame:
     """Every hazard (listed or not) with its state and standing on as_of, filtered.
 
@@ -46,13 +67,20 @@ def ledger(
     if unknown:
         raise ValueError(f"unknown ledger filters: {sorted(unknown)}")
     params = {k: (filters.get(k) or None) for k in LEDGER_FILTERS}
+    params["unit"] = scope(viewer, params["unit"])
     if params["text"] is not None:  # LIKE wildcards typed by the user are literal text
         params["text"] = params["text"].replace("%", "").replace("_", "").strip() or None
     return conn.execute(read_sql("ledger"), {"as_of": as_of, "horizon": horizon, **params}).df()
 
 
-def events(conn: duckdb.DuckDBPyConnection, hazard_id: str) -> pd.DataFrame:
+def events(
+    conn: duckdb.DuckDBPyConnection, hazard_id: str, viewer: auth.User | None = None
+) -> pd.DataFrame:
     """A hazard's history, oldest first."""
+    if viewer is not None:
+        unit = conn.execute("SELECT unit_adcode FROM hazards WHERE hazard_id = ?", [hazard_id])
+        row = unit.fetchone()
+        auth.check(viewer, "view_detail", row[0] if row else None)
     return conn.execute(
         "SELECT event_id, event_at, actor, action, from_state, to_state, changes, note"
         " FROM hazard_events WHERE hazard_id = ? ORDER BY event_at, event_id",
@@ -85,12 +113,12 @@ def audit_log(
 
 
 def tasks(
-    conn: duckdb.DuckDBPyConnection, role: str, unit: str | None, as_of: date, horizon: int
+    conn: duckdb.DuckDBPyConnection, viewer: auth.User, as_of: date, horizon: int
 ) -> dict[str, pd.DataFrame]:
     """What waits for a user: for a county brigade its overdue, due-soon and returned hazards;
     for an administrator the sign-off requests, hazards to list and hazards to assign."""
-    if role == "county":
-        mine = ledger(conn, as_of, horizon, unit=unit)
+    if viewer.role == "county":
+        mine = ledger(conn, as_of, horizon, viewer=viewer)
         returned = conn.execute(
             "SELECT hazard_id FROM hazard_events e WHERE action = '退回' AND event_id = ("
             " SELECT max(event_id) FROM hazard_events x WHERE x.hazard_id = e.hazard_id"

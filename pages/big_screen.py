@@ -97,7 +97,7 @@ def wall() -> None:
                 config={"displayModeBar": False}, key="wall_backlog", theme=None,
             )  # fmt: skip
 
-    overdue = ctx.cached(hazard_list.overdue, as_of).head(5)
+    overdue = ctx.cached(hazard_list.overdue, as_of, viewer=ctx.user).head(5)
     if overdue.empty:
         st.markdown(f"#### 截至 {fmt.date_cn(as_of)} 没有逾期隐患")
     else:

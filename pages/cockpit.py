@@ -178,7 +178,7 @@ def _unit_view(ctx: _ui.Context, as_of: date, period: str, horizon: int, unit: s
         _breakdowns(ctx, as_of, horizon, unit)
         return
     st.subheader("本单位隐患清单")
-    hazards = ctx.cached(hazard_list.hazards_as_of, as_of, horizon, unit=unit)
+    hazards = ctx.cached(hazard_list.hazards_as_of, as_of, horizon, unit=unit, viewer=ctx.user)
     standings = st.multiselect(
         "状态", hazard_list.STANDINGS, default=list(hazard_list.STANDINGS[:3]),
         help="截至统计日的状态：逾期、临期、在办（未销号）或已销号",
@@ -265,7 +265,7 @@ def _overdue(ctx: _ui.Context, as_of: date, unit: str | None) -> None:
             f"区县大队账号仅列出本单位（{ctx.city.unit(ctx.user.unit_adcode).name}）的逾期隐患。"
         )
         unit = ctx.user.unit_adcode
-    overdue = ctx.cached(hazard_list.overdue, as_of, unit)
+    overdue = ctx.cached(hazard_list.overdue, as_of, unit, viewer=ctx.user)
     if overdue.empty:
         st.success(f"截至 {fmt.date_cn(as_of)} 没有逾期隐患。")
         return

@@ -43,7 +43,9 @@ def page() -> None:
         _ui.header(ctx, "隐患详情")
         st.error(f"区县大队账号只能查看本单位的隐患明细；{hid} 属于{unit_name}。")
         return
-    row = ctx.cached(hazard_list.ledger, as_of, ctx.settings.due_soon_days, text=hid)
+    row = ctx.cached(
+        hazard_list.ledger, as_of, ctx.settings.due_soon_days, viewer=ctx.user, text=hid
+    )
     row = row[row.hazard_id == hid]
     standing = row.standing.iloc[0] if len(row) else "—"
     _ui.header(ctx, f"隐患 {hid}", as_of)
@@ -287,7 +289,7 @@ FORMS = {
 
 
 def _timeline(ctx: _ui.Context, hid: str) -> None:
-    events = hazard_list.events(ctx.cur, hid)
+    events = hazard_list.events(ctx.cur, hid, viewer=ctx.user)
     files = evidence.for_events(ctx.cur, [int(e) for e in events.event_id])
     for e in events.iloc[::-1].itertuples():
         with st.container(border=True):

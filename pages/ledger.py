@@ -20,7 +20,7 @@ def page() -> None:
     horizon = ctx.settings.due_soon_days
     _ui.header(ctx, "隐患台账", as_of, f"临期预警 {horizon} 天")
     filters = _filters(ctx.city, ctx.user)
-    frame = ctx.cached(hazard_list.ledger, as_of, horizon, **filters)
+    frame = ctx.cached(hazard_list.ledger, as_of, horizon, viewer=ctx.user, **filters)
     counts = frame.standing.value_counts()
     st.caption(
         f"共 {fmt.count(len(frame), '处')}："

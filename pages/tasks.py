@@ -23,8 +23,7 @@ def page() -> None:
     user = ctx.user
     as_of = ctx.today()
     _ui.header(ctx, "我的待办", as_of)
-    groups = ctx.cached(hazard_list.tasks, user.role, user.unit_adcode, as_of,
-                        ctx.settings.due_soon_days)  # fmt: skip
+    groups = ctx.cached(hazard_list.tasks, user, as_of, ctx.settings.due_soon_days)
     total = sum(len(g) for g in groups.values())
     if total == 0:
         st.success("目前没有待办事项。")

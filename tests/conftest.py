@@ -81,6 +81,7 @@ HAZARDS = [
         None,
         True,
     ),  # on the day
+    ("h11", "990101", "2022-03-10", None, None, None, None, False),  # 待认定: never on the list
 ]
 # id, time, unit, deaths, injuries, procedure
 ACCIDENTS = [

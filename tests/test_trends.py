@@ -90,3 +90,22 @@ def test_a_young_ledger_averages_only_its_own_weeks() -> None:
     assert f.weekly_closed == (2, 1)
     assert f.mean == 1.5
     assert f.expected == date(2022, 2, 8)  # 6 / 1.5 = 4 weeks
+
+
+def test_a_brigade_lists_only_its_own_hazards(conn) -> None:
+    from analytics import auth
+
+    east = auth.User("east", "东区大队", "county", "990101")
+    assert set(hazard_list.ledger(conn, D, 15, viewer=east).unit_adcode) == {"990101"}
+    assert set(hazard_list.overdue(conn, D, viewer=east).hazard_id) == {"h3"}
+    with pytest.raises(auth.PermissionDenied, match="无权对990102的隐患执行“查看隐患明细”"):
+        hazard_list.ledger(conn, D, 15, viewer=east, unit="990102")
+    with pytest.raises(auth.PermissionDenied):
+        hazard_list.events(conn, "h8", viewer=east)
+    admin = auth.User("a", "管理员", "admin", None)
+    assert len(hazard_list.ledger(conn, D, 15, viewer=admin)) == 11  # every hazard, h1…h11
+    groups = hazard_list.tasks(conn, east, D, 15)
+    assert (groups["逾期"].hazard_id.tolist(), groups["临期"].hazard_id.tolist()) == (
+        ["h3"],
+        ["h4"],
+    )
