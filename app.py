@@ -6,7 +6,7 @@ from pathlib import Path
 import streamlit as st
 
 from analytics import auth
-from pages import _ui
+from pages import _ui, sign_in
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -17,11 +17,16 @@ st.set_page_config(
     initial_sidebar_state="expanded",
 )
 
-ctx = _ui.context()
+ctx = _ui.context(require_user=False)
 _ui.ensure_initial_admin(ctx)
 user = _ui.current_user(ctx)
 if user is None:
-    st.navigation([st.Page("pages/sign_in.py", title="登录", icon=":material/login:")]).run()
+    # every page's address shows the sign-in form, so a bookmarked page opens after signing in
+    addresses = ("overview", "cockpit", "big_screen", "tasks", "ledger", "hazard",
+                 "data_settings", "accounts", "audit_log")  # fmt: skip
+    signed_out = [st.Page("pages/sign_in.py", title="登录", icon=":material/login:", default=True)]
+    signed_out += [st.Page(sign_in.guarded_page, title="登录", url_path=a) for a in addresses]
+    st.navigation(signed_out, position="hidden").run()
     st.stop()
 
 _ui.account_box(user)

@@ -7,7 +7,7 @@ import io
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 import duckdb
@@ -62,8 +62,13 @@ def _cached_call(
     return getattr(importlib.import_module(module), attr)(_cur, *args, **dict(kwargs))
 
 
-def context() -> Context:
-    """Settings, city and a cursor for this script run; stops the page with a Chinese message."""
+def context(require_user: bool = True) -> Context:
+    """Settings, city and a cursor for this script run; stops the page with a Chinese message.
+
+    Every page checks the session itself (require_user): Streamlit can run a file of pages/
+    directly (its folder auto-discovery on a server's very first request), bypassing app.py;
+    such a run shows the sign-in form instead of the page.
+    """
     try:
         settings = Settings.from_env()
         conn, city = _store(settings)
@@ -76,7 +81,13 @@ def context() -> Context:
     span = _cached_call(cur, "analytics.metrics.data_span", revision, (), ())
     user = st.session_state.get("user")
     clock = date.fromisoformat(facts["clock_date"]) if facts.get("clock_date") else None
-    return Context(settings, city, cur, facts.get("is_demo") == "1", span, revision, user, clock)
+    ctx = Context(settings, city, cur, facts.get("is_demo") == "1", span, revision, user, clock)
+    if require_user and current_user(ctx) is None:
+        from pages import sign_in  # the sign-in page uses this module: import it late
+
+        sign_in.page()
+        st.stop()
+    return replace(ctx, user=st.session_state.get("user")) if require_user else ctx
 
 
 def as_of_control(ctx: Context) -> date:

@@ -10,7 +10,7 @@ from pages import _ui
 
 
 def page() -> None:
-    ctx = _ui.context()
+    ctx = _ui.context(require_user=False)
     with st.columns([1, 2, 1])[1]:
         _form(ctx)
 
@@ -51,4 +51,9 @@ def _form(ctx: _ui.Context) -> None:
         )
 
 
-_ui.guarded(page)
+def guarded_page() -> None:
+    _ui.guarded(page)
+
+
+if __name__ == "__main__":  # run as a page file (app.py also serves it at every page's address)
+    guarded_page()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -34,51 +35,46 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@contextlib.contextmanager
+def running_app(db: Path, log_path: Path) -> Iterator[str]:
+    """`streamlit run app.py` on a free loopback port, on the database at ``db``."""
+    port = _free_port()
+    env = {**os.environ, "HAZARDS_DB_PATH": str(db),
+           "HAZARDS_EVIDENCE_DIR": str(db.parent / "evidence"),
+           "HAZARDS_BACKUP_DIR": str(db.parent / "backups")}  # fmt: skip
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
+             "--server.port", str(port), "--server.headless", "true",
+             "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            proc.terminate()
+            pytest.fail("streamlit did not start within 60 s")
+        try:
+            yield url
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+
+
 @pytest.fixture(scope="session")
 def server(demo_db_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`streamlit run app.py` on a free loopback port, on a copy of the demo database."""
-    db = tmp_path_factory.mktemp("e2e") / "hazards.duckdb"
-    shutil.copy(demo_db_path, db)
-    port = _free_port()
-    env = {**os.environ, "HAZARDS_DB_PATH": str(db)}
-    log = (tmp_path_factory.getbasetemp() / "streamlit.log").open("w")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.address",
-            "127.0.0.1",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.terminate()
-        pytest.fail("streamlit did not start within 60 s")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+    """The app on a copy of the demo database, shared by the browser tests."""
+    folder = tmp_path_factory.mktemp("e2e")
+    shutil.copy(demo_db_path, folder / "hazards.duckdb")
+    with running_app(folder / "hazards.duckdb", folder / "streamlit.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
