@@ -183,11 +183,11 @@ def _unit_view(ctx: _ui.Context, as_of: date, period: str, horizon: int, unit: s
         "状态", hazard_list.STANDINGS, default=list(hazard_list.STANDINGS[:3]),
         help="截至统计日的状态：逾期、临期、在办（未销号）或已销号",
     )  # fmt: skip
-    shown = _hazard_table(hazards[hazards.standing.isin(standings)], as_of)
+    shown = _ui.hazard_table(hazards[hazards.standing.isin(standings)], as_of)
     if shown.empty:
         st.info("所选状态下没有隐患。")
     else:
-        st.dataframe(shown.style.apply(_standing_marks, axis=None), hide_index=True)
+        st.dataframe(shown.style.apply(_ui.standing_marks, axis=None), hide_index=True)
         _ui.download(shown, "隐患清单", f"隐患清单_{ctx.city.unit(unit).name}_{as_of}.xlsx")
     _breakdowns(ctx, as_of, horizon, unit)
 
@@ -347,33 +347,6 @@ def _group_table(s: pd.DataFrame, label: str) -> pd.DataFrame:
             "临期（处）": s.due_soon,
         }
     )
-
-
-def _hazard_table(h: pd.DataFrame, as_of: date) -> pd.DataFrame:
-    closed = [d.date() if pd.notna(d) and d.date() <= as_of else None for d in h.closed_date]
-    return pd.DataFrame(
-        {
-            "状态": h.standing,
-            "逾期天数": _ui.text_cells([int(d) if pd.notna(d) else None for d in h.days_overdue]),
-            "隐患编号": h.hazard_id,
-            "道路": h.road_name,
-            "隐患类型": h.hazard_type,
-            "风险等级": h.risk_grade,
-            "挂牌督办": h.supervision_level,
-            "完成时限": _ui.text_cells([d.date() if pd.notna(d) else None for d in h.deadline]),
-            "销号日期": _ui.text_cells(closed),
-            "责任单位": h.responsible_unit,
-            "牵头领导": h.lead_leader,
-        }
-    )
-
-
-def _standing_marks(t: pd.DataFrame) -> pd.DataFrame:
-    css = pd.DataFrame("", index=t.index, columns=t.columns)
-    colours = {"逾期": _charts.RED, "临期": _charts.AMBER, "在办": _charts.BLUE,
-               "已销号": _charts.GREEN}  # fmt: skip
-    css["状态"] = [f"color: {colours[s]}; font-weight: bold" for s in t["状态"]]
-    return css
 
 
 _ui.guarded(page)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from analytics import export, fmt, hazard_list, ledger
 from analytics.city import City
-from pages import _charts, _ui
+from pages import _ui
 
 STANDINGS = ("逾期", "临期", "在办", "已销号", "未入单", "已作废")
-MARKS = {"逾期": _charts.RED, "临期": _charts.AMBER, "在办": _charts.BLUE, "已销号": _charts.GREEN,
-         "未入单": _charts.GREY, "已作废": _charts.GREY}  # fmt: skip
 
 
 def page() -> None:
@@ -30,11 +27,11 @@ def page() -> None:
     if frame.empty:
         st.info("没有符合筛选条件的隐患。")
         return
-    shown = _table(frame.head(_ui.SHOWN_ROWS))
+    shown = _ui.hazard_table(frame.head(_ui.SHOWN_ROWS), as_of)
     if len(frame) > _ui.SHOWN_ROWS:
         st.caption(f"表中列出前 {_ui.SHOWN_ROWS} 处；请缩小筛选范围，或下载获取全部。")
     event = st.dataframe(
-        shown.style.apply(_marks, axis=None), hide_index=True, on_select="rerun",
+        shown.style.apply(_ui.standing_marks, axis=None), hide_index=True, on_select="rerun",
         selection_mode="single-row", key="ledger_table",
     )  # fmt: skip
     if event.selection.rows:
@@ -66,32 +63,6 @@ def _filters(city: City, user) -> dict[str, str | None]:  # noqa: ANN001
     source = c[3].selectbox("隐患来源", [None, *ledger.SOURCES], format_func=lambda s: s or "全部")
     return {"unit": unit, "standing": standing, "state": state, "text": text or None,
             "type": kind, "grade": grade, "level": level, "source": source}  # fmt: skip
-
-
-def _table(f: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "办理情况": f.standing,
-            "逾期天数": _ui.text_cells([int(d) if pd.notna(d) else None for d in f.days_overdue]),
-            "隐患编号": f.hazard_id,
-            "单位": f.unit_name,
-            "流程状态": f.state,
-            "道路": f.road_name,
-            "隐患类型": f.hazard_type,
-            "风险等级": f.risk_grade.fillna(""),
-            "挂牌督办": f.supervision_level,
-            "完成时限": _ui.text_cells([d.date() if pd.notna(d) else None for d in f.deadline]),
-            "责任单位": f.responsible_unit.fillna(""),
-            "牵头领导": f.lead_leader.fillna(""),
-            "隐患来源": f.source,
-        }
-    )
-
-
-def _marks(t: pd.DataFrame) -> pd.DataFrame:
-    css = pd.DataFrame("", index=t.index, columns=t.columns)
-    css["办理情况"] = [f"color: {MARKS[s]}; font-weight: bold" for s in t["办理情况"]]
-    return css
 
 
 _ui.guarded(page)

@@ -73,7 +73,7 @@ def test_drill_down_into_a_unit(demo_env, story_report) -> None:
     assert _metrics(at)["入单隐患"][0] == f"{g['listed']} 处"
     assert f"全市排名：第 {g['rank']} 名" in at.info[0].value
     names = [d.value.columns[0] for d in at.dataframe]
-    assert "状态" in names  # the unit's hazard list
+    assert "办理情况" in names  # the unit's hazard list
     at.button(key="back_to_city").click().run()
     assert at.title[0].value == "领导驾驶舱"
     assert "unit" not in at.query_params
