@@ -32,3 +32,33 @@ def test_ledger_export_has_the_canonical_layout(demo_db_path) -> None:
     assert row["隐患编号"] == frame.hazard_id.iloc[0]
     stakes = sheet["起点桩号"].dropna()
     assert stakes.str.fullmatch(r"K\d+\+\d{3}").all()
+
+
+def test_the_exported_ledger_re_imports_to_the_same_data(demo_db_path, tmp_path, fuyang) -> None:
+    import shutil
+    from datetime import datetime
+
+    from analytics import auth
+    from analytics.ingest import hazards as ih
+
+    conn = db.open_for_reading(demo_db_path)
+    frame = hazard_list.ledger(conn, date(2022, 12, 31), 15)
+    data = xlsx_bytes(export.ledger_sheet(frame), "隐患台账")
+    columns = ", ".join(["hazard_id", *ih.STORED])
+    original = conn.execute(f"SELECT {columns} FROM hazards ORDER BY hazard_id").df()  # noqa: S608
+    conn.close()
+    admin = auth.User("admin", "支队秩序科", "admin", None)
+    now = datetime(2022, 12, 31, 10, 0)
+
+    shutil.copy(demo_db_path, tmp_path / "same.duckdb")  # into the same data: nothing changes
+    same = db.open_store(tmp_path / "same.duckdb", fuyang)
+    r = ih.import_hazards(same, fuyang, admin, "台账.xlsx", data, now=now)
+    assert (r.rows, r.unchanged, r.inserted, r.updated, r.problems) == (231, 231, 0, 0, [])
+    same.close()
+
+    empty = db.open_store(tmp_path / "empty.duckdb", fuyang)  # into an empty store: the same rows
+    r = ih.import_hazards(empty, fuyang, admin, "台账.xlsx", data, now=now)
+    assert (r.inserted, r.problems) == (231, [])
+    copied = empty.execute(f"SELECT {columns} FROM hazards ORDER BY hazard_id").df()  # noqa: S608
+    pd.testing.assert_frame_equal(original, copied, check_dtype=False)
+    empty.close()

@@ -1,0 +1,1 @@
+"""Reading county spreadsheets: files, headers, values, validation, and the import itself."""

@@ -1,0 +1,267 @@
+"""Importing a hazard ledger: every row checked, every problem reported, one transaction.
+
+Hazards are matched by 隐患编号: new ones are inserted, changed ones updated with an event that
+records each changed field, unchanged ones left alone; nothing is ever deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+import duckdb
+
+from analytics import auth, geo, ledger
+from analytics.city import City
+from analytics.db import transaction
+from analytics.ingest import headers, read, values
+from analytics.ingest.values import ValueProblem
+
+TEXT_FIELDS = ("township", "road_name", "route_code", "hazard_type", "description", "source",
+               "goal", "lead_leader", "responsible_unit", "completion_standard", "reward_penalty",
+               "measures", "temporary_controls", "progress", "accept_unit", "accepted_by")  # fmt: skip
+DATE_FIELDS = ("found_date", "listed_date", "deadline", "closed_date", "accepted_date")
+STORED = (*TEXT_FIELDS, *DATE_FIELDS, "unit_adcode", "start_m", "end_m", "lon", "lat",
+          "coord_source", "risk_grade", "supervision_level", "state", "funds_wan")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int  # the row number the user sees in Excel
+    column: str
+    value: str
+    problem: str
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    file: str
+    sha256: str
+    rows: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicate_file: bool = False
+    written: bool = False
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    unmatched_columns: list[str] = field(default_factory=list)
+    not_in_upload: list[str] = field(default_factory=list)
+
+
+def import_hazards(
+    conn: duckdb.DuckDBPyConnection,
+    city: City,
+    user: auth.User,
+    file_name: str,
+    data: bytes,
+    *,
+    now: datetime,
+    sheet: str | None = None,
+    accept_valid: bool = False,
+) -> ImportResult:
+    """Check every row; write all of them in one transaction, or nothing when any row is
+    rejected (unless accept_valid: then the valid rows)."""
+    result = ImportResult("hazards", file_name, hashlib.sha256(data).hexdigest())
+    seen = conn.execute(
+        "SELECT count(*) FROM imports WHERE sha256 = ? AND kind = 'hazards'", [result.sha256]
+    ).fetchone()[0]
+    if seen:
+        result.duplicate_file = True
+        return result
+    table = read.read(file_name, data, sheet)
+    header = headers.find_header(table.rows)
+    if header is None:
+        result.problems.append(
+            Problem(1, "", "", "找不到表头：请确认表中有“隐患编号”“所属区县”等列名")
+        )
+        return result
+    result.unmatched_columns = header.unmatched
+    label = {j: str(table.rows[header.row][j] or f) for j, f in header.columns.items()}
+    names = {f: label[j] for j, f in header.columns.items()}
+    records: dict[str, tuple[int, dict]] = {}
+    for i in range(header.row + 1, len(table.rows)):
+        cells = table.rows[i]
+        if all(values.text(c) is None for c in cells) or values.is_total_row(cells):
+            continue
+        result.rows += 1
+        raw = {f: (cells[j] if j < len(cells) else None) for j, f in header.columns.items()}
+        record, problems, warnings = _record(city, user, raw, names, i + 1)
+        result.warnings += warnings
+        hid = record.get("hazard_id")
+        if hid and hid in records:
+            problems.append(Problem(i + 1, names["hazard_id"], hid,
+                                    f"隐患编号与第 {records[hid][0]} 行重复"))  # fmt: skip
+        if problems:
+            result.problems += problems
+            result.rejected += 1
+        else:
+            records[hid] = (i + 1, record)
+    result.accepted = len(records)
+    if result.problems and not accept_valid:
+        return result
+    _write(conn, user, result, [r for _, r in records.values()], now)
+    return result
+
+
+def _record(city: City, user: auth.User, raw: dict, names: dict, row: int):  # noqa: ANN202, C901
+    """One row as hazard columns, with its problems and warnings."""
+    out: dict = {}
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
+
+    def problem(f: str, message: str) -> None:
+        problems.append(Problem(row, names.get(f, f), str(values.text(raw.get(f)) or ""), message))
+
+    def read_value(f: str, parse):  # noqa: ANN001, ANN202
+        try:
+            return parse(raw.get(f))
+        except ValueProblem as e:
+            problem(f, str(e))
+            return None
+
+    out["hazard_id"] = values.text(raw.get("hazard_id"))
+    if not out["hazard_id"]:
+        problem("hazard_id", "缺少隐患编号（“序号”只是行号，不能作为编号）")
+    unit = city.resolve_unit(values.text(raw.get("unit")))
+    if unit is None:
+        problem("unit", "所属区县为空或不是本市的单位")
+    elif not auth.can(user, "import", unit.adcode):
+        problem("unit", f"区县大队账号只能导入本单位（{city.unit(user.unit_adcode).name}）的数据")
+    out["unit_adcode"] = unit.adcode if unit else None
+    for f in TEXT_FIELDS:
+        out[f] = values.text(raw.get(f))
+    for f in DATE_FIELDS:
+        out[f] = read_value(f, values.parse_date)
+    out["risk_grade"] = read_value("risk_grade", values.grade)
+    out["supervision_level"] = read_value("supervision_level", values.level) or "无"
+    out["funds_wan"] = read_value("funds_wan", lambda c: values.number(c, "投入资金"))
+    out["start_m"], out["end_m"] = _stakes(raw, problem)
+    out["lon"], out["lat"], out["coord_source"] = _place(raw, names, row, problem, warnings, city)
+    state = read_value("state", lambda c: values.state(c, raw.get("closed")))
+    if state is None:
+        five = not ledger.missing_elements(out)
+        state = ledger.CLOSED if out["closed_date"] else ledger.ASSIGNED if five else ledger.LISTED
+    out["state"] = state
+    if not out["road_name"]:
+        problem("road_name", "缺少道路名称")
+    if not out["found_date"] and not out["listed_date"]:
+        problem("found_date", "缺少排查日期")
+    start = out["found_date"] or out["listed_date"]
+    if start and out["deadline"] and out["deadline"] < start:
+        problem("deadline", f"完成时限早于排查日期（{start}）")
+    if start and out["closed_date"] and out["closed_date"] < start:
+        problem("closed_date", f"销号日期早于排查日期（{start}）")
+    if state == ledger.CLOSED and (not out["closed_date"] or not out["accepted_by"]):
+        problem("state", "已销号的隐患须有销号日期和验收人")
+    return out, problems, warnings
+
+
+def _stakes(raw: dict, problem) -> tuple[int | None, int | None]:  # noqa: ANN001
+    if values.text(raw.get("stakes")):
+        pair = geo.parse_stake_range(values.text(raw["stakes"]))
+        if pair is None:
+            problem("stakes", "无法识别的桩号（例：K12+300-K12+800）")
+            return None, None
+        return pair
+    start = values.text(raw.get("start_stake"))
+    end = values.text(raw.get("end_stake"))
+    s = geo.parse_stake(start) if start else None
+    e = geo.parse_stake(end) if end else None
+    if start and s is None:
+        problem("start_stake", "无法识别的起点桩号（例：K12+300）")
+    if end and e is None:
+        problem("end_stake", "无法识别的止点桩号（例：K12+800）")
+    return s, e if e is not None else s
+
+
+def _place(raw, names, row, problem, warnings, city):  # noqa: ANN001, ANN202, PLR0913
+    lon = values.number(raw.get("lon"), "经度") if values.text(raw.get("lon")) else None
+    lat = values.number(raw.get("lat"), "纬度") if values.text(raw.get("lat")) else None
+    if lon is None or lat is None:
+        return None, None, None
+    try:
+        system = geo.normalize_coord_system(values.text(raw.get("coord_system")) or "WGS84")
+    except ValueError as e:
+        problem("coord_system", str(e))
+        return None, None, None
+    if 70 <= lat <= 140 and 0 <= lon <= 60:  # longitude and latitude swapped
+        lon, lat = lat, lon
+        warnings.append(
+            Problem(row, names.get("lon", "经度"), f"{lat},{lon}", "经纬度填反，已自动对调")
+        )
+    lon, lat = geo.to_wgs84(lon, lat, system)
+    return round(lon, 6), round(lat, 6), system
+
+
+def _same(a: object, b: object) -> bool:
+    if isinstance(a, Decimal | float | int) and isinstance(b, Decimal | float | int):
+        return round(float(a), 4) == round(float(b), 4)
+    if isinstance(a, datetime):
+        a = a.date()
+    return a == b or (a in (None, "") and b in (None, ""))
+
+
+def _write(conn, user: auth.User, result: ImportResult, records: list[dict], now: datetime) -> None:  # noqa: ANN001
+    with transaction(conn):
+        import_id = conn.execute(
+            "INSERT INTO imports (file_name, sha256, kind, unit_adcode, imported_by, imported_at,"
+            " rows_read, rows_rejected) VALUES (?, ?, 'hazards', ?, ?, ?, ?, ?) RETURNING import_id",
+            [result.file, result.sha256, user.unit_adcode, user.actor, now, result.rows,
+             result.rejected],
+        ).fetchone()[0]  # fmt: skip
+        for rec in records:
+            cur = conn.execute("SELECT * FROM hazards WHERE hazard_id = ?", [rec["hazard_id"]])
+            row = cur.fetchone()
+            if row is None:
+                cols = ["hazard_id", *STORED, "import_id", "created_at", "updated_at"]
+                vals = [rec["hazard_id"], *(rec[c] for c in STORED), import_id, now, now]
+                conn.execute(
+                    f"INSERT INTO hazards ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",  # noqa: S608 - fixed names
+                    vals,
+                )
+                _event(conn, rec["hazard_id"], now, user, None, rec["state"],
+                       {c: [None, rec[c]] for c in STORED if rec[c] is not None}, result.file)  # fmt: skip
+                result.inserted += 1
+                continue
+            old = dict(zip([d[0] for d in cur.description], row, strict=True))
+            diff = {c: [old[c], rec[c]] for c in STORED if not _same(old[c], rec[c])}
+            if not diff:
+                result.unchanged += 1
+                continue
+            conn.execute(
+                f"UPDATE hazards SET {', '.join(f'{c} = ?' for c in diff)}, version = version + 1,"  # noqa: S608 - STORED names
+                " updated_at = ?, import_id = ? WHERE hazard_id = ?",
+                [*(rec[c] for c in diff), now, import_id, rec["hazard_id"]],
+            )
+            _event(conn, rec["hazard_id"], now, user, old["state"], rec["state"], diff, result.file)
+            result.updated += 1
+        units = sorted({r["unit_adcode"] for r in records})
+        ids = [r["hazard_id"] for r in records]
+        result.not_in_upload = [
+            r[0] for r in conn.execute(
+                "SELECT hazard_id FROM hazards WHERE list_contains(?, unit_adcode)"
+                " AND NOT list_contains(?, hazard_id) ORDER BY hazard_id", [units, ids]
+            ).fetchall()
+        ]  # fmt: skip
+        conn.execute(
+            "UPDATE imports SET rows_added = ?, rows_updated = ? WHERE import_id = ?",
+            [result.inserted, result.updated, import_id],
+        )
+    result.written = True
+
+
+def _event(conn, hid: str, now: datetime, user: auth.User, before: str | None, after: str,  # noqa: ANN001, PLR0913
+           changes: dict, file_name: str) -> None:  # fmt: skip
+    conn.execute(
+        "INSERT INTO hazard_events (hazard_id, event_at, actor, action, from_state, to_state,"
+        " changes, note) VALUES (?, ?, ?, '导入', ?, ?, ?, ?)",
+        [hid, now, user.actor, before, after,
+         json.dumps(changes, ensure_ascii=False, default=str), f"导入文件：{file_name}"],
+    )  # fmt: skip

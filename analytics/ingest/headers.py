@@ -1,0 +1,108 @@
+"""Finding the header row of a county sheet and mapping its columns to hazard fields."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# field: the canonical header first, then the other spellings seen (DOMAIN.md §2)
+HAZARD_HEADERS: dict[str, tuple[str, ...]] = {
+    "hazard_id": ("隐患编号", "编号", "隐患点编号"),
+    "unit": ("所属区县", "区县", "县区", "单位", "辖区", "所属辖区"),
+    "township": ("乡镇", "乡镇/街道", "所在乡镇"),
+    "road_name": ("道路名称", "路名", "路段名称", "所在道路"),
+    "route_code": ("路线编码", "路线编号", "路号", "公路编号"),
+    "start_stake": ("起点桩号",),
+    "end_stake": ("止点桩号",),
+    "stakes": ("桩号", "起止桩号"),
+    "lon": ("经度", "东经", "lng", "lon"),
+    "lat": ("纬度", "北纬", "lat"),
+    "coord_system": ("坐标系",),
+    "hazard_type": ("隐患类型", "隐患类别", "类型"),
+    "description": ("隐患描述", "隐患情况", "存在问题", "主要隐患"),
+    "risk_grade": ("风险等级", "隐患等级", "等级"),
+    "supervision_level": ("挂牌督办", "督办级别"),
+    "source": ("隐患来源", "来源", "台账来源"),
+    "found_date": ("排查日期", "发现时间", "排查时间"),
+    "listed_date": ("入单日期", "认定日期", "列入清单日期"),
+    "goal": ("工作目标", "整改目标"),
+    "lead_leader": ("牵头领导", "责任领导", "包保领导"),
+    "responsible_unit": ("责任单位", "整改单位", "牵头单位", "责任部门"),
+    "completion_standard": ("完成标准", "整改标准", "验收标准"),
+    "deadline": ("完成时限", "整改时限", "整改期限"),
+    "reward_penalty": ("奖惩措施",),
+    "measures": ("整改措施",),
+    "temporary_controls": ("临时管控措施",),
+    "progress": ("整改进展", "进展情况", "整改情况"),
+    "state": ("整改状态", "状态", "是否整改"),
+    "closed": ("是否销号",),
+    "closed_date": ("销号日期", "销号时间"),
+    "accept_unit": ("验收单位", "核查单位"),
+    "accepted_by": ("验收人", "核查人"),
+    "accepted_date": ("验收日期", "核查时间"),
+    "funds_wan": ("投入资金(万元)", "投资估算(万元)", "资金"),
+    "row_number": ("序号",),
+}
+
+
+def normalize(text: object) -> str:
+    """Full-width to half-width, no spaces or line breaks, lower case: for comparing headers."""
+    if text is None:
+        return ""
+    t = unicodedata.normalize("NFKC", str(text))
+    return re.sub(r"\s+", "", t).lower()
+
+
+_LOOKUP = {normalize(h): field for field, hs in HAZARD_HEADERS.items() for h in hs}
+
+
+@dataclass(frozen=True)
+class Header:
+    row: int  # 0-based index of the last header row
+    columns: dict[int, str]  # column index → field
+    unmatched: list[str]  # header texts that match no field (listed back to the user)
+
+
+def find_header(rows: list[list[object]], look: int = 12) -> Header | None:
+    """The header within the first rows: a single row, or two rows of a merged header (the upper
+    row's merged cell carried across, the lower row's texts under it). None when none matches."""
+    best: Header | None = None
+    for i in range(min(look, len(rows))):
+        for candidate in (_single(rows, i), _double(rows, i)):
+            if candidate and (best is None or len(candidate.columns) > len(best.columns)):
+                best = candidate
+    return best if best and len(best.columns) >= 3 else None
+
+
+def _match(cells: list[object], row: int) -> Header:
+    columns, unmatched = {}, []
+    for j, cell in enumerate(cells):
+        key = normalize(cell)
+        if not key:
+            continue
+        field = _LOOKUP.get(key)
+        if field and field not in columns.values():
+            columns[j] = field
+        else:
+            unmatched.append(str(cell).strip())
+    return Header(row, columns, unmatched)
+
+
+def _single(rows: list[list[object]], i: int) -> Header:
+    return _match(rows[i], i)
+
+
+def _double(rows: list[list[object]], i: int) -> Header | None:
+    if i + 1 >= len(rows):
+        return None
+    upper, lower = rows[i], rows[i + 1]
+    carried, cells = None, []
+    for j in range(max(len(upper), len(lower))):
+        top = upper[j] if j < len(upper) else None
+        bottom = lower[j] if j < len(lower) else None
+        carried = top if top is not None else carried
+        cells.append(bottom if bottom is not None and normalize(bottom) in _LOOKUP else top or None)
+        if bottom is not None and normalize(bottom) not in _LOOKUP and top is None:
+            cells[-1] = f"{carried or ''}{bottom}"
+    return _match(cells, i + 1)

@@ -1,0 +1,106 @@
+"""Cell values as people write them, to typed values: dates, grades, levels, states, numbers."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime, timedelta
+
+from analytics import ledger
+
+EXCEL_EPOCH = date(1899, 12, 30)
+
+
+class ValueProblem(ValueError):
+    """A cell that cannot be read; the message says what is wrong, in Chinese."""
+
+
+def text(cell: object) -> str | None:
+    """A cell as trimmed text (full-width spaces too), None when blank. Never a formula."""
+    if cell is None:
+        return None
+    if isinstance(cell, float) and cell.is_integer():
+        cell = int(cell)
+    t = str(cell).replace("\u3000", " ").strip()
+    return t or None
+
+
+def parse_date(cell: object) -> date | None:
+    """2022-06-03, 2022/6/3, 2022.6.3, 2022年6月3日, 20220603, an Excel serial or a datetime."""
+    if cell is None or cell == "":
+        return None
+    if isinstance(cell, datetime):
+        return cell.date()
+    if isinstance(cell, date):
+        return cell
+    if isinstance(cell, int | float) and 20000 <= cell <= 80000:  # an Excel serial day
+        return EXCEL_EPOCH + timedelta(days=int(cell))
+    t = unicodedata.normalize("NFKC", str(cell)).strip()
+    m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T].*)?", t)
+    if not m and re.fullmatch(r"\d{8}", t):
+        m = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", t)
+    if not m and re.fullmatch(r"\d{5}(\.0)?", t):
+        return parse_date(float(t))
+    if not m:
+        raise ValueProblem(f"无法识别的日期“{t}”（例：2022-06-03）")
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        raise ValueProblem(f"日期“{t}”不存在") from None
+
+
+GRADES = {"重大": "重大", "较大": "较大", "一般": "一般", "一级": "重大", "二级": "较大",
+          "三级": "一般", "i级": "重大", "ii级": "较大", "iii级": "一般"}  # fmt: skip
+LEVELS = {"部": "部", "部级": "部", "公安部": "部", "省": "省", "省级": "省", "市": "市",
+          "市级": "市", "县": "县", "县级": "县", "区级": "县", "无": "无", "否": "无", "": "无"}  # fmt: skip
+CLOSED_WORDS = ("已销号", "销号", "已整改", "整改完成", "完成", "已完成", "是")
+STATE_WORDS = {s: s for s in ledger.STATES} | {"在办": ledger.RECTIFYING, "未整改": ledger.RECTIFYING,
+               "整改中": ledger.RECTIFYING, "正在整改": ledger.RECTIFYING, "否": ledger.RECTIFYING}  # fmt: skip
+
+
+def grade(cell: object) -> str | None:
+    t = text(cell)
+    if t is None:
+        return None
+    key = unicodedata.normalize("NFKC", t).lower().removesuffix("隐患").removesuffix("风险")
+    if key not in GRADES:
+        raise ValueProblem(f"无法识别的风险等级“{t}”（可用：重大/较大/一般 或 一级/二级/三级）")
+    return GRADES[key]
+
+
+def level(cell: object) -> str:
+    t = text(cell) or ""
+    key = t.removesuffix("挂牌督办").removesuffix("挂牌").removesuffix("督办")
+    if key not in LEVELS:
+        raise ValueProblem(f"无法识别的挂牌督办级别“{t}”（可用：部/省/市/县/无）")
+    return LEVELS[key]
+
+
+def state(cell: object, closed_flag: object = None) -> str | None:
+    """The workflow state from 整改状态 / 是否销号 words; None when neither says anything."""
+    flag = text(closed_flag)
+    if flag is not None and flag in CLOSED_WORDS:
+        return ledger.CLOSED
+    t = text(cell)
+    if t is None:
+        return ledger.RECTIFYING if flag is not None else None
+    if t in CLOSED_WORDS:
+        return ledger.CLOSED
+    if t not in STATE_WORDS:
+        raise ValueProblem(f"无法识别的整改状态“{t}”")
+    return STATE_WORDS[t]
+
+
+def number(cell: object, what: str) -> float | None:
+    t = text(cell)
+    if t is None:
+        return None
+    try:
+        return float(unicodedata.normalize("NFKC", t).replace(",", ""))
+    except ValueError:
+        raise ValueProblem(f"{what}“{t}”不是数字") from None
+
+
+def is_total_row(cells: list[object]) -> bool:
+    """合计/小计/总计 rows sum the ledger up: they are not hazards."""
+    return any(re.fullmatch(r"(合\s*计|小\s*计|总\s*计)", text(c) or "") for c in cells[:4])

@@ -1,0 +1,207 @@
+"""Importing county ledgers: the quirks of real files, every problem at once, one transaction."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import date, datetime
+
+import openpyxl
+import pytest
+
+from analytics import auth, db, ledger
+from analytics.__main__ import main
+from analytics.ingest import hazards as ih
+from analytics.ingest import read
+
+NOW = datetime(2022, 9, 20, 9, 0)
+ADMIN = auth.User("admin", "支队秩序科", "admin", None)
+YINGSHANG = auth.User("yingshang", "颍上县大队", "county", "341226")
+
+# A GBK CSV as a county saves it from Excel: title row, 序号, a header with a full-width space,
+# a blank row and a 合计 row; dates in four spellings; stakes in one cell.
+GBK_ROWS = [
+    "颍上县道路交通安全隐患排查治理台账（2022年9月）,,,,,,,,,,,,",
+    "序号,隐患编号,所属区县,道路名称,桩号,隐患类型,风险\u3000等级,挂牌督办,排查日期,完成时限,整改状态,销号日期,验收人",
+    "1,YS-001,颍上,国道105线,K12+300-K12+800,急弯陡坡,二级,市级,2022/6/3,2022年8月31日,已销号,20220820,张三",
+    "2,YS-002,颍上县,S237,K3+050,视距不良,一般,无,2022.6.5,2022-09-30,整改中,,",
+    ",,,,,,,,,,,,",
+    "合计,,,,,,,,,,,,",
+]
+
+
+def _gbk() -> bytes:
+    return ("\r\n".join(GBK_ROWS) + "\r\n").encode("gb18030")
+
+
+@pytest.fixture
+def conn(tmp_path, fuyang):
+    c = db.open_store(tmp_path / "i.duckdb", fuyang)
+    yield c
+    c.close()
+
+
+def _hazards(conn) -> list[tuple]:  # noqa: ANN001
+    return conn.execute(
+        "SELECT hazard_id, unit_adcode, road_name, start_m, end_m, risk_grade, supervision_level,"
+        " found_date, deadline, state, closed_date, accepted_by FROM hazards ORDER BY hazard_id"
+    ).fetchall()
+
+
+def test_a_gbk_csv_with_title_row_and_totals(conn, fuyang) -> None:
+    r = ih.import_hazards(conn, fuyang, ADMIN, "颍上.csv", _gbk(), now=NOW)
+    assert (r.rows, r.accepted, r.rejected, r.inserted) == (2, 2, 0, 2)
+    assert r.problems == [] and r.unmatched_columns == []
+    assert _hazards(conn) == [
+        ("YS-001", "341226", "国道105线", 12300, 12800, "较大", "市", date(2022, 6, 3),
+         date(2022, 8, 31), "已销号", date(2022, 8, 20), "张三"),
+        ("YS-002", "341226", "S237", 3050, 3050, "一般", "无", date(2022, 6, 5),
+         date(2022, 9, 30), "整改中", None, None),
+    ]  # fmt: skip
+    events = conn.execute("SELECT hazard_id, action, note FROM hazard_events ORDER BY 1").fetchall()
+    assert events == [
+        ("YS-001", "导入", "导入文件：颍上.csv"),
+        ("YS-002", "导入", "导入文件：颍上.csv"),
+    ]
+    assert conn.execute("SELECT count(*) FROM hazards WHERE import_id IS NULL").fetchone() == (0,)
+
+
+def test_a_merged_two_row_header_and_excel_serial_dates(conn, fuyang) -> None:
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["阜南县隐患台账"])
+    ws.append(["隐患编号", "所属区县", "道路名称", "时间", None, "隐患类型"])
+    ws.append([None, None, None, "排查\n日期", "完成时限", None])
+    ws.merge_cells("D2:E2")
+    ws.append(["FN-9", "341225", "X051", 44713, 44804, "团雾结冰路段"])  # 2022-06-01, 2022-08-31
+    buf = io.BytesIO()
+    book.save(buf)
+    r = ih.import_hazards(conn, fuyang, ADMIN, "阜南.xlsx", buf.getvalue(), now=NOW)
+    assert r.problems == [] and r.inserted == 1
+    row = conn.execute(
+        "SELECT unit_adcode, found_date, deadline, hazard_type FROM hazards"
+    ).fetchone()
+    assert row == ("341225", date(2022, 6, 1), date(2022, 8, 31), "团雾结冰路段")
+
+
+def _csv(*rows: str) -> bytes:
+    head = "隐患编号,所属区县,道路名称,排查日期,完成时限,整改状态,销号日期,验收人,经度,纬度"
+    return "\n".join([head, *rows]).encode("utf-8")
+
+
+def test_every_problem_is_reported_and_nothing_is_written(conn, fuyang) -> None:
+    data = _csv(
+        "A1,颍上县,G105,2022-06-10,2022-06-01,,,,,",  # deadline before the found date
+        "A2,合肥,G105,2022-06-10,,,,,,",  # not a unit of the city
+        "A3,颍上县,G105,2022-06-10,,已销号,2022-07-01,,,",  # closed without who accepted it
+        "A4,颍上县,G105,2022-02-30,,,,,,",  # a day that does not exist
+        "A5,颍上县,G105,2022-06-10,,,,,,",
+        "A5,颍上县,G105,2022-06-11,,,,,,",  # the same id twice
+    )
+    r = ih.import_hazards(conn, fuyang, ADMIN, "问题.csv", data, now=NOW)
+    assert [(p.row, p.column, p.value, p.problem) for p in r.problems] == [
+        (2, "完成时限", "2022-06-01", "完成时限早于排查日期（2022-06-10）"),
+        (3, "所属区县", "合肥", "所属区县为空或不是本市的单位"),
+        (4, "整改状态", "已销号", "已销号的隐患须有销号日期和验收人"),
+        (5, "排查日期", "2022-02-30", "日期“2022-02-30”不存在"),
+        (5, "排查日期", "2022-02-30", "缺少排查日期"),
+        (7, "隐患编号", "A5", "隐患编号与第 6 行重复"),
+    ]
+    assert (r.rejected, r.accepted, r.written) == (5, 1, False)
+    assert _hazards(conn) == []
+    assert conn.execute("SELECT count(*) FROM imports").fetchone() == (0,)
+    kept = ih.import_hazards(conn, fuyang, ADMIN, "问题.csv", data, now=NOW, accept_valid=True)
+    assert (kept.written, kept.inserted) == (True, 1)
+    assert [h[0] for h in _hazards(conn)] == ["A5"]
+
+
+def test_a_brigade_imports_only_its_own_unit(conn, fuyang) -> None:
+    data = _csv("Y1,颍上县,G105,2022-06-10,,,,,,", "Z1,颍州区,G105,2022-06-10,,,,,,")
+    r = ih.import_hazards(conn, fuyang, YINGSHANG, "混合.csv", data, now=NOW)
+    assert [(p.row, p.problem) for p in r.problems] == [
+        (3, "区县大队账号只能导入本单位（颍上县）的数据")
+    ]
+    assert _hazards(conn) == []
+
+
+def test_the_same_file_twice_changes_nothing(conn, fuyang) -> None:
+    ih.import_hazards(conn, fuyang, ADMIN, "颍上.csv", _gbk(), now=NOW)
+    again = ih.import_hazards(conn, fuyang, ADMIN, "颍上（副本）.csv", _gbk(), now=NOW)
+    assert again.duplicate_file and not again.written
+    assert conn.execute("SELECT count(*) FROM imports").fetchone() == (1,)
+
+
+def test_a_corrected_upload_updates_by_id_and_never_deletes(conn, fuyang) -> None:
+    ih.import_hazards(conn, fuyang, ADMIN, "第一版.csv", _gbk(), now=NOW)
+    fixed = _csv("YS-002,颍上县,S237,2022-06-05,2022-10-15,整改中,,,,")
+    r = ih.import_hazards(conn, fuyang, ADMIN, "第二版.csv", fixed, now=NOW)
+    assert (r.updated, r.inserted, r.not_in_upload) == (1, 0, ["YS-001"])
+    assert conn.execute("SELECT deadline, version FROM hazards WHERE hazard_id = 'YS-002'").fetchone() == (
+        date(2022, 10, 15), 2
+    )  # fmt: skip
+    change = conn.execute(
+        "SELECT changes FROM hazard_events WHERE hazard_id = 'YS-002' ORDER BY event_id DESC LIMIT 1"
+    ).fetchone()[0]
+    assert json.loads(change)["deadline"] == ["2022-09-30", "2022-10-15"]
+    assert len(_hazards(conn)) == 2  # YS-001 stays, listed as not in this upload
+
+
+def test_swapped_coordinates_are_corrected_with_a_warning(conn, fuyang) -> None:
+    r = ih.import_hazards(conn, fuyang, ADMIN, "坐标.csv", _csv("C1,颍上县,G105,2022-06-10,,,,,32.63,116.27"),
+                          now=NOW)  # fmt: skip
+    assert [w.problem for w in r.warnings] == ["经纬度填反，已自动对调"]
+    assert conn.execute("SELECT lon, lat FROM hazards").fetchone() == (116.27, 32.63)
+
+
+def test_a_failure_half_way_leaves_the_database_as_it_was(conn, fuyang, monkeypatch) -> None:
+    calls = {"n": 0}
+    real = ih._event
+
+    def failing(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("power cut")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ih, "_event", failing)
+    with pytest.raises(RuntimeError):
+        ih.import_hazards(conn, fuyang, ADMIN, "颍上.csv", _gbk(), now=NOW)
+    assert _hazards(conn) == []
+    assert conn.execute("SELECT count(*) FROM imports").fetchone() == (0,)
+    assert conn.execute("SELECT count(*) FROM hazard_events").fetchone() == (0,)
+
+
+def test_unreadable_files_say_so() -> None:
+    with pytest.raises(read.ReadError, match="不支持的文件类型"):
+        read.read("台账.docx", b"PK\x03\x04")
+    with pytest.raises(read.ReadError, match="无法读取 Excel 文件"):
+        read.read("台账.xlsx", b"not a workbook")
+
+
+def test_the_command_line(tmp_path, capsys) -> None:
+    good = tmp_path / "颍上.csv"
+    good.write_bytes(_gbk())
+    target = tmp_path / "new.duckdb"  # no database yet: an empty one is created
+    assert main(["import", "hazards", str(good), "--db", str(target), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["rows"], out["inserted"], out["duplicate_file"]) == (2, 2, False)
+    assert main(["import", "hazards", str(good), "--db", str(target), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["duplicate_file"] is True
+    bad = tmp_path / "问题.csv"
+    bad.write_bytes(_csv("B1,合肥,G105,2022-06-10,,,,,,"))
+    errors = tmp_path / "问题清单.xlsx"
+    assert main(["import", "hazards", str(bad), "--db", str(target), "--errors", str(errors)]) == 1
+    sheet = openpyxl.load_workbook(errors).active
+    assert [c.value for c in sheet[2]] == [
+        2,
+        "所属区县",
+        "合肥",
+        "所属区县为空或不是本市的单位",
+        "拒收",
+    ]
+    conn = db.connect(target)
+    assert conn.execute("SELECT count(*) FROM hazards").fetchone() == (2,)
+    assert conn.execute(
+        "SELECT count(*) FROM hazards WHERE state = ?", [ledger.CLOSED]
+    ).fetchone() == (1,)
+    conn.close()
