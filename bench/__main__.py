@@ -2,6 +2,7 @@
 
 Median of N runs after one warm-up. Without --scale it runs on the demo city; with --scale on
 a generated province (100,000 hazards, 1,000,000 accidents, 100 units; --quick: a tenth).
+Every run also imports a 100,000-row CSV and a 50,000-row xlsx ledger (--quick: a tenth), once.
 Timings are printed and written as JSON; they are never asserted (see README, Performance).
 """
 
@@ -21,7 +22,7 @@ from zoneinfo import ZoneInfo
 from analytics import city as city_mod
 from analytics import db, demo, hazard_list, metrics, trends
 from analytics.config import PROJECT_ROOT
-from bench import scale
+from bench import imports, scale
 
 PAGES = (
     "pages/overview.py", "pages/cockpit.py", "pages/big_screen.py", "pages/ledger.py",
@@ -120,6 +121,9 @@ def main() -> None:
         )
         path = tmp / "d0.duckdb"
         as_of = date(2022, 9, 15)
+    rows_csv, rows_xlsx = (10_000, 5_000) if args.quick else (100_000, 50_000)
+    fuyang = city_mod.load_city(PROJECT_ROOT / "data" / "city.toml")
+    results |= imports.run(fuyang, tmp, rows_csv, rows_xlsx)
     results |= _analytics(path, as_of, args.repeat)
     results |= _pages(path, city_file, args.repeat)
     width = max(map(len, results))

@@ -13,6 +13,8 @@ from datetime import datetime
 from decimal import Decimal
 
 import duckdb
+import pandas as pd
+import pyarrow as pa
 
 from analytics import auth, geo, ledger
 from analytics.city import City
@@ -26,6 +28,18 @@ TEXT_FIELDS = ("township", "road_name", "route_code", "hazard_type", "descriptio
 DATE_FIELDS = ("found_date", "listed_date", "deadline", "closed_date", "accepted_date")
 STORED = (*TEXT_FIELDS, *DATE_FIELDS, "unit_adcode", "start_m", "end_m", "lon", "lat",
           "coord_source", "risk_grade", "supervision_level", "state", "funds_wan")  # fmt: skip
+
+
+_ARROW_SCHEMA = pa.schema(
+    [("hazard_id", pa.string())]
+    + [(c, pa.string()) for c in TEXT_FIELDS]
+    + [(c, pa.date32()) for c in DATE_FIELDS]
+    + [("unit_adcode", pa.string()), ("start_m", pa.int64()), ("end_m", pa.int64()),
+       ("lon", pa.float64()), ("lat", pa.float64()), ("coord_source", pa.string()),
+       ("risk_grade", pa.string()), ("supervision_level", pa.string()), ("state", pa.string()),
+       ("funds_wan", pa.float64()), ("import_id", pa.int64()), ("created_at", pa.timestamp("us")),
+       ("updated_at", pa.timestamp("us"))]
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -136,9 +150,10 @@ def _record(city: City, user: auth.User, raw: dict, names: dict, row: int):  # n
         problem("unit", f"区县大队账号只能导入本单位（{city.unit(user.unit_adcode).name}）的数据")
     out["unit_adcode"] = unit.adcode if unit else None
     for f in TEXT_FIELDS:
-        out[f] = values.text(raw.get(f))
+        v = raw.get(f)
+        out[f] = None if v is None else values.text(v)
     for f in DATE_FIELDS:
-        out[f] = read_value(f, values.parse_date)
+        out[f] = None if raw.get(f) is None else read_value(f, values.parse_date)
     out["risk_grade"] = read_value("risk_grade", values.grade)
     out["supervision_level"] = read_value("supervision_level", values.level) or "无"
     out["funds_wan"] = read_value("funds_wan", lambda c: values.number(c, "投入资金"))
@@ -201,6 +216,7 @@ def _place(raw, names, row, problem, warnings, city):  # noqa: ANN001, ANN202, P
 
 
 def _same(a: object, b: object) -> bool:
+    a = _plain(a)
     if isinstance(a, Decimal | float | int) and isinstance(b, Decimal | float | int):
         return round(float(a), 4) == round(float(b), 4)
     if isinstance(a, datetime):
@@ -209,6 +225,9 @@ def _same(a: object, b: object) -> bool:
 
 
 def _write(conn, user: auth.User, result: ImportResult, records: list[dict], now: datetime) -> None:  # noqa: ANN001
+    """Insert the new hazards and update the changed ones in bulk, with one event each."""
+    ids = pd.DataFrame({"hazard_id": [r["hazard_id"] for r in records]}, dtype=object)
+    units = pd.DataFrame({"unit_adcode": sorted({r["unit_adcode"] for r in records})}, dtype=object)
     with transaction(conn):
         import_id = conn.execute(
             "INSERT INTO imports (file_name, sha256, kind, unit_adcode, imported_by, imported_at,"
@@ -216,22 +235,29 @@ def _write(conn, user: auth.User, result: ImportResult, records: list[dict], now
             [result.file, result.sha256, user.unit_adcode, user.actor, now, result.rows,
              result.rejected],
         ).fetchone()[0]  # fmt: skip
+        conn.register("upload_ids", ids)
+        conn.register("upload_units", units)
+        try:
+            old_rows = conn.execute(
+                "SELECT h.* FROM hazards h JOIN upload_ids u USING (hazard_id)"
+            ).df()
+            result.not_in_upload = [r[0] for r in conn.execute(
+                "SELECT h.hazard_id FROM hazards h JOIN upload_units USING (unit_adcode)"
+                " ANTI JOIN upload_ids USING (hazard_id) ORDER BY h.hazard_id"
+            ).fetchall()]  # fmt: skip
+        finally:
+            conn.unregister("upload_ids")
+            conn.unregister("upload_units")
+        old = {r["hazard_id"]: r for r in old_rows.to_dict("records")}
+        inserts, events = [], []
         for rec in records:
-            cur = conn.execute("SELECT * FROM hazards WHERE hazard_id = ?", [rec["hazard_id"]])
-            row = cur.fetchone()
-            if row is None:
-                cols = ["hazard_id", *STORED, "import_id", "created_at", "updated_at"]
-                vals = [rec["hazard_id"], *(rec[c] for c in STORED), import_id, now, now]
-                conn.execute(
-                    f"INSERT INTO hazards ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",  # noqa: S608 - fixed names
-                    vals,
-                )
-                _event(conn, rec["hazard_id"], now, user, None, rec["state"],
-                       {c: [None, rec[c]] for c in STORED if rec[c] is not None}, result.file)  # fmt: skip
-                result.inserted += 1
+            before = old.get(rec["hazard_id"])
+            if before is None:  # a new hazard: the row itself carries its import id and values
+                inserts.append(rec)
+                events.append(_event_row(rec["hazard_id"], now, user, None, rec["state"], None,
+                                         result.file))  # fmt: skip
                 continue
-            old = dict(zip([d[0] for d in cur.description], row, strict=True))
-            diff = {c: [old[c], rec[c]] for c in STORED if not _same(old[c], rec[c])}
+            diff = {c: [_plain(before[c]), rec[c]] for c in STORED if not _same(before[c], rec[c])}
             if not diff:
                 result.unchanged += 1
                 continue
@@ -240,16 +266,23 @@ def _write(conn, user: auth.User, result: ImportResult, records: list[dict], now
                 " updated_at = ?, import_id = ? WHERE hazard_id = ?",
                 [*(rec[c] for c in diff), now, import_id, rec["hazard_id"]],
             )
-            _event(conn, rec["hazard_id"], now, user, old["state"], rec["state"], diff, result.file)
+            events.append(_event_row(rec["hazard_id"], now, user, before["state"], rec["state"],
+                                     diff, result.file))  # fmt: skip
             result.updated += 1
-        units = sorted({r["unit_adcode"] for r in records})
-        ids = [r["hazard_id"] for r in records]
-        result.not_in_upload = [
-            r[0] for r in conn.execute(
-                "SELECT hazard_id FROM hazards WHERE list_contains(?, unit_adcode)"
-                " AND NOT list_contains(?, hazard_id) ORDER BY hazard_id", [units, ids]
-            ).fetchall()
-        ]  # fmt: skip
+        if inserts:  # an Arrow table: DuckDB reads it column by column, fast
+            stamp = {"import_id": import_id, "created_at": now, "updated_at": now}
+            rows = pa.Table.from_pylist(
+                [{"hazard_id": r["hazard_id"], **{c: r[c] for c in STORED}, **stamp}
+                 for r in inserts],
+                schema=_ARROW_SCHEMA,
+            )  # fmt: skip
+            conn.register("upload_rows", rows)
+            try:
+                conn.execute("INSERT INTO hazards BY NAME SELECT * FROM upload_rows")
+            finally:
+                conn.unregister("upload_rows")
+        result.inserted = len(inserts)
+        _insert_events(conn, events)
         conn.execute(
             "UPDATE imports SET rows_added = ?, rows_updated = ? WHERE import_id = ?",
             [result.inserted, result.updated, import_id],
@@ -257,11 +290,28 @@ def _write(conn, user: auth.User, result: ImportResult, records: list[dict], now
     result.written = True
 
 
-def _event(conn, hid: str, now: datetime, user: auth.User, before: str | None, after: str,  # noqa: ANN001, PLR0913
-           changes: dict, file_name: str) -> None:  # fmt: skip
-    conn.execute(
-        "INSERT INTO hazard_events (hazard_id, event_at, actor, action, from_state, to_state,"
-        " changes, note) VALUES (?, ?, ?, '导入', ?, ?, ?, ?)",
-        [hid, now, user.actor, before, after,
-         json.dumps(changes, ensure_ascii=False, default=str), f"导入文件：{file_name}"],
-    )  # fmt: skip
+def _plain(value: object) -> object:
+    """A value read back from DuckDB as pandas gave it, for the change record."""
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    return value
+
+
+def _event_row(hid: str, now: datetime, user: auth.User, before: str | None, after: str,  # noqa: PLR0913
+               changes: dict | None, file_name: str) -> dict:  # fmt: skip
+    return {"hazard_id": hid, "event_at": now, "actor": user.actor, "action": "导入",
+            "from_state": before, "to_state": after,
+            "changes": json.dumps(changes, ensure_ascii=False, default=str) if changes else None,
+            "note": f"导入文件：{file_name}"}  # fmt: skip
+
+
+def _insert_events(conn: duckdb.DuckDBPyConnection, events: list[dict]) -> None:
+    if not events:
+        return
+    conn.register("upload_events", pa.Table.from_pylist(events))
+    try:
+        conn.execute("INSERT INTO hazard_events BY NAME SELECT * FROM upload_events")
+    finally:
+        conn.unregister("upload_events")

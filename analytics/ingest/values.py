@@ -9,6 +9,9 @@ from datetime import date, datetime, timedelta
 from analytics import ledger
 
 EXCEL_EPOCH = date(1899, 12, 30)
+_DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T].*)?")
+_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_SERIAL = re.compile(r"\d{5}(\.0)?")
 
 
 class ValueProblem(ValueError):
@@ -35,11 +38,15 @@ def parse_date(cell: object) -> date | None:
         return cell
     if isinstance(cell, int | float) and 20000 <= cell <= 80000:  # an Excel serial day
         return EXCEL_EPOCH + timedelta(days=int(cell))
-    t = unicodedata.normalize("NFKC", str(cell)).strip()
-    m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T].*)?", t)
-    if not m and re.fullmatch(r"\d{8}", t):
-        m = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", t)
-    if not m and re.fullmatch(r"\d{5}(\.0)?", t):
+    t = str(cell).strip()
+    if len(t) == 10 and t[4] == "-":  # the common case first: 2022-06-03
+        try:
+            return date.fromisoformat(t)
+        except ValueError:
+            pass
+    t = unicodedata.normalize("NFKC", t)
+    m = _DATE.fullmatch(t) or _COMPACT.fullmatch(t)
+    if not m and _SERIAL.fullmatch(t):
         return parse_date(float(t))
     if not m:
         raise ValueProblem(f"无法识别的日期“{t}”（例：2022-06-03）")
