@@ -22,7 +22,7 @@ _ui.ensure_initial_admin(ctx)
 user = _ui.current_user(ctx)
 if user is None:
     # every page's address shows the sign-in form, so a bookmarked page opens after signing in
-    addresses = ("overview", "cockpit", "big_screen", "tasks", "ledger", "hazard",
+    addresses = ("overview", "cockpit", "big_screen", "tasks", "ledger", "hazard", "upload",
                  "data_settings", "accounts", "audit_log")  # fmt: skip
     signed_out = [st.Page("pages/sign_in.py", title="登录", icon=":material/login:", default=True)]
     signed_out += [st.Page(sign_in.guarded_page, title="登录", url_path=a) for a in addresses]
@@ -42,6 +42,7 @@ hazards = [
 ]
 if user.role in ("admin", "county"):
     hazards.insert(0, st.Page("pages/tasks.py", title="我的待办", icon=":material/task_alt:"))
+    hazards.append(st.Page("pages/upload.py", title="数据上报", icon=":material/upload_file:"))
 system = []
 if user.role in ("leader", "admin"):  # server paths and settings are not for the brigades
     system.append(st.Page("pages/data_settings.py", title="数据与设置", icon=":material/settings:"))

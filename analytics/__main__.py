@@ -197,6 +197,8 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
         result = ingest_hazards.import_hazards(
             conn, city, user, path.name, path.read_bytes(), now=settings.now(),
             sheet=args.sheet, accept_valid=args.accept_valid,
+            max_bytes=settings.import_max_mb * 2**20, max_rows=settings.import_max_rows,
+            keep_in=settings.uploads_dir,
         )  # fmt: skip
     except ReadError as e:
         print(f"错误：{e}", file=sys.stderr)

@@ -75,6 +75,19 @@ SETTINGS: tuple[Setting, ...] = (
         "单个证明材料文件大小上限（MB）",
     ),
     Setting(
+        "uploads_dir",
+        str(PROJECT_ROOT / "data" / "uploads"),
+        "Folder keeping every imported file as uploaded, by content hash (for audit).",
+        "导入原始文件存放目录（按内容哈希保存，供审计）",
+    ),
+    Setting(
+        "import_max_mb",
+        "50",
+        "Largest spreadsheet accepted for import, in MB.",
+        "导入文件大小上限（MB）",
+    ),
+    Setting("import_max_rows", "200000", "Most rows accepted in one import.", "单次导入行数上限"),
+    Setting(
         "backup_dir",
         str(PROJECT_ROOT / "data" / "backups"),
         "Folder of backups (python -m analytics backup, and before every schema upgrade).",
@@ -124,6 +137,9 @@ class Settings:
     big_screen_refresh_seconds: int
     evidence_dir: Path
     evidence_max_mb: int
+    uploads_dir: Path
+    import_max_mb: int
+    import_max_rows: int
     backup_dir: Path
     session_idle_minutes: int
     session_max_hours: int
@@ -148,6 +164,9 @@ class Settings:
             ),
             "evidence_dir": Path(raw["evidence_dir"]),
             "evidence_max_mb": _parse_int(raw["evidence_max_mb"], "evidence_max_mb", minimum=1),
+            "uploads_dir": Path(raw["uploads_dir"]),
+            "import_max_mb": _parse_int(raw["import_max_mb"], "import_max_mb", minimum=1),
+            "import_max_rows": _parse_int(raw["import_max_rows"], "import_max_rows", minimum=1),
             "backup_dir": Path(raw["backup_dir"]),
             "session_idle_minutes": _parse_int(
                 raw["session_idle_minutes"], "session_idle_minutes", minimum=1

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -79,9 +80,17 @@ def import_hazards(
     now: datetime,
     sheet: str | None = None,
     accept_valid: bool = False,
+    max_bytes: int = 50 * 2**20,
+    max_rows: int = 200_000,
+    keep_in: Path | None = None,
 ) -> ImportResult:
     """Check every row; write all of them in one transaction, or nothing when any row is
-    rejected (unless accept_valid: then the valid rows)."""
+    rejected (unless accept_valid: then the valid rows). The file as uploaded is kept in
+    ``keep_in`` (by content hash) once something was written."""
+    if len(data) > max_bytes:
+        raise read.ReadError(
+            f"文件 {file_name} 大小 {len(data) / 2**20:.1f} MB，超过导入上限 {max_bytes // 2**20} MB"
+        )
     result = ImportResult("hazards", file_name, hashlib.sha256(data).hexdigest())
     seen = conn.execute(
         "SELECT count(*) FROM imports WHERE sha256 = ? AND kind = 'hazards'", [result.sha256]
@@ -90,6 +99,10 @@ def import_hazards(
         result.duplicate_file = True
         return result
     table = read.read(file_name, data, sheet)
+    if len(table.rows) > max_rows + 20:
+        raise read.ReadError(
+            f"文件 {file_name} 有 {len(table.rows)} 行，超过单次导入上限 {max_rows} 行"
+        )
     header = headers.find_header(table.rows)
     if header is None:
         result.problems.append(
@@ -121,7 +134,20 @@ def import_hazards(
     if result.problems and not accept_valid:
         return result
     _write(conn, user, result, [r for _, r in records.values()], now)
+    if keep_in is not None:
+        _keep(keep_in, result.sha256, file_name, data)
     return result
+
+
+def _keep(folder: Path, sha256: str, file_name: str, data: bytes) -> None:
+    """The uploaded file, unchanged, as <sha256><original suffix> (written once)."""
+    suffix = Path(file_name).suffix.lower()
+    path = folder / f"{sha256}{suffix if suffix in ('.csv', '.xlsx', '.xls', '.xlsm') else ''}"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(path.suffix + ".part")
+        tmp.write_bytes(data)
+        tmp.replace(path)
 
 
 def _record(city: City, user: auth.User, raw: dict, names: dict, row: int):  # noqa: ANN202, C901

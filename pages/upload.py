@@ -1,0 +1,119 @@
+"""数据上报: upload a hazard ledger, see every problem at once, import it, see the history."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analytics import auth
+from analytics.ingest import hazards as ingest
+from analytics.ingest import read
+from analytics.ingest.template import hazard_template
+from pages import _ui
+
+
+def page() -> None:
+    ctx = _ui.context()
+    auth.check(ctx.user, "import", ctx.user.unit_adcode if ctx.user.role == "county" else None)
+    _ui.header(ctx, "数据上报")
+    st.markdown(
+        "上传本单位的**隐患台账**（.csv、.xlsx 或 .xls）。系统会自动识别标题行、合并表头和常见的列名写法，"
+        "逐行检查后一次性列出全部问题；默认有任何问题整份不导入。"
+    )
+    st.download_button(
+        "下载空白模板（xlsx）", lambda: hazard_template(ctx.city), file_name="隐患台账模板.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        on_click="ignore", key="template",
+    )  # fmt: skip
+    upload = st.file_uploader("选择文件", type=["csv", "xlsx", "xls"], key="ledger_file")
+    if upload is not None:
+        _import(ctx, upload.name, upload.getvalue())
+    _history(ctx)
+
+
+def _import(ctx: _ui.Context, name: str, data: bytes) -> None:
+    sheet = None
+    try:
+        table = read.read(name, data)
+        if len(table.sheet_names) > 1:
+            sheet = st.selectbox("工作表", table.sheet_names, key="ledger_sheet")
+            table = read.read(name, data, sheet)
+    except read.ReadError as e:
+        st.error(str(e))
+        return
+    st.markdown("**预览（前 8 行）**")
+    preview = pd.DataFrame([["" if c is None else str(c) for c in r] for r in table.rows[:8]])
+    st.dataframe(preview, hide_index=True)
+    accept_valid = st.checkbox("只导入没有问题的行（有问题的行不导入）", key="accept_valid")
+    if not st.button("检查并导入", type="primary", key="do_import"):
+        return
+    with st.spinner("正在逐行检查并导入……"):
+        try:
+            result = ingest.import_hazards(
+                ctx.cur, ctx.city, ctx.user, name, data, now=ctx.now(), sheet=sheet,
+                accept_valid=accept_valid, max_bytes=ctx.settings.import_max_mb * 2**20,
+                max_rows=ctx.settings.import_max_rows, keep_in=ctx.settings.uploads_dir,
+            )  # fmt: skip
+        except read.ReadError as e:
+            st.error(str(e))
+            return
+    _result(result)
+
+
+def _result(r: ingest.ImportResult) -> None:
+    if r.duplicate_file:
+        st.info("该文件此前已导入过（内容完全相同），本次未做任何改动。")
+        return
+    c = st.columns(5)
+    for col, (label, value) in zip(c, (("读取", r.rows), ("新增", r.inserted), ("更新", r.updated),
+                                       ("未变", r.unchanged), ("拒收", r.rejected)), strict=True):  # fmt: skip
+        col.metric(label, f"{value} 行")
+    if r.written:
+        st.success(f"已导入：新增 {r.inserted} 处，更新 {r.updated} 处，未变 {r.unchanged} 处。")
+    elif r.problems:
+        st.error(
+            f"发现 {len(r.problems)} 个问题，整份文件未导入。请改正后重新上传，或勾选“只导入没有问题的行”。"
+        )
+    if r.problems or r.warnings:
+        rows = [(p.row, p.column, p.value, p.problem, "拒收") for p in r.problems]
+        rows += [(p.row, p.column, p.value, p.problem, "已处理") for p in r.warnings]
+        table = pd.DataFrame(rows, columns=["行号", "列", "内容", "问题", "处理"])
+        st.markdown("**问题清单**（行号即 Excel 中看到的行号）")
+        st.dataframe(table, hide_index=True)
+        _ui.download(table, "问题清单", f"问题清单_{r.file}.xlsx")
+    if r.unmatched_columns:
+        st.warning("以下列没有对应的台账字段，未导入：" + "、".join(r.unmatched_columns))
+    if r.not_in_upload:
+        st.info(f"本单位有 {len(r.not_in_upload)} 处隐患不在本次上传的文件中（不会删除）："
+                + "、".join(r.not_in_upload[:20]) + ("……" if len(r.not_in_upload) > 20 else ""))  # fmt: skip
+
+
+def _history(ctx: _ui.Context) -> None:
+    st.subheader("导入记录")
+    unit = ctx.user.unit_adcode if ctx.user.role == "county" else None
+    log = ctx.cur.execute(
+        "SELECT imported_at, imported_by, file_name, rows_read, rows_added, rows_updated,"
+        " rows_rejected FROM imports WHERE kind = 'hazards' AND ($unit IS NULL OR unit_adcode = $unit)"
+        " ORDER BY imported_at DESC LIMIT 200",
+        {"unit": unit},
+    ).df()
+    if log.empty:
+        st.caption("还没有导入记录。")
+        return
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "时间": log.imported_at.dt.strftime("%Y-%m-%d %H:%M"),
+                "导入人": log.imported_by,
+                "文件": log.file_name,
+                "读取（行）": log.rows_read,
+                "新增": log.rows_added,
+                "更新": log.rows_updated,
+                "拒收": log.rows_rejected,
+            }
+        ),
+        hide_index=True,
+    )
+
+
+_ui.guarded(page)

@@ -1,0 +1,67 @@
+"""数据上报 through AppTest: upload a file, see the problems, import, see the history."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+
+from analytics import db
+from tests.conftest import app_as
+from tests.test_ingest_hazards import _csv, _gbk
+
+
+def _upload_page(username: str = "yingshang"):  # noqa: ANN202
+    at = app_as(username).run()
+    at.switch_page("pages/upload.py").run()
+    assert not at.exception
+    return at
+
+
+def test_upload_problems_then_import(demo_env) -> None:
+    at = _upload_page()
+    bad = _csv("Y9,颍上县,G105,2022-06-10,2022-06-01,,,,,", "Z9,颍州区,G105,2022-06-10,,,,,,")
+    at.file_uploader(key="ledger_file").set_value(("问题.csv", bad, "text/csv")).run()
+    at.button(key="do_import").click().run()
+    assert not at.exception
+    assert "发现 2 个问题，整份文件未导入" in at.error[0].value
+    problems = next(d.value for d in at.dataframe if "问题" in d.value.columns)
+    assert problems["行号"].tolist() == [2, 3]
+    assert problems["问题"].tolist()[1] == "区县大队账号只能导入本单位（颍上县）的数据"
+
+    at.file_uploader(key="ledger_file").set_value(("颍上.csv", _gbk(), "text/csv")).run()
+    at.button(key="do_import").click().run()
+    assert "已导入：新增 2 处" in at.success[0].value
+    history = at.dataframe[-1].value
+    assert history["文件"].tolist()[0] == "颍上.csv"
+    conn = db.connect(demo_env, read_only=False)
+    assert conn.execute("SELECT count(*) FROM hazards WHERE hazard_id LIKE 'YS-%'").fetchone() == (
+        2,
+    )
+    conn.close()
+
+
+def test_the_template_imports_cleanly(demo_env, fuyang, tmp_path) -> None:
+    from datetime import datetime
+
+    from analytics import auth
+    from analytics.ingest import hazards as ih
+    from analytics.ingest.template import hazard_template
+
+    data = hazard_template(fuyang)
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["隐患台账", "选项", "填写说明"]
+    assert book["隐患台账"].data_validations.count >= 6
+    conn = db.open_store(tmp_path / "t.duckdb", fuyang)
+    r = ih.import_hazards(conn, fuyang, auth.User("a", "a", "admin", None), "模板.xlsx", data,
+                          now=datetime(2022, 9, 20))  # fmt: skip
+    assert (r.inserted, r.problems) == (1, [])
+    conn.close()
+
+
+def test_a_leader_has_no_upload_page(demo_env) -> None:
+    import pytest
+
+    at = app_as("leader").run()
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/upload.py")
