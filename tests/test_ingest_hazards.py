@@ -153,6 +153,13 @@ def test_swapped_coordinates_are_corrected_with_a_warning(conn, fuyang) -> None:
     assert conn.execute("SELECT lon, lat FROM hazards").fetchone() == (116.27, 32.63)
 
 
+def test_a_point_outside_the_city_is_flagged(conn, fuyang) -> None:
+    r = ih.import_hazards(conn, fuyang, ADMIN, "坐标.csv",
+                          _csv("C2,颍上县,G105,2022-06-10,,,,,121.47,31.23"), now=NOW)  # fmt: skip
+    assert [w.problem for w in r.warnings] == ["坐标不在阜阳市范围内，请核对"]
+    assert r.inserted == 1  # kept, with the warning: the officer decides
+
+
 def test_a_failure_half_way_leaves_the_database_as_it_was(conn, fuyang, monkeypatch) -> None:
     def failing(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - after the hazards went in
         raise RuntimeError("power cut")

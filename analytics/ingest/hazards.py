@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 
 from analytics import auth, geo, ledger
+from analytics import city as city_mod
 from analytics.city import City
 from analytics.db import transaction
 from analytics.ingest import headers, read, values
@@ -238,7 +239,25 @@ def _place(raw, names, row, problem, warnings, city):  # noqa: ANN001, ANN202, P
             Problem(row, names.get("lon", "经度"), f"{lat},{lon}", "经纬度填反，已自动对调")
         )
     lon, lat = geo.to_wgs84(lon, lat, system)
+    bounds = _bounds(city)
+    if bounds:
+        lo_lon, lo_lat, hi_lon, hi_lat = bounds
+        if not (lo_lon <= lon <= hi_lon and lo_lat <= lat <= hi_lat):
+            warnings.append(Problem(row, names.get("lon", "经度"), f"{lon:.5f},{lat:.5f}",
+                                    f"坐标不在{city.name}范围内，请核对"))  # fmt: skip
     return round(lon, 6), round(lat, 6), system
+
+
+_BOUNDS: dict[str, tuple[float, float, float, float] | None] = {}
+
+
+def _bounds(city: City) -> tuple[float, float, float, float] | None:
+    """The box around the city's outlines (None without outlines), computed once per file."""
+    key = str(city.map.boundary_file)
+    if key not in _BOUNDS:
+        outlines = city_mod.boundaries(city)
+        _BOUNDS[key] = geo.bbox(outlines) if outlines["features"] else None
+    return _BOUNDS[key]
 
 
 def _same(a: object, b: object) -> bool:
