@@ -173,10 +173,22 @@ def test_a_failure_half_way_leaves_the_database_as_it_was(conn, fuyang, monkeypa
 
 
 def test_unreadable_files_say_so() -> None:
+    import zipfile
+
     with pytest.raises(read.ReadError, match="不支持的文件类型"):
         read.read("台账.docx", b"PK\x03\x04")
-    with pytest.raises(read.ReadError, match="无法读取 Excel 文件"):
+    with pytest.raises(read.ReadError, match="不是有效的 Excel 文件"):
         read.read("台账.xlsx", b"not a workbook")
+    with pytest.raises(read.ReadError, match="无法读取 Excel 文件 台账.xlsx：文件已损坏"):
+        read.read("台账.xlsx", b"PK\x03\x04 truncated")
+    encrypted = read.OLE2 + b"\x00" * 64 + "EncryptedPackage".encode("utf-16-le") + b"\x00" * 64
+    with pytest.raises(read.ReadError, match="设置了打开密码"):
+        read.read("加密.xlsx", encrypted)
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/worksheets/sheet1.xml", b"0" * (60 * 2**20))  # 60 MB of zeros
+    with pytest.raises(read.ReadError, match="疑似压缩炸弹"):
+        read.read("炸弹.xlsx", bomb.getvalue())
 
 
 def test_the_command_line(tmp_path, capsys) -> None:

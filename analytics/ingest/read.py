@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from dataclasses import dataclass
 
 import pandas as pd
@@ -38,6 +39,7 @@ def read(file_name: str, data: bytes, sheet: str | None = None) -> Sheet:
         rows = [list(r) for r in csv.reader(io.StringIO(text))]
         return Sheet([[c if c != "" else None for c in r] for r in rows], (), encoding)
     if name.endswith((".xlsx", ".xlsm", ".xls")):
+        _check_workbook(file_name, data)
         try:
             book = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, dtype=object,
                                  engine="calamine")  # fmt: skip
@@ -52,3 +54,27 @@ def read(file_name: str, data: bytes, sheet: str | None = None) -> Sheet:
         rows = [[None if pd.isna(c) else c for c in r] for r in frame.itertuples(index=False)]
         return Sheet(rows, names, None)
     raise ReadError(f"不支持的文件类型：{file_name}（请上传 .csv、.xlsx 或 .xls 文件）")
+
+
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, and every password-protected workbook
+MAX_UNPACKED = 500 * 2**20  # an xlsx is a zip: refuse one that unpacks beyond this
+MAX_RATIO = 200  # or that unpacks to more than this many times its size
+
+
+def _check_workbook(file_name: str, data: bytes) -> None:
+    """Clear messages for encrypted workbooks and zip bombs, before any parser sees them."""
+    if data.startswith(OLE2):
+        if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00e\x00d\x00P\x00a\x00c\x00k\x00a\x00g\x00e" in data:
+            raise ReadError(f"{file_name} 设置了打开密码：请在 Excel 中取消密码后另存，再上传")
+        return  # a real .xls
+    if not data.startswith(b"PK"):
+        raise ReadError(f"{file_name} 不是有效的 Excel 文件：请用 Excel 另存为 .xlsx 后再上传")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            unpacked = sum(i.file_size for i in z.infolist())
+    except zipfile.BadZipFile:
+        raise ReadError(f"无法读取 Excel 文件 {file_name}：文件已损坏") from None
+    if unpacked > MAX_UNPACKED or unpacked > MAX_RATIO * max(len(data), 1):
+        raise ReadError(
+            f"{file_name} 解压后异常庞大（{unpacked / 2**20:.0f} MB），疑似压缩炸弹，已拒收"
+        )
