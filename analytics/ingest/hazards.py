@@ -6,9 +6,7 @@ records each changed field, unchanged ones left alone; nothing is ever deleted.
 
 from __future__ import annotations
 
-import hashlib
 import json
-from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -21,7 +19,8 @@ from analytics import auth, geo, ledger
 from analytics import city as city_mod
 from analytics.city import City
 from analytics.db import transaction
-from analytics.ingest import headers, read, values
+from analytics.ingest import common, headers, values
+from analytics.ingest.common import ImportResult, Problem
 from analytics.ingest.values import ValueProblem
 
 TEXT_FIELDS = ("township", "road_name", "route_code", "hazard_type", "description", "source",
@@ -44,33 +43,6 @@ _ARROW_SCHEMA = pa.schema(
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Problem:
-    row: int  # the row number the user sees in Excel
-    column: str
-    value: str
-    problem: str
-
-
-@dataclass
-class ImportResult:
-    kind: str
-    file: str
-    sha256: str
-    rows: int = 0
-    accepted: int = 0
-    rejected: int = 0
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    duplicate_file: bool = False
-    written: bool = False
-    problems: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-    unmatched_columns: list[str] = field(default_factory=list)
-    not_in_upload: list[str] = field(default_factory=list)
-
-
 def import_hazards(
     conn: duckdb.DuckDBPyConnection,
     city: City,
@@ -88,67 +60,22 @@ def import_hazards(
     """Check every row; write all of them in one transaction, or nothing when any row is
     rejected (unless accept_valid: then the valid rows). The file as uploaded is kept in
     ``keep_in`` (by content hash) once something was written."""
-    if len(data) > max_bytes:
-        raise read.ReadError(
-            f"文件 {file_name} 大小 {len(data) / 2**20:.1f} MB，超过导入上限 {max_bytes // 2**20} MB"
-        )
-    result = ImportResult("hazards", file_name, hashlib.sha256(data).hexdigest())
-    seen = conn.execute(
-        "SELECT count(*) FROM imports WHERE sha256 = ? AND kind = 'hazards'", [result.sha256]
-    ).fetchone()[0]
-    if seen:
-        result.duplicate_file = True
+    result, records = common.check_rows(
+        conn, "hazards", headers.HAZARD_HEADERS, "hazard_id", file_name, data,
+        lambda raw, names, row: _record(city, user, raw, names, row),
+        sheet=sheet, max_bytes=max_bytes, max_rows=max_rows,
+    )  # fmt: skip
+    if (
+        result.duplicate_file
+        or not result.accepted
+        and result.problems
+        or (result.problems and not accept_valid)
+    ):
         return result
-    table = read.read(file_name, data, sheet)
-    if len(table.rows) > max_rows + 20:
-        raise read.ReadError(
-            f"文件 {file_name} 有 {len(table.rows)} 行，超过单次导入上限 {max_rows} 行"
-        )
-    header = headers.find_header(table.rows)
-    if header is None:
-        result.problems.append(
-            Problem(1, "", "", "找不到表头：请确认表中有“隐患编号”“所属区县”等列名")
-        )
-        return result
-    result.unmatched_columns = header.unmatched
-    label = {j: str(table.rows[header.row][j] or f) for j, f in header.columns.items()}
-    names = {f: label[j] for j, f in header.columns.items()}
-    records: dict[str, tuple[int, dict]] = {}
-    for i in range(header.row + 1, len(table.rows)):
-        cells = table.rows[i]
-        if all(values.text(c) is None for c in cells) or values.is_total_row(cells):
-            continue
-        result.rows += 1
-        raw = {f: (cells[j] if j < len(cells) else None) for j, f in header.columns.items()}
-        record, problems, warnings = _record(city, user, raw, names, i + 1)
-        result.warnings += warnings
-        hid = record.get("hazard_id")
-        if hid and hid in records:
-            problems.append(Problem(i + 1, names["hazard_id"], hid,
-                                    f"隐患编号与第 {records[hid][0]} 行重复"))  # fmt: skip
-        if problems:
-            result.problems += problems
-            result.rejected += 1
-        else:
-            records[hid] = (i + 1, record)
-    result.accepted = len(records)
-    if result.problems and not accept_valid:
-        return result
-    _write(conn, user, result, [r for _, r in records.values()], now)
+    _write(conn, user, result, records, now)
     if keep_in is not None:
-        _keep(keep_in, result.sha256, file_name, data)
+        common.keep(keep_in, result.sha256, file_name, data)
     return result
-
-
-def _keep(folder: Path, sha256: str, file_name: str, data: bytes) -> None:
-    """The uploaded file, unchanged, as <sha256><original suffix> (written once)."""
-    suffix = Path(file_name).suffix.lower()
-    path = folder / f"{sha256}{suffix if suffix in ('.csv', '.xlsx', '.xls', '.xlsm') else ''}"
-    if not path.exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(path.suffix + ".part")
-        tmp.write_bytes(data)
-        tmp.replace(path)
 
 
 def _record(city: City, user: auth.User, raw: dict, names: dict, row: int):  # noqa: ANN202, C901

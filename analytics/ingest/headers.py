@@ -54,7 +54,35 @@ def normalize(text: object) -> str:
     return re.sub(r"\s+", "", t).lower()
 
 
-_LOOKUP = {normalize(h): field for field, hs in HAZARD_HEADERS.items() for h in hs}
+# field: the usual header first, then other spellings (DOMAIN.md §3)
+ACCIDENT_HEADERS: dict[str, tuple[str, ...]] = {
+    "accident_id": ("事故编号", "编号"),
+    "occurred_at": ("事故时间", "发生时间", "事故发生时间"),
+    "occurred_date": ("事故日期", "发生日期"),
+    "occurred_time": ("时间", "事故时刻", "发生时刻"),
+    "unit": ("所属区县", "行政区划", "区县", "辖区", "单位"),
+    "road_name": ("道路名称", "路名"),
+    "route_code": ("路线编码", "路号", "路线编号"),
+    "km": ("公里数", "公里"),
+    "m": ("米数", "米"),
+    "stake": ("桩号",),
+    "lon": ("经度", "东经", "lng", "lon"),
+    "lat": ("纬度", "北纬", "lat"),
+    "coord_system": ("坐标系",),
+    "deaths": ("死亡人数", "死亡"),
+    "injuries": ("受伤人数", "受伤"),
+    "loss_yuan": ("直接财产损失(元)", "直接财产损失", "财产损失(元)"),
+    "collision_type": ("事故形态",),
+    "weather": ("天气",),
+    "severity": ("事故严重程度", "事故类型"),
+    "procedure": ("处理程序", "适用程序"),
+    "legacy_grade": ("事故等级",),
+    "row_number": ("序号",),
+}
+
+
+def _lookup(spec: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    return {normalize(h): field for field, hs in spec.items() for h in hs}
 
 
 @dataclass(frozen=True)
@@ -64,24 +92,27 @@ class Header:
     unmatched: list[str]  # header texts that match no field (listed back to the user)
 
 
-def find_header(rows: list[list[object]], look: int = 12) -> Header | None:
+def find_header(
+    rows: list[list[object]], spec: dict[str, tuple[str, ...]] = HAZARD_HEADERS, look: int = 12
+) -> Header | None:
     """The header within the first rows: a single row, or two rows of a merged header (the upper
     row's merged cell carried across, the lower row's texts under it). None when none matches."""
+    lookup = _lookup(spec)
     best: Header | None = None
     for i in range(min(look, len(rows))):
-        for candidate in (_single(rows, i), _double(rows, i)):
+        for candidate in (_match(rows[i], i, lookup), _double(rows, i, lookup)):
             if candidate and (best is None or len(candidate.columns) > len(best.columns)):
                 best = candidate
     return best if best and len(best.columns) >= 3 else None
 
 
-def _match(cells: list[object], row: int) -> Header:
+def _match(cells: list[object], row: int, lookup: dict[str, str]) -> Header:
     columns, unmatched = {}, []
     for j, cell in enumerate(cells):
         key = normalize(cell)
         if not key:
             continue
-        field = _LOOKUP.get(key)
+        field = lookup.get(key)
         if field and field not in columns.values():
             columns[j] = field
         else:
@@ -89,11 +120,7 @@ def _match(cells: list[object], row: int) -> Header:
     return Header(row, columns, unmatched)
 
 
-def _single(rows: list[list[object]], i: int) -> Header:
-    return _match(rows[i], i)
-
-
-def _double(rows: list[list[object]], i: int) -> Header | None:
+def _double(rows: list[list[object]], i: int, lookup: dict[str, str]) -> Header | None:
     if i + 1 >= len(rows):
         return None
     upper, lower = rows[i], rows[i + 1]
@@ -102,7 +129,7 @@ def _double(rows: list[list[object]], i: int) -> Header | None:
         top = upper[j] if j < len(upper) else None
         bottom = lower[j] if j < len(lower) else None
         carried = top if top is not None else carried
-        cells.append(bottom if bottom is not None and normalize(bottom) in _LOOKUP else top or None)
-        if bottom is not None and normalize(bottom) not in _LOOKUP and top is None:
+        cells.append(bottom if bottom is not None and normalize(bottom) in lookup else top or None)
+        if bottom is not None and normalize(bottom) not in lookup and top is None:
             cells[-1] = f"{carried or ''}{bottom}"
-    return _match(cells, i + 1)
+    return _match(cells, i + 1, lookup)

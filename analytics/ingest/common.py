@@ -1,0 +1,127 @@
+"""What every import shares: limits, the same-file check, the header, the row loop, problems,
+and keeping the uploaded file."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from analytics.ingest import headers, read, values
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int  # the row number the user sees in Excel
+    column: str
+    value: str
+    problem: str
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    file: str
+    sha256: str
+    rows: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicate_file: bool = False
+    written: bool = False
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    unmatched_columns: list[str] = field(default_factory=list)
+    not_in_upload: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Row:
+    number: int  # as seen in Excel
+    raw: dict[str, object]  # field → cell
+
+
+# record(raw, names, row number) → (record, problems, warnings)
+RecordFn = Callable[[dict, dict, int], tuple[dict, list[Problem], list[Problem]]]
+
+
+def check_rows(
+    conn: duckdb.DuckDBPyConnection,
+    kind: str,
+    spec: dict[str, tuple[str, ...]],
+    key: str,
+    file_name: str,
+    data: bytes,
+    record: RecordFn,
+    *,
+    sheet: str | None,
+    max_bytes: int,
+    max_rows: int,
+) -> tuple[ImportResult, list[dict]]:
+    """Read and check every row; the valid records (by their key, first occurrence) and the result
+    with every problem. Nothing is written here."""
+    if len(data) > max_bytes:
+        raise read.ReadError(
+            f"文件 {file_name} 大小 {len(data) / 2**20:.1f} MB，超过导入上限 {max_bytes // 2**20} MB"
+        )
+    result = ImportResult(kind, file_name, hashlib.sha256(data).hexdigest())
+    seen = conn.execute(
+        "SELECT count(*) FROM imports WHERE sha256 = ? AND kind = ?", [result.sha256, kind]
+    ).fetchone()[0]
+    if seen:
+        result.duplicate_file = True
+        return result, []
+    table = read.read(file_name, data, sheet)
+    if len(table.rows) > max_rows + 20:
+        raise read.ReadError(
+            f"文件 {file_name} 有 {len(table.rows)} 行，超过单次导入上限 {max_rows} 行"
+        )
+    header = headers.find_header(table.rows, spec)
+    if header is None:
+        wanted = "”“".join(spec[f][0] for f in list(spec)[:2])
+        result.problems.append(Problem(1, "", "", f"找不到表头：请确认表中有“{wanted}”等列名"))
+        return result, []
+    result.unmatched_columns = header.unmatched
+    label = {j: str(table.rows[header.row][j] or f) for j, f in header.columns.items()}
+    names = {f: label[j] for j, f in header.columns.items()}
+    records: dict[str, tuple[int, dict]] = {}
+    for row in _rows(table, header):
+        result.rows += 1
+        rec, problems, warnings = record(row.raw, names, row.number)
+        result.warnings += warnings
+        k = rec.get(key)
+        if k and k in records:
+            problems.append(Problem(row.number, names.get(key, key), k,
+                                    f"{spec[key][0]}与第 {records[k][0]} 行重复"))  # fmt: skip
+        if problems:
+            result.problems += problems
+            result.rejected += 1
+        else:
+            records[k] = (row.number, rec)
+    result.accepted = len(records)
+    return result, [r for _, r in records.values()]
+
+
+def _rows(table: read.Sheet, header: headers.Header) -> Iterator[Row]:
+    for i in range(header.row + 1, len(table.rows)):
+        cells = table.rows[i]
+        if all(values.text(c) is None for c in cells) or values.is_total_row(cells):
+            continue
+        yield Row(i + 1, {f: (cells[j] if j < len(cells) else None)
+                          for j, f in header.columns.items()})  # fmt: skip
+
+
+def keep(folder: Path, sha256: str, file_name: str, data: bytes) -> None:
+    """The uploaded file, unchanged, as <sha256><original suffix> (written once)."""
+    suffix = Path(file_name).suffix.lower()
+    path = folder / f"{sha256}{suffix if suffix in ('.csv', '.xlsx', '.xls', '.xlsm') else ''}"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(path.suffix + ".part")
+        tmp.write_bytes(data)
+        tmp.replace(path)
