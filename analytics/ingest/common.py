@@ -107,6 +107,14 @@ def check_rows(
     return result, [r for _, r in records.values()]
 
 
+def should_write(result: ImportResult, accept_valid: bool) -> bool:
+    """Strict by default: any rejected row and nothing is written; with accept_valid the valid
+    rows are, when there are any. A file imported before is never written again."""
+    if result.duplicate_file:
+        return False
+    return not result.problems or (accept_valid and result.accepted > 0)
+
+
 def _rows(table: read.Sheet, header: headers.Header) -> Iterator[Row]:
     for i in range(header.row + 1, len(table.rows)):
         cells = table.rows[i]

@@ -65,12 +65,7 @@ def import_hazards(
         lambda raw, names, row: _record(city, user, raw, names, row),
         sheet=sheet, max_bytes=max_bytes, max_rows=max_rows,
     )  # fmt: skip
-    if (
-        result.duplicate_file
-        or not result.accepted
-        and result.problems
-        or (result.problems and not accept_valid)
-    ):
+    if not common.should_write(result, accept_valid):
         return result
     _write(conn, user, result, records, now)
     if keep_in is not None:
