@@ -72,8 +72,10 @@ def _parser() -> argparse.ArgumentParser:
     c = command("restore", "restore a backup folder into --db (with its evidence files)", _restore)
     c.add_argument("backup_dir", help="a folder written by the backup command")
     c.add_argument("--force", action="store_true", help="replace an existing database file")
-    c = command("import", "import a county hazard ledger (csv, xlsx, xls)", _import)
-    c.add_argument("kind", choices=["hazards"], help="what the file holds (hazards: the ledger)")
+    c = command(
+        "import", "import a county hazard ledger or accident extract (csv, xlsx, xls)", _import
+    )
+    c.add_argument("kind", choices=["hazards", "accidents"], help="what the file holds")
     c.add_argument("file")
     c.add_argument("--as", dest="as_user", help="act as this account (its role and unit apply)")
     c.add_argument("--sheet", help="the worksheet to read (default: the first)")
@@ -178,8 +180,12 @@ def _restore(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _import(args: argparse.Namespace, settings: Settings) -> int:
+    from analytics.ingest import accidents as ingest_accidents
     from analytics.ingest import hazards as ingest_hazards
     from analytics.ingest.read import ReadError
+
+    importer = {"hazards": ingest_hazards.import_hazards,
+                "accidents": ingest_accidents.import_accidents}[args.kind]  # fmt: skip
 
     path = Path(args.file)
     if not path.is_file():
@@ -194,7 +200,7 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
                 return 2
         else:
             user = auth.User("cli", "命令行（本机管理员）", "admin", None)
-        result = ingest_hazards.import_hazards(
+        result = importer(
             conn, city, user, path.name, path.read_bytes(), now=settings.now(),
             sheet=args.sheet, accept_valid=args.accept_valid,
             max_bytes=settings.import_max_mb * 2**20, max_rows=settings.import_max_rows,

@@ -6,8 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from analytics import auth
+from analytics.ingest import accidents, read
 from analytics.ingest import hazards as ingest
-from analytics.ingest import read
 from analytics.ingest.template import hazard_template
 from pages import _ui
 
@@ -17,9 +17,10 @@ def page() -> None:
     auth.check(ctx.user, "import", ctx.user.unit_adcode if ctx.user.role == "county" else None)
     _ui.header(ctx, "数据上报")
     st.markdown(
-        "上传本单位的**隐患台账**（.csv、.xlsx 或 .xls）。系统会自动识别标题行、合并表头和常见的列名写法，"
-        "逐行检查后一次性列出全部问题；默认有任何问题整份不导入。"
+        "上传本单位的**隐患台账**或**事故记录**（.csv、.xlsx 或 .xls）。系统会自动识别标题行、合并表头和"
+        "常见的列名写法，逐行检查后一次性列出全部问题；默认有任何问题整份不导入。"
     )
+    kind = st.radio("数据类型", list(KINDS), format_func=KINDS.get, horizontal=True, key="kind")
     st.download_button(
         "下载空白模板（xlsx）", lambda: hazard_template(ctx.city), file_name="隐患台账模板.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -27,11 +28,15 @@ def page() -> None:
     )  # fmt: skip
     upload = st.file_uploader("选择文件", type=["csv", "xlsx", "xls"], key="ledger_file")
     if upload is not None:
-        _import(ctx, upload.name, upload.getvalue())
-    _history(ctx)
+        _import(ctx, kind, upload.name, upload.getvalue())
+    _history(ctx, kind)
 
 
-def _import(ctx: _ui.Context, name: str, data: bytes) -> None:
+KINDS = {"hazards": "隐患台账", "accidents": "事故记录"}
+IMPORTERS = {"hazards": ingest.import_hazards, "accidents": accidents.import_accidents}
+
+
+def _import(ctx: _ui.Context, kind: str, name: str, data: bytes) -> None:
     sheet = None
     try:
         table = read.read(name, data)
@@ -49,7 +54,7 @@ def _import(ctx: _ui.Context, name: str, data: bytes) -> None:
         return
     with st.spinner("正在逐行检查并导入……"):
         try:
-            result = ingest.import_hazards(
+            result = IMPORTERS[kind](
                 ctx.cur, ctx.city, ctx.user, name, data, now=ctx.now(), sheet=sheet,
                 accept_valid=accept_valid, max_bytes=ctx.settings.import_max_mb * 2**20,
                 max_rows=ctx.settings.import_max_rows, keep_in=ctx.settings.uploads_dir,
@@ -69,7 +74,7 @@ def _result(r: ingest.ImportResult) -> None:
                                        ("未变", r.unchanged), ("拒收", r.rejected)), strict=True):  # fmt: skip
         col.metric(label, f"{value} 行")
     if r.written:
-        st.success(f"已导入：新增 {r.inserted} 处，更新 {r.updated} 处，未变 {r.unchanged} 处。")
+        st.success(f"已导入：新增 {r.inserted} 条，更新 {r.updated} 条，未变 {r.unchanged} 条。")
     elif r.problems:
         st.error(
             f"发现 {len(r.problems)} 个问题，整份文件未导入。请改正后重新上传，或勾选“只导入没有问题的行”。"
@@ -88,14 +93,14 @@ def _result(r: ingest.ImportResult) -> None:
                 + "、".join(r.not_in_upload[:20]) + ("……" if len(r.not_in_upload) > 20 else ""))  # fmt: skip
 
 
-def _history(ctx: _ui.Context) -> None:
-    st.subheader("导入记录")
+def _history(ctx: _ui.Context, kind: str) -> None:
+    st.subheader(f"导入记录（{KINDS[kind]}）")
     unit = ctx.user.unit_adcode if ctx.user.role == "county" else None
     log = ctx.cur.execute(
         "SELECT imported_at, imported_by, file_name, rows_read, rows_added, rows_updated,"
-        " rows_rejected FROM imports WHERE kind = 'hazards' AND ($unit IS NULL OR unit_adcode = $unit)"
+        " rows_rejected FROM imports WHERE kind = $kind AND ($unit IS NULL OR unit_adcode = $unit)"
         " ORDER BY imported_at DESC LIMIT 200",
-        {"unit": unit},
+        {"unit": unit, "kind": kind},
     ).df()
     if log.empty:
         st.caption("还没有导入记录。")

@@ -31,7 +31,7 @@ def test_upload_problems_then_import(demo_env) -> None:
 
     at.file_uploader(key="ledger_file").set_value(("颍上.csv", _gbk(), "text/csv")).run()
     at.button(key="do_import").click().run()
-    assert "已导入：新增 2 处" in at.success[0].value
+    assert "已导入：新增 2 条" in at.success[0].value
     history = at.dataframe[-1].value
     assert history["文件"].tolist()[0] == "颍上.csv"
     conn = db.connect(demo_env, read_only=False)
@@ -65,3 +65,16 @@ def test_a_leader_has_no_upload_page(demo_env) -> None:
     at = app_as("leader").run()
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("pages/upload.py")
+
+
+def test_upload_an_accident_extract(demo_env) -> None:
+    from tests.test_ingest_accidents import ROWS
+
+    at = _upload_page()
+    at.radio(key="kind").set_value("accidents").run()
+    data = "\n".join(ROWS[:3]).encode("gb18030")  # two 颍上县 accidents
+    at.file_uploader(key="ledger_file").set_value(("事故.csv", data, "text/csv")).run()
+    at.button(key="do_import").click().run()
+    assert not at.exception
+    assert "已导入：新增 2 条" in at.success[0].value
+    assert at.subheader[-1].value == "导入记录（事故记录）"

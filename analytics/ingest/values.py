@@ -111,3 +111,42 @@ def number(cell: object, what: str) -> float | None:
 def is_total_row(cells: list[object]) -> bool:
     """合计/小计/总计 rows sum the ledger up: they are not hazards."""
     return any(re.fullmatch(r"(合\s*计|小\s*计|总\s*计)", text(c) or "") for c in cells[:4])
+
+
+_TIME = re.compile(r"(\d{1,2})[:时：](\d{1,2})(?:[:分：](\d{1,2}))?秒?")
+
+
+def parse_datetime(cell: object, time_cell: object = None) -> datetime | None:
+    """A date and time: a datetime cell, an Excel serial with a day fraction, a date text with
+    a time after it, or a date with the time in its own cell; midnight when no time is given."""
+    if cell is None or cell == "":
+        return None
+    if isinstance(cell, datetime):
+        moment = cell
+    elif isinstance(cell, int | float) and 20000 <= cell <= 80000:
+        moment = datetime.combine(EXCEL_EPOCH, datetime.min.time()) + timedelta(days=float(cell))
+        moment = moment.replace(microsecond=0)
+    else:
+        t = unicodedata.normalize("NFKC", str(cell)).strip()
+        day = parse_date(t.split(" ")[0].split("T")[0] if _DATE.fullmatch(t) else t)
+        rest = t[len(t.split(" ")[0]) :].strip() if " " in t else ""
+        moment = datetime.combine(day, _clock(rest) if rest else datetime.min.time())
+    if time_cell not in (None, ""):
+        moment = datetime.combine(moment.date(), _clock(time_cell))
+    return moment
+
+
+def _clock(cell: object):  # noqa: ANN202 - a datetime.time
+    if isinstance(cell, datetime):
+        return cell.time()
+    if isinstance(cell, float) and 0 <= cell < 1:  # an Excel time of day
+        seconds = round(cell * 86400)
+        return (datetime.min + timedelta(seconds=seconds)).time()
+    t = unicodedata.normalize("NFKC", str(cell)).strip()
+    m = _TIME.fullmatch(t)
+    if not m:
+        raise ValueProblem(f"无法识别的时间“{t}”（例：14:30）")
+    h, mi, sec = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+    if h > 23 or mi > 59 or sec > 59:
+        raise ValueProblem(f"时间“{t}”不存在")
+    return datetime.min.replace(hour=h, minute=mi, second=sec).time()

@@ -1,0 +1,223 @@
+"""Importing accident extracts: 事故编号, time, place (route + 公里数/米数 or 桩号, or
+coordinates), casualties and loss. Rows without a usable date or place are reported, never
+dropped in silence; accidents are matched by 事故编号 and never deleted."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from analytics import auth, geo
+from analytics.city import City, boundaries
+from analytics.db import transaction
+from analytics.ingest import common, headers, values
+from analytics.ingest.common import ImportResult, Problem
+from analytics.ingest.values import ValueProblem
+
+SEVERITIES = ("财产损失事故", "伤人事故", "死亡事故")
+PROCEDURES = ("简易程序", "一般程序")
+STORED = ("occurred_at", "unit_adcode", "road_name", "route_code", "stake_m", "lon", "lat",
+          "coord_source", "deaths", "injuries", "loss_yuan", "collision_type", "weather",
+          "severity", "procedure", "legacy_grade")  # fmt: skip
+_SCHEMA = pa.schema(
+    [("accident_id", pa.string()), ("occurred_at", pa.timestamp("us")), ("unit_adcode", pa.string()),
+     ("road_name", pa.string()), ("route_code", pa.string()), ("stake_m", pa.int64()),
+     ("lon", pa.float64()), ("lat", pa.float64()), ("coord_source", pa.string()),
+     ("deaths", pa.int64()), ("injuries", pa.int64()), ("loss_yuan", pa.float64()),
+     ("collision_type", pa.string()), ("weather", pa.string()), ("severity", pa.string()),
+     ("procedure", pa.string()), ("legacy_grade", pa.string()), ("import_id", pa.int64())]
+)  # fmt: skip
+
+
+def import_accidents(
+    conn: duckdb.DuckDBPyConnection,
+    city: City,
+    user: auth.User,
+    file_name: str,
+    data: bytes,
+    *,
+    now: datetime,
+    sheet: str | None = None,
+    accept_valid: bool = False,
+    max_bytes: int = 50 * 2**20,
+    max_rows: int = 200_000,
+    keep_in: Path | None = None,
+) -> ImportResult:
+    """Check every row; insert new accidents and update changed ones in one transaction."""
+    features = boundaries(city)["features"]
+    result, records = common.check_rows(
+        conn, "accidents", headers.ACCIDENT_HEADERS, "accident_id", file_name, data,
+        lambda raw, names, row: _record(city, user, features, raw, names, row),
+        sheet=sheet, max_bytes=max_bytes, max_rows=max_rows,
+    )  # fmt: skip
+    if not common.should_write(result, accept_valid):
+        return result
+    _write(conn, user, result, records, now)
+    if keep_in is not None:
+        common.keep(keep_in, result.sha256, file_name, data)
+    return result
+
+
+def _record(city, user, features, raw, names, row):  # noqa: ANN001, ANN202, PLR0913, C901
+    out: dict = {}
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
+
+    def problem(f: str, message: str, value: object = None) -> None:
+        shown = values.text(raw.get(f)) if value is None else value
+        problems.append(Problem(row, names.get(f, f), str(shown or ""), message))
+
+    out["accident_id"] = values.text(raw.get("accident_id"))
+    if not out["accident_id"]:
+        problem("accident_id", "缺少事故编号")
+    when_field = "occurred_at" if raw.get("occurred_at") is not None else "occurred_date"
+    try:
+        out["occurred_at"] = values.parse_datetime(raw.get(when_field), raw.get("occurred_time"))
+    except ValueProblem as e:
+        out["occurred_at"] = None
+        problem(when_field, str(e))
+    else:
+        if out["occurred_at"] is None:
+            problem(when_field, "缺少事故时间")
+    for f in ("road_name", "route_code", "collision_type", "weather", "legacy_grade"):
+        out[f] = values.text(raw.get(f))
+    for f, label in (
+        ("deaths", "死亡人数"),
+        ("injuries", "受伤人数"),
+        ("loss_yuan", "直接财产损失"),
+    ):
+        try:
+            n = values.number(raw.get(f), label)
+        except ValueProblem as e:
+            problem(f, str(e))
+            n = None
+        if n is not None and n < 0:
+            problem(f, f"{label}不能为负数")
+        out[f] = n
+    out["deaths"] = int(out["deaths"] or 0)
+    out["injuries"] = int(out["injuries"] or 0)
+    out["stake_m"] = _stake(raw, problem)
+    out["lon"], out["lat"], out["coord_source"] = _coordinates(raw, names, row, problem, warnings)
+    unit = city.resolve_unit(values.text(raw.get("unit")))
+    if unit is None and out["lon"] is not None:
+        code = geo.locate_unit(out["lon"], out["lat"], features, key="unit_code")
+        unit = city.resolve_unit(code)
+    if unit is None:
+        problem("unit", "所属区县为空或不是本市的单位，且坐标不在本市任何区县内")
+    elif not auth.can(user, "import", unit.adcode):
+        problem("unit", f"区县大队账号只能导入本单位（{city.unit(user.unit_adcode).name}）的数据")
+    out["unit_adcode"] = unit.adcode if unit else None
+    if out["stake_m"] is None and out["lon"] is None:
+        problem("lon", "没有可用的位置：请填写路线编码和桩号（或公里数、米数），或经纬度")
+    derived = "死亡事故" if out["deaths"] else "伤人事故" if out["injuries"] else "财产损失事故"
+    given = values.text(raw.get("severity"))
+    if given and given not in SEVERITIES:
+        problem("severity", f"事故严重程度须为{'、'.join(SEVERITIES)}之一")
+    elif given and given != derived:
+        problem(
+            "severity",
+            f"与伤亡人数不符：死亡 {out['deaths']} 人、受伤 {out['injuries']} 人应为{derived}",
+        )
+    out["severity"] = derived
+    out["procedure"] = values.text(raw.get("procedure"))
+    if out["procedure"] and out["procedure"] not in PROCEDURES:
+        problem("procedure", "处理程序须为简易程序或一般程序")
+    if out["deaths"] and out["procedure"] == "简易程序":
+        problem("procedure", "死亡事故不能适用简易程序")
+    return out, problems, warnings
+
+
+def _stake(raw: dict, problem) -> int | None:  # noqa: ANN001
+    if values.text(raw.get("km")) is not None:
+        s = geo.stake_from_km_m(raw.get("km"), raw.get("m"))
+        if s is None:
+            problem("km", "无法识别的公里数/米数")
+        return s
+    if values.text(raw.get("stake")) is not None:
+        s = geo.parse_stake(values.text(raw["stake"]))
+        if s is None:
+            problem("stake", "无法识别的桩号（例：K12+300）")
+        return s
+    return None
+
+
+def _coordinates(raw, names, row, problem, warnings):  # noqa: ANN001, ANN202
+    try:
+        lon = values.number(raw.get("lon"), "经度")
+        lat = values.number(raw.get("lat"), "纬度")
+    except ValueProblem as e:
+        problem("lon", str(e))
+        return None, None, None
+    if lon is None or lat is None or (lon == 0 and lat == 0):
+        return None, None, None
+    try:
+        system = geo.normalize_coord_system(values.text(raw.get("coord_system")) or "WGS84")
+    except ValueError as e:
+        problem("coord_system", str(e))
+        return None, None, None
+    if 70 <= lat <= 140 and 0 <= lon <= 60:
+        lon, lat = lat, lon
+        warnings.append(
+            Problem(row, names.get("lon", "经度"), f"{lat},{lon}", "经纬度填反，已自动对调")
+        )
+    lon, lat = geo.to_wgs84(lon, lat, system)
+    return round(lon, 6), round(lat, 6), system
+
+
+def _write(conn, user: auth.User, result: ImportResult, records: list[dict], now: datetime) -> None:  # noqa: ANN001
+    with transaction(conn):
+        import_id = conn.execute(
+            "INSERT INTO imports (file_name, sha256, kind, unit_adcode, imported_by, imported_at,"
+            " rows_read, rows_rejected) VALUES (?, ?, 'accidents', ?, ?, ?, ?, ?)"
+            " RETURNING import_id",
+            [result.file, result.sha256, user.unit_adcode, user.actor, now, result.rows,
+             result.rejected],
+        ).fetchone()[0]  # fmt: skip
+        conn.register("upload_ids", pa.table({"accident_id": [r["accident_id"] for r in records]}))
+        try:
+            cur = conn.execute(
+                f"SELECT a.accident_id, {', '.join('a.' + c for c in STORED)} FROM accidents a"  # noqa: S608 - fixed names
+                " JOIN upload_ids USING (accident_id)"
+            )
+            old = {r[0]: dict(zip(STORED, r[1:], strict=True)) for r in cur.fetchall()}
+        finally:
+            conn.unregister("upload_ids")
+        inserts = []
+        for rec in records:
+            before = old.get(rec["accident_id"])
+            if before is None:
+                inserts.append({**rec, "import_id": import_id})
+                continue
+            diff = [c for c in STORED if not _same(before[c], rec[c])]
+            if not diff:
+                result.unchanged += 1
+                continue
+            conn.execute(
+                f"UPDATE accidents SET {', '.join(f'{c} = ?' for c in diff)}, import_id = ?"  # noqa: S608 - STORED names
+                " WHERE accident_id = ?",
+                [*(rec[c] for c in diff), import_id, rec["accident_id"]],
+            )
+            result.updated += 1
+        if inserts:
+            conn.register("upload_rows", pa.Table.from_pylist(inserts, schema=_SCHEMA))
+            try:
+                conn.execute("INSERT INTO accidents BY NAME SELECT * FROM upload_rows")
+            finally:
+                conn.unregister("upload_rows")
+        result.inserted = len(inserts)
+        conn.execute(
+            "UPDATE imports SET rows_added = ?, rows_updated = ? WHERE import_id = ?",
+            [result.inserted, result.updated, import_id],
+        )
+    result.written = True
+
+
+def _same(a: object, b: object) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, int | float) or hasattr(a, "as_tuple"):
+        return round(float(a), 4) == round(float(b), 4)
+    return a == b

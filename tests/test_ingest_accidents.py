@@ -1,0 +1,73 @@
+"""Importing accident extracts: police columns, times, places, casualties, problems."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pytest
+
+from analytics import auth, db
+from analytics.__main__ import main
+from analytics.ingest import accidents as ia
+
+NOW = datetime(2022, 9, 20, 9, 0)
+ADMIN = auth.User("admin", "支队秩序科", "admin", None)
+# a police extract: 路号 + 公里数 + 米数, date and time apart, one row by coordinates only
+ROWS = [
+    "事故编号,事故日期,时间,行政区划,道路名称,路号,公里数,米数,经度,纬度,死亡人数,受伤人数,直接财产损失(元),事故形态,处理程序",
+    "A001,2022-06-03,14:30,颍上县,国道105线,G105,871,500,,,1,2,32000,正面相撞,一般程序",
+    "A002,2022/6/4,8:05,颍上,国道105线,G105,872,0,,,0,0,1800,追尾相撞,简易程序",
+    "A003,2022年6月5日,22:10,,城区人民路,,,,115.80,32.88,0,1,5000,撞行人,一般程序",
+]
+
+
+def _csv(*extra: str) -> bytes:
+    return "\n".join([*ROWS, *extra]).encode("gb18030")
+
+
+@pytest.fixture
+def conn(tmp_path, fuyang):
+    c = db.open_store(tmp_path / "a.duckdb", fuyang)
+    yield c
+    c.close()
+
+
+def test_a_police_extract(conn, fuyang) -> None:
+    r = ia.import_accidents(conn, fuyang, ADMIN, "事故.csv", _csv(), now=NOW)
+    assert (r.rows, r.inserted, r.problems) == (3, 3, [])
+    rows = conn.execute(
+        "SELECT accident_id, occurred_at, unit_adcode, route_code, stake_m, deaths, injuries,"
+        " severity, procedure FROM accidents ORDER BY accident_id"
+    ).fetchall()
+    assert rows == [
+        ("A001", datetime(2022, 6, 3, 14, 30), "341226", "G105", 871500, 1, 2, "死亡事故", "一般程序"),
+        ("A002", datetime(2022, 6, 4, 8, 5), "341226", "G105", 872000, 0, 0, "财产损失事故", "简易程序"),
+        # no unit given: found from its coordinates
+        ("A003", datetime(2022, 6, 5, 22, 10), "341202", None, None, 0, 1, "伤人事故", "一般程序"),
+    ]  # fmt: skip
+
+
+def test_rows_without_a_date_or_a_place_are_reported(conn, fuyang) -> None:
+    data = _csv(
+        "A004,,,颍上县,国道105线,G105,873,0,,,0,0,100,,简易程序",  # no date
+        "A005,2022-06-06,9:00,颍上县,乡道,,,,0,0,0,0,100,,简易程序",  # (0, 0) is no place
+        "A006,2022-06-07,25:00,颍上县,国道105线,G105,873,0,,,0,0,100,,简易程序",  # no such hour
+        "A007,2022-06-07,9:00,颍上县,国道105线,G105,873,0,,,1,0,100,,简易程序",  # death, 简易
+    )
+    r = ia.import_accidents(conn, fuyang, ADMIN, "事故.csv", data, now=NOW)
+    assert [(p.row, p.column, p.problem) for p in r.problems] == [
+        (5, "事故日期", "缺少事故时间"),
+        (6, "经度", "没有可用的位置：请填写路线编码和桩号（或公里数、米数），或经纬度"),
+        (7, "事故日期", "时间“25:00”不存在"),
+        (8, "处理程序", "死亡事故不能适用简易程序"),
+    ]
+    assert (r.written, conn.execute("SELECT count(*) FROM accidents").fetchone()) == (False, (0,))
+
+
+def test_the_command_line_imports_accidents(tmp_path, capsys) -> None:
+    f = tmp_path / "事故.csv"
+    f.write_bytes(_csv())
+    assert main(["import", "accidents", str(f), "--db", str(tmp_path / "x.duckdb"), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["kind"], out["inserted"], out["rejected"]) == ("accidents", 3, 0)
