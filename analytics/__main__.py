@@ -79,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("file")
     c.add_argument("--as", dest="as_user", help="act as this account (its role and unit apply)")
     c.add_argument("--sheet", help="the worksheet to read (default: the first)")
+    c.add_argument("--mapping", help='a JSON file {"the file\'s column": "standard column", ...}')
     c.add_argument(
         "--accept-valid",
         action="store_true",
@@ -191,6 +192,15 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
     if not path.is_file():
         print(f"错误：找不到文件 {path}", file=sys.stderr)
         return 2
+    mapping = None
+    if args.mapping:
+        from analytics.ingest.common import load_mapping
+
+        try:
+            mapping = load_mapping(Path(args.mapping).read_text(encoding="utf-8"))
+        except (OSError, ReadError) as e:
+            print(f"错误：无法读取列映射文件 {args.mapping}：{e}", file=sys.stderr)
+            return 2
     conn, city = bootstrap.open_configured(replace(settings, auto_demo=False))
     try:
         if args.as_user:
@@ -204,7 +214,7 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
             conn, city, user, path.name, path.read_bytes(), now=settings.now(),
             sheet=args.sheet, accept_valid=args.accept_valid,
             max_bytes=settings.import_max_mb * 2**20, max_rows=settings.import_max_rows,
-            keep_in=settings.uploads_dir,
+            keep_in=settings.uploads_dir, mapping=mapping,
         )  # fmt: skip
     except ReadError as e:
         print(f"错误：{e}", file=sys.stderr)

@@ -71,3 +71,42 @@ def test_the_command_line_imports_accidents(tmp_path, capsys) -> None:
     assert main(["import", "accidents", str(f), "--db", str(tmp_path / "x.duckdb"), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert (out["kind"], out["inserted"], out["rejected"]) == ("accidents", 3, 0)
+
+
+def test_the_nyc_file_through_a_mapping(tmp_path, capsys) -> None:
+    """A real file from another system (NYC Open Data, ZIP 11234), its columns mapped once:
+    rows without usable coordinates are reported, the rest imported (--accept-valid)."""
+    import pandas as pd
+
+    from tests.conftest import FIXTURES, ROOT
+
+    source = ROOT.parent / "shared" / "data" / "real" / "nyc-collisions-11234"
+    path = source / "Motor_Vehicle_Collisions_-_Crashes_zip11234.csv"
+    if not path.exists():
+        pytest.skip(f"the shared data folder is not beside the project: {path}")
+    raw = pd.read_csv(path, dtype=str)
+    lat = pd.to_numeric(raw.LATITUDE, errors="coerce")
+    lon = pd.to_numeric(raw.LONGITUDE, errors="coerce")
+    no_place = lat.isna() | lon.isna() | ((lat == 0) & (lon == 0))
+    outside = ~no_place & ~(lat.between(40.57, 40.66) & lon.between(-73.96, -73.86))
+    rejected = int((no_place | outside).sum())  # 390 without coordinates, 3 outside the unit
+    db_path = tmp_path / "nyc.duckdb"
+    args = ["import", "accidents", str(path), "--db", str(db_path), "--city",
+            str(FIXTURES / "nyc" / "city.toml"), "--mapping", str(FIXTURES / "nyc" / "mapping.json"),
+            "--json"]  # fmt: skip
+    assert main(args) == 1  # strict: rows were rejected, nothing written
+    out = json.loads(capsys.readouterr().out)
+    assert (out["rows"], out["rejected"], out["inserted"]) == (15753, rejected, 0)
+    place_rows = {p["row"] for p in out["problems"] if p["problem"].startswith("没有可用的位置")}
+    assert place_rows == {int(i) + 2 for i in raw.index[no_place]}  # Excel rows: header is row 1
+    assert main([*args, "--accept-valid"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["inserted"] == 15753 - rejected
+    conn = db.connect(db_path)
+    killed = conn.execute(
+        "SELECT sum(deaths), count(*) FILTER (severity = '死亡事故') FROM accidents"
+    )
+    expected = pd.to_numeric(raw["NUMBER OF PERSONS KILLED"], errors="coerce").fillna(0)
+    kept = ~(no_place | outside)
+    assert killed.fetchone() == (int(expected[kept].sum()), int((expected[kept] > 0).sum()))
+    conn.close()

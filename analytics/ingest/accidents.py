@@ -45,13 +45,15 @@ def import_accidents(
     max_bytes: int = 50 * 2**20,
     max_rows: int = 200_000,
     keep_in: Path | None = None,
+    mapping: dict[str, str] | None = None,
 ) -> ImportResult:
-    """Check every row; insert new accidents and update changed ones in one transaction."""
+    """Check every row; insert new accidents and update changed ones in one transaction.
+    ``mapping`` renames another system's columns to the standard ones first."""
     features = boundaries(city)["features"]
     result, records = common.check_rows(
         conn, "accidents", headers.ACCIDENT_HEADERS, "accident_id", file_name, data,
         lambda raw, names, row: _record(city, user, features, raw, names, row),
-        sheet=sheet, max_bytes=max_bytes, max_rows=max_rows,
+        sheet=sheet, max_bytes=max_bytes, max_rows=max_rows, mapping=mapping,
     )  # fmt: skip
     if not common.should_write(result, accept_valid):
         return result

@@ -4,6 +4,7 @@ and keeping the uploaded file."""
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +63,7 @@ def check_rows(
     sheet: str | None,
     max_bytes: int,
     max_rows: int,
+    mapping: dict[str, str] | None = None,
 ) -> tuple[ImportResult, list[dict]]:
     """Read and check every row; the valid records (by their key, first occurrence) and the result
     with every problem. Nothing is written here."""
@@ -81,6 +83,8 @@ def check_rows(
         raise read.ReadError(
             f"文件 {file_name} 有 {len(table.rows)} 行，超过单次导入上限 {max_rows} 行"
         )
+    if mapping:
+        apply_mapping(table.rows, mapping)
     header = headers.find_header(table.rows, spec)
     if header is None:
         wanted = "”“".join(spec[f][0] for f in list(spec)[:2])
@@ -105,6 +109,29 @@ def check_rows(
             records[k] = (row.number, rec)
     result.accepted = len(records)
     return result, [r for _, r in records.values()]
+
+
+def load_mapping(text: str) -> dict[str, str]:
+    """A column mapping from JSON: {"the file's column": "the standard column", ...}."""
+    try:
+        mapping = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise read.ReadError(f"列映射文件不是有效的 JSON：{e}") from None
+    if not isinstance(mapping, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
+    ):
+        raise read.ReadError('列映射文件须为 {"原列名": "标准列名"} 的形式')
+    return mapping
+
+
+def apply_mapping(rows: list[list[object]], mapping: dict[str, str], look: int = 12) -> None:
+    """Rename the file's own column names to standard ones in the rows that may hold the header."""
+    wanted = {headers.normalize(k): v for k, v in mapping.items()}
+    for row in rows[:look]:
+        for j, cell in enumerate(row):
+            key = headers.normalize(cell)
+            if key in wanted:
+                row[j] = wanted[key]
 
 
 def should_write(result: ImportResult, accept_valid: bool) -> bool:

@@ -56,6 +56,7 @@ def import_hazards(
     max_bytes: int = 50 * 2**20,
     max_rows: int = 200_000,
     keep_in: Path | None = None,
+    mapping: dict[str, str] | None = None,
 ) -> ImportResult:
     """Check every row; write all of them in one transaction, or nothing when any row is
     rejected (unless accept_valid: then the valid rows). The file as uploaded is kept in
@@ -63,7 +64,7 @@ def import_hazards(
     result, records = common.check_rows(
         conn, "hazards", headers.HAZARD_HEADERS, "hazard_id", file_name, data,
         lambda raw, names, row: _record(city, user, raw, names, row),
-        sheet=sheet, max_bytes=max_bytes, max_rows=max_rows,
+        sheet=sheet, max_bytes=max_bytes, max_rows=max_rows, mapping=mapping,
     )  # fmt: skip
     if not common.should_write(result, accept_valid):
         return result

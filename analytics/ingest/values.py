@@ -12,6 +12,7 @@ EXCEL_EPOCH = date(1899, 12, 30)
 _DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T].*)?")
 _COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _SERIAL = re.compile(r"\d{5}(\.0)?")
+_US = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")  # month/day/year, as other systems export
 
 
 class ValueProblem(ValueError):
@@ -48,6 +49,11 @@ def parse_date(cell: object) -> date | None:
     m = _DATE.fullmatch(t) or _COMPACT.fullmatch(t)
     if not m and _SERIAL.fullmatch(t):
         return parse_date(float(t))
+    if not m and (us := _US.fullmatch(t)):
+        try:
+            return date(int(us.group(3)), int(us.group(1)), int(us.group(2)))
+        except ValueError:
+            raise ValueProblem(f"日期“{t}”不存在") from None
     if not m:
         raise ValueProblem(f"无法识别的日期“{t}”（例：2022-06-03）")
     try:
