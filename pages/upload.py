@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import auth
-from analytics.ingest import accidents, read
+from analytics.ingest import accidents, common, headers, read
 from analytics.ingest import hazards as ingest
 from analytics.ingest.template import hazard_template
 from pages import _ui
@@ -50,19 +50,54 @@ def _import(ctx: _ui.Context, kind: str, name: str, data: bytes) -> None:
     preview = pd.DataFrame([["" if c is None else str(c) for c in r] for r in table.rows[:8]])
     st.dataframe(preview, hide_index=True)
     accept_valid = st.checkbox("只导入没有问题的行（有问题的行不导入）", key="accept_valid")
-    if not st.button("检查并导入", type="primary", key="do_import"):
+    if st.button("检查并导入", type="primary", key="do_import"):
+        st.session_state["run_import"] = True
+    unit = ctx.user.unit_adcode if ctx.user.role == "county" else None
+    mapping = common.saved_mapping(ctx.cur, unit, kind)
+    if mapping:
+        st.caption(
+            "已套用本单位保存的列映射：" + "；".join(f"{k} → {v}" for k, v in mapping.items())
+        )
+    _mapping_form(ctx, kind, unit, table.rows, mapping)
+    if not st.session_state.get("run_import"):
         return
+    st.session_state["run_import"] = False
     with st.spinner("正在逐行检查并导入……"):
         try:
             result = IMPORTERS[kind](
                 ctx.cur, ctx.city, ctx.user, name, data, now=ctx.now(), sheet=sheet,
                 accept_valid=accept_valid, max_bytes=ctx.settings.import_max_mb * 2**20,
                 max_rows=ctx.settings.import_max_rows, keep_in=ctx.settings.uploads_dir,
+                mapping=mapping,
             )  # fmt: skip
         except read.ReadError as e:
             st.error(str(e))
             return
     _result(result)
+
+
+def _mapping_form(ctx: _ui.Context, kind: str, unit: str | None, rows: list, saved: dict) -> None:
+    """Map the file's own column names to standard ones once; saved for this unit and kind."""
+    spec = headers.HAZARD_HEADERS if kind == "hazards" else headers.ACCIDENT_HEADERS
+    header = headers.find_header([list(r) for r in rows], spec)
+    if header is not None and not header.unmatched:
+        return
+    first = next((r for r in rows if any(c is not None for c in r)), [])
+    columns = header.unmatched if header else [str(c).strip() for c in first if c is not None]
+    standard = ["（不导入）", *[names[0] for f, names in spec.items() if f != "row_number"]]
+    with st.expander(
+        "列映射：文件中有无法识别的列（其他系统导出的文件请在此对应一次）", expanded=header is None
+    ):
+        with st.form(f"mapping_{kind}"):
+            chosen = {}
+            for col in columns:
+                default = saved.get(col, "（不导入）")
+                chosen[col] = st.selectbox(col, standard, index=standard.index(default)
+                                           if default in standard else 0, key=f"map_{kind}_{col}")  # fmt: skip
+            if st.form_submit_button("保存映射", key=f"save_mapping_{kind}"):
+                mapping = {**saved, **{k: v for k, v in chosen.items() if v != "（不导入）"}}
+                common.save_mapping(ctx.cur, unit, kind, mapping, ctx.user.actor)
+                st.success("已保存列映射，下次上传同类文件时自动套用。请点击“检查并导入”。")
 
 
 def _result(r: ingest.ImportResult) -> None:

@@ -78,3 +78,26 @@ def test_upload_an_accident_extract(demo_env) -> None:
     assert not at.exception
     assert "已导入：新增 2 条" in at.success[0].value
     assert at.subheader[-1].value == "导入记录（事故记录）"
+
+
+def test_map_another_systems_columns_once(demo_env) -> None:
+    at = _upload_page("admin")
+    at.radio(key="kind").set_value("accidents").run()
+    data = (b"ID,WHEN,LAT,LNG,KILLED,HURT\n"
+            b"X1,2022-06-03 14:30,32.88,115.80,0,1\n"
+            b"X2,2022-06-04 08:00,32.90,115.78,1,0\n")  # fmt: skip
+    at.file_uploader(key="ledger_file").set_value(("其他系统.csv", data, "text/csv")).run()
+    for col, standard in (("ID", "事故编号"), ("WHEN", "事故时间"), ("LAT", "纬度"),
+                          ("LNG", "经度"), ("KILLED", "死亡人数"), ("HURT", "受伤人数")):  # fmt: skip
+        at.selectbox(key=f"map_accidents_{col}").set_value(standard)
+    at.button(key="save_mapping_accidents").click().run()
+    assert "已保存列映射" in at.success[0].value
+    at.button(key="do_import").click().run()
+    assert not at.exception
+    assert "已导入：新增 2 条" in at.success[-1].value
+    # the next upload of the same kind gets the mapping by itself
+    again = data.replace(b"X1", b"X3").replace(b"X2", b"X4")
+    at.file_uploader(key="ledger_file").set_value(("其他系统2.csv", again, "text/csv")).run()
+    assert any("已套用本单位保存的列映射" in c.value for c in at.caption)
+    at.button(key="do_import").click().run()
+    assert "已导入：新增 2 条" in at.success[-1].value

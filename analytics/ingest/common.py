@@ -160,3 +160,21 @@ def keep(folder: Path, sha256: str, file_name: str, data: bytes) -> None:
         tmp = path.with_suffix(path.suffix + ".part")
         tmp.write_bytes(data)
         tmp.replace(path)
+
+
+def saved_mapping(conn: duckdb.DuckDBPyConnection, unit: str | None, kind: str) -> dict[str, str]:
+    row = conn.execute(
+        "SELECT mapping FROM column_mappings WHERE unit_adcode = ? AND kind = ?", [unit or "", kind]
+    ).fetchone()
+    return json.loads(row[0]) if row else {}
+
+
+def save_mapping(
+    conn: duckdb.DuckDBPyConnection, unit: str | None, kind: str, mapping: dict[str, str], by: str
+) -> None:
+    conn.execute(
+        "INSERT INTO column_mappings (unit_adcode, kind, mapping, saved_by) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (unit_adcode, kind) DO UPDATE SET mapping = excluded.mapping,"
+        " saved_by = excluded.saved_by, saved_at = excluded.saved_at",
+        [unit or "", kind, json.dumps(mapping, ensure_ascii=False), by],
+    )
