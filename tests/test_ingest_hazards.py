@@ -218,3 +218,50 @@ def test_the_command_line(tmp_path, capsys) -> None:
         "SELECT count(*) FROM hazards WHERE state = ?", [ledger.CLOSED]
     ).fetchone() == (1,)
     conn.close()
+
+
+@pytest.mark.parametrize(
+    ("cell", "start", "end"),
+    [("K123+500", 123500, 123500), ("k123+500m", 123500, 123500), ("123K+500", 123500, 123500),
+     ("1325Km+500m", 1325500, 1325500), ("123公里500米", 123500, 123500),
+     ("77公里加800米", 77800, 77800), ("123.5", 123500, 123500),
+     ("K867+000-K877+000", 867000, 877000), ("867公里至877公里", 867000, 877000),
+     ("K12+300～K12+800", 12300, 12800), ("Ｋ１２＋３００", 12300, 12300)],
+)  # fmt: skip
+def test_every_stake_spelling_through_the_importer(conn, fuyang, cell, start, end) -> None:
+    data = f"隐患编号,所属区县,道路名称,排查日期,桩号\nS1,颍上县,G105,2022-06-10,{cell}\n".encode()
+    r = ih.import_hazards(conn, fuyang, ADMIN, f"桩号{cell}.csv", data, now=NOW)
+    assert r.problems == []
+    assert conn.execute("SELECT start_m, end_m FROM hazards").fetchone() == (start, end)
+
+
+def test_killing_the_import_leaves_the_database_as_it_was(tmp_path, fuyang) -> None:
+    """A real process killed in the middle of a large import: the store is as before."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from bench.imports import ledger_frame
+
+    db_path = tmp_path / "kill.duckdb"
+    conn = db.open_store(db_path, fuyang)
+    ih.import_hazards(conn, fuyang, ADMIN, "颍上.csv", _gbk(), now=NOW)
+    before = _hazards(conn)
+    conn.close()
+    big = tmp_path / "big.csv"
+    ledger_frame(fuyang, 300_000).to_csv(big, index=False)
+    env = {**os.environ, "HAZARDS_IMPORT_MAX_ROWS": "400000", "HAZARDS_UPLOADS_DIR": str(tmp_path)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "analytics", "import", "hazards", str(big), "--db", str(db_path)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    time.sleep(6)  # reading and checking 300,000 rows takes longer than this
+    assert proc.poll() is None, "the import finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    conn = db.connect(db_path)
+    assert _hazards(conn) == before
+    assert conn.execute("SELECT count(*) FROM imports").fetchone() == (1,)
+    conn.close()
