@@ -50,17 +50,14 @@ def import_accidents(
     """Check every row; insert new accidents and update changed ones in one transaction.
     ``mapping`` renames another system's columns to the standard ones first."""
     features = boundaries(city)["features"]
-    result, records = common.check_rows(
-        conn, "accidents", headers.ACCIDENT_HEADERS, "accident_id", file_name, data,
+    options = {"sheet": sheet, "accept_valid": accept_valid, "max_bytes": max_bytes,
+               "max_rows": max_rows, "keep_in": keep_in, "mapping": mapping}  # fmt: skip
+    return common.run(
+        conn, "accidents", headers.ACCIDENT_HEADERS, "accident_id",
         lambda raw, names, row: _record(city, user, features, raw, names, row),
-        sheet=sheet, max_bytes=max_bytes, max_rows=max_rows, mapping=mapping,
+        lambda result, records: _write(conn, user, result, records, now),
+        file_name, data, options,
     )  # fmt: skip
-    if not common.should_write(result, accept_valid):
-        return result
-    _write(conn, user, result, records, now)
-    if keep_in is not None:
-        common.keep(keep_in, result.sha256, file_name, data)
-    return result
 
 
 def _record(city, user, features, raw, names, row):  # noqa: ANN001, ANN202, PLR0913, C901
@@ -102,7 +99,9 @@ def _record(city, user, features, raw, names, row):  # noqa: ANN001, ANN202, PLR
     out["deaths"] = int(out["deaths"] or 0)
     out["injuries"] = int(out["injuries"] or 0)
     out["stake_m"] = _stake(raw, problem)
-    out["lon"], out["lat"], out["coord_source"] = _coordinates(raw, names, row, problem, warnings)
+    out["lon"], out["lat"], out["coord_source"] = common.coordinates(
+        raw, names, row, problem, warnings, city
+    )
     unit = city.resolve_unit(values.text(raw.get("unit")))
     if unit is None and out["lon"] is not None:
         code = geo.locate_unit(out["lon"], out["lat"], features, key="unit_code")
@@ -144,29 +143,6 @@ def _stake(raw: dict, problem) -> int | None:  # noqa: ANN001
             problem("stake", "无法识别的桩号（例：K12+300）")
         return s
     return None
-
-
-def _coordinates(raw, names, row, problem, warnings):  # noqa: ANN001, ANN202
-    try:
-        lon = values.number(raw.get("lon"), "经度")
-        lat = values.number(raw.get("lat"), "纬度")
-    except ValueProblem as e:
-        problem("lon", str(e))
-        return None, None, None
-    if lon is None or lat is None or (lon == 0 and lat == 0):
-        return None, None, None
-    try:
-        system = geo.normalize_coord_system(values.text(raw.get("coord_system")) or "WGS84")
-    except ValueError as e:
-        problem("coord_system", str(e))
-        return None, None, None
-    if 70 <= lat <= 140 and 0 <= lon <= 60:
-        lon, lat = lat, lon
-        warnings.append(
-            Problem(row, names.get("lon", "经度"), f"{lat},{lon}", "经纬度填反，已自动对调")
-        )
-    lon, lat = geo.to_wgs84(lon, lat, system)
-    return round(lon, 6), round(lat, 6), system
 
 
 def _write(conn, user: auth.User, result: ImportResult, records: list[dict], now: datetime) -> None:  # noqa: ANN001

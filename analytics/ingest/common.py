@@ -11,6 +11,9 @@ from pathlib import Path
 
 import duckdb
 
+from analytics import city as city_mod
+from analytics import geo
+from analytics.city import City
 from analytics.ingest import headers, read, values
 
 
@@ -111,6 +114,30 @@ def check_rows(
     return result, [r for _, r in records.values()]
 
 
+def run(
+    conn: duckdb.DuckDBPyConnection,
+    kind: str,
+    spec: dict[str, tuple[str, ...]],
+    key: str,
+    record: RecordFn,
+    write: Callable[[ImportResult, list[dict]], None],
+    file_name: str,
+    data: bytes,
+    options: dict,
+) -> ImportResult:
+    """The import of one file: check every row, write when the policy allows, keep the file.
+    options: sheet, accept_valid, max_bytes, max_rows, keep_in, mapping."""
+    result, records = check_rows(
+        conn, kind, spec, key, file_name, data, record, sheet=options["sheet"],
+        max_bytes=options["max_bytes"], max_rows=options["max_rows"], mapping=options["mapping"],
+    )  # fmt: skip
+    if should_write(result, options["accept_valid"]):
+        write(result, records)
+        if options["keep_in"] is not None:
+            keep(options["keep_in"], result.sha256, file_name, data)
+    return result
+
+
 def load_mapping(text: str) -> dict[str, str]:
     """A column mapping from JSON: {"the file's column": "the standard column", ...}."""
     try:
@@ -178,3 +205,46 @@ def save_mapping(
         " saved_by = excluded.saved_by, saved_at = excluded.saved_at",
         [unit or "", kind, json.dumps(mapping, ensure_ascii=False), by],
     )
+
+
+def coordinates(raw, names, row, problem, warnings, city):  # noqa: ANN001, ANN202, PLR0913
+    """WGS-84 lon, lat and the source system of a row (None when it has no usable point);
+    swapped values are corrected and points outside the city flagged, both as warnings."""
+    try:
+        lon = values.number(raw.get("lon"), "经度")
+        lat = values.number(raw.get("lat"), "纬度")
+    except values.ValueProblem as e:
+        problem("lon", str(e))
+        return None, None, None
+    if lon is None or lat is None or (lon == 0 and lat == 0):  # (0, 0) marks "no position"
+        return None, None, None
+    try:
+        system = geo.normalize_coord_system(values.text(raw.get("coord_system")) or "WGS84")
+    except ValueError as e:
+        problem("coord_system", str(e))
+        return None, None, None
+    if 70 <= lat <= 140 and 0 <= lon <= 60:  # longitude and latitude swapped
+        lon, lat = lat, lon
+        warnings.append(
+            Problem(row, names.get("lon", "经度"), f"{lat},{lon}", "经纬度填反，已自动对调")
+        )
+    lon, lat = geo.to_wgs84(lon, lat, system)
+    bounds = _bounds(city)
+    if bounds:
+        lo_lon, lo_lat, hi_lon, hi_lat = bounds
+        if not (lo_lon <= lon <= hi_lon and lo_lat <= lat <= hi_lat):
+            warnings.append(Problem(row, names.get("lon", "经度"), f"{lon:.5f},{lat:.5f}",
+                                    f"坐标不在{city.name}范围内，请核对"))  # fmt: skip
+    return round(lon, 6), round(lat, 6), system
+
+
+_BOUNDS: dict[str, tuple[float, float, float, float] | None] = {}
+
+
+def _bounds(city: City) -> tuple[float, float, float, float] | None:
+    """The box around the city's outlines (None without outlines), computed once per file."""
+    key = str(city.map.boundary_file)
+    if key not in _BOUNDS:
+        outlines = city_mod.boundaries(city)
+        _BOUNDS[key] = geo.bbox(outlines) if outlines["features"] else None
+    return _BOUNDS[key]

@@ -16,7 +16,6 @@ import pandas as pd
 import pyarrow as pa
 
 from analytics import auth, geo, ledger
-from analytics import city as city_mod
 from analytics.city import City
 from analytics.db import transaction
 from analytics.ingest import common, headers, values
@@ -61,17 +60,14 @@ def import_hazards(
     """Check every row; write all of them in one transaction, or nothing when any row is
     rejected (unless accept_valid: then the valid rows). The file as uploaded is kept in
     ``keep_in`` (by content hash) once something was written."""
-    result, records = common.check_rows(
-        conn, "hazards", headers.HAZARD_HEADERS, "hazard_id", file_name, data,
+    options = {"sheet": sheet, "accept_valid": accept_valid, "max_bytes": max_bytes,
+               "max_rows": max_rows, "keep_in": keep_in, "mapping": mapping}  # fmt: skip
+    return common.run(
+        conn, "hazards", headers.HAZARD_HEADERS, "hazard_id",
         lambda raw, names, row: _record(city, user, raw, names, row),
-        sheet=sheet, max_bytes=max_bytes, max_rows=max_rows, mapping=mapping,
+        lambda result, records: _write(conn, user, result, records, now),
+        file_name, data, options,
     )  # fmt: skip
-    if not common.should_write(result, accept_valid):
-        return result
-    _write(conn, user, result, records, now)
-    if keep_in is not None:
-        common.keep(keep_in, result.sha256, file_name, data)
-    return result
 
 
 def _record(city: City, user: auth.User, raw: dict, names: dict, row: int):  # noqa: ANN202, C901
@@ -108,7 +104,9 @@ def _record(city: City, user: auth.User, raw: dict, names: dict, row: int):  # n
     out["supervision_level"] = read_value("supervision_level", values.level) or "无"
     out["funds_wan"] = read_value("funds_wan", lambda c: values.number(c, "投入资金"))
     out["start_m"], out["end_m"] = _stakes(raw, problem)
-    out["lon"], out["lat"], out["coord_source"] = _place(raw, names, row, problem, warnings, city)
+    out["lon"], out["lat"], out["coord_source"] = common.coordinates(
+        raw, names, row, problem, warnings, city
+    )
     state = read_value("state", lambda c: values.state(c, raw.get("closed")))
     if state is None:
         five = not ledger.missing_elements(out)
@@ -144,43 +142,6 @@ def _stakes(raw: dict, problem) -> tuple[int | None, int | None]:  # noqa: ANN00
     if end and e is None:
         problem("end_stake", "无法识别的止点桩号（例：K12+800）")
     return s, e if e is not None else s
-
-
-def _place(raw, names, row, problem, warnings, city):  # noqa: ANN001, ANN202, PLR0913
-    lon = values.number(raw.get("lon"), "经度") if values.text(raw.get("lon")) else None
-    lat = values.number(raw.get("lat"), "纬度") if values.text(raw.get("lat")) else None
-    if lon is None or lat is None:
-        return None, None, None
-    try:
-        system = geo.normalize_coord_system(values.text(raw.get("coord_system")) or "WGS84")
-    except ValueError as e:
-        problem("coord_system", str(e))
-        return None, None, None
-    if 70 <= lat <= 140 and 0 <= lon <= 60:  # longitude and latitude swapped
-        lon, lat = lat, lon
-        warnings.append(
-            Problem(row, names.get("lon", "经度"), f"{lat},{lon}", "经纬度填反，已自动对调")
-        )
-    lon, lat = geo.to_wgs84(lon, lat, system)
-    bounds = _bounds(city)
-    if bounds:
-        lo_lon, lo_lat, hi_lon, hi_lat = bounds
-        if not (lo_lon <= lon <= hi_lon and lo_lat <= lat <= hi_lat):
-            warnings.append(Problem(row, names.get("lon", "经度"), f"{lon:.5f},{lat:.5f}",
-                                    f"坐标不在{city.name}范围内，请核对"))  # fmt: skip
-    return round(lon, 6), round(lat, 6), system
-
-
-_BOUNDS: dict[str, tuple[float, float, float, float] | None] = {}
-
-
-def _bounds(city: City) -> tuple[float, float, float, float] | None:
-    """The box around the city's outlines (None without outlines), computed once per file."""
-    key = str(city.map.boundary_file)
-    if key not in _BOUNDS:
-        outlines = city_mod.boundaries(city)
-        _BOUNDS[key] = geo.bbox(outlines) if outlines["features"] else None
-    return _BOUNDS[key]
 
 
 def _same(a: object, b: object) -> bool:
