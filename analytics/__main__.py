@@ -78,6 +78,12 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("kind", choices=["hazards", "accidents"], help="what the file holds")
     c.add_argument("file")
     c.add_argument("--as", dest="as_user", help="act as this account (its role and unit apply)")
+    c.add_argument("--unit", help="without --as: the uploading unit (name, short name or adcode)")
+    c.add_argument(
+        "--coords",
+        help="coordinate system of the file when it has no 坐标系 column "
+        "(WGS84, GCJ02, BD09; default WGS84)",
+    )
     c.add_argument("--sheet", help="the worksheet to read (default: the first)")
     c.add_argument("--mapping", help='a JSON file {"the file\'s column": "standard column", ...}')
     c.add_argument(
@@ -210,11 +216,17 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
                 return 2
         else:
             user = auth.User("cli", "命令行（本机管理员）", "admin", None)
+            if args.unit:  # the administrator uploads on behalf of this unit
+                unit = city.resolve_unit(args.unit)
+                if unit is None:
+                    print(f"错误：{args.unit} 不是本市的单位", file=sys.stderr)
+                    return 2
+                user = auth.User("cli", f"命令行（代{unit.name}上报）", "admin", unit.adcode)
         result = importer(
             conn, city, user, path.name, path.read_bytes(), now=settings.now(),
             sheet=args.sheet, accept_valid=args.accept_valid,
             max_bytes=settings.import_max_mb * 2**20, max_rows=settings.import_max_rows,
-            keep_in=settings.uploads_dir, mapping=mapping,
+            keep_in=settings.uploads_dir, mapping=mapping, coord_system=args.coords,
         )  # fmt: skip
     except ReadError as e:
         print(f"错误：{e}", file=sys.stderr)

@@ -49,6 +49,11 @@ def _import(ctx: _ui.Context, kind: str, name: str, data: bytes) -> None:
     st.markdown("**预览（前 8 行）**")
     preview = pd.DataFrame([["" if c is None else str(c) for c in r] for r in table.rows[:8]])
     st.dataframe(preview, hide_index=True)
+    coords = st.selectbox(
+        "坐标系（文件中没有“坐标系”列时使用）", ["WGS84", "GCJ02", "BD09"], key="file_coords",
+        format_func={"WGS84": "WGS84（GPS、天地图）", "GCJ02": "GCJ02（高德、腾讯）",
+                     "BD09": "BD09（百度）"}.get,
+    )  # fmt: skip
     accept_valid = st.checkbox("只导入没有问题的行（有问题的行不导入）", key="accept_valid")
     if st.button("检查并导入", type="primary", key="do_import"):
         st.session_state["run_import"] = True
@@ -68,7 +73,7 @@ def _import(ctx: _ui.Context, kind: str, name: str, data: bytes) -> None:
                 ctx.cur, ctx.city, ctx.user, name, data, now=ctx.now(), sheet=sheet,
                 accept_valid=accept_valid, max_bytes=ctx.settings.import_max_mb * 2**20,
                 max_rows=ctx.settings.import_max_rows, keep_in=ctx.settings.uploads_dir,
-                mapping=mapping,
+                mapping=mapping, coord_system=coords,
             )  # fmt: skip
         except read.ReadError as e:
             st.error(str(e))

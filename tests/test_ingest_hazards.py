@@ -265,3 +265,33 @@ def test_killing_the_import_leaves_the_database_as_it_was(tmp_path, fuyang) -> N
     assert _hazards(conn) == before
     assert conn.execute("SELECT count(*) FROM imports").fetchone() == (1,)
     conn.close()
+
+
+def test_command_line_unit_sheet_and_coordinate_system(tmp_path, capsys) -> None:
+    from analytics import geo
+
+    book = openpyxl.Workbook()
+    book.active.title = "说明"
+    book.active.append(["本工作簿第二张表为台账"])
+    ledger_sheet = book.create_sheet("台账")
+    ledger_sheet.append(["隐患编号", "所属区县", "道路名称", "排查日期", "经度", "纬度"])
+    ledger_sheet.append(["G1", "颍上县", "G105", "2022-06-10", 116.27, 32.63])  # an AMap point
+    path = tmp_path / "两张表.xlsx"
+    book.save(path)
+    target = tmp_path / "c.duckdb"
+    args = ["import", "hazards", str(path), "--db", str(target), "--json"]
+    assert main(args) == 1  # the first sheet has no ledger
+    assert "找不到表头" in json.loads(capsys.readouterr().out)["problems"][0]["problem"]
+    assert main([*args, "--sheet", "台账", "--unit", "颍上", "--coords", "GCJ02"]) == 0
+    capsys.readouterr()
+    conn = db.connect(target)
+    lon, lat, system = conn.execute("SELECT lon, lat, coord_source FROM hazards").fetchone()
+    by = conn.execute("SELECT unit_adcode, imported_by FROM imports").fetchone()
+    conn.close()
+    expected = geo.gcj02_to_wgs84(116.27, 32.63)
+    assert (round(lon, 6), round(lat, 6), system) == (
+        round(expected[0], 6),
+        round(expected[1], 6),
+        "GCJ02",
+    )
+    assert by == ("341226", "命令行（代颍上县上报）·cli")

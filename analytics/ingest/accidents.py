@@ -46,6 +46,7 @@ def import_accidents(
     max_rows: int = 200_000,
     keep_in: Path | None = None,
     mapping: dict[str, str] | None = None,
+    coord_system: str | None = None,
 ) -> ImportResult:
     """Check every row; insert new accidents and update changed ones in one transaction.
     ``mapping`` renames another system's columns to the standard ones first."""
@@ -54,7 +55,8 @@ def import_accidents(
                "max_rows": max_rows, "keep_in": keep_in, "mapping": mapping}  # fmt: skip
     return common.run(
         conn, "accidents", headers.ACCIDENT_HEADERS, "accident_id",
-        lambda raw, names, row: _record(city, user, features, raw, names, row),
+        lambda raw, names, row: _record(city, user, features,
+                                        {**raw, "_file_coord_system": coord_system}, names, row),
         lambda result, records: _write(conn, user, result, records, now),
         file_name, data, options,
     )  # fmt: skip

@@ -219,7 +219,9 @@ def coordinates(raw, names, row, problem, warnings, city):  # noqa: ANN001, ANN2
     if lon is None or lat is None or (lon == 0 and lat == 0):  # (0, 0) marks "no position"
         return None, None, None
     try:
-        system = geo.normalize_coord_system(values.text(raw.get("coord_system")) or "WGS84")
+        system = geo.normalize_coord_system(
+            values.text(raw.get("coord_system")) or raw.get("_file_coord_system") or "WGS84"
+        )
     except ValueError as e:
         problem("coord_system", str(e))
         return None, None, None

@@ -56,6 +56,7 @@ def import_hazards(
     max_rows: int = 200_000,
     keep_in: Path | None = None,
     mapping: dict[str, str] | None = None,
+    coord_system: str | None = None,
 ) -> ImportResult:
     """Check every row; write all of them in one transaction, or nothing when any row is
     rejected (unless accept_valid: then the valid rows). The file as uploaded is kept in
@@ -64,7 +65,8 @@ def import_hazards(
                "max_rows": max_rows, "keep_in": keep_in, "mapping": mapping}  # fmt: skip
     return common.run(
         conn, "hazards", headers.HAZARD_HEADERS, "hazard_id",
-        lambda raw, names, row: _record(city, user, raw, names, row),
+        lambda raw, names, row: _record(city, user, {**raw, "_file_coord_system": coord_system},
+                                        names, row),
         lambda result, records: _write(conn, user, result, records, now),
         file_name, data, options,
     )  # fmt: skip
