@@ -101,3 +101,19 @@ def test_map_another_systems_columns_once(demo_env) -> None:
     assert any("已套用本单位保存的列映射" in c.value for c in at.caption)
     at.button(key="do_import").click().run()
     assert "已导入：新增 2 条" in at.success[-1].value
+
+
+def test_the_accident_template_imports_cleanly(fuyang, tmp_path) -> None:
+    from datetime import datetime
+
+    from analytics import auth
+    from analytics.ingest import accidents
+    from analytics.ingest.template import accident_template
+
+    data = accident_template(fuyang)
+    assert openpyxl.load_workbook(io.BytesIO(data)).sheetnames == ["事故记录", "选项", "填写说明"]
+    conn = db.open_store(tmp_path / "a.duckdb", fuyang)
+    r = accidents.import_accidents(conn, fuyang, auth.User("a", "a", "admin", None), "模板.xlsx",
+                                   data, now=datetime(2022, 9, 20))  # fmt: skip
+    assert (r.inserted, r.problems) == (1, [])
+    conn.close()

@@ -37,14 +37,53 @@ INSTRUCTIONS = (
 )
 
 
+ACCIDENT_HEADERS = (
+    "事故编号", "事故时间", "所属区县", "道路名称", "路线编码", "公里数", "米数", "经度", "纬度", "坐标系",
+    "死亡人数", "受伤人数", "直接财产损失(元)", "事故形态", "天气", "事故严重程度", "处理程序",
+)  # fmt: skip
+ACCIDENT_EXAMPLE = {
+    "事故编号": "3412262022000123", "事故时间": "2022-06-03 14:30", "道路名称": "国道105线",
+    "路线编码": "G105", "公里数": 871, "米数": 500, "坐标系": "WGS84", "死亡人数": 0, "受伤人数": 1,
+    "直接财产损失(元)": 3000, "事故形态": "侧面相撞", "天气": "晴", "事故严重程度": "伤人事故",
+    "处理程序": "一般程序",
+}  # fmt: skip
+ACCIDENT_CHOICES = {
+    "事故形态": ("正面相撞", "侧面相撞", "尾随相撞", "对向刮擦", "同向刮擦", "碾压", "翻车", "坠车", "失火",
+             "撞固定物", "撞静止车辆", "撞行人", "其他"),
+    "天气": ("晴", "阴", "雨", "雾", "雪", "其他"),
+    "事故严重程度": ("财产损失事故", "伤人事故", "死亡事故"),
+    "处理程序": ("简易程序", "一般程序"),
+    "坐标系": ("WGS84", "GCJ02", "BD09"),
+}  # fmt: skip
+ACCIDENT_INSTRUCTIONS = (
+    "每行一起事故；事故编号必填且不能重复，再次上传同一编号会更新该事故。",
+    "事故时间可写 2022-06-03 14:30，也可将日期和时间分成“事故日期”“时间”两列。",
+    "位置：填写路线编码和公里数、米数（或“桩号”一列），或填写经纬度；两者都没有的行不会导入。",
+    "所属区县可填全称、简称或代码；不填时按经纬度所在区县确定。",
+    "事故严重程度须与伤亡人数一致：有死亡为死亡事故，有受伤为伤人事故，否则为财产损失事故。",
+    "死亡事故须适用一般程序。",
+)
+
+
 def hazard_template(city: City) -> bytes:
-    """The template as .xlsx bytes."""
+    """The hazard-ledger template as .xlsx bytes."""
+    example = {**EXAMPLE, "所属区县": next(u.name for u in city.units)}
+    return _template(city, "隐患台账", list(CANONICAL), example, CHOICES, INSTRUCTIONS)
+
+
+def accident_template(city: City) -> bytes:
+    """The accident-extract template as .xlsx bytes."""
+    example = {**ACCIDENT_EXAMPLE, "所属区县": next(u.name for u in city.units)}
+    return _template(city, "事故记录", list(ACCIDENT_HEADERS), example, ACCIDENT_CHOICES,
+                     ACCIDENT_INSTRUCTIONS)  # fmt: skip
+
+
+def _template(city: City, title: str, headers: list[str], example: dict, choices: dict,  # noqa: PLR0913
+              instructions: tuple[str, ...]) -> bytes:  # fmt: skip
     book = Workbook()
     sheet = book.active
-    sheet.title = "隐患台账"
-    headers = list(CANONICAL)
+    sheet.title = title
     sheet.append(headers)
-    example = {**EXAMPLE, "所属区县": next(u.name for u in city.units)}
     sheet.append([example.get(h) for h in headers])
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DCE6F2")
     for cell in sheet[1]:
@@ -52,7 +91,7 @@ def hazard_template(city: City) -> bytes:
         sheet.column_dimensions[cell.column_letter].width = max(10, len(cell.value) * 2 + 2)
     sheet.freeze_panes = "A2"
     lists = book.create_sheet("选项")
-    columns = {"所属区县": [u.name for u in city.units], **{k: list(v) for k, v in CHOICES.items()}}
+    columns = {"所属区县": [u.name for u in city.units], **{k: list(v) for k, v in choices.items()}}
     for j, (header, options) in enumerate(columns.items(), start=1):
         lists.cell(1, j, header)
         for i, option in enumerate(options, start=2):
@@ -67,7 +106,7 @@ def hazard_template(city: City) -> bytes:
     notes = book.create_sheet("填写说明")
     notes.append(["填写说明"])
     notes["A1"].font = bold
-    for line in INSTRUCTIONS:
+    for line in instructions:
         notes.append([line])
     notes.column_dimensions["A"].width = 110
     buf = io.BytesIO()
