@@ -75,7 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     c = command(
         "import", "import a county hazard ledger or accident extract (csv, xlsx, xls)", _import
     )
-    c.add_argument("kind", choices=["hazards", "accidents"], help="what the file holds")
+    c.add_argument("kind", choices=["hazards", "accidents", "roads"], help="what the file holds")
     c.add_argument("file")
     c.add_argument("--as", dest="as_user", help="act as this account (its role and unit apply)")
     c.add_argument("--unit", help="without --as: the uploading unit (name, short name or adcode)")
@@ -189,10 +189,12 @@ def _restore(args: argparse.Namespace, settings: Settings) -> int:
 def _import(args: argparse.Namespace, settings: Settings) -> int:
     from analytics.ingest import accidents as ingest_accidents
     from analytics.ingest import hazards as ingest_hazards
+    from analytics.ingest import roads as ingest_roads
     from analytics.ingest.read import ReadError
 
     importer = {"hazards": ingest_hazards.import_hazards,
-                "accidents": ingest_accidents.import_accidents}[args.kind]  # fmt: skip
+                "accidents": ingest_accidents.import_accidents,
+                "roads": ingest_roads.import_roads}[args.kind]  # fmt: skip
 
     path = Path(args.file)
     if not path.is_file():

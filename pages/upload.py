@@ -6,9 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from analytics import auth
-from analytics.ingest import accidents, common, headers, read
+from analytics.ingest import accidents, common, headers, read, roads
 from analytics.ingest import hazards as ingest
-from analytics.ingest.template import accident_template, hazard_template
+from analytics.ingest.template import accident_template, hazard_template, road_template
 from pages import _ui
 
 
@@ -17,11 +17,12 @@ def page() -> None:
     auth.check(ctx.user, "import", ctx.user.unit_adcode if ctx.user.role == "county" else None)
     _ui.header(ctx, "数据上报")
     st.markdown(
-        "上传本单位的**隐患台账**或**事故记录**（.csv、.xlsx 或 .xls）。系统会自动识别标题行、合并表头和"
+        "上传本单位的**隐患台账**、**事故记录**或**路段**（.csv、.xlsx 或 .xls）。系统会自动识别标题行、合并表头和"
         "常见的列名写法，逐行检查后一次性列出全部问题；默认有任何问题整份不导入。"
     )
     kind = st.radio("数据类型", list(KINDS), format_func=KINDS.get, horizontal=True, key="kind")
-    template = {"hazards": hazard_template, "accidents": accident_template}[kind]
+    template = {"hazards": hazard_template, "accidents": accident_template,
+                "roads": road_template}[kind]  # fmt: skip
     st.download_button(
         f"下载{KINDS[kind]}空白模板（xlsx）", lambda: template(ctx.city),
         file_name=f"{KINDS[kind]}模板.xlsx",
@@ -34,8 +35,11 @@ def page() -> None:
     _history(ctx, kind)
 
 
-KINDS = {"hazards": "隐患台账", "accidents": "事故记录"}
-IMPORTERS = {"hazards": ingest.import_hazards, "accidents": accidents.import_accidents}
+KINDS = {"hazards": "隐患台账", "accidents": "事故记录", "roads": "路段"}
+IMPORTERS = {"hazards": ingest.import_hazards, "accidents": accidents.import_accidents,
+             "roads": roads.import_roads}  # fmt: skip
+SPECS = {"hazards": headers.HAZARD_HEADERS, "accidents": headers.ACCIDENT_HEADERS,
+         "roads": headers.ROAD_HEADERS}  # fmt: skip
 
 
 def _import(ctx: _ui.Context, kind: str, name: str, data: bytes) -> None:
@@ -85,7 +89,7 @@ def _import(ctx: _ui.Context, kind: str, name: str, data: bytes) -> None:
 
 def _mapping_form(ctx: _ui.Context, kind: str, unit: str | None, rows: list, saved: dict) -> None:
     """Map the file's own column names to standard ones once; saved for this unit and kind."""
-    spec = headers.HAZARD_HEADERS if kind == "hazards" else headers.ACCIDENT_HEADERS
+    spec = SPECS[kind]
     header = headers.find_header([list(r) for r in rows], spec)
     if header is not None and not header.unmatched:
         return

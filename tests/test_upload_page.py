@@ -117,3 +117,17 @@ def test_the_accident_template_imports_cleanly(fuyang, tmp_path) -> None:
                                    data, now=datetime(2022, 9, 20))  # fmt: skip
     assert (r.inserted, r.problems) == (1, [])
     conn.close()
+
+
+def test_the_road_template_imports_cleanly(fuyang, tmp_path) -> None:
+    from datetime import datetime
+
+    from analytics import auth
+    from analytics.ingest import roads
+    from analytics.ingest.template import road_template
+
+    conn = db.open_store(tmp_path / "r.duckdb", fuyang)
+    r = roads.import_roads(conn, fuyang, auth.User("a", "a", "admin", None), "模板.xlsx",
+                           road_template(fuyang), now=datetime(2022, 9, 20))  # fmt: skip
+    assert (r.inserted, r.problems) == (1, [])
+    conn.close()

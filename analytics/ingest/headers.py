@@ -81,6 +81,22 @@ ACCIDENT_HEADERS: dict[str, tuple[str, ...]] = {
 }
 
 
+ROAD_HEADERS: dict[str, tuple[str, ...]] = {
+    "segment_id": ("路段编号", "编号"),
+    "route_code": ("路线编码", "路线编号", "路号", "公路编号"),
+    "route_name": ("路线名称", "道路名称", "路名"),
+    "road_class": ("技术等级", "公路等级", "道路等级", "行政等级"),
+    "name": ("路段名称",),
+    "start_stake": ("起点桩号",),
+    "end_stake": ("止点桩号",),
+    "stakes": ("起止桩号", "桩号"),
+    "unit": ("所属区县", "区县", "辖区", "单位"),
+    "path": ("路径", "坐标串", "路段坐标"),
+    "coord_system": ("坐标系",),
+    "row_number": ("序号",),
+}
+
+
 def _lookup(spec: dict[str, tuple[str, ...]]) -> dict[str, str]:
     return {normalize(h): field for field, hs in spec.items() for h in hs}
 

@@ -112,3 +112,25 @@ def _template(city: City, title: str, headers: list[str], example: dict, choices
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()
+
+
+ROAD_HEADERS = ("路段编号", "路线编码", "路线名称", "技术等级", "起点桩号", "止点桩号", "所属区县", "路径",
+                "坐标系")  # fmt: skip
+ROAD_EXAMPLE = {
+    "路段编号": "G105-001", "路线编码": "G105", "路线名称": "国道105线", "技术等级": "国道",
+    "起点桩号": "K871+000", "止点桩号": "K873+000", "路径": "115.80,32.88;115.81,32.89", "坐标系": "WGS84",
+}  # fmt: skip
+ROAD_INSTRUCTIONS = (
+    "每行一个路段；路段编号必填且不能重复，再次上传同一编号会更新该路段。",
+    "起止桩号必填（也可在“起止桩号”一列写 K871+000-K873+000）。",
+    "路径为路段沿线各点的“经度,纬度”，用分号分隔，至少两个点。",
+    "所属区县可不填，按路径中点所在区县确定。",
+)
+
+
+def road_template(city: City) -> bytes:
+    """The road-segment template as .xlsx bytes."""
+    example = {**ROAD_EXAMPLE, "所属区县": next(u.name for u in city.units)}
+    choices = {"技术等级": ("高速公路", "国道", "省道", "县道", "乡道", "城市道路"),
+               "坐标系": ("WGS84", "GCJ02", "BD09")}  # fmt: skip
+    return _template(city, "路段", list(ROAD_HEADERS), example, choices, ROAD_INSTRUCTIONS)
