@@ -73,17 +73,20 @@ def _import(ctx: _ui.Context, kind: str, name: str, data: bytes) -> None:
     if not st.session_state.get("run_import"):
         return
     st.session_state["run_import"] = False
-    with st.spinner("正在逐行检查并导入……"):
-        try:
-            result = IMPORTERS[kind](
-                ctx.cur, ctx.city, ctx.user, name, data, now=ctx.now(), sheet=sheet,
-                accept_valid=accept_valid, max_bytes=ctx.settings.import_max_mb * 2**20,
-                max_rows=ctx.settings.import_max_rows, keep_in=ctx.settings.uploads_dir,
-                mapping=mapping, coord_system=coords,
-            )  # fmt: skip
-        except read.ReadError as e:
-            st.error(str(e))
-            return
+    bar = st.progress(0.0, text="正在读取文件……")
+    try:
+        result = IMPORTERS[kind](
+            ctx.cur, ctx.city, ctx.user, name, data, now=ctx.now(), sheet=sheet,
+            accept_valid=accept_valid, max_bytes=ctx.settings.import_max_mb * 2**20,
+            max_rows=ctx.settings.import_max_rows, keep_in=ctx.settings.uploads_dir,
+            mapping=mapping, coord_system=coords,
+            progress=lambda done, text: bar.progress(done, text=text),
+        )  # fmt: skip
+    except read.ReadError as e:
+        bar.empty()
+        st.error(str(e))
+        return
+    bar.progress(1.0, text="完成")
     _result(result)
 
 

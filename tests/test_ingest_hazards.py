@@ -295,3 +295,15 @@ def test_command_line_unit_sheet_and_coordinate_system(tmp_path, capsys) -> None
         "GCJ02",
     )
     assert by == ("341226", "命令行（代颍上县上报）·cli")
+
+
+def test_progress_is_reported(conn, fuyang) -> None:
+    from bench.imports import ledger_frame
+
+    seen: list[tuple[float, str]] = []
+    data = ledger_frame(fuyang, 5000).to_csv(index=False).encode()
+    r = ih.import_hazards(conn, fuyang, ADMIN, "大文件.csv", data, now=NOW,
+                          progress=lambda done, text: seen.append((round(done, 2), text)))  # fmt: skip
+    assert r.inserted == 5000
+    assert seen == [(0.38, "正在检查第 2000 行……"), (0.66, "正在检查第 4000 行……"),
+                    (0.85, "正在写入 5000 条记录……")]  # fmt: skip

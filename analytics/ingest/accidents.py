@@ -4,6 +4,7 @@ dropped in silence; accidents are matched by 事故编号 and never deleted."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -47,12 +48,14 @@ def import_accidents(
     keep_in: Path | None = None,
     mapping: dict[str, str] | None = None,
     coord_system: str | None = None,
+    progress: Callable[[float, str], None] | None = None,
 ) -> ImportResult:
     """Check every row; insert new accidents and update changed ones in one transaction.
     ``mapping`` renames another system's columns to the standard ones first."""
     features = boundaries(city)["features"]
     options = {"sheet": sheet, "accept_valid": accept_valid, "max_bytes": max_bytes,
-               "max_rows": max_rows, "keep_in": keep_in, "mapping": mapping}  # fmt: skip
+               "max_rows": max_rows, "keep_in": keep_in, "mapping": mapping,
+               "progress": progress}  # fmt: skip
     return common.run(
         conn, "accidents", headers.ACCIDENT_HEADERS, "accident_id",
         lambda raw, names, row: _record(city, user, features,

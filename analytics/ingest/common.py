@@ -67,6 +67,7 @@ def check_rows(
     max_bytes: int,
     max_rows: int,
     mapping: dict[str, str] | None = None,
+    progress: Callable[[float, str], None] | None = None,
 ) -> tuple[ImportResult, list[dict]]:
     """Read and check every row; the valid records (by their key, first occurrence) and the result
     with every problem. Nothing is written here."""
@@ -97,8 +98,11 @@ def check_rows(
     label = {j: str(table.rows[header.row][j] or f) for j, f in header.columns.items()}
     names = {f: label[j] for j, f in header.columns.items()}
     records: dict[str, tuple[int, dict]] = {}
+    total = max(len(table.rows) - header.row - 1, 1)
     for row in _rows(table, header):
         result.rows += 1
+        if progress and result.rows % 2000 == 0:
+            progress(0.1 + 0.7 * min(result.rows / total, 1), f"正在检查第 {result.rows} 行……")
         rec, problems, warnings = record(row.raw, names, row.number)
         result.warnings += warnings
         k = rec.get(key)
@@ -126,12 +130,17 @@ def run(
     options: dict,
 ) -> ImportResult:
     """The import of one file: check every row, write when the policy allows, keep the file.
-    options: sheet, accept_valid, max_bytes, max_rows, keep_in, mapping."""
+    options: sheet, accept_valid, max_bytes, max_rows, keep_in, mapping, progress (optional:
+    called with a fraction done and a Chinese line)."""
+    progress = options.get("progress")
     result, records = check_rows(
         conn, kind, spec, key, file_name, data, record, sheet=options["sheet"],
         max_bytes=options["max_bytes"], max_rows=options["max_rows"], mapping=options["mapping"],
+        progress=progress,
     )  # fmt: skip
     if should_write(result, options["accept_valid"]):
+        if progress:
+            progress(0.85, f"正在写入 {len(records)} 条记录……")
         write(result, records)
         if options["keep_in"] is not None:
             keep(options["keep_in"], result.sha256, file_name, data)

@@ -7,6 +7,7 @@ records each changed field, unchanged ones left alone; nothing is ever deleted.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -57,12 +58,14 @@ def import_hazards(
     keep_in: Path | None = None,
     mapping: dict[str, str] | None = None,
     coord_system: str | None = None,
+    progress: Callable[[float, str], None] | None = None,
 ) -> ImportResult:
     """Check every row; write all of them in one transaction, or nothing when any row is
     rejected (unless accept_valid: then the valid rows). The file as uploaded is kept in
     ``keep_in`` (by content hash) once something was written."""
     options = {"sheet": sheet, "accept_valid": accept_valid, "max_bytes": max_bytes,
-               "max_rows": max_rows, "keep_in": keep_in, "mapping": mapping}  # fmt: skip
+               "max_rows": max_rows, "keep_in": keep_in, "mapping": mapping,
+               "progress": progress}  # fmt: skip
     return common.run(
         conn, "hazards", headers.HAZARD_HEADERS, "hazard_id",
         lambda raw, names, row: _record(city, user, {**raw, "_file_coord_system": coord_system},

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -35,11 +36,13 @@ def import_roads(
     keep_in: Path | None = None,
     mapping: dict[str, str] | None = None,
     coord_system: str | None = None,
+    progress: Callable[[float, str], None] | None = None,
 ) -> ImportResult:
     """Check every row; insert new segments and update changed ones in one transaction."""
     features = boundaries(city)["features"]
     options = {"sheet": sheet, "accept_valid": accept_valid, "max_bytes": max_bytes,
-               "max_rows": max_rows, "keep_in": keep_in, "mapping": mapping}  # fmt: skip
+               "max_rows": max_rows, "keep_in": keep_in, "mapping": mapping,
+               "progress": progress}  # fmt: skip
     return common.run(
         conn, "roads", headers.ROAD_HEADERS, "segment_id",
         lambda raw, names, row: _record(city, user, features, raw, names, row, coord_system),
