@@ -307,3 +307,20 @@ def test_progress_is_reported(conn, fuyang) -> None:
     assert r.inserted == 5000
     assert seen == [(0.38, "正在检查第 2000 行……"), (0.66, "正在检查第 4000 行……"),
                     (0.85, "正在写入 5000 条记录……")]  # fmt: skip
+
+
+def test_an_old_xls_workbook(conn, fuyang) -> None:
+    import xlwt  # writes the Excel 97–2003 format counties still send
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("台账")
+    for j, text in enumerate(["隐患编号", "所属区县", "道路名称", "排查日期", "完成时限"]):
+        sheet.write(0, j, text)
+    for j, value in enumerate(["X-1", "界首", "S204", "2022.6.8", 44834]):  # 44834 = 2022-09-30
+        sheet.write(1, j, value)
+    buf = io.BytesIO()
+    book.save(buf)
+    r = ih.import_hazards(conn, fuyang, ADMIN, "老格式.xls", buf.getvalue(), now=NOW)
+    assert (r.inserted, r.problems) == (1, [])
+    row = conn.execute("SELECT unit_adcode, found_date, deadline FROM hazards").fetchone()
+    assert row == ("341282", date(2022, 6, 8), date(2022, 9, 30))
