@@ -40,6 +40,9 @@ def test_segments_with_paths(conn, fuyang) -> None:
         "SELECT route_code, name, road_class, start_m, end_m FROM routes"
     ).fetchall() == [("X901", "县道901线", "县道", 0, 5000)]
     assert geo.format_stake(rows[1][3]) == "K5+000"
+    assert conn.execute(
+        "SELECT count(*) FROM road_segments WHERE import_id IS NULL"
+    ).fetchone() == (0,)
 
 
 def test_bad_segments_are_reported(conn, fuyang) -> None:

@@ -132,16 +132,16 @@ def _write(conn, user: auth.User, result: ImportResult, records: list[dict], now
             values_ = [rec[c] for c in STORED]
             if old is None:
                 conn.execute(
-                    f"INSERT INTO road_segments (segment_id, {', '.join(STORED)})"  # noqa: S608
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [rec["segment_id"], *values_],
+                    f"INSERT INTO road_segments (segment_id, {', '.join(STORED)}, import_id)"  # noqa: S608
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [rec["segment_id"], *values_, import_id],
                 )
                 result.inserted += 1
             elif json.dumps(list(old), default=str) != json.dumps(values_, default=str):
                 conn.execute(
-                    f"UPDATE road_segments SET {', '.join(f'{c} = ?' for c in STORED)}"  # noqa: S608
-                    " WHERE segment_id = ?",
-                    [*values_, rec["segment_id"]],
+                    f"UPDATE road_segments SET {', '.join(f'{c} = ?' for c in STORED)},"  # noqa: S608
+                    " import_id = ? WHERE segment_id = ?",
+                    [*values_, import_id, rec["segment_id"]],
                 )
                 result.updated += 1
             else:

@@ -8,3 +8,5 @@ CREATE TABLE column_mappings (
     saved_at     TIMESTAMP NOT NULL DEFAULT current_timestamp,
     PRIMARY KEY (unit_adcode, kind)
 );
+
+ALTER TABLE road_segments ADD COLUMN import_id BIGINT;  -- every imported segment points to its import
