@@ -8,7 +8,7 @@ import streamlit as st
 from analytics import auth
 from analytics.ingest import accidents, common, headers, read, roads
 from analytics.ingest import hazards as ingest
-from analytics.ingest.template import accident_template, hazard_template, road_template
+from analytics.ingest.template import template
 from pages import _ui
 
 
@@ -21,10 +21,8 @@ def page() -> None:
         "常见的列名写法，逐行检查后一次性列出全部问题；默认有任何问题整份不导入。"
     )
     kind = st.radio("数据类型", list(KINDS), format_func=KINDS.get, horizontal=True, key="kind")
-    template = {"hazards": hazard_template, "accidents": accident_template,
-                "roads": road_template}[kind]  # fmt: skip
     st.download_button(
-        f"下载{KINDS[kind]}空白模板（xlsx）", lambda: template(ctx.city),
+        f"下载{KINDS[kind]}空白模板（xlsx）", lambda: template(kind, ctx.city),
         file_name=f"{KINDS[kind]}模板.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         on_click="ignore", key=f"template_{kind}",

@@ -46,9 +46,9 @@ def test_the_template_imports_cleanly(demo_env, fuyang, tmp_path) -> None:
 
     from analytics import auth
     from analytics.ingest import hazards as ih
-    from analytics.ingest.template import hazard_template
+    from analytics.ingest.template import template
 
-    data = hazard_template(fuyang)
+    data = template("hazards", fuyang)
     book = openpyxl.load_workbook(io.BytesIO(data))
     assert book.sheetnames == ["隐患台账", "选项", "填写说明"]
     assert book["隐患台账"].data_validations.count >= 6
@@ -108,9 +108,9 @@ def test_the_accident_template_imports_cleanly(fuyang, tmp_path) -> None:
 
     from analytics import auth
     from analytics.ingest import accidents
-    from analytics.ingest.template import accident_template
+    from analytics.ingest.template import template
 
-    data = accident_template(fuyang)
+    data = template("accidents", fuyang)
     assert openpyxl.load_workbook(io.BytesIO(data)).sheetnames == ["事故记录", "选项", "填写说明"]
     conn = db.open_store(tmp_path / "a.duckdb", fuyang)
     r = accidents.import_accidents(conn, fuyang, auth.User("a", "a", "admin", None), "模板.xlsx",
@@ -124,10 +124,10 @@ def test_the_road_template_imports_cleanly(fuyang, tmp_path) -> None:
 
     from analytics import auth
     from analytics.ingest import roads
-    from analytics.ingest.template import road_template
+    from analytics.ingest.template import template
 
     conn = db.open_store(tmp_path / "r.duckdb", fuyang)
     r = roads.import_roads(conn, fuyang, auth.User("a", "a", "admin", None), "模板.xlsx",
-                           road_template(fuyang), now=datetime(2022, 9, 20))  # fmt: skip
+                           template("roads", fuyang), now=datetime(2022, 9, 20))  # fmt: skip
     assert (r.inserted, r.problems) == (1, [])
     conn.close()

@@ -4,9 +4,7 @@ dropped in silence; accidents are matched by 事故编号 and never deleted."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -41,27 +39,16 @@ def import_accidents(
     data: bytes,
     *,
     now: datetime,
-    sheet: str | None = None,
-    accept_valid: bool = False,
-    max_bytes: int = 50 * 2**20,
-    max_rows: int = 200_000,
-    keep_in: Path | None = None,
-    mapping: dict[str, str] | None = None,
-    coord_system: str | None = None,
-    progress: Callable[[float, str], None] | None = None,
+    **options: object,
 ) -> ImportResult:
     """Check every row; insert new accidents and update changed ones in one transaction.
-    ``mapping`` renames another system's columns to the standard ones first."""
+    Options: see analytics.ingest.common.Options."""
     features = boundaries(city)["features"]
-    options = {"sheet": sheet, "accept_valid": accept_valid, "max_bytes": max_bytes,
-               "max_rows": max_rows, "keep_in": keep_in, "mapping": mapping,
-               "progress": progress}  # fmt: skip
     return common.run(
         conn, "accidents", headers.ACCIDENT_HEADERS, "accident_id",
-        lambda raw, names, row: _record(city, user, features,
-                                        {**raw, "_file_coord_system": coord_system}, names, row),
+        lambda raw, names, row: _record(city, user, features, raw, names, row),
         lambda result, records: _write(conn, user, result, records, now),
-        file_name, data, options,
+        file_name, data, common.Options(**options),
     )  # fmt: skip
 
 

@@ -50,6 +50,20 @@ class Row:
     raw: dict[str, object]  # field → cell
 
 
+@dataclass(frozen=True)
+class Options:
+    """How one file is imported (every importer takes these as keyword arguments)."""
+
+    sheet: str | None = None  # the worksheet (default: the first)
+    accept_valid: bool = False  # write the valid rows even when others are rejected
+    max_bytes: int = 50 * 2**20
+    max_rows: int = 200_000
+    keep_in: Path | None = None  # where the uploaded file is kept (by content hash)
+    mapping: dict[str, str] | None = None  # the file's own column names → standard ones
+    coord_system: str | None = None  # for files without a 坐标系 column
+    progress: Callable[[float, str], None] | None = None  # (fraction done, Chinese line)
+
+
 # record(raw, names, row number) → (record, problems, warnings)
 RecordFn = Callable[[dict, dict, int], tuple[dict, list[Problem], list[Problem]]]
 
@@ -127,23 +141,24 @@ def run(
     write: Callable[[ImportResult, list[dict]], None],
     file_name: str,
     data: bytes,
-    options: dict,
+    options: Options,
 ) -> ImportResult:
     """The import of one file: check every row, write when the policy allows, keep the file.
-    options: sheet, accept_valid, max_bytes, max_rows, keep_in, mapping, progress (optional:
-    called with a fraction done and a Chinese line)."""
-    progress = options.get("progress")
+    A file without a 坐标系 column has options.coord_system passed to record() in the row."""
+    o = options
+    per_row = {"_file_coord_system": o.coord_system}
     result, records = check_rows(
-        conn, kind, spec, key, file_name, data, record, sheet=options["sheet"],
-        max_bytes=options["max_bytes"], max_rows=options["max_rows"], mapping=options["mapping"],
-        progress=progress,
+        conn, kind, spec, key, file_name, data,
+        lambda raw, names, row: record({**raw, **per_row}, names, row),
+        sheet=o.sheet, max_bytes=o.max_bytes, max_rows=o.max_rows, mapping=o.mapping,
+        progress=o.progress,
     )  # fmt: skip
-    if should_write(result, options["accept_valid"]):
-        if progress:
-            progress(0.85, f"正在写入 {len(records)} 条记录……")
+    if should_write(result, o.accept_valid):
+        if o.progress:
+            o.progress(0.85, f"正在写入 {len(records)} 条记录……")
         write(result, records)
-        if options["keep_in"] is not None:
-            keep(options["keep_in"], result.sha256, file_name, data)
+        if o.keep_in is not None:
+            keep(o.keep_in, result.sha256, file_name, data)
     return result
 
 

@@ -7,10 +7,8 @@ records each changed field, unchanged ones left alone; nothing is ever deleted.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -51,27 +49,16 @@ def import_hazards(
     data: bytes,
     *,
     now: datetime,
-    sheet: str | None = None,
-    accept_valid: bool = False,
-    max_bytes: int = 50 * 2**20,
-    max_rows: int = 200_000,
-    keep_in: Path | None = None,
-    mapping: dict[str, str] | None = None,
-    coord_system: str | None = None,
-    progress: Callable[[float, str], None] | None = None,
+    **options: object,
 ) -> ImportResult:
     """Check every row; write all of them in one transaction, or nothing when any row is
-    rejected (unless accept_valid: then the valid rows). The file as uploaded is kept in
-    ``keep_in`` (by content hash) once something was written."""
-    options = {"sheet": sheet, "accept_valid": accept_valid, "max_bytes": max_bytes,
-               "max_rows": max_rows, "keep_in": keep_in, "mapping": mapping,
-               "progress": progress}  # fmt: skip
+    rejected (unless accept_valid: then the valid rows).
+    Options: see analytics.ingest.common.Options."""
     return common.run(
         conn, "hazards", headers.HAZARD_HEADERS, "hazard_id",
-        lambda raw, names, row: _record(city, user, {**raw, "_file_coord_system": coord_system},
-                                        names, row),
+        lambda raw, names, row: _record(city, user, raw, names, row),
         lambda result, records: _write(conn, user, result, records, now),
-        file_name, data, options,
+        file_name, data, common.Options(**options),
     )  # fmt: skip
 
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 
 import duckdb
 
@@ -29,29 +27,20 @@ def import_roads(
     data: bytes,
     *,
     now: datetime,
-    sheet: str | None = None,
-    accept_valid: bool = False,
-    max_bytes: int = 50 * 2**20,
-    max_rows: int = 200_000,
-    keep_in: Path | None = None,
-    mapping: dict[str, str] | None = None,
-    coord_system: str | None = None,
-    progress: Callable[[float, str], None] | None = None,
+    **options: object,
 ) -> ImportResult:
-    """Check every row; insert new segments and update changed ones in one transaction."""
+    """Check every row; insert new segments and update changed ones in one transaction.
+    Options: see analytics.ingest.common.Options."""
     features = boundaries(city)["features"]
-    options = {"sheet": sheet, "accept_valid": accept_valid, "max_bytes": max_bytes,
-               "max_rows": max_rows, "keep_in": keep_in, "mapping": mapping,
-               "progress": progress}  # fmt: skip
     return common.run(
         conn, "roads", headers.ROAD_HEADERS, "segment_id",
-        lambda raw, names, row: _record(city, user, features, raw, names, row, coord_system),
+        lambda raw, names, row: _record(city, user, features, raw, names, row),
         lambda result, records: _write(conn, user, result, records, now),
-        file_name, data, options,
+        file_name, data, common.Options(**options),
     )  # fmt: skip
 
 
-def _record(city, user, features, raw, names, row, coord_system):  # noqa: ANN001, ANN202, PLR0913
+def _record(city, user, features, raw, names, row):  # noqa: ANN001, ANN202, PLR0913
     out: dict = {}
     problems: list[Problem] = []
 
@@ -86,7 +75,7 @@ def _record(city, user, features, raw, names, row, coord_system):  # noqa: ANN00
         else:
             try:
                 system = geo.normalize_coord_system(
-                    values.text(raw.get("coord_system")) or coord_system or "WGS84"
+                    values.text(raw.get("coord_system")) or raw.get("_file_coord_system") or "WGS84"
                 )
             except ValueError as e:
                 problem("coord_system", str(e))

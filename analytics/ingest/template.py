@@ -65,19 +65,6 @@ ACCIDENT_INSTRUCTIONS = (
 )
 
 
-def hazard_template(city: City) -> bytes:
-    """The hazard-ledger template as .xlsx bytes."""
-    example = {**EXAMPLE, "所属区县": next(u.name for u in city.units)}
-    return _template(city, "隐患台账", list(CANONICAL), example, CHOICES, INSTRUCTIONS)
-
-
-def accident_template(city: City) -> bytes:
-    """The accident-extract template as .xlsx bytes."""
-    example = {**ACCIDENT_EXAMPLE, "所属区县": next(u.name for u in city.units)}
-    return _template(city, "事故记录", list(ACCIDENT_HEADERS), example, ACCIDENT_CHOICES,
-                     ACCIDENT_INSTRUCTIONS)  # fmt: skip
-
-
 def _template(city: City, title: str, headers: list[str], example: dict, choices: dict,  # noqa: PLR0913
               instructions: tuple[str, ...]) -> bytes:  # fmt: skip
     book = Workbook()
@@ -127,10 +114,21 @@ ROAD_INSTRUCTIONS = (
     "所属区县可不填，按路径中点所在区县确定。",
 )
 
+ROAD_CHOICES = {
+    "技术等级": ("高速公路", "国道", "省道", "县道", "乡道", "城市道路"),
+    "坐标系": ("WGS84", "GCJ02", "BD09"),
+}
+# kind: sheet title, headers, example row, drop-down lists, instructions
+TEMPLATES = {
+    "hazards": ("隐患台账", tuple(CANONICAL), EXAMPLE, CHOICES, INSTRUCTIONS),
+    "accidents": ("事故记录", ACCIDENT_HEADERS, ACCIDENT_EXAMPLE, ACCIDENT_CHOICES,
+                  ACCIDENT_INSTRUCTIONS),
+    "roads": ("路段", ROAD_HEADERS, ROAD_EXAMPLE, ROAD_CHOICES, ROAD_INSTRUCTIONS),
+}  # fmt: skip
 
-def road_template(city: City) -> bytes:
-    """The road-segment template as .xlsx bytes."""
-    example = {**ROAD_EXAMPLE, "所属区县": next(u.name for u in city.units)}
-    choices = {"技术等级": ("高速公路", "国道", "省道", "县道", "乡道", "城市道路"),
-               "坐标系": ("WGS84", "GCJ02", "BD09")}  # fmt: skip
-    return _template(city, "路段", list(ROAD_HEADERS), example, choices, ROAD_INSTRUCTIONS)
+
+def template(kind: str, city: City) -> bytes:
+    """The blank template of an import kind (hazards, accidents, roads) as .xlsx bytes."""
+    title, headers, example, choices, instructions = TEMPLATES[kind]
+    example = {**example, "所属区县": next(u.name for u in city.units)}
+    return _template(city, title, list(headers), example, choices, instructions)
