@@ -124,6 +124,18 @@ SETTINGS: tuple[Setting, ...] = (
         "Warning horizon: a hazard not closed whose deadline is within this many days is 临期.",
         "临期预警天数：未销号且完成时限在此天数内的隐患为“临期”",
     ),
+    Setting(
+        "effect_months",
+        "12",
+        "治理成效: months compared before a hazard's listing and after its closing.",
+        "治理成效：比较入单前与销号后各多少个月的事故",
+    ),
+    Setting(
+        "effect_buffer_m",
+        "200",
+        "治理成效: metres added to each end of a hazard's stretch (or radius around its point).",
+        "治理成效：隐患路段两端各外延的米数（无桩号时为隐患点周围的半径）",
+    ),
 )
 
 
@@ -147,6 +159,8 @@ class Settings:
     lockout_minutes: int
     initial_admin_password: str
     due_soon_days: int
+    effect_months: int
+    effect_buffer_m: int
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -180,6 +194,8 @@ class Settings:
             "lockout_minutes": _parse_int(raw["lockout_minutes"], "lockout_minutes", minimum=1),
             "initial_admin_password": raw["initial_admin_password"],
             "due_soon_days": _parse_int(raw["due_soon_days"], "due_soon_days", minimum=0),
+            "effect_months": _parse_int(raw["effect_months"], "effect_months", minimum=1),
+            "effect_buffer_m": _parse_int(raw["effect_buffer_m"], "effect_buffer_m", minimum=0),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
