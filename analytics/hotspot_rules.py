@@ -1,0 +1,213 @@
+"""The rules that name a place accident-prone: what is counted, over which window, how much.
+
+A rule is a Params value; PRESETS holds the rules seen in practice (DOMAIN.md §5), each editable.
+Every figure on screen names the rule that produced it (Params.describe()).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+# measure -> (Chinese name, unit, per-accident SQL value; ? are the score weights)
+MEASURES: dict[str, tuple[str, str, str]] = {
+    "accidents": ("事故", "起", "1"),
+    "fatal_accidents": ("死亡事故", "起", "CAST(deaths > 0 AS INTEGER)"),
+    "deaths": ("死亡人数", "人", "deaths"),
+    "injury_or_fatal_accidents": ("伤亡事故", "起", "CAST(deaths > 0 OR injuries > 0 AS INTEGER)"),
+    "score": ("当量事故数", "", "CASE WHEN deaths > 0 THEN ? WHEN injuries > 0 THEN ? ELSE ? END"),
+    "major_accidents": ("一次死亡3人以上事故", "起", "CAST(deaths >= 3 AS INTEGER)"),
+    "general_procedure_accidents": (
+        "一般程序事故",
+        "起",
+        "CAST(procedure = '一般程序' AS INTEGER)",
+    ),
+}
+MODES = {
+    "stake": "桩号法",
+    "coords": "坐标聚类法",
+    "sliding": "滑动窗口法(HSM)",
+    "peak": "峰值搜索法(HSM)",
+}
+STAKE_LIKE = ("stake", "sliding", "peak")
+MILE_M = 1609.344
+
+
+@dataclass(frozen=True)
+class Condition:
+    measure: str
+    threshold: float
+
+    def describe(self) -> str:
+        name, unit, _ = MEASURES[self.measure]
+        return f"≥{_num(self.threshold)}{unit}{name}"
+
+
+@dataclass(frozen=True)
+class Params:
+    """One rule. window_m: stake window L (stake/sliding) or first window (peak); radius_m: R
+    (coords); days: T, the time window ending on the as-of date; conditions: any one suffices,
+    the first is the ranking measure; weights: score per fatal / injury / property-only accident;
+    step_m: the sliding-window step and the peak-search growth; cv_limit: peak searching."""
+
+    mode: str = "stake"
+    days: int = 365
+    window_m: int = 500
+    radius_m: float = 50.0
+    conditions: tuple[Condition, ...] = (Condition("fatal_accidents", 3),)
+    weights: tuple[float, float, float] = (12.0, 3.0, 1.0)
+    step_m: int = 161
+    cv_limit: float = 0.25
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.mode not in MODES:
+            problems.append(f"未知的识别方法：{self.mode}")
+        if self.days < 1:
+            problems.append("统计时长须至少1天")
+        if self.mode != "coords" and self.window_m < 0:
+            problems.append("窗口长度不能为负")
+        if self.mode == "coords" and self.radius_m <= 0:
+            problems.append("聚类半径须大于0")
+        if self.mode in ("sliding", "peak") and (self.step_m <= 0 or self.window_m <= 0):
+            problems.append("窗口长度和步长须大于0")
+        if not self.conditions:
+            problems.append("至少需要一个判定条件")
+        problems += [f"未知的统计口径：{c.measure}" for c in self.conditions
+                     if c.measure not in MEASURES]  # fmt: skip
+        if problems:
+            raise ValueError("；".join(problems))
+
+    @property
+    def measure(self) -> str:
+        return self.conditions[0].measure
+
+    def with_(self, **changes: object) -> Params:
+        return replace(self, **changes)
+
+    def describe(self) -> str:
+        """The rule in words, e.g. 桩号法·500米/1年/≥3起死亡事故."""
+        span = _days(self.days)
+        rule = "或".join(c.describe() for c in self.conditions)
+        if self.mode == "coords":
+            where = f"半径{_num(self.radius_m)}米"
+        elif self.mode == "sliding":
+            where = f"窗口{self.window_m}米、步长{self.step_m}米，每条路线取最高窗口"
+        elif self.mode == "peak":
+            where = f"起始窗口{self.window_m}米、每次增长{self.step_m}米，变异系数<{self.cv_limit}"
+        else:
+            where = f"{self.window_m}米"
+        text = f"{MODES[self.mode]}·{where}/{span}/{rule}"
+        if any(c.measure == "score" for c in self.conditions):
+            f, i, p = (_num(w) for w in self.weights)
+            text += f"（当量：死亡事故{f}、伤人事故{i}、财产损失事故{p}）"
+        return text
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def _days(days: int) -> str:
+    return f"{days // 365}年" if days % 365 == 0 else f"{days}天"
+
+
+@dataclass(frozen=True)
+class Preset:
+    label: str
+    params: Params
+    note: str
+
+
+PRESETS: dict[str, Preset] = {
+    "point_500m_1y": Preset(
+        "事故多发点（500米/1年/≥3起死亡事故）",
+        Params("stake", 365, 500, conditions=(Condition("fatal_accidents", 3),)),
+        "国内最常引用的口径（可调整）",
+    ),
+    "segment_2km_1y": Preset(
+        "事故多发段（2公里/1年/≥3起死亡事故）",
+        Params("stake", 365, 2000, conditions=(Condition("fatal_accidents", 3),)),
+        "国内最常引用的口径（可调整）",
+    ),
+    "city_3y": Preset(
+        "市级三年口径（2公里/3年）",
+        Params(
+            "stake",
+            1095,
+            2000,
+            conditions=(
+                Condition("major_accidents", 2),
+                Condition("fatal_accidents", 3),
+                Condition("general_procedure_accidents", 5),
+            ),
+        ),  # fmt: skip
+        "≥2起一次死亡3人以上事故，或≥3起死亡事故，或≥5起一般程序事故",
+    ),
+    "mps_10km_1y": Preset(
+        "公安部十大路段式（10公里/1年/≥40起事故）",
+        Params("stake", 365, 10_000, conditions=(Condition("accidents", 40),)),
+        "约10公里桩号范围，一年内事故≥40起，按事故数和死亡人数排名",
+    ),
+    "uk_cluster_50m_3y": Preset(
+        "英国聚类点（半径50米/3年/≥4起伤亡事故）",
+        Params(
+            "coords", 1095, radius_m=50.0, conditions=(Condition("injury_or_fatal_accidents", 4),)
+        ),  # fmt: skip
+        "适用于有坐标无桩号的城市道路",
+    ),
+    "korea_rural_1000m_3y": Preset(
+        "韩国口径·公路（1000米/3年）",
+        Params(
+            "stake",
+            1095,
+            1000,
+            conditions=(
+                Condition("fatal_accidents", 3),
+                Condition("injury_or_fatal_accidents", 10),
+            ),
+        ),  # fmt: skip
+        "≥3起死亡事故或≥10起伤亡事故（原规则为重伤事故，本系统以伤亡事故计）",
+    ),
+    "korea_urban_600m_3y": Preset(
+        "韩国口径·城市（600米/3年）",
+        Params(
+            "stake",
+            1095,
+            600,
+            conditions=(
+                Condition("fatal_accidents", 3),
+                Condition("injury_or_fatal_accidents", 10),
+            ),
+        ),  # fmt: skip
+        "≥3起死亡事故或≥10起伤亡事故（原规则为重伤事故，本系统以伤亡事故计）",
+    ),
+    "hsm_sliding": Preset(
+        "HSM滑动窗口（0.3英里窗口/0.1英里步长/3年/当量）",
+        Params(
+            "sliding",
+            1095,
+            round(0.3 * MILE_M),
+            step_m=round(0.1 * MILE_M),
+            conditions=(Condition("score", 1),),
+        ),  # fmt: skip
+        "美国《公路安全手册》：每条路线以其当量最高的窗口代表并排名",
+    ),
+    "hsm_peak": Preset(
+        "HSM峰值搜索（0.1英里起/3年/当量/变异系数<0.25）",
+        Params(
+            "peak",
+            1095,
+            round(0.1 * MILE_M),
+            step_m=round(0.1 * MILE_M),
+            conditions=(Condition("score", 1),),
+        ),  # fmt: skip
+        "美国《公路安全手册》：每个路段窗口逐次增长0.1英里，直到变异系数低于0.25",
+    ),
+}
+DEFAULT_PRESET = "point_500m_1y"
+
+
+def preset(name: str) -> Params:
+    if name not in PRESETS:
+        raise ValueError(f"未知的预设口径：{name}（可选：{'、'.join(PRESETS)}）")
+    return PRESETS[name].params

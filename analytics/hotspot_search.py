@@ -1,0 +1,200 @@
+"""The two searches behind accident-prone sites, on plain arrays (no database, no pandas).
+
+- ``stake_sites``: per route, every counting accident at stake s opens the window [s, s + L]
+  (ends included); a window qualifies when its measure reaches the threshold; qualifying windows
+  of a route whose ranges overlap or touch merge, and the site runs from the first to the last
+  counting accident of its qualifying windows.
+- ``coord_sites``: an accident qualifies when the measure over the accidents within R metres
+  (great-circle, ends included, itself included) reaches the threshold; qualifying accidents
+  within R of each other chain into one site, whose accidents are all those within R of any of
+  its qualifying accidents.
+
+Several conditions may be given (a site qualifies when any holds: the city 3-year rule). Both run
+in O(n log n) with numpy: prefix sums and binary search along routes, a grid of R-sized cells for
+the neighbour search. tests/test_hotspots.py checks both against literal brute force.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from analytics.geo import EARTH_RADIUS_M, haversine_m_array
+
+_PAIR_CHUNK = 2_000_000  # candidate pairs examined at once (bounds memory)
+
+
+@dataclass(frozen=True)
+class StakeSites:
+    """Sites found by stake: parallel arrays, one entry per site, ordered by route and start."""
+
+    route: np.ndarray  # route index as given
+    start_m: np.ndarray
+    end_m: np.ndarray
+
+
+@dataclass(frozen=True)
+class CoordSites:
+    """Sites found by coordinates: members[k] = (site, accident index); site numbers 0..n-1."""
+
+    count: int
+    members: np.ndarray  # shape (m, 2): site number, accident index (sorted)
+    qualifying: np.ndarray  # shape (q, 2): site number, index of a qualifying accident
+
+
+def stake_sites(
+    route: np.ndarray,
+    stake: np.ndarray,
+    measures: np.ndarray,
+    thresholds: Sequence[float],
+    window_m: int,
+) -> StakeSites:
+    """Accident-prone stake ranges. route: integer codes; stake: metres; measures: shape
+    (conditions, accidents), the value each accident adds to each condition's measure."""
+    measures = np.atleast_2d(np.asarray(measures, dtype=np.float64))
+    empty = StakeSites(*(np.empty(0, dtype=np.int64) for _ in range(3)))
+    if len(stake) == 0:
+        return empty
+    route = np.asarray(route, dtype=np.int64)
+    stake = np.asarray(stake, dtype=np.int64)
+    order = np.lexsort((stake, route))
+    route, stake, measures = route[order], stake[order], measures[:, order]
+    base = int(stake.min())
+    span = int(stake.max()) - base + int(window_m) + 1  # keys of two routes never share a window
+    key = route * span + (stake - base)
+    starts, ends, spans = [], [], []
+    for values, threshold in zip(measures, thresholds, strict=True):
+        counting = values > 0
+        opener = np.flatnonzero(counting)
+        if not len(opener):
+            continue
+        sums = np.concatenate(([0.0], np.cumsum(values)))
+        lo = np.searchsorted(key, key[opener], side="left")  # same-stake accidents before it
+        hi = np.searchsorted(key, key[opener] + window_m, side="right")
+        ok = sums[hi] - sums[lo] >= threshold
+        last_counting = np.maximum.accumulate(np.where(counting, np.arange(len(key)), -1))
+        starts.append(key[opener][ok])
+        ends.append(key[opener][ok] + window_m)
+        spans.append(key[last_counting[hi[ok] - 1]])
+    if not starts or not sum(len(s) for s in starts):
+        return empty
+    start, end, last = (np.concatenate(a) for a in (starts, ends, spans))
+    by_start = np.argsort(start, kind="stable")
+    start, end, last = start[by_start], end[by_start], last[by_start]
+    reach = np.maximum.accumulate(end)
+    new_site = np.concatenate(([True], start[1:] > reach[:-1]))  # touching windows merge
+    first = np.flatnonzero(new_site)
+    site_start = start[first]
+    site_end = np.maximum.reduceat(last, first)
+    return StakeSites(site_start // span, site_start % span + base, site_end % span + base)
+
+
+def _cells(lon: np.ndarray, lat: np.ndarray, radius_m: float) -> tuple[np.ndarray, int]:
+    """Grid cells at least R wide in both directions at every latitude present, as int64 ids,
+    so that two points within R of each other lie in the same or adjacent cells."""
+    dlat = np.degrees(radius_m / EARTH_RADIUS_M) * 1.001
+    top = min(float(np.abs(lat).max()) + dlat, 89.0)
+    dlon = dlat / np.cos(np.radians(top))
+    cx = np.floor(lon / dlon).astype(np.int64)
+    cy = np.floor(lat / dlat).astype(np.int64)
+    cx -= cx.min() - 1
+    cy -= cy.min() - 1
+    rows = int(cy.max()) + 2
+    return cx * rows + cy, rows
+
+
+def neighbour_pairs(lon: np.ndarray, lat: np.ndarray, radius_m: float) -> np.ndarray:
+    """Every ordered pair (i, j) with distance(i, j) <= radius_m, i == j included; shape (m, 2)."""
+    n = len(lon)
+    if n == 0:
+        return np.empty((0, 2), dtype=np.int64)
+    cell, rows = _cells(lon, lat, radius_m)
+    order = np.argsort(cell, kind="stable")
+    ucell, ustart, inverse, ucount = np.unique(
+        cell[order], return_index=True, return_inverse=True, return_counts=True
+    )
+    out = []
+    for dx in (-1, 0, 1):
+        for dy in (-1, 0, 1):
+            target = ucell + (dx * rows + dy)  # sorted, so the search runs in order
+            at = np.searchsorted(ucell, target)
+            found = (at < len(ucell)) & (ucell[np.minimum(at, len(ucell) - 1)] == target)
+            lo = np.where(found, ustart[np.minimum(at, len(ucell) - 1)], 0)[inverse]
+            counts = np.where(found, ucount[np.minimum(at, len(ucell) - 1)], 0)[inverse]
+            out.extend(_pairs_in_ranges(lon, lat, radius_m, order, lo, counts))
+    if not out:
+        return np.empty((0, 2), dtype=np.int64)
+    return np.concatenate(out)
+
+
+def _pairs_in_ranges(lon, lat, radius_m, order, lo, counts):  # noqa: ANN001, ANN202
+    """Pairs (order[k], order[lo[k] + t]) for t < counts[k], kept when within R, where k runs
+    over the points in cell order; in memory-bounded chunks."""
+    cum = np.cumsum(counts)
+    i0 = 0
+    n = len(counts)
+    while i0 < n:
+        before = cum[i0 - 1] if i0 else 0
+        i1 = int(np.searchsorted(cum, before + _PAIR_CHUNK, side="right"))
+        i1 = max(i1, i0 + 1)
+        c = counts[i0:i1]
+        total = int(c.sum())
+        if total:
+            k = np.repeat(np.arange(i0, i1), c)
+            offset = np.arange(total) - np.repeat(np.cumsum(c) - c, c)
+            i, j = order[k], order[lo[k] + offset]
+            d = haversine_m_array(lon[i], lat[i], lon[j], lat[j])
+            keep = d <= radius_m
+            yield np.column_stack((i[keep], j[keep]))
+        i0 = i1
+
+
+def _components(n: int, edges: np.ndarray) -> np.ndarray:
+    """Connected-component label (smallest member index) of each of n nodes."""
+    label = np.arange(n)
+    if not len(edges):
+        return label
+    a, b = edges[:, 0], edges[:, 1]
+    while True:
+        before = label.copy()
+        np.minimum.at(label, a, label[b])
+        np.minimum.at(label, b, label[a])
+        label = label[label]  # pointer jumping
+        if np.array_equal(label, before):
+            return label
+
+
+def coord_sites(
+    lon: np.ndarray,
+    lat: np.ndarray,
+    measures: np.ndarray,
+    thresholds: Sequence[float],
+    radius_m: float,
+) -> CoordSites:
+    """Accident-prone clusters by coordinates (see the module docstring)."""
+    lon = np.asarray(lon, dtype=np.float64)
+    lat = np.asarray(lat, dtype=np.float64)
+    measures = np.atleast_2d(np.asarray(measures, dtype=np.float64))
+    n = len(lon)
+    pairs = neighbour_pairs(lon, lat, radius_m)
+    qualifies = np.zeros(n, dtype=bool)
+    for values, threshold in zip(measures, thresholds, strict=True):
+        if n:
+            qualifies |= np.bincount(pairs[:, 0], weights=values[pairs[:, 1]], minlength=n) >= (
+                threshold
+            )
+    if not qualifies.any():
+        none = np.empty((0, 2), dtype=np.int64)
+        return CoordSites(0, none, none)
+    both = pairs[qualifies[pairs[:, 0]] & qualifies[pairs[:, 1]]]
+    label = _components(n, both[both[:, 0] != both[:, 1]])
+    roots, site_of = np.unique(label[qualifies], return_inverse=True)
+    number = np.full(n, -1)
+    number[np.flatnonzero(qualifies)] = site_of
+    from_q = pairs[qualifies[pairs[:, 0]]]
+    code = np.unique(number[from_q[:, 0]] * n + from_q[:, 1])
+    members = np.column_stack((code // n, code % n))
+    qualifying = np.column_stack((number[qualifies], np.flatnonzero(qualifies)))
+    return CoordSites(len(roots), members, qualifying)

@@ -1,0 +1,352 @@
+"""Accident-prone points and segments (事故多发点段) from the accident records.
+
+find_sites(conn, as_of, params) loads the accidents of the rule's time window (the as-of date and
+the T − 1 days before it) from DuckDB, finds the sites (analytics/hotspot_search.py for stakes and
+coordinates, analytics/hsm.py for the Highway Safety Manual methods), then computes every site's
+figures in DuckDB and whether a hazard on the list already covers it. The rules and presets are in
+analytics/hotspot_rules.py.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analytics import auth, geo, hsm, ledger, workflow
+from analytics import hotspot_search as search
+from analytics.auth import User
+from analytics.db import read_sql
+from analytics.hotspot_rules import MEASURES, MODES, PRESETS, STAKE_LIKE, Params, preset
+
+__all__ = ["MEASURES", "MODES", "PRESETS", "Params", "find_sites", "preset", "site_changes"]
+
+COLUMNS = [
+    "site_key", "mode", "route_code", "road_name", "start_m", "end_m", "lon", "lat", "radius_m",
+    "path", "unit_adcode", "unit_name", "accidents", "fatal_accidents", "deaths", "injuries",
+    "loss_yuan", "score", "measure", "top_collision_type", "peak_hour", "peak_month", "rank",
+    "covered_by",
+]  # fmt: skip
+SOURCE = "事故分析"
+
+
+def _window(as_of: date, params: Params, unit: str | None) -> dict[str, object]:
+    w_fatal, w_injury, w_property = params.weights
+    return {"start": as_of - timedelta(days=params.days - 1), "end": as_of, "unit": unit,
+            "w_fatal": w_fatal, "w_injury": w_injury, "w_property": w_property}  # fmt: skip
+
+
+def _accidents(conn: duckdb.DuckDBPyConnection, args: dict, where: str, cols: str) -> dict:
+    sql = f"SELECT {cols} FROM ({read_sql('hotspot_accidents')}) WHERE {where}"  # noqa: S608 - fixed text
+    return conn.execute(sql, args).fetchnumpy()
+
+
+def _measures(rows: dict, params: Params) -> tuple[np.ndarray, list[float]]:
+    values = np.vstack([np.asarray(rows[c.measure], dtype=np.float64) for c in params.conditions])
+    return values, [c.threshold for c in params.conditions]
+
+
+# --- finding the sites -----------------------------------------------------------------------
+
+
+def _stake_ranges(conn: duckdb.DuckDBPyConnection, args: dict, params: Params) -> pd.DataFrame:
+    """(route_code, start_m, end_m) of every site of a stake-like rule."""
+    measure_cols = ", ".join(dict.fromkeys(c.measure for c in params.conditions))
+    rows = _accidents(
+        conn, args, "route_code IS NOT NULL AND stake_m IS NOT NULL",
+        f"dense_rank() OVER (ORDER BY route_code) - 1 AS r, stake_m, {measure_cols}",
+    )  # fmt: skip
+    codes = [r[0] for r in conn.execute(
+        f"SELECT DISTINCT route_code FROM ({read_sql('hotspot_accidents')})"  # noqa: S608
+        " WHERE route_code IS NOT NULL AND stake_m IS NOT NULL ORDER BY route_code", args,
+    ).fetchall()]  # fmt: skip
+    route, stake = rows["r"].astype(np.int64), rows["stake_m"].astype(np.int64)
+    values, thresholds = _measures(rows, params)
+    if params.mode == "stake":
+        found = search.stake_sites(route, stake, values, thresholds, params.window_m)
+        ranges = zip(found.route.tolist(), found.start_m.tolist(), found.end_m.tolist())
+    elif params.mode == "sliding":
+        ranges = _sliding(conn, codes, route, stake, values[0], thresholds[0], params)
+    else:
+        ranges = _peaks(conn, codes, route, stake, values[0], thresholds[0], params)
+    out = pd.DataFrame(list(ranges), columns=["r", "start_m", "end_m"])
+    out.insert(0, "route_code", [codes[r] for r in out.pop("r")])
+    return out
+
+
+def _route_arrays(route: np.ndarray, stake: np.ndarray, values: np.ndarray, r: int):  # noqa: ANN202
+    on = route == r
+    order = np.argsort(stake[on], kind="stable")
+    s, v = stake[on][order], values[on][order]
+    return s, np.concatenate(([0.0], np.cumsum(v))), np.concatenate(([0.0], np.cumsum(v * v)))
+
+
+def _sums(s: np.ndarray, cum: np.ndarray, lo: float, hi: float) -> float:
+    return float(cum[np.searchsorted(s, hi, side="right")] - cum[np.searchsorted(s, lo)])
+
+
+def _sliding(conn, codes, route, stake, values, threshold, params):  # noqa: ANN001, ANN202
+    """Each route's worst window (HSM sliding window) when it reaches the threshold."""
+    extent = dict(conn.execute("SELECT route_code, [start_m, end_m] FROM routes").fetchall())
+    for r, code in enumerate(codes):
+        s, cum, _ = _route_arrays(route, stake, values, r)
+        if not len(s) or cum[-1] <= 0:
+            continue
+        lo, hi = extent.get(code) or [None, None]
+        lo = int(s[0]) if lo is None else min(int(lo), int(s[0]))
+        hi = int(s[-1]) if hi is None else max(int(hi), int(s[-1]))
+        best = hsm.sliding_window(lo, hi, params.window_m, params.step_m,
+                                  lambda a, b, s=s, cum=cum: _sums(s, cum, a, b))  # fmt: skip
+        if best.value >= threshold:
+            yield r, round(best.start), round(best.end)
+
+
+def _peaks(conn, codes, route, stake, values, threshold, params):  # noqa: ANN001, ANN202
+    """Each road segment's peak window (HSM peak searching) when it reaches the threshold.
+    CV of a window = sqrt(sum of squared values) / sum of values (Poisson counts)."""
+    segments = conn.execute(
+        "SELECT route_code, start_m, end_m FROM road_segments WHERE end_m > start_m"
+        " ORDER BY route_code, start_m"
+    ).fetchall()
+    index = {code: r for r, code in enumerate(codes)}
+    arrays = {}
+    for code, seg_lo, seg_hi in segments:
+        if code not in index:
+            continue
+        if code not in arrays:
+            arrays[code] = _route_arrays(route, stake, values, index[code])
+        s, cum, sq = arrays[code]
+        if _sums(s, cum, seg_lo, seg_hi) <= 0:
+            continue
+
+        def stats(a: float, b: float, s=s, cum=cum, sq=sq) -> tuple[float, float | None]:
+            total = _sums(s, cum, a, b)
+            return total, (np.sqrt(_sums(s, sq, a, b)) / total if total > 0 else None)
+
+        found = hsm.peak_search(seg_lo, seg_hi, stats, first=params.window_m,
+                                growth=params.step_m, cv_limit=params.cv_limit)  # fmt: skip
+        if found.window.value >= threshold:
+            yield index[code], round(found.window.start), round(found.window.end)
+
+
+def _stake_members(conn: duckdb.DuckDBPyConnection, args: dict, ranges: pd.DataFrame):  # noqa: ANN202
+    ranges = ranges.assign(site_no=np.arange(len(ranges)))
+    conn.register("site_ranges", ranges)
+    try:
+        return conn.execute(
+            f"SELECT s.site_no, w.accident_id FROM site_ranges AS s"  # noqa: S608 - fixed text
+            f" INNER JOIN ({read_sql('hotspot_accidents')}) AS w ON w.route_code = s.route_code"
+            " AND w.stake_m BETWEEN s.start_m AND s.end_m",
+            args,
+        ).df()
+    finally:
+        conn.unregister("site_ranges")
+
+
+def _coord_members(conn: duckdb.DuckDBPyConnection, args: dict, params: Params) -> pd.DataFrame:
+    measure_cols = ", ".join(dict.fromkeys(c.measure for c in params.conditions))
+    rows = _accidents(conn, args, "lon IS NOT NULL AND lat IS NOT NULL",
+                      f"accident_id, lon, lat, {measure_cols}")  # fmt: skip
+    values, thresholds = _measures(rows, params)
+    found = search.coord_sites(rows["lon"], rows["lat"], values, thresholds, params.radius_m)
+    ids = np.asarray(rows["accident_id"], dtype=object)
+    return pd.DataFrame({"site_no": found.members[:, 0], "accident_id": ids[found.members[:, 1]]})
+
+
+def _figures(conn: duckdb.DuckDBPyConnection, args: dict, members: pd.DataFrame) -> pd.DataFrame:
+    conn.register("site_members", members)
+    try:
+        sql = f"WITH windowed AS ({read_sql('hotspot_accidents')}),\n"
+        return conn.execute(sql + read_sql("hotspot_site_figures"), args).df()
+    finally:
+        conn.unregister("site_members")
+
+
+def find_sites(
+    conn: duckdb.DuckDBPyConnection, as_of: date, params: Params, *, unit_adcode: str | None = None
+) -> pd.DataFrame:
+    """The accident-prone sites of one rule as of a date, ranked by the rule's measure
+    (competition ranking 1, 2, 2, 4); columns COLUMNS."""
+    return _find(conn, as_of, params, unit_adcode)[0][COLUMNS]
+
+
+def site_accidents(
+    conn: duckdb.DuckDBPyConnection, as_of: date, params: Params, *, unit_adcode: str | None = None
+) -> pd.DataFrame:
+    """Which accidents make up which site: (site_key, accident_id)."""
+    sites, members = _find(conn, as_of, params, unit_adcode)
+    keys = dict(zip(sites["site_no"], sites["site_key"], strict=True))
+    return pd.DataFrame(
+        {"site_key": members["site_no"].map(keys), "accident_id": members["accident_id"]},
+        dtype=object,
+    )
+
+
+def _find(conn: duckdb.DuckDBPyConnection, as_of: date, params: Params, unit: str | None):  # noqa: ANN202
+    args = _window(as_of, params, unit)
+    if params.mode in STAKE_LIKE:
+        ranges = _stake_ranges(conn, args, params)
+        members = _stake_members(conn, args, ranges)
+    else:
+        members = _coord_members(conn, args, params)
+    if members.empty:
+        empty = pd.DataFrame({c: pd.Series(dtype=object) for c in [*COLUMNS, "site_no"]})
+        return empty, members
+    sites = _figures(conn, args, members).sort_values("site_no", ignore_index=True)
+    sites["mode"] = params.mode
+    sites["measure"] = sites[params.measure]
+    if params.mode in STAKE_LIKE:
+        sites = sites.merge(ranges.assign(site_no=np.arange(len(ranges))), on="site_no")
+        sites["radius_m"] = None
+        _place_on_routes(conn, sites)
+        sites["site_key"] = [f"{r}:{a}-{b}" for r, a, b in
+                             zip(sites.route_code, sites.start_m, sites.end_m, strict=True)]  # fmt: skip
+    else:
+        sites[["route_code", "start_m", "end_m", "path"]] = None
+        sites["lon"], sites["lat"] = sites["mean_lon"], sites["mean_lat"]
+        sites["radius_m"] = params.radius_m
+        sites["site_key"] = [f"@{x:.5f},{y:.5f}" for x, y in zip(sites.lon, sites.lat, strict=True)]
+    names = dict(conn.execute("SELECT adcode, name FROM units").fetchall())
+    sites["unit_name"] = [names.get(u, "未归属单位") for u in sites["unit_adcode"]]
+    sites["covered_by"] = _coverage(conn, sites, members, params)
+    sites = sites.sort_values(["measure", "deaths", "accidents", "site_key"],
+                              ascending=[False, False, False, True], ignore_index=True)  # fmt: skip
+    sites["rank"] = sites["measure"].rank(method="min", ascending=False).astype(int)
+    return sites, members
+
+
+# --- placing, coverage, changes --------------------------------------------------------------
+
+
+def _place_on_routes(conn: duckdb.DuckDBPyConnection, sites: pd.DataFrame) -> None:
+    """Each stake site's path along its route's segments and the point at its middle stake
+    (falling back to the mean position of its accidents when the route is not drawn)."""
+    conn.register("site_ranges", sites[["site_no", "route_code", "start_m", "end_m"]])
+    try:
+        pieces = conn.execute(
+            "SELECT s.site_no, r.start_m, r.end_m, r.path FROM site_ranges AS s"
+            " INNER JOIN road_segments AS r ON r.route_code = s.route_code"
+            " AND r.start_m <= s.end_m AND r.end_m >= s.start_m ORDER BY s.site_no, r.start_m"
+        ).fetchall()
+    finally:
+        conn.unregister("site_ranges")
+    by_site: dict[int, list] = {}
+    for site_no, lo, hi, path in pieces:
+        by_site.setdefault(site_no, []).append((lo, hi, [[float(x), float(y)] for x, y in path]))
+    paths, lons, lats = [], [], []
+    for row in sites.itertuples():
+        path: list[list[float]] = []
+        mid = (row.start_m + row.end_m) / 2
+        point = None
+        for lo, hi, seg in by_site.get(row.site_no, []):
+            part = geo.stake_subpath(seg, lo, hi, max(row.start_m, lo), min(row.end_m, hi))
+            path += part if not path or part[0] != path[-1] else part[1:]
+            if point is None and lo <= mid <= hi:
+                point = geo.stake_subpath(seg, lo, hi, mid, mid)[0]
+        paths.append(path or None)
+        lons.append(point[0] if point else row.mean_lon)
+        lats.append(point[1] if point else row.mean_lat)
+    sites["path"], sites["lon"], sites["lat"] = paths, lons, lats
+
+
+def _coverage(
+    conn: duckdb.DuckDBPyConnection, sites: pd.DataFrame, members: pd.DataFrame, params: Params
+) -> list[list[str]]:
+    """Ids of the hazards (any state but voided) covering each site: same route with
+    overlapping stakes, or (coordinates mode) within R of one of the site's accidents."""
+    if params.mode in STAKE_LIKE:
+        conn.register("site_ranges", sites[["site_no", "route_code", "start_m", "end_m"]])
+        try:
+            found = dict(conn.execute(
+                "SELECT s.site_no, list(h.hazard_id ORDER BY h.hazard_id) FROM site_ranges AS s"
+                " INNER JOIN hazards AS h ON h.route_code = s.route_code AND h.state <> '已作废'"
+                " AND h.start_m <= s.end_m AND coalesce(h.end_m, h.start_m) >= s.start_m"
+                " GROUP BY s.site_no"
+            ).fetchall())  # fmt: skip
+        finally:
+            conn.unregister("site_ranges")
+        return [list(found.get(n, [])) for n in sites["site_no"]]
+    hazards = conn.execute(
+        "SELECT hazard_id, lon, lat FROM hazards WHERE state <> '已作废'"
+        " AND lon IS NOT NULL AND lat IS NOT NULL ORDER BY hazard_id"
+    ).fetchnumpy()
+    conn.register("site_members", members)
+    try:
+        points = conn.execute(
+            "SELECT m.site_no, a.lon, a.lat FROM site_members AS m"
+            " INNER JOIN accidents AS a ON a.accident_id = m.accident_id"
+        ).fetchnumpy()
+    finally:
+        conn.unregister("site_members")
+    h = len(hazards["hazard_id"])
+    lon = np.concatenate((hazards["lon"], points["lon"]))
+    lat = np.concatenate((hazards["lat"], points["lat"]))
+    pairs = search.neighbour_pairs(lon, lat, params.radius_m)
+    pairs = pairs[(pairs[:, 0] < h) & (pairs[:, 1] >= h)]
+    found: dict[int, set[str]] = {}
+    for hz, p in pairs:
+        found.setdefault(int(points["site_no"][p - h]), set()).add(str(hazards["hazard_id"][hz]))
+    return [sorted(found.get(n, ())) for n in sites["site_no"]]
+
+
+def site_changes(
+    previous: pd.DataFrame, current: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(sites in current matching nothing in previous, sites in previous matching nothing in
+    current). Stake sites match on the same route with overlapping ranges; coordinate sites
+    when their centres are within the larger of their radii."""
+
+    def matched(a: pd.Series, others: pd.DataFrame) -> bool:
+        for b in others.itertuples():
+            if a["mode"] in STAKE_LIKE and b.mode in STAKE_LIKE:
+                if (
+                    a["route_code"] == b.route_code
+                    and a["start_m"] <= b.end_m
+                    and b.start_m <= a["end_m"]
+                ):
+                    return True
+            elif a["mode"] == "coords" and b.mode == "coords":
+                if geo.haversine_m(a["lon"], a["lat"], b.lon, b.lat) <= max(
+                    a["radius_m"], b.radius_m
+                ):
+                    return True
+        return False
+
+    new = current[[not matched(r, previous) for _, r in current.iterrows()]]
+    gone = previous[[not matched(r, current) for _, r in previous.iterrows()]]
+    return new.reset_index(drop=True), gone.reset_index(drop=True)
+
+
+def put_on_list(
+    conn: duckdb.DuckDBPyConnection, user: User, site: dict, params: Params, now: datetime
+) -> str:
+    """An administrator puts an uncovered site on the list: a hazard in 待认定 with source
+    事故分析, the site's location and figures. Returns the new hazard's id."""
+    auth.check(user, "list_site")
+    if site.get("covered_by"):
+        raise workflow.WorkflowError(
+            [f"该点段已由隐患{'、'.join(site['covered_by'])}覆盖，无需重复入单"]
+        )
+    if not site.get("unit_adcode"):
+        raise workflow.WorkflowError(["该点段的事故未归属任何单位，无法确定责任单位"])
+    where = (
+        f"{site['route_code']} {geo.format_stake(int(site['start_m']))}—{geo.format_stake(int(site['end_m']))}"
+        if site.get("route_code") else f"以({site['lon']:.5f}, {site['lat']:.5f})为中心半径{params.radius_m:g}米"
+    )  # fmt: skip
+    text = (
+        f"事故多发点段（{where}）：按“{params.describe()}”识别，统计期内发生事故{site['accidents']}起、"
+        f"死亡事故{site['fatal_accidents']}起、死亡{site['deaths']}人、受伤{site['injuries']}人，"
+        f"最常见事故形态为{site.get('top_collision_type') or '—'}。"
+    )
+    fields = {
+        "road_name": site.get("road_name") or site.get("route_code") or "未命名道路",
+        "route_code": site.get("route_code"),
+        "start_m": None if site.get("start_m") is None else int(site["start_m"]),
+        "end_m": None if site.get("end_m") is None else int(site["end_m"]),
+        "lon": site.get("lon"), "lat": site.get("lat"),
+        "hazard_type": ledger.ACCIDENT_SITE_TYPE, "description": text, "source": SOURCE,
+    }  # fmt: skip
+    return workflow.report(conn, user, unit_adcode=site["unit_adcode"], fields=fields,
+                           found_date=now.date(), now=now)  # fmt: skip

@@ -1,0 +1,30 @@
+-- Accidents in the time window [$start, $end] (dates, both included), optionally of one unit,
+-- with each accident's value for every measure of analytics/hotspot_rules.py (the one place
+-- these values are defined). Score weights: $w_fatal, $w_injury, $w_property.
+SELECT
+    accident_id,
+    occurred_at,
+    unit_adcode,
+    road_name,
+    route_code,
+    stake_m,
+    lon,
+    lat,
+    deaths,
+    injuries,
+    loss_yuan,
+    collision_type,
+    1 AS accidents,
+    CAST(deaths > 0 AS INTEGER) AS fatal_accidents,
+    CAST(deaths > 0 OR injuries > 0 AS INTEGER) AS injury_or_fatal_accidents,
+    CAST(CASE
+        WHEN deaths > 0 THEN $w_fatal
+        WHEN injuries > 0 THEN $w_injury
+        ELSE $w_property
+    END AS DOUBLE) AS score,
+    CAST(deaths >= 3 AS INTEGER) AS major_accidents,
+    CAST(coalesce(procedure = '一般程序', FALSE) AS INTEGER) AS general_procedure_accidents
+FROM accidents
+WHERE occurred_at >= CAST($start AS TIMESTAMP)
+  AND occurred_at < CAST($end AS TIMESTAMP) + INTERVAL 1 DAY
+  AND ($unit IS NULL OR unit_adcode = $unit)

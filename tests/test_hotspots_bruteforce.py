@@ -1,0 +1,96 @@
+"""analytics/hotspot_search.py agrees exactly with literal brute force (tests/hotspot_brute.py)
+on random data and, in coordinates mode, on the real accident files in ../shared/data/real/."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics import hotspot_search as search
+from tests import hotspot_brute as brute
+
+REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+
+
+def _as_sites(found: search.CoordSites) -> list:
+    out = []
+    for k in range(found.count):
+        members = found.members[found.members[:, 0] == k, 1].tolist()
+        qualifying = found.qualifying[found.qualifying[:, 0] == k, 1].tolist()
+        out.append((sorted(members), sorted(qualifying)))
+    return sorted(out)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_stake_windows_match_brute_force(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 80))
+    route = rng.integers(0, 3, n)
+    stake = rng.integers(0, 4000, n)
+    if seed % 2:
+        stake = stake // 250 * 250  # many accidents on the same stake and on window ends
+    fatal = rng.integers(0, 2, n).astype(float)
+    deaths = fatal * rng.integers(1, 4, n)
+    window = int(rng.choice([0, 100, 250, 500, 1000]))
+    conditions = [(0, 3.0), (1, 4.0)] if seed % 3 else [(0, 2.0)]
+    values = np.vstack([fatal, deaths])
+    got = search.stake_sites(route, stake, values[[c for c, _ in conditions]],
+                             [t for _, t in conditions], window)  # fmt: skip
+    rows = [(int(route[i]), int(stake[i]), fatal[i], deaths[i]) for i in range(n)]
+    assert sorted(
+        zip(got.route.tolist(), got.start_m.tolist(), got.end_m.tolist(), strict=True)
+    ) == (brute.stake_sites(rows, conditions, window))
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_coordinate_clusters_match_brute_force(seed):
+    rng = np.random.default_rng(1000 + seed)
+    n = int(rng.integers(1, 90))
+    lon = 115.8 + rng.random(n) * 0.008
+    lat = 32.9 + rng.random(n) * 0.008
+    if seed % 2:
+        lon, lat = np.round(lon, 4), np.round(lat, 4)  # duplicates and exact grid spacings
+    injury = rng.integers(0, 2, n).astype(float)
+    radius = float(rng.choice([30, 50, 120, 250]))
+    got = _as_sites(search.coord_sites(lon, lat, injury, [3.0], radius))
+    points = [(lon[i], lat[i], injury[i]) for i in range(n)]
+    assert got == brute.coord_sites(points, [(0, 3.0)], radius)
+
+
+def _nyc() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    f = pd.read_csv(REAL / "nyc-collisions-11234" / "Motor_Vehicle_Collisions_-_Crashes_zip11234.csv",
+                    usecols=["LATITUDE", "LONGITUDE", "NUMBER OF PERSONS INJURED"])  # fmt: skip
+    f = f.dropna()
+    f = f[(f.LATITUDE != 0) & (f.LONGITUDE != 0)]
+    return f.LONGITUDE.to_numpy(), f.LATITUDE.to_numpy(), (f.iloc[:, 2] > 0).to_numpy(float)
+
+
+def _saopaulo() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    f = pd.read_csv(REAL / "saopaulo-cet-accidents" / "ocorrencias-transito-pmsp-2014.csv",
+                    usecols=["WKT"], dtype=str, encoding="latin-1")  # fmt: skip
+    xy = f.WKT.str.extract(r"POINT \((\S+) (\S+)\)").astype(float).dropna()
+    return xy[0].to_numpy(), xy[1].to_numpy(), np.ones(len(xy))
+
+
+def _taiwan() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    f = pd.read_csv(REAL / "taiwan-npa-a1-2018h1" / "NPA_TMA1_2018H1.csv", encoding="utf-8-sig")
+    lon, lat = f["經度"].to_numpy(float), f["緯度"].to_numpy(float)
+    swapped = lon < lat  # the file has one row with longitude and latitude swapped
+    lon, lat = np.where(swapped, lat, lon), np.where(swapped, lon, lat)
+    return lon, lat, np.ones(len(f))
+
+
+@pytest.mark.skipif(not REAL.exists(), reason="../shared/data/real is not beside the checkout")
+@pytest.mark.parametrize(("load", "threshold", "radius"), [
+    (_nyc, 4.0, 50.0), (_nyc, 10.0, 150.0), (_saopaulo, 3.0, 50.0), (_taiwan, 2.0, 2000.0),
+])  # fmt: skip
+def test_real_accident_files_match_brute_force(load, threshold, radius):
+    lon, lat, values = load()
+    if len(lon) > 6000:  # the brute force is quadratic; a deterministic sample keeps it quick
+        keep = np.random.default_rng(7).choice(len(lon), 6000, replace=False)
+        lon, lat, values = lon[keep], lat[keep], values[keep]
+    got = _as_sites(search.coord_sites(lon, lat, values, [threshold], radius))
+    expected = brute.coord_sites_rows(lon, lat, values, threshold, radius)
+    assert got == expected
+    assert len(expected) > 0  # the comparison is about real sites, not two empty lists

@@ -1,0 +1,52 @@
+"""The Highway Safety Manual's sliding window and peak searching (analytics/hsm.py)."""
+
+import pytest
+
+from analytics import hsm
+
+# HSM peak-searching worked example: a 0.47 mi segment. Values and CVs per window as printed.
+FIRST = {(0.0, 0.1): (5.2, 0.53), (0.1, 0.2): (7.8, 0.36), (0.2, 0.3): (1.1, 2.53),
+         (0.3, 0.4): (6.5, 0.43), (0.37, 0.47): (7.8, 0.36)}  # fmt: skip
+SECOND = {(0.0, 0.2): (6.50, 0.25), (0.1, 0.3): (4.45, 0.36), (0.2, 0.4): (3.80, 0.42),
+          (0.27, 0.47): (7.15, 0.22)}  # fmt: skip
+
+
+def _lookup(s: float, e: float) -> tuple[float, float]:
+    key = (round(s, 2), round(e, 2))
+    return {**FIRST, **SECOND}[key]
+
+
+def test_windows_align_the_last_one_to_the_segment_end():
+    got = [(round(s, 2), round(e, 2)) for s, e in hsm.windows(0, 0.47, 0.1, 0.1)]
+    assert got == list(FIRST)
+    got = [(round(s, 2), round(e, 2)) for s, e in hsm.windows(0, 0.47, 0.2, 0.1)]
+    assert got == list(SECOND)
+    assert hsm.windows(0, 0.47, 0.5, 0.1) == [(0, 0.47)]
+    assert hsm.windows(100, 400, 100, 100) == [(100, 200), (200, 300), (300, 400)]
+
+
+def test_peak_searching_reproduces_the_manuals_example():
+    result = hsm.peak_search(0, 0.47, _lookup, first=0.1, growth=0.1, cv_limit=0.25)
+    assert result.passed
+    assert result.window.value == 7.15
+    assert (round(result.window.start, 2), round(result.window.end, 2)) == (0.27, 0.47)
+    assert [len(it) for it in result.iterations] == [5, 4]  # the 0.1 mi iteration had no pass
+    assert not any(w.cv < 0.25 for w in result.iterations[0])
+
+
+def test_peak_searching_falls_back_to_the_whole_segment():
+    result = hsm.peak_search(0, 300, lambda s, e: (e - s, 1.0), first=100, growth=100)
+    assert not result.passed
+    assert (result.window.start, result.window.end, result.window.value) == (0, 300, 300)
+    assert [len(it) for it in result.iterations] == [3, 2, 1]
+
+
+def test_sliding_window_keeps_the_first_worst_window():
+    values = {0: 1.0, 100: 4.0, 200: 4.0, 300: 2.0}
+    best = hsm.sliding_window(0, 500, 200, 100, lambda s, e: values[s])
+    assert (best.start, best.end, best.value) == (100, 300, 4.0)
+
+
+@pytest.mark.parametrize("length", [0.1, 0.2])
+def test_window_count_matches_the_manual(length):
+    assert len(hsm.windows(0, 0.47, length, 0.1)) == {0.1: 5, 0.2: 4}[length]
