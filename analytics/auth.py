@@ -34,6 +34,7 @@ ACTIONS: dict[str, tuple[str, frozenset[str], bool]] = {
     "manage_accounts": ("管理账号", frozenset({"admin"}), False),
     "view_audit_log": ("查看操作日志", frozenset({"admin"}), False),
     "issue_bulletin": ("签发通报", frozenset({"admin"}), False),
+    "list_site": ("事故多发点段入单", frozenset({"admin"}), False),
 }
 USERNAME = re.compile(r"[A-Za-z0-9_.\-]{2,32}")
 _hasher = PasswordHasher()

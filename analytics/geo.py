@@ -286,6 +286,16 @@ def subpath(path: list[list[float]], start_m: float, end_m: float) -> list[list[
     return [list(_interpolate(path, cum, lo)), *inner, list(_interpolate(path, cum, hi))]
 
 
+
+def stake_subpath(
+    path: list[list[float]], seg_start_m: float, seg_end_m: float, lo_m: float, hi_m: float
+) -> list[list[float]]:
+    """The part of a road segment's path between two stakes. Stakes map linearly onto the
+    path's length (a segment's stake span and its drawn length rarely agree to the metre)."""
+    span = seg_end_m - seg_start_m
+    scale = path_length_m(path) / span if span > 0 else 0.0
+    return subpath(path, (lo_m - seg_start_m) * scale, (hi_m - seg_start_m) * scale)
+
 # --- Polygons ----------------------------------------------------------------------------------
 
 

@@ -57,6 +57,9 @@ HAZARD_TYPES = (
     "学校周边",
     "路面病害",
 )
+# a site found by accident analysis (analytics/hotspots.py) enters the list with this type
+ACCIDENT_SITE_TYPE = "事故多发点段"
+ALL_HAZARD_TYPES = (*HAZARD_TYPES, ACCIDENT_SITE_TYPE)
 
 
 def missing_elements(hazard: Mapping[str, object]) -> list[str]:

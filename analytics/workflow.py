@@ -289,7 +289,7 @@ def report(conn, user: User, *, unit_adcode: str, fields: dict[str, object],  # 
     problems = [
         f"请填写{label}" for col, label in REPORT_REQUIRED.items() if _blank(fields.get(col))
     ]
-    if fields.get("hazard_type") and fields["hazard_type"] not in ledger.HAZARD_TYPES:
+    if fields.get("hazard_type") and fields["hazard_type"] not in ledger.ALL_HAZARD_TYPES:
         problems.append("隐患类型不在清单中")
     if found_date > now.date():
         problems.append("排查日期不能晚于今天")

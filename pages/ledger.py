@@ -53,7 +53,7 @@ def _filters(city: City, user) -> dict[str, str | None]:  # noqa: ANN001
     text = c[3].text_input("关键字", placeholder="编号、道路、乡镇、描述、责任单位、领导")
     c = st.columns(4)
     kind = c[0].selectbox(
-        "隐患类型", [None, *ledger.HAZARD_TYPES], format_func=lambda s: s or "全部"
+        "隐患类型", [None, *ledger.ALL_HAZARD_TYPES], format_func=lambda s: s or "全部"
     )
     grade = c[1].selectbox(
         "风险等级", [None, *ledger.RISK_GRADES], format_func=lambda s: s or "全部"

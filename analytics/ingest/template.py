@@ -21,7 +21,7 @@ EXAMPLE = {
     "完成时限": "2022-09-30", "整改状态": "整改中",
 }  # fmt: skip
 CHOICES = {
-    "隐患类型": ledger.HAZARD_TYPES, "风险等级": ledger.RISK_GRADES,
+    "隐患类型": ledger.ALL_HAZARD_TYPES, "风险等级": ledger.RISK_GRADES,
     "挂牌督办": ledger.SUPERVISION_LEVELS, "隐患来源": ledger.SOURCES, "整改状态": ledger.STATES,
     "坐标系": ("WGS84", "GCJ02", "BD09"),
 }  # fmt: skip
