@@ -136,6 +136,19 @@ SETTINGS: tuple[Setting, ...] = (
         "治理成效: metres added to each end of a hazard's stretch (or radius around its point).",
         "治理成效：隐患路段两端各外延的米数（无桩号时为隐患点周围的半径）",
     ),
+    Setting(
+        "bulletin_issuer",
+        "",
+        "Issuing body named on bulletins (通报) and in their signature; empty: the detachment "
+        "of the city file.",
+        "通报的发文单位（版头与落款）；留空则使用城市配置中的支队名称",
+    ),
+    Setting(
+        "bulletin_recipients",
+        "各县（市、区）交警大（中）队",
+        "Recipients (主送) of bulletins.",
+        "通报的主送单位",
+    ),
 )
 
 
@@ -161,6 +174,8 @@ class Settings:
     due_soon_days: int
     effect_months: int
     effect_buffer_m: int
+    bulletin_issuer: str
+    bulletin_recipients: str
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -196,6 +211,9 @@ class Settings:
             "due_soon_days": _parse_int(raw["due_soon_days"], "due_soon_days", minimum=0),
             "effect_months": _parse_int(raw["effect_months"], "effect_months", minimum=1),
             "effect_buffer_m": _parse_int(raw["effect_buffer_m"], "effect_buffer_m", minimum=0),
+            "bulletin_issuer": raw["bulletin_issuer"].strip(),
+            "bulletin_recipients": raw["bulletin_recipients"].strip()
+            or "各县（市、区）交警大（中）队",
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

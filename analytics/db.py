@@ -216,12 +216,14 @@ def revision(conn: duckdb.DuckDBPyConnection) -> tuple:
     """A fingerprint that changes whenever the data changes, for caches to key on.
 
     Every change to a hazard appends an event and every import adds an import row, so the
-    last event id, the last import id and the row counts move with each write.
+    last event id, the last import id and the row counts move with each write (an issued
+    bulletin adds a bulletins row).
     """
     return conn.execute(
         "SELECT (SELECT max(event_id) FROM hazard_events), (SELECT max(import_id) FROM imports),"
         " (SELECT count(*) FROM hazards), (SELECT count(*) FROM accidents),"
-        " (SELECT count(*) FROM upgrade_projects), (SELECT count(*) FROM units)"
+        " (SELECT count(*) FROM upgrade_projects), (SELECT count(*) FROM units),"
+        " (SELECT count(*) FROM bulletins)"
     ).fetchone()
 
 
@@ -236,6 +238,7 @@ def table_counts(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
 TABLES = (
     "units", "routes", "road_segments", "hazards", "hazard_events", "accidents", "imports",
     "upgrade_projects", "accounts", "account_events", "attachments", "event_attachments",
+    "bulletins",
 )  # fmt: skip
 
 

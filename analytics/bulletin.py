@@ -1,0 +1,389 @@
+"""Periodic bulletins (通报): the content as plain data, built from the cockpit's own figures.
+
+``build`` gathers everything a bulletin says for a period ending on an as-of date — the
+summary figures (metrics.kpi_comparison), the unit ranking (metrics.unit_ranking), the overdue
+and due-soon lists (hazard_list), new and closed hazards, 挂牌督办 by level (metrics.status),
+accidents with 同比 (metrics.accident_comparison) and the accident-prone sites — and words it
+with the templates of analytics/bulletin_text.py. The renderers (bulletin_docx, bulletin_xlsx)
+only lay the content out; bulletin_archive issues, numbers and freezes it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from datetime import date
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from analytics import bulletin_text as text
+from analytics import fmt, hazard_list, metrics, periods, trends
+
+BULLETIN_PERIODS: dict[str, str] = {"week": "周", "month": "月", "quarter": "季度"}
+MASTHEAD = "道路交通安全隐患治理通报"
+FORMAT_VERSION = 1
+FLOW_WEEKS = 12  # weeks shown in the trend chart
+
+
+@dataclass
+class Table:
+    """A table as the documents show it: cells are text or numbers, marks colour whole rows."""
+
+    key: str  # sheet name in the xlsx
+    title: str  # 表N　… (numbered in order of appearance)
+    columns: list[str]
+    rows: list[list[Any]]
+    marks: list[str | None]  # per row: "red" (逾期, worst), "yellow" (临期) or None
+    empty: str = ""  # what the document says when there are no rows
+    note: str = ""
+
+
+@dataclass
+class Chart:
+    key: str
+    title: str
+    kind: str  # "bar_h" (one series, categories down) | "lines" (series over buckets)
+    categories: list[str]
+    series: dict[str, list[float | None]]
+    x_label: str = ""
+    y_label: str = ""
+
+
+@dataclass
+class Section:
+    heading: str  # 一、总体情况
+    paragraphs: list[str]
+    tables: list[str] = field(default_factory=list)  # keys into Bulletin.tables, in order
+    charts: list[str] = field(default_factory=list)  # keys into Bulletin.charts
+
+
+@dataclass
+class Bulletin:
+    period: str
+    as_of: date
+    start: date
+    end: date
+    dated: date  # the document's date (成文日期); its year numbers the issue
+    number: int | None  # None: a draft
+    draft_number: int  # the number it would get if issued now
+    issuer: str
+    recipients: str
+    city: str
+    title: str
+    horizon: int
+    figures: dict[str, Any]  # the summary figures (also the base of the next bulletin's change)
+    previous: dict[str, Any] | None  # the last issued bulletin compared with (label, figures)
+    sections: list[Section]
+    tables: dict[str, Table]
+    charts: dict[str, Chart]
+    sites: list[dict[str, Any]] | None = None  # accident-prone sites (None: not analysed)
+    site_rule: str = ""
+
+    @property
+    def year(self) -> int:
+        return self.dated.year
+
+    @property
+    def number_label(self) -> str:
+        if self.number is None:
+            return f"{self.year}年第{self.draft_number}期（草稿）"
+        return f"{self.year}年第{self.number}期"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.number is None
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, default=_json_default, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, raw: str) -> Bulletin:
+        d = json.loads(raw)
+        for k in ("as_of", "start", "end", "dated"):
+            d[k] = date.fromisoformat(d[k])
+        d["sections"] = [Section(**s) for s in d["sections"]]
+        d["tables"] = {k: Table(**t) for k, t in d["tables"].items()}
+        d["charts"] = {k: Chart(**c) for k, c in d["charts"].items()}
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in known})
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, date):
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def check_period(period: str) -> None:
+    if period not in BULLETIN_PERIODS:
+        raise ValueError(f"无效的通报周期“{period}”（可用：week 周、month 月、quarter 季度）")
+
+
+@dataclass(frozen=True)
+class Previous:
+    """What the bulletin compares with: the last issued bulletin, or the previous period's end."""
+
+    label: str  # 上期通报（2022年第8期，截至2022年9月8日）| 上期末（2022年9月8日）
+    as_of: date
+    figures: dict[str, Any]
+    sites: list[dict[str, Any]] | None
+
+
+def build(
+    conn: duckdb.DuckDBPyConnection,
+    as_of: date,
+    period: str,
+    *,
+    horizon: int,
+    issuer: str,
+    recipients: str,
+    city: str,
+    dated: date | None = None,
+    previous: Previous | None = None,
+    draft_number: int = 1,
+    sites: tuple[list[dict[str, Any]], str] | None = None,
+) -> Bulletin:
+    """The content of the bulletin for the period of ``period`` ending on ``as_of``.
+
+    previous: the last issued bulletin of this kind (bulletin_archive.previous); without one the
+    change is against the end of the previous period. sites: (the accident-prone sites as of
+    as_of, the rule that found them), when that analysis is available.
+    """
+    check_period(period)
+    start, end = periods.window(as_of, period)
+    kpi = metrics.kpi_comparison(conn, as_of, period, horizon)
+    listed = hazard_list.hazards_as_of(conn, as_of, horizon)
+    in_window = listed.listed_on.dt.date.between(start, end)
+    closed_in = listed.closed_date.notna() & listed.closed_date.dt.date.between(start, end)
+    figures = {k: metrics._plain(kpi.now[k]) for k in metrics.REPORT_FIELDS}
+    figures |= {"new_in_period": int(in_window.sum()), "closed_in_period": int(closed_in.sum())}
+    if previous is None:
+        before = {k: metrics._plain(kpi.before[k]) for k in metrics.REPORT_FIELDS}
+        previous = Previous(f"上期末（{fmt.date_cn(kpi.previous)}）", kpi.previous, before, None)
+    ranking = metrics.unit_ranking(conn, as_of, period, horizon)
+    overdue = hazard_list.overdue(conn, as_of)
+    due_soon = listed[listed.standing == "临期"]
+    supervision = metrics.status(conn, as_of, horizon, by="supervision")
+    accidents = metrics.accident_comparison(conn, as_of, period)
+    flow = trends.flow(conn, as_of, "week").tail(FLOW_WEEKS)
+
+    tables = {
+        "单位排名": _ranking_table(ranking),
+        "逾期隐患": _hazard_table("逾期隐患", overdue, with_overdue=True),
+        "临期隐患": _hazard_table("临期隐患", due_soon, with_overdue=False),
+        "本期新增": _hazard_table("本期新增", listed[in_window], with_overdue=False),
+        "本期销号": _closed_table(listed[closed_in]),
+        "挂牌督办": _supervision_table(supervision),
+        "事故情况": _accident_table(accidents),
+    }
+    site_changes = None
+    if sites is not None:
+        site_changes = _site_changes(previous.sites, sites[0])
+        tables["多发点段变化"] = _sites_table(site_changes)
+    tables["单位排名"].note = text.unranked_note(ranking)
+    charts = {
+        "ranking": _ranking_chart(ranking, as_of),
+        "flow": _flow_chart(flow, as_of),
+    }
+    ctx = text.Facts(
+        as_of=as_of, start=start, end=end, horizon=horizon, period=period, figures=figures,
+        previous=previous, ranking=ranking, overdue=overdue, supervision=supervision,
+        accidents=accidents, site_changes=site_changes, site_rule=sites[1] if sites else "",
+    )  # fmt: skip
+    sections = text.sections(ctx)
+    _number_tables(sections, tables)
+    return Bulletin(
+        period=period, as_of=as_of, start=start, end=end, dated=dated or as_of, number=None,
+        draft_number=draft_number, issuer=issuer, recipients=recipients, city=city,
+        title=text.title(city, period), horizon=horizon, figures=figures,
+        previous={"label": previous.label, "as_of": previous.as_of.isoformat(),
+                  "figures": previous.figures},
+        sections=sections, tables=tables, charts=charts,
+        sites=sites[0] if sites else None, site_rule=sites[1] if sites else "",
+    )  # fmt: skip
+
+
+SITE_FIELDS = (
+    "site_key",
+    "mode",
+    "route_code",
+    "road_name",
+    "start_m",
+    "end_m",
+    "lon",
+    "lat",
+    "unit_adcode",
+    "unit_name",
+    "accidents",
+    "fatal_accidents",
+    "deaths",
+    "injuries",
+    "rank",
+)  # fmt: skip  (what a bulletin keeps of each accident-prone site)
+
+
+def site_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """hotspots.find_sites rows as plain records (the fields above, JSON-ready)."""
+    cols = [c for c in SITE_FIELDS if c in frame.columns]
+    return [
+        {k: metrics._plain(v) for k, v in row.items()} for row in frame[cols].to_dict("records")
+    ]
+
+
+def _site_changes(
+    previous: list[dict[str, Any]] | None, current: list[dict[str, Any]]
+) -> text.SiteChanges:
+    if previous is None:
+        return text.SiteChanges(list(current), [], len(current), compared=False)
+    from analytics import hotspots
+
+    cols = list(SITE_FIELDS)
+    new, gone = hotspots.site_changes(
+        pd.DataFrame(previous).reindex(columns=cols), pd.DataFrame(current).reindex(columns=cols)
+    )
+    return text.SiteChanges(site_records(new), site_records(gone), len(current), compared=True)
+
+
+def _number_tables(sections: list[Section], tables: dict[str, Table]) -> None:
+    n = 0
+    for s in sections:
+        for key in s.tables:
+            n += 1
+            tables[key].title = f"表{n}　{tables[key].title}"
+
+
+def _day(value: object) -> str:
+    return "" if value is None or pd.isna(value) else pd.Timestamp(value).date().isoformat()
+
+
+def _str(value: object) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def _ranking_table(r: pd.DataFrame) -> Table:
+    r = r[r["rank"].notna()]
+    rows = [
+        [int(x.rank), text.rank_change(x.rank_change), x.unit_name, int(x.listed), int(x.closed),
+         fmt.percent(x.rate), fmt.percent(x.on_time_rate), int(x.overdue), int(x.due_soon)]
+        for x in r.itertuples()
+    ]  # fmt: skip
+    worst = r["rank"].max() if len(r) else None
+    marks = ["red" if x.rank == worst else None for x in r.itertuples()]
+    cols = ["排名", "排名变化", "单位", "入单（处）", "已销号（处）", "整改率", "按期整改率",
+            "逾期（处）", "临期（处）"]  # fmt: skip
+    return Table("单位排名", "各单位隐患整改排名", cols, rows, marks, "暂无入单隐患，未排名。")
+
+
+def _hazard_table(key: str, f: pd.DataFrame, *, with_overdue: bool) -> Table:
+    cols = ["序号", "隐患编号", "单位", "道路", "隐患类型", "责任单位", "牵头领导", "完成时限"]
+    if with_overdue:
+        cols.append("逾期天数")
+    rows = []
+    for i, x in enumerate(f.itertuples(), start=1):
+        row = [i, x.hazard_id, _str(x.unit_name), _str(x.road_name), _str(x.hazard_type),
+               _str(x.responsible_unit), _str(x.lead_leader), _day(x.deadline)]  # fmt: skip
+        if with_overdue:
+            row.append(int(x.days_overdue))
+        rows.append(row)
+    marks = [{"逾期": "red", "临期": "yellow"}.get(s) for s in f.standing]
+    titles = {"逾期隐患": ("逾期未整改隐患（按逾期天数由长到短）", "无逾期未整改隐患。"),
+              "临期隐患": ("临期隐患（完成时限将至）", "无临期隐患。"),
+              "本期新增": ("本期新增入单隐患", "本期无新增入单隐患。")}  # fmt: skip
+    title, empty = titles[key]
+    return Table(key, title, cols, rows, marks, empty)
+
+
+def _closed_table(f: pd.DataFrame) -> Table:
+    f = f.sort_values(["closed_date", "hazard_id"])
+    rows = [
+        [i, x.hazard_id, _str(x.unit_name), _str(x.road_name), _str(x.hazard_type),
+         _str(x.responsible_unit), _day(x.deadline), _day(x.closed_date),
+         "是" if x.closed_date <= x.deadline else "否"]
+        for i, x in enumerate(f.itertuples(), start=1)
+    ]  # fmt: skip
+    cols = ["序号", "隐患编号", "单位", "道路", "隐患类型", "责任单位", "完成时限", "销号日期",
+            "按期"]  # fmt: skip
+    marks = [None if r[-1] == "是" else "yellow" for r in rows]
+    return Table("本期销号", "本期整改销号隐患", cols, rows, marks, "本期无整改销号隐患。")
+
+
+SUPERVISION_LEVELS = ("部", "省", "市", "县")
+
+
+def _supervision_table(s: pd.DataFrame) -> Table:
+    by = s.set_index("group_key")
+    rows, marks = [], []
+    for level in SUPERVISION_LEVELS:
+        if level not in by.index:
+            continue
+        x = by.loc[level]
+        rows.append([f"{level}级挂牌", int(x.listed), int(x.closed), int(x.open),
+                     fmt.percent(x.rate), int(x.overdue), int(x.due_soon)])  # fmt: skip
+        marks.append("red" if x.overdue else None)
+    if rows:
+        listed, closed = sum(r[1] for r in rows), sum(r[2] for r in rows)
+        rows.append(["合计", listed, closed, sum(r[3] for r in rows),
+                     fmt.percent(metrics.rate(closed, listed)), sum(r[5] for r in rows),
+                     sum(r[6] for r in rows)])  # fmt: skip
+        marks.append(None)
+    cols = ["督办级别", "入单（处）", "已销号（处）", "在办（处）", "整改率", "逾期（处）",
+            "临期（处）"]  # fmt: skip
+    return Table("挂牌督办", "挂牌督办隐患整改情况", cols, rows, marks, "无挂牌督办隐患。")
+
+
+ACCIDENT_ROWS = (("accidents", "事故起数", "起"), ("fatal", "死亡事故", "起"),
+                 ("deaths", "死亡人数", "人"), ("injuries", "受伤人数", "人"),
+                 ("loss_yuan", "直接财产损失", "万元"))  # fmt: skip
+
+
+def _accident_table(a: metrics.AccidentComparison) -> Table:
+    def shown(key: str, v: float) -> Any:
+        return round(v / 10_000, 1) if key == "loss_yuan" else int(v)
+
+    rows, marks = [], []
+    for key, label, unit in ACCIDENT_ROWS:
+        yoy = a.yoy(key)
+        rows.append([f"{label}（{unit}）", shown(key, a.now[key]), shown(key, a.year_ago[key]),
+                     fmt.relative_change(yoy, "").strip(), shown(key, a.previous[key]),
+                     fmt.relative_change(a.pop(key), "").strip()])  # fmt: skip
+        marks.append("red" if yoy is not None and yoy > 0 else None)
+    (s, e), (ys, ye), (ps, pe) = a.window, a.year_ago_window, a.previous_window
+    cols = [
+        "项目", f"本期（{s:%m-%d}至{e:%m-%d}）", f"上年同期（{ys}至{ye:%m-%d}）", "同比",
+        f"上期（{ps:%m-%d}至{pe:%m-%d}）", "环比",
+    ]  # fmt: skip
+    return Table("事故情况", "道路交通事故情况", cols, rows, marks)
+
+
+def _sites_table(changes: text.SiteChanges) -> Table:
+    rows, marks = [], []
+    for label, frame, mark in (("新增", changes.new, "red"), ("不再构成", changes.gone, None)):
+        for s in frame:
+            rows.append([label, s.get("unit_name") or "", text.site_place(s), int(s["accidents"]),
+                         int(s["fatal_accidents"]), int(s["deaths"])])  # fmt: skip
+            marks.append(mark)
+    cols = ["变化", "单位", "点段位置", "事故（起）", "死亡事故（起）", "死亡（人）"]
+    return Table("多发点段变化", "事故多发点段变化情况", cols, rows, marks,
+                 "与上期相比，事故多发点段无变化。")  # fmt: skip
+
+
+def _ranking_chart(r: pd.DataFrame, as_of: date) -> Chart:
+    r = r[r["rank"].notna()]
+    return Chart(
+        "ranking", f"各单位隐患整改率（截至{fmt.date_cn(as_of)}）", "bar_h",
+        [str(n) for n in r.unit_name], {"整改率": [round(float(x) * 100, 1) for x in r.rate]},
+        x_label="整改率（%）",
+    )  # fmt: skip
+
+
+def _flow_chart(flow: pd.DataFrame, as_of: date) -> Chart:
+    return Chart(
+        "flow", f"近{FLOW_WEEKS}周新增入单与整改销号（截至{fmt.date_cn(as_of)}）", "lines",
+        [f"{pd.Timestamp(b):%m-%d}" for b in flow.bucket],
+        {"新增入单": [int(x) for x in flow.new], "整改销号": [int(x) for x in flow.closed]},
+        x_label="周（起始日）", y_label="隐患（处）",
+    )  # fmt: skip

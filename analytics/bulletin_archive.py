@@ -1,0 +1,195 @@
+"""Drafting, issuing and archiving bulletins: numbers per year without gaps, frozen copies.
+
+A draft can be made by anyone signed in. Issuing (administrators only: auth "issue_bulletin")
+takes the next number of the document date's year and stores the content JSON together with
+the .docx and .xlsx bytes in one transaction; an archived bulletin is served from those bytes,
+so it downloads identical however the ledger changes afterwards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from analytics import auth, bulletin, bulletin_charts, bulletin_docx, bulletin_xlsx, fmt
+from analytics.bulletin import Bulletin, Previous
+from analytics.db import transaction
+
+log = logging.getLogger("hazards.bulletin")
+ISSUE_ATTEMPTS = 5  # a concurrent issue took the number: take the next one
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+HOTSPOT_PRESET = "point_500m_1y"  # DOMAIN.md §5: the rule most often quoted in China
+
+
+class BulletinError(ValueError):
+    """A bulletin cannot be issued or found; the message is Chinese."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the settings and the city file decide about a bulletin."""
+
+    horizon: int
+    issuer: str
+    recipients: str
+    city: str
+
+
+def options(settings: Any, city: Any) -> Options:  # noqa: ANN401 - Settings, City
+    return Options(settings.due_soon_days, settings.bulletin_issuer or city.detachment,
+                   settings.bulletin_recipients, city.name)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Files:
+    docx: bytes
+    xlsx: bytes
+
+
+@dataclass(frozen=True)
+class Issued:
+    year: int
+    number: int
+    content: Bulletin
+    files: Files
+    issued_by: str
+    issued_at: datetime
+
+
+def next_number(conn: duckdb.DuckDBPyConnection, year: int) -> int:
+    row = conn.execute("SELECT coalesce(max(number), 0) + 1 FROM bulletins WHERE year = ?", [year])
+    return int(row.fetchone()[0])
+
+
+def previous(conn: duckdb.DuckDBPyConnection, period: str, as_of: date) -> Previous | None:
+    """The last bulletin of this kind issued for an earlier as-of date (its frozen figures)."""
+    row = conn.execute(
+        "SELECT year, number, as_of, content FROM bulletins WHERE period = ? AND as_of < ?"
+        " ORDER BY as_of DESC, year DESC, number DESC LIMIT 1",
+        [period, as_of],
+    ).fetchone()
+    if row is None:
+        return None
+    year, number, prev_as_of, raw = row
+    content = Bulletin.from_json(raw)
+    label = f"上期通报（{year}年第{number}期，截至{fmt.date_cn(prev_as_of)}）"
+    return Previous(label, prev_as_of, content.figures, content.sites)
+
+
+def sites(conn: duckdb.DuckDBPyConnection, as_of: date) -> tuple[list[dict], str] | None:
+    """The accident-prone sites as of the date under the default rule, or None without the
+    analysis (analytics/hotspots.py absent)."""
+    try:
+        from analytics import hotspots
+    except ImportError:
+        return None
+    params = hotspots.preset(HOTSPOT_PRESET)
+    found = hotspots.find_sites(conn, as_of, params)
+    return bulletin.site_records(found), params.describe()
+
+
+def draft(
+    conn: duckdb.DuckDBPyConnection, as_of: date, period: str, opts: Options,
+    dated: date | None = None,
+) -> Bulletin:  # fmt: skip
+    """The bulletin as it would be issued now (number: the next free one, marked 草稿)."""
+    bulletin.check_period(period)
+    dated = dated or as_of
+    return bulletin.build(
+        conn, as_of, period, horizon=opts.horizon, issuer=opts.issuer,
+        recipients=opts.recipients, city=opts.city, dated=dated,
+        previous=previous(conn, period, as_of), draft_number=next_number(conn, dated.year),
+        sites=sites(conn, as_of),
+    )  # fmt: skip
+
+
+def render(content: Bulletin, charts: dict[str, bytes] | None = None) -> Files:
+    charts = bulletin_charts.render_all(content) if charts is None else charts
+    return Files(bulletin_docx.render(content, charts), bulletin_xlsx.render(content, charts))
+
+
+def issue(
+    conn: duckdb.DuckDBPyConnection, user: auth.User, as_of: date, period: str, opts: Options,
+    *, dated: date, now: datetime,
+) -> Issued:  # fmt: skip
+    """Issue the bulletin: check the permission, number it, render it, store it frozen."""
+    auth.check(user, "issue_bulletin")
+    bulletin.check_period(period)
+    if dated < as_of:
+        raise BulletinError(f"成文日期（{dated}）不能早于统计截至日期（{as_of}）。")
+    _refuse_duplicate(conn, period, as_of)
+    content = draft(conn, as_of, period, opts, dated)
+    charts = bulletin_charts.render_all(content)
+    for attempt in range(ISSUE_ATTEMPTS):
+        try:
+            with transaction(conn):
+                _refuse_duplicate(conn, period, as_of)
+                number = next_number(conn, dated.year)
+                frozen = replace(content, number=number, draft_number=number)
+                files = render(frozen, charts)
+                conn.execute(
+                    "INSERT INTO bulletins (year, number, period, as_of, dated, title, issued_by,"
+                    " issued_at, content, docx, xlsx, docx_sha256, xlsx_sha256)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [dated.year, number, period, as_of, dated, frozen.title, user.actor, now,
+                     frozen.to_json(), files.docx, files.xlsx, _sha(files.docx),
+                     _sha(files.xlsx)],
+                )  # fmt: skip
+            return Issued(dated.year, number, frozen, files, user.actor, now)
+        except (duckdb.ConstraintException, duckdb.TransactionException) as e:
+            log.info("bulletin number taken concurrently (attempt %d): %s", attempt + 1, e)
+            _refuse_duplicate(conn, period, as_of)
+    raise BulletinError("同时有多份通报正在签发，本次未能取得期号，请稍后重试。")
+
+
+def _refuse_duplicate(conn: duckdb.DuckDBPyConnection, period: str, as_of: date) -> None:
+    row = conn.execute(
+        "SELECT year, number, issued_by, issued_at FROM bulletins WHERE period = ? AND as_of = ?",
+        [period, as_of],
+    ).fetchone()
+    if row:
+        year, number, who, when = row
+        label = bulletin.BULLETIN_PERIODS[period]
+        raise BulletinError(
+            f"截至{fmt.date_cn(as_of)}的{label}通报已由{who}于{when:%Y-%m-%d %H:%M}签发"
+            f"（{year}年第{number}期），请在通报存档中下载。"
+        )
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def archive(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every issued bulletin, newest first (without the files)."""
+    return conn.execute(
+        "SELECT year, number, period, as_of, dated, title, issued_by, issued_at,"
+        " octet_length(docx) AS docx_bytes, octet_length(xlsx) AS xlsx_bytes,"
+        " docx_sha256, xlsx_sha256 FROM bulletins ORDER BY year DESC, number DESC"
+    ).df()
+
+
+def fetch(conn: duckdb.DuckDBPyConnection, year: int, number: int) -> Issued:
+    """An issued bulletin exactly as it was issued."""
+    row = conn.execute(
+        "SELECT content, docx, xlsx, issued_by, issued_at FROM bulletins"
+        " WHERE year = ? AND number = ?",
+        [year, number],
+    ).fetchone()
+    if row is None:
+        raise BulletinError(f"通报存档中没有{year}年第{number}期。")
+    raw, docx, xlsx, who, when = row
+    return Issued(year, number, Bulletin.from_json(raw), Files(bytes(docx), bytes(xlsx)), who, when)
+
+
+def file_name(content: Bulletin, ext: str) -> str:
+    """通报_2022年第9期_截至2022-09-15.docx (草稿 for drafts)."""
+    label = content.number_label.replace("（草稿）", "草稿")
+    return f"通报_{label}_截至{content.as_of}.{ext}"
