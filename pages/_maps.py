@@ -255,7 +255,8 @@ def hazard_layer(hazards: pd.DataFrame, d: Display) -> pdk.Layer:
     rows = []
     for h, x, y in zip(hazards.itertuples(), xs, ys, strict=True):
         deadline = h.deadline.date().isoformat() if pd.notna(h.deadline) else "—"
-        late = f"（逾期 {int(h.days_overdue)} 天）" if pd.notna(h.days_overdue) else ""
+        late = f"{int(h.days_overdue)} 天" if pd.notna(h.days_overdue) else ""
+        standing = f"逾期 {late}" if late else h.standing
         place = " ".join(v for v in (h.road_name, _stake_text(h.start_m, h.end_m)) if v)
         rows.append(
             {
@@ -265,8 +266,9 @@ def hazard_layer(hazards: pd.DataFrame, d: Display) -> pdk.Layer:
                 "supervision_level": h.supervision_level or "",
                 "responsible_unit": h.responsible_unit or "", "days_overdue": late,
                 "by_stake": bool(h.placed_by_stake), "color": STANDING_RGB[h.standing],
-                "tip": f"<b>隐患 {h.hazard_id}</b>（{h.standing}{late}）<br/>"
-                f"{h.hazard_type or ''} · {place}<br/>完成时限：{deadline}",
+                "tip": f"<b>隐患 {h.hazard_id}</b>（{standing}）<br/>"
+                + " · ".join(v for v in (h.hazard_type, place) if v)
+                + f"<br/>完成时限：{deadline}",
             }
         )  # fmt: skip
     return pdk.Layer(
