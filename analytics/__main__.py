@@ -11,10 +11,11 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from analytics import auth, backup, bootstrap, db, demo, metrics
+from analytics import auth, backup, bootstrap, db, demo, hotspot_rules, hotspots, metrics
 from analytics import city as city_mod
 from analytics.city import CityConfigError
 from analytics.config import SettingError, Settings
+from analytics.geo import format_stake
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,6 +105,21 @@ def _parser() -> argparse.ArgumentParser:
         "--issue", action="store_true", help="issue it: take the next number, archive it"
     )
     c.add_argument("--as", dest="as_user", help="--issue as this account (default: local admin)")
+    c = command("hotspots", "accident-prone sites (事故多发点段) as of a date", _hotspots)
+    c.add_argument("--as-of", type=date.fromisoformat, help="YYYY-MM-DD (default: latest data)")
+    c.add_argument("--preset", choices=list(hotspot_rules.PRESETS),
+                   help=f"a named rule (default {hotspot_rules.DEFAULT_PRESET}); options below override it")  # fmt: skip
+    c.add_argument("--mode", choices=list(hotspot_rules.MODES))
+    c.add_argument("--window-m", type=int, help="stake window L in metres")
+    c.add_argument("--radius-m", type=float, help="coordinates mode: radius R in metres")
+    c.add_argument("--days", type=int, help="time window T in days, ending on the as-of date")
+    c.add_argument("--measure", choices=list(hotspot_rules.MEASURES))
+    c.add_argument("--threshold", type=float)
+    c.add_argument("--weights", help="score weights fatal,injury,property (e.g. 12,3,1)")
+    c.add_argument("--unit", help="only this unit's accidents (adcode)")
+    fmt_group = c.add_mutually_exclusive_group()
+    fmt_group.add_argument("--json", dest="format", action="store_const", const="json")
+    fmt_group.add_argument("--csv", dest="format", action="store_const", const="csv")
     c = command("user", "manage accounts: add | passwd | disable | enable | list", _user)
     c.add_argument("op", choices=["add", "passwd", "disable", "enable", "list"])
     c.add_argument("username", nargs="?")
@@ -390,6 +406,43 @@ def _overview(args: argparse.Namespace, settings: Settings) -> int:
     print(json.dumps(out, ensure_ascii=False, indent=2))
     return 0
 
+
+def _hotspots(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        weights = tuple(float(w) for w in args.weights.split(",")) if args.weights else None
+        if weights is not None and len(weights) != 3:
+            raise ValueError("--weights 须为三个数：死亡事故,伤人事故,财产损失事故")
+        params = hotspot_rules.from_options(
+            args.preset, mode=args.mode, window_m=args.window_m, radius_m=args.radius_m,
+            days=args.days, measure=args.measure, threshold=args.threshold, weights=weights,
+        )  # fmt: skip
+    except ValueError as e:
+        print(f"错误：{e}", file=sys.stderr)
+        return 2
+    conn = db.open_for_reading(settings.db_path, settings.timezone)
+    try:
+        as_of = args.as_of or metrics.latest_date(conn) or settings.today()
+        sites = hotspots.find_sites(conn, as_of, params, unit_adcode=args.unit)
+    finally:
+        conn.close()
+    rows = hotspots.records(sites)
+    if args.format == "json":
+        out = {"as_of": as_of.isoformat(), "parameters": hotspot_rules.as_dict(params), "sites": rows}
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+    elif args.format == "csv":
+        fields = list(dict.fromkeys(k for r in rows for k in r)) or ["site_key"]
+        w = csv.DictWriter(sys.stdout, fieldnames=fields)
+        w.writeheader()
+        w.writerows({**r, "covered_by": " ".join(r["covered_by"])} for r in rows)
+    else:
+        print(f"事故多发点段（截至 {as_of}，{params.describe()}）：{len(rows)} 处")
+        for r in rows:
+            where = (f"{r['route']} {format_stake(r['start_m'])}–{format_stake(r['end_m'])}" if "route" in r
+                     else f"({r['lon']}, {r['lat']}) 半径{r['radius_m']:g}米")  # fmt: skip
+            cover = "、".join(r["covered_by"]) or "未入单"
+            print(f"{r['rank']:>3}. {where} {r['unit']}：事故{r['accidents']}起，死亡事故"
+                  f"{r['fatal_accidents']}起，死亡{r['deaths']}人，受伤{r['injuries']}人；{cover}")  # fmt: skip
+    return 0
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -211,3 +211,40 @@ def preset(name: str) -> Params:
     if name not in PRESETS:
         raise ValueError(f"未知的预设口径：{name}（可选：{'、'.join(PRESETS)}）")
     return PRESETS[name].params
+
+
+def from_options(
+    name: str | None = None,
+    *,
+    mode: str | None = None,
+    window_m: int | None = None,
+    radius_m: float | None = None,
+    days: int | None = None,
+    measure: str | None = None,
+    threshold: float | None = None,
+    weights: tuple[float, float, float] | None = None,
+) -> Params:
+    """A rule from a preset (default DEFAULT_PRESET) with any of its parameters replaced; a new
+    measure or threshold replaces the conditions with that single condition."""
+    base = preset(name or DEFAULT_PRESET)
+    changes: dict[str, object] = {
+        k: v for k, v in {"mode": mode, "window_m": window_m, "radius_m": radius_m, "days": days,
+                          "weights": weights}.items() if v is not None  # fmt: skip
+    }
+    if measure is not None or threshold is not None:
+        first = base.conditions[0]
+        changes["conditions"] = (Condition(measure or first.measure,
+                                           first.threshold if threshold is None else threshold),)  # fmt: skip
+    return replace(base, **changes)
+
+
+def as_dict(params: Params) -> dict[str, object]:
+    """The parameters as plain values (for JSON and for showing which rule produced a figure)."""
+    return {
+        "mode": params.mode, "days": params.days, "window_m": params.window_m,
+        "radius_m": params.radius_m, "step_m": params.step_m, "cv_limit": params.cv_limit,
+        "conditions": [{"measure": c.measure, "threshold": c.threshold} for c in params.conditions],
+        "weights": {"fatal": params.weights[0], "injury": params.weights[1],
+                    "property": params.weights[2]},
+        "rule": params.describe(),
+    }  # fmt: skip
