@@ -23,7 +23,7 @@ user = _ui.current_user(ctx)
 if user is None:
     # every page's address shows the sign-in form, so a bookmarked page opens after signing in
     addresses = ("overview", "cockpit", "road_map", "big_screen", "tasks", "ledger", "hazard",
-                 "upload", "data_settings", "accounts", "audit_log")  # fmt: skip
+                 "bulletin", "hotspots", "upload", "data_settings", "accounts", "audit_log")  # fmt: skip
     signed_out = [st.Page("pages/sign_in.py", title="登录", icon=":material/login:", default=True)]
     signed_out += [st.Page(sign_in.guarded_page, title="登录", url_path=a) for a in addresses]
     st.navigation(signed_out, position="hidden").run()
@@ -40,10 +40,12 @@ if user.role in ("leader", "admin"):
 hazards = [
     st.Page("pages/ledger.py", title="隐患台账", icon=":material/list_alt:"),
     st.Page("pages/hazard.py", title="隐患详情", icon=":material/assignment:"),
+    st.Page("pages/bulletin.py", title="通报", icon=":material/campaign:"),
 ]
 if user.role in ("admin", "county"):
     hazards.insert(0, st.Page("pages/tasks.py", title="我的待办", icon=":material/task_alt:"))
     hazards.append(st.Page("pages/upload.py", title="数据上报", icon=":material/upload_file:"))
+analysis = [st.Page("pages/hotspots.py", title="事故多发点段", icon=":material/warning:")]
 system = []
 if user.role in ("leader", "admin"):  # server paths and settings are not for the brigades
     system.append(st.Page("pages/data_settings.py", title="数据与设置", icon=":material/settings:"))
@@ -51,5 +53,5 @@ if auth.can(user, "manage_accounts"):
     system.append(st.Page("pages/accounts.py", title="账号管理", icon=":material/group:"))
 if auth.can(user, "view_audit_log"):
     system.append(st.Page("pages/audit_log.py", title="操作日志", icon=":material/history:"))
-sections = {"总览": overview, "隐患治理": hazards, "系统": system}
+sections = {"总览": overview, "事故分析": analysis, "隐患治理": hazards, "系统": system}
 st.navigation({name: pages for name, pages in sections.items() if pages}).run()

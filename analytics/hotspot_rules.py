@@ -8,19 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-# measure -> (Chinese name, unit, per-accident SQL value; ? are the score weights)
-MEASURES: dict[str, tuple[str, str, str]] = {
-    "accidents": ("事故", "起", "1"),
-    "fatal_accidents": ("死亡事故", "起", "CAST(deaths > 0 AS INTEGER)"),
-    "deaths": ("死亡人数", "人", "deaths"),
-    "injury_or_fatal_accidents": ("伤亡事故", "起", "CAST(deaths > 0 OR injuries > 0 AS INTEGER)"),
-    "score": ("当量事故数", "", "CASE WHEN deaths > 0 THEN ? WHEN injuries > 0 THEN ? ELSE ? END"),
-    "major_accidents": ("一次死亡3人以上事故", "起", "CAST(deaths >= 3 AS INTEGER)"),
-    "general_procedure_accidents": (
-        "一般程序事故",
-        "起",
-        "CAST(procedure = '一般程序' AS INTEGER)",
-    ),
+# measure -> (Chinese name, unit); each accident's value is defined in sql/hotspot_accidents.sql
+MEASURES: dict[str, tuple[str, str]] = {
+    "accidents": ("事故", "起"),
+    "fatal_accidents": ("死亡事故", "起"),
+    "deaths": ("死亡人数", "人"),
+    "injury_or_fatal_accidents": ("伤亡事故", "起"),
+    "score": ("当量事故数", ""),
+    "major_accidents": ("一次死亡3人以上事故", "起"),
+    "general_procedure_accidents": ("一般程序事故", "起"),
 }
 MODES = {
     "stake": "桩号法",
@@ -38,7 +34,7 @@ class Condition:
     threshold: float
 
     def describe(self) -> str:
-        name, unit, _ = MEASURES[self.measure]
+        name, unit = MEASURES[self.measure]
         return f"≥{_num(self.threshold)}{unit}{name}"
 
 
@@ -228,8 +224,15 @@ def from_options(
     measure or threshold replaces the conditions with that single condition."""
     base = preset(name or DEFAULT_PRESET)
     changes: dict[str, object] = {
-        k: v for k, v in {"mode": mode, "window_m": window_m, "radius_m": radius_m, "days": days,
-                          "weights": weights}.items() if v is not None  # fmt: skip
+        k: v
+        for k, v in {
+            "mode": mode,
+            "window_m": window_m,
+            "radius_m": radius_m,
+            "days": days,
+            "weights": weights,
+        }.items()
+        if v is not None  # fmt: skip
     }
     if measure is not None or threshold is not None:
         first = base.conditions[0]

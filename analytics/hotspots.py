@@ -15,7 +15,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import auth, geo, hsm, ledger, workflow
+from analytics import auth, geo, hazard_list, hsm, ledger, workflow
 from analytics import hotspot_search as search
 from analytics.auth import User
 from analytics.db import read_sql
@@ -167,18 +167,29 @@ def _figures(conn: duckdb.DuckDBPyConnection, args: dict, members: pd.DataFrame)
 
 
 def find_sites(
-    conn: duckdb.DuckDBPyConnection, as_of: date, params: Params, *, unit_adcode: str | None = None
+    conn: duckdb.DuckDBPyConnection,
+    as_of: date,
+    params: Params,
+    *,
+    unit_adcode: str | None = None,
+    viewer: User | None = None,
 ) -> pd.DataFrame:
     """The accident-prone sites of one rule as of a date, ranked by the rule's measure
-    (competition ranking 1, 2, 2, 4); columns COLUMNS."""
-    return _find(conn, as_of, params, unit_adcode)[0][COLUMNS]
+    (competition ranking 1, 2, 2, 4); columns COLUMNS. With a unit (a brigade viewer always
+    has its own) only that unit's accidents count."""
+    return _find(conn, as_of, params, hazard_list.scope(viewer, unit_adcode))[0][COLUMNS]
 
 
 def site_accidents(
-    conn: duckdb.DuckDBPyConnection, as_of: date, params: Params, *, unit_adcode: str | None = None
+    conn: duckdb.DuckDBPyConnection,
+    as_of: date,
+    params: Params,
+    *,
+    unit_adcode: str | None = None,
+    viewer: User | None = None,
 ) -> pd.DataFrame:
     """Which accidents make up which site: (site_key, accident_id)."""
-    sites, members = _find(conn, as_of, params, unit_adcode)
+    sites, members = _find(conn, as_of, params, hazard_list.scope(viewer, unit_adcode))
     keys = dict(zip(sites["site_no"], sites["site_key"], strict=True))
     return pd.DataFrame(
         {"site_key": members["site_no"].map(keys), "accident_id": members["accident_id"]},

@@ -1,0 +1,156 @@
+"""事故多发点段: the accident-prone sites of a rule (a preset, every parameter editable), whether
+a hazard on the list covers each, and — for administrators — putting an uncovered one on the list."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pandas as pd
+import streamlit as st
+
+from analytics import auth, fmt, geo, hotspots
+from analytics import hotspot_rules as rules
+from analytics.workflow import ConflictError, WorkflowError
+from pages import _ui
+
+SHOWN = 500
+
+
+def page() -> None:
+    ctx = _ui.context()
+    as_of = _ui.as_of_control(ctx)
+    _ui.header(ctx, "事故多发点段", as_of)
+    params = _rule_controls()
+    start = as_of - timedelta(days=params.days - 1)
+    st.caption(f"识别规则：{params.describe()}；统计时段 {start} 至 {as_of}")
+    sites = ctx.cached(hotspots.find_sites, as_of, params, viewer=ctx.user)
+    uncovered = sum(1 for c in sites["covered_by"] if not len(c))
+    c = st.columns(4)
+    c[0].metric("事故多发点段", fmt.count(len(sites), "处"))
+    c[1].metric("尚未列入隐患清单", fmt.count(uncovered, "处"))
+    c[2].metric("涉及事故", fmt.count(int(sites["accidents"].sum()) if len(sites) else 0, "起"))
+    c[3].metric("涉及死亡", fmt.count(int(sites["deaths"].sum()) if len(sites) else 0, "人"))
+    if sites.empty:
+        st.info(f"按“{params.describe()}”，{start} 至 {as_of} 无事故多发点段。"
+                "可更换口径、延长统计时长或调整统计截至日期。")  # fmt: skip
+        return
+    table = _table(sites, params)
+    st.caption("按统计口径的指标排名；点击一行查看点段详情" + ("、办理入单。" if
+               auth.can(ctx.user, "list_site") else "。"))  # fmt: skip
+    event = st.dataframe(table.head(SHOWN), hide_index=True, on_select="rerun",
+                         selection_mode="single-row", key="sites_table")  # fmt: skip
+    if len(table) > SHOWN:
+        st.caption(f"表中列出前 {SHOWN} 处，下载可获取全部 {len(table)} 处。")
+    _ui.download(table, "事故多发点段", f"事故多发点段_{as_of}.xlsx")
+    if event.selection.rows:
+        _detail(ctx, sites.iloc[event.selection.rows[0]], as_of, params)
+
+
+def _rule_controls() -> rules.Params:
+    names = list(rules.PRESETS)
+    name = st.selectbox("识别口径", names, index=names.index(rules.DEFAULT_PRESET),
+                        format_func=lambda n: rules.PRESETS[n].label, key="hotspot_preset")  # fmt: skip
+    base = rules.PRESETS[name]
+    st.caption(base.note)
+    p = base.params
+    with st.expander("调整参数（口径中的每个数值都可修改）"):
+        c = st.columns(4)
+        mode = c[0].selectbox("方法", list(rules.MODES), index=list(rules.MODES).index(p.mode),
+                              format_func=rules.MODES.get, key=f"hs_mode_{name}")  # fmt: skip
+        days = c[1].number_input("统计时长（天）", 1, 3650, p.days, key=f"hs_days_{name}")
+        if mode == "coords":
+            radius = c[2].number_input("聚类半径（米）", 1.0, 5000.0, float(p.radius_m),
+                                       key=f"hs_radius_{name}")  # fmt: skip
+            window = p.window_m
+        else:
+            window = c[2].number_input("窗口长度（米）", 1 if mode in ("sliding", "peak") else 0,
+                                       100_000, p.window_m, key=f"hs_window_{name}")  # fmt: skip
+            radius = p.radius_m
+        first = p.conditions[0]
+        measures = list(rules.MEASURES)
+        measure = c[3].selectbox("统计指标", measures, index=measures.index(first.measure),
+                                 format_func=lambda m: rules.MEASURES[m][0],
+                                 key=f"hs_measure_{name}")  # fmt: skip
+        c = st.columns(4)
+        threshold = c[0].number_input("阈值（≥）", 0.0, 100_000.0, float(first.threshold),
+                                      key=f"hs_threshold_{name}")  # fmt: skip
+        weights = tuple(
+            c[i + 1].number_input(
+                f"当量权重·{label}", 0.0, 1000.0, float(p.weights[i]), key=f"hs_w{i}_{name}"
+            )  # fmt: skip
+            for i, label in enumerate(("死亡事故", "伤人事故", "财产损失事故"))
+        )
+        if len(p.conditions) > 1:
+            st.caption(
+                "此口径含多个条件（满足其一即可）；修改指标或阈值后仅按修改后的单一条件判定。"
+            )
+    changed_condition = (measure, threshold) != (first.measure, float(first.threshold))
+    try:
+        return rules.from_options(
+            name, mode=mode, window_m=int(window), radius_m=float(radius), days=int(days),
+            measure=measure if changed_condition else None,
+            threshold=threshold if changed_condition else None, weights=weights,
+        )  # fmt: skip
+    except ValueError as e:
+        st.error(f"参数有误：{e}。已改用预设口径。")
+        return p
+
+
+def _where(s: pd.Series) -> str:
+    if s["mode"] == "coords":
+        return f"({s['lon']:.5f}, {s['lat']:.5f}) 半径{s['radius_m']:g}米"
+    return f"{s['route_code']} {geo.format_stake(int(s['start_m']))}—{geo.format_stake(int(s['end_m']))}"
+
+
+def _table(sites: pd.DataFrame, params: rules.Params) -> pd.DataFrame:
+    name, unit = rules.MEASURES[params.measure]
+    return pd.DataFrame({
+        "排名": sites["rank"],
+        "位置": [_where(s) for _, s in sites.iterrows()],
+        "道路": sites["road_name"],
+        "单位": sites["unit_name"],
+        f"排名指标·{name}" + (f"({unit})" if unit else ""): sites["measure"],
+        "事故(起)": sites["accidents"],
+        "死亡事故(起)": sites["fatal_accidents"],
+        "死亡(人)": sites["deaths"],
+        "受伤(人)": sites["injuries"],
+        "直接损失(万元)": (sites["loss_yuan"].astype(float) / 10000).round(2),
+        "主要事故形态": sites["top_collision_type"],
+        "高发时段": [f"{h}时" if pd.notna(h) else "—" for h in sites["peak_hour"]],
+        "已覆盖隐患": ["、".join(c) if len(c) else "未入单" for c in sites["covered_by"]],
+    })  # fmt: skip
+
+
+def _detail(ctx: _ui.Context, site: pd.Series, as_of, params: rules.Params) -> None:  # noqa: ANN001
+    st.subheader(f"点段详情：{_where(site)}")
+    c = st.columns(5)
+    c[0].metric("事故", fmt.count(int(site["accidents"]), "起"))
+    c[1].metric("死亡事故", fmt.count(int(site["fatal_accidents"]), "起"))
+    c[2].metric("死亡", fmt.count(int(site["deaths"]), "人"))
+    c[3].metric("受伤", fmt.count(int(site["injuries"]), "人"))
+    c[4].metric("当量事故数", f"{float(site['score']):g}")
+    month = f"{int(site['peak_month'])}月" if pd.notna(site["peak_month"]) else "—"
+    st.write(f"所属单位：{site['unit_name']}；道路：{site['road_name'] or '—'}；"
+             f"主要事故形态：{site['top_collision_type'] or '—'}；高发月份：{month}。")  # fmt: skip
+    covered = list(site["covered_by"])
+    if covered:
+        st.success(f"已由隐患 {'、'.join(covered)} 覆盖。")
+        if st.button("查看覆盖该点段的隐患", key="open_cover"):
+            _ui.open_hazard(covered[0])
+    elif auth.can(ctx.user, "list_site"):
+        st.warning("该点段尚未列入隐患清单。")
+        if st.button("列入隐患清单（待认定）", type="primary", key="list_site"):
+            try:
+                hid = hotspots.put_on_list(ctx.cur, ctx.user, site.to_dict(), params, ctx.now())
+            except (WorkflowError, ConflictError, auth.AuthError) as e:
+                st.error(str(e))
+            else:
+                st.session_state["listed_site"] = hid
+                st.rerun()
+    else:
+        st.warning("该点段尚未列入隐患清单，请联系支队管理员认定入单。")
+    if hid := st.session_state.pop("listed_site", None):
+        st.success(f"已列入隐患清单：{hid}（待认定，来源“事故分析”）。")
+
+
+_ui.guarded(page)
