@@ -201,7 +201,7 @@ def segment_layer(segments: pd.DataFrame, measure: str, d: Display) -> pdk.Layer
         )  # fmt: skip
     return pdk.Layer(
         "PathLayer", id="segments", data=rows, get_path="path", get_color="color",
-        get_width=5, width_units="pixels", width_min_pixels=3, cap_rounded=True,
+        get_width=5, width_units="'pixels'", width_min_pixels=3, cap_rounded=True,
         pickable=True, auto_highlight=True,
     )  # fmt: skip
 
@@ -246,7 +246,7 @@ def accident_layer(points: pd.DataFrame, d: Display) -> pdk.Layer:
         )  # fmt: skip
     return pdk.Layer(
         "ScatterplotLayer", id="accident_points", data=rows, get_position="position",
-        get_fill_color="color", get_radius=4, radius_units="pixels", pickable=True,
+        get_fill_color="color", get_radius=4, radius_units="'pixels'", pickable=True,
     )  # fmt: skip
 
 
@@ -266,15 +266,17 @@ def hazard_layer(hazards: pd.DataFrame, d: Display) -> pdk.Layer:
                 "supervision_level": h.supervision_level or "",
                 "responsible_unit": h.responsible_unit or "", "days_overdue": late,
                 "by_stake": bool(h.placed_by_stake), "color": STANDING_RGB[h.standing],
+                "radius": 4 if h.standing == "已销号" else 7,  # open hazards stand out
                 "tip": f"<b>隐患 {h.hazard_id}</b>（{standing}）<br/>"
                 + " · ".join(v for v in (h.hazard_type, place) if v)
                 + f"<br/>完成时限：{deadline}",
             }
         )  # fmt: skip
+    rows.sort(key=lambda r: r["standing"] != "已销号")  # closed ones drawn first, underneath
     return pdk.Layer(
         "ScatterplotLayer", id="hazards", data=rows, get_position="position",
         get_fill_color="color", get_line_color=[255, 255, 255], stroked=True,
-        line_width_min_pixels=1.5, get_radius=7, radius_units="pixels", pickable=True,
+        line_width_min_pixels=1, get_radius="radius", radius_units="'pixels'", pickable=True,
         auto_highlight=True,
     )  # fmt: skip
 
@@ -307,11 +309,11 @@ def site_layers(sites: pd.DataFrame, d: Display) -> list[pdk.Layer]:
     return [
         pdk.Layer(
             "PathLayer", id="sites_stake", data=paths, get_path="path", get_color=SITE_RGB,
-            get_width=14, width_units="pixels", cap_rounded=True, pickable=True,
+            get_width=14, width_units="'pixels'", cap_rounded=True, pickable=True,
         ),
         pdk.Layer(
             "ScatterplotLayer", id="sites_coords", data=circles, get_position="position",
-            get_radius="radius", radius_units="meters", radius_min_pixels=6, stroked=True,
+            get_radius="radius", radius_units="'meters'", radius_min_pixels=6, stroked=True,
             get_fill_color=SITE_RGB[:3] + [60], get_line_color=SITE_RGB[:3] + [230],
             line_width_min_pixels=2, pickable=True,
         ),
@@ -334,11 +336,11 @@ def basemap_layer(city: City) -> pdk.Layer | None:
     drawn by a TerrainLayer: it fetches the same {z}/{x}/{y} URL through its own TileLayer and
     drapes each tile as the texture of a flat mesh (the elevation decoder scales every
     channel by 0)."""
-    url = city.map.basemap_url.strip()
+    url = city.map.basemap_url.strip()  # quoted below: pydeck reads bare strings as accessors
     if not url:
         return None
     return pdk.Layer(
-        "TerrainLayer", id="basemap", elevation_data=url, texture=url,
+        "TerrainLayer", id="basemap", elevation_data=f"'{url}'", texture=f"'{url}'",
         elevation_decoder={"rScaler": 0, "gScaler": 0, "bScaler": 0, "offset": 0},
         mesh_max_error=100, max_zoom=18, pickable=False,
     )  # fmt: skip

@@ -12,8 +12,9 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from analytics import auth, fmt, geo, periods, road_map, roads
+from analytics import auth, fmt, geo, hotspots, periods, road_map, roads
 from analytics.city import boundaries
+from analytics.hotspot_rules import DEFAULT_PRESET
 from pages import _maps, _ui
 
 LEGEND_STANDINGS = {"逾期": "红色", "临期": "黄色", "在办": "蓝色", "已销号": "绿色"}
@@ -63,6 +64,10 @@ def page() -> None:
             notes.append(f"另有 {unplaced} 处隐患既无坐标、桩号也不在已知路段上，未在图上标出。")
         if own_only:
             notes.append("区县大队账号只显示本单位的隐患。")
+    if "sites" in shown and own_only and unit not in (None, ctx.user.unit_adcode):
+        notes.append("区县大队账号只能查看本单位的事故多发点段。")
+    elif "sites" in shown:
+        content.sites = _sites(ctx, notes, as_of, unit, route)
     if "accidents" in shown:
         _accidents(ctx, content, notes, level, start, end, unit, route)
 
@@ -84,13 +89,17 @@ def page() -> None:
 def _scope(ctx: _ui.Context, level: str) -> tuple[str | None, str | None, tuple]:
     """The unit or route chosen for the detail level, and the view that shows it."""
     m = ctx.city.map
-    city_view = (m.center_lon, m.center_lat, m.zoom)
+    outlines = boundaries(ctx.city)
+    city_view = (
+        _maps.view_for_bbox(geo.bbox(outlines)) if outlines["features"]
+        else (m.center_lon, m.center_lat, m.zoom)
+    )  # fmt: skip
     if level == "unit":
         units = {u.adcode: u.name for u in ctx.city.units}
         default = ctx.user.unit_adcode if ctx.user.unit_adcode in units else next(iter(units))
         unit = st.selectbox("区县", list(units), format_func=units.get,
                             index=list(units).index(default), key="map_unit")  # fmt: skip
-        outline = [f for f in boundaries(ctx.city)["features"]
+        outline = [f for f in outlines["features"]
                    if f["properties"]["unit_code"] == unit]  # fmt: skip
         if outline:
             return unit, None, _maps.view_for_bbox(geo.bbox(outline[0]))
@@ -106,6 +115,29 @@ def _scope(ctx: _ui.Context, level: str) -> tuple[str | None, str | None, tuple]
         box = ctx.cached(road_map.route_bbox, route)
         return None, route, _maps.view_for_bbox(box) if box else city_view
     return None, None, city_view
+
+
+def _sites(
+    ctx: _ui.Context, notes: list[str], as_of: date, unit: str | None, route: str | None
+) -> pd.DataFrame:
+    """The accident-prone sites of the chosen rule (analytics/hotspots.py) as of the date."""
+    names = list(hotspots.PRESETS)
+    name = st.selectbox(
+        "事故多发点段口径", names, index=names.index(DEFAULT_PRESET),
+        format_func=lambda n: hotspots.PRESETS[n].label, key="map_preset",
+        help="与“事故多发点段”页面相同的规则；统计时段按规则自身（截至统计日）",
+    )  # fmt: skip
+    params = hotspots.preset(name)
+    sites = ctx.cached(hotspots.find_sites, as_of, params, unit_adcode=unit, viewer=ctx.user)
+    if route:
+        sites = sites[sites.route_code == route]
+    rule = f"事故多发点段规则：{params.describe()}（截至 {as_of}）"
+    if sites.empty:
+        notes.append(f"{rule}：所选范围内没有事故多发点段。")
+    else:
+        uncovered = int(sum(1 for c in sites.covered_by if not len(c)))
+        notes.append(f"{rule}：共 {len(sites)} 处，其中 {uncovered} 处尚未列入隐患清单。")
+    return sites
 
 
 def _accidents(

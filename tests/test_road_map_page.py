@@ -7,7 +7,7 @@ from datetime import date
 
 from streamlit.testing.v1 import AppTest
 
-from analytics import db
+from analytics import db, hotspots
 from tests.conftest import app_as
 
 
@@ -34,7 +34,9 @@ def test_city_view_draws_every_layer(demo_env, demo_db_path) -> None:
     assert at.title[0].value == "道路地图"
     at.selectbox(key="period").set_value("year").run()
     layers = _layers(at)
-    assert list(layers) == ["units", "accident_grid", "segments", "hazards"]
+    assert list(layers) == [
+        "units", "accident_grid", "segments", "sites_stake", "sites_coords", "hazards"
+    ]  # fmt: skip
     conn = db.open_for_reading(demo_db_path)
     accidents = conn.execute(
         "SELECT count(*) FROM accidents WHERE occurred_at >= '2022-01-01'"
@@ -112,3 +114,23 @@ def test_story_date(demo_env) -> None:
     at.date_input(key="as_of").set_value(date(2022, 9, 15)).run()
     standings = {h["standing"] for h in _layers(at)["hazards"]["data"]}
     assert standings == {"逾期", "临期", "在办", "已销号"}
+
+
+def test_accident_prone_sites_of_the_chosen_rule(demo_env, demo_db_path) -> None:
+    at = _map()
+    at.selectbox(key="map_preset").set_value("city_3y").run()
+    conn = db.open_for_reading(demo_db_path)
+    sites = hotspots.find_sites(conn, date(2022, 12, 31), hotspots.preset("city_3y"))
+    conn.close()
+    layers = _layers(at)
+    drawn = layers["sites_stake"]["data"] + layers["sites_coords"]["data"]
+    assert sorted(s["site_key"] for s in drawn) == sorted(sites.site_key)
+    assert len(layers["sites_stake"]["data"]) == int(sites.path.notna().sum())
+    first = next(s for s in drawn if s["rank"] == 1)
+    assert first["accidents"] == int(sites.iloc[0].accidents)
+    uncovered = sum(1 for c in sites.covered_by if not len(c))
+    rule = hotspots.preset("city_3y").describe()
+    assert (
+        f"事故多发点段规则：{rule}（截至 2022-12-31）：共 {len(sites)} 处，其中 {uncovered} 处尚未列入"
+        in " ".join(c.value for c in at.caption)
+    )
