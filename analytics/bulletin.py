@@ -361,14 +361,20 @@ def _accident_table(a: metrics.AccidentComparison) -> Table:
 
 def _sites_table(changes: text.SiteChanges) -> Table:
     rows, marks = [], []
-    for label, frame, mark in (("新增", changes.new, "red"), ("不再构成", changes.gone, None)):
+    new_label = "新增" if changes.compared else "现有"
+    for label, frame, mark in ((new_label, changes.new, "red"), ("不再构成", changes.gone, None)):
         for s in frame:
             rows.append([label, s.get("unit_name") or "", text.site_place(s), int(s["accidents"]),
                          int(s["fatal_accidents"]), int(s["deaths"])])  # fmt: skip
             marks.append(mark)
     cols = ["变化", "单位", "点段位置", "事故（起）", "死亡事故（起）", "死亡（人）"]
-    return Table("多发点段变化", "事故多发点段变化情况", cols, rows, marks,
-                 "与上期相比，事故多发点段无变化。")  # fmt: skip
+    if not changes.compared:
+        empty = "按现行标准，全市目前无事故多发点段。"
+    elif changes.current:
+        empty = "与上期通报相比，事故多发点段无变化。"
+    else:
+        empty = "与上期通报相比无变化，全市目前无事故多发点段。"
+    return Table("多发点段变化", "事故多发点段变化情况", cols, rows, marks, empty)
 
 
 def _ranking_chart(r: pd.DataFrame, as_of: date) -> Chart:

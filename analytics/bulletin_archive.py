@@ -25,7 +25,6 @@ log = logging.getLogger("hazards.bulletin")
 ISSUE_ATTEMPTS = 5  # a concurrent issue took the number: take the next one
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-HOTSPOT_PRESET = "point_500m_1y"  # DOMAIN.md §5: the rule most often quoted in China
 
 
 class BulletinError(ValueError):
@@ -40,11 +39,13 @@ class Options:
     issuer: str
     recipients: str
     city: str
+    hotspot_preset: str = "point_500m_1y"  # DOMAIN.md §5: the rule most often quoted in China
 
 
 def options(settings: Any, city: Any) -> Options:  # noqa: ANN401 - Settings, City
     return Options(settings.due_soon_days, settings.bulletin_issuer or city.detachment,
-                   settings.bulletin_recipients, city.name)  # fmt: skip
+                   settings.bulletin_recipients, city.name,
+                   settings.bulletin_hotspot_preset)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -83,16 +84,20 @@ def previous(conn: duckdb.DuckDBPyConnection, period: str, as_of: date) -> Previ
     return Previous(label, prev_as_of, content.figures, content.sites)
 
 
-def sites(conn: duckdb.DuckDBPyConnection, as_of: date) -> tuple[list[dict], str] | None:
-    """The accident-prone sites as of the date under the default rule, or None without the
+def sites(
+    conn: duckdb.DuckDBPyConnection, as_of: date, preset: str
+) -> tuple[list[dict], str] | None:
+    """The accident-prone sites as of the date under the preset rule, or None without the
     analysis (analytics/hotspots.py absent)."""
     try:
         from analytics import hotspots
     except ImportError:
         return None
-    params = hotspots.preset(HOTSPOT_PRESET)
-    found = hotspots.find_sites(conn, as_of, params)
-    return bulletin.site_records(found), params.describe()
+    try:
+        params = hotspots.preset(preset)
+    except ValueError as e:
+        raise BulletinError(f"设置 HAZARDS_BULLETIN_HOTSPOT_PRESET 无效：{e}") from None
+    return bulletin.site_records(hotspots.find_sites(conn, as_of, params)), params.describe()
 
 
 def draft(
@@ -106,7 +111,7 @@ def draft(
         conn, as_of, period, horizon=opts.horizon, issuer=opts.issuer,
         recipients=opts.recipients, city=opts.city, dated=dated,
         previous=previous(conn, period, as_of), draft_number=next_number(conn, dated.year),
-        sites=sites(conn, as_of),
+        sites=sites(conn, as_of, opts.hotspot_preset),
     )  # fmt: skip
 
 

@@ -211,7 +211,7 @@ def accident_text(f: Facts) -> list[str]:
 def site_place(s: dict[str, Any]) -> str:
     """G105 K867+000—K877+000（颍州区） or 某路（115.81234, 32.90123）."""
     road = s.get("road_name") or s.get("route_code") or ""
-    if s.get("mode") == "stake" and s.get("start_m") is not None:
+    if s.get("mode") != "coords" and s.get("start_m") is not None:
         a, b = int(s["start_m"]), int(s["end_m"])
         where = (
             f"{s.get('route_code') or road} K{a // 1000}+{a % 1000:03d}—K{b // 1000}+{b % 1000:03d}"

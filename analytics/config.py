@@ -149,6 +149,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Recipients (主送) of bulletins.",
         "通报的主送单位",
     ),
+    Setting(
+        "bulletin_hotspot_preset",
+        "point_500m_1y",
+        "Rule (a preset of the accident-prone site analysis) bulletins use for their new and "
+        "no-longer-present sites.",
+        "通报中事故多发点段变化所用的识别口径（预设名称）",
+    ),
 )
 
 
@@ -176,6 +183,7 @@ class Settings:
     effect_buffer_m: int
     bulletin_issuer: str
     bulletin_recipients: str
+    bulletin_hotspot_preset: str
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -214,6 +222,7 @@ class Settings:
             "bulletin_issuer": raw["bulletin_issuer"].strip(),
             "bulletin_recipients": raw["bulletin_recipients"].strip()
             or "各县（市、区）交警大（中）队",
+            "bulletin_hotspot_preset": raw["bulletin_hotspot_preset"].strip() or "point_500m_1y",
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -1,0 +1,84 @@
+"""通报 through AppTest: the draft preview, issuing (administrators only), the archive."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from streamlit.testing.v1 import AppTest
+
+from analytics import bulletin_archive as archive
+from analytics import db
+from tests.conftest import ROOT, app_as
+
+STORY = date(2022, 9, 15)
+
+
+def _bulletin(user: str) -> AppTest:
+    at = app_as(user).run()
+    at.switch_page("pages/bulletin.py").run()
+    at.date_input(key="as_of").set_value(STORY).run()
+    at.date_input(key="bulletin_dated").set_value(date(2022, 9, 16)).run()
+    assert not at.exception and not at.error
+    return at
+
+
+def _texts(at: AppTest) -> list[str]:
+    return [m.value for m in at.markdown]
+
+
+def test_the_draft_preview_says_the_cockpits_figures(demo_env) -> None:
+    at = _bulletin("leader")
+    assert at.title[0].value == "通报"
+    texts = _texts(at)
+    assert any("2022年第1期（草稿）" in t for t in texts)
+    assert any(
+        "全市累计排查认定道路交通安全隐患172处，已整改销号85处，整改率49.4%" in t for t in texts
+    )
+    assert "**一、总体情况**" in texts and "**七、工作要求**" in texts
+    tables = {d.value.columns[0]: d.value for d in at.dataframe}
+    assert list(tables["排名"]["单位"])[:2] == ["颍州区", "颍东区"]
+    assert len(at.get("image")) == 2  # the charts
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["下载草稿（Word）", "下载草稿（Excel）"]
+    assert not at.get("form")  # a leader previews but does not issue
+    assert any("须由支队管理员" in i.value for i in at.info)
+
+
+def test_an_administrator_issues_and_the_archive_serves_the_original(demo_env) -> None:
+    at = _bulletin("admin")
+    at.checkbox(key="issue_confirm").check()
+    at.button(key="FormSubmitter:issue_bulletin-签发").click().run()
+    assert not at.exception and not at.error
+    assert any("已签发 2022年第1期" in s.value for s in at.success)
+    assert any("2022年第2期（草稿）" in t for t in _texts(at))  # the next draft
+    archived = [d.value for d in at.dataframe if "期号" in d.value.columns][0]
+    assert list(archived["期号"]) == ["2022年第1期"]
+    assert list(archived["签发人"]) == ["支队秩序科（演示）·admin"]
+    labels = [b.label for b in at.get("download_button")]
+    assert "下载存档原件（Word）" in labels and "下载存档原件（Excel）" in labels
+    conn = db.connect(demo_env)
+    issued = archive.fetch(conn, 2022, 1)
+    conn.close()
+    assert issued.content.figures["listed"] == 172 and issued.content.as_of == STORY
+    # issuing the same bulletin again is refused with who issued it
+    at.checkbox(key="issue_confirm").check()
+    at.date_input(key="bulletin_dated").set_value(date(2022, 9, 17)).run()
+    at.checkbox(key="issue_confirm").check()
+    at.button(key="FormSubmitter:issue_bulletin-签发").click().run()
+    assert any("已由支队秩序科（演示）·admin" in e.value for e in at.error)
+
+
+def test_issuing_needs_the_confirmation(demo_env) -> None:
+    at = _bulletin("admin")
+    at.button(key="FormSubmitter:issue_bulletin-签发").click().run()
+    assert any("请先勾选" in w.value for w in at.warning)
+    conn = db.connect(demo_env)
+    assert archive.archive(conn).empty
+    conn.close()
+
+
+def test_the_page_run_directly_without_a_session_shows_the_sign_in_form(demo_env) -> None:
+    at = AppTest.from_file(str(ROOT / "pages" / "bulletin.py"), default_timeout=30).run()
+    assert not at.exception
+    assert at.title[0].value == "道路交通安全隐患治理系统"
+    assert at.text_input(key="sign_in_username").value == ""
