@@ -42,6 +42,7 @@ RED = RGBColor(0xC0, 0x00, 0x00)
 FILLS = {"red": "F8D7DA", "yellow": "FFF3CD"}
 SANHAO, SIHAO, XIAOWU, ERHAO = Pt(16), Pt(14), Pt(9), Pt(22)  # 三号, 四号, 小五, 二号
 TEXT_WIDTH_MM = 210 - 28 - 26
+CJK_MM, LATIN_MM, PAD_MM = 3.2, 1.6, 4.2  # characters at 小五 (9 pt), a cell's side margins
 
 
 def render(content: Bulletin, charts: dict[str, bytes]) -> bytes:
@@ -200,16 +201,41 @@ def _chart(doc, image: bytes) -> None:  # noqa: ANN001
 
 
 def _widths(t: Table) -> list[float]:
-    """Column widths in mm, by the longest text of each column (CJK characters count double)."""
+    """Column widths in mm filling the text width. Columns without Chinese text (ids, dates,
+    numbers) keep their longest value on one line; the text columns share the rest, the short
+    ones on one line where they fit, the long ones wrapping (CJK characters count double)."""
 
-    def length(v: object) -> int:
-        s = str(v)
-        return sum(2 if ord(c) > 0x2E80 else 1 for c in s)
+    def mm(v: object) -> float:
+        return sum(CJK_MM if ord(c) > 0x2E80 else LATIN_MM for c in str(v))
 
-    need = [max([min(length(c), 8), *(min(length(r[i]), 24) for r in t.rows)]) + 2
-            for i, c in enumerate(t.columns)]  # fmt: skip
-    total = sum(need)
-    return [TEXT_WIDTH_MM * n / total for n in need]
+    def cjk(v: object) -> bool:
+        return any(ord(c) > 0x2E80 for c in str(v))
+
+    n = len(t.columns)
+    rigid = [bool(t.rows) and not any(cjk(r[i]) for r in t.rows) for i in range(n)]
+    need = [
+        max(2 * CJK_MM, *(mm(r[i]) for r in t.rows)) + PAD_MM
+        if rigid[i]
+        else max([min(mm(c), 4 * CJK_MM), *(min(mm(r[i]), 15 * CJK_MM) for r in t.rows)]) + PAD_MM
+        for i, c in enumerate(t.columns)
+    ]
+    if sum(need) <= TEXT_WIDTH_MM:
+        return [TEXT_WIDTH_MM * x / sum(need) for x in need]
+    widths = [need[i] if rigid[i] else 0.0 for i in range(n)]
+    free = [i for i in range(n) if not rigid[i]]
+    left = TEXT_WIDTH_MM - sum(widths)
+    while free:  # water-filling: text columns narrower than a fair share keep their width
+        share = left / len(free)
+        fits = [i for i in free if need[i] <= share]
+        if not fits:
+            for i in free:
+                widths[i] = share
+            break
+        for i in fits:
+            widths[i] = need[i]
+            left -= need[i]
+        free = [i for i in free if i not in fits]
+    return widths
 
 
 def _table(doc, t: Table) -> None:  # noqa: ANN001
