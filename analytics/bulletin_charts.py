@@ -25,6 +25,7 @@ CJK_FONTS = (  # the first one present draws the Chinese text
     Path("C:/Windows/Fonts/msyh.ttc"),
 )
 BLUE, GREEN, RED, GREY = "#2f6fbf", "#2e9e5b", "#d64541", "#9e9e9e"  # pages/_ui.py colours
+SERIES_STYLE = {"新增入单": (BLUE, "o"), "整改销号": (GREEN, "s")}  # closed is green everywhere
 DPI = 200
 WIDTH_IN, HEIGHT_IN = 6.3, 3.2  # fits the text width of an A4 page with official margins
 
@@ -83,9 +84,8 @@ def _bar_h(ax, chart: Chart) -> None:  # noqa: ANN001 - a matplotlib Axes
 
 def _lines(ax, chart: Chart) -> None:  # noqa: ANN001 - a matplotlib Axes
     x = range(len(chart.categories))
-    for (name, values), colour, marker in zip(
-        chart.series.items(), (BLUE, GREEN, RED), ("o", "s", "^"), strict=False
-    ):
+    for name, values in chart.series.items():
+        colour, marker = SERIES_STYLE.get(name, (GREY, "^"))
         ax.plot(x, values, color=colour, marker=marker, markersize=4, linewidth=1.6, label=name)
     ax.set_xticks(list(x), chart.categories, rotation=45, ha="right", fontsize=8)
     ax.set_xlabel(chart.x_label)
