@@ -194,9 +194,9 @@ def segment_layer(segments: pd.DataFrame, measure: str, d: Display) -> pdk.Layer
                 "fatal_accidents": int(s.fatal_accidents), "deaths": int(s.deaths),
                 "injuries": int(s.injuries), "rate": None if rate is None else round(rate, 3),
                 "path": d.path(s.path), "color": heat_colour(rate, hi),
-                "tip": f"<b>{s.name}</b><br/>{s.unit_name or ''} · {float(s.km):.1f} 公里<br/>"
-                f"事故 {int(s.accidents)} 起 · 死亡 {int(s.deaths)} 人<br/>"
-                f"每公里{label}：{_num(rate)} {unit}<br/>点击查看详情",
+                "tip": f"{s.name}\n{s.unit_name or ''} · {float(s.km):.1f} 公里\n"
+                f"事故 {int(s.accidents)} 起 · 死亡 {int(s.deaths)} 人\n"
+                f"每公里{label}：{_num(rate)} {unit}\n点击查看详情",
             }
         )  # fmt: skip
     return pdk.Layer(
@@ -215,8 +215,8 @@ def grid_layer(grid: road_map.Grid, d: Display) -> pdk.Layer:
         {
             "position": [x, y], "accidents": int(n), "deaths": int(k), "fatal": int(f),
             "color": heat_colour(math.log1p(n), hi, 170),
-            "tip": f"<b>{km:g} 公里网格</b><br/>事故 {int(n)} 起（死亡事故 {int(f)} 起）"
-            f"<br/>死亡 {int(k)} 人",
+            "tip": f"{km:g} 公里网格\n事故 {int(n)} 起（死亡事故 {int(f)} 起）"
+            f"\n死亡 {int(k)} 人",
         }
         for x, y, n, k, f in zip(xs, ys, cells.accidents, cells.deaths, cells.fatal_accidents,
                                  strict=True)
@@ -240,8 +240,8 @@ def accident_layer(points: pd.DataFrame, d: Display) -> pdk.Layer:
                 "injuries": int(p.injuries), "severity": p.severity or "",
                 "collision_type": p.collision_type or "",
                 "color": SEVERITY_RGB.get(p.severity, OTHER_ACCIDENT),
-                "tip": f"<b>事故 {p.accident_id}</b><br/>{when} · {p.severity or ''}<br/>{place}"
-                f"<br/>死亡 {int(p.deaths)} 人 · 受伤 {int(p.injuries)} 人",
+                "tip": f"事故 {p.accident_id}\n{when} · {p.severity or ''}\n{place}"
+                f"\n死亡 {int(p.deaths)} 人 · 受伤 {int(p.injuries)} 人",
             }
         )  # fmt: skip
     return pdk.Layer(
@@ -267,9 +267,9 @@ def hazard_layer(hazards: pd.DataFrame, d: Display) -> pdk.Layer:
                 "responsible_unit": h.responsible_unit or "", "days_overdue": late,
                 "by_stake": bool(h.placed_by_stake), "color": STANDING_RGB[h.standing],
                 "radius": 4 if h.standing == "已销号" else 7,  # open hazards stand out
-                "tip": f"<b>隐患 {h.hazard_id}</b>（{standing}）<br/>"
+                "tip": f"隐患 {h.hazard_id}（{standing}）\n"
                 + " · ".join(v for v in (h.hazard_type, place) if v)
-                + f"<br/>完成时限：{deadline}",
+                + f"\n完成时限：{deadline}",
             }
         )  # fmt: skip
     rows.sort(key=lambda r: r["standing"] != "已销号")  # closed ones drawn first, underneath
@@ -296,7 +296,7 @@ def site_layers(sites: pd.DataFrame, d: Display) -> list[pdk.Layer]:
             "accidents": int(s.accidents), "fatal_accidents": int(s.fatal_accidents),
             "deaths": int(s.deaths), "injuries": int(s.injuries),
             "top_collision_type": s.top_collision_type or "", "covered_by": covered,
-            "tip": f"<b>事故多发点段 第{int(s.rank)}名</b><br/>{figures}<br/>"
+            "tip": f"事故多发点段 第{int(s.rank)}名\n{figures}\n"
             + (f"已列入隐患：{covered}" if covered else "尚未列入隐患清单"),
         }  # fmt: skip
         path = s.path if isinstance(s.path, list | tuple) or hasattr(s.path, "__len__") else None
@@ -392,7 +392,8 @@ def road_map_deck(
         layers=[layer for layer in layers if layer is not None],
         initial_view_state=pdk.ViewState(longitude=lon, latitude=lat, zoom=view[2]),
         map_provider=None,
-        tooltip={"html": "{tip}", "style": {"fontFamily": FONT, "fontSize": "13px"}},
+        # plain text (the values are escaped in an html tooltip); lines break at \n
+        tooltip={"text": "{tip}", "style": {"fontFamily": FONT, "fontSize": "13px"}},
         height=height,
     )
 

@@ -83,7 +83,7 @@ def page() -> None:
         if ctx.city.map.basemap_url.strip() and ctx.city.map.basemap_attribution:
             st.caption(f"底图：{ctx.city.map.basemap_attribution}")
     with right:
-        _details(event)
+        _details(event, measure)
 
 
 def _scope(ctx: _ui.Context, level: str) -> tuple[str | None, str | None, tuple]:
@@ -189,6 +189,10 @@ def _legend(content: _maps.RoadMap, measure: str, shown: list[str]) -> None:
         )
     if content.sites is not None:
         parts.append("**事故多发点段**：紫色粗线（按桩号）或紫色圆圈（按坐标）")
+    if content.grid is not None:
+        parts.append(
+            f"**事故网格**：每格 {content.grid.cell_m / 1000:g} 公里见方，由黄到深红事故越多"
+        )
     if content.points is not None:
         parts.append("**事故**：深红点为死亡事故，橙色点为伤人事故，紫灰点为财产损失事故")
     if parts:
@@ -222,7 +226,7 @@ DETAIL_FIELDS = {
 DETAIL_FIELDS["sites_coords"] = DETAIL_FIELDS["sites_stake"]
 
 
-def _details(event: object) -> None:
+def _details(event: object, measure: str) -> None:
     hit = _maps.picked(event, *DETAIL_FIELDS)
     if hit is None:
         st.markdown("**详情**")
@@ -231,12 +235,10 @@ def _details(event: object) -> None:
     layer, obj = hit
     title, fields = DETAIL_FIELDS[layer]
     st.markdown(f"**{title}**")
-    rows = [(label, obj.get(key)) for key, label in fields]
-    table = pd.DataFrame(
-        {"项目": [r[0] for r in rows], "内容": _ui.text_cells([r[1] if r[1] != "" else None
-                                                           for r in rows])}
-    )  # fmt: skip
-    st.dataframe(table, hide_index=True, width="stretch")
+    rate = f"每公里{road_map.MEASURES[measure]}"
+    lines = [f"- {rate if key == 'rate' else label}：{obj.get(key)}" for key, label in fields
+             if obj.get(key) not in (None, "")]  # fmt: skip
+    st.markdown("\n".join(lines))
     if layer == "hazards":
         if obj.get("by_stake"):
             st.caption("该隐患无坐标，按桩号在路线上定位。")

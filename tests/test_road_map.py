@@ -131,7 +131,7 @@ def test_hazard_colour_by_standing(road) -> None:
     h9 = next(r for r in layer.data if r["hazard_id"] == "h9")
     assert h9["by_stake"] and h9["position"] == [100.11, 30.003]  # the middle of K0+500—K1+500
     h3 = next(r for r in layer.data if r["hazard_id"] == "h3")
-    assert h3["tip"] == "<b>隐患 h3</b>（逾期 11 天）<br/><br/>完成时限：2022-03-20"
+    assert h3["tip"] == "隐患 h3（逾期 11 天）\n\n完成时限：2022-03-20"
     assert h3["days_overdue"] == "11 天"
 
 
