@@ -1,0 +1,18 @@
+-- The accidents matching the analysis filters that occurred on [$start, $end] (dates, both
+-- included). Every accident-analysis query starts from this (analytics/accident_analysis.py
+-- wraps it as the CTE "filtered"); a NULL filter means "all".
+SELECT
+    a.*,
+    coalesce(a.collision_type, '未填写') AS collision_key,
+    coalesce(a.route_code, '') AS route_key,
+    coalesce(a.unit_adcode, '') AS unit_key
+FROM accidents AS a
+WHERE
+    a.occurred_at >= CAST($start AS TIMESTAMP)
+    AND a.occurred_at < CAST($end AS TIMESTAMP) + INTERVAL 1 DAY
+    AND ($unit IS NULL OR a.unit_adcode = $unit)
+    AND ($route IS NULL OR a.route_code = $route)
+    AND ($severity IS NULL OR a.severity = $severity)
+    AND ($collision_type IS NULL OR a.collision_type = $collision_type)
+    AND ($weather IS NULL OR a.weather = $weather)
+    AND ($procedure IS NULL OR a.procedure = $procedure)
