@@ -22,6 +22,7 @@ TABLE_LABELS = {
     "account_events": "账号操作记录",
     "attachments": "证明材料文件",
     "event_attachments": "事件附件",
+    "bulletins": "已签发通报",
 }
 SETTING_COLUMNS = {
     "name": "设置",
