@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analytics.geo import EARTH_RADIUS_M, haversine_m_array
+from analytics.geo import EARTH_RADIUS_M
 
 _PAIR_CHUNK = 2_000_000  # candidate pairs examined at once (bounds memory)
 
@@ -106,32 +106,48 @@ def _cells(lon: np.ndarray, lat: np.ndarray, radius_m: float) -> tuple[np.ndarra
 
 
 def neighbour_pairs(lon: np.ndarray, lat: np.ndarray, radius_m: float) -> np.ndarray:
-    """Every ordered pair (i, j) with distance(i, j) <= radius_m, i == j included; shape (m, 2)."""
+    """Every ordered pair (i, j) with distance(i, j) <= radius_m, i == j included; shape (m, 2).
+    (distance(i, j) and distance(j, i) are the same number: the formula is symmetric.)"""
     n = len(lon)
     if n == 0:
         return np.empty((0, 2), dtype=np.int64)
     cell, rows = _cells(lon, lat, radius_m)
+    rad = np.radians(lat)
+    points = (lon, rad, np.cos(rad))
     order = np.argsort(cell, kind="stable")
     ucell, ustart, inverse, ucount = np.unique(
         cell[order], return_index=True, return_inverse=True, return_counts=True
     )
+    cell_end = (ustart + ucount)[inverse]  # per position in cell order
     out = []
-    for dx in (-1, 0, 1):
-        for dy in (-1, 0, 1):
+    # each unordered pair once: later points of the same cell, and four of the eight
+    # neighbouring cells; the mirror images and the points themselves are added at the end
+    for dx, dy in ((0, 0), (0, 1), (1, -1), (1, 0), (1, 1)):
+        if dx == dy == 0:
+            lo = np.arange(1, n + 1)
+            counts = cell_end - lo
+        else:
             target = ucell + (dx * rows + dy)  # sorted, so the search runs in order
-            at = np.searchsorted(ucell, target)
-            found = (at < len(ucell)) & (ucell[np.minimum(at, len(ucell) - 1)] == target)
-            lo = np.where(found, ustart[np.minimum(at, len(ucell) - 1)], 0)[inverse]
-            counts = np.where(found, ucount[np.minimum(at, len(ucell) - 1)], 0)[inverse]
-            out.extend(_pairs_in_ranges(lon, lat, radius_m, order, lo, counts))
-    if not out:
-        return np.empty((0, 2), dtype=np.int64)
-    return np.concatenate(out)
+            at = np.minimum(np.searchsorted(ucell, target), len(ucell) - 1)
+            found = ucell[at] == target
+            lo = np.where(found, ustart[at], 0)[inverse]
+            counts = np.where(found, ucount[at], 0)[inverse]
+        out.extend(_pairs_in_ranges(points, radius_m, order, lo, counts))
+    one_way = np.concatenate(out) if out else np.empty((0, 2), dtype=np.int64)
+    itself = np.repeat(np.arange(n), 2).reshape(n, 2)
+    return np.concatenate((one_way, one_way[:, ::-1], itself))
 
 
-def _pairs_in_ranges(lon, lat, radius_m, order, lo, counts):  # noqa: ANN001, ANN202
+def _pairs_in_ranges(points, radius_m, order, lo, counts):  # noqa: ANN001, ANN202
     """Pairs (order[k], order[lo[k] + t]) for t < counts[k], kept when within R, where k runs
-    over the points in cell order; in memory-bounded chunks."""
+    over the points in cell order; in memory-bounded chunks.
+
+    The haversine term h is computed exactly as geo.haversine_m_array computes it; the distance
+    itself (arcsin, sqrt) is only needed for the few pairs whose h is within 1e-9 of the value at
+    R, since the distance grows with h: the result is the same as comparing every distance."""
+    lon, rad, cos = points
+    h_at_r = np.sin(radius_m / (2.0 * EARTH_RADIUS_M)) ** 2
+    sure_in, sure_out = h_at_r * (1 - 1e-9), h_at_r * (1 + 1e-9)
     cum = np.cumsum(counts)
     i0 = 0
     n = len(counts)
@@ -145,8 +161,13 @@ def _pairs_in_ranges(lon, lat, radius_m, order, lo, counts):  # noqa: ANN001, AN
             k = np.repeat(np.arange(i0, i1), c)
             offset = np.arange(total) - np.repeat(np.cumsum(c) - c, c)
             i, j = order[k], order[lo[k] + offset]
-            d = haversine_m_array(lon[i], lat[i], lon[j], lat[j])
-            keep = d <= radius_m
+            h = (np.sin((rad[j] - rad[i]) / 2) ** 2
+                 + cos[i] * cos[j] * np.sin(np.radians(lon[j] - lon[i]) / 2) ** 2)  # fmt: skip
+            keep = h <= sure_in
+            edge = np.flatnonzero((h > sure_in) & (h <= sure_out))
+            if len(edge):
+                d = 2.0 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(h[edge])))
+                keep[edge] = d <= radius_m
             yield np.column_stack((i[keep], j[keep]))
         i0 = i1
 
@@ -198,3 +219,74 @@ def coord_sites(
     members = np.column_stack((code // n, code % n))
     qualifying = np.column_stack((number[qualifies], np.flatnonzero(qualifies)))
     return CoordSites(len(roots), members, qualifying)
+
+
+@dataclass(frozen=True)
+class Peaks:
+    """Per segment: the window it is ranked on and whether that window met the CV limit."""
+
+    start: np.ndarray
+    end: np.ndarray
+    value: np.ndarray
+    passed: np.ndarray
+
+
+def peak_windows(
+    stake: np.ndarray,
+    values: np.ndarray,
+    seg_lo: np.ndarray,
+    seg_hi: np.ndarray,
+    *,
+    first: int,
+    growth: int,
+    cv_limit: float,
+) -> Peaks:
+    """analytics/hsm.peak_search for many segments at once, in integer metres. stake/values: the
+    accidents, keyed so that segments of different routes never share a stake (the caller
+    offsets each route); a window's value is the sum of values with stakes in [start, end], its
+    CV sqrt(sum of squares) / value. tests/test_hsm.py checks it against hsm.peak_search."""
+    order = np.argsort(stake, kind="stable")
+    stake, values = np.asarray(stake)[order], np.asarray(values, dtype=np.float64)[order]
+    cum = np.concatenate(([0.0], np.cumsum(values)))
+    sq = np.concatenate(([0.0], np.cumsum(values * values)))
+    seg_lo, seg_hi = np.asarray(seg_lo, dtype=np.int64), np.asarray(seg_hi, dtype=np.int64)
+    m = len(seg_lo)
+    out = Peaks(seg_lo.copy(), seg_hi.copy(), np.zeros(m), np.zeros(m, dtype=bool))
+    active = np.arange(m)
+    length_all = first
+    while len(active):
+        lo, hi = seg_lo[active], seg_hi[active]
+        span = hi - lo
+        length = np.minimum(length_all, span)
+        regular = np.where(length >= span, 1, (span - length) // first + 1)
+        extra = (length < span) & ((regular - 1) * first + length < span)
+        counts = regular + extra
+        seg = np.repeat(np.arange(len(active)), counts)
+        k = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        start = lo[seg] + k * first
+        is_extra = k == regular[seg]
+        start = np.where(is_extra, hi[seg] - length[seg], start)
+        end = start + length[seg]
+        a, b = np.searchsorted(stake, start), np.searchsorted(stake, end, side="right")
+        total, squares = cum[b] - cum[a], sq[b] - sq[a]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            passing = (total > 0) & (np.sqrt(squares) / total < cv_limit)
+        best = np.full(len(active), -np.inf)
+        np.maximum.at(best, seg[passing], total[passing])
+        done_pass = best > -np.inf
+        # the first window of a segment holding its best passing value
+        pick = passing & (total == best[seg])
+        idx = np.flatnonzero(pick)
+        first_of = np.full(len(active), len(seg))
+        np.minimum.at(first_of, seg[idx], idx)
+        hit = active[done_pass]
+        out.start[hit], out.end[hit] = start[first_of[done_pass]], end[first_of[done_pass]]
+        out.value[hit], out.passed[hit] = total[first_of[done_pass]], True
+        whole = ~done_pass & (length >= span)  # grown to the whole segment without passing
+        w_idx = np.flatnonzero(whole)
+        if len(w_idx):
+            first_win = np.searchsorted(seg, w_idx)
+            out.value[active[w_idx]] = total[first_win]
+        active = active[~done_pass & ~whole]
+        length_all += growth
+    return out

@@ -108,29 +108,21 @@ def _sliding(conn, codes, route, stake, values, threshold, params):  # noqa: ANN
 def _peaks(conn, codes, route, stake, values, threshold, params):  # noqa: ANN001, ANN202
     """Each road segment's peak window (HSM peak searching) when it reaches the threshold.
     CV of a window = sqrt(sum of squared values) / sum of values (Poisson counts)."""
-    segments = conn.execute(
-        "SELECT route_code, start_m, end_m FROM road_segments WHERE end_m > start_m"
-        " ORDER BY route_code, start_m"
-    ).fetchall()
     index = {code: r for r, code in enumerate(codes)}
-    arrays = {}
-    for code, seg_lo, seg_hi in segments:
-        if code not in index:
-            continue
-        if code not in arrays:
-            arrays[code] = _route_arrays(route, stake, values, index[code])
-        s, cum, sq = arrays[code]
-        if _sums(s, cum, seg_lo, seg_hi) <= 0:
-            continue
-
-        def stats(a: float, b: float, s=s, cum=cum, sq=sq) -> tuple[float, float | None]:
-            total = _sums(s, cum, a, b)
-            return total, (np.sqrt(_sums(s, sq, a, b)) / total if total > 0 else None)
-
-        found = hsm.peak_search(seg_lo, seg_hi, stats, first=params.window_m,
-                                growth=params.step_m, cv_limit=params.cv_limit)  # fmt: skip
-        if found.window.value >= threshold:
-            yield index[code], round(found.window.start), round(found.window.end)
+    segments = [
+        (index[code], lo, hi) for code, lo, hi in conn.execute(
+            "SELECT route_code, start_m, end_m FROM road_segments WHERE end_m > start_m"
+        ).fetchall() if code in index
+    ]  # fmt: skip
+    if not segments or not len(stake):
+        return
+    r, lo, hi = (np.array(x, dtype=np.int64) for x in zip(*segments, strict=True))
+    span = int(max(stake.max(), hi.max())) + 1  # keys of two routes never share a window
+    found = search.peak_windows(route * span + stake, values, r * span + lo, r * span + hi,
+                                first=params.window_m, growth=params.step_m,
+                                cv_limit=params.cv_limit)  # fmt: skip
+    for i in np.flatnonzero((found.value > 0) & (found.value >= threshold)):
+        yield int(r[i]), int(found.start[i] - r[i] * span), int(found.end[i] - r[i] * span)
 
 
 def _stake_members(conn: duckdb.DuckDBPyConnection, args: dict, ranges: pd.DataFrame):  # noqa: ANN202

@@ -50,3 +50,34 @@ def test_sliding_window_keeps_the_first_worst_window():
 @pytest.mark.parametrize("length", [0.1, 0.2])
 def test_window_count_matches_the_manual(length):
     assert len(hsm.windows(0, 0.47, length, 0.1)) == {0.1: 5, 0.2: 4}[length]
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_peak_windows_for_many_segments_equal_peak_search_one_by_one(seed):
+    import numpy as np
+
+    from analytics.hotspot_search import peak_windows
+
+    rng = np.random.default_rng(seed)
+    stake = rng.integers(0, 5000, int(rng.integers(0, 120)))
+    values = rng.choice([1.0, 3.0, 12.0], len(stake))
+    bounds = np.sort(rng.choice(np.arange(0, 5001, 50), 8, replace=False))
+    lo, hi = bounds[:-1], bounds[1:]
+    first, growth = int(rng.choice([100, 161])), int(rng.choice([100, 161, 300]))
+    limit = float(rng.choice([0.25, 0.5, 0.8]))
+    got = peak_windows(stake, values, lo, hi, first=first, growth=growth, cv_limit=limit)
+
+    def stats(a, b):  # noqa: ANN001, ANN202
+        inside = values[(stake >= a) & (stake <= b)]
+        total = inside.sum()
+        return total, (np.sqrt((inside**2).sum()) / total if total > 0 else None)
+
+    for i in range(len(lo)):
+        want = hsm.peak_search(int(lo[i]), int(hi[i]), stats, first=first, growth=growth,
+                               cv_limit=limit)  # fmt: skip
+        assert (got.start[i], got.end[i], got.value[i], got.passed[i]) == (
+            want.window.start,
+            want.window.end,
+            want.window.value,
+            want.passed,
+        ), i
