@@ -10,24 +10,28 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from analytics import city as city_mod
-from analytics import db, demo, hazard_list, metrics, trends
+from analytics import (
+    db,
+    demo,
+    hazard_list,
+    hotspot_rules,
+    hotspot_search,
+    hotspots,
+    metrics,
+    trends,
+)
 from analytics.config import PROJECT_ROOT
-from bench import imports, scale
-
-PAGES = (
-    "pages/overview.py", "pages/cockpit.py", "pages/big_screen.py", "pages/ledger.py",
-    "pages/tasks.py", "pages/audit_log.py", "pages/data_settings.py",
-)  # fmt: skip
+from bench import baseline, imports, scale
 
 
 def _median_ms(fn: Callable[[], object], repeat: int, warm: bool = True) -> float:
@@ -65,33 +69,93 @@ def _analytics(path: Path, as_of: date, repeat: int) -> dict[str, float]:
 
 
 def _pages(path: Path, city_file: Path, repeat: int) -> dict[str, float]:
-    """Each page's script time in AppTest: first run in a fresh process cache, then warm."""
-    import streamlit as st
-    from streamlit.testing.v1 import AppTest
+    """Page timings, bytes sent and peak memory, from a child process (bench/pages.py)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.pages", str(path), str(city_file), str(repeat)],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode:
+        raise RuntimeError(f"bench.pages failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
-    from analytics import auth
 
-    os.environ["HAZARDS_DB_PATH"] = str(path)
-    os.environ["HAZARDS_CITY_FILE"] = str(city_file)
-    os.environ["HAZARDS_INITIAL_ADMIN_PASSWORD"] = "bench-admin-1"  # scale data has no accounts
-    app = str(PROJECT_ROOT / "app.py")
-    now = datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
-    out: dict[str, float] = {}
-    for page in PAGES:
-        st.cache_data.clear()
-        st.cache_resource.clear()
-        at = AppTest.from_file(app, default_timeout=300)
-        at.session_state["user"] = auth.User("admin", "admin", "admin", None)
-        at.session_state["signed_in_at"] = at.session_state["last_seen"] = now
-        t = time.perf_counter()
-        at.run()
-        at.switch_page(page).run()
-        cold = (time.perf_counter() - t) * 1000
-        if at.exception:
-            raise RuntimeError(f"{page}: {at.exception[0].message}")
-        out[f"{page} cold, incl. opening the store (ms)"] = cold
-        out[f"{page} warm (ms)"] = _median_ms(at.run, repeat)
+def _hotspots(path: Path, as_of: date, repeat: int) -> dict[str, float]:
+    """Every preset as of the date, then both modes over every accident in the database."""
+    conn = db.open_for_reading(path)
+    out = {}
+    for name in hotspot_rules.PRESETS:
+        params = hotspot_rules.preset(name)
+        n = len(hotspots.find_sites(conn, as_of, params))
+        out[f"hotspots {name}: {n} sites (ms)"] = _median_ms(
+            lambda p=params: hotspots.find_sites(conn, as_of, p), repeat
+        )
+    last, days = _all_days(conn)
+    total = conn.execute("SELECT count(*) FROM accidents").fetchone()[0]
+    for name in ("point_500m_1y", "uk_cluster_50m_3y"):
+        params = hotspot_rules.preset(name).with_(days=days)
+        out[f"hotspots {params.mode} mode over all {total:,} accidents (ms)"] = _median_ms(
+            lambda p=params: hotspots.find_sites(conn, last, p), repeat
+        )
+    conn.close()
     return out
+
+
+def _all_days(conn) -> tuple[date, int]:  # noqa: ANN001
+    first, last = conn.execute(
+        "SELECT min(occurred_at)::DATE, max(occurred_at)::DATE FROM accidents"
+    ).fetchone()
+    return last, (last - first).days + 1
+
+
+def _versus_baseline(path: Path, as_of: date, sample: int) -> dict[str, float]:
+    """The same jobs the pandas way (bench/baseline.py), timed once each, with the ratio; the
+    answers are checked equal first, so the two sides did the same work."""
+    conn = db.open_for_reading(path)
+    out: dict[str, float] = {}
+    t = time.perf_counter()  # the baseline reads the hazards into pandas, then groups them
+    hazards = conn.execute("SELECT * FROM hazards").df()
+    base = baseline.unit_ranking(hazards, as_of)
+    slow = (time.perf_counter() - t) * 1000
+    fast = _median_ms(lambda: metrics.unit_ranking(conn, as_of, "month", 15), 5)
+    ours = metrics.unit_ranking(conn, as_of, "month", 15).set_index("unit_adcode")
+    assert (ours.loc[base.index, "listed"].to_numpy() == base["listed"].to_numpy()).all()
+    out |= _pair("unit ranking (baseline incl. reading the hazards into pandas)", slow, fast)
+
+    last, days = _all_days(conn)
+    params = hotspot_rules.preset("point_500m_1y").with_(days=days)
+    accidents = conn.execute(
+        "SELECT route_code, stake_m, deaths FROM accidents WHERE stake_m IS NOT NULL"
+    ).df()
+    t = time.perf_counter()
+    base_sites = baseline.stake_sites(accidents, params.window_m, 3)
+    slow = (time.perf_counter() - t) * 1000
+    t = time.perf_counter()
+    sites = hotspots.find_sites(conn, last, params)
+    fast = (time.perf_counter() - t) * 1000
+    assert sorted(base_sites) == sorted(
+        zip(sites.route_code, sites.start_m, sites.end_m, strict=True)
+    )
+    out |= _pair(f"stake sites over {len(accidents):,} accidents ({len(sites)} sites)", slow, fast)
+
+    rows = conn.execute(
+        "SELECT lon, lat, CAST(deaths > 0 OR injuries > 0 AS DOUBLE) AS hurt FROM accidents"
+        " WHERE lon IS NOT NULL ORDER BY accident_id LIMIT ?", [sample]
+    ).fetchnumpy()  # fmt: skip
+    t = time.perf_counter()
+    n_base = baseline.coord_sites(rows["lon"], rows["lat"], rows["hurt"], 2, 500.0)
+    slow = (time.perf_counter() - t) * 1000
+    t = time.perf_counter()
+    found = hotspot_search.coord_sites(rows["lon"], rows["lat"], rows["hurt"], [2], 500.0)
+    fast = (time.perf_counter() - t) * 1000
+    assert found.count == n_base
+    out |= _pair(f"coordinate clusters, {sample:,}-accident sample ({n_base} sites)", slow, fast)
+    conn.close()
+    return out
+
+
+def _pair(what: str, slow: float, fast: float) -> dict[str, float]:
+    return {f"{what}: baseline (ms)": slow, f"{what}: product (ms)": fast,
+            f"{what}: product is faster by (x)": slow / fast}  # fmt: skip
 
 
 def main() -> None:
@@ -125,6 +189,8 @@ def main() -> None:
     fuyang = city_mod.load_city(PROJECT_ROOT / "data" / "city.toml")
     results |= imports.run(fuyang, tmp, rows_csv, rows_xlsx)
     results |= _analytics(path, as_of, args.repeat)
+    results |= _hotspots(path, as_of, args.repeat)
+    results |= _versus_baseline(path, as_of, 2_000 if args.quick else 20_000)
     results |= _pages(path, city_file, args.repeat)
     width = max(map(len, results))
     for k, v in results.items():

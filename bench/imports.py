@@ -12,6 +12,7 @@ import pandas as pd
 from analytics import auth, db
 from analytics.city import City
 from analytics.ingest import hazards as ingest
+from bench import baseline
 
 
 def ledger_frame(city: City, n: int) -> pd.DataFrame:
@@ -58,4 +59,9 @@ def run(city: City, folder: Path, rows_csv: int, rows_xlsx: int) -> dict[str, fl
         out[label] = (time.perf_counter() - t) * 1000
         assert result.written and not result.problems, result.problems[:3]
         conn.close()
+        t = time.perf_counter()
+        baseline.read_ledger(data, name)
+        out[label.replace(" (ms)", ", baseline: pandas/openpyxl read + clean only (ms)")] = (
+            time.perf_counter() - t
+        ) * 1000
     return out

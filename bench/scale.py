@@ -13,6 +13,18 @@ from analytics import db
 
 START = "2016-01-01"
 DAYS = 3650  # ten years
+ROUTES = 200  # each 100 km long, cut into 1 km segments: 20,000 road segments
+HOT_PERCENT = 5  # accidents concentrated at ten places per route (so there are sites to find)
+
+
+def _lon(r: str, stake: str) -> str:
+    """SQL for the longitude of stake metres along route number r: a straight 100 km line."""
+    return (f"(115.5 + ({r} % 20) * 0.15 + cos(radians(({r} * 37) % 180)) * ({stake})"
+            f" / (111195.0 * cos(radians(30.0 + ({r} // 20) * 0.3))))")  # fmt: skip
+
+
+def _lat(r: str, stake: str) -> str:
+    return f"(30.0 + ({r} // 20) * 0.3 + sin(radians(({r} * 37) % 180)) * ({stake}) / 111195.0)"
 
 
 def city_file(folder: Path, units: int) -> Path:
@@ -97,30 +109,66 @@ def build(path: Path, hazards: int, accidents: int, units: int) -> Path:
             """
         )
         conn.execute(
-            """
+            f"""
             INSERT INTO accidents BY NAME
+            WITH placed AS (
+                SELECT
+                    i,
+                    i % {ROUTES} AS r,
+                    CAST(CASE WHEN hash(i, 'hot') % 100 < {HOT_PERCENT}
+                         THEN (hash(i, 'spot') % 10) * 10000 + 5000 + hash(i, 'off') % 150
+                         ELSE hash(i, 'stake') % 100000 END AS INTEGER) AS stake_m
+                FROM range($accidents) AS t(i)
+            ),
+            rows AS (
+                SELECT
+                    printf('A%08d', i) AS accident_id,
+                    CAST($start AS TIMESTAMP)
+                        + to_seconds(CAST(hash(i, 'time') % ($days * 86400) AS BIGINT)) AS occurred_at,
+                    printf('99%04d', hash(i, 'unit') % $units) AS unit_adcode,
+                    printf('G%03d', r) AS route_code,
+                    '基准路' || r AS road_name,
+                    stake_m,
+                    {_lon("r", "stake_m")} + (CAST(hash(i, 'jx') % 41 AS BIGINT) - 20) * 1e-5 AS lon,
+                    {_lat("r", "stake_m")} + (CAST(hash(i, 'jy') % 41 AS BIGINT) - 20) * 1e-5 AS lat,
+                    'WGS84' AS coord_source,
+                    CASE WHEN hash(i, 'dead') % 100 < 3 THEN 1 + hash(i, 'n') % 2 ELSE 0 END AS deaths,
+                    CASE WHEN hash(i, 'hurt') % 100 < 25 THEN 1 + hash(i, 'm') % 3 ELSE 0 END
+                        AS injuries,
+                    CAST(hash(i, 'loss') % 50000 AS DECIMAL(14, 2)) AS loss_yuan,
+                    ['正面相撞', '侧面相撞', '尾随相撞', '刮擦', '撞行人', '翻车', '其他']
+                        [CAST(1 + hash(i, 'kind') % 7 AS BIGINT)] AS collision_type,
+                    ['晴', '阴', '雨', '雾', '雪'][CAST(1 + hash(i, 'sky') % 5 AS BIGINT)] AS weather,
+                    CASE WHEN hash(i, 'proc') % 100 < 20 THEN '一般程序' ELSE '简易程序' END
+                        AS procedure
+                FROM placed
+            )
             SELECT
                 *,
                 CASE WHEN deaths > 0 THEN '死亡事故' WHEN injuries > 0 THEN '伤人事故'
                      ELSE '财产损失事故' END AS severity
-            FROM (
-            SELECT
-                printf('A%08d', i) AS accident_id,
-                CAST($start AS TIMESTAMP)
-                    + to_seconds(CAST(hash(i, 'time') % ($days * 86400) AS BIGINT)) AS occurred_at,
-                printf('99%04d', hash(i, 'unit') % $units) AS unit_adcode,
-                printf('G%03d', i % 200) AS route_code,
-                CAST(hash(i, 'stake') % 100000 AS INTEGER) AS stake_m,
-                CASE WHEN hash(i, 'dead') % 100 < 3 THEN 1 + hash(i, 'n') % 2 ELSE 0 END AS deaths,
-                CASE WHEN hash(i, 'hurt') % 100 < 25 THEN 1 + hash(i, 'm') % 3 ELSE 0 END
-                    AS injuries,
-                CAST(hash(i, 'loss') % 50000 AS DECIMAL(14, 2)) AS loss_yuan,
-                CASE WHEN hash(i, 'proc') % 100 < 20 THEN '一般程序' ELSE '简易程序' END
-                    AS procedure
-            FROM range($accidents) AS t(i)
-            )
-            """,
+            FROM rows
+            """,  # noqa: S608 - fixed numbers and formulas, values bound
             {"accidents": accidents, "units": units, "start": START, "days": DAYS},
+        )
+        conn.execute(
+            f"""
+            INSERT INTO routes (route_code, name, road_class, start_m, end_m, provenance)
+            SELECT printf('G%03d', r), '基准路' || r, '国道', 0, 100000, '基准测试生成'
+            FROM range({ROUTES}) AS t(r)
+            """  # noqa: S608 - fixed numbers
+        )
+        a, b = "k * 1000", "(k + 1) * 1000"
+        conn.execute(
+            f"""
+            INSERT INTO road_segments (segment_id, route_code, name, start_m, end_m, unit_adcode, path)
+            SELECT
+                printf('G%03d-%03d', r, k), printf('G%03d', r), '基准路' || r, {a}, {b},
+                printf('99%04d', (r * 7 + k // 20) % $units),
+                [[{_lon("r", a)}, {_lat("r", a)}], [{_lon("r", b)}, {_lat("r", b)}]]
+            FROM range({ROUTES}) AS t(r), range(100) AS s(k)
+            """,  # noqa: S608 - fixed numbers and formulas, values bound
+            {"units": units},
         )
     conn.close()
     return cfile
