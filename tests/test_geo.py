@@ -357,3 +357,12 @@ def test_points_in_polygon_with_a_hole() -> None:
     }
     got = geo.points_in_polygon(np.array([1.0, 5.0, 11.0]), np.array([1.0, 5.0, 5.0]), square)
     assert got.tolist() == [True, False, False]
+
+
+def test_stake_subpath_maps_stakes_linearly_onto_the_drawn_path() -> None:
+    # a segment K1+000–K2+000 drawn as a straight meridian line of 0.01° (1,111.95 m)
+    path = [[116.0, 32.0], [116.0, 32.01]]
+    part = geo.stake_subpath(path, 1000, 2000, 1250, 1750)
+    assert part[0] == pytest.approx([116.0, 32.0025], abs=1e-9)
+    assert part[-1] == pytest.approx([116.0, 32.0075], abs=1e-9)
+    assert geo.stake_subpath(path, 1000, 2000, 1500, 1500)[0] == pytest.approx([116.0, 32.005])
