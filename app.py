@@ -22,8 +22,9 @@ _ui.ensure_initial_admin(ctx)
 user = _ui.current_user(ctx)
 if user is None:
     # every page's address shows the sign-in form, so a bookmarked page opens after signing in
-    addresses = ("overview", "cockpit", "road_map", "big_screen", "tasks", "ledger", "hazard",
-                 "bulletin", "hotspots", "upload", "data_settings", "accounts", "audit_log")  # fmt: skip
+    addresses = ("overview", "cockpit", "accidents", "effect", "road_map", "big_screen", "tasks",
+                 "ledger", "hazard", "bulletin", "hotspots", "upload", "data_settings", "accounts",
+                 "audit_log")  # fmt: skip
     signed_out = [st.Page("pages/sign_in.py", title="登录", icon=":material/login:", default=True)]
     signed_out += [st.Page(sign_in.guarded_page, title="登录", url_path=a) for a in addresses]
     st.navigation(signed_out, position="hidden").run()
@@ -33,6 +34,8 @@ _ui.account_box(user)
 overview = [
     st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", default=True),
     st.Page("pages/cockpit.py", title="领导驾驶舱", icon=":material/monitoring:"),
+    st.Page("pages/accidents.py", title="事故分析", icon=":material/car_crash:"),
+    st.Page("pages/effect.py", title="治理成效", icon=":material/trending_down:"),
     st.Page("pages/road_map.py", title="道路地图", icon=":material/map:"),
 ]
 if user.role in ("leader", "admin"):

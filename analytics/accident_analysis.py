@@ -7,6 +7,7 @@ and returns small frames. A county brigade sees only its own unit's accidents (s
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -18,7 +19,7 @@ from analytics.auth import User
 from analytics.db import read_sql
 from analytics.ingest.template import ACCIDENT_CHOICES
 from analytics.metrics import change
-from analytics.periods import same_day_last_year, shift_months
+from analytics.periods import shift_months
 
 FILTERS = ("unit", "route", "severity", "collision_type", "weather", "procedure")
 SEVERITIES: tuple[str, ...] = ACCIDENT_CHOICES["事故严重程度"]
@@ -260,6 +261,14 @@ def options(conn: duckdb.DuckDBPyConnection, viewer: User | None = None) -> dict
             "weather": known + sorted(set(weather) - set(known))}  # fmt: skip
 
 
-def last_year_label(as_of: date) -> str:
-    """The comparison day of a running month or year, e.g. 2021-09-15."""
-    return same_day_last_year(as_of).isoformat()
+def workbook(sheets: dict[str, pd.DataFrame]) -> bytes:
+    """Several tables as one .xlsx; text that looks like a formula stays text (as _ui.xlsx_bytes)."""
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            frame.to_excel(writer, sheet_name=name, index=False)
+            for row in writer.sheets[name].iter_rows(min_row=2):
+                for cell in row:
+                    if isinstance(cell.value, str) and cell.value[:1] in ("=", "+", "-", "@"):
+                        cell.data_type = "s"
+    return buf.getvalue()

@@ -1,0 +1,164 @@
+"""事故分析: filter the accidents, see them by month and year with 同比, by hour and weekday, by
+事故形态, route and unit, and download them (with the accident-prone sites) as xlsx."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from analytics import accident_analysis as aa
+from analytics import fmt, periods
+from pages import _accident_charts as charts
+from pages import _ui
+
+CONFIG = {"displaylogo": False}
+TOP_ROUTES = 15
+CARDS = (("accidents", "事故", "起"), ("deaths", "死亡", "人"), ("injuries", "受伤", "人"),
+         ("loss_wan", "直接财产损失", "万元"))  # fmt: skip
+
+
+def page() -> None:
+    ctx = _ui.context()
+    as_of = _ui.as_of_control(ctx)
+    period = _ui.period_control()
+    start, end = periods.window(as_of, period)
+    _ui.header(
+        ctx, "事故分析", as_of, f"统计周期：{periods.PERIOD_LABELS[period]}（{start} 至 {end}）"
+    )
+    filters = _filters(ctx)
+    s = ctx.cached(aa.summary, as_of, period, viewer=ctx.user, **filters)
+    _totals(s)
+
+    st.subheader("趋势与同比")
+    left, right = st.columns(2)
+    with left:
+        m = ctx.cached(aa.by_month, as_of, viewer=ctx.user, **filters)
+        if int(m.accidents.sum() + m.accidents_last_year.sum()) == 0:
+            st.info(f"近24个月（截至 {as_of}）无符合条件的事故记录。")
+        else:
+            st.plotly_chart(charts.month_chart(m, as_of.day, f"近12个月各月事故（截至 {as_of}）"),
+                            config=CONFIG, key="by_month")  # fmt: skip
+    with right:
+        y = ctx.cached(aa.by_year, as_of, viewer=ctx.user, **filters)
+        if y.empty:
+            st.info(f"截至 {as_of} 无符合条件的事故记录。")
+        else:
+            day = f"{as_of.month}月{as_of.day}日"
+            st.plotly_chart(charts.year_chart(y, day, f"各年事故及同比（截至 {as_of}）"),
+                            config=CONFIG, key="by_year")  # fmt: skip
+    st.caption(
+        f"同比：各月与上年同月比较，当月未结束时（截至 {as_of.day} 日）与上年同月同期比较；"
+        f"当年与上年 1 月 1 日至 {as_of.month} 月 {as_of.day} 日比较。"
+    )
+
+    st.subheader(f"事故构成（{start} 至 {end}）")
+    if s.now["accidents"] == 0:
+        st.info(
+            f"所选时段（{start} 至 {end}）内无符合条件的事故记录，无法分时段、形态、路线和单位统计。"
+        )
+    else:
+        _breakdowns(ctx, start, end, filters)
+    _accident_list(ctx, s, filters)
+
+
+def _filters(ctx: _ui.Context) -> dict[str, str | None]:
+    units = {u.adcode: u.name for u in ctx.city.units}
+    opts = ctx.cached(aa.options, viewer=ctx.user)
+    routes = dict(opts["routes"])
+    c = st.columns(6)
+    if ctx.user.role == "county":
+        unit = ctx.user.unit_adcode
+        c[0].selectbox("单位", [unit], format_func=units.get, disabled=True, key="acc_unit",
+                       help="区县大队账号只能分析本单位的事故")  # fmt: skip
+    else:
+        unit = c[0].selectbox("单位", [None, *units], key="acc_unit",
+                              format_func=lambda u: units.get(u, "全部"))  # fmt: skip
+    route = c[1].selectbox(
+        "路线", [None, *routes], key="acc_route",
+        format_func=lambda r: "全部" if r is None else f"{r} {routes[r]}".strip(),
+    )  # fmt: skip
+    picks = {}
+    for col, (key, label, values) in zip(c[2:], (
+        ("severity", "事故严重程度", aa.SEVERITIES),
+        ("collision_type", "事故形态", aa.COLLISION_TYPES),
+        ("weather", "天气", opts["weather"] or aa.WEATHERS),
+        ("procedure", "处理程序", aa.PROCEDURES),
+    ), strict=True):  # fmt: skip
+        picks[key] = col.selectbox(label, [None, *values], key=f"acc_{key}",
+                                   format_func=lambda v: v or "全部")  # fmt: skip
+    return {"unit": unit, "route": route, **picks}
+
+
+def _totals(s: aa.Summary) -> None:
+    y = s.year_ago_window
+    for col, (key, label, unit) in zip(st.columns(len(CARDS)), CARDS, strict=True):
+        now, before = s.now[key], s.year_ago[key]
+        text = fmt.decimal(now, 1, unit) if key == "loss_wan" else fmt.count(now, unit)
+        was = fmt.decimal(before, 1, unit) if key == "loss_wan" else fmt.count(before, unit)
+        _ui.change_metric(col, label, text, s.yoy(key),
+                          help=f"同比：上年同期（{y[0]} 至 {y[1]}）{was}")  # fmt: skip
+    st.caption(
+        f"其中死亡事故 {fmt.count(s.now['fatal'], '起')}（上年同期 {fmt.count(s.year_ago['fatal'], '起')}）。"
+        "下降为绿色，上升为红色。"
+    )
+
+
+def _breakdowns(ctx: _ui.Context, start: date, end: date, filters: dict) -> None:
+    b = ctx.cached(aa.breakdown, start, end, viewer=ctx.user, **filters)
+    st.plotly_chart(charts.heat_chart(b["heat"], "各星期、各时段事故分布"), config=CONFIG,
+                    key="heat")  # fmt: skip
+    left, right = st.columns(2)
+    with left:
+        f = b["collision"]
+        st.plotly_chart(charts.count_bar(f.collision_type.tolist(), f, "事故形态", "按事故形态"),
+                        config=CONFIG, key="by_collision")  # fmt: skip
+    with right:
+        f = b["unit"]
+        st.plotly_chart(charts.count_bar(f.unit_name.tolist(), f, "单位", "按单位"),
+                        config=CONFIG, key="by_unit")  # fmt: skip
+    f = b["route"].head(TOP_ROUTES)
+    names = [f"{c} {n}".strip() if c else "无路线编码" for c, n in zip(f.route_code, f.road_name,
+             strict=True)]  # fmt: skip
+    more = (
+        f"（共 {len(b['route'])} 条，列出事故最多的 {TOP_ROUTES} 条）"
+        if len(b["route"]) > TOP_ROUTES
+        else ""
+    )
+    st.plotly_chart(charts.count_bar(names, f, "路线", f"按路线{more}"), config=CONFIG,
+                    key="by_route")  # fmt: skip
+
+
+def _accident_list(ctx: _ui.Context, s: aa.Summary, filters: dict) -> None:
+    total = s.now["accidents"]
+    st.subheader(f"事故明细（{fmt.count(total, '起')}）")
+    if total == 0:
+        st.info("所选时段内无符合条件的事故记录。")
+        return
+    rows = ctx.cached(aa.accidents, *s.window, _ui.SHOWN_ROWS, viewer=ctx.user, **filters)
+    st.dataframe(aa.export_table(rows), hide_index=True)
+    shown = min(total, aa.EXPORT_MAX_ROWS)
+    notes = []
+    if total > _ui.SHOWN_ROWS:
+        notes.append(f"表中列出最新的 {_ui.SHOWN_ROWS} 起")
+    if total > aa.EXPORT_MAX_ROWS:
+        notes.append(
+            f"下载文件最多含 {fmt.count(aa.EXPORT_MAX_ROWS, '起')}（最新的），"
+            f"本次共 {fmt.count(total, '起')}，请缩短统计周期或增加筛选条件后分批导出"
+        )
+    if notes:
+        st.caption("；".join(notes) + "。")
+
+    def book() -> bytes:
+        frame = aa.accidents(ctx.cur, *s.window, aa.EXPORT_MAX_ROWS, viewer=ctx.user, **filters)
+        return aa.workbook({"事故明细": aa.export_table(frame)})
+
+    st.download_button(
+        f"下载事故明细（xlsx，{fmt.count(shown, '起')}）", book,
+        file_name=f"事故明细_{s.window[0]}_{s.window[1]}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="download_accidents", on_click="ignore",
+    )  # fmt: skip
+
+
+_ui.guarded(page)

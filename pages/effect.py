@@ -1,0 +1,183 @@
+"""治理成效: accidents at each closed hazard before listing and after closing, against the city."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analytics import effect, fmt
+from pages import _accident_charts as charts
+from pages import _ui
+
+CHART_HAZARDS = 30
+
+
+def page() -> None:
+    ctx = _ui.context()
+    as_of = _ui.as_of_control(ctx)
+    months, buffer_m, unit = _controls(ctx)
+    _ui.header(ctx, "治理成效", as_of, effect.window_text(months, buffer_m))
+    e = ctx.cached(effect.evaluate, as_of, months, buffer_m, unit=unit, viewer=ctx.user)
+    _method(ctx, e)
+    if e.hazards.empty:
+        st.info(f"截至 {as_of} 没有已销号且有位置（桩号或坐标）的隐患，暂无可评价的治理成效。")
+        return
+    _totals(e)
+    full = e.hazards[e.hazards.full]
+    st.subheader("各隐患治理前后事故")
+    if full.empty:
+        first = e.hazards.after_end.min().date()
+        st.info(
+            f"共 {fmt.count(len(e.hazards), '处')}已销号隐患，但销号后均未满 {months} 个月，"
+            f"观察期未满，暂不评价；最早于 {first} 满。可在左侧调小“观察月数”查看较短期的变化。"
+        )
+    else:
+        shown = full[(full.before + full.after) > 0].head(CHART_HAZARDS)
+        if shown.empty:
+            st.info("观察期已满的隐患在入单前和销号后均无事故记录。")
+        else:
+            more = f"（列出入单前事故最多的 {len(shown)} 处）" if len(full) > len(shown) else ""
+            st.plotly_chart(
+                charts.effect_chart(shown, months, f"治理前后事故对比{more}"),
+                config={"displaylogo": False}, key="effect_chart",
+            )  # fmt: skip
+    table = _table(e.hazards)
+    if len(table) > _ui.SHOWN_ROWS:
+        st.caption(
+            f"表中列出前 {_ui.SHOWN_ROWS} 处；下载可获取全部 {fmt.count(len(table), '处')}。"
+        )
+    st.dataframe(table.head(_ui.SHOWN_ROWS), hide_index=True)
+    _ui.download(table, "治理成效", f"治理成效_{as_of}_{months}个月.xlsx")
+
+
+def _controls(ctx: _ui.Context) -> tuple[int, int, str | None]:
+    s = ctx.settings
+    with st.sidebar:
+        months = st.number_input(
+            "观察月数", min_value=1, max_value=60, value=s.effect_months, step=1, key="eff_months",
+            help=f"比较入单前与销号后各多少个月（系统设置 HAZARDS_EFFECT_MONTHS = {s.effect_months}）",
+        )  # fmt: skip
+        buffer_m = st.number_input(
+            "缓冲距离（米）", min_value=0, max_value=5000, value=s.effect_buffer_m, step=50,
+            key="eff_buffer",
+            help="隐患路段两端各外延的米数；无桩号的隐患按坐标周围的半径"
+            f"（系统设置 HAZARDS_EFFECT_BUFFER_M = {s.effect_buffer_m}）",
+        )  # fmt: skip
+    units = {u.adcode: u.name for u in ctx.city.units}
+    if ctx.user.role == "county":
+        unit = ctx.user.unit_adcode
+        st.selectbox("单位", [unit], format_func=units.get, disabled=True, key="eff_unit",
+                     help="区县大队账号只评价本单位的隐患；对比基准为全市")  # fmt: skip
+    else:
+        unit = st.selectbox("单位", [None, *units], key="eff_unit",
+                            format_func=lambda u: units.get(u, "全部"))  # fmt: skip
+    return int(months), int(buffer_m), unit
+
+
+def _method(ctx: _ui.Context, e: effect.Effect) -> None:
+    s = ctx.settings
+    changed = (e.months, e.buffer_m) != (s.effect_months, s.effect_buffer_m)
+    with st.expander("计算方法与所用设置", expanded=False):
+        st.markdown(
+            f"""
+- **对象**：截至 {e.as_of} 已销号、且有位置（桩号或坐标）的隐患。
+- **隐患处的事故**：有桩号的，同一路线、桩号在“起点 − {e.buffer_m} 米”至“止点 + {e.buffer_m} 米”之间（含两端）；
+  无桩号而有坐标的，与隐患点的球面距离不超过 {e.buffer_m} 米（含）。
+- **治理前**：入单日期前 {e.months} 个月（入单前一日止，含首日）；**治理后**：销号次日起 {e.months} 个月（含末日）。
+  整改期间（入单至销号）的事故不计入。
+- **全市对比**：全市全部事故在同样的日期范围内的变化。
+  **比值比** = （治理后 ÷ 治理前，隐患处）÷（治理后 ÷ 治理前，全市）。小于 1 表示该处事故比全市同期下降得多（或上升得少）。
+- **合计**：只计销号后已满 {e.months} 个月（销号日期 + {e.months} 个月 ≤ 统计截至日）的隐患；其余为“观察期未满”，
+  单列不计入。合计的比值比按各项相加后的数计算。
+- **小样本**：入单前不足 {effect.SMALL_SAMPLE} 起的标为“样本较少”，比值易受偶然因素影响；入单前无事故的无法计算比值（显示“—”）。
+- **设置**：观察月数 {e.months}（系统默认 {s.effect_months}，HAZARDS_EFFECT_MONTHS），
+  缓冲距离 {e.buffer_m} 米（系统默认 {s.effect_buffer_m}，HAZARDS_EFFECT_BUFFER_M）{"；本页已临时调整" if changed else ""}。
+"""
+        )
+
+
+def _totals(e: effect.Effect) -> None:
+    t = e.total
+    c = st.columns(5)
+    c[0].metric("已销号且有位置", fmt.count(t["hazards"], "处"),
+                help="截至统计日已销号、有桩号或坐标的隐患")  # fmt: skip
+    c[1].metric("观察期已满", fmt.count(t["full"], "处"),
+                help=f"销号后已满 {e.months} 个月，计入合计；另有 {t['observing']} 处观察期未满")  # fmt: skip
+    c[2].metric("治理前事故", fmt.count(t["before"], "起"),
+                help=f"观察期已满的隐患入单前 {e.months} 个月内的事故合计")  # fmt: skip
+    c[3].metric("治理后事故", fmt.count(t["after"], "起"),
+                help=f"观察期已满的隐患销号后 {e.months} 个月内的事故合计")  # fmt: skip
+    rr = t["ratio_of_ratios"]
+    c[4].metric(
+        "比值比（对比全市）", fmt.DASH if rr is None else f"{rr:.2f}",
+        help="（治理后 ÷ 治理前，隐患处）÷（治理后 ÷ 治理前，全市同期）；小于 1 表示比全市下降得多",
+    )  # fmt: skip
+    st.caption(_sentence(e))
+
+
+def _sentence(e: effect.Effect) -> str:
+    t = e.total
+    if t["full"] == 0:
+        return f"暂无观察期已满的隐患（{t['observing']} 处观察期未满）。"
+    if t["before"] == 0:
+        return f"观察期已满的 {t['full']} 处隐患入单前均无事故，无法计算比值。"
+    city = fmt.DASH if t["city_ratio"] is None else fmt.relative_change(t["city_ratio"] - 1, "")
+    here = fmt.relative_change(t["ratio"] - 1, "").strip()
+    text = (
+        f"观察期已满的 {t['full']} 处隐患：治理前 {t['before']} 起、治理后 {t['after']} 起（{here}）；"
+        f"全市同期 {t['city_before']:,} 起 → {t['city_after']:,} 起（{city.strip()}）。"
+    )
+    if t["ratio_of_ratios"] is not None:
+        text += f"扣除全市变化后，隐患处事故为原来的 {t['ratio_of_ratios'] * 100:.0f}%。"
+    if t["small"] or t["no_base"]:
+        text += f"其中 {t['small']} 处样本较少、{t['no_base']} 处入单前无事故，请结合起数判断。"
+    return text
+
+
+def _table(h: pd.DataFrame) -> pd.DataFrame:
+    def place(r: object) -> str:
+        if r.mode == "stake":
+            span = (
+                _stake(r.start_m)
+                if r.start_m == r.end_m
+                else f"{_stake(r.start_m)}—{_stake(r.end_m)}"
+            )
+            return f"{r.route_code} {span}"
+        return f"{r.lon:.5f}, {r.lat:.5f}"
+
+    def day(s: pd.Series) -> list[str]:
+        return [d.strftime("%Y-%m-%d") for d in s]
+
+    return pd.DataFrame(
+        {
+            "评价": h.status,
+            "比值比": [fmt.DASH if pd.isna(v) else f"{v:.2f}" for v in h.ratio_of_ratios],
+            "隐患编号": h.hazard_id,
+            "单位": h.unit_name,
+            "道路": h.road_name.fillna(""),
+            "位置": [place(r) for r in h.itertuples()],
+            "隐患类型": h.hazard_type.fillna(""),
+            "入单日期": day(h.listed_on),
+            "销号日期": day(h.closed_date),
+            "治理前（起）": h.before,
+            "治理后（起）": h.after,
+            "治理前死亡（人）": h.before_deaths,
+            "治理后死亡（人）": h.after_deaths,
+            "全市治理前（起）": h.city_before,
+            "全市治理后（起）": h.city_after,
+            "治理前时段": [
+                f"{a} 至 {b}" for a, b in zip(day(h.before_start), day(h.before_end), strict=True)
+            ],
+            "治理后时段": [
+                f"{a} 至 {b}" for a, b in zip(day(h.after_start), day(h.after_end), strict=True)
+            ],
+            "说明": h.note,
+        }
+    )
+
+
+def _stake(m: int) -> str:
+    return f"K{int(m) // 1000}+{int(m) % 1000:03d}"
+
+
+_ui.guarded(page)
