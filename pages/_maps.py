@@ -320,30 +320,58 @@ def site_layers(sites: pd.DataFrame, d: Display) -> list[pdk.Layer]:
     ]  # fmt: skip
 
 
-def boundary_layer(outlines: dict, d: Display) -> pdk.Layer:
+def boundary_layer(outlines: dict, d: Display, filled: bool = True) -> pdk.Layer:
+    """The unit outlines; filled pale when there is no basemap (they give the map its shape)."""
     return pdk.Layer(
-        "GeoJsonLayer", id="units", data=d.geojson(outlines), stroked=True, filled=True,
+        "GeoJsonLayer", id="units", data=d.geojson(outlines), stroked=True, filled=filled,
         get_fill_color=[236, 240, 245, 255], get_line_color=[120, 130, 145, 255],
         line_width_min_pixels=1.2, pickable=False,
     )  # fmt: skip
 
 
-def basemap_layer(city: City) -> pdk.Layer | None:
-    """The configured tiles ([map] basemap_url), or None (the default: nothing is fetched).
+def _tile_lon(x: float, z: int) -> float:
+    return x / 2**z * 360.0 - 180.0
 
-    Streamlit's deck.gl JSON cannot express a renderSubLayers function that builds a
-    BitmapLayer (expressions may not call functions or construct layers), so the tiles are
-    drawn by a TerrainLayer: it fetches the same {z}/{x}/{y} URL through its own TileLayer and
-    drapes each tile as the texture of a flat mesh (the elevation decoder scales every
-    channel by 0)."""
-    url = city.map.basemap_url.strip()  # quoted below: pydeck reads bare strings as accessors
+
+def _tile_lat(y: float, z: int) -> float:
+    return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y / 2**z))))
+
+
+def basemap_layers(
+    city: City, view: tuple[float, float, float], width_px: int = 1000, height_px: int = 760
+) -> list[pdk.Layer]:
+    """The configured tiles ([map] basemap_url) around the initial view, one BitmapLayer per
+    {z}/{x}/{y} tile (with one tile to spare on every side); none by default (nothing fetched).
+
+    Streamlit's deck.gl JSON cannot express a TileLayer's renderSubLayers that builds a
+    BitmapLayer (its expressions may not call functions or construct layers), and a
+    TerrainLayer would need loaders.gl's worker from a CDN; so the server picks the tiles of
+    the view. view is in the basemap's own coordinates; deck.gl's zoom z shows 256-pixel
+    tiles of level z + 1."""
+    url = city.map.basemap_url.strip()
     if not url:
-        return None
-    return pdk.Layer(
-        "TerrainLayer", id="basemap", elevation_data=f"'{url}'", texture=f"'{url}'",
-        elevation_decoder={"rScaler": 0, "gScaler": 0, "bScaler": 0, "offset": 0},
-        mesh_max_error=100, max_zoom=18, pickable=False,
-    )  # fmt: skip
+        return []
+    z = max(1, min(18, round(view[2] + 1)))
+    n = 2**z
+    cx = (view[0] + 180.0) / 360.0 * n
+    lat = math.radians(view[1])
+    cy = (1 - math.log(math.tan(lat) + 1 / math.cos(lat)) / math.pi) / 2 * n
+    dx, dy = width_px / 512, height_px / 512  # half the view, in tiles
+    layers = []
+    for x in range(math.floor(cx - dx) - 1, math.floor(cx + dx) + 2):
+        for y in range(max(0, math.floor(cy - dy) - 1), min(n, math.floor(cy + dy) + 2)):
+            tile = url.replace("{z}", str(z)).replace("{x}", str(x % n)).replace("{y}", str(y))
+            bounds = [_tile_lon(x, z), _tile_lat(y + 1, z), _tile_lon(x + 1, z), _tile_lat(y, z)]
+            layers.append(
+                pdk.Layer(
+                    "BitmapLayer",
+                    id=f"basemap-{z}-{x}-{y}",
+                    image=f"'{tile}'",
+                    bounds=[round(v, 7) for v in bounds],
+                    pickable=False,
+                )  # fmt: skip
+            )
+    return layers
 
 
 class CompactDeck(pdk.Deck):
@@ -374,9 +402,10 @@ def road_map_deck(
     accident-prone sites, accident points and hazards (drawn in that order), every coordinate
     in the basemap's system."""
     d = Display(city.map.basemap_coord_system if city.map.basemap_url.strip() else geo.WGS84)
-    layers = [basemap_layer(city)]
+    (lon,), (lat,) = d.points([view[0]], [view[1]])
+    layers = basemap_layers(city, (lon, lat, view[2]))
     if content.outlines is not None:
-        layers.append(boundary_layer(content.outlines, d))
+        layers.append(boundary_layer(content.outlines, d, filled=not layers))
     if content.grid is not None:
         layers.append(grid_layer(content.grid, d))
     if content.segments is not None:
@@ -387,9 +416,8 @@ def road_map_deck(
         layers.append(accident_layer(content.points, d))
     if content.hazards is not None:
         layers.append(hazard_layer(content.hazards, d))
-    (lon,), (lat,) = d.points([view[0]], [view[1]])
     return CompactDeck(
-        layers=[layer for layer in layers if layer is not None],
+        layers=layers,
         initial_view_state=pdk.ViewState(longitude=lon, latitude=lat, zoom=view[2]),
         map_provider=None,
         # plain text (the values are escaped in an html tooltip); lines break at \n

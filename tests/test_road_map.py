@@ -169,9 +169,17 @@ def test_gcj02_basemap_shifts_every_layer(road, tiny_city) -> None:
     city = replace(tiny_city, map=replace(tiny_city.map, basemap_url=url,
                                           basemap_coord_system="GCJ02"))  # fmt: skip
     deck = _deck(road, city)
-    base = _layer(deck, "basemap")
-    assert base["@@type"] == "TerrainLayer" and base["texture"] == url == base["elevationData"]
-    assert deck["layers"][0]["id"] == "basemap"  # drawn first, under everything
+    tiles = [layer for layer in deck["layers"] if layer["id"].startswith("basemap-")]
+    assert {t["@@type"] for t in tiles} == {"BitmapLayer"}
+    assert deck["layers"][0]["id"].startswith("basemap-")  # drawn first, under everything
+    # zoom 10 shows level-11 tiles; the view's centre (GCJ-02 100.1, 30.05) is in tile x 1593.47, y 844.64
+    centre = next(t for t in tiles if t["id"] == "basemap-11-1593-844")
+    assert centre["image"] == "http://127.0.0.1:9/amap/11/1593/844.png"
+    west, south, east, north = centre["bounds"]
+    assert (west, east) == (round(1593 / 2048 * 360 - 180, 7), round(1594 / 2048 * 360 - 180, 7))
+    assert south < 30.05 < north
+    # x 1593.47 ± 1000/512 -> tiles 1591..1595, y 844.64 ± 760/512 -> 843..846, one more each side
+    assert len(tiles) == 7 * 6
 
     def shifted(lon: float, lat: float) -> list[float]:
         return [round(v, 6) for v in geo.wgs84_to_gcj02(lon, lat)]
