@@ -62,6 +62,11 @@ def page() -> None:
         )
         if unplaced:
             notes.append(f"另有 {unplaced} 处隐患既无坐标、桩号也不在已知路段上，未在图上标出。")
+        if len(content.hazards) > road_map.POINT_LIMIT:  # the list is most urgent first
+            hidden = len(content.hazards) - road_map.POINT_LIMIT
+            content.hazards = content.hazards.head(road_map.POINT_LIMIT)
+            notes.append(f"隐患较多，图上显示最紧急的 {road_map.POINT_LIMIT} 处（逾期、临期优先），"
+                         f"另有 {fmt.count(hidden, '处')}未显示；可选择区县或路线。")  # fmt: skip
         if own_only:
             notes.append("区县大队账号只显示本单位的隐患。")
     if "sites" in shown and own_only and unit not in (None, ctx.user.unit_adcode):
