@@ -3,17 +3,19 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
+import pandas as pd
 import streamlit as st
 
 from analytics import accident_analysis as aa
-from analytics import fmt, periods
+from analytics import fmt, hotspots, periods
 from pages import _accident_charts as charts
 from pages import _ui
 
 CONFIG = {"displaylogo": False}
 TOP_ROUTES = 15
+TOP_SITES = 20
 CARDS = (("accidents", "事故", "起"), ("deaths", "死亡", "人"), ("injuries", "受伤", "人"),
          ("loss_wan", "直接财产损失", "万元"))  # fmt: skip
 
@@ -47,10 +49,7 @@ def page() -> None:
             day = f"{as_of.month}月{as_of.day}日"
             st.plotly_chart(charts.year_chart(y, day, f"各年事故及同比（截至 {as_of}）"),
                             config=CONFIG, key="by_year")  # fmt: skip
-    st.caption(
-        f"同比：各月与上年同月比较，当月未结束时（截至 {as_of.day} 日）与上年同月同期比较；"
-        f"当年与上年 1 月 1 日至 {as_of.month} 月 {as_of.day} 日比较。"
-    )
+    st.caption(_yoy_rule(as_of))
 
     st.subheader(f"事故构成（{start} 至 {end}）")
     if s.now["accidents"] == 0:
@@ -59,7 +58,17 @@ def page() -> None:
         )
     else:
         _breakdowns(ctx, start, end, filters)
-    _accident_list(ctx, s, filters)
+    sites = _sites(ctx, as_of, filters["unit"])
+    _accident_list(ctx, s, filters, sites)
+
+
+def _yoy_rule(as_of: date) -> str:
+    text = "同比：各月与上年同月比较"
+    if (as_of + timedelta(days=1)).day != 1:
+        text += f"，本月未结束，与上年同月 1—{as_of.day} 日比较"
+    if (as_of.month, as_of.day) != (12, 31):
+        text += f"；{as_of.year} 年与上年 1 月 1 日至 {as_of.month} 月 {as_of.day} 日比较"
+    return text + "。"
 
 
 def _filters(ctx: _ui.Context) -> dict[str, str | None]:
@@ -129,7 +138,31 @@ def _breakdowns(ctx: _ui.Context, start: date, end: date, filters: dict) -> None
                     key="by_route")  # fmt: skip
 
 
-def _accident_list(ctx: _ui.Context, s: aa.Summary, filters: dict) -> None:
+def _sites(ctx: _ui.Context, as_of: date, unit: str | None) -> pd.DataFrame:
+    """The top accident-prone sites of a preset rule (analytics/hotspots.py)."""
+    st.subheader("事故多发点段")
+    names = list(hotspots.PRESETS)
+    name = st.selectbox("识别口径", names, key="acc_sites_preset",
+                        format_func=lambda n: hotspots.PRESETS[n].label)  # fmt: skip
+    params = hotspots.preset(name)
+    start = as_of - timedelta(days=params.days - 1)
+    sites = ctx.cached(hotspots.find_sites, as_of, params, unit_adcode=unit, viewer=ctx.user)
+    table = aa.sites_table(sites)
+    st.caption(
+        f"识别规则：{params.describe()}；统计时段 {start} 至 {as_of}"
+        f"{'；仅按单位筛选（路线、严重程度等筛选不适用）' if unit else '；按全部事故识别（上方筛选条件除单位外不适用）'}。"
+        "可在“事故多发点段”页面调整参数、查看详情并办理入单。"
+    )
+    if table.empty:
+        st.info(f"按“{params.describe()}”，{start} 至 {as_of} 无事故多发点段。")
+    else:
+        more = f"，表中列出前 {TOP_SITES} 处，下载文件含全部" if len(table) > TOP_SITES else ""
+        st.caption(f"共 {fmt.count(len(table), '处')}{more}。")
+        st.dataframe(table.head(TOP_SITES), hide_index=True)
+    return table
+
+
+def _accident_list(ctx: _ui.Context, s: aa.Summary, filters: dict, sites: pd.DataFrame) -> None:
     total = s.now["accidents"]
     st.subheader(f"事故明细（{fmt.count(total, '起')}）")
     if total == 0:
@@ -151,10 +184,11 @@ def _accident_list(ctx: _ui.Context, s: aa.Summary, filters: dict) -> None:
 
     def book() -> bytes:
         frame = aa.accidents(ctx.cur, *s.window, aa.EXPORT_MAX_ROWS, viewer=ctx.user, **filters)
-        return aa.workbook({"事故明细": aa.export_table(frame)})
+        return aa.workbook({"事故明细": aa.export_table(frame), "事故多发点段": sites})
 
     st.download_button(
-        f"下载事故明细（xlsx，{fmt.count(shown, '起')}）", book,
+        f"下载事故明细与多发点段（xlsx，{fmt.count(shown, '起')}、{fmt.count(len(sites), '处')}）",
+        book,
         file_name=f"事故明细_{s.window[0]}_{s.window[1]}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key="download_accidents", on_click="ignore",
