@@ -30,8 +30,10 @@ from analytics.auth import User
 MEASURES = {"accidents": "事故起数", "deaths": "死亡人数"}
 DETAIL_LEVELS = {"city": "全市", "unit": "区县", "route": "路线"}
 CELL_M = {"city": 2000.0, "unit": 500.0, "route": 200.0}  # grid cell side per detail level
-MAX_CELLS = 20_000
-POINT_LIMIT = 5_000
+MAX_CELLS = 5_000
+POINT_LIMIT = 5_000  # accident points at the unit and route levels
+HAZARD_LIMIT = 2_000  # hazard points, most urgent first
+SEGMENT_LIMIT = 2_000  # coloured segments drawn at the city level; the rest as grey route lines
 M_PER_DEG_LAT = 2 * math.pi * geo.EARTH_RADIUS_M / 360
 
 _PERIOD = (
@@ -101,6 +103,38 @@ def segment_rates(
             for n, km in zip(frame[measure], frame["km"], strict=True)
         ]
     return frame
+
+
+def worst_segments(
+    segments: pd.DataFrame, measure: str, limit: int = SEGMENT_LIMIT
+) -> pd.DataFrame:
+    """The `limit` segments with the most accidents (or deaths) per km, worst first."""
+    col = f"{measure}_per_km"
+    ranked = segments.assign(_r=segments[col].fillna(0.0)).sort_values(
+        ["_r", measure, "segment_id"], ascending=[False, False, True], kind="stable"
+    )
+    return ranked.head(limit).drop(columns="_r")
+
+
+def route_lines(
+    conn: duckdb.DuckDBPyConnection, unit: str | None = None, route: str | None = None
+) -> pd.DataFrame:
+    """Each route as one polyline (its segments' paths in stake order, vertices rounded to
+    about 1 m): the network drawn under the coloured segments when those are too many."""
+    frame = conn.execute(
+        "SELECT route_code, list(path ORDER BY start_m, segment_id) AS paths FROM road_segments"
+        " WHERE ($unit IS NULL OR unit_adcode = $unit) AND ($route IS NULL OR route_code = $route)"
+        " GROUP BY route_code ORDER BY route_code",
+        {"unit": unit or None, "route": route or None},
+    ).fetchall()
+    rows = []
+    for code, paths in frame:
+        line: list[list[float]] = []
+        for path in paths:
+            pts = [[round(float(x), 5), round(float(y), 5)] for x, y, *_ in path]
+            line += pts if not line or pts[0] != line[-1] else pts[1:]
+        rows.append({"route_code": code, "path": line})
+    return pd.DataFrame(rows, columns=["route_code", "path"])
 
 
 # --- Stakes to points ------------------------------------------------------------------------
@@ -278,14 +312,17 @@ def hazard_points(
     unit: str | None = None,
     route: str | None = None,
     viewer: User | None = None,
-) -> tuple[pd.DataFrame, int]:
-    """Listed hazards with a position on as_of (hazard_list.hazards_as_of, with its standing);
-    one without coordinates is placed at the middle of its stakes on its route. Also returns
-    how many listed hazards could not be placed."""
+    limit: int | None = None,
+) -> tuple[pd.DataFrame, int, int]:
+    """Listed hazards with a position on as_of (hazard_list.hazards_as_of, with its standing,
+    most urgent first); one without coordinates is placed at the middle of its stakes on its
+    route. With a limit only the first `limit` hazards are considered (and placed). Returns the
+    placed hazards, how many of those considered could not be placed, and how many are listed."""
     frame = hazard_list.hazards_as_of(conn, as_of, horizon, unit=unit, viewer=viewer)
     if route:
         frame = frame[frame.route_code == route]
-    frame = frame.reset_index(drop=True)
+    listed = len(frame)
+    frame = (frame if limit is None else frame.head(limit)).reset_index(drop=True)
     frame["placed_by_stake"] = False
     missing = frame.lon.isna() | frame.lat.isna()
     if missing.any():
@@ -295,7 +332,7 @@ def hazard_points(
         frame.loc[missing, "lon"], frame.loc[missing, "lat"] = lons, lats
         frame.loc[missing, "placed_by_stake"] = ~np.isnan(lons)
     placed = frame.lon.notna() & frame.lat.notna()
-    return frame[placed].reset_index(drop=True), int((~placed).sum())
+    return frame[placed].reset_index(drop=True), int((~placed).sum()), listed
 
 
 # --- Where to look ---------------------------------------------------------------------------

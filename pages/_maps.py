@@ -145,14 +145,14 @@ def heat_colour(value: float | None, hi: float, alpha: int = 230) -> list[int]:
 
 
 class Display:
-    """WGS-84 -> the basemap's system, rounded to 6 decimals (about 0.1 m)."""
+    """WGS-84 -> the basemap's system, rounded to 5 decimals (about 1 m)."""
 
     def __init__(self, system: str) -> None:
         self.system = system
 
     def points(self, lons, lats) -> tuple[list[float], list[float]]:  # noqa: ANN001
         x, y = road_map.to_basemap(lons, lats, self.system)
-        return [round(float(v), 6) for v in x], [round(float(v), 6) for v in y]
+        return [round(float(v), 5) for v in x], [round(float(v), 5) for v in y]
 
     def path(self, path) -> list[list[float]]:  # noqa: ANN001
         xs, ys = self.points([p[0] for p in path], [p[1] for p in path])
@@ -204,6 +204,13 @@ def segment_layer(segments: pd.DataFrame, measure: str, d: Display) -> pdk.Layer
         get_width=5, width_units="'pixels'", width_min_pixels=3, cap_rounded=True,
         pickable=True, auto_highlight=True,
     )  # fmt: skip
+
+
+def network_layer(lines: pd.DataFrame, d: Display) -> pdk.Layer:
+    rows = [{"path": d.path(p)} for p in lines["path"]]
+    return pdk.Layer("PathLayer", id="network", data=rows, get_path="path",
+                     get_color=NO_ACCIDENTS, get_width=2, width_units="'pixels'",
+                     pickable=False)  # fmt: skip
 
 
 def grid_layer(grid: road_map.Grid, d: Display) -> pdk.Layer:
@@ -387,6 +394,7 @@ class RoadMap:
     """What the road map shows; None leaves a layer out."""
 
     outlines: dict | None = None
+    network: pd.DataFrame | None = None  # grey route lines under the coloured segments
     segments: pd.DataFrame | None = None
     measure: str = "accidents"
     sites: pd.DataFrame | None = None
@@ -408,6 +416,8 @@ def road_map_deck(
         layers.append(boundary_layer(content.outlines, d, filled=not layers))
     if content.grid is not None:
         layers.append(grid_layer(content.grid, d))
+    if content.network is not None:
+        layers.append(network_layer(content.network, d))
     if content.segments is not None:
         layers.append(segment_layer(content.segments, content.measure, d))
     if content.sites is not None:

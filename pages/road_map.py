@@ -51,21 +51,29 @@ def page() -> None:
         content.outlines = boundaries(ctx.city)
     if "segments" in shown:
         content.segments = ctx.cached(road_map.segment_rates, start, end, unit, route)
+        if len(content.segments) > road_map.SEGMENT_LIMIT:
+            notes.append(
+                f"路段较多（{fmt.count(len(content.segments), '段')}），图上着色显示每公里"
+                f"{road_map.MEASURES[measure]}最多的 {road_map.SEGMENT_LIMIT:,} 段，其余以灰色路线"
+                "显示；选择区县或路线可查看全部路段。"
+            )
+            content.segments = road_map.worst_segments(content.segments, measure)
+            content.network = ctx.cached(road_map.route_lines, unit, route)
         if content.segments.empty:
             notes.append("路网数据为空：请在“数据上报”导入路段（路段编号、路线、起止桩号、坐标）。")
     own_only = ctx.user.role == "county"
     if "hazards" in shown and own_only and unit not in (None, ctx.user.unit_adcode):
         notes.append("区县大队账号只能查看本单位的隐患明细，其他区县的隐患不在图上标出。")
     elif "hazards" in shown:
-        content.hazards, unplaced = ctx.cached(
-            road_map.hazard_points, as_of, horizon, unit, route, viewer=ctx.user
-        )
+        content.hazards, unplaced, listed = ctx.cached(
+            road_map.hazard_points, as_of, horizon, unit, route, viewer=ctx.user,
+            limit=road_map.HAZARD_LIMIT,
+        )  # fmt: skip
         if unplaced:
             notes.append(f"另有 {unplaced} 处隐患既无坐标、桩号也不在已知路段上，未在图上标出。")
-        if len(content.hazards) > road_map.POINT_LIMIT:  # the list is most urgent first
-            hidden = len(content.hazards) - road_map.POINT_LIMIT
-            content.hazards = content.hazards.head(road_map.POINT_LIMIT)
-            notes.append(f"隐患较多，图上显示最紧急的 {road_map.POINT_LIMIT} 处（逾期、临期优先），"
+        if listed > road_map.HAZARD_LIMIT:  # the list is most urgent first
+            hidden = listed - road_map.HAZARD_LIMIT
+            notes.append(f"隐患较多，图上显示最紧急的 {road_map.HAZARD_LIMIT} 处（逾期、临期优先），"
                          f"另有 {fmt.count(hidden, '处')}未显示；可选择区县或路线。")  # fmt: skip
         if own_only:
             notes.append("区县大队账号只显示本单位的隐患。")

@@ -119,7 +119,7 @@ def _hazards(road):  # noqa: ANN001, ANN202
 
 
 def test_hazard_colour_by_standing(road) -> None:
-    hazards, unplaced = _hazards(road)
+    hazards, unplaced, _ = _hazards(road)
     assert unplaced == 1  # h8: neither coordinates nor a route
     layer = _maps.hazard_layer(hazards, _maps.Display(geo.WGS84))
     colour = {row["hazard_id"]: (row["standing"], row["color"]) for row in layer.data}
@@ -136,7 +136,7 @@ def test_hazard_colour_by_standing(road) -> None:
 
 
 def _deck(road, city, **extra):  # noqa: ANN001, ANN003, ANN202
-    hazards, _ = _hazards(road)
+    hazards, _, _ = _hazards(road)
     content = _maps.RoadMap(
         outlines={"type": "FeatureCollection", "features": [{
             "type": "Feature", "properties": {"unit_code": "990101"},
@@ -182,7 +182,7 @@ def test_gcj02_basemap_shifts_every_layer(road, tiny_city) -> None:
     assert len(tiles) == 7 * 6
 
     def shifted(lon: float, lat: float) -> list[float]:
-        return [round(v, 6) for v in geo.wgs84_to_gcj02(lon, lat)]
+        return [round(v, 5) for v in geo.wgs84_to_gcj02(lon, lat)]
 
     seg = _layer(deck, "segments")["data"][0]["path"]
     assert seg == [shifted(100.10, 30.003), shifted(100.12, 30.003)]

@@ -33,7 +33,7 @@ def _target(demo_db_path: Path, fuyang) -> tuple[str, tuple[float, float], tuple
     conn = db.open_for_reading(demo_db_path)
     last = conn.execute("SELECT max(occurred_at)::DATE FROM accidents").fetchone()[0]
     segments = road_map.segment_rates(conn, last, last)
-    hazards, _ = road_map.hazard_points(conn, last, 15)
+    hazards, _, _ = road_map.hazard_points(conn, last, 15)
     conn.close()
     cx, cy = _world(view[0], view[1], view[2])
     dots = [_world(x, y, view[2]) for x, y in zip(hazards.lon, hazards.lat, strict=True)]
