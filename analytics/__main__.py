@@ -427,7 +427,11 @@ def _hotspots(args: argparse.Namespace, settings: Settings) -> int:
         conn.close()
     rows = hotspots.records(sites)
     if args.format == "json":
-        out = {"as_of": as_of.isoformat(), "parameters": hotspot_rules.as_dict(params), "sites": rows}
+        out = {
+            "as_of": as_of.isoformat(),
+            "parameters": hotspot_rules.as_dict(params),
+            "sites": rows,
+        }
         print(json.dumps(out, ensure_ascii=False, indent=2))
     elif args.format == "csv":
         fields = list(dict.fromkeys(k for r in rows for k in r)) or ["site_key"]
@@ -443,6 +447,7 @@ def _hotspots(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{r['rank']:>3}. {where} {r['unit']}：事故{r['accidents']}起，死亡事故"
                   f"{r['fatal_accidents']}起，死亡{r['deaths']}人，受伤{r['injuries']}人；{cover}")  # fmt: skip
     return 0
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -286,7 +286,6 @@ def subpath(path: list[list[float]], start_m: float, end_m: float) -> list[list[
     return [list(_interpolate(path, cum, lo)), *inner, list(_interpolate(path, cum, hi))]
 
 
-
 def stake_subpath(
     path: list[list[float]], seg_start_m: float, seg_end_m: float, lo_m: float, hi_m: float
 ) -> list[list[float]]:
@@ -295,6 +294,7 @@ def stake_subpath(
     span = seg_end_m - seg_start_m
     scale = path_length_m(path) / span if span > 0 else 0.0
     return subpath(path, (lo_m - seg_start_m) * scale, (hi_m - seg_start_m) * scale)
+
 
 # --- Polygons ----------------------------------------------------------------------------------
 
