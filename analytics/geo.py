@@ -185,7 +185,15 @@ def from_wgs84(lon: float, lat: float, system: str) -> tuple[float, float]:
 
 def to_wgs84_array(lons: np.ndarray, lats: np.ndarray, system: str) -> _Pair:
     """Vectorised to_wgs84: returns new float arrays; NaN stays NaN."""
-    fn = _TO_WGS[normalize_coord_system(system)]
+    return _convert_array(_TO_WGS[normalize_coord_system(system)], lons, lats)
+
+
+def from_wgs84_array(lons: np.ndarray, lats: np.ndarray, system: str) -> _Pair:
+    """Vectorised from_wgs84 (e.g. to draw on a GCJ-02 basemap); NaN stays NaN."""
+    return _convert_array(_FROM_WGS[normalize_coord_system(system)], lons, lats)
+
+
+def _convert_array(fn: Callable[..., _Pair], lons: np.ndarray, lats: np.ndarray) -> _Pair:
     lon = np.array(lons, dtype=float)
     lat = np.array(lats, dtype=float)
     with np.errstate(invalid="ignore"):
@@ -193,27 +201,28 @@ def to_wgs84_array(lons: np.ndarray, lats: np.ndarray, system: str) -> _Pair:
     return np.array(x, dtype=float), np.array(y, dtype=float)
 
 
-def _positions(obj: Any) -> Iterator[list[float]]:
+def positions(obj: Any) -> Iterator[list[float]]:
+    """Every [lon, lat, ...] position list of a GeoJSON object (the object's own lists)."""
     if isinstance(obj, dict):
         for part in ("features", "geometry", "geometries", "coordinates"):
             if obj.get(part):
-                yield from _positions(obj[part])
+                yield from positions(obj[part])
     elif isinstance(obj, list) and obj:
         if isinstance(obj[0], int | float):
             yield obj
         else:
             for item in obj:
-                yield from _positions(item)
+                yield from positions(item)
 
 
 def convert_geojson(geojson: dict, source_system: str) -> dict:
     """Deep copy of a GeoJSON object with every coordinate converted to WGS-84 (6 decimals)."""
     system = normalize_coord_system(source_system)  # fail fast on an unknown name
     result = copy.deepcopy(geojson)
-    positions = list(_positions(result))  # the copy's own [lon, lat, ...] lists
-    lons = np.array([p[0] for p in positions], dtype=float)
-    lats = np.array([p[1] for p in positions], dtype=float)
-    for pos, lon, lat in zip(positions, *to_wgs84_array(lons, lats, system), strict=True):
+    found = list(positions(result))  # the copy's own [lon, lat, ...] lists
+    lons = np.array([p[0] for p in found], dtype=float)
+    lats = np.array([p[1] for p in found], dtype=float)
+    for pos, lon, lat in zip(found, *to_wgs84_array(lons, lats, system), strict=True):
         pos[0], pos[1] = round(float(lon), 6), round(float(lat), 6)
     return result
 
@@ -396,7 +405,7 @@ def locate_units(
 
 def bbox(geometry_or_featurecollection: dict) -> tuple[float, float, float, float]:
     """(min lon, min lat, max lon, max lat) of any GeoJSON object; ValueError if empty."""
-    pts = list(_positions(geometry_or_featurecollection))
+    pts = list(positions(geometry_or_featurecollection))
     if not pts:
         raise ValueError("GeoJSON has no coordinates")
     lons, lats = [p[0] for p in pts], [p[1] for p in pts]

@@ -357,7 +357,4 @@ def to_basemap(
 ) -> tuple[np.ndarray, np.ndarray]:
     """WGS-84 points in the basemap's coordinate system (GCJ-02 for AMap tiles, so that the
     layers line up with the tiles); unchanged for WGS-84. Vectorised geo.from_wgs84."""
-    lon, lat = np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)
-    with np.errstate(invalid="ignore"):
-        x, y = geo._FROM_WGS[geo.normalize_coord_system(system)](lon, lat)  # noqa: SLF001
-    return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    return geo.from_wgs84_array(lons, lats, system)

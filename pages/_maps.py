@@ -160,7 +160,7 @@ class Display:
 
     def geojson(self, fc: dict) -> dict:
         out = copy.deepcopy(fc)
-        positions = list(geo._positions(out))  # noqa: SLF001 - the copy's own coordinate lists
+        positions = list(geo.positions(out))  # the copy's own coordinate lists
         xs, ys = self.points([p[0] for p in positions], [p[1] for p in positions])
         for pos, x, y in zip(positions, xs, ys, strict=True):
             pos[0], pos[1] = x, y
