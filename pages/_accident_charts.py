@@ -34,6 +34,7 @@ def month_chart(m: pd.DataFrame, day: int, title: str) -> go.Figure:
     )
     _layout(fig, title, "月份", "事故数（起）", height=380, dark=False)
     fig.update_layout(barmode="group")
+    fig.update_xaxes(type="category")  # "2022-09" is a month's name, not a date to reformat
     _count_axis(fig, "y", max([*m.accidents, *m.accidents_last_year, 1]))
     return fig
 
@@ -56,6 +57,7 @@ def year_chart(y: pd.DataFrame, as_of_text: str, title: str) -> go.Figure:
         "<br>上年同期：%{customdata[1]} 起<br>%{customdata[2]}<extra></extra>",
     )
     _layout(fig, title, "年份", "事故数（起）", height=380, dark=False)
+    fig.update_xaxes(type="category")
     fig.update_yaxes(rangemode="tozero")
     fig.update_layout(showlegend=False)
     return fig
@@ -71,7 +73,7 @@ def heat_chart(heat: pd.DataFrame, title: str) -> go.Figure:
             x=[f"{h}时" for h in range(24)],
             y=list(WEEKDAYS),
             colorscale=[[0, "#ffffff"], [0.5, "#f4a582"], [1, RED]],
-            colorbar={"title": {"text": "起"}},
+            colorbar={"title": {"text": "起"}, "dtick": max(1, -(-max(map(max, z)) // 5))},
             hovertemplate="%{y} %{x}：%{z} 起<extra></extra>",
             xgap=1,
             ygap=1,
@@ -121,6 +123,10 @@ def effect_chart(h: pd.DataFrame, months: int, title: str) -> go.Figure:
             hovertemplate="%{y}<br>" + name + "：%{x} 起<br>比值比：%{customdata[0]}"
             "<br>%{customdata[1]}<extra></extra>",
         )  # fmt: skip
-    _layout(fig, title, "事故数（起）", "隐患编号", height=110 + 26 * max(len(f), 1), dark=False)
-    _count_axis(fig, "x", max([*f.before, *f.after, 1]))
+    _layout(fig, title, "事故数（起）", "隐患编号", height=130 + 26 * max(len(f), 1), dark=False)
+    largest = max([*f.before, *f.after, 1])
+    _count_axis(fig, "x", largest)
+    fig.update_xaxes(range=[-0.4, largest + 0.6])  # a marker at 0 stays whole
+    fig.update_layout(legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
+                      margin={"t": 80})  # fmt: skip
     return fig

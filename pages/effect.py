@@ -15,8 +15,9 @@ CHART_HAZARDS = 30
 def page() -> None:
     ctx = _ui.context()
     as_of = _ui.as_of_control(ctx)
-    months, buffer_m, unit = _controls(ctx)
+    months, buffer_m = _settings(ctx)
     _ui.header(ctx, "治理成效", as_of, effect.window_text(months, buffer_m))
+    unit = _unit(ctx)
     e = ctx.cached(effect.evaluate, as_of, months, buffer_m, unit=unit, viewer=ctx.user)
     _method(ctx, e)
     if e.hazards.empty:
@@ -50,7 +51,7 @@ def page() -> None:
     _ui.download(table, "治理成效", f"治理成效_{as_of}_{months}个月.xlsx")
 
 
-def _controls(ctx: _ui.Context) -> tuple[int, int, str | None]:
+def _settings(ctx: _ui.Context) -> tuple[int, int]:
     s = ctx.settings
     with st.sidebar:
         months = st.number_input(
@@ -63,15 +64,20 @@ def _controls(ctx: _ui.Context) -> tuple[int, int, str | None]:
             help="隐患路段两端各外延的米数；无桩号的隐患按坐标周围的半径"
             f"（系统设置 HAZARDS_EFFECT_BUFFER_M = {s.effect_buffer_m}）",
         )  # fmt: skip
+    return int(months), int(buffer_m)
+
+
+def _unit(ctx: _ui.Context) -> str | None:
     units = {u.adcode: u.name for u in ctx.city.units}
+    col = st.columns(4)[0]
     if ctx.user.role == "county":
         unit = ctx.user.unit_adcode
-        st.selectbox("单位", [unit], format_func=units.get, disabled=True, key="eff_unit",
+        col.selectbox("单位", [unit], format_func=units.get, disabled=True, key="eff_unit",
                      help="区县大队账号只评价本单位的隐患；对比基准为全市")  # fmt: skip
     else:
-        unit = st.selectbox("单位", [None, *units], key="eff_unit",
+        unit = col.selectbox("单位", [None, *units], key="eff_unit",
                             format_func=lambda u: units.get(u, "全部"))  # fmt: skip
-    return int(months), int(buffer_m), unit
+    return unit
 
 
 def _method(ctx: _ui.Context, e: effect.Effect) -> None:
@@ -125,7 +131,8 @@ def _sentence(e: effect.Effect) -> str:
     here = fmt.relative_change(t["ratio"] - 1, "").strip()
     text = (
         f"观察期已满的 {t['full']} 处隐患：治理前 {t['before']} 起、治理后 {t['after']} 起（{here}）；"
-        f"全市同期 {t['city_before']:,} 起 → {t['city_after']:,} 起（{city.strip()}）。"
+        f"对照全市在相同时段内（逐处累加）由 {t['city_before']:,} 起变为 {t['city_after']:,} 起"
+        f"（{city.strip()}）。"
     )
     if t["ratio_of_ratios"] is not None:
         text += f"扣除全市变化后，隐患处事故为原来的 {t['ratio_of_ratios'] * 100:.0f}%。"
