@@ -42,13 +42,13 @@ def page() -> None:
                 charts.effect_chart(shown, months, f"治理前后事故对比{more}"),
                 config={"displaylogo": False}, key="effect_chart",
             )  # fmt: skip
-    table = _table(e.hazards)
-    if len(table) > _ui.SHOWN_ROWS:
+    if len(e.hazards) > _ui.SHOWN_ROWS:
         st.caption(
-            f"表中列出前 {_ui.SHOWN_ROWS} 处；下载可获取全部 {fmt.count(len(table), '处')}。"
+            f"表中列出前 {_ui.SHOWN_ROWS} 处；下载可获取全部 {fmt.count(len(e.hazards), '处')}。"
         )
-    st.dataframe(table.head(_ui.SHOWN_ROWS), hide_index=True)
-    _ui.download(table, "治理成效", f"治理成效_{as_of}_{months}个月.xlsx")
+    st.dataframe(_table(e.hazards.head(_ui.SHOWN_ROWS)), hide_index=True)
+    # the whole table is built only when the download is clicked
+    _ui.download(lambda: _table(e.hazards), "治理成效", f"治理成效_{as_of}_{months}个月.xlsx")
 
 
 def _settings(ctx: _ui.Context) -> tuple[int, int]:
