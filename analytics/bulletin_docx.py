@@ -11,6 +11,7 @@ where a font is missing.
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import datetime
 
 from docx import Document
@@ -43,6 +44,8 @@ FILLS = {"red": "F8D7DA", "yellow": "FFF3CD"}
 SANHAO, SIHAO, XIAOWU, ERHAO = Pt(16), Pt(14), Pt(9), Pt(22)  # 三号, 四号, 小五, 二号
 TEXT_WIDTH_MM = 210 - 28 - 26
 CJK_MM, LATIN_MM, PAD_MM = 3.2, 1.6, 4.2  # characters at 小五 (9 pt), a cell's side margins
+
+DOC_ROWS = 100  # rows of a table in the Word document; the .xlsx carries every row
 
 
 def render(content: Bulletin, charts: dict[str, bytes]) -> bytes:
@@ -244,15 +247,15 @@ def _table(doc, t: Table) -> None:  # noqa: ANN001
     if not t.rows:
         doc.add_paragraph(t.empty)
         return
-    table = doc.add_table(rows=1 + len(t.rows), cols=len(t.columns))
+    shown = t.rows[:DOC_ROWS]
+    table = doc.add_table(rows=1 + len(shown), cols=len(t.columns))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    widths = _widths(t)
+    widths = _widths(replace(t, rows=shown))  # fitted to the rows the document shows
     table.autofit = False
     for column, width in zip(table.columns, widths, strict=True):
         column.width = Mm(width)  # the grid: what LibreOffice and WPS lay out by
-    for r, values in enumerate([t.columns, *t.rows]):
-        row = table.rows[r]
+    for r, (row, values) in enumerate(zip(table.rows, [t.columns, *shown], strict=True)):
         trpr = row._tr.get_or_add_trPr()
         trpr.append(OxmlElement("w:cantSplit"))
         if r == 0:
@@ -272,6 +275,10 @@ def _table(doc, t: Table) -> None:  # noqa: ANN001
                 for attr, v in (("val", "clear"), ("color", "auto"), ("fill", fill)):
                     shading.set(qn(f"w:{attr}"), v)
                 cell._tc.get_or_add_tcPr().append(shading)
+    if len(t.rows) > DOC_ROWS:
+        doc.add_paragraph(
+            f"（共{len(t.rows)}项，文中列出前{DOC_ROWS}项；完整清单见同期Excel版通报。）"
+        )
     if t.note:
         _para(doc, t.note, KAI, Pt(12), before=Pt(4))
     legend = {"red": "红色底纹为逾期或排名末位", "yellow": "黄色底纹为临期或未按期销号"}

@@ -265,3 +265,22 @@ def test_cli_drafts_and_issues(tmp_path, demo_db_path, capsys) -> None:
     assert main([*args, "--out", str(tmp_path / "x.pdf")]) == 2
     assert main([*args, "--out", str(out), "--issue", "--as", "leader"]) == 2
     assert "无权执行“签发通报”" in capsys.readouterr().err
+
+
+def test_long_tables_list_the_first_rows_in_word_and_every_row_in_excel(story) -> None:
+    from analytics import bulletin_docx
+    from analytics.bulletin import Table
+
+    rows = [[f"H{i:04d}", i] for i in range(250)]
+    long = Table("逾期隐患", "表1　逾期", ["隐患编号", "逾期天数"], rows, ["red"] * 250, "无")
+    content = replace(story[0], tables={**story[0].tables, "逾期隐患": long})
+    files = archive.render(content)
+    doc = Document(io.BytesIO(files.docx))
+    table = next(t for t in doc.tables if t.rows[0].cells[0].text == "隐患编号")
+    assert len(table.rows) == 1 + bulletin_docx.DOC_ROWS
+    assert table.rows[-1].cells[0].text == f"H{bulletin_docx.DOC_ROWS - 1:04d}"
+    assert any(p.text == f"（共250项，文中列出前{bulletin_docx.DOC_ROWS}项；完整清单见同期Excel版通报。）"
+               for p in doc.paragraphs)  # fmt: skip
+    ws = load_workbook(io.BytesIO(files.xlsx))["逾期隐患"]
+    assert ws.max_row == 2 + 250 and ws.cell(252, 1).value == "H0249"
+    assert ws.cell(252, 1).fill.fgColor.rgb.endswith("F8D7DA")
