@@ -34,9 +34,6 @@ _ui.account_box(user)
 overview = [
     st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", default=True),
     st.Page("pages/cockpit.py", title="领导驾驶舱", icon=":material/monitoring:"),
-    st.Page("pages/accidents.py", title="事故分析", icon=":material/car_crash:"),
-    st.Page("pages/effect.py", title="治理成效", icon=":material/trending_down:"),
-    st.Page("pages/road_map.py", title="道路地图", icon=":material/map:"),
 ]
 if user.role in ("leader", "admin"):
     overview.append(st.Page("pages/big_screen.py", title="指挥中心大屏", icon=":material/tv:"))
@@ -48,7 +45,12 @@ hazards = [
 if user.role in ("admin", "county"):
     hazards.insert(0, st.Page("pages/tasks.py", title="我的待办", icon=":material/task_alt:"))
     hazards.append(st.Page("pages/upload.py", title="数据上报", icon=":material/upload_file:"))
-analysis = [st.Page("pages/hotspots.py", title="事故多发点段", icon=":material/warning:")]
+analysis = [
+    st.Page("pages/accidents.py", title="事故分析", icon=":material/car_crash:"),
+    st.Page("pages/hotspots.py", title="事故多发点段", icon=":material/warning:"),
+    st.Page("pages/road_map.py", title="道路地图", icon=":material/map:"),
+    st.Page("pages/effect.py", title="治理成效", icon=":material/trending_down:"),
+]
 system = []
 if user.role in ("leader", "admin"):  # server paths and settings are not for the brigades
     system.append(st.Page("pages/data_settings.py", title="数据与设置", icon=":material/settings:"))
@@ -56,5 +58,5 @@ if auth.can(user, "manage_accounts"):
     system.append(st.Page("pages/accounts.py", title="账号管理", icon=":material/group:"))
 if auth.can(user, "view_audit_log"):
     system.append(st.Page("pages/audit_log.py", title="操作日志", icon=":material/history:"))
-sections = {"总览": overview, "事故分析": analysis, "隐患治理": hazards, "系统": system}
-st.navigation({name: pages for name, pages in sections.items() if pages}).run()
+sections = {"总览": overview, "隐患治理": hazards, "事故与点段": analysis, "系统": system}
+st.navigation({name: pages for name, pages in sections.items() if pages}, expanded=True).run()

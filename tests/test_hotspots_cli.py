@@ -37,7 +37,9 @@ def test_hotspots_options_override_the_preset_and_csv(demo_db_path, capsys):
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     conn = db.open_for_reading(demo_db_path)
     params = hotspots.preset("uk_cluster_50m_3y").with_(radius_m=80.0)
-    params = params.with_(conditions=(params.conditions[0].__class__("injury_or_fatal_accidents", 6),))
+    params = params.with_(
+        conditions=(params.conditions[0].__class__("injury_or_fatal_accidents", 6),)
+    )
     expected = hotspots.find_sites(conn, date(2022, 9, 15), params)
     conn.close()
     assert len(rows) == len(expected) > 0
