@@ -25,6 +25,7 @@ MATRIX = {
     "manage_accounts": (False, True, False, False),
     "view_audit_log": (False, True, False, False),
     "issue_bulletin": (False, True, False, False),
+    "list_site": (False, True, False, False),
 }
 LEADER = auth.User("l", "领导甲", "leader", None)
 ADMIN = auth.User("a", "管理员乙", "admin", None)
