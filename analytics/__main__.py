@@ -11,7 +11,17 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from analytics import auth, backup, bootstrap, db, demo, hotspot_rules, hotspots, metrics
+from analytics import (
+    auth,
+    backup,
+    bootstrap,
+    db,
+    demo,
+    hotspot_rules,
+    hotspot_tables,
+    hotspots,
+    metrics,
+)
 from analytics import city as city_mod
 from analytics.city import CityConfigError
 from analytics.config import SettingError, Settings
@@ -425,7 +435,7 @@ def _hotspots(args: argparse.Namespace, settings: Settings) -> int:
         sites = hotspots.find_sites(conn, as_of, params, unit_adcode=args.unit)
     finally:
         conn.close()
-    rows = hotspots.records(sites)
+    rows = hotspot_tables.records(sites)
     if args.format == "json":
         out = {
             "as_of": as_of.isoformat(),

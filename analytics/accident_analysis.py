@@ -7,7 +7,6 @@ and returns small frames. A county brigade sees only its own unit's accidents (s
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -259,44 +258,3 @@ def options(conn: duckdb.DuckDBPyConnection, viewer: User | None = None) -> dict
     known = [w for w in WEATHERS if w in weather]
     return {"routes": [(code, name) for code, name in routes],
             "weather": known + sorted(set(weather) - set(known))}  # fmt: skip
-
-
-def workbook(sheets: dict[str, pd.DataFrame]) -> bytes:
-    """Several tables as one .xlsx; text that looks like a formula stays text (as _ui.xlsx_bytes)."""
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=name, index=False)
-            for row in writer.sheets[name].iter_rows(min_row=2):
-                for cell in row:
-                    if isinstance(cell.value, str) and cell.value[:1] in ("=", "+", "-", "@"):
-                        cell.data_type = "s"
-    return buf.getvalue()
-
-
-def sites_table(sites: pd.DataFrame) -> pd.DataFrame:
-    """Rows of hotspots.find_sites as the accident page shows and exports them."""
-
-    def place(r: object) -> str:
-        if r.mode == "coords":
-            return f"{r.lon:.5f}, {r.lat:.5f}（半径 {r.radius_m:g} 米）"
-        start, end = (f"K{int(m) // 1000}+{int(m) % 1000:03d}" for m in (r.start_m, r.end_m))
-        return f"{r.route_code} {start}" + ("" if r.start_m == r.end_m else f"—{end}")
-
-    return pd.DataFrame(
-        {
-            "排名": sites["rank"].astype(int),
-            "位置": [place(r) for r in sites.itertuples()],
-            "道路": sites.road_name.fillna(""),
-            "单位": sites.unit_name.fillna(""),
-            "事故（起）": sites.accidents.astype(int),
-            "死亡事故（起）": sites.fatal_accidents.astype(int),
-            "死亡（人）": sites.deaths.astype(int),
-            "受伤（人）": sites.injuries.astype(int),
-            "直接财产损失（万元）": (sites.loss_yuan.astype(float) / 10_000).round(2),
-            "主要事故形态": sites.top_collision_type.fillna(""),
-            "高发时段": [f"{int(h)}时" if pd.notna(h) else "" for h in sites.peak_hour],
-            "高发月份": [f"{int(m)}月" if pd.notna(m) else "" for m in sites.peak_month],
-            "已列入隐患清单": ["、".join(c) if len(c) else "否" for c in sites.covered_by],
-        }
-    )

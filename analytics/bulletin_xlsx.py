@@ -13,7 +13,7 @@ from openpyxl.drawing.image import Image
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from analytics import fmt
+from analytics import export, fmt
 from analytics.bulletin import Bulletin, Table
 
 FILLS = {
@@ -99,8 +99,7 @@ def _table_sheet(ws, t: Table) -> None:  # noqa: ANN001
         for c in range(1, len(values) + 1):  # (ws[r] and ws.max_row rescan the whole sheet)
             cell = ws.cell(r, c)
             cell.style = style
-            if isinstance(cell.value, str) and cell.value[:1] in ("=", "+", "-", "@"):
-                cell.data_type = "s"  # text stays text (no formula)
+            export.keep_text(cell)
     if not t.rows:
         ws.append([t.empty])
     if t.note:

@@ -355,23 +355,3 @@ def put_on_list(
     }  # fmt: skip
     return workflow.report(conn, user, unit_adcode=site["unit_adcode"], fields=fields,
                            found_date=now.date(), now=now)  # fmt: skip
-
-
-def records(sites: pd.DataFrame) -> list[dict[str, object]]:
-    """Sites as plain JSON-ready records: the location fields of their mode and the figures."""
-    out = []
-    for s in sites.itertuples():
-        place = (
-            {"route": s.route_code, "start_m": int(s.start_m), "end_m": int(s.end_m)}
-            if s.mode in STAKE_LIKE
-            else {"lon": round(float(s.lon), 6), "lat": round(float(s.lat), 6),
-                  "radius_m": float(s.radius_m)}
-        )  # fmt: skip
-        out.append({
-            "site_key": s.site_key, **place, "road_name": s.road_name, "unit": s.unit_name,
-            "accidents": int(s.accidents), "fatal_accidents": int(s.fatal_accidents),
-            "deaths": int(s.deaths), "injuries": int(s.injuries), "score": float(s.score),
-            "measure": float(s.measure), "rank": int(s.rank),
-            "top_collision_type": s.top_collision_type, "covered_by": list(s.covered_by),
-        })  # fmt: skip
-    return out

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import io
 import logging
 import uuid
 from collections.abc import Callable
@@ -14,7 +13,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from analytics import auth, backup, bootstrap, db
+from analytics import auth, backup, bootstrap, db, export
 from analytics.city import City, CityConfigError
 from analytics.config import SettingError, Settings
 from analytics.fmt import date_cn, relative_change, signed, signed_points
@@ -144,16 +143,8 @@ def guarded(page: Callable[[], None]) -> None:
 
 
 def xlsx_bytes(frame: pd.DataFrame, sheet: str) -> bytes:
-    """A DataFrame as an .xlsx file. Text that looks like a formula (= + - @) stays text: the
-    cells are written as strings, so no spreadsheet evaluates them, and the text is unchanged."""
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-        frame.to_excel(writer, sheet_name=sheet, index=False)
-        for row in writer.sheets[sheet].iter_rows(min_row=2):
-            for cell in row:
-                if isinstance(cell.value, str) and cell.value[:1] in ("=", "+", "-", "@"):
-                    cell.data_type = "s"
-    return buf.getvalue()
+    """A DataFrame as an .xlsx file (export.workbook: formula-like text stays text)."""
+    return export.workbook({sheet: frame})
 
 
 def change_metric(

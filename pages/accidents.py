@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import accident_analysis as aa
-from analytics import fmt, hotspots, periods
+from analytics import export, fmt, hotspot_tables, hotspots, periods
 from pages import _accident_charts as charts
 from pages import _ui
 
@@ -147,7 +147,7 @@ def _sites(ctx: _ui.Context, as_of: date, unit: str | None) -> pd.DataFrame:
     params = hotspots.preset(name)
     start = as_of - timedelta(days=params.days - 1)
     sites = ctx.cached(hotspots.find_sites, as_of, params, unit_adcode=unit, viewer=ctx.user)
-    table = aa.sites_table(sites)
+    table = hotspot_tables.table(sites)
     st.caption(
         f"识别规则：{params.describe()}；统计时段 {start} 至 {as_of}"
         f"{'；仅按单位筛选（路线、严重程度等筛选不适用）' if unit else '；按全部事故识别（上方筛选条件除单位外不适用）'}。"
@@ -184,7 +184,7 @@ def _accident_list(ctx: _ui.Context, s: aa.Summary, filters: dict, sites: pd.Dat
 
     def book() -> bytes:
         frame = aa.accidents(ctx.cur, *s.window, aa.EXPORT_MAX_ROWS, viewer=ctx.user, **filters)
-        return aa.workbook({"事故明细": aa.export_table(frame), "事故多发点段": sites})
+        return export.workbook({"事故明细": aa.export_table(frame), "事故多发点段": sites})
 
     st.download_button(
         f"下载事故明细与多发点段（xlsx，{fmt.count(shown, '起')}、{fmt.count(len(sites), '处')}）",

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from analytics import auth, fmt, geo, hotspots
+from analytics import auth, fmt, hotspot_tables, hotspots
 from analytics import hotspot_rules as rules
 from analytics.workflow import ConflictError, WorkflowError
 from pages import _ui
@@ -34,7 +34,7 @@ def page() -> None:
         st.info(f"按“{params.describe()}”，{start} 至 {as_of} 无事故多发点段。"
                 "可更换口径、延长统计时长或调整统计截至日期。")  # fmt: skip
         return
-    table = _table(sites, params)
+    table = hotspot_tables.table(sites, params)
     st.caption("按统计口径的指标排名；点击一行查看点段详情" + ("、办理入单。" if
                auth.can(ctx.user, "list_site") else "。"))  # fmt: skip
     event = st.dataframe(table.head(SHOWN), hide_index=True, on_select="rerun",
@@ -96,33 +96,8 @@ def _rule_controls() -> rules.Params:
         return p
 
 
-def _where(s: pd.Series) -> str:
-    if s["mode"] == "coords":
-        return f"({s['lon']:.5f}, {s['lat']:.5f}) 半径{s['radius_m']:g}米"
-    return f"{s['route_code']} {geo.format_stake(int(s['start_m']))}—{geo.format_stake(int(s['end_m']))}"
-
-
-def _table(sites: pd.DataFrame, params: rules.Params) -> pd.DataFrame:
-    name, unit = rules.MEASURES[params.measure]
-    return pd.DataFrame({
-        "排名": sites["rank"],
-        "位置": [_where(s) for _, s in sites.iterrows()],
-        "道路": sites["road_name"],
-        "单位": sites["unit_name"],
-        f"排名指标·{name}" + (f"({unit})" if unit else ""): sites["measure"],
-        "事故(起)": sites["accidents"],
-        "死亡事故(起)": sites["fatal_accidents"],
-        "死亡(人)": sites["deaths"],
-        "受伤(人)": sites["injuries"],
-        "直接损失(万元)": (sites["loss_yuan"].astype(float) / 10000).round(2),
-        "主要事故形态": sites["top_collision_type"],
-        "高发时段": [f"{h}时" if pd.notna(h) else "—" for h in sites["peak_hour"]],
-        "已覆盖隐患": ["、".join(c) if len(c) else "未入单" for c in sites["covered_by"]],
-    })  # fmt: skip
-
-
 def _detail(ctx: _ui.Context, site: pd.Series, as_of, params: rules.Params) -> None:  # noqa: ANN001
-    st.subheader(f"点段详情：{_where(site)}")
+    st.subheader(f"点段详情：{hotspot_tables.place(site)}")
     c = st.columns(5)
     c[0].metric("事故", fmt.count(int(site["accidents"]), "起"))
     c[1].metric("死亡事故", fmt.count(int(site["fatal_accidents"]), "起"))

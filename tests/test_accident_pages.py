@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analytics import accident_analysis as aa
-from analytics import db, effect, fmt, hotspots
+from analytics import db, effect, fmt, hotspot_tables, hotspots
 from tests.conftest import app_as
 
 STORY = date(2022, 9, 15)
@@ -92,7 +92,7 @@ def test_top_sites_of_a_preset(demo_env, demo) -> None:
     sites = hotspots.find_sites(demo, date(2017, 12, 31), hotspots.preset("segment_2km_1y"))
     table = at.dataframe[0].value
     assert len(table) == len(sites) > 0
-    assert table["位置"].iloc[0] == aa.sites_table(sites)["位置"].iloc[0]
+    assert table["位置"].iloc[0] == hotspot_tables.table(sites)["位置"].iloc[0]
     assert any("桩号法·2000米/1年/≥3起死亡事故" in c.value for c in at.caption)
 
 
