@@ -54,8 +54,9 @@ def run(path: Path, city_file: Path, repeat: int) -> dict[str, float]:
         at.run()
         at.switch_page(page).run()
         cold = (time.perf_counter() - t) * 1000
-        if at.exception:
-            raise RuntimeError(f"{page}: {at.exception[0].message}")
+        if at.exception or at.error:  # an exception, or the page's own apology (st.error)
+            problem = at.exception[0].message if at.exception else at.error[0].value
+            raise RuntimeError(f"{page}: {problem}")
         out[f"{page} cold, incl. opening the store (ms)"] = cold
         times = []
         for _ in range(repeat):
