@@ -282,13 +282,14 @@ def _hazard_table(key: str, f: pd.DataFrame, *, with_overdue: bool) -> Table:
     cols = ["序号", "隐患编号", "单位", "道路", "隐患类型", "责任单位", "牵头领导", "完成时限"]
     if with_overdue:
         cols.append("逾期天数")
-    rows = []
-    for i, x in enumerate(f.itertuples(), start=1):
-        row = [i, x.hazard_id, _str(x.unit_name), _str(x.road_name), _str(x.hazard_type),
-               _str(x.responsible_unit), _str(x.lead_leader), _day(x.deadline)]  # fmt: skip
-        if with_overdue:
-            row.append(int(x.days_overdue))
-        rows.append(row)
+    text = ["unit_name", "road_name", "hazard_type", "responsible_unit", "lead_leader"]
+    table = pd.DataFrame({"n": range(1, len(f) + 1), "id": f.hazard_id.astype(str).to_numpy(),
+                          **{c: f[c].astype(object).fillna("").astype(str).to_numpy() for c in text},
+                          "deadline": pd.to_datetime(f.deadline).dt.strftime("%Y-%m-%d")
+                          .astype(object).fillna("").to_numpy()})  # fmt: skip
+    if with_overdue:
+        table["days"] = f.days_overdue.astype(int).to_numpy()
+    rows = table.to_numpy(dtype=object).tolist()  # column by column: tens of thousands of rows
     marks = [{"逾期": "red", "临期": "yellow"}.get(s) for s in f.standing]
     titles = {"逾期隐患": ("逾期未整改隐患（按逾期天数由长到短）", "无逾期未整改隐患。"),
               "临期隐患": ("临期隐患（完成时限将至）", "无临期隐患。"),
