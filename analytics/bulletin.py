@@ -23,6 +23,7 @@ from analytics import fmt, hazard_list, metrics, periods, trends
 
 BULLETIN_PERIODS: dict[str, str] = {"week": "周", "month": "月", "quarter": "季度"}
 MASTHEAD = "道路交通安全隐患治理通报"
+DOC_ROWS = 100  # rows of a table the Word document (and the page preview) lists; the .xlsx has all
 FORMAT_VERSION = 1
 FLOW_WEEKS = 12  # weeks shown in the trend chart
 

@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from analytics import auth, bulletin, bulletin_charts, bulletin_docx, bulletin_xlsx, fmt
+from analytics import auth, bulletin, fmt
 from analytics.bulletin import Bulletin, Previous
 from analytics.db import transaction
 
@@ -116,8 +116,18 @@ def draft(
 
 
 def render(content: Bulletin, charts: dict[str, bytes] | None = None) -> Files:
-    charts = bulletin_charts.render_all(content) if charts is None else charts
+    """The .docx and .xlsx of a bulletin. The renderers (matplotlib, python-docx, openpyxl) are
+    imported here, when a document is made, so a page showing a draft starts without them."""
+    from analytics import bulletin_docx, bulletin_xlsx  # noqa: PLC0415 - see above
+
+    charts = _png_charts(content) if charts is None else charts
     return Files(bulletin_docx.render(content, charts), bulletin_xlsx.render(content, charts))
+
+
+def _png_charts(content: Bulletin) -> dict[str, bytes]:
+    from analytics import bulletin_charts  # noqa: PLC0415 - imported when a document is made
+
+    return bulletin_charts.render_all(content)
 
 
 def issue(
@@ -131,7 +141,7 @@ def issue(
         raise BulletinError(f"成文日期（{dated}）不能早于统计截至日期（{as_of}）。")
     _refuse_duplicate(conn, period, as_of)
     content = draft(conn, as_of, period, opts, dated)
-    charts = bulletin_charts.render_all(content)
+    charts = _png_charts(content)
     for attempt in range(ISSUE_ATTEMPTS):
         try:
             with transaction(conn):

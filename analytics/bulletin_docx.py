@@ -24,7 +24,7 @@ from docx.shared import Mm, Pt, RGBColor
 from lxml import etree
 
 from analytics import fmt
-from analytics.bulletin import Bulletin, Table
+from analytics.bulletin import DOC_ROWS, Bulletin, Table
 
 BODY_FONT, HEI, KAI, TITLE_FONT, LATIN = (
     "仿宋_GB2312",
@@ -44,8 +44,6 @@ FILLS = {"red": "F8D7DA", "yellow": "FFF3CD"}
 SANHAO, SIHAO, XIAOWU, ERHAO = Pt(16), Pt(14), Pt(9), Pt(22)  # 三号, 四号, 小五, 二号
 TEXT_WIDTH_MM = 210 - 28 - 26
 CJK_MM, LATIN_MM, PAD_MM = 3.2, 1.6, 4.2  # characters at 小五 (9 pt), a cell's side margins
-
-DOC_ROWS = 100  # rows of a table in the Word document; the .xlsx carries every row
 
 
 def render(content: Bulletin, charts: dict[str, bytes]) -> bytes:

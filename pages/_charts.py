@@ -183,3 +183,30 @@ def backlog_chart(backlog: pd.DataFrame, forecast, title: str, dark: bool = Fals
     _layout(fig, title, "日期", "在办隐患（处）", height=400 if dark else 380, dark=dark)
     _date_axis(fig)
     return fig
+
+
+def bulletin_chart(chart) -> go.Figure:  # noqa: ANN001 - an analytics.bulletin.Chart
+    """A bulletin's chart drawn in the browser for the page's preview: the same data and colours
+    as the PNG the documents carry (analytics/bulletin_charts.py), without drawing it on the
+    server until a document is made."""
+    fig = go.Figure()
+    if chart.kind == "bar_h":
+        ((name, values),) = chart.series.items()
+        labels, values = chart.categories[::-1], values[::-1]  # the best at the top
+        colours = [RED if i == 0 else GREEN if i == len(values) - 1 else BLUE
+                   for i in range(len(values))]  # fmt: skip
+        fig.add_bar(y=labels, x=values, orientation="h", marker_color=colours, name=name,
+                    text=[f"{v:.1f}%" for v in values], textposition="outside",
+                    hovertemplate="%{y}：%{x:.1f}%<extra></extra>")  # fmt: skip
+        _layout(fig, chart.title, chart.x_label, "", height=90 + 30 * len(values), dark=False)
+        fig.update_xaxes(range=[0, 110])
+        return fig
+    style = {"新增入单": BLUE, "整改销号": GREEN}  # closed is green everywhere
+    for name, values in chart.series.items():
+        fig.add_scatter(x=chart.categories, y=values, mode="lines+markers", name=name,
+                        line_color=style.get(name, GREY),
+                        hovertemplate=f"{name}：%{{y}}<extra>%{{x}}</extra>")  # fmt: skip
+    _layout(fig, chart.title, chart.x_label, chart.y_label, height=360, dark=False)
+    fig.update_xaxes(type="category")  # labels such as 10-17 are weeks, not dates to parse
+    fig.update_yaxes(rangemode="tozero")
+    return fig

@@ -8,10 +8,10 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from analytics import auth, bulletin_charts, fmt
+from analytics import auth, fmt
 from analytics import bulletin_archive as archive
-from analytics.bulletin import BULLETIN_PERIODS, MASTHEAD, Bulletin, Table
-from pages import _ui
+from analytics.bulletin import BULLETIN_PERIODS, DOC_ROWS, MASTHEAD, Bulletin, Table
+from pages import _charts, _ui
 
 MARK_CSS = {"red": "background-color: #f8d7da", "yellow": "background-color: #fff3cd"}
 
@@ -43,25 +43,24 @@ def _draft(ctx: _ui.Context, as_of: date, period: str, dated: date, opts: archiv
     if issued:
         st.success(f"已签发 {issued}，已存入通报存档（见“通报存档”）。", icon=":material/verified:")
     content = ctx.cached(archive.draft, as_of, period, opts, dated)
-    charts = _charts(content.to_json())
     st.caption(
         f"草稿：签发前内容随台账变化；签发后编号为 {content.year}年第{content.draft_number}期，"
         "内容与文件即被固定存档。"
     )
     c = st.columns(3)
     c[0].download_button(
-        "下载草稿（Word）", lambda: archive.render(content, charts).docx,
+        "下载草稿（Word）", lambda: archive.render(content).docx,
         file_name=archive.file_name(content, "docx"), mime=archive.DOCX_MIME,
         key="draft_docx", on_click="ignore", icon=":material/description:",
     )  # fmt: skip
     c[1].download_button(
-        "下载草稿（Excel）", lambda: archive.render(content, charts).xlsx,
+        "下载草稿（Excel）", lambda: archive.render(content).xlsx,
         file_name=archive.file_name(content, "xlsx"), mime=archive.XLSX_MIME,
         key="draft_xlsx", on_click="ignore", icon=":material/table:",
     )  # fmt: skip
     _issue_form(ctx, content, as_of, period, dated, opts)
     with st.container(border=True):
-        _preview(content, charts, "draft")
+        _preview(content, "draft")
 
 
 def _issue_form(
@@ -92,18 +91,13 @@ def _issue_form(
     st.rerun()
 
 
-@st.cache_data(max_entries=32, show_spinner="正在绘制图表……")
-def _charts(content_json: str) -> dict[str, bytes]:
-    return bulletin_charts.render_all(Bulletin.from_json(content_json))
-
-
 def _centered(text: str, style: str = "") -> None:
     st.markdown(
         f"<div style='text-align:center;{style}'>{html.escape(text)}</div>", unsafe_allow_html=True
     )
 
 
-def _preview(content: Bulletin, charts: dict[str, bytes], key: str) -> None:
+def _preview(content: Bulletin, key: str) -> None:
     """The document as it reads: masthead, number, issuer and date, title, body, tables."""
     _centered(MASTHEAD, "color:#c00000;font-size:2rem;font-weight:bold;letter-spacing:0.1em")
     _centered(content.number_label)
@@ -121,7 +115,7 @@ def _preview(content: Bulletin, charts: dict[str, bytes], key: str) -> None:
         for paragraph in section.paragraphs:
             st.markdown(f"　　{paragraph}")
         for name in section.charts:
-            st.image(charts[name], width=720)
+            st.plotly_chart(_charts.bulletin_chart(content.charts[name]), key=f"{key}_{name}")
         for name in section.tables:
             _table(content.tables[name], key)
     st.markdown(
@@ -136,10 +130,13 @@ def _table(t: Table, key: str) -> None:
     if not t.rows:
         st.caption(t.empty)
         return
-    frame = pd.DataFrame([[_ui.text_cells([v])[0] for v in r] for r in t.rows], columns=t.columns)
+    shown = t.rows[:DOC_ROWS]  # as the Word document lists them
+    frame = pd.DataFrame([[_ui.text_cells([v])[0] for v in r] for r in shown], columns=t.columns)
     css = [MARK_CSS.get(m or "", "") for m in t.marks]
     styled = frame.style.apply(lambda row: [css[row.name]] * len(row), axis=1)
     st.dataframe(styled, hide_index=True, key=f"{key}_{t.key}")
+    if len(t.rows) > len(shown):
+        st.caption(f"共 {len(t.rows):,} 项，此处列出前 {len(shown)} 项；完整清单见 Excel 版。")
     if t.note:
         st.caption(t.note)
 
@@ -182,7 +179,7 @@ def _archive(ctx: _ui.Context) -> None:
     )  # fmt: skip
     st.caption(f"签发人：{frozen.issued_by} · 签发时间：{frozen.issued_at:%Y-%m-%d %H:%M}")
     with st.expander("存档内容预览", expanded=False):
-        _preview(frozen.content, _charts(frozen.content.to_json()), "archived")
+        _preview(frozen.content, "archived")
 
 
 _ui.guarded(page)

@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from analytics import auth, backup, db, hazard_list, hotspots, metrics, workflow
 from analytics import bulletin_archive as archive
 from analytics.__main__ import main
-from analytics.bulletin import Bulletin
+from analytics.bulletin import DOC_ROWS, Bulletin
 
 STORY = date(2022, 9, 15)
 ADMIN = auth.User("admin", "支队秩序科", "admin", None)
@@ -268,7 +268,6 @@ def test_cli_drafts_and_issues(tmp_path, demo_db_path, capsys) -> None:
 
 
 def test_long_tables_list_the_first_rows_in_word_and_every_row_in_excel(story) -> None:
-    from analytics import bulletin_docx
     from analytics.bulletin import Table
 
     rows = [[f"H{i:04d}", i] for i in range(250)]
@@ -277,9 +276,9 @@ def test_long_tables_list_the_first_rows_in_word_and_every_row_in_excel(story) -
     files = archive.render(content)
     doc = Document(io.BytesIO(files.docx))
     table = next(t for t in doc.tables if t.rows[0].cells[0].text == "隐患编号")
-    assert len(table.rows) == 1 + bulletin_docx.DOC_ROWS
-    assert table.rows[-1].cells[0].text == f"H{bulletin_docx.DOC_ROWS - 1:04d}"
-    assert any(p.text == f"（共250项，文中列出前{bulletin_docx.DOC_ROWS}项；完整清单见同期Excel版通报。）"
+    assert len(table.rows) == 1 + DOC_ROWS
+    assert table.rows[-1].cells[0].text == f"H{DOC_ROWS - 1:04d}"
+    assert any(p.text == f"（共250项，文中列出前{DOC_ROWS}项；完整清单见同期Excel版通报。）"
                for p in doc.paragraphs)  # fmt: skip
     ws = load_workbook(io.BytesIO(files.xlsx))["逾期隐患"]
     assert ws.max_row == 2 + 250 and ws.cell(252, 1).value == "H0249"

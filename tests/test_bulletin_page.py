@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from streamlit.testing.v1 import AppTest
@@ -37,7 +38,10 @@ def test_the_draft_preview_says_the_cockpits_figures(demo_env) -> None:
     assert "**一、总体情况**" in texts and "**七、工作要求**" in texts
     tables = {d.value.columns[0]: d.value for d in at.dataframe}
     assert list(tables["排名"]["单位"])[:2] == ["颍州区", "颍东区"]
-    assert len(at.get("image")) == 2  # the charts
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]  # drawn in the browser
+    assert [c["layout"]["title"]["text"] for c in charts] == [
+        "近12周新增入单与整改销号（截至2022年9月15日）", "各单位隐患整改率（截至2022年9月15日）",
+    ]  # fmt: skip
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["下载草稿（Word）", "下载草稿（Excel）"]
     assert not at.get("form")  # a leader previews but does not issue
