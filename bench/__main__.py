@@ -148,7 +148,8 @@ def _versus_baseline(path: Path, as_of: date, sample: int) -> dict[str, float]:
     found = hotspot_search.coord_sites(rows["lon"], rows["lat"], rows["hurt"], [2], 500.0)
     fast = (time.perf_counter() - t) * 1000
     assert found.count == n_base
-    out |= _pair(f"coordinate clusters, {sample:,}-accident sample ({n_base} sites)", slow, fast)
+    n = len(rows["lon"])
+    out |= _pair(f"coordinate clusters over {n:,} accidents ({n_base} sites)", slow, fast)
     conn.close()
     return out
 
