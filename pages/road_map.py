@@ -15,7 +15,7 @@ import streamlit as st
 from analytics import auth, fmt, geo, hotspots, periods, road_map, roads
 from analytics.city import boundaries
 from analytics.hotspot_rules import DEFAULT_PRESET
-from pages import _maps, _ui
+from pages import _maps, _road_layers, _ui
 
 LEGEND_STANDINGS = {"逾期": "红色", "临期": "黄色", "在办": "蓝色", "已销号": "绿色"}
 
@@ -31,8 +31,8 @@ def page() -> None:
 
     c1, c2, c3 = st.columns([3, 2, 2])
     shown = c1.multiselect(
-        "显示图层", list(_maps.MAP_LAYERS), default=list(_maps.MAP_LAYERS),
-        format_func=_maps.MAP_LAYERS.get, key="map_layers",
+        "显示图层", list(_road_layers.MAP_LAYERS), default=list(_road_layers.MAP_LAYERS),
+        format_func=_road_layers.MAP_LAYERS.get, key="map_layers",
     )  # fmt: skip
     measure = c2.radio(
         "路段着色", list(road_map.MEASURES), format_func=lambda m: f"每公里{road_map.MEASURES[m]}",
@@ -45,7 +45,7 @@ def page() -> None:
     )  # fmt: skip
     unit, route, view = _scope(ctx, level)
 
-    content = _maps.RoadMap(measure=measure)
+    content = _road_layers.RoadMap(measure=measure)
     notes: list[str] = []
     if "units" in shown:
         content.outlines = boundaries(ctx.city)
@@ -84,7 +84,7 @@ def page() -> None:
     if "accidents" in shown:
         _accidents(ctx, content, notes, level, start, end, unit, route)
 
-    deck = _maps.road_map_deck(ctx.city, content, view)
+    deck = _road_layers.road_map_deck(ctx.city, content, view)
     left, right = st.columns([3, 1])
     with left:
         event = st.pydeck_chart(
@@ -154,7 +154,7 @@ def _sites(
 
 
 def _accidents(
-    ctx: _ui.Context, content: _maps.RoadMap, notes: list[str], level: str,
+    ctx: _ui.Context, content: _road_layers.RoadMap, notes: list[str], level: str,
     start: date, end: date, unit: str | None, route: str | None,
 ) -> None:  # fmt: skip
     detail = auth.can(ctx.user, "view_detail", unit)
@@ -187,7 +187,7 @@ def _accidents(
         notes.append(f"统计周期内共 {fmt.count(total, '起')}事故，全部显示为点。")
 
 
-def _legend(content: _maps.RoadMap, measure: str, shown: list[str]) -> None:
+def _legend(content: _road_layers.RoadMap, measure: str, shown: list[str]) -> None:
     parts = []
     if content.hazards is not None:
         swatches = " ".join(
