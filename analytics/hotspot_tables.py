@@ -62,3 +62,24 @@ def table(sites: pd.DataFrame, params: Params | None = None) -> pd.DataFrame:
         "高发月份": [f"{int(m)}月" if pd.notna(m) else "" for m in sites["peak_month"]],
         "已覆盖隐患": ["、".join(c) if len(c) else "未入单" for c in sites["covered_by"]],
     })  # fmt: skip
+
+
+def accident_table(accidents: pd.DataFrame) -> pd.DataFrame:
+    """A site's accidents (hotspots.site_accident_list) with Chinese headers."""
+
+    def where(r: pd.Series) -> str:
+        if pd.notna(r["route_code"]) and pd.notna(r["stake_m"]):
+            return f"{r['route_code']} {geo.format_stake(int(r['stake_m']))}"
+        return f"({r['lon']:.5f}, {r['lat']:.5f})" if pd.notna(r["lon"]) else "—"
+
+    return pd.DataFrame({
+        "事故编号": accidents["accident_id"],
+        "事故时间": pd.to_datetime(accidents["occurred_at"]).dt.strftime("%Y-%m-%d %H:%M"),
+        "位置": [where(r) for _, r in accidents.iterrows()],
+        "死亡(人)": accidents["deaths"].astype(int),
+        "受伤(人)": accidents["injuries"].astype(int),
+        "事故形态": accidents["collision_type"].fillna(""),
+        "天气": accidents["weather"].fillna(""),
+        "严重程度": accidents["severity"].fillna(""),
+        "处理程序": accidents["procedure"].fillna(""),
+    })  # fmt: skip

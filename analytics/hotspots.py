@@ -189,6 +189,25 @@ def site_accidents(
     )
 
 
+def site_accident_list(
+    conn: duckdb.DuckDBPyConnection,
+    as_of: date,
+    params: Params,
+    site_key: str,
+    *,
+    viewer: User | None = None,
+) -> pd.DataFrame:
+    """The accidents that make up one site, newest first, as the site's detail lists them."""
+    members = site_accidents(conn, as_of, params, viewer=viewer)
+    ids = members.loc[members["site_key"] == site_key, "accident_id"].tolist()
+    return conn.execute(
+        "SELECT accident_id, occurred_at, route_code, stake_m, lon, lat, deaths, injuries,"
+        " collision_type, weather, severity, procedure FROM accidents"
+        " WHERE list_contains(?, accident_id) ORDER BY occurred_at DESC, accident_id",
+        [ids],
+    ).df()
+
+
 def _find(conn: duckdb.DuckDBPyConnection, as_of: date, params: Params, unit: str | None):  # noqa: ANN202
     args = _window(as_of, params, unit)
     if params.mode in STAKE_LIKE:

@@ -107,6 +107,10 @@ def _detail(ctx: _ui.Context, site: pd.Series, as_of, params: rules.Params) -> N
     month = f"{int(site['peak_month'])}月" if pd.notna(site["peak_month"]) else "—"
     st.write(f"所属单位：{site['unit_name']}；道路：{site['road_name'] or '—'}；"
              f"主要事故形态：{site['top_collision_type'] or '—'}；高发月份：{month}。")  # fmt: skip
+    with st.expander(f"构成该点段的事故（{int(site['accidents'])}起）"):
+        found = ctx.cached(hotspots.site_accident_list, as_of, params, site["site_key"],
+                           viewer=ctx.user)  # fmt: skip
+        st.dataframe(hotspot_tables.accident_table(found), hide_index=True)
     covered = list(site["covered_by"])
     if covered:
         st.success(f"已由隐患 {'、'.join(covered)} 覆盖。")

@@ -57,6 +57,8 @@ def test_a_window_qualifies_only_with_the_accident_on_its_end_point(store):
     )
     assert s.site_key == "X001:1000-1500" and s.loss_yuan == 400
     assert list(sites.columns) == hotspots.COLUMNS
+    listed = hotspots.site_accident_list(store, AS_OF, RULE, "X001:1000-1500")
+    assert listed.accident_id.tolist() == ["a1", "a2", "a3", "a4"]  # same time: by id
     # one metre shorter and a1's window [1000, 1499] misses a3: no window holds 3 fatal
     assert hotspots.find_sites(store, AS_OF, RULE.with_(window_m=499)).empty
 

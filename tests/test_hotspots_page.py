@@ -47,6 +47,8 @@ def test_an_administrator_puts_an_uncovered_site_on_the_list(demo_env):
     # select the row as a click would
     at.session_state["sites_table"] = {"selection": {"rows": [int(row)], "columns": []}}
     at.run()
+    site_rows = at.dataframe[1].value  # the selected site's accidents, in its detail
+    assert len(site_rows) == table.loc[row, "事故(起)"]
     at.button(key="list_site").click().run()
     assert not at.exception and not at.error
     assert any("已列入隐患清单" in s.value for s in at.success)
