@@ -9,6 +9,7 @@ analytics/hotspot_rules.py.
 
 from __future__ import annotations
 
+import warnings
 from datetime import date, datetime, timedelta
 
 import duckdb
@@ -54,15 +55,16 @@ def _measures(rows: dict, params: Params) -> tuple[np.ndarray, list[float]]:
 def _stake_ranges(conn: duckdb.DuckDBPyConnection, args: dict, params: Params) -> pd.DataFrame:
     """(route_code, start_m, end_m) of every site of a stake-like rule."""
     measure_cols = ", ".join(dict.fromkeys(c.measure for c in params.conditions))
-    rows = _accidents(
-        conn, args, "route_code IS NOT NULL AND stake_m IS NOT NULL",
-        f"dense_rank() OVER (ORDER BY route_code) - 1 AS r, stake_m, {measure_cols}",
-    )  # fmt: skip
-    codes = [r[0] for r in conn.execute(
-        f"SELECT DISTINCT route_code FROM ({read_sql('hotspot_accidents')})"  # noqa: S608
-        " WHERE route_code IS NOT NULL AND stake_m IS NOT NULL ORDER BY route_code", args,
-    ).fetchall()]  # fmt: skip
-    route, stake = rows["r"].astype(np.int64), rows["stake_m"].astype(np.int64)
+    sql = (f"SELECT route_code, stake_m, {measure_cols} FROM ({read_sql('hotspot_accidents')})"  # noqa: S608 - fixed text
+           " WHERE route_code IS NOT NULL AND stake_m IS NOT NULL")  # fmt: skip
+    with warnings.catch_warnings():  # DuckDB notes the copy; measured, still 3× the two-query way
+        warnings.simplefilter("ignore", UserWarning)
+        table = conn.execute(sql, args).to_arrow_table()
+    codes_enc = table.column("route_code").combine_chunks().dictionary_encode()
+    codes = codes_enc.dictionary.to_pylist()  # one query: routes as small integers
+    route = codes_enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    stake = table.column("stake_m").to_numpy().astype(np.int64)
+    rows = {c: table.column(c).to_numpy() for c in measure_cols.split(", ")}
     values, thresholds = _measures(rows, params)
     if params.mode == "stake":
         found = search.stake_sites(route, stake, values, thresholds, params.window_m)
@@ -126,8 +128,7 @@ def _peaks(conn, codes, route, stake, values, threshold, params):  # noqa: ANN00
 
 
 def _stake_members(conn: duckdb.DuckDBPyConnection, args: dict, ranges: pd.DataFrame):  # noqa: ANN202
-    ranges = ranges.assign(site_no=np.arange(len(ranges)))
-    conn.register("site_ranges", ranges)
+    conn.register("site_ranges", ranges[["site_no", "route_code", "start_m", "end_m"]])
     try:
         return conn.execute(
             f"SELECT s.site_no, w.accident_id FROM site_ranges AS s"  # noqa: S608 - fixed text
@@ -146,7 +147,9 @@ def _coord_members(conn: duckdb.DuckDBPyConnection, args: dict, params: Params) 
     values, thresholds = _measures(rows, params)
     found = search.coord_sites(rows["lon"], rows["lat"], values, thresholds, params.radius_m)
     ids = np.asarray(rows["accident_id"], dtype=object)
-    return pd.DataFrame({"site_no": found.members[:, 0], "accident_id": ids[found.members[:, 1]]})
+    k = found.members[:, 1]
+    return pd.DataFrame({"site_no": found.members[:, 0], "accident_id": ids[k],
+                         "lon": rows["lon"][k], "lat": rows["lat"][k]})  # fmt: skip
 
 
 def _figures(conn: duckdb.DuckDBPyConnection, args: dict, members: pd.DataFrame) -> pd.DataFrame:
@@ -181,8 +184,9 @@ def site_accidents(
     viewer: User | None = None,
 ) -> pd.DataFrame:
     """Which accidents make up which site: (site_key, accident_id)."""
-    sites, members = _find(conn, as_of, params, hazard_list.scope(viewer, unit_adcode))
-    keys = dict(zip(sites["site_no"], sites["site_key"], strict=True))
+    args = _window(as_of, params, hazard_list.scope(viewer, unit_adcode))
+    members, places = _members(conn, args, params)
+    keys = dict(zip(places["site_no"], places["site_key"], strict=True))
     return pd.DataFrame(
         {"site_key": members["site_no"].map(keys), "accident_id": members["accident_id"]},
         dtype=object,
@@ -208,30 +212,37 @@ def site_accident_list(
     ).df()
 
 
+def _members(conn: duckdb.DuckDBPyConnection, args: dict, params: Params):  # noqa: ANN202
+    """(which accident belongs to which site: site_no, accident_id[, lon, lat]; each site's
+    site_no, site_key and place: route_code, start_m, end_m, or lon, lat)."""
+    if params.mode in STAKE_LIKE:
+        places = _stake_ranges(conn, args, params)
+        places["site_no"] = np.arange(len(places))
+        places["site_key"] = [f"{r}:{a}-{b}" for r, a, b in
+                              zip(places.route_code, places.start_m, places.end_m, strict=True)]  # fmt: skip
+        return _stake_members(conn, args, places), places
+    members = _coord_members(conn, args, params)
+    places = members.groupby("site_no", as_index=False)[["lon", "lat"]].mean()  # the centre
+    places["site_key"] = [f"@{x:.5f},{y:.5f}" for x, y in zip(places.lon, places.lat, strict=True)]
+    return members, places
+
+
 def _find(conn: duckdb.DuckDBPyConnection, as_of: date, params: Params, unit: str | None):  # noqa: ANN202
     args = _window(as_of, params, unit)
-    if params.mode in STAKE_LIKE:
-        ranges = _stake_ranges(conn, args, params)
-        members = _stake_members(conn, args, ranges)
-    else:
-        members = _coord_members(conn, args, params)
+    members, places = _members(conn, args, params)
     if members.empty:
         empty = pd.DataFrame({c: pd.Series(dtype=object) for c in [*COLUMNS, "site_no"]})
         return empty, members
-    sites = _figures(conn, args, members).sort_values("site_no", ignore_index=True)
+    sites = _figures(conn, args, members[["site_no", "accident_id"]])
+    sites = sites.merge(places, on="site_no").sort_values("site_no", ignore_index=True)
     sites["mode"] = params.mode
     sites["measure"] = sites[params.measure]
     if params.mode in STAKE_LIKE:
-        sites = sites.merge(ranges.assign(site_no=np.arange(len(ranges))), on="site_no")
         sites["radius_m"] = None
         _place_on_routes(conn, sites)
-        sites["site_key"] = [f"{r}:{a}-{b}" for r, a, b in
-                             zip(sites.route_code, sites.start_m, sites.end_m, strict=True)]  # fmt: skip
     else:
         sites[["route_code", "start_m", "end_m", "path"]] = None
-        sites["lon"], sites["lat"] = sites["mean_lon"], sites["mean_lat"]
         sites["radius_m"] = params.radius_m
-        sites["site_key"] = [f"@{x:.5f},{y:.5f}" for x, y in zip(sites.lon, sites.lat, strict=True)]
     names = dict(conn.execute("SELECT adcode, name FROM units").fetchall())
     sites["unit_name"] = [names.get(u, "未归属单位") for u in sites["unit_adcode"]]
     sites["covered_by"] = _coverage(conn, sites, members, params)
@@ -267,7 +278,7 @@ def _place_on_routes(conn: duckdb.DuckDBPyConnection, sites: pd.DataFrame) -> No
         for lo, hi, seg in by_site.get(row.site_no, []):
             part = geo.stake_subpath(seg, lo, hi, max(row.start_m, lo), min(row.end_m, hi))
             path += part if not path or part[0] != path[-1] else part[1:]
-            if point is None and lo <= mid <= hi:
+            if point is None and lo <= mid <= hi:  # the segment is at hand: no second lookup
                 point = geo.stake_subpath(seg, lo, hi, mid, mid)[0]
         paths.append(path or None)
         lons.append(point[0] if point else row.mean_lon)
@@ -296,14 +307,8 @@ def _coverage(
         "SELECT hazard_id, lon, lat FROM hazards WHERE state <> '已作废'"
         " AND lon IS NOT NULL AND lat IS NOT NULL ORDER BY hazard_id"
     ).fetchnumpy()
-    conn.register("site_members", members)
-    try:
-        points = conn.execute(
-            "SELECT m.site_no, a.lon, a.lat FROM site_members AS m"
-            " INNER JOIN accidents AS a ON a.accident_id = m.accident_id"
-        ).fetchnumpy()
-    finally:
-        conn.unregister("site_members")
+    points = {"site_no": members["site_no"].to_numpy(), "lon": members["lon"].to_numpy(),
+              "lat": members["lat"].to_numpy()}  # fmt: skip
     h = len(hazards["hazard_id"])
     lon = np.concatenate((hazards["lon"], points["lon"]))
     lat = np.concatenate((hazards["lat"], points["lat"]))
