@@ -2,7 +2,7 @@
 route and unit, and the filtered accidents themselves (bounded) for export.
 
 Every function aggregates in DuckDB (analytics/sql/accident_*.sql over accidents_filtered.sql)
-and returns small frames. A county brigade sees only its own unit's accidents (scope()).
+and returns small frames. A county brigade sees only its own unit's accidents (hazard_list.scope).
 """
 
 from __future__ import annotations
@@ -31,17 +31,12 @@ EXPORT_MAX_ROWS = 20_000  # the newest this many go into the download (about 4 s
 EARLIEST = date(1900, 1, 1)
 
 
-def scope(viewer: User | None, unit: str | None) -> str | None:
-    """The unit whose accidents a viewer may analyse: a brigade only its own."""
-    return hazard_list.scope(viewer, unit)
-
-
 def _params(viewer: User | None, filters: dict[str, str | None]) -> dict[str, str | None]:
     unknown = set(filters) - set(FILTERS)
     if unknown:
         raise ValueError(f"unknown accident filters: {sorted(unknown)}")
     params = {k: (filters.get(k) or None) for k in FILTERS}
-    params["unit"] = scope(viewer, params["unit"])
+    params["unit"] = hazard_list.scope(viewer, params["unit"])  # a brigade: its own unit only
     return params
 
 
@@ -243,7 +238,7 @@ def export_table(frame: pd.DataFrame) -> pd.DataFrame:
 def options(conn: duckdb.DuckDBPyConnection, viewer: User | None = None) -> dict[str, list]:
     """Choices for the filters from the accidents a viewer may see: routes (code, name) by
     number of accidents, and the weather values recorded (known ones first)."""
-    unit = scope(viewer, None)
+    unit = hazard_list.scope(viewer, None)
     routes = conn.execute(
         "SELECT a.route_code, coalesce(any_value(r.name), any_value(a.road_name), '') AS name"
         " FROM accidents AS a LEFT JOIN routes AS r ON r.route_code = a.route_code"
