@@ -325,27 +325,37 @@ def site_changes(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(sites in current matching nothing in previous, sites in previous matching nothing in
     current). Stake sites match on the same route with overlapping ranges; coordinate sites
-    when their centres are within the larger of their radii."""
+    when their centres are within the larger of their radii. Joins, not loops: two lists of
+    thousands of sites compare in milliseconds."""
+    previous, current = previous.reset_index(drop=True), current.reset_index(drop=True)
+    in_prev, in_cur = _matched(previous, current)
+    return current[~in_cur].reset_index(drop=True), previous[~in_prev].reset_index(drop=True)
 
-    def matched(a: pd.Series, others: pd.DataFrame) -> bool:
-        for b in others.itertuples():
-            if a["mode"] in STAKE_LIKE and b.mode in STAKE_LIKE:
-                if (
-                    a["route_code"] == b.route_code
-                    and a["start_m"] <= b.end_m
-                    and b.start_m <= a["end_m"]
-                ):
-                    return True
-            elif a["mode"] == "coords" and b.mode == "coords":
-                if geo.haversine_m(a["lon"], a["lat"], b.lon, b.lat) <= max(
-                    a["radius_m"], b.radius_m
-                ):
-                    return True
-        return False
 
-    new = current[[not matched(r, previous) for _, r in current.iterrows()]]
-    gone = previous[[not matched(r, current) for _, r in previous.iterrows()]]
-    return new.reset_index(drop=True), gone.reset_index(drop=True)
+def _matched(a: pd.DataFrame, b: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Which rows of a and which rows of b match some row of the other list."""
+    hit_a, hit_b = np.zeros(len(a), dtype=bool), np.zeros(len(b), dtype=bool)
+    cols = ["route_code", "start_m", "end_m"]
+    sa = a.loc[a["mode"].isin(STAKE_LIKE), cols].reset_index(names="i")
+    sb = b.loc[b["mode"].isin(STAKE_LIKE), cols].reset_index(names="j")
+    pairs = sa.merge(sb, on="route_code", suffixes=("_a", "_b"))
+    pairs = pairs[(pairs.start_m_a <= pairs.end_m_b) & (pairs.start_m_b <= pairs.end_m_a)]
+    hit_a[pairs["i"].to_numpy(dtype=int)] = True
+    hit_b[pairs["j"].to_numpy(dtype=int)] = True
+    ca, cb = a.index[a["mode"] == "coords"], b.index[b["mode"] == "coords"]
+    if len(ca) and len(cb):
+        lon = np.concatenate((a.loc[ca, "lon"], b.loc[cb, "lon"])).astype(float)
+        lat = np.concatenate((a.loc[ca, "lat"], b.loc[cb, "lat"])).astype(float)
+        radius = np.concatenate((a.loc[ca, "radius_m"], b.loc[cb, "radius_m"])).astype(float)
+        near = search.neighbour_pairs(lon, lat, float(radius.max()))
+        near = near[(near[:, 0] < len(ca)) & (near[:, 1] >= len(ca))]
+        d = geo.haversine_m_array(
+            lon[near[:, 0]], lat[near[:, 0]], lon[near[:, 1]], lat[near[:, 1]]
+        )
+        near = near[d <= np.maximum(radius[near[:, 0]], radius[near[:, 1]])]
+        hit_a[ca[near[:, 0]]] = True
+        hit_b[cb[near[:, 1] - len(ca)]] = True
+    return hit_a, hit_b
 
 
 def put_on_list(

@@ -3,6 +3,7 @@ figure below is worked out by hand from the rows."""
 
 from datetime import date, datetime
 
+import pandas as pd
 import pytest
 
 from analytics import auth, db, hotspots
@@ -178,6 +179,20 @@ def test_site_changes_between_two_lists(store):
     new, gone = hotspots.site_changes(before, now)
     assert new.site_key.tolist() == ["X010:1000-1200"]
     assert gone.site_key.tolist() == ["X011:5000-5200"]
+
+
+def test_coordinate_sites_match_within_the_larger_radius():
+    def sites(*rows):  # noqa: ANN002, ANN202
+        return pd.DataFrame([{"site_key": k, "mode": "coords", "lon": 100.1, "lat": lat,
+                              "radius_m": r, "route_code": None, "start_m": None, "end_m": None}
+                             for k, lat, r in rows])  # fmt: skip
+
+    # 0.0004 deg of latitude = 44.48 m; 0.0005 deg = 55.60 m
+    before = sites(("p1", 30.0, 50.0), ("p2", 30.01, 50.0), ("p3", 30.02, 50.0))
+    now = sites(("c1", 30.0004, 50.0), ("c2", 30.0105, 50.0), ("c3", 30.0205, 60.0))
+    new, gone = hotspots.site_changes(before, now)
+    assert new.site_key.tolist() == ["c2"]  # 55.6 m from p2, both radii 50 m
+    assert gone.site_key.tolist() == ["p2"]  # c3 matches p3: 55.6 m is within its 60 m
 
 
 def test_rules_describe_themselves_and_reject_nonsense():
