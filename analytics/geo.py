@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 _Pair = tuple[np.ndarray, np.ndarray]  # (lons, lats)
 
@@ -469,6 +470,15 @@ def format_stake(metres: int) -> str:
     if m < 0:
         raise ValueError(f"桩号不能为负数：{metres}")
     return f"K{m // 1000}+{m % 1000:03d}"
+
+
+def format_stake_range(start: Any, end: Any = None) -> str:
+    """Metres -> "K12+300—K12+800"; one stake when the end is missing or equal; "" without a start."""
+    if start is None or pd.isna(start):
+        return ""
+    if end is None or pd.isna(end) or int(round(end)) == int(round(start)):
+        return format_stake(start)
+    return f"{format_stake(start)}—{format_stake(end)}"
 
 
 def _number(value: Any) -> float | None:

@@ -35,9 +35,7 @@ def place(site: Mapping[str, object]) -> str:
     """Where a site is, in words: G105 K869+539—K870+034, or the centre and radius."""
     if site["mode"] == "coords":
         return f"({site['lon']:.5f}, {site['lat']:.5f}) 半径{float(site['radius_m']):g}米"
-    start, end = int(site["start_m"]), int(site["end_m"])
-    stakes = geo.format_stake(start) + ("" if start == end else f"—{geo.format_stake(end)}")
-    return f"{site['route_code']} {stakes}"
+    return f"{site['route_code']} {geo.format_stake_range(site['start_m'], site['end_m'])}"
 
 
 def table(sites: pd.DataFrame, params: Params | None = None) -> pd.DataFrame:

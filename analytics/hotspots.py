@@ -371,7 +371,7 @@ def put_on_list(
     if not site.get("unit_adcode"):
         raise workflow.WorkflowError(["该点段的事故未归属任何单位，无法确定责任单位"])
     where = (
-        f"{site['route_code']} {geo.format_stake(int(site['start_m']))}—{geo.format_stake(int(site['end_m']))}"
+        f"{site['route_code']} {geo.format_stake_range(site['start_m'], site['end_m'])}"
         if site.get("route_code") else f"以({site['lon']:.5f}, {site['lat']:.5f})为中心半径{params.radius_m:g}米"
     )  # fmt: skip
     text = (

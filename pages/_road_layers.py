@@ -81,13 +81,6 @@ def _num(v: object, digits: int = 2) -> str:
     return "—" if v is None or pd.isna(v) else f"{float(v):.{digits}f}"
 
 
-def _stake_text(start: object, end: object) -> str:
-    if start is None or pd.isna(start):
-        return ""
-    a = geo.format_stake(int(start))
-    return a if end is None or pd.isna(end) or end == start else f"{a}—{geo.format_stake(int(end))}"
-
-
 def segment_layer(segments: pd.DataFrame, measure: str, d: Display) -> pdk.Layer:
     col = f"{measure}_per_km"
     rates = [r for r in segments[col] if r is not None and not pd.isna(r) and r > 0]
@@ -99,7 +92,7 @@ def segment_layer(segments: pd.DataFrame, measure: str, d: Display) -> pdk.Layer
         rows.append(
             {
                 "segment_id": s.segment_id, "name": s.name, "route_code": s.route_code,
-                "stakes": _stake_text(s.start_m, s.end_m), "unit_name": s.unit_name or "",
+                "stakes": geo.format_stake_range(s.start_m, s.end_m), "unit_name": s.unit_name or "",
                 "km": round(float(s.km), 3), "accidents": int(s.accidents),
                 "fatal_accidents": int(s.fatal_accidents), "deaths": int(s.deaths),
                 "injuries": int(s.injuries), "rate": None if rate is None else round(rate, 3),
@@ -149,7 +142,9 @@ def accident_layer(points: pd.DataFrame, d: Display) -> pdk.Layer:
     rows = []
     for p, x, y in zip(points.itertuples(), xs, ys, strict=True):
         when = pd.Timestamp(p.occurred_at).strftime("%Y-%m-%d %H:%M")
-        place = " ".join(str(v) for v in (p.road_name, _stake_text(p.stake_m, None)) if v)
+        place = " ".join(
+            str(v) for v in (p.road_name, geo.format_stake_range(p.stake_m, None)) if v
+        )
         rows.append(
             {
                 "accident_id": p.accident_id, "position": [x, y], "occurred_at": when,
@@ -174,7 +169,7 @@ def hazard_layer(hazards: pd.DataFrame, d: Display) -> pdk.Layer:
         deadline = h.deadline.date().isoformat() if pd.notna(h.deadline) else "—"
         late = f"{int(h.days_overdue)} 天" if pd.notna(h.days_overdue) else ""
         standing = f"逾期 {late}" if late else h.standing
-        place = " ".join(v for v in (h.road_name, _stake_text(h.start_m, h.end_m)) if v)
+        place = " ".join(v for v in (h.road_name, geo.format_stake_range(h.start_m, h.end_m)) if v)
         rows.append(
             {
                 "hazard_id": h.hazard_id, "position": [x, y], "standing": h.standing,
@@ -208,7 +203,7 @@ def site_layers(sites: pd.DataFrame, d: Display) -> list[pdk.Layer]:
         covered = "、".join(s.covered_by) if len(s.covered_by) else ""
         row = {
             "site_key": s.site_key, "rank": int(s.rank), "unit_name": s.unit_name or "",
-            "place": (f"{s.road_name or s.route_code} {_stake_text(s.start_m, s.end_m)}"
+            "place": (f"{s.road_name or s.route_code} {geo.format_stake_range(s.start_m, s.end_m)}"
                       if s.mode != "coords" else f"半径 {int(s.radius_m)} 米范围"),
             "accidents": int(s.accidents), "fatal_accidents": int(s.fatal_accidents),
             "deaths": int(s.deaths), "injuries": int(s.injuries),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics import effect, fmt
+from analytics import effect, fmt, geo
 from pages import _accident_charts as charts
 from pages import _ui
 
@@ -144,12 +144,7 @@ def _sentence(e: effect.Effect) -> str:
 def _table(h: pd.DataFrame) -> pd.DataFrame:
     def place(r: object) -> str:
         if r.mode == "stake":
-            span = (
-                _stake(r.start_m)
-                if r.start_m == r.end_m
-                else f"{_stake(r.start_m)}—{_stake(r.end_m)}"
-            )
-            return f"{r.route_code} {span}"
+            return f"{r.route_code} {geo.format_stake_range(r.start_m, r.end_m)}"
         return f"{r.lon:.5f}, {r.lat:.5f}"
 
     def day(s: pd.Series) -> list[str]:
@@ -181,10 +176,6 @@ def _table(h: pd.DataFrame) -> pd.DataFrame:
             "说明": h.note,
         }
     )
-
-
-def _stake(m: int) -> str:
-    return f"K{int(m) // 1000}+{int(m) % 1000:03d}"
 
 
 _ui.guarded(page)

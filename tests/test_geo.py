@@ -366,3 +366,11 @@ def test_stake_subpath_maps_stakes_linearly_onto_the_drawn_path() -> None:
     assert part[0] == pytest.approx([116.0, 32.0025], abs=1e-9)
     assert part[-1] == pytest.approx([116.0, 32.0075], abs=1e-9)
     assert geo.stake_subpath(path, 1000, 2000, 1500, 1500)[0] == pytest.approx([116.0, 32.005])
+
+
+def test_format_stake_range() -> None:
+    assert geo.format_stake_range(12300, 12800) == "K12+300—K12+800"
+    assert geo.format_stake_range(12300, 12300) == "K12+300"
+    assert geo.format_stake_range(12300, None) == "K12+300"
+    assert geo.format_stake_range(12300.0, float("nan")) == "K12+300"
+    assert geo.format_stake_range(None, 5) == ""
