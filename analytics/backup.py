@@ -253,7 +253,10 @@ def backup_before_migration(db_path: Path, evidence_dir: Path, out_dir: Path) ->
     if not db_path.exists():
         return None
     try:
-        conn = db.connect(db_path, read_only=True)
+        # opened as the store itself opens it: DuckDB refuses a second connection to a file
+        # with another configuration in the same process (the app reopening its store after
+        # its resource cache was cleared, while the old connection is still referenced)
+        conn = db.connect(db_path)
     except db.StoreError as e:
         raise BackupError(f"升级前备份失败：{e}") from e
     try:

@@ -4,7 +4,6 @@ python -m bench.pages DB CITY_FILE REPEAT (prints JSON)."""
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import resource
@@ -45,12 +44,9 @@ def run(path: Path, city_file: Path, repeat: int) -> dict[str, float]:
     app = str(PROJECT_ROOT / "app.py")
     now = datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
     out: dict[str, float] = {}
-    at = None
     for page in (p for p in PAGES if (PROJECT_ROOT / p).exists()):
-        del at  # the previous page's app and its store connection go, before the next opens one
         st.cache_data.clear()
         st.cache_resource.clear()
-        gc.collect()  # DuckDB refuses a second in-process connection with another configuration
         at = AppTest.from_file(app, default_timeout=300)
         at.session_state["user"] = auth.User("admin", "admin", "admin", None)
         at.session_state["signed_in_at"] = at.session_state["last_seen"] = now

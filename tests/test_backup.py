@@ -282,3 +282,19 @@ def test_bad_paths_and_manifests_are_refused(tmp_path, fuyang):
     with pytest.raises(bk.BackupError, match="高于本程序支持"):
         bk.restore(tmp_path, tmp_path / "r.duckdb", tmp_path / "ev")
     assert not (tmp_path / "r.duckdb").exists()
+
+
+def test_reopening_the_store_while_its_first_connection_lives(tmp_path, demo_db_path, fuyang):
+    """The app reopens its store when its resource cache is cleared, while sessions may still
+    hold the first connection: the pre-upgrade check must not open the file differently."""
+    path = tmp_path / "h.duckdb"
+    shutil.copy(demo_db_path, path)
+    first = db.open_store(path, fuyang)
+    assert bk.backup_before_migration(path, tmp_path / "ev", tmp_path / "bk") is None  # current
+    second = db.open_store(path, fuyang)
+    assert (
+        second.execute("SELECT count(*) FROM hazards").fetchone()[0]
+        == (first.execute("SELECT count(*) FROM hazards").fetchone()[0])
+    )
+    first.close()
+    second.close()
