@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import duckdb
 import pandas as pd
 
-from analytics import hazard_list, periods
+from analytics import access, periods
 from analytics.auth import User
 from analytics.db import read_sql
 from analytics.ingest.template import ACCIDENT_CHOICES
@@ -36,7 +36,7 @@ def _params(viewer: User | None, filters: dict[str, str | None]) -> dict[str, st
     if unknown:
         raise ValueError(f"unknown accident filters: {sorted(unknown)}")
     params = {k: (filters.get(k) or None) for k in FILTERS}
-    params["unit"] = hazard_list.scope(viewer, params["unit"])  # a brigade: its own unit only
+    params["unit"] = access.row_scope(viewer, params["unit"])  # a brigade: its own unit only
     return params
 
 
@@ -238,7 +238,7 @@ def export_table(frame: pd.DataFrame) -> pd.DataFrame:
 def options(conn: duckdb.DuckDBPyConnection, viewer: User | None = None) -> dict[str, list]:
     """Choices for the filters from the accidents a viewer may see: routes (code, name) by
     number of accidents, and the weather values recorded (known ones first)."""
-    unit = hazard_list.scope(viewer, None)
+    unit = access.row_scope(viewer, None)
     routes = conn.execute(
         "SELECT a.route_code, coalesce(any_value(r.name), any_value(a.road_name), '') AS name"
         " FROM accidents AS a LEFT JOIN routes AS r ON r.route_code = a.route_code"

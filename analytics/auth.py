@@ -1,4 +1,4 @@
-"""Accounts, roles and the permission matrix; enforced here, whatever the pages show.
+"""Accounts: creating, signing in, locking out; who may do what is analytics/access.py.
 
 Passwords are stored as Argon2id hashes. Failed sign-ins count per account; after
 ``max_failures`` in a row the account is locked for ``lock_minutes``. Every change to an
@@ -16,36 +16,15 @@ import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-ROLES: dict[str, str] = {"leader": "领导", "admin": "支队管理员", "county": "区县大队"}
+from analytics import access
 
-# action: label, roles allowed, whether a county user is limited to its own unit
-ACTIONS: dict[str, tuple[str, frozenset[str], bool]] = {
-    "view_detail": ("查看隐患明细", frozenset({"leader", "admin", "county"}), True),
-    "report": ("上报隐患", frozenset({"admin", "county"}), True),
-    "import": ("导入数据", frozenset({"admin", "county"}), True),
-    "list": ("认定入单", frozenset({"admin"}), False),
-    "assign": ("交办", frozenset({"admin"}), False),
-    "change_supervision": ("调整挂牌督办", frozenset({"admin"}), False),
-    "progress": ("记录整改进展", frozenset({"county"}), True),
-    "request_signoff": ("申请销号", frozenset({"county"}), True),
-    "accept": ("验收销号", frozenset({"admin"}), False),
-    "reject": ("退回整改", frozenset({"admin"}), False),
-    "void": ("作废", frozenset({"admin"}), False),
-    "manage_accounts": ("管理账号", frozenset({"admin"}), False),
-    "view_audit_log": ("查看操作日志", frozenset({"admin"}), False),
-    "issue_bulletin": ("签发通报", frozenset({"admin"}), False),
-    "list_site": ("事故多发点段入单", frozenset({"admin"}), False),
-}
 USERNAME = re.compile(r"[A-Za-z0-9_.\-]{2,32}")
 _hasher = PasswordHasher()
 
 
-class AuthError(Exception):
-    """Sign-in or account problem; the message is Chinese and safe to show."""
-
-
-class PermissionDenied(AuthError):
-    """The user may not do this."""
+AuthError = access.AccessError  # sign-in or account problem; the message is Chinese
+PermissionDenied = access.PermissionDenied
+ROLES = access.ROLES
 
 
 @dataclass(frozen=True)
@@ -64,28 +43,6 @@ class User:
     def actor(self) -> str:
         """How the user is named in histories: display name and username."""
         return f"{self.display_name}·{self.username}"
-
-
-def can(user: User, action: str, unit: str | None = None) -> bool:
-    """Whether ``user`` may do ``action`` (on a hazard or rows of ``unit``)."""
-    _label, roles, own_unit_only = ACTIONS[action]
-    if user.role not in roles:
-        return False
-    if user.role == "county" and own_unit_only:
-        return unit is not None and unit == user.unit_adcode
-    return True
-
-
-def check(user: User, action: str, unit: str | None = None, unit_name: str | None = None) -> None:
-    """Raise PermissionDenied (in Chinese) unless ``user`` may do ``action``."""
-    if can(user, action, unit):
-        return
-    label, roles, _own = ACTIONS[action]
-    other_unit = user.role in roles and user.role == "county" and unit != user.unit_adcode
-    where = f"对{unit_name or unit or '其他单位'}的隐患" if other_unit else ""
-    raise PermissionDenied(
-        f"当前账号（{user.role_label}·{user.display_name}）无权{where}执行“{label}”。"
-    )
 
 
 def password_problems(password: str) -> list[str]:

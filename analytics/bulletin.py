@@ -11,7 +11,8 @@ only lay the content out; bulletin_archive issues, numbers and freezes it.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+import re
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date
 from typing import Any
 
@@ -247,6 +248,44 @@ def _site_changes(
         pd.DataFrame(previous).reindex(columns=cols), pd.DataFrame(current).reindex(columns=cols)
     )
     return text.SiteChanges(site_records(new), site_records(gone), len(current), compared=True)
+
+
+# tables that list hazards or sites one by one (a brigade sees only its own unit's rows)
+ROW_TABLES = ("逾期隐患", "临期隐患", "本期新增", "本期销号", "多发点段变化")
+_TOP_OVERDUE = re.compile(r"其中逾期时间最长的是[^。]*。")
+
+
+def for_unit(content: Bulletin, unit_name: str) -> Bulletin:
+    """The bulletin as a brigade may read it: figures, rankings and charts for every unit, but the
+    rows of hazards and sites only of its own unit, and no other unit's hazard named in the text.
+    Not a document of record: the issued original stays the detachment's."""
+    tables = dict(content.tables)
+    for key in ROW_TABLES:
+        t = tables.get(key)
+        if t is None:
+            continue
+        unit_col = t.columns.index("单位")
+        kept = [(r, m) for r, m in zip(t.rows, t.marks, strict=True) if r[unit_col] == unit_name]
+        rows = [list(r) for r, _ in kept]
+        if t.columns[0] == "序号":
+            for i, r in enumerate(rows, start=1):
+                r[0] = i
+        note = f"本表仅列出本单位（{unit_name}）的明细；其他单位见上文汇总数字。"
+        tables[key] = replace(t, rows=rows, marks=[m for _, m in kept],
+                              note=f"{t.note} {note}".strip())  # fmt: skip
+
+    def own_only(paragraph: str) -> str:
+        return _TOP_OVERDUE.sub(
+            lambda m: (
+                m.group(0) if m.group(0).startswith(f"其中逾期时间最长的是{unit_name}") else ""
+            ),
+            paragraph,
+        )
+
+    sections = [
+        replace(s, paragraphs=[own_only(p) for p in s.paragraphs]) for s in content.sections
+    ]
+    return replace(content, tables=tables, sections=sections)
 
 
 def _number_tables(sections: list[Section], tables: dict[str, Table]) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from analytics import auth, bulletin, fmt
+from analytics import access, auth, bulletin, fmt
 from analytics.bulletin import Bulletin, Previous
 from analytics.db import transaction
 
@@ -135,7 +135,7 @@ def issue(
     *, dated: date, now: datetime,
 ) -> Issued:  # fmt: skip
     """Issue the bulletin: check the permission, number it, render it, store it frozen."""
-    auth.check(user, "issue_bulletin")
+    access.check(user, "issue_bulletin")
     bulletin.check_period(period)
     if dated < as_of:
         raise BulletinError(f"成文日期（{dated}）不能早于统计截至日期（{as_of}）。")

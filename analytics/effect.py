@@ -22,7 +22,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import geo, hazard_list
+from analytics import access, geo
 from analytics.auth import User
 from analytics.db import read_sql
 
@@ -52,7 +52,7 @@ def evaluate(
     comparison is always the whole city)."""
     if months < 1 or buffer_m < 0:
         raise ValueError("观察月数须至少为 1，缓冲距离不能为负数")
-    params = {"as_of": as_of, "months": months, "unit": hazard_list.scope(viewer, unit)}
+    params = {"as_of": as_of, "months": months, "unit": access.row_scope(viewer, unit)}
     hazards = conn.execute(read_sql("effect_hazards"), params).df()
     counts = pd.concat([_stake_counts(conn, params, buffer_m),
                         _coord_counts(conn, params, buffer_m)])  # fmt: skip

@@ -7,21 +7,10 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from analytics import auth
+from analytics import access, auth
 from analytics.db import read_sql
 
 STANDINGS = ("逾期", "临期", "在办", "已销号")
-
-
-def scope(viewer: auth.User | None, unit: str | None) -> str | None:
-    """The unit a viewer may list hazards of: a brigade only its own (asking for all of them
-    means its own; asking for another unit is refused). None viewer: internal use."""
-    if viewer is None or viewer.role != "county":
-        return unit
-    if unit is None:
-        return viewer.unit_adcode
-    auth.check(viewer, "view_detail", unit)
-    return unit
 
 
 def hazards_as_of(
@@ -33,7 +22,7 @@ def hazards_as_of(
     viewer: auth.User | None = None,
 ) -> pd.DataFrame:
     """Listed hazards on ``as_of``, overdue first (longest overdue first), then due soon."""
-    params = {"as_of": as_of, "horizon": horizon, "unit": scope(viewer, unit),
+    params = {"as_of": as_of, "horizon": horizon, "unit": access.row_scope(viewer, unit),
               "only_overdue": only_overdue}  # fmt: skip
     return conn.execute(read_sql("hazard_list"), params).df()
 
@@ -67,7 +56,7 @@ def ledger(
     if unknown:
         raise ValueError(f"unknown ledger filters: {sorted(unknown)}")
     params = {k: (filters.get(k) or None) for k in LEDGER_FILTERS}
-    params["unit"] = scope(viewer, params["unit"])
+    params["unit"] = access.row_scope(viewer, params["unit"])
     if params["text"] is not None:  # LIKE wildcards typed by the user are literal text
         params["text"] = params["text"].replace("%", "").replace("_", "").strip() or None
     return conn.execute(read_sql("ledger"), {"as_of": as_of, "horizon": horizon, **params}).df()
@@ -80,7 +69,7 @@ def events(
     if viewer is not None:
         unit = conn.execute("SELECT unit_adcode FROM hazards WHERE hazard_id = ?", [hazard_id])
         row = unit.fetchone()
-        auth.check(viewer, "view_detail", row[0] if row else None)
+        access.check(viewer, "view_detail", row[0] if row else None)
     return conn.execute(
         "SELECT event_id, event_at, actor, action, from_state, to_state, changes, note"
         " FROM hazard_events WHERE hazard_id = ? ORDER BY event_at, event_id",
@@ -117,7 +106,7 @@ def tasks(
 ) -> dict[str, pd.DataFrame]:
     """What waits for a user: for a county brigade its overdue, due-soon and returned hazards;
     for an administrator the sign-off requests, hazards to list and hazards to assign."""
-    if viewer.role == "county":
+    if access.home_unit(viewer) is not None:
         mine = ledger(conn, as_of, horizon, viewer=viewer)
         returned = conn.execute(
             "SELECT hazard_id FROM hazard_events e WHERE action = '退回' AND event_id = ("

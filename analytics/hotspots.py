@@ -16,7 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import auth, geo, hazard_list, hsm, ledger, workflow
+from analytics import access, geo, hsm, ledger, workflow
 from analytics import hotspot_search as search
 from analytics.auth import User
 from analytics.db import read_sql
@@ -172,7 +172,7 @@ def find_sites(
     """The accident-prone sites of one rule as of a date, ranked by the rule's measure
     (competition ranking 1, 2, 2, 4); columns COLUMNS. With a unit (a brigade viewer always
     has its own) only that unit's accidents count."""
-    return _find(conn, as_of, params, hazard_list.scope(viewer, unit_adcode))[0][COLUMNS]
+    return _find(conn, as_of, params, access.row_scope(viewer, unit_adcode))[0][COLUMNS]
 
 
 def site_accidents(
@@ -184,7 +184,7 @@ def site_accidents(
     viewer: User | None = None,
 ) -> pd.DataFrame:
     """Which accidents make up which site: (site_key, accident_id)."""
-    args = _window(as_of, params, hazard_list.scope(viewer, unit_adcode))
+    args = _window(as_of, params, access.row_scope(viewer, unit_adcode))
     members, places = _members(conn, args, params)
     keys = dict(zip(places["site_no"], places["site_key"], strict=True))
     return pd.DataFrame(
@@ -363,7 +363,7 @@ def put_on_list(
 ) -> str:
     """An administrator puts an uncovered site on the list: a hazard in 待认定 with source
     事故分析, the site's location and figures. Returns the new hazard's id."""
-    auth.check(user, "list_site")
+    access.check(user, "list_site")
     if site.get("covered_by"):
         raise workflow.WorkflowError(
             [f"该点段已由隐患{'、'.join(site['covered_by'])}覆盖，无需重复入单"]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from analytics import auth, evidence, ledger
+from analytics import access, evidence, ledger
 from analytics.auth import User
 from analytics.db import transaction
 
@@ -85,7 +85,7 @@ def _write(conn, user, permission, hazard_id, version, action, changes, now, not
         if h is None:
             raise WorkflowError([f"隐患 {hazard_id} 不存在"])
         unit_name = conn.execute("SELECT name FROM units WHERE adcode = ?", [h["unit_adcode"]])
-        auth.check(user, permission, h["unit_adcode"], (unit_name.fetchone() or [None])[0])
+        access.check(user, permission, h["unit_adcode"], (unit_name.fetchone() or [None])[0])
         if h["version"] != version:
             last = conn.execute(
                 "SELECT actor, event_at FROM hazard_events WHERE hazard_id = ?"
@@ -131,7 +131,7 @@ def _may(conn: duckdb.DuckDBPyConnection, user: User, permission: str, hazard_id
     if h is None:
         raise WorkflowError([f"隐患 {hazard_id} 不存在"])
     name = conn.execute("SELECT name FROM units WHERE adcode = ?", [h["unit_adcode"]]).fetchone()
-    auth.check(user, permission, h["unit_adcode"], name[0] if name else None)
+    access.check(user, permission, h["unit_adcode"], name[0] if name else None)
     return h
 
 
@@ -285,7 +285,7 @@ def report(conn, user: User, *, unit_adcode: str, fields: dict[str, object],  # 
     name = conn.execute("SELECT name FROM units WHERE adcode = ?", [unit_adcode]).fetchone()
     if name is None:
         raise WorkflowError([f"单位代码 {unit_adcode} 不是本市的单位"])
-    auth.check(user, "report", unit_adcode, name[0])
+    access.check(user, "report", unit_adcode, name[0])
     problems = [
         f"请填写{label}" for col, label in REPORT_REQUIRED.items() if _blank(fields.get(col))
     ]

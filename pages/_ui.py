@@ -12,8 +12,9 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
-from analytics import auth, backup, bootstrap, db, export
+from analytics import access, auth, backup, bootstrap, db, export
 from analytics.city import City, CityConfigError
 from analytics.config import SettingError, Settings
 from analytics.fmt import date_cn, relative_change, signed, signed_points
@@ -61,12 +62,13 @@ def _cached_call(
     return getattr(importlib.import_module(module), attr)(_cur, *args, **dict(kwargs))
 
 
-def context(require_user: bool = True) -> Context:
+def context(require_user: bool = True, action: str | None = None) -> Context:
     """Settings, city and a cursor for this script run; stops the page with a Chinese message.
 
-    Every page checks the session itself (require_user): Streamlit can run a file of pages/
-    directly (its folder auto-discovery on a server's very first request), bypassing app.py;
-    such a run shows the sign-in form instead of the page.
+    Every page checks the session itself (require_user) and the access action that opens it:
+    Streamlit can run a file of pages/ directly (its folder auto-discovery on a server's very
+    first request), bypassing app.py; such a run shows the sign-in form, or a refusal, instead
+    of the page.
     """
     try:
         settings = Settings.from_env()
@@ -86,7 +88,25 @@ def context(require_user: bool = True) -> Context:
 
         sign_in.page()
         st.stop()
-    return replace(ctx, user=st.session_state.get("user")) if require_user else ctx
+    if not require_user:
+        return ctx
+    ctx = replace(ctx, user=st.session_state.get("user"))
+    if action is not None and not access.may(ctx.user, action):
+        st.error(f"当前账号（{ctx.user.role_label}）无权{access.ACTIONS[action].label}。")
+        st.stop()
+    return ctx
+
+
+def unit_select(ctx: Context, where: DeltaGenerator, key: str, own_help: str) -> str | None:
+    """The unit filter of a page: every unit (None) or one; a brigade's own unit, fixed."""
+    units = {u.adcode: u.name for u in ctx.city.units}
+    own = access.home_unit(ctx.user)
+    if own is not None:
+        where.selectbox("单位", [own], format_func=units.get, disabled=True, key=key, help=own_help)
+        return own
+    return where.selectbox(
+        "单位", [None, *units], key=key, format_func=lambda u: units.get(u, "全部")
+    )
 
 
 def as_of_control(ctx: Context) -> date:

@@ -72,17 +72,10 @@ def _yoy_rule(as_of: date) -> str:
 
 
 def _filters(ctx: _ui.Context) -> dict[str, str | None]:
-    units = {u.adcode: u.name for u in ctx.city.units}
     opts = ctx.cached(aa.options, viewer=ctx.user)
     routes = dict(opts["routes"])
     c = st.columns(6)
-    if ctx.user.role == "county":
-        unit = ctx.user.unit_adcode
-        c[0].selectbox("单位", [unit], format_func=units.get, disabled=True, key="acc_unit",
-                       help="区县大队账号只能分析本单位的事故")  # fmt: skip
-    else:
-        unit = c[0].selectbox("单位", [None, *units], key="acc_unit",
-                              format_func=lambda u: units.get(u, "全部"))  # fmt: skip
+    unit = _ui.unit_select(ctx, c[0], "acc_unit", "区县大队账号只能分析本单位的事故")
     route = c[1].selectbox(
         "路线", [None, *routes], key="acc_route",
         format_func=lambda r: "全部" if r is None else f"{r} {routes[r]}".strip(),

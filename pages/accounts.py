@@ -10,8 +10,7 @@ from pages import _ui
 
 
 def page() -> None:
-    ctx = _ui.context()
-    auth.check(ctx.user, "manage_accounts")
+    ctx = _ui.context(action="manage_accounts")
     _ui.header(ctx, "账号管理")
     users = auth.list_users(ctx.cur)
     st.dataframe(

@@ -7,13 +7,12 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from analytics import auth, hazard_list, ledger
+from analytics import hazard_list, ledger
 from pages import _ui
 
 
 def page() -> None:
-    ctx = _ui.context()
-    auth.check(ctx.user, "view_audit_log")
+    ctx = _ui.context(action="view_audit_log")
     _ui.header(ctx, "操作日志")
     last = ctx.data_span[1] or ctx.today()
     c = st.columns(4)

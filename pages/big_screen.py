@@ -35,7 +35,7 @@ tbody tr td { background: #0f1d33 !important; border-color: #24385a !important; 
 
 def page() -> None:
     st.markdown(DARK_CSS, unsafe_allow_html=True)
-    refresh = _ui.context().settings.big_screen_refresh_seconds
+    refresh = _ui.context(action="view_big_screen").settings.big_screen_refresh_seconds
     st.fragment(wall, run_every=refresh)()
 
 

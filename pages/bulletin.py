@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from analytics import auth, fmt
+from analytics import access, bulletin, fmt
 from analytics import bulletin_archive as archive
 from analytics.bulletin import BULLETIN_PERIODS, DOC_ROWS, MASTHEAD, Bulletin, Table
 from pages import _charts, _ui
@@ -42,7 +42,7 @@ def _draft(ctx: _ui.Context, as_of: date, period: str, dated: date, opts: archiv
     issued = st.session_state.pop("bulletin_issued", None)
     if issued:
         st.success(f"已签发 {issued}，已存入通报存档（见“通报存档”）。", icon=":material/verified:")
-    content = ctx.cached(archive.draft, as_of, period, opts, dated)
+    content = _as_seen(ctx, ctx.cached(archive.draft, as_of, period, opts, dated))
     st.caption(
         f"草稿：签发前内容随台账变化；签发后编号为 {content.year}年第{content.draft_number}期，"
         "内容与文件即被固定存档。"
@@ -63,11 +63,17 @@ def _draft(ctx: _ui.Context, as_of: date, period: str, dated: date, opts: archiv
         _preview(content, "draft")
 
 
+def _as_seen(ctx: _ui.Context, content: Bulletin) -> Bulletin:
+    """A brigade reads every unit's figures but only its own unit's rows."""
+    own = access.home_unit(ctx.user)
+    return content if own is None else bulletin.for_unit(content, ctx.city.unit(own).name)
+
+
 def _issue_form(
     ctx: _ui.Context, content: Bulletin, as_of: date, period: str, dated: date,
     opts: archive.Options,
 ) -> None:  # fmt: skip
-    if not auth.can(ctx.user, "issue_bulletin"):
+    if not access.can(ctx.user, "issue_bulletin"):
         st.info("草稿可预览和下载；签发通报须由支队管理员操作。", icon=":material/info:")
         return
     with st.form("issue_bulletin"):
@@ -166,6 +172,9 @@ def _archive(ctx: _ui.Context) -> None:
         "选择存档通报", keys, format_func=lambda k: f"{k[0]}年第{k[1]}期", key="archive_pick"
     )
     frozen = archive.fetch(ctx.cur, *picked)
+    if access.home_unit(ctx.user) is not None:
+        _unit_copy(ctx, frozen)
+        return
     c = st.columns(3)
     c[0].download_button(
         "下载存档原件（Word）", frozen.files.docx,
@@ -180,6 +189,27 @@ def _archive(ctx: _ui.Context) -> None:
     st.caption(f"签发人：{frozen.issued_by} · 签发时间：{frozen.issued_at:%Y-%m-%d %H:%M}")
     with st.expander("存档内容预览", expanded=False):
         _preview(frozen.content, "archived")
+
+
+def _unit_copy(ctx: _ui.Context, frozen: archive.Issued) -> None:
+    """A brigade downloads its unit's copy of an issued bulletin, rendered from the archived
+    content (the original lists every unit's hazards)."""
+    content = _as_seen(ctx, frozen.content)
+    st.caption("区县大队下载的是本单位版本：汇总数字与原件相同，明细表仅列出本单位的隐患和点段。")
+    c = st.columns(3)
+    c[0].download_button(
+        "下载本单位版（Word）", lambda: archive.render(content).docx,
+        file_name=archive.file_name(content, "docx").replace(".docx", "_本单位版.docx"),
+        mime=archive.DOCX_MIME, key="archive_docx", on_click="ignore",
+        icon=":material/description:",
+    )  # fmt: skip
+    c[1].download_button(
+        "下载本单位版（Excel）", lambda: archive.render(content).xlsx,
+        file_name=archive.file_name(content, "xlsx").replace(".xlsx", "_本单位版.xlsx"),
+        mime=archive.XLSX_MIME, key="archive_xlsx", on_click="ignore", icon=":material/table:",
+    )  # fmt: skip
+    with st.expander("存档内容预览（本单位版）", expanded=False):
+        _preview(content, "archived")
 
 
 _ui.guarded(page)

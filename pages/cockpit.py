@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from analytics import auth, fmt, hazard_list, metrics, periods, trends
+from analytics import access, fmt, hazard_list, metrics, periods, trends
 from analytics.city import boundaries
 from analytics.metrics import GROUPINGS
 from pages import _charts, _maps, _ui
@@ -173,7 +173,7 @@ def _unit_view(ctx: _ui.Context, as_of: date, period: str, horizon: int, unit: s
     st.subheader("趋势与清零预计")
     _trends(ctx, as_of, unit)
     _overdue(ctx, as_of, unit)
-    if not auth.can(ctx.user, "view_detail", unit):
+    if not access.can(ctx.user, "view_detail", unit):
         st.info("区县大队账号只能查看其他单位的汇总数字；隐患明细请查看本单位。")
         _breakdowns(ctx, as_of, horizon, unit)
         return
@@ -258,13 +258,17 @@ def _forecast_row(name: str, open_now: int, f: trends.Forecast) -> dict:
 
 
 def _overdue(ctx: _ui.Context, as_of: date, unit: str | None) -> None:
-    st.subheader("逾期隐患（逾期最久者在前）")
-    if ctx.user.role == "county" and unit != ctx.user.unit_adcode:
-        # a brigade sees other units in aggregate only: its own overdue items are listed
-        st.caption(
-            f"区县大队账号仅列出本单位（{ctx.city.unit(ctx.user.unit_adcode).name}）的逾期隐患。"
-        )
-        unit = ctx.user.unit_adcode
+    own = access.home_unit(ctx.user)
+    if unit is not None and not access.sees_rows_of(ctx.user, unit):
+        # a brigade sees other units in aggregate only: no rows at all under another unit's name
+        st.subheader("逾期隐患")
+        st.info(f"{ctx.city.unit(unit).name}的逾期隐患明细仅对该单位和支队开放，其数量见上方指标。")
+        return
+    if unit is None and own is not None:
+        unit = own
+        st.subheader(f"本单位（{ctx.city.unit(own).name}）逾期隐患（逾期最久者在前）")
+    else:
+        st.subheader("逾期隐患（逾期最久者在前）")
     overdue = ctx.cached(hazard_list.overdue, as_of, unit, viewer=ctx.user)
     if overdue.empty:
         st.success(f"截至 {fmt.date_cn(as_of)} 没有逾期隐患。")

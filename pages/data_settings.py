@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics import backup, db, geo, roads
+from analytics import access, backup, db, geo, roads
 from analytics.city import boundaries
 from pages import _ui
 
@@ -35,7 +35,7 @@ KIND_LABELS = {"district": "区", "county": "县", "city": "县级市", "zone": 
 
 
 def page() -> None:
-    ctx = _ui.context()
+    ctx = _ui.context(action="view_settings")
     _ui.header(ctx, "数据与设置")
 
     st.subheader("数据库")
@@ -51,7 +51,7 @@ def page() -> None:
         pd.DataFrame({"数据表": list(counts), "记录数": list(counts.values())}), hide_index=True
     )
 
-    if ctx.user.role == "admin":
+    if access.can(ctx.user, "backup"):
         _backups(ctx)
 
     st.subheader(f"城市配置：{ctx.city.name}（{ctx.city.adcode}）")

@@ -68,16 +68,8 @@ def _settings(ctx: _ui.Context) -> tuple[int, int]:
 
 
 def _unit(ctx: _ui.Context) -> str | None:
-    units = {u.adcode: u.name for u in ctx.city.units}
-    col = st.columns(4)[0]
-    if ctx.user.role == "county":
-        unit = ctx.user.unit_adcode
-        col.selectbox("单位", [unit], format_func=units.get, disabled=True, key="eff_unit",
-                     help="区县大队账号只评价本单位的隐患；对比基准为全市")  # fmt: skip
-    else:
-        unit = col.selectbox("单位", [None, *units], key="eff_unit",
-                            format_func=lambda u: units.get(u, "全部"))  # fmt: skip
-    return unit
+    return _ui.unit_select(ctx, st.columns(4)[0], "eff_unit",
+                           "区县大队账号只评价本单位的隐患；对比基准为全市")  # fmt: skip
 
 
 def _method(ctx: _ui.Context, e: effect.Effect) -> None:

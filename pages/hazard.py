@@ -7,7 +7,7 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
-from analytics import auth, evidence, geo, hazard_list, ledger, workflow
+from analytics import access, auth, evidence, geo, hazard_list, ledger, workflow
 from analytics.city import boundaries
 from analytics.workflow import Upload
 from pages import _ui
@@ -39,7 +39,7 @@ def page() -> None:
         return
     unit_name = ctx.city.unit(h["unit_adcode"]).name if ctx.city.resolve_unit(
         h["unit_adcode"]) else h["unit_adcode"]  # fmt: skip
-    if not auth.can(user, "view_detail", h["unit_adcode"]):
+    if not access.can(user, "view_detail", h["unit_adcode"]):
         _ui.header(ctx, "隐患详情")
         st.error(f"区县大队账号只能查看本单位的隐患明细；{hid} 属于{unit_name}。")
         return
@@ -134,7 +134,7 @@ def _actions(ctx: _ui.Context, user: auth.User, h: dict, seen: int) -> bool:
     state, unit = h["state"], h["unit_adcode"]
     offered = [
         (a, title) for a, title, states in ACTIONS
-        if state in states and auth.can(user, a, unit)
+        if state in states and access.can(user, a, unit)
     ]  # fmt: skip
     if not offered:
         st.caption(_why_no_action(user, h))
@@ -159,8 +159,8 @@ def _actions(ctx: _ui.Context, user: auth.User, h: dict, seen: int) -> bool:
 def _why_no_action(user: auth.User, h: dict) -> str:
     if h["state"] in (ledger.CLOSED, ledger.VOIDED):
         return f"该隐患{h['state']}，不再办理。"
-    if user.role == "leader":
-        return "领导账号只能查看，不能办理。"
+    if not any(access.may(user, a) for a, _title, _states in ACTIONS):
+        return f"{user.role_label}账号只能查看，不能办理。"
     return "当前状态下没有您可以办理的事项。"
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from analytics import auth, fmt, hotspot_tables, hotspots
+from analytics import access, auth, fmt, hotspot_tables, hotspots
 from analytics import hotspot_rules as rules
 from analytics.workflow import ConflictError, WorkflowError
 from pages import _ui
@@ -36,7 +36,7 @@ def page() -> None:
         return
     table = hotspot_tables.table(sites, params)
     st.caption("按统计口径的指标排名；点击一行查看点段详情" + ("、办理入单。" if
-               auth.can(ctx.user, "list_site") else "。"))  # fmt: skip
+               access.can(ctx.user, "list_site") else "。"))  # fmt: skip
     event = st.dataframe(table.head(SHOWN), hide_index=True, on_select="rerun",
                          selection_mode="single-row", key="sites_table")  # fmt: skip
     if len(table) > SHOWN:
@@ -116,7 +116,7 @@ def _detail(ctx: _ui.Context, site: pd.Series, as_of, params: rules.Params) -> N
         st.success(f"已由隐患 {'、'.join(covered)} 覆盖。")
         if st.button("查看覆盖该点段的隐患", key="open_cover"):
             _ui.open_hazard(covered[0])
-    elif auth.can(ctx.user, "list_site"):
+    elif access.can(ctx.user, "list_site"):
         st.warning("该点段尚未列入隐患清单。")
         if st.button("列入隐患清单（待认定）", type="primary", key="list_site"):
             try:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import export, fmt, hazard_list, ledger
-from analytics.city import City
 from pages import _ui
 
 STANDINGS = ("逾期", "临期", "在办", "已销号", "未入单", "已作废")
@@ -16,7 +15,7 @@ def page() -> None:
     as_of = _ui.as_of_control(ctx)
     horizon = ctx.settings.due_soon_days
     _ui.header(ctx, "隐患台账", as_of, f"临期预警 {horizon} 天")
-    filters = _filters(ctx.city, ctx.user)
+    filters = _filters(ctx)
     frame = ctx.cached(hazard_list.ledger, as_of, horizon, viewer=ctx.user, **filters)
     counts = frame.standing.value_counts()
     st.caption(
@@ -39,15 +38,9 @@ def page() -> None:
     _ui.download(lambda: export.ledger_sheet(frame), "隐患台账", f"隐患台账_{as_of}.xlsx")
 
 
-def _filters(city: City, user) -> dict[str, str | None]:  # noqa: ANN001
-    units = {u.adcode: u.name for u in city.units}
+def _filters(ctx: _ui.Context) -> dict[str, str | None]:
     c = st.columns(4)
-    if user.role == "county":
-        unit = user.unit_adcode
-        c[0].selectbox("单位", [unit], format_func=units.get, disabled=True,
-                       help="区县大队账号只能查看本单位隐患明细")  # fmt: skip
-    else:
-        unit = c[0].selectbox("单位", [None, *units], format_func=lambda u: units.get(u, "全部"))
+    unit = _ui.unit_select(ctx, c[0], "ledger_unit", "区县大队账号只能查看本单位隐患明细")
     standing = c[1].selectbox("办理情况", [None, *STANDINGS], format_func=lambda s: s or "全部")
     state = c[2].selectbox("流程状态", [None, *ledger.STATES], format_func=lambda s: s or "全部")
     text = c[3].text_input("关键字", placeholder="编号、道路、乡镇、描述、责任单位、领导")

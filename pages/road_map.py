@@ -12,7 +12,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from analytics import auth, fmt, geo, hotspots, periods, road_map, roads
+from analytics import access, fmt, geo, hotspots, periods, road_map, roads
 from analytics.city import boundaries
 from analytics.hotspot_rules import DEFAULT_PRESET
 from pages import _maps, _road_layers, _ui
@@ -61,8 +61,8 @@ def page() -> None:
             content.network = ctx.cached(road_map.route_lines, unit, route)
         if content.segments.empty:
             notes.append("路网数据为空：请在“数据上报”导入路段（路段编号、路线、起止桩号、坐标）。")
-    own_only = ctx.user.role == "county"
-    if "hazards" in shown and own_only and unit not in (None, ctx.user.unit_adcode):
+    own_only = access.home_unit(ctx.user) is not None
+    if "hazards" in shown and not access.sees_rows_of(ctx.user, unit or access.home_unit(ctx.user)):
         notes.append("区县大队账号只能查看本单位的隐患明细，其他区县的隐患不在图上标出。")
     elif "hazards" in shown:
         content.hazards, unplaced, listed = ctx.cached(
@@ -77,7 +77,7 @@ def page() -> None:
                          f"另有 {fmt.count(hidden, '处')}未显示；可选择区县或路线。")  # fmt: skip
         if own_only:
             notes.append("区县大队账号只显示本单位的隐患。")
-    if "sites" in shown and own_only and unit not in (None, ctx.user.unit_adcode):
+    if "sites" in shown and not access.sees_rows_of(ctx.user, unit or access.home_unit(ctx.user)):
         notes.append("区县大队账号只能查看本单位的事故多发点段。")
     elif "sites" in shown:
         content.sites = _sites(ctx, notes, as_of, unit, route)
@@ -157,7 +157,7 @@ def _accidents(
     ctx: _ui.Context, content: _road_layers.RoadMap, notes: list[str], level: str,
     start: date, end: date, unit: str | None, route: str | None,
 ) -> None:  # fmt: skip
-    detail = auth.can(ctx.user, "view_detail", unit)
+    detail = access.can(ctx.user, "view_detail", unit)
     if level == "city" or not detail:
         grid = ctx.cached(road_map.accident_grid, start, end, road_map.CELL_M[level],
                           ctx.city.map.center_lat, unit, route)  # fmt: skip

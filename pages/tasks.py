@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics import auth, hazard_list, ledger, workflow
+from analytics import access, auth, hazard_list, ledger, workflow
 from pages import _ui
 
 HINTS = {
@@ -19,7 +19,7 @@ HINTS = {
 
 
 def page() -> None:
-    ctx = _ui.context()
+    ctx = _ui.context(action="view_tasks")
     user = ctx.user
     as_of = ctx.today()
     _ui.header(ctx, "我的待办", as_of)
@@ -51,7 +51,7 @@ def page() -> None:
                              selection_mode="single-row", key=f"tasks_{name}")  # fmt: skip
         if event.selection.rows:
             _ui.open_hazard(table.iloc[event.selection.rows[0]]["隐患编号"])
-    if auth.can(user, "report", user.unit_adcode) or user.role == "admin":
+    if access.may(user, "report"):
         _report_form(ctx, user)
 
 
@@ -60,10 +60,8 @@ def _report_form(ctx: _ui.Context, user: auth.User) -> None:
     units = {u.adcode: u.name for u in ctx.city.units}
     with st.form("report", clear_on_submit=False):
         c = st.columns(3)
-        if user.role == "county":
-            unit = c[0].selectbox(
-                "所属区县", [user.unit_adcode], format_func=units.get, disabled=True
-            )
+        if (own := access.home_unit(user)) is not None:
+            unit = c[0].selectbox("所属区县", [own], format_func=units.get, disabled=True)
         else:
             unit = c[0].selectbox("所属区县", list(units), format_func=units.get)
         road = c[1].text_input("道路名称")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics import auth
+from analytics import access
 from analytics.ingest import accidents, common, headers, read, roads
 from analytics.ingest import hazards as ingest
 from analytics.ingest.template import template
@@ -13,8 +13,7 @@ from pages import _ui
 
 
 def page() -> None:
-    ctx = _ui.context()
-    auth.check(ctx.user, "import", ctx.user.unit_adcode if ctx.user.role == "county" else None)
+    ctx = _ui.context(action="import")
     _ui.header(ctx, "数据上报")
     st.markdown(
         "上传本单位的**隐患台账**、**事故记录**或**路段**（.csv、.xlsx 或 .xls）。系统会自动识别标题行、合并表头和"
@@ -61,7 +60,7 @@ def _import(ctx: _ui.Context, kind: str, name: str, data: bytes) -> None:
     accept_valid = st.checkbox("只导入没有问题的行（有问题的行不导入）", key="accept_valid")
     if st.button("检查并导入", type="primary", key="do_import"):
         st.session_state["run_import"] = True
-    unit = ctx.user.unit_adcode if ctx.user.role == "county" else None
+    unit = access.home_unit(ctx.user)
     mapping = common.saved_mapping(ctx.cur, unit, kind)
     if mapping:
         st.caption(
@@ -142,7 +141,7 @@ def _result(r: ingest.ImportResult) -> None:
 
 def _history(ctx: _ui.Context, kind: str) -> None:
     st.subheader(f"导入记录（{KINDS[kind]}）")
-    unit = ctx.user.unit_adcode if ctx.user.role == "county" else None
+    unit = access.home_unit(ctx.user)
     log = ctx.cur.execute(
         "SELECT imported_at, imported_by, file_name, rows_read, rows_added, rows_updated,"
         " rows_rejected FROM imports WHERE kind = $kind AND ($unit IS NULL OR unit_adcode = $unit)"

@@ -116,8 +116,9 @@ def conn(tmp_path, tiny_city):
 # --- the app, signed in --------------------------------------------------------------------
 
 
-def app_as(username: str | None = "admin", **query: str):  # noqa: ANN201 - an AppTest
-    """An AppTest of app.py whose session is signed in as ``username`` (None: signed out).
+def app_as(username: str | None = "admin", script: str = "app.py", **query: str):  # noqa: ANN201
+    """An AppTest of app.py (or of another script, e.g. a page file run directly) whose session is
+    signed in as ``username`` (None: signed out).
 
     The page re-reads the account from the database, so only the username matters here.
     """
@@ -127,7 +128,7 @@ def app_as(username: str | None = "admin", **query: str):  # noqa: ANN201 - an A
 
     from analytics import auth
 
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at = AppTest.from_file(str(ROOT / script), default_timeout=30)
     if username:
         now = datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
         at.session_state["user"] = auth.User(username, username, "admin", None)

@@ -1,4 +1,4 @@
-"""Accounts and the permission matrix: role × action × own/other unit."""
+"""Accounts: creating, signing in, locking out (the permission matrix: tests/test_access.py)."""
 
 from __future__ import annotations
 
@@ -8,53 +8,7 @@ import pytest
 
 from analytics import auth, db
 
-OWN, OTHER = "990101", "990102"
-# action: (leader, admin, county on own unit, county on another unit)
-MATRIX = {
-    "view_detail": (True, True, True, False),
-    "report": (False, True, True, False),
-    "import": (False, True, True, False),
-    "list": (False, True, False, False),
-    "assign": (False, True, False, False),
-    "change_supervision": (False, True, False, False),
-    "progress": (False, False, True, False),
-    "request_signoff": (False, False, True, False),
-    "accept": (False, True, False, False),
-    "reject": (False, True, False, False),
-    "void": (False, True, False, False),
-    "manage_accounts": (False, True, False, False),
-    "view_audit_log": (False, True, False, False),
-    "issue_bulletin": (False, True, False, False),
-    "list_site": (False, True, False, False),
-}
-LEADER = auth.User("l", "领导甲", "leader", None)
-ADMIN = auth.User("a", "管理员乙", "admin", None)
-COUNTY = auth.User("c", "东区大队", "county", OWN)
-
-
-def test_the_matrix_covers_every_action() -> None:
-    assert set(MATRIX) == set(auth.ACTIONS)
-
-
-@pytest.mark.parametrize("action", sorted(MATRIX))
-def test_permission_matrix(action: str) -> None:
-    leader, admin, own, other = MATRIX[action]
-    assert auth.can(LEADER, action, OWN) is leader
-    assert auth.can(ADMIN, action, OWN) is admin
-    assert auth.can(COUNTY, action, OWN) is own
-    assert auth.can(COUNTY, action, OTHER) is other
-    if not other:
-        with pytest.raises(auth.PermissionDenied, match="无权"):
-            auth.check(COUNTY, action, OTHER, "西区")
-
-
-def test_refusal_names_who_and_what() -> None:
-    with pytest.raises(auth.PermissionDenied) as e:
-        auth.check(COUNTY, "progress", OTHER, "西区")
-    assert str(e.value) == "当前账号（区县大队·东区大队）无权对西区的隐患执行“记录整改进展”。"
-    with pytest.raises(auth.PermissionDenied) as e:
-        auth.check(LEADER, "accept", OWN)
-    assert str(e.value) == "当前账号（领导·领导甲）无权执行“验收销号”。"
+OWN = "990101"
 
 
 @pytest.fixture

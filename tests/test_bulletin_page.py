@@ -86,3 +86,23 @@ def test_the_page_run_directly_without_a_session_shows_the_sign_in_form(demo_env
     assert not at.exception
     assert at.title[0].value == "道路交通安全隐患治理系统"
     assert at.text_input(key="sign_in_username").value == ""
+
+
+def test_a_brigade_reads_only_its_own_rows(demo_env) -> None:
+    leader = _bulletin("leader")
+    county = _bulletin("yingshang")
+    row_tables = {"逾期天数", "按期", "变化"}  # a column each hazard or site table has
+
+    def unit_sets(at: AppTest) -> list[set[str]]:
+        return [set(d.value["单位"]) for d in at.dataframe
+                if "单位" in d.value.columns and row_tables & set(d.value.columns)]  # fmt: skip
+
+    assert any(len(units) > 1 for units in unit_sets(leader))  # the leader sees every unit
+    assert unit_sets(county) and all(units <= {"颍上县"} for units in unit_sets(county))
+    # figures and the ranking are the same for both
+    ranking = [d.value for d in county.dataframe if "排名" in d.value.columns]
+    assert len(ranking[0]) == 8
+    overdue_leader = [t for t in _texts(leader) if "其中逾期时间最长的是" in t]
+    assert overdue_leader and "其中逾期时间最长的是颍上县" not in overdue_leader[0]
+    assert not any("其中逾期时间最长的是" in t for t in _texts(county))
+    assert any("本表仅列出本单位（颍上县）的明细" in c.value for c in county.caption)

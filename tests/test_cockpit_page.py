@@ -120,7 +120,16 @@ def test_a_brigade_sees_other_units_in_aggregate_only(demo_env) -> None:
     assert not at.exception
     assert at.title[0].value == "领导驾驶舱 · 颍州区"
     assert any("只能查看其他单位的汇总数字" in i.value for i in at.info)
-    assert any("仅列出本单位（颍上县）的逾期隐患" in c.value for c in at.caption)
+    # no list of rows under another unit's title: not its own, not the viewer's
+    assert any("颍州区的逾期隐患明细仅对该单位和支队开放" in i.value for i in at.info)
+    assert not [d.value for d in at.dataframe if "隐患编号" in d.value.columns]
+
+
+def test_a_brigade_on_the_city_view_lists_its_own_overdue_under_its_own_name(demo_env) -> None:
+    at = app_as("yingshang").run()
+    at.switch_page("pages/cockpit.py").run()
+    assert not at.exception
+    assert "本单位（颍上县）逾期隐患（逾期最久者在前）" in [s.value for s in at.subheader]
     overdue_tables = [d.value for d in at.dataframe if "逾期天数" in d.value.columns]
     assert overdue_tables
-    assert all(set(t["单位"]) <= {"颍上县"} for t in overdue_tables)
+    assert all(set(t["单位"]) == {"颍上县"} for t in overdue_tables)

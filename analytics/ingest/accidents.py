@@ -9,7 +9,7 @@ from datetime import datetime
 import duckdb
 import pyarrow as pa
 
-from analytics import auth, geo
+from analytics import access, auth, geo
 from analytics.city import City, boundaries
 from analytics.db import transaction
 from analytics.ingest import common, headers, values
@@ -44,6 +44,7 @@ def import_accidents(
     """Check every row; insert new accidents and update changed ones in one transaction.
     Options: see analytics.ingest.common.Options."""
     features = boundaries(city)["features"]
+    access.check(user, "import", access.home_unit(user))  # a leader imports nothing
     return common.run(
         conn, "accidents", headers.ACCIDENT_HEADERS, "accident_id",
         lambda raw, names, row: _record(city, user, features, raw, names, row),
@@ -100,7 +101,7 @@ def _record(city, user, features, raw, names, row):  # noqa: ANN001, ANN202, PLR
         unit = city.resolve_unit(code)
     if unit is None:
         problem("unit", "所属区县为空或不是本市的单位，且坐标不在本市任何区县内")
-    elif not auth.can(user, "import", unit.adcode):
+    elif not access.can(user, "import", unit.adcode):
         problem("unit", f"区县大队账号只能导入本单位（{city.unit(user.unit_adcode).name}）的数据")
     out["unit_adcode"] = unit.adcode if unit else None
     if out["stake_m"] is None and out["lon"] is None:

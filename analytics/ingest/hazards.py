@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from analytics import auth, geo, ledger
+from analytics import access, auth, geo, ledger
 from analytics.city import City
 from analytics.db import transaction
 from analytics.ingest import common, headers, values
@@ -54,6 +54,7 @@ def import_hazards(
     """Check every row; write all of them in one transaction, or nothing when any row is
     rejected (unless accept_valid: then the valid rows).
     Options: see analytics.ingest.common.Options."""
+    access.check(user, "import", access.home_unit(user))  # a leader imports nothing
     return common.run(
         conn, "hazards", headers.HAZARD_HEADERS, "hazard_id",
         lambda raw, names, row: _record(city, user, raw, names, row),
@@ -84,7 +85,7 @@ def _record(city: City, user: auth.User, raw: dict, names: dict, row: int):  # n
     unit = city.resolve_unit(values.text(raw.get("unit")))
     if unit is None:
         problem("unit", "所属区县为空或不是本市的单位")
-    elif not auth.can(user, "import", unit.adcode):
+    elif not access.can(user, "import", unit.adcode):
         problem("unit", f"区县大队账号只能导入本单位（{city.unit(user.unit_adcode).name}）的数据")
     out["unit_adcode"] = unit.adcode if unit else None
     for f in TEXT_FIELDS:
