@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import getpass
 import json
 import sys
@@ -20,6 +19,7 @@ from analytics import (
     hotspot_rules,
     hotspot_tables,
     hotspots,
+    inert,
     metrics,
 )
 from analytics import city as city_mod
@@ -304,9 +304,10 @@ def _write_problems(path: Path, result) -> None:  # noqa: ANN001
     rows += [(p.row, p.column, p.value, p.problem, "提示") for p in result.warnings]
     frame = pd.DataFrame(rows, columns=["行号", "列", "内容", "问题", "处理"])
     if path.suffix.lower() == ".csv":
-        frame.to_csv(path, index=False, encoding="utf-8-sig")
+        with path.open("w", encoding="utf-8-sig", newline="") as f:
+            inert.write_csv(frame, f)
     else:
-        frame.to_excel(path, index=False, sheet_name="问题清单")
+        path.write_bytes(inert.workbook({"问题清单": frame}))
 
 
 def _bulletin(args: argparse.Namespace, settings: Settings) -> int:
@@ -380,9 +381,7 @@ def _metrics(args: argparse.Namespace, settings: Settings) -> int:
     if args.format == "csv":
         key = "unit_code" if args.by == "unit" else "group"
         rows = [*out["groups"], {key: "total", **out["total"]}]
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+        inert.write_csv(rows, sys.stdout, list(rows[0]))
     else:
         print(json.dumps(out, ensure_ascii=False, indent=2))
     return 0
@@ -445,9 +444,8 @@ def _hotspots(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(out, ensure_ascii=False, indent=2))
     elif args.format == "csv":
         fields = list(dict.fromkeys(k for r in rows for k in r)) or ["site_key"]
-        w = csv.DictWriter(sys.stdout, fieldnames=fields)
-        w.writeheader()
-        w.writerows({**r, "covered_by": " ".join(r["covered_by"])} for r in rows)
+        joined = ({**r, "covered_by": " ".join(r["covered_by"])} for r in rows)
+        inert.write_csv(joined, sys.stdout, fields)
     else:
         print(f"事故多发点段（截至 {as_of}，{params.describe()}）：{len(rows)} 处")
         for r in rows:
