@@ -20,14 +20,12 @@ replaces it only when complete.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import hmac
 import json
 import logging
 import os
 import re
-import secrets
 import shutil
 import tempfile
 import uuid
@@ -38,103 +36,32 @@ from typing import Any
 import duckdb
 
 from analytics import db
+from analytics.backup_manifest import (  # noqa: F401 - the names others use come from here
+    FORMAT_VERSION,
+    MANIFEST,
+    SIGNATURE,
+    BackupError,
+    key_file_for,
+    key_id,
+    known_tables,
+    load_key,
+    outside,
+    read_manifest,
+    sign,
+)
 
 log = logging.getLogger(__name__)
 
 PREFIX = "hazards-backup-"
-MANIFEST = "manifest.json"
-SIGNATURE = "manifest.hmac"
-FORMAT_VERSION = 2
-KEY_SUFFIX = ".backup-key"
 EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}
 SEQUENCES = {  # sequence -> (table, id column) whose ids must keep counting after a restore
     "hazard_event_seq": ("hazard_events", "event_id"), "import_seq": ("imports", "import_id"),
     "account_event_seq": ("account_events", "event_id"),
 }  # fmt: skip
 _SHA = re.compile(r"[0-9a-f]{64}")
-_EVIDENCE_PATH = re.compile(r"[0-9a-f]{2}/[0-9a-f]{64}\.[a-z0-9]{1,5}")
 _LABEL = re.compile(r"[\w.\-]{1,60}")
 _PARTIAL = re.compile(rf"\.{PREFIX}.*\.partial")
 _PARTIAL_PID = re.compile(r"\.pid(\d+)\.[^.]*\.partial")
-
-
-class BackupError(RuntimeError):
-    """A backup or restore problem a user can act on; the message is Chinese."""
-
-
-# --- the key ------------------------------------------------------------------------------------
-
-
-def key_file_for(db_path: Path) -> Path:
-    """Where the backup key of a database lives by default: beside the database file."""
-    db_path = Path(db_path)
-    return db_path.with_name(db_path.name.removesuffix(".duckdb") + KEY_SUFFIX)
-
-
-def load_key(key_file: Path, *, create: bool = False) -> bytes:
-    """The backup key (32 random bytes, stored as hex, mode 0600); made when create is set."""
-    key_file = Path(key_file)
-    if create and not key_file.exists():
-        key_file.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another backup made it at the same moment: use that one
-        else:
-            with os.fdopen(fd, "w", encoding="ascii") as f:
-                f.write(secrets.token_hex(32) + "\n")
-            log.warning("created the backup key %s: keep it, and carry it separately", key_file)
-    if not key_file.is_file():
-        raise BackupError(
-            f"找不到备份密钥文件：{key_file}。恢复须使用做备份时的密钥：请从原服务器复制该密钥文件"
-            "（与数据库文件同目录、名为“数据库名.backup-key”）到本机，或用 --key 指定其位置。"
-        )
-    if os.name == "posix" and key_file.stat().st_mode & 0o077:
-        raise BackupError(
-            f"备份密钥文件 {key_file} 的权限过宽（其他用户可读），请执行 chmod 600 {key_file} 后重试。"
-        )
-    text = key_file.read_text("ascii", errors="replace").strip()
-    if not re.fullmatch(r"[0-9a-f]{64}", text):
-        raise BackupError(f"备份密钥文件 {key_file} 内容无效（应为 64 位十六进制字符）。")
-    return bytes.fromhex(text)
-
-
-def key_id(key: bytes) -> str:
-    """A short fingerprint naming a key without revealing it (shown when keys differ)."""
-    return hashlib.sha256(b"hazards-backup-key-id:" + key).hexdigest()[:16]
-
-
-def _sign(key: bytes, data: bytes) -> str:
-    return hmac.new(key, data, hashlib.sha256).hexdigest()
-
-
-def _outside(key_file: Path, folder: Path) -> None:
-    if Path(key_file).resolve().is_relative_to(Path(folder).resolve()):
-        raise BackupError(f"备份密钥文件 {key_file} 不能放在备份目录 {folder} 之内。")
-
-
-# --- the program's own schema -------------------------------------------------------------------
-
-
-@functools.cache
-def known_tables(version: int) -> dict[str, tuple[str, ...]]:
-    """The tables (and their columns, in order) the program's migrations make at version."""
-    conn = duckdb.connect(":memory:", config=db.DUCKDB_CONFIG)
-    try:
-        db.migrate(conn, target=version)
-        rows = conn.execute(
-            "SELECT c.table_name, c.column_name FROM duckdb_columns() c JOIN duckdb_tables() t"
-            " ON t.database_name = c.database_name AND t.schema_name = c.schema_name"
-            " AND t.table_name = c.table_name"
-            " WHERE c.database_name = current_database() AND c.table_name <> 'schema_version'"
-            " ORDER BY c.table_name, c.column_index"
-        ).fetchall()
-    finally:
-        conn.close()
-    tables: dict[str, list[str]] = {}
-    for table, column in rows:
-        tables.setdefault(table, []).append(column)
-    return {t: tuple(cols) for t, cols in tables.items()}
 
 
 def _quote(name: str) -> str:
@@ -228,7 +155,7 @@ def backup(
     """
     if not _LABEL.fullmatch(label):
         raise BackupError(f"备份标签只能包含文字、数字、点、横线和下划线：{label}")
-    _outside(key_file, out_dir)
+    outside(key_file, out_dir)
     key = load_key(key_file, create=True)
     now = datetime.now().astimezone()
     final = Path(out_dir) / f"{PREFIX}{now:%Y%m%d-%H%M%S}-{label}"
@@ -255,7 +182,7 @@ def backup(
                     "key_id": key_id(key), "tables": tables, "evidence": evidence}  # fmt: skip
         data = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
         (tmp / MANIFEST).write_bytes(data)
-        (tmp / SIGNATURE).write_text(_sign(key, data) + "\n", "ascii")
+        (tmp / SIGNATURE).write_text(sign(key, data) + "\n", "ascii")
         if final.exists():
             raise BackupError(f"备份文件夹已存在：{final}，请稍后再试或换一个标签。")
         os.rename(tmp, final)
@@ -301,84 +228,6 @@ def _export(
     for table, entry in tables.items():
         entry["sha256"], entry["size_bytes"] = _sha256(target / f"{table}.parquet")
     return version, tables, files
-
-
-# --- reading and checking a backup --------------------------------------------------------------
-
-
-def read_manifest(backup_dir: Path, key: bytes) -> dict[str, Any]:
-    """The backup's manifest once its HMAC under key checks out, checked for what restore uses."""
-    path = Path(backup_dir) / MANIFEST
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise BackupError(f"备份清单 {path} 缺失或无法读取，这不是一个完整的备份：{e}") from e
-    try:
-        signature = (Path(backup_dir) / SIGNATURE).read_text("ascii").strip()
-    except (OSError, ValueError):
-        raise BackupError(
-            f"备份 {backup_dir} 没有签名（{SIGNATURE}），可能是旧版本程序的备份或已被篡改，"
-            "为安全起见拒绝恢复。"
-        ) from None
-    if not hmac.compare_digest(signature, _sign(key, data)):
-        raise BackupError(_signature_problem(data, key, backup_dir))
-    try:
-        manifest = json.loads(data.decode("utf-8"))
-        found = manifest.get("format")
-        if found != FORMAT_VERSION:
-            raise BackupError(
-                f"备份 {backup_dir} 的格式（{found}）与本程序不兼容（须为 {FORMAT_VERSION}），"
-                "拒绝恢复。旧格式的备份请用做备份时的程序版本恢复，再用本程序重新备份。"
-            )
-        ok = _manifest_ok(manifest)
-    except (ValueError, KeyError, TypeError, AttributeError) as e:
-        raise BackupError(f"备份清单 {path} 格式不正确：{e}") from e
-    if not ok:
-        raise BackupError(f"备份清单 {path} 格式不正确或来自不兼容的程序版本。")
-    return manifest
-
-
-def _signature_problem(data: bytes, key: bytes, backup_dir: Path) -> str:
-    """Why a signature fails: another key made the backup, or the manifest was changed."""
-    try:
-        theirs = json.loads(data.decode("utf-8")).get("key_id")
-    except (ValueError, AttributeError):
-        theirs = None
-    if isinstance(theirs, str) and theirs != key_id(key):
-        return (
-            f"备份 {backup_dir} 是用另一把备份密钥签名的（密钥指纹 {theirs[:16]}，本机密钥指纹"
-            f" {key_id(key)}）。请使用做备份的服务器上的备份密钥文件（--key 指定），否则拒绝恢复。"
-        )
-    return f"备份清单签名校验失败：{backup_dir} 的清单在备份后被修改过（或密钥不符），拒绝恢复。"
-
-
-def _manifest_ok(m: dict[str, Any]) -> bool:
-    version = m["schema_version"]
-    ok = m["format"] == FORMAT_VERSION and isinstance(version, int) and 0 < version
-    tables, files = m["tables"], m["evidence"]
-    ok = ok and isinstance(tables, dict) and isinstance(files, list)
-    ok = ok and all(_table_entry_ok(name, e) for name, e in tables.items())
-    return ok and all(_evidence_entry_ok(e) for e in files)
-
-
-def _table_entry_ok(name: str, e: Any) -> bool:
-    return (
-        isinstance(e, dict)
-        and e.get("file") == f"data/{name}.parquet"
-        and isinstance(e.get("sha256"), str)
-        and bool(_SHA.fullmatch(e["sha256"]))
-        and isinstance(e.get("rows"), int)
-        and isinstance(e.get("columns"), list)
-    )
-
-
-def _evidence_entry_ok(entry: Any) -> bool:
-    """An evidence entry names a file inside the evidence layout whose name is its hash."""
-    sha = entry.get("sha256") if isinstance(entry, dict) else None
-    rel = entry.get("path") if isinstance(entry, dict) else None
-    if not isinstance(sha, str) or not isinstance(rel, str) or not _SHA.fullmatch(sha):
-        return False
-    return bool(_EVIDENCE_PATH.fullmatch(rel)) and rel.startswith(f"{sha[:2]}/{sha}.")
 
 
 # --- restore ------------------------------------------------------------------------------------
@@ -453,6 +302,21 @@ def _load_table(
         )
 
 
+def _clean_killed_restores(db_path: Path) -> None:
+    """Remove what a restore into db_path that was killed part way left beside it."""
+    pattern = re.compile(
+        rf"\.{re.escape(db_path.name)}\.restore-pid(\d+)-[0-9a-f]{{32}}\.(duckdb|duckdb\.wal|data)"
+    )
+    for path in db_path.parent.iterdir():
+        m = pattern.fullmatch(path.name)
+        if m and not _alive(int(m.group(1))):
+            log.warning("removed what a killed restore left: %s", path)
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+
+
 def restore(
     backup_dir: Path,
     db_path: Path,
@@ -468,7 +332,7 @@ def restore(
     database is complete, checked and migrated.
     """
     backup_dir, db_path = Path(backup_dir), Path(db_path)
-    _outside(key_file, backup_dir)
+    outside(key_file, backup_dir)
     manifest = read_manifest(backup_dir, load_key(key_file))
     version = manifest["schema_version"]
     if version > db.LATEST_VERSION:
@@ -482,7 +346,8 @@ def restore(
         )
     known = _check_tables(manifest)
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    token = uuid.uuid4().hex
+    _clean_killed_restores(db_path)
+    token = f"pid{os.getpid()}-{uuid.uuid4().hex}"
     tmp = db_path.with_name(f".{db_path.name}.restore-{token}.duckdb")
     staged = db_path.with_name(f".{db_path.name}.restore-{token}.data")
     try:
@@ -569,7 +434,7 @@ def list_backups(out_dir: Path, key: bytes | None = None) -> list[dict[str, Any]
         if key is not None:
             try:
                 signature = (folder / SIGNATURE).read_text("ascii").strip()
-                verified = hmac.compare_digest(signature, _sign(key, data))
+                verified = hmac.compare_digest(signature, sign(key, data))
             except (OSError, ValueError):
                 verified = False
         found.append({"folder": folder, "created_at": created, "label": manifest.get("label", ""),

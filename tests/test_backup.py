@@ -504,3 +504,17 @@ def test_leftover_partial_folders_are_cleaned_and_reported(tmp_path, fuyang, key
     assert sorted(p.name for p in out.iterdir()) == sorted(
         [live.name, "unrelated.partial", folder.name]
     )
+
+
+def test_what_a_killed_restore_left_is_removed_by_the_next(trip, tmp_path):
+    target = tmp_path / "hazards.duckdb"
+    token = "pid999999999-" + "0" * 32
+    dead_db = tmp_path / f".hazards.duckdb.restore-{token}.duckdb"
+    dead_wal = tmp_path / f".hazards.duckdb.restore-{token}.duckdb.wal"
+    dead_data = tmp_path / f".hazards.duckdb.restore-{token}.data"
+    live = tmp_path / f".hazards.duckdb.restore-pid{os.getpid()}-{'1' * 32}.duckdb"
+    for f in (dead_db, dead_wal, live):
+        f.write_bytes(b"half")
+    dead_data.mkdir()
+    bk.restore(trip.folder, target, tmp_path / "ev", key_file=trip.key_file)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["ev", target.name, live.name])
