@@ -155,7 +155,8 @@ def backup(
     """
     if not _LABEL.fullmatch(label):
         raise BackupError(f"备份标签只能包含文字、数字、点、横线和下划线：{label}")
-    outside(key_file, out_dir)
+    if Path(key_file).resolve().is_relative_to(Path(out_dir).resolve()):
+        log.warning("the backup key %s is inside the backup folder %s", key_file, out_dir)
     key = load_key(key_file, create=True)
     now = datetime.now().astimezone()
     final = Path(out_dir) / f"{PREFIX}{now:%Y%m%d-%H%M%S}-{label}"

@@ -51,15 +51,7 @@ def load_key(key_file: Path, *, create: bool = False) -> bytes:
     """The backup key (32 random bytes, stored as hex, mode 0600); made when create is set."""
     key_file = Path(key_file)
     if create and not key_file.exists():
-        key_file.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another backup made it at the same moment: use that one
-        else:
-            with os.fdopen(fd, "w", encoding="ascii") as f:
-                f.write(secrets.token_hex(32) + "\n")
-            log.warning("created the backup key %s: keep it, and carry it separately", key_file)
+        _create_key(key_file)
     if not key_file.is_file():
         raise BackupError(
             f"找不到备份密钥文件：{key_file}。恢复须使用做备份时的密钥：请从原服务器复制该密钥文件"
@@ -73,6 +65,28 @@ def load_key(key_file: Path, *, create: bool = False) -> bytes:
     if not re.fullmatch(r"[0-9a-f]{64}", text):
         raise BackupError(f"备份密钥文件 {key_file} 内容无效（应为 64 位十六进制字符）。")
     return bytes.fromhex(text)
+
+
+def _create_key(key_file: Path) -> None:
+    """Write a new key whole (0600 from the start) and link it into place: a backup running at
+    the same moment either makes the key or reads the complete one the other made."""
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    part = key_file.with_name(f".{key_file.name}.{secrets.token_hex(8)}.part")
+    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(secrets.token_hex(32) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.link(part, key_file)
+        except FileExistsError:
+            return  # made by another backup at the same moment: use that one
+        except OSError:  # a file system without hard links
+            os.replace(part, key_file)
+        log.warning("created the backup key %s: keep it, and carry it separately", key_file)
+    finally:
+        part.unlink(missing_ok=True)
 
 
 def key_id(key: bytes) -> str:

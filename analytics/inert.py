@@ -41,7 +41,12 @@ def _inert_frame(frame: pd.DataFrame) -> pd.DataFrame:
     out.columns = [cell_value(c) for c in out.columns]
     for i in range(out.shape[1]):
         column = out.iloc[:, i]
-        if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
+        kind = column.dtype
+        if not (
+            pd.api.types.is_numeric_dtype(kind)
+            or pd.api.types.is_bool_dtype(kind)
+            or pd.api.types.is_datetime64_any_dtype(kind)
+        ):  # text, objects and categories (whose labels may be text)
             out.isetitem(i, column.astype(object).map(cell_value))
     return out
 

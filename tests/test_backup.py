@@ -455,6 +455,9 @@ def test_a_wrong_or_missing_key_is_refused(trip, tmp_path):
     message = refused(trip.folder, tmp_path, tmp_path / "absent.backup-key", "找不到备份密钥文件")
     other.chmod(0o644)
     refused(trip.folder, tmp_path, other, "权限过宽")
+    other.write_text("not a key\n", "ascii")
+    other.chmod(0o600)
+    refused(trip.folder, tmp_path, other, "内容无效")
     with pytest.raises(bk.BackupError, match="不能放在备份目录"):
         bk.restore(trip.folder, tmp_path / "x.duckdb", tmp_path, key_file=trip.folder / "k")
 

@@ -49,8 +49,10 @@ def _no_formulas(ws) -> None:  # noqa: ANN001
 
 
 def test_a_page_download_quotes_text_and_keeps_numbers() -> None:
-    frame = pd.DataFrame({"描述": HOSTILE, "数值": [-5, -1.5, 0, 1, 2, 3], "文本数": ["-5"] * 6})
+    frame = pd.DataFrame({"描述": HOSTILE, "数值": [-5, -1.5, 0, 1, 2, 3], "文本数": ["-5"] * 6,
+                          "分类": pd.Categorical(HOSTILE), "文字": pd.array(HOSTILE, "string")})  # fmt: skip
     ws = _cells(xlsx_bytes(frame, "表"))
+    assert [c.value for c in ws["D"]][1:] == QUOTED and [c.value for c in ws["E"]][1:] == QUOTED
     assert [c.value for c in ws["A"]] == ["描述", *QUOTED]
     assert [c.value for c in ws["B"]][1:3] == [-5, -1.5]
     assert {c.data_type for c in ws["B"][1:]} == {"n"}
