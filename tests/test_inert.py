@@ -218,3 +218,19 @@ def test_no_module_writes_csv_or_xlsx_itself() -> None:
             if WRITERS.search(line):
                 found.append(f"{rel}:{n}: {line.strip()}")
     assert found == []
+
+
+def test_the_quoted_ledger_re_imports_to_the_same_data(hostile_db, fuyang) -> None:
+    """The quote the export adds is taken off again on import: nothing changes."""
+    from datetime import datetime
+
+    from analytics.ingest import hazards as ih
+
+    conn = db.open_store(hostile_db, fuyang)
+    frame = hazard_list.ledger(conn, date(2022, 12, 31), 15)
+    data = xlsx_bytes(export.ledger_sheet(frame), "隐患台账")
+    r = ih.import_hazards(conn, fuyang, ADMIN, "台账.xlsx", data, now=datetime(2022, 12, 31, 10))
+    assert (r.rows, r.unchanged, r.inserted, r.updated, r.problems) == (231, 231, 0, 0, [])
+    stored = conn.execute("SELECT description FROM hazards ORDER BY hazard_id LIMIT 6").fetchall()
+    conn.close()
+    assert [s for (s,) in stored] == HOSTILE
