@@ -4,7 +4,8 @@ A spreadsheet program treats a cell beginning with = + - @ (and, after a tab or 
 return, the same) as a formula, which can fetch URLs or run commands (CSV injection). Text such
 cells are written with a leading single quote, the OWASP advice; real numbers stay numbers. Every
 CSV goes through ``write_csv`` and every workbook cell through ``cell_value``, so that no writer
-can forget it (a test checks that no other module writes CSV or xlsx itself).
+can forget it (a test checks that no other module writes CSV or xlsx itself). The importer
+(ingest.values.text) drops that quote again, so an exported ledger imports back unchanged.
 """
 
 from __future__ import annotations
