@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import getpass
 import json
 import sys
@@ -20,6 +19,7 @@ from analytics import (
     hotspot_rules,
     hotspot_tables,
     hotspots,
+    inert,
     metrics,
 )
 from analytics import city as city_mod
@@ -80,9 +80,11 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--as-of", type=date.fromisoformat, help="YYYY-MM-DD (default: latest data)")
     c = command("backup", "write a consistent copy of the database and the evidence files", _backup)
     c.add_argument("--out", help="backup folder (default: setting HAZARDS_BACKUP_DIR)")
+    c.add_argument("--key", help=KEY_HELP)
     c = command("restore", "restore a backup folder into --db (with its evidence files)", _restore)
     c.add_argument("backup_dir", help="a folder written by the backup command")
     c.add_argument("--force", action="store_true", help="replace an existing database file")
+    c.add_argument("--key", help=KEY_HELP)
     c = command(
         "import", "import a county hazard ledger or accident extract (csv, xlsx, xls)", _import
     )
@@ -204,20 +206,35 @@ def _user(args: argparse.Namespace, settings: Settings) -> int:
         conn.close()
 
 
+KEY_HELP = (
+    "the backup key file that signs and checks backups (default: beside the database, "
+    "<name>.backup-key); keep it out of the backup folder and carry it separately"
+)
+
+
 def _backup(args: argparse.Namespace, settings: Settings) -> int:
+    out = Path(args.out or settings.backup_dir)
+    key = Path(args.key) if args.key else backup.key_file_for(settings.db_path)
+    for folder in backup.clean_partials(out):
+        print(f"已清理上次未完成的备份残留：{folder}", file=sys.stderr)
     conn = db.open_for_reading(settings.db_path, settings.timezone)
     try:
-        folder = backup.backup(conn, settings.evidence_dir, Path(args.out or settings.backup_dir))
+        folder = backup.backup(conn, settings.evidence_dir, out, key_file=key)
     finally:
         conn.close()
     print(f"已备份到 {folder}")
+    print(
+        f"备份清单已用密钥文件 {key} 签名；在其他服务器恢复时须另行带上此密钥文件（勿放入备份目录）。"
+    )
     return 0
 
 
 def _restore(args: argparse.Namespace, settings: Settings) -> int:
+    key = Path(args.key) if args.key else backup.key_file_for(settings.db_path)
     counts = backup.restore(
-        Path(args.backup_dir), settings.db_path, settings.evidence_dir, overwrite=args.force
-    )
+        Path(args.backup_dir), settings.db_path, settings.evidence_dir, key_file=key,
+        overwrite=args.force,
+    )  # fmt: skip
     print(f"已恢复到 {settings.db_path}：隐患 {counts.get('hazards', 0)} 条，"
           f"事件 {counts.get('hazard_events', 0)} 条，附件 {counts.get('attachments', 0)} 个")  # fmt: skip
     return 0
@@ -304,9 +321,10 @@ def _write_problems(path: Path, result) -> None:  # noqa: ANN001
     rows += [(p.row, p.column, p.value, p.problem, "提示") for p in result.warnings]
     frame = pd.DataFrame(rows, columns=["行号", "列", "内容", "问题", "处理"])
     if path.suffix.lower() == ".csv":
-        frame.to_csv(path, index=False, encoding="utf-8-sig")
+        with path.open("w", encoding="utf-8-sig", newline="") as f:
+            inert.write_csv(frame, f)
     else:
-        frame.to_excel(path, index=False, sheet_name="问题清单")
+        path.write_bytes(inert.workbook({"问题清单": frame}))
 
 
 def _bulletin(args: argparse.Namespace, settings: Settings) -> int:
@@ -380,9 +398,7 @@ def _metrics(args: argparse.Namespace, settings: Settings) -> int:
     if args.format == "csv":
         key = "unit_code" if args.by == "unit" else "group"
         rows = [*out["groups"], {key: "total", **out["total"]}]
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+        inert.write_csv(rows, sys.stdout, list(rows[0]))
     else:
         print(json.dumps(out, ensure_ascii=False, indent=2))
     return 0
@@ -445,9 +461,8 @@ def _hotspots(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(out, ensure_ascii=False, indent=2))
     elif args.format == "csv":
         fields = list(dict.fromkeys(k for r in rows for k in r)) or ["site_key"]
-        w = csv.DictWriter(sys.stdout, fieldnames=fields)
-        w.writeheader()
-        w.writerows({**r, "covered_by": " ".join(r["covered_by"])} for r in rows)
+        joined = ({**r, "covered_by": " ".join(r["covered_by"])} for r in rows)
+        inert.write_csv(joined, sys.stdout, fields)
     else:
         print(f"事故多发点段（截至 {as_of}，{params.describe()}）：{len(rows)} 处")
         for r in rows:

@@ -13,7 +13,7 @@ from openpyxl.drawing.image import Image
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from analytics import export, fmt
+from analytics import fmt, inert
 from analytics.bulletin import Bulletin, Table
 
 FILLS = {
@@ -41,7 +41,7 @@ def _styles(wb: Workbook) -> None:
 
 
 def render(content: Bulletin, charts: dict[str, bytes]) -> bytes:
-    wb = Workbook()
+    wb = inert.new_workbook()
     _styles(wb)
     _text_sheet(wb.active, content)
     for section in content.sections:
@@ -68,13 +68,13 @@ def _text_sheet(ws, c: Bulletin) -> None:  # noqa: ANN001 - a worksheet
         v = c.figures.get(key)
         rows.append((label, fmt.percent(v) if key.endswith("rate") else v))
     for label, value in rows:
-        ws.append([label, value])
-    ws.append([])
+        inert.append_row(ws, [label, value])
+    inert.append_row(ws, [])
     for s in c.sections:
-        ws.append([s.heading])
+        inert.append_row(ws, [s.heading])
         ws.cell(ws.max_row, 1).font = Font(bold=True)
         for p in s.paragraphs:
-            ws.append(["", p])
+            inert.append_row(ws, ["", p])
             ws.cell(ws.max_row, 2).alignment = Alignment(wrap_text=True, vertical="top")
     for row in ws.iter_rows(min_row=1, max_row=len(rows)):
         row[0].font = Font(bold=True)
@@ -87,24 +87,22 @@ def _width(v: object) -> int:
 
 
 def _table_sheet(ws, t: Table) -> None:  # noqa: ANN001
-    ws.append([t.title])
+    inert.append_row(ws, [t.title])
     ws.cell(1, 1).font = Font(bold=True, size=13)
-    ws.append(t.columns)
+    inert.append_row(ws, t.columns)
     for cell in ws[2]:
         cell.font, cell.fill, cell.border = Font(bold=True), HEADER_FILL, BOX
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for r, (values, mark) in enumerate(zip(t.rows, t.marks, strict=True), start=3):
-        ws.append(["" if v is None else v for v in values])
+        inert.append_row(ws, ["" if v is None else v for v in values])
         style = f"cell_{mark}" if mark else "cell"
         for c in range(1, len(values) + 1):  # (ws[r] and ws.max_row rescan the whole sheet)
-            cell = ws.cell(r, c)
-            cell.style = style
-            export.keep_text(cell)
+            ws.cell(r, c).style = style
     if not t.rows:
-        ws.append([t.empty])
+        inert.append_row(ws, [t.empty])
     if t.note:
-        ws.append([])
-        ws.append([t.note])
+        inert.append_row(ws, [])
+        inert.append_row(ws, [t.note])
     ws.freeze_panes = "A3"
     if t.rows:
         ws.auto_filter.ref = f"A2:{get_column_letter(len(t.columns))}{len(t.rows) + 2}"

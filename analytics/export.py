@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 import pandas as pd
 
 from analytics import geo
@@ -57,25 +55,3 @@ def ledger_sheet(frame: pd.DataFrame) -> pd.DataFrame:
             values = [v.date().isoformat() if pd.notna(v) else None for v in values]
         out[header] = values
     return out.reset_index(drop=True)
-
-
-FORMULA_START = ("=", "+", "-", "@")
-
-
-def keep_text(cell) -> None:  # noqa: ANN001 - an openpyxl cell
-    """Text that looks like a formula (= + - @) is written as a string, so no spreadsheet
-    evaluates it and the text is unchanged."""
-    if isinstance(cell.value, str) and cell.value[:1] in FORMULA_START:
-        cell.data_type = "s"
-
-
-def workbook(sheets: dict[str, pd.DataFrame]) -> bytes:
-    """Tables as one .xlsx, a sheet each (text that looks like a formula stays text)."""
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=name, index=False)
-            for row in writer.sheets[name].iter_rows(min_row=2):
-                for cell in row:
-                    keep_text(cell)
-    return buf.getvalue()

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from analytics import access, auth, backup, bootstrap, db, export
+from analytics import access, auth, backup, bootstrap, db, inert
 from analytics.city import City, CityConfigError
 from analytics.config import SettingError, Settings
 from analytics.fmt import date_cn, relative_change, signed, signed_points
@@ -163,8 +163,8 @@ def guarded(page: Callable[[], None]) -> None:
 
 
 def xlsx_bytes(frame: pd.DataFrame, sheet: str) -> bytes:
-    """A DataFrame as an .xlsx file (export.workbook: formula-like text stays text)."""
-    return export.workbook({sheet: frame})
+    """A DataFrame as an .xlsx file (inert.workbook: formula-like text is quoted, stays text)."""
+    return inert.workbook({sheet: frame})
 
 
 def change_metric(

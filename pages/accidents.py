@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import accident_analysis as aa
-from analytics import export, fmt, hotspot_tables, hotspots, periods
+from analytics import fmt, hotspot_tables, hotspots, inert, periods
 from pages import _accident_charts as charts
 from pages import _ui
 
@@ -177,7 +177,7 @@ def _accident_list(ctx: _ui.Context, s: aa.Summary, filters: dict, sites: pd.Dat
 
     def book() -> bytes:
         frame = aa.accidents(ctx.cur, *s.window, aa.EXPORT_MAX_ROWS, viewer=ctx.user, **filters)
-        return export.workbook({"事故明细": aa.export_table(frame), "事故多发点段": sites})
+        return inert.workbook({"事故明细": aa.export_table(frame), "事故多发点段": sites})
 
     st.download_button(
         f"下载事故明细与多发点段（xlsx，{fmt.count(shown, '起')}、{fmt.count(len(sites), '处')}）",

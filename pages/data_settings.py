@@ -101,14 +101,24 @@ def page() -> None:
 def _backups(ctx: _ui.Context) -> None:
     st.subheader("备份")
     folder = ctx.settings.backup_dir
+    key_file = backup.key_file_for(ctx.settings.db_path)
     if st.button("立即备份", icon=":material/backup:", help=f"写入 {folder}"):
         try:
-            made = backup.backup(ctx.cur, ctx.settings.evidence_dir, folder, label="app")
+            for left in backup.clean_partials(folder):
+                st.warning(f"已清理上次未完成的备份残留：{left.name}")
+            made = backup.backup(
+                ctx.cur, ctx.settings.evidence_dir, folder, label="app", key_file=key_file
+            )
         except backup.BackupError as e:
             st.error(str(e))
         else:
             st.success(f"已备份到 {made}")
-    found = backup.list_backups(folder) if folder.exists() else []
+    try:
+        key = backup.load_key(key_file) if key_file.exists() else None
+    except backup.BackupError as e:
+        st.warning(str(e))
+        key = None
+    found = backup.list_backups(folder, key) if folder.exists() else []
     if found:
         st.dataframe(
             pd.DataFrame(
@@ -118,13 +128,19 @@ def _backups(ctx: _ui.Context) -> None:
                     "类型": [b["label"] for b in found],
                     "结构版本": [b["schema_version"] for b in found],
                     "隐患数": [b["hazards"] for b in found],
+                    "签名": [SIGNED[b["verified"]] for b in found],
                 }
             ),
             hide_index=True,
         )
     st.caption(
-        "恢复备份须在服务器上停止本系统后运行：python -m analytics restore 备份目录 --db 数据库文件"
+        "恢复备份须在服务器上停止本系统后运行：python -m analytics restore 备份目录 --db 数据库文件。"
+        f"备份清单用密钥文件 {key_file.name}（与数据库文件同目录）签名，恢复时逐个核对；"
+        "在另一台服务器恢复须另行带上此密钥文件（不要放进备份目录）。"
     )
+
+
+SIGNED = {True: "✓ 有效", False: "✗ 无效（旧格式或已被修改）", None: "— 未核对（无密钥）"}
 
 
 _ui.guarded(page)

@@ -222,9 +222,10 @@ def test_concurrent_issues_take_consecutive_numbers(store) -> None:
 
 def test_backups_keep_the_archive(store, tmp_path) -> None:
     issued = archive.issue(store, ADMIN, STORY, "week", OPTS, dated=STORY, now=NOW)
-    folder = backup.backup(store, tmp_path / "evidence", tmp_path / "backups")
+    key = tmp_path / "b.backup-key"
+    folder = backup.backup(store, tmp_path / "evidence", tmp_path / "backups", key_file=key)
     target = tmp_path / "restored.duckdb"
-    backup.restore(folder, target, tmp_path / "evidence2")
+    backup.restore(folder, target, tmp_path / "evidence2", key_file=key)
     conn = db.open_for_reading(target)
     assert archive.fetch(conn, 2022, 1).files == issued.files
     conn.close()

@@ -16,8 +16,15 @@ def test_formula_like_text_stays_text() -> None:
     frame = pd.DataFrame({"描述": ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", "普通"]})
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(frame, "表"))).active
     cells = [c for c in sheet["A"]][1:]
-    assert [c.value for c in cells] == list(frame["描述"])  # unchanged, no leading quote
-    assert {c.data_type for c in cells} == {"s"}  # strings, not formulas
+    # quoted (the OWASP advice against CSV injection), strings not formulas; plain text unchanged
+    assert [c.value for c in cells] == [
+        '\'=HYPERLINK("http://x")',
+        "'+1",
+        "'-2",
+        "'@SUM(A1)",
+        "普通",
+    ]
+    assert {c.data_type for c in cells} == {"s"}
 
 
 def test_ledger_export_has_the_canonical_layout(demo_db_path) -> None:

@@ -7,6 +7,7 @@ import unicodedata
 from datetime import date, datetime, timedelta
 
 from analytics import ledger
+from analytics.inert import FORMULA_START
 
 EXCEL_EPOCH = date(1899, 12, 30)
 _DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T].*)?")
@@ -20,12 +21,18 @@ class ValueProblem(ValueError):
 
 
 def text(cell: object) -> str | None:
-    """A cell as trimmed text (full-width spaces too), None when blank. Never a formula."""
+    """A cell as trimmed text (full-width spaces too), None when blank. Never a formula.
+
+    A leading single quote before = + - @ tab or CR is dropped: it is the quote inert files carry,
+    so an exported ledger imports back unchanged.
+    """
     if cell is None:
         return None
     if isinstance(cell, float) and cell.is_integer():
         cell = int(cell)
     t = str(cell).replace("\u3000", " ").strip()
+    if t[:1] == "'" and t[1:2] and t[1] in FORMULA_START:
+        t = t[1:]  # the quote every file the product writes puts before formula-like text
     return t or None
 
 
