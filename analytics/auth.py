@@ -23,6 +23,9 @@ ACTIONS: dict[str, tuple[str, frozenset[str], bool]] = {
     "view_detail": ("查看隐患明细", frozenset({"leader", "admin", "county"}), True),
     "report": ("上报隐患", frozenset({"admin", "county"}), True),
     "import": ("导入数据", frozenset({"admin", "county"}), True),
+    # an import that changes what only the workflow changes (state, grade, 挂牌督办, the five
+    # elements …), confirmed with a reason: the detachment's administrator only
+    "import_override": ("导入时确认修改受保护字段", frozenset({"admin"}), False),
     "list": ("认定入单", frozenset({"admin"}), False),
     "assign": ("交办", frozenset({"admin"}), False),
     "change_supervision": ("调整挂牌督办", frozenset({"admin"}), False),
