@@ -55,7 +55,9 @@ def test_the_template_imports_cleanly(demo_env, fuyang, tmp_path) -> None:
     conn = db.open_store(tmp_path / "t.duckdb", fuyang)
     r = ih.import_hazards(conn, fuyang, auth.User("a", "a", "admin", None), "模板.xlsx", data,
                           now=datetime(2022, 9, 20))  # fmt: skip
-    assert (r.inserted, r.problems) == (1, [])
+    # the example row is recognised as one: read, skipped with a note, nothing written
+    assert (r.rows, r.inserted, r.problems, r.written) == (1, 0, [], False)
+    assert r.notes == ["第 2 行是模板中的示例行（编号以“示例”开头），已跳过"]
     conn.close()
 
 
@@ -115,7 +117,7 @@ def test_the_accident_template_imports_cleanly(fuyang, tmp_path) -> None:
     conn = db.open_store(tmp_path / "a.duckdb", fuyang)
     r = accidents.import_accidents(conn, fuyang, auth.User("a", "a", "admin", None), "模板.xlsx",
                                    data, now=datetime(2022, 9, 20))  # fmt: skip
-    assert (r.inserted, r.problems) == (1, [])
+    assert (r.rows, r.inserted, r.problems, r.notes != []) == (1, 0, [], True)
     conn.close()
 
 
@@ -129,5 +131,5 @@ def test_the_road_template_imports_cleanly(fuyang, tmp_path) -> None:
     conn = db.open_store(tmp_path / "r.duckdb", fuyang)
     r = roads.import_roads(conn, fuyang, auth.User("a", "a", "admin", None), "模板.xlsx",
                            template("roads", fuyang), now=datetime(2022, 9, 20))  # fmt: skip
-    assert (r.inserted, r.problems) == (1, [])
+    assert (r.rows, r.inserted, r.problems, r.notes != []) == (1, 0, [], True)
     conn.close()

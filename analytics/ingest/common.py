@@ -208,7 +208,8 @@ def run(
             if o.progress:
                 o.progress(0.85, f"正在写入 {len(plan.inserts) + len(plan.updates)} 条记录……")
             write(result, plan)
-    except _Hold:
+    except _Hold:  # nothing written: the counts say so (a dry run keeps what would be)
+        result.inserted = result.updated = 0
         return result
     result.written = True
     if o.keep_in is not None:

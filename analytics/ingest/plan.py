@@ -118,6 +118,7 @@ def simple_plan(
     table: str,
     key: str,
     id_label: str,
+    columns: tuple[str, ...],
     labels: dict[str, str],
     merge: Callable[[dict, dict], dict] | None = None,
 ) -> Plan:
@@ -139,7 +140,7 @@ def simple_plan(
         if not owned(plan, user, rec["_row"], rec[key], before.get("unit_adcode"), id_label, names):
             continue
         merged = merge(before, rec) if merge else rec
-        d = diff(before, merged, [c for c in merged["_given"] if c in before])
+        d = diff(before, merged, [c for c in columns if c in merged["_given"]])
         if not d:
             plan.unchanged += 1
             continue
