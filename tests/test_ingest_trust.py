@@ -277,3 +277,85 @@ def test_the_unchanged_template_imports_nothing(demo_env, fuyang) -> None:
     assert conn.execute("SELECT * FROM hazards ORDER BY hazard_id").fetchall() == before
     assert conn.execute("SELECT count(*) FROM hazard_events").fetchone() == events
     conn.close()
+
+
+# --- the command line -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def store(tmp_path, fuyang):
+    """A database file with the seeded records and a 颍上县 brigade account."""
+    path = tmp_path / "cli.duckdb"
+    c = db.open_store(path, fuyang)
+    for hid, unit, state, deadline, closed, by in SEED:
+        c.execute(
+            "INSERT INTO hazards (hazard_id, unit_adcode, road_name, state, found_date, deadline,"
+            " closed_date, accepted_by, progress) VALUES (?, ?, '国道105线', ?, '2022-06-01', ?,"
+            " ?, ?, '已设置警示标志')",
+            [hid, unit, state, deadline, closed, by],
+        )
+    auth.add_user(c, "测试", "yingshang", "颍上县大队", "county", "341226", "abc12345")
+    c.close()
+    return path
+
+
+def _cli_file(tmp_path, text: str):  # noqa: ANN202
+    f = tmp_path / "台账.csv"
+    f.write_text(text, encoding="utf-8")
+    return str(f)
+
+
+def test_the_command_line_as_a_county_account(store, tmp_path, capsys) -> None:
+    from analytics.__main__ import main
+
+    f = _cli_file(tmp_path, "隐患编号,所属区县,整改状态,销号日期,验收人\n"
+                            "YS-2,颍上县,已销号,2022-09-10,颍上县大队\nYZ-1,颍上县,,,\n")  # fmt: skip
+    args = ["import", "hazards", f, "--db", str(store), "--as", "yingshang"]
+    assert main([*args, "--override-protected", "--reason", "我说可以"]) == 2
+    assert capsys.readouterr().err == (
+        "错误：当前账号（区县大队·颍上县大队）无权在导入时修改受保护字段\n"
+    )
+    assert main(args) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        "  第 2 行 [整改状态] 已销号：导入不能销号：请在隐患详情页“申请销号”并上传整改材料，"
+        "由支队验收销号",
+        "  第 3 行 [隐患编号] YZ-1：隐患编号 YZ-1 属于颍州区，区县大队账号不能修改其他单位的记录",
+    ]
+    conn = db.connect(store, read_only=True)
+    assert conn.execute("SELECT count(*) FROM hazard_events").fetchone() == (0,)
+    conn.close()
+
+
+def test_the_command_line_dry_run_and_override(store, tmp_path, capsys) -> None:
+    from analytics.__main__ import main
+
+    f = _cli_file(tmp_path, "隐患编号,所属区县,完成时限\nYS-2,颍上县,2022-12-31\n")
+    args = ["import", "hazards", f, "--db", str(store)]
+    assert main([*args, "--dry-run", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["dry_run"], out["written"], out["updated"], out["needs_override"]) == (
+        True, False, 1, True
+    )  # fmt: skip
+    assert out["changes"] == [{"record_id": "YS-2", "field": "deadline", "label": "完成时限",
+                               "before": "2022-09-30", "after": "2022-12-31", "protected": True}]  # fmt: skip
+    assert main(args) == 1
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == [
+        "读取 1 行：新增 0，更新 0，未变 0，拒收 0。",
+        "  YS-2 完成时限：2022-09-30 → 2022-12-31（受保护）",
+    ]
+    assert "--override-protected --reason" in captured.err
+    assert main([*args, "--override-protected"]) == 2
+    assert "须用 --reason" in capsys.readouterr().err
+    assert main([*args, "--override-protected", "--reason", "市政府同意延期"]) == 0
+    capsys.readouterr()
+    conn = db.connect(store, read_only=True)
+    assert conn.execute("SELECT deadline FROM hazards WHERE hazard_id = 'YS-2'").fetchone() == (
+        date(2022, 12, 31),
+    )
+    assert conn.execute("SELECT actor, note FROM hazard_events").fetchall() == [
+        ("命令行（本机管理员）·cli",
+         "导入文件：台账.csv；管理员确认修改受保护字段（完成时限），理由：市政府同意延期"),
+    ]  # fmt: skip
+    conn.close()
