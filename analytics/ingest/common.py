@@ -211,6 +211,10 @@ def run(
     except _Hold:  # nothing written: the counts say so (a dry run keeps what would be)
         result.inserted = result.updated = 0
         return result
+    except duckdb.TransactionException:  # another session wrote the same records meanwhile
+        raise PlanChanged(
+            "导入时这些记录正被他人同时修改，本次未导入任何数据。请重新检查后再导入。"
+        ) from None
     result.written = True
     if o.keep_in is not None:
         keep(o.keep_in, result.sha256, file_name, data)

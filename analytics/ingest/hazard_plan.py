@@ -108,7 +108,12 @@ def _new(p: Plan, user: auth.User, rec: dict) -> None:
         for x in rec["_if_new"]:
             p.refuse(x.row, x.column, x.value, x.problem)
         return
-    if not auth.can(user, "list", rec["unit_adcode"]):  # a county's report: 待认定
+    if auth.can(user, "list", rec["unit_adcode"]):  # the detachment: the state its file gives
+        if rec["state"] == ledger.CLOSED and not (rec["closed_date"] and rec["accepted_by"]):
+            p.refuse(rec["_row"], rec["_names"].get("state", "整改状态"), rec["state"],
+                     "已销号的隐患须有销号日期和验收人")  # fmt: skip
+            return
+    else:  # a county's report: 待认定
         dropped = [c for c in COUNTY_NEW_DROPPED if c in rec["_given"]
                    and not (c == "state" and rec[c] == ledger.FOUND)]  # fmt: skip
         for c in COUNTY_NEW_DROPPED:

@@ -121,8 +121,6 @@ def _record(city: City, user: auth.User, raw: dict, names: dict, row: int):  # n
         problem("deadline", f"完成时限早于排查日期（{start}）")
     if start and out["closed_date"] and out["closed_date"] < start:
         problem("closed_date", f"销号日期早于排查日期（{start}）")
-    if state == ledger.CLOSED and (not out["closed_date"] or not out["accepted_by"]):
-        problem("state", "已销号的隐患须有销号日期和验收人", if_new)
     given = {c for c in STORED if out[c] is not None}
     if not stated:
         given.discard("state")
@@ -176,8 +174,9 @@ def _write(conn, user: auth.User, result: ImportResult, plan: Plan, now: datetim
             note += f"；管理员确认修改受保护字段（{labels}），理由：{reason.strip()}"
         after = d["state"][1] if "state" in d else u.before["state"]
         events.append(_event_row(hid, now, user, u.before["state"], after, d, note))
-    for rec in plan.inserts:
-        events.append(_event_row(rec["hazard_id"], now, user, None, rec["state"], None,
+    for rec in plan.inserts:  # what the new hazard was created with
+        created = {c: [None, rec[c]] for c in hazard_plan.ORDER if rec.get(c) is not None}
+        events.append(_event_row(rec["hazard_id"], now, user, None, rec["state"], created,
                                  f"导入文件：{result.file}"))  # fmt: skip
     if plan.inserts:  # an Arrow table: DuckDB reads it column by column, fast
         stamp = {"import_id": import_id, "created_at": now, "updated_at": now}
