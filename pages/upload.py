@@ -1,4 +1,5 @@
-"""数据上报: upload a hazard ledger, see every problem at once, import it, see the history."""
+"""数据上报: upload a hazard ledger, see every problem at once, preview what it would change,
+confirm, see the history. The plan comes from analytics.ingest (dry_run); the write re-checks it."""
 
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ def page() -> None:
     _ui.header(ctx, "数据上报")
     st.markdown(
         "上传本单位的**隐患台账**、**事故记录**或**路段**（.csv、.xlsx 或 .xls）。系统会自动识别标题行、合并表头和"
-        "常见的列名写法，逐行检查后一次性列出全部问题；默认有任何问题整份不导入。"
+        "常见的列名写法，逐行检查后一次性列出全部问题；默认有任何问题整份不导入。修改已有记录时先列出逐条修改"
+        "（原值 → 新值），确认后才写入；文件中没有的列、空单元格不会改动已有内容；流程状态、风险等级、挂牌督办、"
+        "五要件等须按“一单四制”流程在隐患详情页办理。"
     )
     kind = st.radio("数据类型", list(KINDS), format_func=KINDS.get, horizontal=True, key="kind")
     st.download_button(

@@ -14,6 +14,7 @@ MATRIX = {
     "view_detail": (True, True, True, False),
     "report": (False, True, True, False),
     "import": (False, True, True, False),
+    "import_override": (False, True, False, False),
     "list": (False, True, False, False),
     "assign": (False, True, False, False),
     "change_supervision": (False, True, False, False),
