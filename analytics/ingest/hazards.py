@@ -174,9 +174,8 @@ def _write(conn, user: auth.User, result: ImportResult, plan: Plan, now: datetim
             note += f"；管理员确认修改受保护字段（{labels}），理由：{reason.strip()}"
         after = d["state"][1] if "state" in d else u.before["state"]
         events.append(_event_row(hid, now, user, u.before["state"], after, d, note))
-    for rec in plan.inserts:  # what the new hazard was created with
-        created = {c: [None, rec[c]] for c in hazard_plan.ORDER if rec.get(c) is not None}
-        events.append(_event_row(rec["hazard_id"], now, user, None, rec["state"], created,
+    for rec in plan.inserts:  # the values are the new row's own (its import_id: the kept file)
+        events.append(_event_row(rec["hazard_id"], now, user, None, rec["state"], None,
                                  f"导入文件：{result.file}"))  # fmt: skip
     if plan.inserts:  # an Arrow table: DuckDB reads it column by column, fast
         stamp = {"import_id": import_id, "created_at": now, "updated_at": now}
