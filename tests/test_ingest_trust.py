@@ -359,3 +359,23 @@ def test_the_command_line_dry_run_and_override(store, tmp_path, capsys) -> None:
          "导入文件：台账.csv；管理员确认修改受保护字段（完成时限），理由：市政府同意延期"),
     ]  # fmt: skip
     conn.close()
+
+
+def test_a_segment_re_import_keeps_what_the_file_leaves_out(conn, fuyang) -> None:
+    data = _file("路段编号,所属区县,路段名称,路径", "R-YS,颍上县,国道105线（城区段）,")
+    r = ir.import_roads(conn, fuyang, YINGSHANG, "路段.csv", data, now=NOW)
+    assert (r.problems, r.updated, r.written) == ([], 1, True)
+    row = conn.execute(
+        "SELECT route_code, name, start_m, end_m, unit_adcode, path FROM road_segments"
+        " WHERE segment_id = 'R-YS'"
+    ).fetchone()
+    assert row == (
+        "G105",
+        "国道105线（城区段）",
+        0,
+        1000,
+        "341226",
+        [[115.8, 32.88], [115.81, 32.89]],
+    )
+    note = conn.execute("SELECT note FROM imports").fetchone()[0]
+    assert json.loads(note) == {"changes": {"R-YS": {"name": ["国道105线", "国道105线（城区段）"]}}}

@@ -218,3 +218,23 @@ def test_protected_changes_need_the_administrators_reason(demo_env) -> None:
     assert (
         note == "导入文件：延期.csv；管理员确认修改受保护字段（完成时限），理由：市政府批复同意延期"
     )
+
+
+def test_the_unchanged_template_on_the_page_writes_nothing(demo_env, fuyang) -> None:
+    from analytics.ingest.template import template
+
+    at = _upload_page("admin")
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    at.file_uploader(key="ledger_file").set_value(("模板.xlsx", template("hazards", fuyang), xlsx))
+    at.run()
+    at.button(key="do_import").click().run()
+    assert not at.exception
+    infos = [i.value for i in at.info]
+    assert "第 2 行是模板中的示例行（编号以“示例”开头），已跳过" in infos
+    assert "没有需要写入的新增或修改，数据库未做改动。" in infos
+    assert not at.success
+    conn = db.connect(demo_env, read_only=False)
+    assert conn.execute(
+        "SELECT count(*) FROM imports WHERE file_name = '模板.xlsx'"
+    ).fetchone() == (0,)
+    conn.close()
