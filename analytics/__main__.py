@@ -106,6 +106,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     c.add_argument("--errors", help="write the problem table to this .xlsx or .csv file")
     c.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    c.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="check the file and print the plan (new records, every change before -> after, "
+        "refused rows) without writing anything",
+    )
+    c.add_argument(
+        "--override-protected",
+        action="store_true",
+        help="administrators: also write changes to fields only the 一单四制 workflow changes "
+        "(state, grade, 挂牌督办, five elements, acceptance, unit); needs --reason",
+    )
+    c.add_argument("--reason", help="with --override-protected: why (recorded in every event)")
     c = command("bulletin", "make a bulletin (通报) as .docx or .xlsx; --issue numbers and archives it",
                 _bulletin)  # fmt: skip
     c.add_argument("--period", choices=["week", "month", "quarter"], required=True)
@@ -244,6 +257,8 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
     from analytics.ingest import accidents as ingest_accidents
     from analytics.ingest import hazards as ingest_hazards
     from analytics.ingest import roads as ingest_roads
+    from analytics.ingest import summary
+    from analytics.ingest.common import PlanChanged
     from analytics.ingest.read import ReadError
 
     importer = {"hazards": ingest_hazards.import_hazards,
@@ -278,53 +293,33 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
                     print(f"错误：{args.unit} 不是本市的单位", file=sys.stderr)
                     return 2
                 user = auth.User("cli", f"命令行（代{unit.name}上报）", "admin", unit.adcode)
+        if problem := summary.override_problem(args.override_protected, args.reason, user):
+            print(f"错误：{problem}", file=sys.stderr)
+            return 2
         result = importer(
             conn, city, user, path.name, path.read_bytes(), now=settings.now(),
             sheet=args.sheet, accept_valid=args.accept_valid,
             max_bytes=settings.import_max_mb * 2**20, max_rows=settings.import_max_rows,
             keep_in=settings.uploads_dir, mapping=mapping, coord_system=args.coords,
+            dry_run=args.dry_run, override_reason=args.reason if args.override_protected else None,
         )  # fmt: skip
-    except ReadError as e:
+    except (ReadError, PlanChanged) as e:
         print(f"错误：{e}", file=sys.stderr)
         return 2
     finally:
         conn.close()
     if args.errors and (result.problems or result.warnings):
-        _write_problems(Path(args.errors), result)
-    out = {
-        "kind": result.kind, "file": result.file, "sha256": result.sha256, "rows": result.rows,
-        "accepted": result.accepted, "rejected": result.rejected, "inserted": result.inserted,
-        "updated": result.updated, "unchanged": result.unchanged,
-        "duplicate_file": result.duplicate_file,
-        "problems": [p.__dict__ for p in result.problems],
-        "warnings": [p.__dict__ for p in result.warnings],
-        "unmatched_columns": result.unmatched_columns, "not_in_upload": result.not_in_upload,
-    }  # fmt: skip
+        summary.write_problems(Path(args.errors), result)
+    out = summary.as_json(result)
     if args.json:
-        print(json.dumps(out, ensure_ascii=False, indent=2))
-    elif result.duplicate_file:
-        print("该文件此前已导入过（内容完全相同），本次未做任何改动。")
+        print(json.dumps(out, ensure_ascii=False, indent=2, default=str))
     else:
-        print(f"读取 {result.rows} 行：新增 {result.inserted}，更新 {result.updated}，"
-              f"未变 {result.unchanged}，拒收 {result.rejected}。")  # fmt: skip
-        for p in result.problems:
-            print(f"  第 {p.row} 行 [{p.column}] {p.value}：{p.problem}", file=sys.stderr)
-    if result.written or result.duplicate_file:
+        summary.print_result(result)
+    nothing_to_do = not (result.problems or result.needs_override or result.inserted
+                         or result.updated)  # fmt: skip
+    if result.duplicate_file or nothing_to_do or (result.dry_run and not result.problems):
         return 0
-    return 1
-
-
-def _write_problems(path: Path, result) -> None:  # noqa: ANN001
-    import pandas as pd
-
-    rows = [(p.row, p.column, p.value, p.problem, "拒收") for p in result.problems]
-    rows += [(p.row, p.column, p.value, p.problem, "提示") for p in result.warnings]
-    frame = pd.DataFrame(rows, columns=["行号", "列", "内容", "问题", "处理"])
-    if path.suffix.lower() == ".csv":
-        with path.open("w", encoding="utf-8-sig", newline="") as f:
-            inert.write_csv(frame, f)
-    else:
-        path.write_bytes(inert.workbook({"问题清单": frame}))
+    return 0 if result.written else 1
 
 
 def _bulletin(args: argparse.Namespace, settings: Settings) -> int:

@@ -1,6 +1,9 @@
-"""数据上报: upload a hazard ledger, see every problem at once, import it, see the history."""
+"""数据上报: upload a hazard ledger, see every problem at once, preview what it would change,
+confirm, see the history. The plan comes from analytics.ingest (dry_run); the write re-checks it."""
 
 from __future__ import annotations
+
+import hashlib
 
 import pandas as pd
 import streamlit as st
@@ -17,7 +20,9 @@ def page() -> None:
     _ui.header(ctx, "数据上报")
     st.markdown(
         "上传本单位的**隐患台账**、**事故记录**或**路段**（.csv、.xlsx 或 .xls）。系统会自动识别标题行、合并表头和"
-        "常见的列名写法，逐行检查后一次性列出全部问题；默认有任何问题整份不导入。"
+        "常见的列名写法，逐行检查后一次性列出全部问题；默认有任何问题整份不导入。修改已有记录时先列出逐条修改"
+        "（原值 → 新值），确认后才写入；文件中没有的列、空单元格不会改动已有内容；流程状态、风险等级、挂牌督办、"
+        "五要件等须按“一单四制”流程在隐患详情页办理。"
     )
     kind = st.radio("数据类型", list(KINDS), format_func=KINDS.get, horizontal=True, key="kind")
     st.download_button(
@@ -67,24 +72,73 @@ def _import(ctx: _ui.Context, kind: str, name: str, data: bytes) -> None:
             "已套用本单位保存的列映射：" + "；".join(f"{k} → {v}" for k, v in mapping.items())
         )
     _mapping_form(ctx, kind, unit, table.rows, mapping)
-    if not st.session_state.get("run_import"):
-        return
-    st.session_state["run_import"] = False
+    options = {"sheet": sheet, "accept_valid": accept_valid, "mapping": mapping,
+               "coord_system": coords}  # fmt: skip
+    key = (kind, name, hashlib.sha256(data).hexdigest(), repr(sorted(options.items())))
+    if st.session_state.pop("run_import", False):
+        st.session_state.pop("import_preview", None)
+        plan = _run(ctx, kind, name, data, options, dry_run=True)
+        if plan is None:
+            return
+        if plan.updated or plan.protected:  # updates are shown and confirmed before any write
+            st.session_state["import_preview"] = (key, plan)
+        elif plan.inserted and common.should_write(plan, accept_valid):
+            _done(_run(ctx, kind, name, data, options, expect=plan.fingerprint))
+            return
+        else:
+            _result(plan)
+            return
+    preview = st.session_state.get("import_preview")
+    if preview and preview[0] == key:
+        _preview(ctx, kind, name, data, options, preview[1])
+
+
+def _run(ctx: _ui.Context, kind: str, name: str, data: bytes, options: dict, **more: object):  # noqa: ANN202
+    """The import (or its dry run) with a progress bar; a Chinese message instead of an error."""
     bar = st.progress(0.0, text="正在读取文件……")
     try:
         result = IMPORTERS[kind](
-            ctx.cur, ctx.city, ctx.user, name, data, now=ctx.now(), sheet=sheet,
-            accept_valid=accept_valid, max_bytes=ctx.settings.import_max_mb * 2**20,
-            max_rows=ctx.settings.import_max_rows, keep_in=ctx.settings.uploads_dir,
-            mapping=mapping, coord_system=coords,
-            progress=lambda done, text: bar.progress(done, text=text),
+            ctx.cur, ctx.city, ctx.user, name, data, now=ctx.now(),
+            max_bytes=ctx.settings.import_max_mb * 2**20, max_rows=ctx.settings.import_max_rows,
+            keep_in=ctx.settings.uploads_dir,
+            progress=lambda done, text: bar.progress(done, text=text), **options, **more,
         )  # fmt: skip
-    except read.ReadError as e:
+    except (read.ReadError, common.PlanChanged) as e:
         bar.empty()
         st.error(str(e))
+        return None
+    bar.empty()
+    return result
+
+
+def _preview(ctx: _ui.Context, kind: str, name: str, data: bytes, options: dict,  # noqa: PLR0913
+             plan: common.ImportResult) -> None:  # fmt: skip
+    """What the import would do, before anything is written; written only when confirmed."""
+    st.markdown("**导入预览**（尚未写入，请核对后确认）")
+    _result(plan)
+    if not common.should_write(plan, options["accept_valid"]):
         return
-    bar.progress(1.0, text="完成")
-    _result(result)
+    reason = None
+    if plan.protected:
+        st.warning(
+            f"本次导入将修改 {len({c.record_id for c in plan.protected})} 条记录中须经“一单四制”"
+            "流程办理的字段（上表“受保护”一列标为“是”）。确需通过导入修改，请填写理由后确认；"
+            "理由将记入每条隐患的办理记录。"
+        )
+        reason = st.text_input("修改理由（必填）", key="override_reason")
+    label = "确认修改受保护字段并导入" if plan.protected else "确认导入"
+    if not st.button(label, type="primary", key="confirm_import"):
+        return
+    if plan.protected and not (reason or "").strip():
+        st.error("请填写修改理由后再确认。")
+        return
+    st.session_state.pop("import_preview", None)
+    _done(_run(ctx, kind, name, data, options, expect=plan.fingerprint, override_reason=reason))
+
+
+def _done(result: common.ImportResult | None) -> None:
+    if result is not None:
+        _result(result)
 
 
 def _mapping_form(ctx: _ui.Context, kind: str, unit: str | None, rows: list, saved: dict) -> None:
@@ -111,10 +165,12 @@ def _mapping_form(ctx: _ui.Context, kind: str, unit: str | None, rows: list, sav
                 st.success("已保存列映射，下次上传同类文件时自动套用。请点击“检查并导入”。")
 
 
-def _result(r: ingest.ImportResult) -> None:
+def _result(r: common.ImportResult) -> None:
     if r.duplicate_file:
         st.info("该文件此前已导入过（内容完全相同），本次未做任何改动。")
         return
+    for note in r.notes:
+        st.info(note)
     c = st.columns(5)
     for col, (label, value) in zip(c, (("读取", r.rows), ("新增", r.inserted), ("更新", r.updated),
                                        ("未变", r.unchanged), ("拒收", r.rejected)), strict=True):  # fmt: skip
@@ -125,6 +181,10 @@ def _result(r: ingest.ImportResult) -> None:
         st.error(
             f"发现 {len(r.problems)} 个问题，整份文件未导入。请改正后重新上传，或勾选“只导入没有问题的行”。"
         )
+    elif not (r.inserted or r.updated):
+        st.info("没有需要写入的新增或修改，数据库未做改动。")
+    if r.changes:
+        _changes(r)
     if r.problems or r.warnings:
         rows = [(p.row, p.column, p.value, p.problem, "拒收") for p in r.problems]
         rows += [(p.row, p.column, p.value, p.problem, "已处理") for p in r.warnings]
@@ -137,6 +197,18 @@ def _result(r: ingest.ImportResult) -> None:
     if r.not_in_upload:
         st.info(f"本单位有 {len(r.not_in_upload)} 处隐患不在本次上传的文件中（不会删除）："
                 + "、".join(r.not_in_upload[:20]) + ("……" if len(r.not_in_upload) > 20 else ""))  # fmt: skip
+
+
+def _changes(r: common.ImportResult) -> None:
+    """Every change to an existing record: id, field, before → after (shown as text)."""
+    table = pd.DataFrame(
+        [(c.record_id, c.label, _ui.text_cells([c.before])[0], _ui.text_cells([c.after])[0],
+          "是" if c.protected else "") for c in r.changes],
+        columns=["记录编号", "字段", "原值", "新值", "受保护"],
+    )  # fmt: skip
+    st.markdown(f"**逐条修改**（{len({c.record_id for c in r.changes})} 条记录，{len(table)} 处）")
+    st.dataframe(table, hide_index=True)
+    _ui.download(table, "逐条修改", f"逐条修改_{r.file}.xlsx")
 
 
 def _history(ctx: _ui.Context, kind: str) -> None:

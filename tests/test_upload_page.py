@@ -55,7 +55,9 @@ def test_the_template_imports_cleanly(demo_env, fuyang, tmp_path) -> None:
     conn = db.open_store(tmp_path / "t.duckdb", fuyang)
     r = ih.import_hazards(conn, fuyang, auth.User("a", "a", "admin", None), "模板.xlsx", data,
                           now=datetime(2022, 9, 20))  # fmt: skip
-    assert (r.inserted, r.problems) == (1, [])
+    # the example row is recognised as one: read, skipped with a note, nothing written
+    assert (r.rows, r.inserted, r.problems, r.written) == (1, 0, [], False)
+    assert r.notes == ["第 2 行是模板中的示例行（编号以“示例”开头），已跳过"]
     conn.close()
 
 
@@ -115,7 +117,7 @@ def test_the_accident_template_imports_cleanly(fuyang, tmp_path) -> None:
     conn = db.open_store(tmp_path / "a.duckdb", fuyang)
     r = accidents.import_accidents(conn, fuyang, auth.User("a", "a", "admin", None), "模板.xlsx",
                                    data, now=datetime(2022, 9, 20))  # fmt: skip
-    assert (r.inserted, r.problems) == (1, [])
+    assert (r.rows, r.inserted, r.problems, r.notes != []) == (1, 0, [], True)
     conn.close()
 
 
@@ -129,5 +131,110 @@ def test_the_road_template_imports_cleanly(fuyang, tmp_path) -> None:
     conn = db.open_store(tmp_path / "r.duckdb", fuyang)
     r = roads.import_roads(conn, fuyang, auth.User("a", "a", "admin", None), "模板.xlsx",
                            template("roads", fuyang), now=datetime(2022, 9, 20))  # fmt: skip
-    assert (r.inserted, r.problems) == (1, [])
+    assert (r.rows, r.inserted, r.problems, r.notes != []) == (1, 0, [], True)
+    conn.close()
+
+
+def _open_hazard(path, unit: str) -> tuple[str, str, object, str]:  # noqa: ANN001
+    """A demo hazard of ``unit`` in rectification: id, progress, deadline, unit name."""
+    conn = db.connect(path, read_only=False)
+    row = conn.execute(
+        "SELECT h.hazard_id, h.progress, h.deadline, u.name FROM hazards h"
+        " JOIN units u ON u.adcode = h.unit_adcode WHERE h.unit_adcode = ? AND h.state = '整改中'"
+        " ORDER BY h.hazard_id LIMIT 1",
+        [unit],
+    ).fetchone()
+    conn.close()
+    return row
+
+
+def _events(path, hid: str) -> list[tuple]:  # noqa: ANN001
+    conn = db.connect(path, read_only=False)
+    rows = conn.execute(
+        "SELECT action, changes, note FROM hazard_events WHERE hazard_id = ? ORDER BY event_id",
+        [hid],
+    ).fetchall()
+    conn.close()
+    return rows
+
+
+def test_an_update_is_previewed_and_written_only_when_confirmed(demo_env) -> None:
+    import json
+
+    hid, progress, _deadline, _name = _open_hazard(demo_env, "341226")
+    before = _events(demo_env, hid)
+    at = _upload_page()
+    data = f"隐患编号,所属区县,整改进展\n{hid},颍上县,护栏已安装（导入）\n".encode()
+    at.file_uploader(key="ledger_file").set_value(("进展.csv", data, "text/csv")).run()
+    at.button(key="do_import").click().run()
+    assert not at.exception
+    changes = next(d.value for d in at.dataframe if "字段" in d.value.columns)
+    assert changes.values.tolist() == [[hid, "整改进展", progress or "", "护栏已安装（导入）", ""]]
+    assert [m.value for m in at.metric] == ["1 行", "0 行", "1 行", "0 行", "0 行"]
+    assert _events(demo_env, hid) == before  # nothing written yet
+    at.button(key="confirm_import").click().run()
+    assert not at.exception
+    assert "已导入：新增 0 条，更新 1 条，未变 0 条。" in at.success[0].value
+    action, change, note = _events(demo_env, hid)[-1]
+    assert (action, json.loads(change), note) == (
+        "导入", {"progress": [progress, "护栏已安装（导入）"]}, "导入文件：进展.csv"
+    )  # fmt: skip
+
+
+def test_a_county_cannot_touch_another_units_hazard_on_the_page(demo_env) -> None:
+    hid, _progress, _deadline, name = _open_hazard(demo_env, "341202")
+    before = _events(demo_env, hid)
+    at = _upload_page()
+    data = f"隐患编号,所属区县,整改进展,挂牌督办\n{hid},颍上县,已完成,部\n".encode()
+    at.file_uploader(key="ledger_file").set_value(("越界.csv", data, "text/csv")).run()
+    at.button(key="do_import").click().run()
+    assert not at.exception
+    assert "发现 1 个问题，整份文件未导入" in at.error[0].value
+    problems = next(d.value for d in at.dataframe if "问题" in d.value.columns)
+    assert problems["问题"].tolist() == [
+        f"隐患编号 {hid} 属于{name}，区县大队账号不能修改其他单位的记录"
+    ]
+    assert not any(b.key == "confirm_import" for b in at.button)
+    assert _events(demo_env, hid) == before
+
+
+def test_protected_changes_need_the_administrators_reason(demo_env) -> None:
+    hid, _progress, deadline, _name = _open_hazard(demo_env, "341226")
+    at = _upload_page("admin")
+    data = f"隐患编号,所属区县,完成时限\n{hid},颍上县,2023-06-30\n".encode()
+    at.file_uploader(key="ledger_file").set_value(("延期.csv", data, "text/csv")).run()
+    at.button(key="do_import").click().run()
+    changes = next(d.value for d in at.dataframe if "字段" in d.value.columns)
+    assert changes.values.tolist() == [[hid, "完成时限", str(deadline), "2023-06-30", "是"]]
+    assert any("须经“一单四制”流程办理的字段" in w.value for w in at.warning)
+    at.button(key="confirm_import").click().run()
+    assert at.error[0].value == "请填写修改理由后再确认。"
+    assert [e for e in _events(demo_env, hid) if e[2] and "延期.csv" in e[2]] == []
+    at.text_input(key="override_reason").input("市政府批复同意延期").run()
+    at.button(key="confirm_import").click().run()
+    assert not at.exception
+    assert "更新 1 条" in at.success[0].value
+    note = _events(demo_env, hid)[-1][2]
+    assert (
+        note == "导入文件：延期.csv；管理员确认修改受保护字段（完成时限），理由：市政府批复同意延期"
+    )
+
+
+def test_the_unchanged_template_on_the_page_writes_nothing(demo_env, fuyang) -> None:
+    from analytics.ingest.template import template
+
+    at = _upload_page("admin")
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    at.file_uploader(key="ledger_file").set_value(("模板.xlsx", template("hazards", fuyang), xlsx))
+    at.run()
+    at.button(key="do_import").click().run()
+    assert not at.exception
+    infos = [i.value for i in at.info]
+    assert "第 2 行是模板中的示例行（编号以“示例”开头），已跳过" in infos
+    assert "没有需要写入的新增或修改，数据库未做改动。" in infos
+    assert not at.success
+    conn = db.connect(demo_env, read_only=False)
+    assert conn.execute(
+        "SELECT count(*) FROM imports WHERE file_name = '模板.xlsx'"
+    ).fetchone() == (0,)
     conn.close()

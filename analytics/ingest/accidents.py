@@ -11,8 +11,7 @@ import pyarrow as pa
 
 from analytics import access, auth, geo
 from analytics.city import City, boundaries
-from analytics.db import transaction
-from analytics.ingest import common, headers, values
+from analytics.ingest import common, headers, plan, values
 from analytics.ingest.common import ImportResult, Problem
 from analytics.ingest.values import ValueProblem
 
@@ -48,19 +47,41 @@ def import_accidents(
     return common.run(
         conn, "accidents", headers.ACCIDENT_HEADERS, "accident_id",
         lambda raw, names, row: _record(city, user, features, raw, names, row),
-        lambda result, records: _write(conn, user, result, records, now),
+        lambda records: plan.simple_plan(conn, user, records, table="accidents",
+                                         key="accident_id", id_label="事故编号", columns=STORED,
+                                         labels=LABELS, merge=_merge),
+        lambda result, p: _write(conn, user, result, p, now),
         file_name, data, common.Options(**options),
     )  # fmt: skip
+
+
+LABELS = {"occurred_at": "事故时间", "unit_adcode": "所属区县", "road_name": "道路名称",
+          "route_code": "路线编码", "stake_m": "桩号（米）", "lon": "经度", "lat": "纬度",
+          "coord_source": "坐标系", "deaths": "死亡人数", "injuries": "受伤人数",
+          "loss_yuan": "直接财产损失(元)", "collision_type": "事故形态", "weather": "天气",
+          "severity": "事故严重程度", "procedure": "处理程序", "legacy_grade": "事故等级"}  # fmt: skip
+
+
+def _severity(deaths: int, injuries: int) -> str:
+    return "死亡事故" if deaths else "伤人事故" if injuries else "财产损失事故"
+
+
+def _merge(before: dict, rec: dict) -> dict:
+    """An update: the stored values where the row gives none, the severity from the result."""
+    merged = {**rec, **{c: before[c] for c in STORED if c not in rec["_given"]}}
+    merged["severity"] = _severity(merged["deaths"] or 0, merged["injuries"] or 0)
+    return {**merged, "_given": rec["_given"] | {"severity"}}
 
 
 def _record(city, user, features, raw, names, row):  # noqa: ANN001, ANN202, PLR0913, C901
     out: dict = {}
     problems: list[Problem] = []
     warnings: list[Problem] = []
+    if_new: list[Problem] = []  # refuse the row only when its id is not in the store
 
-    def problem(f: str, message: str, value: object = None) -> None:
+    def problem(f: str, message: str, value: object = None, to: list = problems) -> None:
         shown = values.text(raw.get(f)) if value is None else value
-        problems.append(Problem(row, names.get(f, f), str(shown or ""), message))
+        to.append(Problem(row, names.get(f, f), str(shown or ""), message))
 
     out["accident_id"] = values.text(raw.get("accident_id"))
     if not out["accident_id"]:
@@ -73,7 +94,7 @@ def _record(city, user, features, raw, names, row):  # noqa: ANN001, ANN202, PLR
         problem(when_field, str(e))
     else:
         if out["occurred_at"] is None:
-            problem(when_field, "缺少事故时间")
+            problem(when_field, "缺少事故时间", to=if_new)
     for f in ("road_name", "route_code", "collision_type", "weather", "legacy_grade"):
         out[f] = values.text(raw.get(f))
     for f, label in (
@@ -89,28 +110,33 @@ def _record(city, user, features, raw, names, row):  # noqa: ANN001, ANN202, PLR
         if n is not None and n < 0:
             problem(f, f"{label}不能为负数")
         out[f] = n
+    given = {c for c in ("deaths", "injuries") if out[c] is not None}
     out["deaths"] = int(out["deaths"] or 0)
     out["injuries"] = int(out["injuries"] or 0)
     out["stake_m"] = _stake(raw, problem)
     out["lon"], out["lat"], out["coord_source"] = common.coordinates(
         raw, names, row, problem, warnings, city
     )
-    unit = city.resolve_unit(values.text(raw.get("unit")))
-    if unit is None and out["lon"] is not None:
+    unit_text = values.text(raw.get("unit"))
+    unit = city.resolve_unit(unit_text)
+    if unit is None and unit_text is None and out["lon"] is not None:
         code = geo.locate_unit(out["lon"], out["lat"], features, key="unit_code")
         unit = city.resolve_unit(code)
     if unit is None:
-        problem("unit", "所属区县为空或不是本市的单位，且坐标不在本市任何区县内")
+        problem("unit", "所属区县为空或不是本市的单位，且坐标不在本市任何区县内",
+                to=problems if unit_text else if_new)  # fmt: skip
     elif not access.can(user, "import", unit.adcode):
         problem("unit", f"区县大队账号只能导入本单位（{city.unit(user.unit_adcode).name}）的数据")
     out["unit_adcode"] = unit.adcode if unit else None
     if out["stake_m"] is None and out["lon"] is None:
-        problem("lon", "没有可用的位置：请填写路线编码和桩号（或公里数、米数），或经纬度")
-    derived = "死亡事故" if out["deaths"] else "伤人事故" if out["injuries"] else "财产损失事故"
-    given = values.text(raw.get("severity"))
-    if given and given not in SEVERITIES:
+        problem(
+            "lon", "没有可用的位置：请填写路线编码和桩号（或公里数、米数），或经纬度", to=if_new
+        )
+    derived = _severity(out["deaths"], out["injuries"])
+    stated = values.text(raw.get("severity"))
+    if stated and stated not in SEVERITIES:
         problem("severity", f"事故严重程度须为{'、'.join(SEVERITIES)}之一")
-    elif given and given != derived:
+    elif stated and stated != derived:
         problem(
             "severity",
             f"与伤亡人数不符：死亡 {out['deaths']} 人、受伤 {out['injuries']} 人应为{derived}",
@@ -121,6 +147,12 @@ def _record(city, user, features, raw, names, row):  # noqa: ANN001, ANN202, PLR
         problem("procedure", "处理程序须为简易程序或一般程序")
     if out["deaths"] and out["procedure"] == "简易程序":
         problem("procedure", "死亡事故不能适用简易程序")
+    given |= {
+        c for c in STORED if c not in ("deaths", "injuries", "severity") and out[c] is not None
+    }
+    if given & {"deaths", "injuries"}:
+        given.add("severity")
+    out["_given"], out["_if_new"] = frozenset(given), if_new
     return out, problems, warnings
 
 
@@ -138,57 +170,29 @@ def _stake(raw: dict, problem) -> int | None:  # noqa: ANN001
     return None
 
 
-def _write(conn, user: auth.User, result: ImportResult, records: list[dict], now: datetime) -> None:  # noqa: ANN001
-    with transaction(conn):
-        import_id = conn.execute(
-            "INSERT INTO imports (file_name, sha256, kind, unit_adcode, imported_by, imported_at,"
-            " rows_read, rows_rejected) VALUES (?, ?, 'accidents', ?, ?, ?, ?, ?)"
-            " RETURNING import_id",
-            [result.file, result.sha256, user.unit_adcode, user.actor, now, result.rows,
-             result.rejected],
-        ).fetchone()[0]  # fmt: skip
-        conn.register("upload_ids", pa.table({"accident_id": [r["accident_id"] for r in records]}))
-        try:
-            cur = conn.execute(
-                f"SELECT a.accident_id, {', '.join('a.' + c for c in STORED)} FROM accidents a"  # noqa: S608 - fixed names
-                " JOIN upload_ids USING (accident_id)"
-            )
-            old = {r[0]: dict(zip(STORED, r[1:], strict=True)) for r in cur.fetchall()}
-        finally:
-            conn.unregister("upload_ids")
-        inserts = []
-        for rec in records:
-            before = old.get(rec["accident_id"])
-            if before is None:
-                inserts.append({**rec, "import_id": import_id})
-                continue
-            diff = [c for c in STORED if not _same(before[c], rec[c])]
-            if not diff:
-                result.unchanged += 1
-                continue
-            conn.execute(
-                f"UPDATE accidents SET {', '.join(f'{c} = ?' for c in diff)}, import_id = ?"  # noqa: S608 - STORED names
-                " WHERE accident_id = ?",
-                [*(rec[c] for c in diff), import_id, rec["accident_id"]],
-            )
-            result.updated += 1
-        if inserts:
-            conn.register("upload_rows", pa.Table.from_pylist(inserts, schema=_SCHEMA))
-            try:
-                conn.execute("INSERT INTO accidents BY NAME SELECT * FROM upload_rows")
-            finally:
-                conn.unregister("upload_rows")
-        result.inserted = len(inserts)
+def _write(conn, user: auth.User, result: ImportResult, p: plan.Plan, now: datetime) -> None:  # noqa: ANN001
+    """Apply the plan inside the caller's transaction; the updates' changes go to imports.note."""
+    import_id = conn.execute(
+        "INSERT INTO imports (file_name, sha256, kind, unit_adcode, imported_by, imported_at,"
+        " rows_read, rows_rejected, note) VALUES (?, ?, 'accidents', ?, ?, ?, ?, ?, ?)"
+        " RETURNING import_id",
+        [result.file, result.sha256, user.unit_adcode, user.actor, now, result.rows,
+         result.rejected, plan.change_log(p)],
+    ).fetchone()[0]  # fmt: skip
+    for u in p.updates:
         conn.execute(
-            "UPDATE imports SET rows_added = ?, rows_updated = ? WHERE import_id = ?",
-            [result.inserted, result.updated, import_id],
+            f"UPDATE accidents SET {', '.join(f'{c} = ?' for c in u.diff)}, import_id = ?"  # noqa: S608 - STORED names
+            " WHERE accident_id = ?",
+            [*(v[1] for v in u.diff.values()), import_id, u.record["accident_id"]],
         )
-    result.written = True
-
-
-def _same(a: object, b: object) -> bool:
-    if a is None or b is None:
-        return a is None and b is None
-    if isinstance(a, int | float) or hasattr(a, "as_tuple"):
-        return round(float(a), 4) == round(float(b), 4)
-    return a == b
+    if p.inserts:
+        rows = [{**r, "import_id": import_id} for r in p.inserts]
+        conn.register("upload_rows", pa.Table.from_pylist(rows, schema=_SCHEMA))
+        try:
+            conn.execute("INSERT INTO accidents BY NAME SELECT * FROM upload_rows")
+        finally:
+            conn.unregister("upload_rows")
+    conn.execute(
+        "UPDATE imports SET rows_added = ?, rows_updated = ? WHERE import_id = ?",
+        [result.inserted, result.updated, import_id],
+    )

@@ -14,7 +14,14 @@ import duckdb
 from analytics import city as city_mod
 from analytics import geo
 from analytics.city import City
+from analytics.db import transaction
 from analytics.ingest import headers, read, values
+
+EXAMPLE_PREFIX = "示例"  # ids of template example rows start with this: never a real record
+
+
+class PlanChanged(RuntimeError):
+    """The records changed between the preview and the confirmation; nothing was written."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,16 @@ class ImportResult:
     warnings: list[Problem] = field(default_factory=list)
     unmatched_columns: list[str] = field(default_factory=list)
     not_in_upload: list[str] = field(default_factory=list)
+    # the plan (a dry run stops here; inserted/updated/unchanged then count what would be written)
+    changes: list = field(default_factory=list)  # plan.Change: record, field, before → after
+    needs_override: bool = False  # protected changes wait for an administrator's reason
+    fingerprint: str | None = None  # pass back as expect= to write exactly what was previewed
+    dry_run: bool = False
+    notes: list[str] = field(default_factory=list)  # Chinese lines for the user (examples skipped)
+
+    @property
+    def protected(self) -> list:
+        return [c for c in self.changes if c.protected]
 
 
 @dataclass(frozen=True)
@@ -62,6 +79,9 @@ class Options:
     mapping: dict[str, str] | None = None  # the file's own column names → standard ones
     coord_system: str | None = None  # for files without a 坐标系 column
     progress: Callable[[float, str], None] | None = None  # (fraction done, Chinese line)
+    dry_run: bool = False  # work out the plan and stop: nothing is written
+    expect: str | None = None  # the previewed plan's fingerprint: refuse if the plan changed
+    override_reason: str | None = None  # an administrator's reason for protected changes
 
 
 # record(raw, names, row number) → (record, problems, warnings)
@@ -117,7 +137,14 @@ def check_rows(
         result.rows += 1
         if progress and result.rows % 2000 == 0:
             progress(0.1 + 0.7 * min(result.rows / total, 1), f"正在检查第 {result.rows} 行……")
+        if (values.text(row.raw.get(key)) or "").startswith(EXAMPLE_PREFIX):
+            result.notes.append(
+                f"第 {row.number} 行是模板中的示例行（编号以“{EXAMPLE_PREFIX}”开头），已跳过"
+            )
+            continue
         rec, problems, warnings = record(row.raw, names, row.number)
+        rec["_row"] = row.number
+        rec.setdefault("_if_new", [])
         result.warnings += warnings
         k = rec.get(key)
         if k and k in records:
@@ -132,18 +159,25 @@ def check_rows(
     return result, [r for _, r in records.values()]
 
 
+class _Hold(Exception):
+    """The plan may not be written (problems, or protected changes without a reason)."""
+
+
 def run(
     conn: duckdb.DuckDBPyConnection,
     kind: str,
     spec: dict[str, tuple[str, ...]],
     key: str,
     record: RecordFn,
-    write: Callable[[ImportResult, list[dict]], None],
+    planner: Callable[[list[dict]], object],
+    write: Callable[[ImportResult, object], None],
     file_name: str,
     data: bytes,
     options: Options,
 ) -> ImportResult:
-    """The import of one file: check every row, write when the policy allows, keep the file.
+    """The import of one file: check every row, work out the plan against the store, and write it
+    when the policy allows, in one transaction that works the plan out again and refuses
+    (PlanChanged) when it is not the one previewed (options.expect); keep the file.
     A file without a 坐标系 column has options.coord_system passed to record() in the row."""
     o = options
     per_row = {"_file_coord_system": o.coord_system}
@@ -153,13 +187,52 @@ def run(
         sheet=o.sheet, max_bytes=o.max_bytes, max_rows=o.max_rows, mapping=o.mapping,
         progress=o.progress,
     )  # fmt: skip
-    if should_write(result, o.accept_valid):
-        if o.progress:
-            o.progress(0.85, f"正在写入 {len(records)} 条记录……")
-        write(result, records)
-        if o.keep_in is not None:
-            keep(o.keep_in, result.sha256, file_name, data)
+    if result.duplicate_file:
+        return result
+    if o.dry_run:
+        _settle(result, planner(records), key, o)
+        result.dry_run = True
+        return result
+    try:
+        with transaction(conn):
+            plan = planner(records)
+            _settle(result, plan, key, o)
+            if o.expect is not None and result.fingerprint != o.expect:
+                raise PlanChanged(
+                    "预览后数据已被他人修改，本次未导入任何数据。请重新检查后再确认导入。"
+                )
+            if not should_write(result, o.accept_valid) or result.needs_override:
+                raise _Hold
+            if not (plan.inserts or plan.updates):
+                raise _Hold
+            if o.progress:
+                o.progress(0.85, f"正在写入 {len(plan.inserts) + len(plan.updates)} 条记录……")
+            write(result, plan)
+    except _Hold:  # nothing written: the counts say so (a dry run keeps what would be)
+        result.inserted = result.updated = 0
+        return result
+    except duckdb.TransactionException:  # another session wrote the same records meanwhile
+        raise PlanChanged(
+            "导入时这些记录正被他人同时修改，本次未导入任何数据。请重新检查后再导入。"
+        ) from None
+    result.written = True
+    if o.keep_in is not None:
+        keep(o.keep_in, result.sha256, file_name, data)
     return result
+
+
+def _settle(result: ImportResult, plan, key: str, o: Options) -> None:  # noqa: ANN001 - a plan.Plan
+    """The plan's counts, changes and refusals into the result (rows as the user sees them)."""
+    result.problems = sorted(result.problems + plan.problems, key=lambda p: p.row)
+    result.warnings = sorted(result.warnings + plan.warnings, key=lambda p: p.row)
+    result.rejected += len(plan.rejected)
+    result.accepted -= len(plan.rejected)
+    result.inserted, result.updated = len(plan.inserts), len(plan.updates)
+    result.unchanged = plan.unchanged
+    result.changes = plan.changes
+    result.not_in_upload = plan.not_in_upload
+    result.needs_override = bool(result.protected) and not (o.override_reason or "").strip()
+    result.fingerprint = plan.fingerprint(key)
 
 
 def load_mapping(text: str) -> dict[str, str]:

@@ -1,24 +1,23 @@
 """Importing a hazard ledger: every row checked, every problem reported, one transaction.
 
 Hazards are matched by 隐患编号: new ones are inserted, changed ones updated with an event that
-records each changed field, unchanged ones left alone; nothing is ever deleted.
+records each changed field, unchanged ones left alone; nothing is ever deleted. What an import may
+change of an existing hazard is decided in analytics.ingest.hazard_plan (一单四制).
 """
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
-from decimal import Decimal
 
 import duckdb
-import pandas as pd
 import pyarrow as pa
 
 from analytics import access, auth, geo, ledger
 from analytics.city import City
-from analytics.db import transaction
-from analytics.ingest import common, headers, values
+from analytics.ingest import common, hazard_plan, headers, values
 from analytics.ingest.common import ImportResult, Problem
+from analytics.ingest.plan import Plan
 from analytics.ingest.values import ValueProblem
 
 TEXT_FIELDS = ("township", "road_name", "route_code", "hazard_type", "description", "source",
@@ -51,26 +50,32 @@ def import_hazards(
     now: datetime,
     **options: object,
 ) -> ImportResult:
-    """Check every row; write all of them in one transaction, or nothing when any row is
-    rejected (unless accept_valid: then the valid rows).
-    Options: see analytics.ingest.common.Options."""
+    """Check every row and work out the plan (analytics.ingest.hazard_plan); write it in one
+    transaction, or nothing when any row is rejected (unless accept_valid: then the valid rows),
+    or when protected fields would change without an administrator's override_reason.
+    dry_run=True stops at the plan. Options: see analytics.ingest.common.Options."""
     access.check(user, "import", access.home_unit(user))  # a leader imports nothing
+    o = common.Options(**options)
     return common.run(
         conn, "hazards", headers.HAZARD_HEADERS, "hazard_id",
         lambda raw, names, row: _record(city, user, raw, names, row),
-        lambda result, records: _write(conn, user, result, records, now),
-        file_name, data, common.Options(**options),
+        lambda records: hazard_plan.plan(conn, user, records),
+        lambda result, plan: _write(conn, user, result, plan, now, o.override_reason),
+        file_name, data, o,
     )  # fmt: skip
 
 
 def _record(city: City, user: auth.User, raw: dict, names: dict, row: int):  # noqa: ANN202, C901
-    """One row as hazard columns, with its problems and warnings."""
+    """One row as hazard columns, with its problems and warnings. record["_given"]: the stored
+    columns the row gives (non-empty cells); record["_if_new"]: problems that refuse the row only
+    when its id is not in the store (an update keeps the stored value of what the row lacks)."""
     out: dict = {}
     problems: list[Problem] = []
     warnings: list[Problem] = []
+    if_new: list[Problem] = []
 
-    def problem(f: str, message: str) -> None:
-        problems.append(Problem(row, names.get(f, f), str(values.text(raw.get(f)) or ""), message))
+    def problem(f: str, message: str, to: list[Problem] = problems) -> None:
+        to.append(Problem(row, names.get(f, f), str(values.text(raw.get(f)) or ""), message))
 
     def read_value(f: str, parse):  # noqa: ANN001, ANN202
         try:
@@ -82,15 +87,17 @@ def _record(city: City, user: auth.User, raw: dict, names: dict, row: int):  # n
     out["hazard_id"] = values.text(raw.get("hazard_id"))
     if not out["hazard_id"]:
         problem("hazard_id", "缺少隐患编号（“序号”只是行号，不能作为编号）")
-    unit = city.resolve_unit(values.text(raw.get("unit")))
-    if unit is None:
+    unit_text = values.text(raw.get("unit"))
+    unit = city.resolve_unit(unit_text)
+    if unit_text is None:
+        problem("unit", "所属区县为空或不是本市的单位", if_new)
+    elif unit is None:
         problem("unit", "所属区县为空或不是本市的单位")
     elif not access.can(user, "import", unit.adcode):
         problem("unit", f"区县大队账号只能导入本单位（{city.unit(user.unit_adcode).name}）的数据")
     out["unit_adcode"] = unit.adcode if unit else None
     for f in TEXT_FIELDS:
-        v = raw.get(f)
-        out[f] = None if v is None else values.text(v)
+        out[f] = values.text(raw.get(f))
     for f in DATE_FIELDS:
         out[f] = None if raw.get(f) is None else read_value(f, values.parse_date)
     out["risk_grade"] = read_value("risk_grade", values.grade)
@@ -101,21 +108,26 @@ def _record(city: City, user: auth.User, raw: dict, names: dict, row: int):  # n
         raw, names, row, problem, warnings, city
     )
     state = read_value("state", lambda c: values.state(c, raw.get("closed")))
+    stated = state is not None
     if state is None:
         five = not ledger.missing_elements(out)
         state = ledger.CLOSED if out["closed_date"] else ledger.ASSIGNED if five else ledger.LISTED
     out["state"] = state
     if not out["road_name"]:
-        problem("road_name", "缺少道路名称")
+        problem("road_name", "缺少道路名称", if_new)
     if not out["found_date"] and not out["listed_date"]:
-        problem("found_date", "缺少排查日期")
+        problem("found_date", "缺少排查日期", if_new)
     start = out["found_date"] or out["listed_date"]
     if start and out["deadline"] and out["deadline"] < start:
         problem("deadline", f"完成时限早于排查日期（{start}）")
     if start and out["closed_date"] and out["closed_date"] < start:
         problem("closed_date", f"销号日期早于排查日期（{start}）")
-    if state == ledger.CLOSED and (not out["closed_date"] or not out["accepted_by"]):
-        problem("state", "已销号的隐患须有销号日期和验收人")
+    given = {c for c in STORED if out[c] is not None}
+    if not stated:
+        given.discard("state")
+    if values.text(raw.get("supervision_level")) is None:
+        given.discard("supervision_level")
+    out["_given"], out["_if_new"], out["_names"] = frozenset(given), if_new, names
     return out, problems, warnings
 
 
@@ -137,96 +149,60 @@ def _stakes(raw: dict, problem) -> tuple[int | None, int | None]:  # noqa: ANN00
     return s, e if e is not None else s
 
 
-def _same(a: object, b: object) -> bool:
-    a = _plain(a)
-    if isinstance(a, Decimal | float | int) and isinstance(b, Decimal | float | int):
-        return round(float(a), 4) == round(float(b), 4)
-    if isinstance(a, datetime):
-        a = a.date()
-    return a == b or (a in (None, "") and b in (None, ""))
-
-
-def _write(conn, user: auth.User, result: ImportResult, records: list[dict], now: datetime) -> None:  # noqa: ANN001
-    """Insert the new hazards and update the changed ones in bulk, with one event each."""
-    ids = pd.DataFrame({"hazard_id": [r["hazard_id"] for r in records]}, dtype=object)
-    units = pd.DataFrame({"unit_adcode": sorted({r["unit_adcode"] for r in records})}, dtype=object)
-    with transaction(conn):
-        import_id = conn.execute(
-            "INSERT INTO imports (file_name, sha256, kind, unit_adcode, imported_by, imported_at,"
-            " rows_read, rows_rejected) VALUES (?, ?, 'hazards', ?, ?, ?, ?, ?) RETURNING import_id",
-            [result.file, result.sha256, user.unit_adcode, user.actor, now, result.rows,
-             result.rejected],
-        ).fetchone()[0]  # fmt: skip
-        conn.register("upload_ids", ids)
-        conn.register("upload_units", units)
-        try:
-            old_rows = conn.execute(
-                "SELECT h.* FROM hazards h JOIN upload_ids u USING (hazard_id)"
-            ).df()
-            result.not_in_upload = [r[0] for r in conn.execute(
-                "SELECT h.hazard_id FROM hazards h JOIN upload_units USING (unit_adcode)"
-                " ANTI JOIN upload_ids USING (hazard_id) ORDER BY h.hazard_id"
-            ).fetchall()]  # fmt: skip
-        finally:
-            conn.unregister("upload_ids")
-            conn.unregister("upload_units")
-        old = {r["hazard_id"]: r for r in old_rows.to_dict("records")}
-        inserts, events = [], []
-        for rec in records:
-            before = old.get(rec["hazard_id"])
-            if before is None:  # a new hazard: the row itself carries its import id and values
-                inserts.append(rec)
-                events.append(_event_row(rec["hazard_id"], now, user, None, rec["state"], None,
-                                         result.file))  # fmt: skip
-                continue
-            diff = {c: [_plain(before[c]), rec[c]] for c in STORED if not _same(before[c], rec[c])}
-            if not diff:
-                result.unchanged += 1
-                continue
-            conn.execute(
-                f"UPDATE hazards SET {', '.join(f'{c} = ?' for c in diff)}, version = version + 1,"  # noqa: S608 - STORED names
-                " updated_at = ?, import_id = ? WHERE hazard_id = ?",
-                [*(rec[c] for c in diff), now, import_id, rec["hazard_id"]],
-            )
-            events.append(_event_row(rec["hazard_id"], now, user, before["state"], rec["state"],
-                                     diff, result.file))  # fmt: skip
-            result.updated += 1
-        if inserts:  # an Arrow table: DuckDB reads it column by column, fast
-            stamp = {"import_id": import_id, "created_at": now, "updated_at": now}
-            rows = pa.Table.from_pylist(
-                [{"hazard_id": r["hazard_id"], **{c: r[c] for c in STORED}, **stamp}
-                 for r in inserts],
-                schema=_ARROW_SCHEMA,
-            )  # fmt: skip
-            conn.register("upload_rows", rows)
-            try:
-                conn.execute("INSERT INTO hazards BY NAME SELECT * FROM upload_rows")
-            finally:
-                conn.unregister("upload_rows")
-        result.inserted = len(inserts)
-        _insert_events(conn, events)
+def _write(conn, user: auth.User, result: ImportResult, plan: Plan, now: datetime,  # noqa: ANN001
+           reason: str | None) -> None:  # fmt: skip
+    """Apply the plan (inside the caller's transaction): insert the new hazards in bulk, update
+    the changed ones (version + 1), one event each with every change before → after."""
+    override = any(u.protected for u in plan.updates)
+    import_id = conn.execute(
+        "INSERT INTO imports (file_name, sha256, kind, unit_adcode, imported_by, imported_at,"
+        " rows_read, rows_rejected, note) VALUES (?, ?, 'hazards', ?, ?, ?, ?, ?, ?)"
+        " RETURNING import_id",
+        [result.file, result.sha256, user.unit_adcode, user.actor, now, result.rows,
+         result.rejected, f"管理员确认修改受保护字段，理由：{reason.strip()}" if override else None],
+    ).fetchone()[0]  # fmt: skip
+    events = []
+    for u in plan.updates:
+        hid, d = u.record["hazard_id"], u.diff
         conn.execute(
-            "UPDATE imports SET rows_added = ?, rows_updated = ? WHERE import_id = ?",
-            [result.inserted, result.updated, import_id],
+            f"UPDATE hazards SET {', '.join(f'{c} = ?' for c in d)}, version = version + 1,"  # noqa: S608 - STORED names
+            " updated_at = ?, import_id = ? WHERE hazard_id = ?",
+            [*(v[1] for v in d.values()), now, import_id, hid],
         )
-    result.written = True
-
-
-def _plain(value: object) -> object:
-    """A value read back from DuckDB as pandas gave it, for the change record."""
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.date()
-    return value
+        note = f"导入文件：{result.file}"
+        if u.protected:
+            labels = "、".join(ledger.FIELD_LABELS.get(c, c) for c in u.protected)
+            note += f"；管理员确认修改受保护字段（{labels}），理由：{reason.strip()}"
+        after = d["state"][1] if "state" in d else u.before["state"]
+        events.append(_event_row(hid, now, user, u.before["state"], after, d, note))
+    for rec in plan.inserts:  # the values are the new row's own (its import_id: the kept file)
+        events.append(_event_row(rec["hazard_id"], now, user, None, rec["state"], None,
+                                 f"导入文件：{result.file}"))  # fmt: skip
+    if plan.inserts:  # an Arrow table: DuckDB reads it column by column, fast
+        stamp = {"import_id": import_id, "created_at": now, "updated_at": now}
+        rows = pa.Table.from_pylist(
+            [{"hazard_id": r["hazard_id"], **{c: r[c] for c in STORED}, **stamp}
+             for r in plan.inserts],
+            schema=_ARROW_SCHEMA,
+        )  # fmt: skip
+        conn.register("upload_rows", rows)
+        try:
+            conn.execute("INSERT INTO hazards BY NAME SELECT * FROM upload_rows")
+        finally:
+            conn.unregister("upload_rows")
+    _insert_events(conn, events)
+    conn.execute(
+        "UPDATE imports SET rows_added = ?, rows_updated = ? WHERE import_id = ?",
+        [result.inserted, result.updated, import_id],
+    )
 
 
 def _event_row(hid: str, now: datetime, user: auth.User, before: str | None, after: str,  # noqa: PLR0913
-               changes: dict | None, file_name: str) -> dict:  # fmt: skip
+               changes: dict | None, note: str) -> dict:  # fmt: skip
     return {"hazard_id": hid, "event_at": now, "actor": user.actor, "action": "导入",
             "from_state": before, "to_state": after,
             "changes": json.dumps(changes, ensure_ascii=False, default=str) if changes else None,
-            "note": f"导入文件：{file_name}"}  # fmt: skip
+            "note": note}  # fmt: skip
 
 
 def _insert_events(conn: duckdb.DuckDBPyConnection, events: list[dict]) -> None:
