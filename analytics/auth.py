@@ -7,9 +7,11 @@ account and every sign-in attempt is appended to account_events.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -37,6 +39,10 @@ ACTIONS: dict[str, tuple[str, frozenset[str], bool]] = {
     "list_site": ("事故多发点段入单", frozenset({"admin"}), False),
 }
 USERNAME = re.compile(r"[A-Za-z0-9_.\-]{2,32}")
+MIN_PASSWORD_LENGTH = 10
+DEMO_PASSWORD = "demo2022"  # every demo account on the demo database, and nowhere else
+PASSWORD_RULE = f"至少 {MIN_PASSWORD_LENGTH} 位，须同时含字母和数字，不能是常见密码，不能包含用户名"
+COMMON_PASSWORDS_FILE = Path(__file__).parent / "data" / "common_passwords.txt"
 _hasher = PasswordHasher()
 
 
@@ -88,14 +94,47 @@ def check(user: User, action: str, unit: str | None = None, unit_name: str | Non
     )
 
 
-def password_problems(password: str) -> list[str]:
-    """Why a new password is not acceptable (empty list: fine)."""
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The shipped list of common passwords (lowercase; read once, on first use)."""
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(w for line in lines if (w := line.strip()) and not w.startswith("#"))
+
+
+def password_problems(password: str, username: str = "", *, demo: bool = False) -> list[str]:
+    """Why a new password is not acceptable (empty list: fine), every reason at once.
+
+    ``demo``: the account is a demo account on the demo database, the one place the public
+    demo password is allowed.
+    """
+    if demo and password == DEMO_PASSWORD:
+        return []
+    lowered = password.lower()
     problems = []
-    if len(password) < 8:
-        problems.append("密码至少 8 位")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append(f"密码至少 {MIN_PASSWORD_LENGTH} 位")
     if not re.search(r"[A-Za-z]", password) or not re.search(r"\d", password):
         problems.append("密码须同时包含字母和数字")
+    if lowered in common_passwords():
+        problems.append("密码过于常见，容易被猜中")
+    if username and username.lower() in lowered:
+        problems.append("密码不能包含用户名")
+    if DEMO_PASSWORD in lowered:
+        problems.append("不能使用公开的演示密码")
     return problems
+
+
+def _demo_database(conn: duckdb.DuckDBPyConnection) -> bool:
+    row = conn.execute("SELECT value FROM dataset WHERE key = 'is_demo'").fetchone()
+    return bool(row and row[0] == "1")
+
+
+def _check_password(
+    conn: duckdb.DuckDBPyConnection, username: str, password: str, is_demo: bool
+) -> None:
+    demo = is_demo and _demo_database(conn)
+    if problems := password_problems(password, username, demo=demo):
+        raise AuthError("；".join(problems))
 
 
 def add_user(
@@ -120,8 +159,7 @@ def add_user(
             raise AuthError(f"区县大队账号须指定本市的单位代码（收到：{unit_adcode or '空'}）")
     else:
         unit_adcode = None
-    if problems := password_problems(password):
-        raise AuthError("；".join(problems))
+    _check_password(conn, username, password, is_demo)
     if conn.execute("SELECT count(*) FROM accounts WHERE username = ?", [username]).fetchone()[0]:
         raise AuthError(f"用户名“{username}”已存在")
     conn.execute(
@@ -134,9 +172,9 @@ def add_user(
 
 
 def set_password(conn: duckdb.DuckDBPyConnection, actor: str, username: str, password: str) -> None:
-    if problems := password_problems(password):
-        raise AuthError("；".join(problems))
     _require(conn, username)
+    is_demo = conn.execute("SELECT is_demo FROM accounts WHERE username = ?", [username])
+    _check_password(conn, username, password, is_demo.fetchone()[0])
     conn.execute(
         "UPDATE accounts SET password_hash = ?, password_changed_at = current_timestamp,"
         " failed_attempts = 0, locked_until = NULL WHERE username = ?",

@@ -49,7 +49,7 @@ def page() -> None:
         role = st.selectbox("角色", list(auth.ROLES), format_func=auth.ROLES.get)
         unit = st.selectbox("单位（区县大队账号必填）", [None, *units],
                             format_func=lambda u: units.get(u, "—"))  # fmt: skip
-        password = st.text_input("初始密码", type="password", help="至少 8 位，含字母和数字")
+        password = st.text_input("初始密码", type="password", help=auth.PASSWORD_RULE)
         if st.form_submit_button("创建"):
             try:
                 auth.add_user(ctx.cur, ctx.user.username, username.strip(), name.strip() or username,
@@ -61,7 +61,9 @@ def page() -> None:
     with right, st.form("change_user"):
         st.markdown("**修改账号**")
         target = st.selectbox("账号", users.username.tolist())
-        new_password = st.text_input("新密码（留空则不改）", type="password")
+        new_password = st.text_input(
+            "新密码（留空则不改）", type="password", help=auth.PASSWORD_RULE
+        )
         status = st.radio("状态", ["不变", "启用", "停用"], horizontal=True)
         if st.form_submit_button("保存"):
             try:

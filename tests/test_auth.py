@@ -63,21 +63,21 @@ def conn(tmp_path, tiny_city):
 
 
 def test_accounts_and_passwords(conn) -> None:
-    user = auth.add_user(conn, "cli", "dongqu", "东区大队", "county", OWN, "secret123")
+    user = auth.add_user(conn, "cli", "dongqu", "东区大队", "county", OWN, "road-safe-2022")
     assert user == auth.User("dongqu", "东区大队", "county", OWN, False)
     stored = conn.execute("SELECT password_hash FROM accounts").fetchone()[0]
-    assert stored.startswith("$argon2id$") and "secret123" not in stored
+    assert stored.startswith("$argon2id$") and "road-safe-2022" not in stored
     now = datetime(2022, 9, 15, 9, 0)
-    assert auth.authenticate(conn, "dongqu", "secret123", now) == user
+    assert auth.authenticate(conn, "dongqu", "road-safe-2022", now) == user
     with pytest.raises(auth.AuthError, match="^用户名或密码错误$"):
         auth.authenticate(conn, "dongqu", "wrong-pass1", now)
     with pytest.raises(auth.AuthError, match="^用户名或密码错误$"):
-        auth.authenticate(conn, "nobody", "secret123", now)
-    auth.set_password(conn, "admin", "dongqu", "another456")
-    assert auth.authenticate(conn, "dongqu", "another456", now).username == "dongqu"
+        auth.authenticate(conn, "nobody", "road-safe-2022", now)
+    auth.set_password(conn, "admin", "dongqu", "another-4567")
+    assert auth.authenticate(conn, "dongqu", "another-4567", now).username == "dongqu"
     auth.set_disabled(conn, "admin", "dongqu", True)
     with pytest.raises(auth.AuthError, match="已停用"):
-        auth.authenticate(conn, "dongqu", "another456", now)
+        auth.authenticate(conn, "dongqu", "another-4567", now)
     assert auth.get_user(conn, "dongqu") is None
     actions = [
         r[0] for r in conn.execute("SELECT action FROM account_events ORDER BY event_id").fetchall()
@@ -88,12 +88,10 @@ def test_accounts_and_passwords(conn) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("x", "甲", "county", OWN, "secret123"), "用户名须为 2–32 位"),
-        (("abc", "甲", "boss", None, "secret123"), "无效的角色“boss”"),
-        (("abc", "甲", "county", None, "secret123"), "区县大队账号须指定本市的单位代码"),
-        (("abc", "甲", "county", "341226", "secret123"), "区县大队账号须指定本市的单位代码"),
-        (("abc", "甲", "admin", None, "short1"), "密码至少 8 位"),
-        (("abc", "甲", "admin", None, "onlyletters"), "密码须同时包含字母和数字"),
+        (("x", "甲", "county", OWN, "road-safe-2022"), "用户名须为 2–32 位"),
+        (("abc", "甲", "boss", None, "road-safe-2022"), "无效的角色“boss”"),
+        (("abc", "甲", "county", None, "road-safe-2022"), "区县大队账号须指定本市的单位代码"),
+        (("abc", "甲", "county", "341226", "road-safe-2022"), "区县大队账号须指定本市的单位代码"),
     ],
 )
 def test_bad_accounts_are_refused(conn, args, message) -> None:
@@ -101,8 +99,72 @@ def test_bad_accounts_are_refused(conn, args, message) -> None:
         auth.add_user(conn, "cli", *args)
 
 
+@pytest.mark.parametrize(
+    ("username", "password", "message"),
+    [
+        ("abc", "short-1a", "密码至少 10 位"),
+        ("abc", "onlyletters", "密码须同时包含字母和数字"),
+        ("abc", "woaini1314", "密码过于常见，容易被猜中"),
+        ("abc", "WoAiNi1314", "密码过于常见，容易被猜中"),  # the list is matched ignoring case
+        ("abc", "123456789a", "密码过于常见，容易被猜中"),
+        ("abc", "qq123456", "密码至少 10 位；密码过于常见，容易被猜中"),
+        ("abc", "a123456789", "密码过于常见，容易被猜中"),
+        ("abc", "P@ssw0rd123", "密码过于常见，容易被猜中"),
+        ("zhangsan", "ZhangSan-2022", "密码不能包含用户名"),
+        ("abc", "demo2022", "密码至少 10 位；不能使用公开的演示密码"),
+        ("abc", "Demo2022-road", "不能使用公开的演示密码"),
+        ("abc", "1234567", "密码至少 10 位；密码须同时包含字母和数字；密码过于常见，容易被猜中"),
+    ],
+)
+def test_weak_passwords_are_refused(conn, username, password, message) -> None:
+    assert "；".join(auth.password_problems(password, username)) == message
+    with pytest.raises(auth.AuthError) as e:
+        auth.add_user(conn, "cli", username, "甲", "admin", None, password)
+    assert str(e.value) == message
+    auth.add_user(conn, "cli", username, "甲", "admin", None, "road-safe-2022")
+    with pytest.raises(auth.AuthError) as e:
+        auth.set_password(conn, "cli", username, password)
+    assert str(e.value) == message
+
+
+def test_the_common_password_list_is_shipped() -> None:
+    common = auth.common_passwords()
+    assert len(common) > 3000
+    assert {"123456789a", "woaini1314", "qq123456", "a123456789", "1qaz2wsx3edc"} <= common
+    assert all(p == p.lower() and p == p.strip() and p for p in common)
+    assert "road-safe-2022" not in common
+    assert auth.password_problems("Huaiyuan-Rd-K12", "admin") == []
+
+
+def _make_demo(conn) -> None:
+    conn.execute("INSERT OR REPLACE INTO dataset (key, value) VALUES ('is_demo', '1')")
+
+
+def test_the_demo_password_is_only_for_demo_accounts_on_the_demo_database(conn) -> None:
+    from analytics import demo
+
+    assert demo.DEMO_PASSWORD == auth.DEMO_PASSWORD == "demo2022"
+    refused = "密码至少 10 位；不能使用公开的演示密码"
+    with pytest.raises(auth.AuthError) as e:  # not a demo database
+        auth.add_user(conn, "cli", "admin", "甲", "admin", None, "demo2022", is_demo=True)
+    assert str(e.value) == refused
+    _make_demo(conn)
+    with pytest.raises(auth.AuthError) as e:  # a real account on the demo database
+        auth.add_user(conn, "cli", "zhao", "赵六", "admin", None, "demo2022")
+    assert str(e.value) == refused
+    demo_admin = auth.add_user(conn, "cli", "admin", "甲", "admin", None, "demo2022", is_demo=True)
+    assert demo_admin.is_demo
+    now = datetime(2022, 9, 15, 9, 0)
+    assert auth.authenticate(conn, "admin", "demo2022", now) == demo_admin
+    auth.set_password(conn, "cli", "admin", "demo2022")  # a demo account may get it back
+    auth.add_user(conn, "cli", "zhao", "赵六", "admin", None, "road-safe-2022")
+    with pytest.raises(auth.AuthError) as e:
+        auth.set_password(conn, "cli", "zhao", "demo2022")
+    assert str(e.value) == refused
+
+
 def test_lock_out_after_repeated_failures(conn) -> None:
-    auth.add_user(conn, "cli", "zhang", "张三", "admin", None, "secret123")
+    auth.add_user(conn, "cli", "zhang", "张三", "admin", None, "road-safe-2022")
     t = datetime(2022, 9, 15, 9, 0)
     for _ in range(4):
         with pytest.raises(auth.AuthError, match="用户名或密码错误"):
@@ -111,8 +173,11 @@ def test_lock_out_after_repeated_failures(conn) -> None:
         auth.authenticate(conn, "zhang", "bad-pass-1", t, max_failures=5, lock_minutes=15)
     # even the right password is refused while locked
     with pytest.raises(auth.AuthError, match="已锁定至 09:15"):
-        auth.authenticate(conn, "zhang", "secret123", t + timedelta(minutes=14))
-    assert auth.authenticate(conn, "zhang", "secret123", t + timedelta(minutes=16)).role == "admin"
+        auth.authenticate(conn, "zhang", "road-safe-2022", t + timedelta(minutes=14))
+    assert (
+        auth.authenticate(conn, "zhang", "road-safe-2022", t + timedelta(minutes=16)).role
+        == "admin"
+    )
 
 
 def test_session_expiry() -> None:
@@ -127,9 +192,9 @@ def test_session_expiry() -> None:
 
 
 def test_a_password_change_is_seen_by_older_sessions(conn) -> None:
-    auth.add_user(conn, "cli", "zhao", "赵六", "admin", None, "secret123")
+    auth.add_user(conn, "cli", "zhao", "赵六", "admin", None, "road-safe-2022")
     signed_in = conn.execute("SELECT CAST(current_timestamp AS TIMESTAMP)").fetchone()[0]
     assert not auth.password_changed_since(conn, "zhao", signed_in - timedelta(minutes=1))
-    auth.set_password(conn, "cli", "zhao", "newpass123")
+    auth.set_password(conn, "cli", "zhao", "new-pass-1234")
     assert auth.password_changed_since(conn, "zhao", signed_in - timedelta(seconds=1))
     assert not auth.password_changed_since(conn, "zhao", signed_in + timedelta(minutes=1))
