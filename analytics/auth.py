@@ -8,7 +8,10 @@ account and every sign-in attempt is appended to account_events.
 from __future__ import annotations
 
 import functools
+import os
 import re
+import secrets
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -165,7 +168,7 @@ def add_user(
     conn.execute(
         "INSERT INTO accounts (username, display_name, role, unit_adcode, password_hash, is_demo)"
         " VALUES (?, ?, ?, ?, ?, ?)",
-        [username, display_name, role, unit_adcode, _hasher.hash(password), is_demo],
+        [username, display_name, role, unit_adcode, _hash(password), is_demo],
     )
     _log(conn, username, actor, "创建", f"{ROLES[role]} {display_name}")
     return User(username, display_name, role, unit_adcode, is_demo)
@@ -178,7 +181,7 @@ def set_password(conn: duckdb.DuckDBPyConnection, actor: str, username: str, pas
     conn.execute(
         "UPDATE accounts SET password_hash = ?, password_changed_at = current_timestamp,"
         " failed_attempts = 0, locked_until = NULL WHERE username = ?",
-        [_hasher.hash(password), username],
+        [_hash(password), username],
     )
     _log(conn, username, actor, "改密码")
 
@@ -216,6 +219,51 @@ def get_user(conn: duckdb.DuckDBPyConnection, username: str) -> User | None:
     return User(*row) if row else None
 
 
+def sign_in_failed_message(max_failures: int = 5, lock_minutes: int = 15) -> str:
+    """The one answer to every refused sign-in: nothing tells which part was wrong."""
+    return (
+        "登录失败：用户名或密码不正确，或账号已停用、暂时锁定。"
+        f"连续输错 {max_failures} 次账号将锁定 {lock_minutes} 分钟；如需帮助请联系支队管理员。"
+    )
+
+
+# Sign-in counters are claimed under this lock: DuckDB allows one writing process, so the lock
+# covers every session of the app (each a thread with its own cursor). It is held for short
+# statements only, never for the Argon2 check.
+_SIGN_IN_LOCK = threading.Lock()
+# At most this many Argon2 computations at once (each takes 64 MiB): a burst of sign-ins queues
+# instead of exhausting memory.
+_HASHING = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
+
+# Claim one attempt: count it (and lock the account when it is the last one allowed) before the
+# password is checked, in one statement. Only a claimed attempt checks the password, so parallel
+# guesses check at most max_failures passwords before the lock. An expired lock starts a new count.
+_CLAIM_ATTEMPT = """
+UPDATE accounts SET
+    failed_attempts = CASE WHEN locked_until IS NULL THEN failed_attempts + 1 ELSE 1 END,
+    locked_until = CASE
+        WHEN (CASE WHEN locked_until IS NULL THEN failed_attempts + 1 ELSE 1 END) >= $max_failures
+        THEN $lock_until END
+WHERE username = $username AND NOT disabled AND (locked_until IS NULL OR locked_until <= $now)
+    AND (failed_attempts < $max_failures OR locked_until IS NOT NULL)
+RETURNING password_hash, failed_attempts
+"""
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash no password matches, checked for unknown, disabled and locked accounts."""
+    return _hasher.hash(secrets.token_urlsafe(24))
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    with _HASHING:
+        try:
+            return _hasher.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+
 def authenticate(
     conn: duckdb.DuckDBPyConnection,
     username: str,
@@ -224,41 +272,44 @@ def authenticate(
     max_failures: int = 5,
     lock_minutes: int = 15,
 ) -> User:
-    """The user for these credentials, or AuthError; counts failures and locks the account."""
-    row = conn.execute(
-        "SELECT password_hash, disabled, failed_attempts, locked_until FROM accounts"
-        " WHERE username = ?",
-        [username],
-    ).fetchone()
-    if row is None:
-        _hasher.hash(password)  # spend the same time as a real check: no username probing
-        raise AuthError("用户名或密码错误")
-    password_hash, disabled, failures, locked_until = row
-    if disabled:
-        raise AuthError("该账号已停用，请联系支队管理员")
-    if locked_until is not None and locked_until > now:
-        raise AuthError(
-            f"密码错误次数过多，账号已锁定至 {locked_until:%H:%M}，请稍后再试或联系支队管理员"
-        )
-    try:
-        _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        failures += 1
-        lock = now + timedelta(minutes=lock_minutes) if failures >= max_failures else None
+    """The user for these credentials, or AuthError; counts failures and locks the account.
+
+    Unknown, disabled, locked and wrong-password attempts get the same message and cost the
+    same: one Argon2 verification each.
+    """
+    refused = AuthError(sign_in_failed_message(max_failures, lock_minutes))
+    dummy = _dummy_hash()  # made on the first sign-in of the process, whoever signs in
+    lock_until = now + timedelta(minutes=lock_minutes)
+    params = {"username": username, "now": now, "max_failures": max_failures,
+              "lock_until": lock_until}  # fmt: skip
+    with _SIGN_IN_LOCK:
+        claimed = conn.execute(_CLAIM_ATTEMPT, params).fetchone()
+        if claimed is None:
+            state = conn.execute(
+                "SELECT disabled FROM accounts WHERE username = ?", [username]
+            ).fetchone()
+            if state is not None:
+                _log(
+                    conn, username, username, "登录被拒", "账号已停用" if state[0] else "账号已锁定"
+                )
+    if claimed is None:
+        _verify(dummy, password)
+        raise refused
+    password_hash, attempt = claimed
+    if not _verify(password_hash, password):
+        _log(conn, username, username, "锁定" if attempt >= max_failures else "登录失败",
+             f"第 {attempt} 次")  # fmt: skip
+        raise refused
+    with _SIGN_IN_LOCK:
         conn.execute(
-            "UPDATE accounts SET failed_attempts = ?, locked_until = ? WHERE username = ?",
-            [0 if lock else failures, lock, username],
+            "UPDATE accounts SET failed_attempts = 0, locked_until = NULL WHERE username = ?",
+            [username],
         )
-        _log(conn, username, username, "锁定" if lock else "登录失败", f"第 {failures} 次")
-        if lock:
-            raise AuthError(f"密码连续错误 {failures} 次，账号已锁定 {lock_minutes} 分钟") from None
-        raise AuthError("用户名或密码错误") from None
-    conn.execute(
-        "UPDATE accounts SET failed_attempts = 0, locked_until = NULL WHERE username = ?",
-        [username],
-    )
     _log(conn, username, username, "登录成功")
-    return get_user(conn, username)  # type: ignore[return-value]
+    user = get_user(conn, username)
+    if user is None:  # disabled while the password was being checked
+        raise refused
+    return user
 
 
 def session_expired(
@@ -299,6 +350,11 @@ def _require(conn: duckdb.DuckDBPyConnection, username: str) -> None:
         0
     ]:
         raise AuthError(f"账号“{username}”不存在")
+
+
+def _hash(password: str) -> str:
+    with _HASHING:
+        return _hasher.hash(password)
 
 
 def _log(conn: duckdb.DuckDBPyConnection, username: str, actor: str, action: str,

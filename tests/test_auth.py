@@ -69,20 +69,20 @@ def test_accounts_and_passwords(conn) -> None:
     assert stored.startswith("$argon2id$") and "road-safe-2022" not in stored
     now = datetime(2022, 9, 15, 9, 0)
     assert auth.authenticate(conn, "dongqu", "road-safe-2022", now) == user
-    with pytest.raises(auth.AuthError, match="^用户名或密码错误$"):
+    with pytest.raises(auth.AuthError, match=f"^{FAILED}$"):
         auth.authenticate(conn, "dongqu", "wrong-pass1", now)
-    with pytest.raises(auth.AuthError, match="^用户名或密码错误$"):
+    with pytest.raises(auth.AuthError, match=f"^{FAILED}$"):
         auth.authenticate(conn, "nobody", "road-safe-2022", now)
     auth.set_password(conn, "admin", "dongqu", "another-4567")
     assert auth.authenticate(conn, "dongqu", "another-4567", now).username == "dongqu"
     auth.set_disabled(conn, "admin", "dongqu", True)
-    with pytest.raises(auth.AuthError, match="已停用"):
+    with pytest.raises(auth.AuthError, match=f"^{FAILED}$"):
         auth.authenticate(conn, "dongqu", "another-4567", now)
     assert auth.get_user(conn, "dongqu") is None
     actions = [
         r[0] for r in conn.execute("SELECT action FROM account_events ORDER BY event_id").fetchall()
     ]
-    assert actions == ["创建", "登录成功", "登录失败", "改密码", "登录成功", "停用"]
+    assert actions == ["创建", "登录成功", "登录失败", "改密码", "登录成功", "停用", "登录被拒"]
 
 
 @pytest.mark.parametrize(
@@ -163,21 +163,177 @@ def test_the_demo_password_is_only_for_demo_accounts_on_the_demo_database(conn) 
     assert str(e.value) == refused
 
 
+FAILED = (
+    "登录失败：用户名或密码不正确，或账号已停用、暂时锁定。"
+    "连续输错 5 次账号将锁定 15 分钟；如需帮助请联系支队管理员。"
+)
+
+
 def test_lock_out_after_repeated_failures(conn) -> None:
     auth.add_user(conn, "cli", "zhang", "张三", "admin", None, "road-safe-2022")
     t = datetime(2022, 9, 15, 9, 0)
-    for _ in range(4):
-        with pytest.raises(auth.AuthError, match="用户名或密码错误"):
+    for _ in range(5):
+        with pytest.raises(auth.AuthError) as e:
             auth.authenticate(conn, "zhang", "bad-pass-1", t, max_failures=5, lock_minutes=15)
-    with pytest.raises(auth.AuthError, match="连续错误 5 次，账号已锁定 15 分钟"):
-        auth.authenticate(conn, "zhang", "bad-pass-1", t, max_failures=5, lock_minutes=15)
-    # even the right password is refused while locked
-    with pytest.raises(auth.AuthError, match="已锁定至 09:15"):
+        assert str(e.value) == FAILED
+    assert conn.execute(
+        "SELECT failed_attempts, locked_until FROM accounts WHERE username = 'zhang'"
+    ).fetchone() == (5, datetime(2022, 9, 15, 9, 15))
+    # even the right password is refused while locked, with the same message
+    with pytest.raises(auth.AuthError) as e:
         auth.authenticate(conn, "zhang", "road-safe-2022", t + timedelta(minutes=14))
-    assert (
-        auth.authenticate(conn, "zhang", "road-safe-2022", t + timedelta(minutes=16)).role
-        == "admin"
+    assert str(e.value) == FAILED
+    assert auth.authenticate(conn, "zhang", "road-safe-2022", t + timedelta(minutes=16)).role == (
+        "admin"
     )
+    assert conn.execute(
+        "SELECT failed_attempts, locked_until FROM accounts WHERE username = 'zhang'"
+    ).fetchone() == (0, None)
+    actions = conn.execute(
+        "SELECT action, note FROM account_events WHERE username = 'zhang' ORDER BY event_id"
+    ).fetchall()
+    assert actions == [
+        ("创建", "支队管理员 张三"),
+        *[("登录失败", f"第 {n} 次") for n in range(1, 5)],
+        ("锁定", "第 5 次"),
+        ("登录被拒", "账号已锁定"),
+        ("登录成功", None),
+    ]
+
+
+def test_a_failure_count_restarts_after_the_lock_ends(conn) -> None:
+    auth.add_user(conn, "cli", "zhang", "张三", "admin", None, "road-safe-2022")
+    t = datetime(2022, 9, 15, 9, 0)
+    for _ in range(3):
+        with pytest.raises(auth.AuthError):
+            auth.authenticate(conn, "zhang", "bad-pass-1", t, max_failures=3, lock_minutes=10)
+    with pytest.raises(auth.AuthError):
+        auth.authenticate(conn, "zhang", "bad-pass-1", t + timedelta(minutes=11), 3, 10)
+    assert conn.execute(
+        "SELECT failed_attempts, locked_until FROM accounts WHERE username = 'zhang'"
+    ).fetchone() == (1, None)
+
+
+def _count_verifications(monkeypatch) -> list[str]:
+    """Patch the hasher: every Argon2 verification is recorded as the hash it checked against."""
+    from argon2 import PasswordHasher
+
+    checked: list[str] = []
+    real_verify = PasswordHasher.verify
+
+    def verify(self: PasswordHasher, hash_: str, password: str) -> bool:
+        checked.append(hash_)
+        return real_verify(self, hash_, password)
+
+    monkeypatch.setattr(PasswordHasher, "verify", verify)
+    return checked
+
+
+def _stored_hash(conn, username: str) -> str:
+    return conn.execute(
+        "SELECT password_hash FROM accounts WHERE username = ?", [username]
+    ).fetchone()[0]
+
+
+def test_parallel_guesses_check_at_most_max_failures_passwords(conn, monkeypatch) -> None:
+    import threading
+
+    auth.add_user(conn, "cli", "zhang", "张三", "admin", None, "road-safe-2022")
+    verified = _count_verifications(monkeypatch)
+    stored = _stored_hash(conn, "zhang")
+    t = datetime(2022, 9, 15, 9, 0)
+    start = threading.Barrier(40)
+    messages: list[str] = []
+
+    def guess(n: int) -> None:
+        cur = conn.cursor()  # one connection per process, a cursor per thread
+        start.wait()
+        try:
+            auth.authenticate(cur, "zhang", f"guess-{n:04d}", t, max_failures=5)
+        except auth.AuthError as e:
+            messages.append(str(e))
+        finally:
+            cur.close()
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(40)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert verified.count(stored) == 5  # the other 35 were checked against a dummy hash
+    assert len(verified) == 40
+    assert messages == [FAILED] * 40
+    assert conn.execute(
+        "SELECT failed_attempts, locked_until FROM accounts WHERE username = 'zhang'"
+    ).fetchone() == (5, datetime(2022, 9, 15, 9, 15))
+    events = conn.execute(
+        "SELECT action, count(*) FROM account_events WHERE username = 'zhang' GROUP BY action"
+        " ORDER BY action"
+    ).fetchall()
+    assert dict(events) == {"创建": 1, "登录失败": 4, "锁定": 1, "登录被拒": 35}
+    with pytest.raises(auth.AuthError):  # the right password waits for the lock to end
+        auth.authenticate(conn, "zhang", "road-safe-2022", t + timedelta(minutes=1))
+    assert verified.count(stored) == 5
+
+
+def test_unknown_disabled_locked_and_wrong_look_the_same(conn, monkeypatch) -> None:
+    auth.add_user(conn, "cli", "zhang", "张三", "admin", None, "road-safe-2022")
+    auth.add_user(conn, "cli", "li", "李四", "admin", None, "road-safe-2022")
+    auth.add_user(conn, "cli", "wang", "王五", "admin", None, "road-safe-2022")
+    auth.set_disabled(conn, "cli", "li", True)
+    t = datetime(2022, 9, 15, 9, 0)
+    for _ in range(5):
+        with pytest.raises(auth.AuthError):
+            auth.authenticate(conn, "wang", "bad-pass-1", t)
+    verified = _count_verifications(monkeypatch)
+    messages = []
+    for username, password in [
+        ("nobody", "road-safe-2022"),  # unknown
+        ("li", "road-safe-2022"),  # disabled, right password
+        ("wang", "road-safe-2022"),  # locked, right password
+        ("zhang", "bad-pass-1"),  # wrong password
+    ]:
+        with pytest.raises(auth.AuthError) as e:
+            auth.authenticate(conn, username, password, t)
+        messages.append(str(e.value))
+    assert messages == [FAILED] * 4
+    assert str(e.value) == auth.sign_in_failed_message(5, 15)
+    # each cost exactly one Argon2 verification; only the last used an account's own hash
+    assert len(verified) == 4
+    assert verified[:3] == [auth._dummy_hash()] * 3
+    assert verified[3] == _stored_hash(conn, "zhang")
+
+
+def test_unknown_users_cost_a_password_check(conn, monkeypatch) -> None:
+    """An unknown name takes as long as a wrong password: both pay one Argon2 verification."""
+    import time
+
+    auth.add_user(conn, "cli", "zhang", "张三", "admin", None, "road-safe-2022")
+    auth.add_user(conn, "cli", "li", "李四", "admin", None, "road-safe-2022")
+    auth.set_disabled(conn, "cli", "li", True)
+    t = datetime(2022, 9, 15, 9, 0)
+    reference = auth._hasher.hash("x-reference-1")
+
+    def timed(call) -> float:
+        began = time.perf_counter()
+        try:
+            call()
+        except auth.AuthError:
+            pass
+        return time.perf_counter() - began
+
+    calls = {
+        "argon2": lambda: auth._verify(reference, "x-reference-2"),
+        "wrong": lambda: auth.authenticate(conn, "zhang", "bad-pass-1", t, max_failures=99),
+        "unknown": lambda: auth.authenticate(conn, "nobody", "bad-pass-1", t),
+        "disabled": lambda: auth.authenticate(conn, "li", "bad-pass-1", t),
+    }
+    rounds = [{name: timed(call) for name, call in calls.items()} for _ in range(5)]
+    # the fastest of interleaved rounds: other work on the machine slows single runs only
+    argon2, wrong, unknown, disabled = (min(r[name] for r in rounds) for name in calls)
+    for spent in (wrong, unknown, disabled):
+        assert spent > 0.5 * argon2
+    assert max(wrong, unknown, disabled) < 4 * min(wrong, unknown, disabled)
 
 
 def test_session_expiry() -> None:

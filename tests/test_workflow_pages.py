@@ -158,7 +158,10 @@ def test_sign_in_wrong_then_right(demo_env) -> None:
     at.text_input(key="sign_in_username").set_value("admin")
     at.text_input(key="sign_in_password").set_value("wrong-123")
     at.button[0].click().run()
-    assert at.error[0].value == "用户名或密码错误"
+    assert at.error[0].value == (
+        "登录失败：用户名或密码不正确，或账号已停用、暂时锁定。"
+        "连续输错 5 次账号将锁定 15 分钟；如需帮助请联系支队管理员。"
+    )
     at.text_input(key="sign_in_password").set_value("demo2022")
     at.button[0].click().run()
     assert not at.exception
