@@ -47,11 +47,12 @@ def _submit(ctx: _ui.Context) -> None:
     (a widget's value otherwise stays there for the whole session)."""
     username = st.session_state.get("sign_in_username", "").strip()
     password = st.session_state.get("sign_in_password", "")
-    del st.session_state["sign_in_password"]  # the value the browser sent for this run, too
+    st.session_state.pop("sign_in_password", None)  # the value the browser sent, too
     st.session_state["sign_in_password"] = ""  # and the browser's field is emptied
+    cur = ctx.cur.cursor()  # this callback runs before the page: a cursor of its own
     try:
         user = auth.authenticate(
-            ctx.cur, username, password, ctx.settings.now(),
+            cur, username, password, ctx.settings.now(),
             ctx.settings.max_failed_logins, ctx.settings.lockout_minutes,
         )  # fmt: skip
     except auth.AuthError as e:
@@ -59,6 +60,8 @@ def _submit(ctx: _ui.Context) -> None:
     else:
         st.session_state.pop("sign_in_username", None)
         _ui.sign_in(ctx, user)
+    finally:
+        cur.close()
 
 
 def guarded_page() -> None:
