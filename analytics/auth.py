@@ -202,6 +202,17 @@ def set_disabled(
     _log(conn, username, actor, "停用" if disabled else "启用")
 
 
+def unlock(conn: duckdb.DuckDBPyConnection, actor: str, username: str) -> None:
+    """Clear an account's failed sign-ins and lock: it may sign in again at once."""
+    _require(conn, username)
+    with _SIGN_IN_LOCK:
+        conn.execute(
+            "UPDATE accounts SET failed_attempts = 0, locked_until = NULL WHERE username = ?",
+            [username],
+        )
+    _log(conn, username, actor, "解锁")
+
+
 def list_users(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return conn.execute(
         "SELECT a.username, a.display_name, a.role, a.unit_adcode, u.name AS unit_name,"
