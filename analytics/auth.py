@@ -213,11 +213,14 @@ def unlock(conn: duckdb.DuckDBPyConnection, actor: str, username: str) -> None:
     _log(conn, username, actor, "解锁")
 
 
-def list_users(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def list_users(conn: duckdb.DuckDBPyConnection, now: datetime | None = None) -> pd.DataFrame:
+    """Every account; ``locked``: locked at ``now`` (never, without a time)."""
     return conn.execute(
         "SELECT a.username, a.display_name, a.role, a.unit_adcode, u.name AS unit_name,"
-        " a.disabled, a.is_demo, a.failed_attempts, a.locked_until, a.created_at"
-        " FROM accounts a LEFT JOIN units u ON u.adcode = a.unit_adcode ORDER BY a.username"
+        " a.disabled, a.is_demo, a.failed_attempts, a.locked_until,"
+        " coalesce(a.locked_until > ?::TIMESTAMP, false) AS locked, a.created_at"
+        " FROM accounts a LEFT JOIN units u ON u.adcode = a.unit_adcode ORDER BY a.username",
+        [now],
     ).df()
 
 

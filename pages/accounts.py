@@ -22,9 +22,7 @@ def page() -> None:
     ctx = _ui.context()
     auth.check(ctx.user, "manage_accounts")
     _ui.header(ctx, "账号管理")
-    users = auth.list_users(ctx.cur)
-    now = ctx.settings.now()
-    locked = [pd.notna(t) and t > now for t in users.locked_until]
+    users = auth.list_users(ctx.cur, ctx.settings.now())
     st.dataframe(
         pd.DataFrame(
             {
@@ -34,11 +32,11 @@ def page() -> None:
                 "单位": users.unit_name.fillna(""),
                 "状态": [
                     "停用" if d else "锁定中" if lock else "启用"
-                    for d, lock in zip(users.disabled, locked, strict=True)
+                    for d, lock in zip(users.disabled, users.locked, strict=True)
                 ],
                 "锁定至": [
                     f"{t:%Y-%m-%d %H:%M}" if lock else ""
-                    for t, lock in zip(users.locked_until, locked, strict=True)
+                    for t, lock in zip(users.locked_until, users.locked, strict=True)
                 ],
                 "演示账号": ["是" if d else "" for d in users.is_demo],
                 "连续失败": users.failed_attempts,
