@@ -250,8 +250,10 @@ _SIGN_IN_LOCK = threading.Lock()
 _HASHING = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
 
 # Claim one attempt: count it (and lock the account when it is the last one allowed) before the
-# password is checked, in one statement. Only a claimed attempt checks the password, so parallel
-# guesses check at most max_failures passwords before the lock. An expired lock starts a new count.
+# password is checked, in one statement. Only a claimed attempt checks the password, and the claim
+# that reaches max_failures locks the account in the same statement, so parallel guesses check at
+# most max_failures passwords before the lock. An expired lock starts a new count. (A lowered
+# limit locks at the next failure.)
 _CLAIM_ATTEMPT = """
 UPDATE accounts SET
     failed_attempts = CASE WHEN locked_until IS NULL THEN failed_attempts + 1 ELSE 1 END,
@@ -259,7 +261,6 @@ UPDATE accounts SET
         WHEN (CASE WHEN locked_until IS NULL THEN failed_attempts + 1 ELSE 1 END) >= $max_failures
         THEN $lock_until END
 WHERE username = $username AND NOT disabled AND (locked_until IS NULL OR locked_until <= $now)
-    AND (failed_attempts < $max_failures OR locked_until IS NOT NULL)
 RETURNING password_hash, failed_attempts
 """
 

@@ -214,6 +214,24 @@ def test_a_failure_count_restarts_after_the_lock_ends(conn) -> None:
     ).fetchone() == (1, None)
 
 
+def test_a_lowered_limit_locks_at_the_next_failure(conn) -> None:
+    """Failures counted under a higher limit do not leave the account stuck unlocked-but-refused."""
+    auth.add_user(conn, "cli", "zhang", "张三", "admin", None, "road-safe-2022")
+    t = datetime(2022, 9, 15, 9, 0)
+    for _ in range(4):
+        with pytest.raises(auth.AuthError):
+            auth.authenticate(conn, "zhang", "bad-pass-1", t, max_failures=5)
+    with pytest.raises(auth.AuthError):  # the limit is now 3: this failure locks
+        auth.authenticate(conn, "zhang", "bad-pass-1", t, max_failures=3, lock_minutes=10)
+    assert conn.execute(
+        "SELECT failed_attempts, locked_until FROM accounts WHERE username = 'zhang'"
+    ).fetchone() == (5, datetime(2022, 9, 15, 9, 10))
+    later = t + timedelta(minutes=11)
+    assert auth.authenticate(conn, "zhang", "road-safe-2022", later, max_failures=3).role == (
+        "admin"
+    )
+
+
 def _count_verifications(monkeypatch) -> list[str]:
     """Patch the hasher: every Argon2 verification is recorded as the hash it checked against."""
     from argon2 import PasswordHasher
