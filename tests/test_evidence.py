@@ -42,6 +42,37 @@ def minimal_pdf(catalog: bytes = b"", page: bytes = b"", extra: tuple[bytes, ...
 PDF = minimal_pdf()
 
 
+def compressed_pdf(hidden_object: bytes) -> bytes:
+    """A PDF 1.5 whose object 5 sits zlib-compressed in an object stream (4), found through a
+    cross-reference stream (6); the catalog opens it as its /OpenAction."""
+    import struct
+    import zlib
+
+    body = b"5 0 " + hidden_object
+    packed = zlib.compress(body)
+    objects = {
+        1: b"<< /Type /Catalog /Pages 2 0 R /OpenAction 5 0 R >>",
+        2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
+        4: b"<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length %d >>\nstream\n%s"
+        b"\nendstream" % (len(packed), packed),
+    }
+    out = bytearray(b"%PDF-1.5\n")
+    offsets = {}
+    for number, text in objects.items():
+        offsets[number] = len(out)
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, text)
+    offsets[6] = len(out)
+    rows = struct.pack(">BIH", 0, 0, 65535)
+    rows += b"".join(struct.pack(">BIH", 1, offsets[n], 0) for n in (1, 2, 3, 4))
+    rows += struct.pack(">BIH", 2, 4, 0) + struct.pack(">BIH", 1, offsets[6], 0)
+    out += b"6 0 obj\n<< /Type /XRef /Size 7 /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n" % (
+        len(rows)
+    )
+    out += rows + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % offsets[6]
+    return bytes(out)
+
+
 def image_bytes(fmt: str, size: tuple[int, int] = (400, 200), mode: str = "RGB", **kw) -> bytes:
     out = io.BytesIO()
     Image.new(mode, size, (30, 120, 200) if mode == "RGB" else 0).save(out, fmt, **kw)
@@ -149,7 +180,7 @@ def test_pdfs_that_parse_are_kept() -> None:
         w.pages[0][NameObject("/Rotate")] = NumberObject(90)
 
     for data in (PDF, written_pdf(), written_pdf(open_at_first_page), written_pdf(with_a_link),
-                 written_pdf(pages=500)):  # fmt: skip
+                 written_pdf(pages=500), compressed_pdf(b"[3 0 R /Fit]")):  # fmt: skip
         assert evidence.validate("验收单.pdf", data) == "application/pdf"
 
 
@@ -212,6 +243,7 @@ ACTIVE = "含有脚本、自动执行的动作或嵌入的文件"
         minimal_pdf(catalog=b" /Names << /EmbeddedFiles 4 0 R >>", extra=(b"<< /Names [] >>",)),
         minimal_pdf(extra=(b"<< /S /Launch /F (calc.exe) >>",)),  # listed, though unreferenced
         minimal_pdf(hidden=b"9 0 obj\n<< /S /JavaScript /JS (x) >>\nendobj\n"),  # not listed
+        compressed_pdf(b"<< /S /JavaScript /JS (app.alert(1)) >>"),  # inside an object stream
         minimal_pdf(  # not listed, between two streams
             hidden=b"8 0 obj\n<< /Length 3 >>\nstream\nabc\nendstream\nendobj\n"
             b"9 0 obj\n<< /S /Launch /F (x.exe) >>\nendobj\n"
@@ -230,6 +262,7 @@ ACTIVE = "含有脚本、自动执行的动作或嵌入的文件"
         "embedded_files",
         "unreferenced",
         "hidden",
+        "object_stream",
         "hidden_between_streams",
     ],  # fmt: skip
 )
