@@ -26,7 +26,7 @@ ALLOWED = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # larger images are refused before their pixels are decoded
 MAX_PDF_PAGES = 500
-MAX_PDF_OBJECTS = 200_000  # a PDF with more objects (or nesting deeper) is refused unread
+MAX_PDF_OBJECTS = 50_000  # a PDF listing more objects (or nesting deeper) is refused unread
 MAX_PDF_DEPTH = 100
 
 # Names that make a PDF active: scripts, actions run on opening or on events, embedded files
@@ -167,9 +167,9 @@ def _walk_pdf(reader: PdfReader) -> None:
     if len(listed) > MAX_PDF_OBJECTS:
         raise ValueError("too many objects")
     seen: set[tuple[int, int]] = set()
-    stack: list[tuple[PdfObject | None, int]] = [(reader.trailer, 0)]
+    stack: list[tuple[PdfObject, int]] = [(reader.trailer, 0)]
     stack += [(IndirectObject(n, g, reader), 0) for n, g in listed]
-    visited = 0
+    containers = 0
     while stack:
         obj, depth = stack.pop()
         if isinstance(obj, IndirectObject):
@@ -178,9 +178,6 @@ def _walk_pdf(reader: PdfReader) -> None:
                 continue
             seen.add(key)
             obj, depth = obj.get_object(), 0
-        visited += 1
-        if depth > MAX_PDF_DEPTH or visited > 4 * MAX_PDF_OBJECTS:
-            raise ValueError("nested too deeply or too many parts")
         if isinstance(obj, DictionaryObject):
             if (
                 _PDF_ACTIVE_KEYS.intersection(obj)
@@ -188,9 +185,16 @@ def _walk_pdf(reader: PdfReader) -> None:
                 or obj.get("/Subtype") in _PDF_ACTIVE_SUBTYPES
             ):
                 raise _ActivePdf
-            stack += [(v, depth + 1) for v in obj.values()]
+            children = obj.values()
         elif isinstance(obj, ArrayObject):
-            stack += [(v, depth + 1) for v in obj]
+            children = obj
+        else:
+            continue
+        containers += 1
+        if depth >= MAX_PDF_DEPTH or containers > 4 * MAX_PDF_OBJECTS:
+            raise ValueError("nested too deeply or too many parts")
+        stack += [(v, depth + 1) for v in children if isinstance(v, DictionaryObject | ArrayObject)]
+        stack += [(v, 0) for v in children if isinstance(v, IndirectObject)]
 
 
 def validate(file_name: str, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> str:

@@ -403,3 +403,14 @@ def test_bad_sha256_refused(conn, tmp_path: Path, bad: str) -> None:
         evidence.thumbnail(tmp_path, bad, "application/pdf")
     with pytest.raises(ValueError):
         evidence.attach(conn, 1, bad, "x.png")
+
+
+def test_a_pdf_beyond_the_bounds_is_refused_unread(monkeypatch) -> None:
+    monkeypatch.setattr(evidence, "MAX_PDF_OBJECTS", 10)
+    assert evidence.validate("a.pdf", minimal_pdf(extra=(b"<< /K 1 >>",) * 7)) == "application/pdf"
+    with pytest.raises(EvidenceError, match="已损坏或无法读取"):
+        evidence.validate("a.pdf", minimal_pdf(extra=(b"<< /K 1 >>",) * 8))
+    monkeypatch.setattr(evidence, "MAX_PDF_DEPTH", 5)
+    assert evidence.validate("b.pdf", minimal_pdf(page=b" /K [[[1]]]")) == "application/pdf"
+    with pytest.raises(EvidenceError, match="已损坏或无法读取"):
+        evidence.validate("b.pdf", minimal_pdf(page=b" /K [[[[[1]]]]]"))
