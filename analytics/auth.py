@@ -1,8 +1,13 @@
 """Accounts, roles and the permission matrix; enforced here, whatever the pages show.
 
-Passwords are stored as Argon2id hashes. Failed sign-ins count per account; after
-``max_failures`` in a row the account is locked for ``lock_minutes``. Every change to an
-account and every sign-in attempt is appended to account_events.
+Passwords are stored as Argon2id hashes; a new password has at least 10 characters, letters and
+digits, is not in the shipped list of common passwords (data/common_passwords.txt), does not
+contain the username, and is not the public demo password (allowed only for the demo accounts of
+the demo database). Failed sign-ins count per account: each attempt is claimed (counted) before
+its password is checked, and the claim reaching ``max_failures`` locks the account for
+``lock_minutes``, so parallel guesses cannot check more. Every refusal reads the same and costs one
+Argon2 verification. Every change to an account and every sign-in attempt on an existing account
+is appended to account_events.
 """
 
 from __future__ import annotations
@@ -118,7 +123,7 @@ def password_problems(password: str, username: str = "", *, demo: bool = False) 
         problems.append(f"密码至少 {MIN_PASSWORD_LENGTH} 位")
     if not re.search(r"[A-Za-z]", password) or not re.search(r"\d", password):
         problems.append("密码须同时包含字母和数字")
-    if lowered in common_passwords():
+    if lowered.strip() in common_passwords():
         problems.append("密码过于常见，容易被猜中")
     if username and username.lower() in lowered:
         problems.append("密码不能包含用户名")

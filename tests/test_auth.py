@@ -106,6 +106,7 @@ def test_bad_accounts_are_refused(conn, args, message) -> None:
         ("abc", "onlyletters", "密码须同时包含字母和数字"),
         ("abc", "woaini1314", "密码过于常见，容易被猜中"),
         ("abc", "WoAiNi1314", "密码过于常见，容易被猜中"),  # the list is matched ignoring case
+        ("abc", " woaini1314 ", "密码过于常见，容易被猜中"),  # and surrounding spaces
         ("abc", "123456789a", "密码过于常见，容易被猜中"),
         ("abc", "qq123456", "密码至少 10 位；密码过于常见，容易被猜中"),
         ("abc", "a123456789", "密码过于常见，容易被猜中"),
