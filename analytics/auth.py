@@ -1,7 +1,7 @@
 """Accounts, roles and the permission matrix; enforced here, whatever the pages show.
 
 Passwords are stored as Argon2id hashes; a new password has at least 10 characters, letters and
-digits, is not in the shipped list of common passwords (data/common_passwords.txt), does not
+digits, is not in the shipped list of common passwords (analytics/data/common_passwords.txt), does not
 contain the username, and is not the public demo password (allowed only for the demo accounts of
 the demo database). Failed sign-ins count per account: each attempt is claimed (counted) before
 its password is checked, and the claim reaching ``max_failures`` locks the account for
