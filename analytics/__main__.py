@@ -145,8 +145,8 @@ def _parser() -> argparse.ArgumentParser:
     fmt_group = c.add_mutually_exclusive_group()
     fmt_group.add_argument("--json", dest="format", action="store_const", const="json")
     fmt_group.add_argument("--csv", dest="format", action="store_const", const="csv")
-    c = command("user", "manage accounts: add | passwd | disable | enable | list", _user)
-    c.add_argument("op", choices=["add", "passwd", "disable", "enable", "list"])
+    c = command("user", "manage accounts: add | passwd | disable | enable | unlock | list", _user)
+    c.add_argument("op", choices=["add", "passwd", "disable", "enable", "unlock", "list"])
     c.add_argument("username", nargs="?")
     c.add_argument("--role", choices=list(auth.ROLES), help="add: leader | admin | county")
     c.add_argument("--unit", help="add: the unit's adcode (county accounts)")
@@ -185,8 +185,9 @@ def _user(args: argparse.Namespace, settings: Settings) -> int:
     conn, _city = bootstrap.open_configured(replace(settings, auto_demo=False))
     try:
         if args.op == "list":
-            for r in auth.list_users(conn).itertuples():
-                state = "停用" if r.disabled else "启用"
+            for r in auth.list_users(conn, settings.now()).itertuples():
+                locked = f"锁定至 {r.locked_until:%Y-%m-%d %H:%M}" if r.locked else "启用"
+                state = "停用" if r.disabled else locked
                 unit = r.unit_name if isinstance(r.unit_name, str) else "—"
                 demo_mark = " 演示" if r.is_demo else ""
                 print(
@@ -208,6 +209,9 @@ def _user(args: argparse.Namespace, settings: Settings) -> int:
         elif args.op == "passwd":
             auth.set_password(conn, actor, args.username, _password(args.password_stdin))
             print(f"已修改 {args.username} 的密码")
+        elif args.op == "unlock":
+            auth.unlock(conn, actor, args.username)
+            print(f"已解锁账号 {args.username}")
         else:
             auth.set_disabled(conn, actor, args.username, args.op == "disable")
             print(f"已{'停用' if args.op == 'disable' else '启用'}账号 {args.username}")
@@ -366,7 +370,7 @@ def _bulletin(args: argparse.Namespace, settings: Settings) -> int:
 def _password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\n")
-    first = getpass.getpass("密码：")
+    first = getpass.getpass(f"密码（{auth.PASSWORD_RULE}）：")
     if first != getpass.getpass("再次输入密码："):
         raise auth.AuthError("两次输入的密码不一致")
     return first

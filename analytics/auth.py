@@ -1,15 +1,25 @@
 """Accounts: creating, signing in, locking out; who may do what is analytics/access.py.
 
-Passwords are stored as Argon2id hashes. Failed sign-ins count per account; after
-``max_failures`` in a row the account is locked for ``lock_minutes``. Every change to an
-account and every sign-in attempt is appended to account_events.
+Passwords are stored as Argon2id hashes; a new password has at least 10 characters, letters and
+digits, is not in the shipped list of common passwords (analytics/data/common_passwords.txt), does not
+contain the username, and is not the public demo password (allowed only for the demo accounts of
+the demo database). Failed sign-ins count per account: each attempt is claimed (counted) before
+its password is checked, and the claim reaching ``max_failures`` locks the account for
+``lock_minutes``, so parallel guesses cannot check more. Every refusal reads the same and costs one
+Argon2 verification. Every change to an account and every sign-in attempt on an existing account
+is appended to account_events.
 """
 
 from __future__ import annotations
 
+import functools
+import os
 import re
+import secrets
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -19,6 +29,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from analytics import access
 
 USERNAME = re.compile(r"[A-Za-z0-9_.\-]{2,32}")
+MIN_PASSWORD_LENGTH = 10
+DEMO_PASSWORD = "demo2022"  # every demo account on the demo database, and nowhere else
+PASSWORD_RULE = f"至少 {MIN_PASSWORD_LENGTH} 位，须同时含字母和数字，不能是常见密码，不能包含用户名"
+COMMON_PASSWORDS_FILE = Path(__file__).parent / "data" / "common_passwords.txt"
 _hasher = PasswordHasher()
 
 
@@ -45,14 +59,47 @@ class User:
         return f"{self.display_name}·{self.username}"
 
 
-def password_problems(password: str) -> list[str]:
-    """Why a new password is not acceptable (empty list: fine)."""
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The shipped list of common passwords (lowercase; read once, on first use)."""
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(w for line in lines if (w := line.strip()) and not w.startswith("#"))
+
+
+def password_problems(password: str, username: str = "", *, demo: bool = False) -> list[str]:
+    """Why a new password is not acceptable (empty list: fine), every reason at once.
+
+    ``demo``: the account is a demo account on the demo database, the one place the public
+    demo password is allowed.
+    """
+    if demo and password == DEMO_PASSWORD:
+        return []
+    lowered = password.lower()
     problems = []
-    if len(password) < 8:
-        problems.append("密码至少 8 位")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append(f"密码至少 {MIN_PASSWORD_LENGTH} 位")
     if not re.search(r"[A-Za-z]", password) or not re.search(r"\d", password):
         problems.append("密码须同时包含字母和数字")
+    if lowered.strip() in common_passwords():
+        problems.append("密码过于常见，容易被猜中")
+    if username and username.lower() in lowered:
+        problems.append("密码不能包含用户名")
+    if DEMO_PASSWORD in lowered:
+        problems.append("不能使用公开的演示密码")
     return problems
+
+
+def _demo_database(conn: duckdb.DuckDBPyConnection) -> bool:
+    row = conn.execute("SELECT value FROM dataset WHERE key = 'is_demo'").fetchone()
+    return bool(row and row[0] == "1")
+
+
+def _check_password(
+    conn: duckdb.DuckDBPyConnection, username: str, password: str, is_demo: bool
+) -> None:
+    demo = is_demo and _demo_database(conn)
+    if problems := password_problems(password, username, demo=demo):
+        raise AuthError("；".join(problems))
 
 
 def add_user(
@@ -77,27 +124,26 @@ def add_user(
             raise AuthError(f"区县大队账号须指定本市的单位代码（收到：{unit_adcode or '空'}）")
     else:
         unit_adcode = None
-    if problems := password_problems(password):
-        raise AuthError("；".join(problems))
+    _check_password(conn, username, password, is_demo)
     if conn.execute("SELECT count(*) FROM accounts WHERE username = ?", [username]).fetchone()[0]:
         raise AuthError(f"用户名“{username}”已存在")
     conn.execute(
         "INSERT INTO accounts (username, display_name, role, unit_adcode, password_hash, is_demo)"
         " VALUES (?, ?, ?, ?, ?, ?)",
-        [username, display_name, role, unit_adcode, _hasher.hash(password), is_demo],
+        [username, display_name, role, unit_adcode, _hash(password), is_demo],
     )
     _log(conn, username, actor, "创建", f"{ROLES[role]} {display_name}")
     return User(username, display_name, role, unit_adcode, is_demo)
 
 
 def set_password(conn: duckdb.DuckDBPyConnection, actor: str, username: str, password: str) -> None:
-    if problems := password_problems(password):
-        raise AuthError("；".join(problems))
     _require(conn, username)
+    is_demo = conn.execute("SELECT is_demo FROM accounts WHERE username = ?", [username])
+    _check_password(conn, username, password, is_demo.fetchone()[0])
     conn.execute(
         "UPDATE accounts SET password_hash = ?, password_changed_at = current_timestamp,"
         " failed_attempts = 0, locked_until = NULL WHERE username = ?",
-        [_hasher.hash(password), username],
+        [_hash(password), username],
     )
     _log(conn, username, actor, "改密码")
 
@@ -118,11 +164,25 @@ def set_disabled(
     _log(conn, username, actor, "停用" if disabled else "启用")
 
 
-def list_users(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def unlock(conn: duckdb.DuckDBPyConnection, actor: str, username: str) -> None:
+    """Clear an account's failed sign-ins and lock: it may sign in again at once."""
+    _require(conn, username)
+    with _SIGN_IN_LOCK:
+        conn.execute(
+            "UPDATE accounts SET failed_attempts = 0, locked_until = NULL WHERE username = ?",
+            [username],
+        )
+    _log(conn, username, actor, "解锁")
+
+
+def list_users(conn: duckdb.DuckDBPyConnection, now: datetime | None = None) -> pd.DataFrame:
+    """Every account; ``locked``: locked at ``now`` (never, without a time)."""
     return conn.execute(
         "SELECT a.username, a.display_name, a.role, a.unit_adcode, u.name AS unit_name,"
-        " a.disabled, a.is_demo, a.failed_attempts, a.locked_until, a.created_at"
-        " FROM accounts a LEFT JOIN units u ON u.adcode = a.unit_adcode ORDER BY a.username"
+        " a.disabled, a.is_demo, a.failed_attempts, a.locked_until,"
+        " coalesce(a.locked_until > ?::TIMESTAMP, false) AS locked, a.created_at"
+        " FROM accounts a LEFT JOIN units u ON u.adcode = a.unit_adcode ORDER BY a.username",
+        [now],
     ).df()
 
 
@@ -135,6 +195,52 @@ def get_user(conn: duckdb.DuckDBPyConnection, username: str) -> User | None:
     return User(*row) if row else None
 
 
+def sign_in_failed_message(max_failures: int = 5, lock_minutes: int = 15) -> str:
+    """The one answer to every refused sign-in: nothing tells which part was wrong."""
+    return (
+        "登录失败：用户名或密码不正确，或账号已停用、暂时锁定。"
+        f"连续输错 {max_failures} 次账号将锁定 {lock_minutes} 分钟；如需帮助请联系支队管理员。"
+    )
+
+
+# Sign-in counters are claimed under this lock: DuckDB allows one writing process, so the lock
+# covers every session of the app (each a thread with its own cursor). It is held for short
+# statements only, never for the Argon2 check.
+_SIGN_IN_LOCK = threading.Lock()
+# At most this many Argon2 computations at once (each takes 64 MiB): a burst of sign-ins queues
+# instead of exhausting memory.
+_HASHING = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
+
+# Claim one attempt: count it (and lock the account when it is the last one allowed) before the
+# password is checked, in one statement. Only a claimed attempt checks the password, and the claim
+# that reaches max_failures locks the account in the same statement, so parallel guesses check at
+# most max_failures passwords before the lock. An expired lock starts a new count. (A lowered
+# limit locks at the next failure.)
+_CLAIM_ATTEMPT = """
+UPDATE accounts SET
+    failed_attempts = CASE WHEN locked_until IS NULL THEN failed_attempts + 1 ELSE 1 END,
+    locked_until = CASE
+        WHEN (CASE WHEN locked_until IS NULL THEN failed_attempts + 1 ELSE 1 END) >= $max_failures
+        THEN $lock_until END
+WHERE username = $username AND NOT disabled AND (locked_until IS NULL OR locked_until <= $now)
+RETURNING password_hash, failed_attempts
+"""
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash no password matches, checked for unknown, disabled and locked accounts."""
+    return _hasher.hash(secrets.token_urlsafe(24))
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    with _HASHING:
+        try:
+            return _hasher.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+
 def authenticate(
     conn: duckdb.DuckDBPyConnection,
     username: str,
@@ -143,41 +249,44 @@ def authenticate(
     max_failures: int = 5,
     lock_minutes: int = 15,
 ) -> User:
-    """The user for these credentials, or AuthError; counts failures and locks the account."""
-    row = conn.execute(
-        "SELECT password_hash, disabled, failed_attempts, locked_until FROM accounts"
-        " WHERE username = ?",
-        [username],
-    ).fetchone()
-    if row is None:
-        _hasher.hash(password)  # spend the same time as a real check: no username probing
-        raise AuthError("用户名或密码错误")
-    password_hash, disabled, failures, locked_until = row
-    if disabled:
-        raise AuthError("该账号已停用，请联系支队管理员")
-    if locked_until is not None and locked_until > now:
-        raise AuthError(
-            f"密码错误次数过多，账号已锁定至 {locked_until:%H:%M}，请稍后再试或联系支队管理员"
-        )
-    try:
-        _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        failures += 1
-        lock = now + timedelta(minutes=lock_minutes) if failures >= max_failures else None
+    """The user for these credentials, or AuthError; counts failures and locks the account.
+
+    Unknown, disabled, locked and wrong-password attempts get the same message and cost the
+    same: one Argon2 verification each.
+    """
+    refused = AuthError(sign_in_failed_message(max_failures, lock_minutes))
+    dummy = _dummy_hash()  # made on the first sign-in of the process, whoever signs in
+    lock_until = now + timedelta(minutes=lock_minutes)
+    params = {"username": username, "now": now, "max_failures": max_failures,
+              "lock_until": lock_until}  # fmt: skip
+    with _SIGN_IN_LOCK:
+        claimed = conn.execute(_CLAIM_ATTEMPT, params).fetchone()
+        if claimed is None:
+            state = conn.execute(
+                "SELECT disabled FROM accounts WHERE username = ?", [username]
+            ).fetchone()
+            if state is not None:
+                _log(
+                    conn, username, username, "登录被拒", "账号已停用" if state[0] else "账号已锁定"
+                )
+    if claimed is None:
+        _verify(dummy, password)
+        raise refused
+    password_hash, attempt = claimed
+    if not _verify(password_hash, password):
+        _log(conn, username, username, "锁定" if attempt >= max_failures else "登录失败",
+             f"第 {attempt} 次")  # fmt: skip
+        raise refused
+    with _SIGN_IN_LOCK:
         conn.execute(
-            "UPDATE accounts SET failed_attempts = ?, locked_until = ? WHERE username = ?",
-            [0 if lock else failures, lock, username],
+            "UPDATE accounts SET failed_attempts = 0, locked_until = NULL WHERE username = ?",
+            [username],
         )
-        _log(conn, username, username, "锁定" if lock else "登录失败", f"第 {failures} 次")
-        if lock:
-            raise AuthError(f"密码连续错误 {failures} 次，账号已锁定 {lock_minutes} 分钟") from None
-        raise AuthError("用户名或密码错误") from None
-    conn.execute(
-        "UPDATE accounts SET failed_attempts = 0, locked_until = NULL WHERE username = ?",
-        [username],
-    )
     _log(conn, username, username, "登录成功")
-    return get_user(conn, username)  # type: ignore[return-value]
+    user = get_user(conn, username)
+    if user is None:  # disabled while the password was being checked
+        raise refused
+    return user
 
 
 def session_expired(
@@ -218,6 +327,11 @@ def _require(conn: duckdb.DuckDBPyConnection, username: str) -> None:
         0
     ]:
         raise AuthError(f"账号“{username}”不存在")
+
+
+def _hash(password: str) -> str:
+    with _HASHING:
+        return _hasher.hash(password)
 
 
 def _log(conn: duckdb.DuckDBPyConnection, username: str, actor: str, action: str,

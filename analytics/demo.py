@@ -22,7 +22,7 @@ from analytics import city as city_mod
 from analytics.city import City
 
 DEMO_CITY_ADCODE = "341200"
-DEMO_PASSWORD = "demo2022"  # every demo account; listed in the README
+DEMO_PASSWORD = auth.DEMO_PASSWORD  # every demo account; listed in the README
 # username, display name, role, unit
 DEMO_ACCOUNTS: tuple[tuple[str, str, str, str | None], ...] = (
     ("admin", "支队秩序科（演示）", "admin", None),

@@ -2,7 +2,9 @@
 
 Files are stored once by content hash under ``folder / sha256[:2] / (sha256 + ext)`` and
 recorded in ``attachments``; ``event_attachments`` links them to hazard events. The type is
-decided by the bytes (magic numbers, then Pillow for images), never by the file name.
+decided by the bytes (magic numbers, then Pillow for images and pypdf for PDFs), never by the
+file name. A PDF must parse, and is refused when it holds anything a viewer would run or unpack:
+JavaScript, launch and other actions run on opening or on events, embedded files.
 """
 
 from __future__ import annotations
@@ -17,10 +19,29 @@ from pathlib import Path
 
 import duckdb
 from PIL import Image, ImageDraw, ImageFont, ImageOps
+from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, PdfObject
 
 ALLOWED = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # larger images are refused before their pixels are decoded
+MAX_PDF_PAGES = 500
+MAX_PDF_OBJECTS = 50_000  # a PDF listing more objects (or nesting deeper) is refused unread
+MAX_PDF_DEPTH = 100
+
+# Names that make a PDF active: scripts, actions run on opening or on events, embedded files
+# (keys anywhere, /S of an action, /Subtype of an annotation).
+_PDF_ACTIVE_KEYS = frozenset(
+    {"/JS", "/JavaScript", "/AA", "/Launch", "/EmbeddedFiles", "/EmbeddedFile", "/EF",
+     "/RichMedia", "/XFA"}
+)  # fmt: skip
+_PDF_ACTIVE_ACTIONS = frozenset(
+    {"/JavaScript", "/Launch", "/ImportData", "/GoToE", "/RichMediaExecute", "/Rendition"}
+)
+_PDF_ACTIVE_SUBTYPES = frozenset({"/FileAttachment", "/RichMedia", "/Screen", "/Movie", "/Sound"})
+_PDF_ACTIVE_NAMES = _PDF_ACTIVE_KEYS | _PDF_ACTIVE_ACTIONS | _PDF_ACTIVE_SUBTYPES
+_PDF_NAME = re.compile(rb"/((?:[A-Za-z0-9_.+-]|#[0-9A-Fa-f]{2})+)")
+_PDF_STREAM_DATA = re.compile(rb"(?<!end)stream\r?\n.*?endstream", re.S)
 
 _MAGIC = (
     (b"\xff\xd8\xff", "image/jpeg"),
@@ -49,6 +70,8 @@ def sniff(data: bytes, file_name: str = "该文件") -> str:
         )
     if mime in _PIL_FORMAT:
         _check_image(data, file_name, _PIL_FORMAT[mime])
+    else:
+        _check_pdf(data, file_name)
     return mime
 
 
@@ -74,6 +97,104 @@ def _check_image(data: bytes, file_name: str, fmt: str) -> None:
         raise EvidenceError(f"图片 {file_name} 分辨率过大，请缩小后再上传。") from e
     except (OSError, SyntaxError, ValueError, EOFError) as e:
         raise EvidenceError(broken) from e
+
+
+class _ActivePdf(Exception):
+    pass
+
+
+def _check_pdf(data: bytes, file_name: str) -> None:
+    """Refuse a PDF that does not parse (within bounds), is encrypted, too long, or active."""
+    broken = EvidenceError(
+        f"PDF 文件 {file_name} 已损坏或无法读取，请重新扫描或用“打印为 PDF”另存后再上传。"
+    )
+    active = EvidenceError(
+        f"PDF 文件 {file_name} 含有脚本、自动执行的动作或嵌入的文件，出于安全考虑不能上传。"
+        "请用“打印为 PDF”另存一份后再上传。"
+    )
+    if _raw_names_active(data):  # also objects the cross-reference table does not list
+        raise active
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted and not _opens_without_password(reader):
+            raise EvidenceError(
+                f"PDF 文件 {file_name} 设有密码，无法检查其内容。"
+                "请去除密码（或用“打印为 PDF”另存）后再上传。"
+            )
+        pages = len(reader.pages)
+        if pages == 0:
+            raise broken
+        if pages > MAX_PDF_PAGES:
+            raise EvidenceError(
+                f"PDF 文件 {file_name} 共 {pages} 页，超过上限 {MAX_PDF_PAGES} 页，请拆分后再上传。"
+            )
+        _walk_pdf(reader)
+    except EvidenceError:
+        raise
+    except _ActivePdf:
+        raise active from None
+    except Exception as e:  # pypdf raises many kinds on hostile input; none may pass
+        raise broken from e
+
+
+def _opens_without_password(reader: PdfReader) -> bool:
+    """An encrypted PDF that opens without a password (only its permissions are protected)."""
+    try:
+        return bool(reader.decrypt(""))
+    except Exception:  # e.g. AES without a cryptography package: treat as locked
+        return False
+
+
+def _raw_names_active(data: bytes) -> bool:
+    """Whether an active name is written in the file outside stream data (#xx escapes read)."""
+    outside_streams = _PDF_STREAM_DATA.sub(b" ", data)
+    for match in _PDF_NAME.finditer(outside_streams):
+        raw = match.group(1)
+        if b"#" in raw:
+            raw = re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), raw)
+        if "/" + raw.decode("latin-1") in _PDF_ACTIVE_NAMES:
+            return True
+    return False
+
+
+def _walk_pdf(reader: PdfReader) -> None:
+    """Visit every object (from the trailer, and every object the file lists) for active parts;
+    raises _ActivePdf, or ValueError when the file is beyond the bounds."""
+    listed: list[tuple[int, int]] = [
+        (number, generation) for generation, numbers in reader.xref.items() for number in numbers
+    ]
+    listed += [(number, 0) for number in reader.xref_objStm]
+    if len(listed) > MAX_PDF_OBJECTS:
+        raise ValueError("too many objects")
+    seen: set[tuple[int, int]] = set()
+    stack: list[tuple[PdfObject, int]] = [(reader.trailer, 0)]
+    stack += [(IndirectObject(n, g, reader), 0) for n, g in listed]
+    containers = 0
+    while stack:
+        obj, depth = stack.pop()
+        if isinstance(obj, IndirectObject):
+            key = (obj.idnum, obj.generation)
+            if key in seen:
+                continue
+            seen.add(key)
+            obj, depth = obj.get_object(), 0
+        if isinstance(obj, DictionaryObject):
+            if (
+                _PDF_ACTIVE_KEYS.intersection(obj)
+                or obj.get("/S") in _PDF_ACTIVE_ACTIONS
+                or obj.get("/Subtype") in _PDF_ACTIVE_SUBTYPES
+            ):
+                raise _ActivePdf
+            children = obj.values()
+        elif isinstance(obj, ArrayObject):
+            children = obj
+        else:
+            continue
+        containers += 1
+        if depth >= MAX_PDF_DEPTH or containers > 4 * MAX_PDF_OBJECTS:
+            raise ValueError("nested too deeply or too many parts")
+        stack += [(v, depth + 1) for v in children if isinstance(v, DictionaryObject | ArrayObject)]
+        stack += [(v, 0) for v in children if isinstance(v, IndirectObject)]
 
 
 def validate(file_name: str, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -311,10 +312,18 @@ def ensure_initial_admin(ctx: Context) -> None:
             st.error(f"无法用 HAZARDS_INITIAL_ADMIN_PASSWORD 创建管理员账号：{e}")
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def plain(text: str) -> str:
+    """Text a user typed, escaped to show as itself inside st.markdown (no links, no styling)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
 def account_box(user: auth.User) -> None:
     """The signed-in user in the sidebar, with sign-out."""
     with st.sidebar:
-        st.markdown(f"**{user.display_name}**  \n{user.role_label} · `{user.username}`")
+        st.markdown(f"**{plain(user.display_name)}**  \n{user.role_label} · `{user.username}`")
         if st.button("退出登录", key="sign_out", icon=":material/logout:"):
             sign_out()
             st.rerun()

@@ -21,20 +21,11 @@ def _form(ctx: _ui.Context) -> None:
     if reason := st.session_state.pop("session_ended", None):
         st.info(reason)
     with st.form("sign_in", clear_on_submit=False):
-        username = st.text_input("用户名", key="sign_in_username")
-        password = st.text_input("密码", type="password", key="sign_in_password")
-        submitted = st.form_submit_button("登录", type="primary")
-    if submitted:
-        try:
-            user = auth.authenticate(
-                ctx.cur, username.strip(), password, ctx.settings.now(),
-                ctx.settings.max_failed_logins, ctx.settings.lockout_minutes,
-            )  # fmt: skip
-        except auth.AuthError as e:
-            st.error(str(e))
-        else:
-            _ui.sign_in(ctx, user)
-            st.rerun()
+        st.text_input("用户名", key="sign_in_username")
+        st.text_input("密码", type="password", key="sign_in_password")
+        st.form_submit_button("登录", type="primary", on_click=_submit, args=(ctx,))
+    if error := st.session_state.pop("sign_in_error", None):
+        st.error(error)
     if auth.demo_accounts_active(ctx.cur):
         names = "、".join(
             f"{u}（{name.removesuffix('（演示）')}）" for u, name, *_ in DEMO_ACCOUNTS
@@ -49,6 +40,28 @@ def _form(ctx: _ui.Context) -> None:
             "`python -m analytics user add admin --role admin --name 支队管理员`，"
             "或设置 HAZARDS_INITIAL_ADMIN_PASSWORD 后重启。"
         )
+
+
+def _submit(ctx: _ui.Context) -> None:
+    """Check the credentials before the rerun; the password is blanked in session state first
+    (a widget's value otherwise stays there for the whole session)."""
+    username = st.session_state.get("sign_in_username", "").strip()
+    password = st.session_state.get("sign_in_password", "")
+    st.session_state.pop("sign_in_password", None)  # the value the browser sent, too
+    st.session_state["sign_in_password"] = ""  # and the browser's field is emptied
+    cur = ctx.cur.cursor()  # this callback runs before the page: a cursor of its own
+    try:
+        user = auth.authenticate(
+            cur, username, password, ctx.settings.now(),
+            ctx.settings.max_failed_logins, ctx.settings.lockout_minutes,
+        )  # fmt: skip
+    except auth.AuthError as e:
+        st.session_state["sign_in_error"] = str(e)
+    else:
+        st.session_state.pop("sign_in_username", None)
+        _ui.sign_in(ctx, user)
+    finally:
+        cur.close()
 
 
 def guarded_page() -> None:

@@ -98,3 +98,58 @@ def test_read_commands_do_not_upgrade_an_old_file(tmp_path, capsys) -> None:
     conn.close()
     assert main(["info", "--db", str(tmp_path / "none.duckdb")]) == 2
     assert "数据库文件不存在" in capsys.readouterr().err
+
+
+def test_user_commands_apply_the_password_rules(
+    tmp_path, demo_db_path, capsys, monkeypatch
+) -> None:
+    import io
+
+    db = tmp_path / "d.duckdb"
+    shutil.copy(demo_db_path, db)
+
+    def user(*args: str, password: str | None = None) -> tuple[int, str, str]:
+        if password is not None:
+            monkeypatch.setattr(sys, "stdin", io.StringIO(password + "\n"))
+        code = main(["user", *args, "--db", str(db)])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    assert user("add", "zhao", "--role", "admin", "--password-stdin", password="woaini1314") == (
+        2,
+        "",
+        "错误：密码过于常见，容易被猜中\n",
+    )
+    assert user("add", "zhao", "--role", "admin", "--password-stdin", password="demo2022") == (
+        2,
+        "",
+        "错误：密码至少 10 位；不能使用公开的演示密码\n",
+    )
+    assert user("add", "zhao", "--role", "admin", "--password-stdin", password="Zhao-Road-2022")[
+        2
+    ] == ("错误：密码不能包含用户名\n")
+    assert user("add", "zhao", "--role", "admin", "--password-stdin", password="Huaiyuan-K12")[
+        :2
+    ] == (0, "已创建账号 zhao（支队管理员）\n")
+    # the demo accounts of the demo database may keep (or get back) the public password
+    assert user("passwd", "taihe", "--password-stdin", password="demo2022")[:2] == (
+        0,
+        "已修改 taihe 的密码\n",
+    )
+    from datetime import datetime
+
+    from analytics import auth
+    from analytics import db as store
+
+    conn = store.connect(db)
+    for _ in range(5):
+        try:
+            auth.authenticate(conn, "zhao", "wrong-guess-1", datetime(2099, 1, 1))
+        except auth.AuthError:
+            pass
+    conn.close()
+    code, out, _ = user("list")
+    assert "zhao\tzhao\t支队管理员\t—\t锁定至 2099-01-01 00:15\n" in out
+    assert user("unlock", "zhao")[:2] == (0, "已解锁账号 zhao\n")
+    code, out, _ = user("list")
+    assert "zhao\tzhao\t支队管理员\t—\t启用\n" in out

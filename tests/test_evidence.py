@@ -12,7 +12,65 @@ from PIL import Image
 from analytics import db, evidence
 from analytics.evidence import EvidenceError
 
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+def minimal_pdf(catalog: bytes = b"", page: bytes = b"", extra: tuple[bytes, ...] = (),
+                hidden: bytes = b"") -> bytes:  # fmt: skip
+    """A hand-written one-page PDF with a correct cross-reference table; ``extra`` objects are
+    numbered from 4, ``hidden`` bytes sit before the table without an entry in it."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R" + catalog + b" >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200]" + page + b" >>",
+        *extra,
+    ]
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    out += hidden
+    table = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        table,
+    )
+    return bytes(out)
+
+
+PDF = minimal_pdf()
+
+
+def compressed_pdf(hidden_object: bytes) -> bytes:
+    """A PDF 1.5 whose object 5 sits zlib-compressed in an object stream (4), found through a
+    cross-reference stream (6); the catalog opens it as its /OpenAction."""
+    import struct
+    import zlib
+
+    body = b"5 0 " + hidden_object
+    packed = zlib.compress(body)
+    objects = {
+        1: b"<< /Type /Catalog /Pages 2 0 R /OpenAction 5 0 R >>",
+        2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
+        4: b"<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length %d >>\nstream\n%s"
+        b"\nendstream" % (len(packed), packed),
+    }
+    out = bytearray(b"%PDF-1.5\n")
+    offsets = {}
+    for number, text in objects.items():
+        offsets[number] = len(out)
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, text)
+    offsets[6] = len(out)
+    rows = struct.pack(">BIH", 0, 0, 65535)
+    rows += b"".join(struct.pack(">BIH", 1, offsets[n], 0) for n in (1, 2, 3, 4))
+    rows += struct.pack(">BIH", 2, 4, 0) + struct.pack(">BIH", 1, offsets[6], 0)
+    out += b"6 0 obj\n<< /Type /XRef /Size 7 /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n" % (
+        len(rows)
+    )
+    out += rows + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % offsets[6]
+    return bytes(out)
 
 
 def image_bytes(fmt: str, size: tuple[int, int] = (400, 200), mode: str = "RGB", **kw) -> bytes:
@@ -91,6 +149,161 @@ def test_refuses_too_many_pixels() -> None:
         "图片 huge.png 分辨率过大（8000×6500，约 52 百万像素），超过上限 40 百万像素，"
         "请缩小后再上传。"
     )
+
+
+def written_pdf(change=None, pages: int = 1) -> bytes:  # noqa: ANN001 - a PdfWriter callback
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(595, 842)
+    if change:
+        change(writer)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_pdfs_that_parse_are_kept() -> None:
+    from pypdf import PdfWriter
+    from pypdf.generic import ArrayObject, NameObject, NumberObject
+
+    def open_at_first_page(w: PdfWriter) -> None:
+        w._root_object[NameObject("/OpenAction")] = ArrayObject(
+            [w.pages[0].indirect_reference, NameObject("/Fit")]
+        )
+
+    def with_a_link(w: PdfWriter) -> None:
+        from pypdf.annotations import Link
+
+        w.add_annotation(0, Link(rect=(10, 10, 100, 30), url="https://www.gov.cn/"))
+        w.pages[0][NameObject("/Rotate")] = NumberObject(90)
+
+    for data in (PDF, written_pdf(), written_pdf(open_at_first_page), written_pdf(with_a_link),
+                 written_pdf(pages=500), compressed_pdf(b"[3 0 R /Fit]")):  # fmt: skip
+        assert evidence.validate("验收单.pdf", data) == "application/pdf"
+
+
+def _add_document_js(w) -> None:  # noqa: ANN001
+    from pypdf.actions import JavaScript
+
+    w.add_open_action(JavaScript("app.alert('x');"))
+
+
+def _add_launch(w) -> None:  # noqa: ANN001
+    from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+
+    w.pages[0][NameObject("/AA")] = DictionaryObject(
+        {
+            NameObject("/O"): DictionaryObject(
+                {
+                    NameObject("/S"): NameObject("/Launch"),
+                    NameObject("/F"): TextStringObject("cmd.exe"),
+                }
+            )
+        }
+    )
+
+
+def _add_open_js(w) -> None:  # noqa: ANN001
+    from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+
+    w._root_object[NameObject("/OpenAction")] = DictionaryObject(
+        {NameObject("/S"): NameObject("/JavaScript"), NameObject("/JS"): TextStringObject("1")}
+    )
+
+
+def _add_file_annotation(w) -> None:  # noqa: ANN001
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject
+
+    annotation = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/FileAttachment"),
+            NameObject("/Rect"): ArrayObject([NumberObject(n) for n in (0, 0, 20, 20)]),
+        }
+    )
+    w.pages[0][NameObject("/Annots")] = ArrayObject([w._add_object(annotation)])
+
+
+ACTIVE = "含有脚本、自动执行的动作或嵌入的文件"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        written_pdf(_add_document_js),
+        written_pdf(lambda w: w.add_attachment("setup.exe", b"MZ\x90\x00")),
+        written_pdf(_add_launch),
+        written_pdf(_add_open_js),
+        written_pdf(_add_file_annotation),
+        minimal_pdf(catalog=b" /OpenAction 4 0 R", extra=(b"<< /S /JavaScript /JS (x) >>",)),
+        minimal_pdf(catalog=b" /OpenAction << /S /J#61vaScript /JS (x) >>"),  # escaped name
+        minimal_pdf(page=b" /AA << /O << /S /GoTo /D [3 0 R /Fit] >> >>"),
+        minimal_pdf(catalog=b" /Names << /EmbeddedFiles 4 0 R >>", extra=(b"<< /Names [] >>",)),
+        minimal_pdf(extra=(b"<< /S /Launch /F (calc.exe) >>",)),  # listed, though unreferenced
+        minimal_pdf(hidden=b"9 0 obj\n<< /S /JavaScript /JS (x) >>\nendobj\n"),  # not listed
+        compressed_pdf(b"<< /S /JavaScript /JS (app.alert(1)) >>"),  # inside an object stream
+        minimal_pdf(  # not listed, between two streams
+            hidden=b"8 0 obj\n<< /Length 3 >>\nstream\nabc\nendstream\nendobj\n"
+            b"9 0 obj\n<< /S /Launch /F (x.exe) >>\nendobj\n"
+            b"10 0 obj\n<< /Length 3 >>\nstream\nabc\nendstream\nendobj\n"
+        ),
+    ],
+    ids=[
+        "open_action_js",
+        "attachment",
+        "launch",
+        "open_js",
+        "file_annotation",
+        "open_indirect",
+        "escaped",
+        "page_aa",
+        "embedded_files",
+        "unreferenced",
+        "hidden",
+        "object_stream",
+        "hidden_between_streams",
+    ],  # fmt: skip
+)
+def test_active_pdfs_are_refused(data: bytes) -> None:
+    with pytest.raises(EvidenceError) as e:
+        evidence.validate("整改报告.pdf", data)
+    assert str(e.value) == (
+        f"PDF 文件 整改报告.pdf {ACTIVE}，出于安全考虑不能上传。请用“打印为 PDF”另存一份后再上传。"
+    )
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"%PDF-1.4 fake acceptance form",
+        b"%PDF-1.7\n" + b"\0" * 2000,
+        PDF[: len(PDF) // 3],
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n",
+        minimal_pdf(page=b" /Nest " + b"[" * 5000 + b"]" * 5000),
+        written_pdf(pages=0),
+    ],
+    ids=["header_only", "zeros", "cut", "no_pages", "deep_nesting", "empty"],
+)
+def test_pdfs_that_do_not_parse_are_refused(data: bytes) -> None:
+    with pytest.raises(EvidenceError) as e:
+        evidence.validate("扫描件.pdf", data)
+    assert str(e.value) == (
+        "PDF 文件 扫描件.pdf 已损坏或无法读取，请重新扫描或用“打印为 PDF”另存后再上传。"
+    )
+
+
+def test_encrypted_and_long_pdfs_are_refused() -> None:
+    locked = written_pdf(lambda w: w.encrypt("secret-1", algorithm="RC4-128"))
+    with pytest.raises(EvidenceError) as e:
+        evidence.validate("加密.pdf", locked)
+    assert str(e.value) == (
+        "PDF 文件 加密.pdf 设有密码，无法检查其内容。请去除密码（或用“打印为 PDF”另存）后再上传。"
+    )
+    with pytest.raises(EvidenceError) as e:
+        evidence.validate("长文档.pdf", written_pdf(pages=501))
+    assert str(e.value) == "PDF 文件 长文档.pdf 共 501 页，超过上限 500 页，请拆分后再上传。"
 
 
 def test_store_twice_keeps_one_copy(conn, tmp_path: Path) -> None:
@@ -190,3 +403,14 @@ def test_bad_sha256_refused(conn, tmp_path: Path, bad: str) -> None:
         evidence.thumbnail(tmp_path, bad, "application/pdf")
     with pytest.raises(ValueError):
         evidence.attach(conn, 1, bad, "x.png")
+
+
+def test_a_pdf_beyond_the_bounds_is_refused_unread(monkeypatch) -> None:
+    monkeypatch.setattr(evidence, "MAX_PDF_OBJECTS", 10)
+    assert evidence.validate("a.pdf", minimal_pdf(extra=(b"<< /K 1 >>",) * 7)) == "application/pdf"
+    with pytest.raises(EvidenceError, match="已损坏或无法读取"):
+        evidence.validate("a.pdf", minimal_pdf(extra=(b"<< /K 1 >>",) * 8))
+    monkeypatch.setattr(evidence, "MAX_PDF_DEPTH", 5)
+    assert evidence.validate("b.pdf", minimal_pdf(page=b" /K [[[1]]]")) == "application/pdf"
+    with pytest.raises(EvidenceError, match="已损坏或无法读取"):
+        evidence.validate("b.pdf", minimal_pdf(page=b" /K [[[[[1]]]]]"))

@@ -84,7 +84,7 @@ def test_first_start_creates_the_demo_database(monkeypatch, tmp_path) -> None:
 def test_a_second_city_starts_empty(monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("HAZARDS_CITY_FILE", str(FIXTURES / "tinycity" / "city.toml"))
     monkeypatch.setenv("HAZARDS_DB_PATH", str(tmp_path / "tiny.duckdb"))
-    monkeypatch.setenv("HAZARDS_INITIAL_ADMIN_PASSWORD", "first-admin-1")
+    monkeypatch.setenv("HAZARDS_INITIAL_ADMIN_PASSWORD", "first-boss-2022")
     at = _app().run()
     assert not at.exception
     assert not at.warning  # no demo label: this database holds no demo data

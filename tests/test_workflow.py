@@ -209,8 +209,8 @@ def test_changes_read_in_chinese() -> None:
 
 def test_the_last_administrator_cannot_be_disabled(store) -> None:
     conn, _, _ = store
-    auth.add_user(conn, "cli", "boss1", "管理员甲", "admin", None, "secret123")
-    auth.add_user(conn, "cli", "boss2", "管理员乙", "admin", None, "secret123")
+    auth.add_user(conn, "cli", "boss1", "管理员甲", "admin", None, "road-safe-2022")
+    auth.add_user(conn, "cli", "boss2", "管理员乙", "admin", None, "road-safe-2022")
     auth.set_disabled(conn, "boss1", "boss2", True)
     with pytest.raises(auth.AuthError, match="不能停用最后一个启用的支队管理员账号"):
         auth.set_disabled(conn, "boss2", "boss1", True)

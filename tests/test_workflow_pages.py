@@ -158,7 +158,10 @@ def test_sign_in_wrong_then_right(demo_env) -> None:
     at.text_input(key="sign_in_username").set_value("admin")
     at.text_input(key="sign_in_password").set_value("wrong-123")
     at.button[0].click().run()
-    assert at.error[0].value == "用户名或密码错误"
+    assert at.error[0].value == (
+        "登录失败：用户名或密码不正确，或账号已停用、暂时锁定。"
+        "连续输错 5 次账号将锁定 15 分钟；如需帮助请联系支队管理员。"
+    )
     at.text_input(key="sign_in_password").set_value("demo2022")
     at.button[0].click().run()
     assert not at.exception
@@ -166,6 +169,31 @@ def test_sign_in_wrong_then_right(demo_env) -> None:
     at.switch_page("pages/overview.py").run()  # AppTest stays on the page it ran last
     assert at.title[0].value == "总览"
     assert any("演示账号已启用" in w.value for w in at.warning)
+
+
+def _whole_session_state(at: AppTest) -> str:
+    """Every value the session keeps: user keys, widget values by id, and pending values."""
+    raw = object.__getattribute__(at.session_state._state, "_state")  # under SafeSessionState
+    return repr(
+        (raw._old_state, raw._new_session_state, raw._new_widget_state, dict(at.session_state))
+    )
+
+
+def test_the_password_is_not_kept_in_the_session(demo_env) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    at.text_input(key="sign_in_username").set_value("admin")
+    at.text_input(key="sign_in_password").set_value("wrong-pass-123")
+    at.button[0].click().run()
+    assert at.error
+    assert "wrong-pass-123" not in _whole_session_state(at)
+    assert at.text_input(key="sign_in_password").value == ""  # typed again after a failure
+    assert at.text_input(key="sign_in_username").value == "admin"  # the name stays
+    at.text_input(key="sign_in_password").set_value("demo2022")
+    at.button[0].click().run()
+    assert at.session_state["user"].username == "admin"
+    assert "demo2022" not in _whole_session_state(at)
+    at.switch_page("pages/overview.py").run()
+    assert "demo2022" not in _whole_session_state(at)
 
 
 def test_an_idle_session_ends(demo_env) -> None:
