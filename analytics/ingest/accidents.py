@@ -48,7 +48,7 @@ def import_accidents(
         conn, "accidents", headers.ACCIDENT_HEADERS, "accident_id",
         lambda raw, names, row: _record(city, user, features, raw, names, row),
         lambda result, records: _write(conn, user, result, records, now),
-        file_name, data, common.Options(**options),
+        file_name, data, common.Options(**{"today": now.date(), **options}),
     )  # fmt: skip
 
 

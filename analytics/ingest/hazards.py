@@ -58,7 +58,7 @@ def import_hazards(
         conn, "hazards", headers.HAZARD_HEADERS, "hazard_id",
         lambda raw, names, row: _record(city, user, raw, names, row),
         lambda result, records: _write(conn, user, result, records, now),
-        file_name, data, common.Options(**options),
+        file_name, data, common.Options(**{"today": now.date(), **options}),
     )  # fmt: skip
 
 

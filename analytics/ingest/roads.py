@@ -36,7 +36,7 @@ def import_roads(
         conn, "roads", headers.ROAD_HEADERS, "segment_id",
         lambda raw, names, row: _record(city, user, features, raw, names, row),
         lambda result, records: _write(conn, user, result, records, now),
-        file_name, data, common.Options(**options),
+        file_name, data, common.Options(**{"today": now.date(), **options}),
     )  # fmt: skip
 
 

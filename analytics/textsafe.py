@@ -1,0 +1,32 @@
+"""Text that every writer can store: the characters XML 1.0 forbids, removed.
+
+xlsx (openpyxl) and docx (python-docx) are XML: a NUL, \\x01…\\x08, \\x0b, \\x0c, \\x0e…\\x1f, a lone
+surrogate or U+FFFE/U+FFFF in a cell makes the writer fail (openpyxl raises IllegalCharacterError,
+lxml refuses the string). Imports remove them with a warning; text stored before that check
+(or typed elsewhere) is cleaned again on the way out, so an export never fails on stored text.
+"""
+
+from __future__ import annotations
+
+import re
+
+# tab, newline and carriage return stay; a vertical tab or form feed (Word's manual line and page
+# breaks pasted into a cell) becomes a newline; the other controls go
+ILLEGAL = re.compile("[\x00-\x08\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+BREAKS = re.compile("[\x0b\x0c]")
+
+
+def clean_cell(text: str) -> str:
+    """The text without characters XML cannot hold (vertical tab and form feed → newline)."""
+    if text.isprintable():  # the common case, one C loop
+        return text
+    return ILLEGAL.sub("", BREAKS.sub("\n", text))
+
+
+def clean_value(value: object) -> object:
+    """clean_cell for text; anything else unchanged."""
+    return clean_cell(value) if isinstance(value, str) else value
+
+
+def has_illegal(text: str) -> bool:
+    return bool(ILLEGAL.search(text) or BREAKS.search(text))
