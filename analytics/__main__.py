@@ -265,6 +265,8 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
             conn, city, user, path.name, path.read_bytes(), now=settings.now(),
             sheet=args.sheet, accept_valid=args.accept_valid,
             max_bytes=settings.import_max_mb * 2**20, max_rows=settings.import_max_rows,
+            max_columns=settings.import_max_columns,
+            deadline_years=settings.deadline_horizon_years,
             keep_in=settings.uploads_dir, mapping=mapping, coord_system=args.coords,
         )  # fmt: skip
     except ReadError as e:

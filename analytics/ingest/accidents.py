@@ -12,7 +12,7 @@ import pyarrow as pa
 from analytics import auth, geo
 from analytics.city import City, boundaries
 from analytics.db import transaction
-from analytics.ingest import common, headers, values
+from analytics.ingest import common, headers, plausible, values
 from analytics.ingest.common import ImportResult, Problem
 from analytics.ingest.values import ValueProblem
 
@@ -75,21 +75,17 @@ def _record(city, user, features, raw, names, row):  # noqa: ANN001, ANN202, PLR
             problem(when_field, "缺少事故时间")
     for f in ("road_name", "route_code", "collision_type", "weather", "legacy_grade"):
         out[f] = values.text(raw.get(f))
-    for f, label in (
-        ("deaths", "死亡人数"),
-        ("injuries", "受伤人数"),
-        ("loss_yuan", "直接财产损失"),
-    ):
+    for f, label in (("deaths", "死亡人数"), ("injuries", "受伤人数")):
         try:
-            n = values.number(raw.get(f), label)
+            out[f] = values.count(raw.get(f), label, plausible.MAX_CASUALTIES) or 0
         except ValueProblem as e:
             problem(f, str(e))
-            n = None
-        if n is not None and n < 0:
-            problem(f, f"{label}不能为负数")
-        out[f] = n
-    out["deaths"] = int(out["deaths"] or 0)
-    out["injuries"] = int(out["injuries"] or 0)
+            out[f] = 0
+    try:
+        out["loss_yuan"] = values.number(raw.get("loss_yuan"), "直接财产损失")
+    except ValueProblem as e:
+        problem("loss_yuan", str(e))
+        out["loss_yuan"] = None
     out["stake_m"] = _stake(raw, problem)
     out["lon"], out["lat"], out["coord_source"] = common.coordinates(
         raw, names, row, problem, warnings, city

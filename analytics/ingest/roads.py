@@ -80,13 +80,14 @@ def _record(city, user, features, raw, names, row):  # noqa: ANN001, ANN202, PLR
             except ValueError as e:
                 problem("coord_system", str(e))
             else:
-                out["path"] = [
-                    [
-                        round(c, 6)
-                        for c in geo.to_wgs84(float(m.group(1)), float(m.group(2)), system)
+                pairs = [(float(m.group(1)), float(m.group(2))) for m in points]
+                far = next(filter(None, (common.far_from_city(x, y, city) for x, y in pairs)), None)
+                if far:
+                    problem("path", far)
+                else:
+                    out["path"] = [
+                        [round(c, 6) for c in geo.to_wgs84(x, y, system)] for x, y in pairs
                     ]
-                    for m in points
-                ]
     unit = city.resolve_unit(values.text(raw.get("unit")))
     if unit is None and out["path"]:
         middle = out["path"][len(out["path"]) // 2]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from datetime import date, datetime, timedelta
@@ -105,13 +106,31 @@ def state(cell: object, closed_flag: object = None) -> str | None:
 
 
 def number(cell: object, what: str) -> float | None:
+    """A finite number (NaN, infinity and their spellings are not numbers a ledger holds)."""
     t = text(cell)
     if t is None:
         return None
     try:
-        return float(unicodedata.normalize("NFKC", t).replace(",", ""))
-    except ValueError:
+        x = float(unicodedata.normalize("NFKC", t).replace(",", ""))
+    except (ValueError, OverflowError):
         raise ValueProblem(f"{what}“{t}”不是数字") from None
+    if not math.isfinite(x):
+        raise ValueProblem(f"{what}“{t}”不是有效的数字")
+    return x
+
+
+def count(cell: object, what: str, limit: int) -> int | None:
+    """A whole number of people from 0 to limit: 1.5 or 1e9 is a mistake, never rounded."""
+    x = number(cell, what)
+    if x is None:
+        return None
+    if x < 0:
+        raise ValueProblem(f"{what}不能为负数")
+    if not x.is_integer():
+        raise ValueProblem(f"{what}“{text(cell)}”须为整数")
+    if x > limit:
+        raise ValueProblem(f"{what}“{text(cell)}”超过 {limit} 人，请核对")
+    return int(x)
 
 
 def is_total_row(cells: list[object]) -> bool:
