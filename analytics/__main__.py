@@ -6,7 +6,9 @@ import argparse
 import csv
 import getpass
 import json
+import logging
 import sys
+import uuid
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -17,6 +19,7 @@ from analytics import (
     bootstrap,
     db,
     demo,
+    export,
     hotspot_rules,
     hotspot_tables,
     hotspots,
@@ -24,13 +27,17 @@ from analytics import (
 )
 from analytics import city as city_mod
 from analytics.city import CityConfigError
-from analytics.config import SettingError, Settings
+from analytics.config import PROJECT_ROOT, SettingError, Settings
 from analytics.geo import format_stake
+
+log = logging.getLogger("hazards.cli")
+LOG_NAME = "analytics-errors.log"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    settings = None
     try:
         settings = Settings.from_env()
         if args.db:
@@ -47,6 +54,36 @@ def main(argv: list[str] | None = None) -> int:
     ) as e:
         print(f"错误：{e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("已中断。", file=sys.stderr)
+        return 130
+    except Exception:  # no traceback reaches the user: a reference, and the detail in the log
+        ref = uuid.uuid4().hex[:8]
+        where = _log_unexpected(ref, settings, argv if argv is not None else sys.argv[1:])
+        print(f"错误：程序内部出错，操作未完成（参考号 {ref}）。详细信息已记录在 {where}，"
+              "请将参考号告知系统管理员。", file=sys.stderr)  # fmt: skip
+        return 2
+
+
+def _log_unexpected(ref: str, settings: Settings | None, argv: list[str]) -> str:
+    """The traceback appended to <the database's folder>/logs/analytics-errors.log (the
+    standard error log when that cannot be written); where it went, for the message."""
+    folder = (settings.db_path.parent if settings else PROJECT_ROOT / "data") / "logs"
+    detail = f"unexpected error (ref {ref}) in: python -m analytics {' '.join(argv)}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(folder / LOG_NAME, encoding="utf-8")
+        where = str(folder / LOG_NAME)
+    except OSError:
+        handler, where = logging.NullHandler(), "系统日志"
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    log.addHandler(handler)
+    try:
+        log.exception(detail)
+    finally:
+        log.removeHandler(handler)
+        handler.close()
+    return where
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -307,8 +344,8 @@ def _write_problems(path: Path, result) -> None:  # noqa: ANN001
     frame = pd.DataFrame(rows, columns=["行号", "列", "内容", "问题", "处理"])
     if path.suffix.lower() == ".csv":
         frame.to_csv(path, index=False, encoding="utf-8-sig")
-    else:
-        frame.to_excel(path, index=False, sheet_name="问题清单")
+    else:  # text stays text (no formulas) and characters XML cannot hold are removed
+        path.write_bytes(export.workbook({"问题清单": frame}))
 
 
 def _bulletin(args: argparse.Namespace, settings: Settings) -> int:
@@ -325,7 +362,7 @@ def _bulletin(args: argparse.Namespace, settings: Settings) -> int:
         conn = db.open_for_reading(settings.db_path, settings.timezone)
         city = city_mod.load_city(settings.city_file)
     try:
-        as_of = args.as_of or metrics.latest_date(conn) or settings.today()
+        as_of = args.as_of or metrics.default_as_of(metrics.latest_date(conn), settings.today())
         clock = db.dataset_facts(conn).get("clock_date")  # the demo's "today"
         dated = args.dated or (date.fromisoformat(clock) if clock else settings.today())
         opts = archive.options(settings, city)
@@ -376,7 +413,7 @@ def _info(args: argparse.Namespace, settings: Settings) -> int:
 
 def _metrics(args: argparse.Namespace, settings: Settings) -> int:
     conn = db.open_for_reading(settings.db_path, settings.timezone)
-    as_of = args.as_of or metrics.latest_date(conn) or settings.today()
+    as_of = args.as_of or metrics.default_as_of(metrics.latest_date(conn), settings.today())
     out = metrics.report(conn, as_of, settings.due_soon_days, by=args.by)
     conn.close()
     if args.format == "csv":
@@ -392,7 +429,7 @@ def _metrics(args: argparse.Namespace, settings: Settings) -> int:
 
 def _overview(args: argparse.Namespace, settings: Settings) -> int:
     conn = db.open_for_reading(settings.db_path, settings.timezone)
-    as_of = args.as_of or metrics.latest_date(conn) or settings.today()
+    as_of = args.as_of or metrics.default_as_of(metrics.latest_date(conn), settings.today())
     o = metrics.overview(conn, as_of, settings.due_soon_days)
     conn.close()
     out = {
@@ -433,7 +470,7 @@ def _hotspots(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     conn = db.open_for_reading(settings.db_path, settings.timezone)
     try:
-        as_of = args.as_of or metrics.latest_date(conn) or settings.today()
+        as_of = args.as_of or metrics.default_as_of(metrics.latest_date(conn), settings.today())
         sites = hotspots.find_sites(conn, as_of, params, unit_adcode=args.unit)
     finally:
         conn.close()

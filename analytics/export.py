@@ -6,7 +6,7 @@ import io
 
 import pandas as pd
 
-from analytics import geo
+from analytics import geo, textsafe
 
 # canonical header: hazard column (or a function of the row)
 CANONICAL = {
@@ -74,7 +74,7 @@ def workbook(sheets: dict[str, pd.DataFrame]) -> bytes:
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
         for name, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=name, index=False)
+            textsafe.clean_frame(frame).to_excel(writer, sheet_name=name, index=False)
             for row in writer.sheets[name].iter_rows(min_row=2):
                 for cell in row:
                     keep_text(cell)

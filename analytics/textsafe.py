@@ -8,7 +8,13 @@ lxml refuses the string). Imports remove them with a warning; text stored before
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from typing import TypeVar
+
+import pandas as pd
+
+T = TypeVar("T")
 
 # tab, newline and carriage return stay; a vertical tab or form feed (Word's manual line and page
 # breaks pasted into a cell) becomes a newline; the other controls go
@@ -30,3 +36,37 @@ def clean_value(value: object) -> object:
 
 def has_illegal(text: str) -> bool:
     return bool(ILLEGAL.search(text) or BREAKS.search(text))
+
+
+def clean_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with clean_cell applied to its text cells (the same frame when none needs it)."""
+    dirty = [
+        c
+        for c in frame.columns
+        if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c].dtype)
+        if frame[c]
+        .map(lambda v: isinstance(v, str) and not v.isprintable() and has_illegal(v))
+        .any()
+    ]
+    if not dirty:
+        return frame
+    out = frame.copy()
+    for c in dirty:
+        out[c] = out[c].map(clean_value)
+    return out
+
+
+def clean_deep(value: T) -> T:
+    """A copy of a document's content (dataclasses, lists, dicts, text) with every text cleaned."""
+    if isinstance(value, str):
+        return clean_cell(value)  # type: ignore[return-value]
+    if isinstance(value, list):
+        return [clean_deep(v) for v in value]  # type: ignore[return-value]
+    if isinstance(value, tuple):
+        return tuple(clean_deep(v) for v in value)  # type: ignore[return-value]
+    if isinstance(value, dict):
+        return {clean_deep(k): clean_deep(v) for k, v in value.items()}  # type: ignore[return-value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: clean_deep(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return dataclasses.replace(value, **changes)
+    return value

@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from analytics import auth, backup, bootstrap, db, export
+from analytics import auth, backup, bootstrap, db, export, metrics
 from analytics.city import City, CityConfigError
 from analytics.config import SettingError, Settings
 from analytics.fmt import date_cn, relative_change, signed, signed_points
@@ -92,7 +92,7 @@ def context(require_user: bool = True) -> Context:
 def as_of_control(ctx: Context) -> date:
     """The global as-of date (sidebar), defaulting to the latest date in the data."""
     first, last = ctx.data_span
-    default = last or ctx.today()
+    default = metrics.default_as_of(last, ctx.today())
     if "as_of" not in st.session_state:
         st.session_state["as_of"] = default
     return st.sidebar.date_input(

@@ -212,7 +212,7 @@ def _cell_problems(row: Row, names: dict[str, str]) -> tuple[list[Problem], list
         if not isinstance(cell, str):
             continue
         if len(cell) > plausible.MAX_CELL_CHARS:
-            too_long.append(Problem(row.number, names.get(f, f), cell[:20] + "……",
+            too_long.append(Problem(row.number, names.get(f, f), textsafe.clean_cell(cell[:20]) + "……",
                                     f"内容过长（{len(cell):,} 字，上限 {plausible.MAX_CELL_CHARS:,} 字）"))  # fmt: skip
         elif not cell.isprintable() and textsafe.has_illegal(cell):
             row.raw[f] = textsafe.clean_cell(cell)
