@@ -103,13 +103,16 @@ def _too_big(file_name: str, rows: int, columns: int, limits: Limits) -> None:
 def _csv_rows(file_name: str, text: str, limits: Limits) -> list[list[object]]:
     rows: list[list[object]] = []
     reader = csv.reader(io.StringIO(text))
+    n = 0  # rows beyond the limit are counted (for the message), not kept
     try:
         for r in reader:
+            n += 1
             width = len(r)
             while width and r[width - 1] == "":
                 width -= 1
-            _too_big(file_name, len(rows) + 1, width, limits)
-            rows.append([c if c != "" else None for c in r[: max(width, 1)]])
+            _too_big(file_name, 1, width, limits)
+            if n <= limits.rows + HEADER_ROWS:
+                rows.append([c if c != "" else None for c in r[: max(width, 1)]])
     except csv.Error as e:
         too_long = "field larger than field limit" in str(e)
         raise ReadError(
@@ -121,6 +124,7 @@ def _csv_rows(file_name: str, text: str, limits: Limits) -> list[list[object]]:
             )
             + "：请检查引号是否成对，或用 Excel 打开后另存"
         ) from None
+    _too_big(file_name, n, 1, limits)
     return rows
 
 
