@@ -59,8 +59,12 @@ def problems(kind: str, rec: dict, bounds: Bounds) -> list[tuple[str, str]]:
         elif d is not None and d > bounds.latest_deadline:
             out.append((f, f"完成时限 {d} 晚于今天起 {bounds.deadline_years} 年"
                            f"（{bounds.latest_deadline}），请核对"))  # fmt: skip
+    seen = set()  # a single stake stands for both ends: reported once
     for f in STAKES.get(kind, ()):
         m = rec.get(f)
+        if m in seen:
+            continue
+        seen.add(m)
         if m is not None and not 0 <= m <= MAX_STAKE_M:
             out.append((f, f"桩号超出合理范围（0 至 K{MAX_STAKE_M // 1000}），请核对"))
     for f, (limit, label, unit) in MONEY.get(kind, {}).items():
