@@ -32,7 +32,7 @@ def text(cell: object) -> str | None:
 
 def parse_date(cell: object) -> date | None:
     """2022-06-03, 2022/6/3, 2022.6.3, 2022年6月3日, 20220603, an Excel serial or a datetime."""
-    if cell is None or cell == "":
+    if cell is None or (isinstance(cell, str) and text(cell) is None):  # blank, spaces too
         return None
     if isinstance(cell, datetime):
         return cell.date()
@@ -144,7 +144,7 @@ _TIME = re.compile(r"(\d{1,2})[:时：](\d{1,2})(?:[:分：](\d{1,2}))?秒?")
 def parse_datetime(cell: object, time_cell: object = None) -> datetime | None:
     """A date and time: a datetime cell, an Excel serial with a day fraction, a date text with
     a time after it, or a date with the time in its own cell; midnight when no time is given."""
-    if cell is None or cell == "":
+    if cell is None or (isinstance(cell, str) and text(cell) is None):  # blank, spaces too
         return None
     if isinstance(cell, datetime):
         moment = cell
@@ -156,7 +156,7 @@ def parse_datetime(cell: object, time_cell: object = None) -> datetime | None:
         day = parse_date(t.split(" ")[0].split("T")[0] if _DATE.fullmatch(t) else t)
         rest = t[len(t.split(" ")[0]) :].strip() if " " in t else ""
         moment = datetime.combine(day, _clock(rest) if rest else datetime.min.time())
-    if time_cell not in (None, ""):
+    if time_cell is not None and not (isinstance(time_cell, str) and text(time_cell) is None):
         moment = datetime.combine(moment.date(), _clock(time_cell))
     return moment
 
