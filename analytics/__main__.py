@@ -7,6 +7,7 @@ import csv
 import getpass
 import json
 import logging
+import os
 import sys
 import uuid
 from dataclasses import replace
@@ -57,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (… | head): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception:  # no traceback reaches the user: a reference, and the detail in the log
         ref = uuid.uuid4().hex[:8]
         where = _log_unexpected(ref, settings, argv if argv is not None else sys.argv[1:])
