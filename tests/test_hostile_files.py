@@ -105,6 +105,28 @@ def test_cells_without_references_are_placed_and_counted() -> None:
         read.read("a.xlsx", deep)
 
 
+@pytest.mark.parametrize(
+    ("xml", "message"),
+    [
+        ('<x:row r="1"><x:c r="XFD1"><x:v>1</x:v></x:c></x:row>', "有 16384 列，超过上限 100 列"),
+        ("<row r='1'><c r='A1048576'><v>1</v></c></row>", "有 1048576 行，超过单次导入上限"),
+        ('<row r="1"><c r="&#88;FD1"><v>1</v></c></row>', "单元格位置格式异常，已拒收"),
+        ('<row r="x"><c><v>1</v></c></row>', "单元格位置格式异常，已拒收"),
+        ('<row r="1"><c r="A1" r="XFD1"><v>1</v></c></row>', "有 16384 列，超过上限 100 列"),
+        ('<row r="1"><c r="A1"\tr="XFD1"><v>1</v></c></row>', "有 16384 列，超过上限 100 列"),
+    ],
+)
+def test_prefixed_or_single_quoted_references_are_scanned_too(xml: str, message: str) -> None:
+    """calamine reads namespace-prefixed elements, single-quoted attributes and, of two r="…",
+    the last: so does the scan."""
+    ns = 'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    part = f"<x:worksheet {ns}><x:sheetData>{xml}</x:sheetData></x:worksheet>".encode()
+    if not xml.startswith("<x:"):
+        part = bombs.sheet_xml(xml)
+    with pytest.raises(read.ReadError, match=message):
+        read.read("a.xlsx", bombs.xlsx([("S", part)]))
+
+
 def test_the_limits_are_the_callers() -> None:
     """Rows: the limit plus 20 for a title and a header; CSV rows are counted to the end."""
     data = _book(*[[f"A{i}", i, i] for i in range(25)])

@@ -238,9 +238,11 @@ def _sheet_parts(z: zipfile.ZipFile) -> list[tuple[str, str]]:
 
 _DIMENSION = re.compile(rb'<(?:[\w.-]+:)?dimension\b[^>]*?\bref="([^"]*)"')
 _FAST_REF = re.compile(rb'<c r="([A-Z]{1,3})([1-9]\d{0,6})"')
-_ANY_CELL = re.compile(rb"<c[\s/>]")
+_ANY_CELL = re.compile(rb"<(?:[\w.-]+:)?c[\s/>]")  # prefixed (<x:c …>) too: calamine reads them
 _TAG = re.compile(rb"<(?:[\w.-]+:)?(row|c)(?=[\s/>])([^>]*)>")
-_R_ATTR = re.compile(rb'(?:^|\s)r\s*=\s*"([A-Za-z]*)(\d*)"')
+_R_ATTR = re.compile(rb"(?:^|\s)r\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")  # either quote
+_ANY_R = re.compile(rb"\sr\s*=")
+_CELL_REF = re.compile(rb"([A-Za-z]{1,3})(\d{1,7})")
 _REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d{1,7})")
 
 
@@ -275,12 +277,15 @@ class _CellScan:
             cut = len(buf)
         buf, self.carry = buf[:cut], buf[cut:]
         if len(self.carry) > MAX_TAG:
-            raise ReadError(f"无法读取 Excel 文件 {self.file_name}：工作表结构异常，已拒收")
+            self._odd()
         if not self.dimension_seen and (m := _DIMENSION.search(buf)):
             self.dimension_seen = True
             self._dimension(m[1].decode("ascii", "replace"))
         refs = _FAST_REF.findall(buf)
-        if len(refs) == len(_ANY_CELL.findall(buf)):  # every cell says where it is
+        cells = len(_ANY_CELL.findall(buf))
+        r_attrs = len(_ANY_R.findall(buf))  # a second r="…" in a cell wins in calamine
+        if len(refs) == cells and r_attrs == len(refs) + buf.count(b'<row r="'):
+            # every cell says where it is, once
             if refs:
                 rows = [int(r) for _, r in refs]
                 cols = [column_number(c) for c in {c for c, _ in refs}]
@@ -288,19 +293,27 @@ class _CellScan:
                 self.row, self.col = rows[-1], column_number(refs[-1][0])
             return
         for m in _TAG.finditer(buf):  # some cells (or a namespace prefix): position each one
-            r = _R_ATTR.search(m[2])
+            r = _R_ATTR.findall(m[2])  # the last one counts, as in calamine
+            ref = None if not r else (r[-1][0] or r[-1][1])
             if m[1] == b"row":
-                self.row = int(r[2]) if r and r[2] else self.row + 1
+                if ref is not None and not ref.isdigit():
+                    self._odd()
+                self.row = int(ref) if ref else self.row + 1
                 self.col = 0
                 continue
-            if r and r[1] and r[2]:
-                self.row, self.col = int(r[2]), column_number(r[1])
-            else:
+            if ref is None:
                 self.col += 1
+            elif cell := _CELL_REF.fullmatch(ref):
+                self.row, self.col = int(cell[2]), column_number(cell[1])
+            else:
+                self._odd()
             self._extend(self.row, self.row, self.col, self.col)
 
     def close(self) -> None:
         self.feed(b"")
+
+    def _odd(self) -> None:
+        raise ReadError(f"无法读取 Excel 文件 {self.file_name}：单元格位置格式异常，已拒收")
 
     def _dimension(self, ref: str) -> None:
         corners = [_REF.fullmatch(p) for p in ref.split(":")]
