@@ -125,7 +125,8 @@ def _csv_rows(file_name: str, text: str, limits: Limits) -> list[list[object]]:
             + "：请检查引号是否成对，或用 Excel 打开后另存"
         ) from None
     _too_big(file_name, n, 1, limits)
-    return rows
+    width = max(map(len, rows), default=0)  # rectangular, as a sheet is
+    return [r + [None] * (width - len(r)) for r in rows]
 
 
 # --- xlsx ------------------------------------------------------------------------------------
