@@ -131,3 +131,16 @@ def test_the_road_template_imports_cleanly(fuyang, tmp_path) -> None:
                            template("roads", fuyang), now=datetime(2022, 9, 20))  # fmt: skip
     assert (r.inserted, r.problems) == (1, [])
     conn.close()
+
+
+def test_a_hostile_workbook_is_refused_on_the_page(demo_env) -> None:
+    """The 2 KB workbook that once took the server down for every user: a Chinese refusal."""
+    from bench import bombs
+
+    at = _upload_page()
+    name, data = bombs.corners()
+    at.file_uploader(key="ledger_file").set_value((name, data, "application/octet-stream")).run()
+    assert not at.exception
+    assert at.error[0].value.startswith(
+        "文件 corners.xlsx 有 1048576 行，超过单次导入上限 200000 行"
+    )
