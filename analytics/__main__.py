@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import logging
+import os
 import sys
+import uuid
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -24,13 +27,17 @@ from analytics import (
 )
 from analytics import city as city_mod
 from analytics.city import CityConfigError
-from analytics.config import SettingError, Settings
+from analytics.config import PROJECT_ROOT, SettingError, Settings
 from analytics.geo import format_stake
+
+log = logging.getLogger("hazards.cli")
+LOG_NAME = "analytics-errors.log"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    settings = None
     try:
         settings = Settings.from_env()
         if args.db:
@@ -47,6 +54,39 @@ def main(argv: list[str] | None = None) -> int:
     ) as e:
         print(f"错误：{e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("已中断。", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # the reader went away (… | head): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception:  # no traceback reaches the user: a reference, and the detail in the log
+        ref = uuid.uuid4().hex[:8]
+        where = _log_unexpected(ref, settings, argv if argv is not None else sys.argv[1:])
+        print(f"错误：程序内部出错，操作未完成（参考号 {ref}）。详细信息已记录在 {where}，"
+              "请将参考号告知系统管理员。", file=sys.stderr)  # fmt: skip
+        return 2
+
+
+def _log_unexpected(ref: str, settings: Settings | None, argv: list[str]) -> str:
+    """The traceback appended to <the database's folder>/logs/analytics-errors.log (the
+    standard error log when that cannot be written); where it went, for the message."""
+    folder = (settings.db_path.parent if settings else PROJECT_ROOT / "data") / "logs"
+    detail = f"unexpected error (ref {ref}) in: python -m analytics {' '.join(argv)}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(folder / LOG_NAME, encoding="utf-8")
+        where = str(folder / LOG_NAME)
+    except OSError:
+        handler, where = logging.NullHandler(), "系统日志"
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    log.addHandler(handler)
+    try:
+        log.exception(detail)
+    finally:
+        log.removeHandler(handler)
+        handler.close()
+    return where
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -304,6 +344,8 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
             conn, city, user, path.name, path.read_bytes(), now=settings.now(),
             sheet=args.sheet, accept_valid=args.accept_valid,
             max_bytes=settings.import_max_mb * 2**20, max_rows=settings.import_max_rows,
+            max_columns=settings.import_max_columns,
+            deadline_years=settings.deadline_horizon_years,
             keep_in=settings.uploads_dir, mapping=mapping, coord_system=args.coords,
             dry_run=args.dry_run, override_reason=args.reason if args.override_protected else None,
         )  # fmt: skip
@@ -340,7 +382,7 @@ def _bulletin(args: argparse.Namespace, settings: Settings) -> int:
         conn = db.open_for_reading(settings.db_path, settings.timezone)
         city = city_mod.load_city(settings.city_file)
     try:
-        as_of = args.as_of or metrics.latest_date(conn) or settings.today()
+        as_of = args.as_of or metrics.default_as_of(metrics.latest_date(conn), settings.today())
         clock = db.dataset_facts(conn).get("clock_date")  # the demo's "today"
         dated = args.dated or (date.fromisoformat(clock) if clock else settings.today())
         opts = archive.options(settings, city)
@@ -391,7 +433,7 @@ def _info(args: argparse.Namespace, settings: Settings) -> int:
 
 def _metrics(args: argparse.Namespace, settings: Settings) -> int:
     conn = db.open_for_reading(settings.db_path, settings.timezone)
-    as_of = args.as_of or metrics.latest_date(conn) or settings.today()
+    as_of = args.as_of or metrics.default_as_of(metrics.latest_date(conn), settings.today())
     out = metrics.report(conn, as_of, settings.due_soon_days, by=args.by)
     conn.close()
     if args.format == "csv":
@@ -405,7 +447,7 @@ def _metrics(args: argparse.Namespace, settings: Settings) -> int:
 
 def _overview(args: argparse.Namespace, settings: Settings) -> int:
     conn = db.open_for_reading(settings.db_path, settings.timezone)
-    as_of = args.as_of or metrics.latest_date(conn) or settings.today()
+    as_of = args.as_of or metrics.default_as_of(metrics.latest_date(conn), settings.today())
     o = metrics.overview(conn, as_of, settings.due_soon_days)
     conn.close()
     out = {
@@ -446,7 +488,7 @@ def _hotspots(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     conn = db.open_for_reading(settings.db_path, settings.timezone)
     try:
-        as_of = args.as_of or metrics.latest_date(conn) or settings.today()
+        as_of = args.as_of or metrics.default_as_of(metrics.latest_date(conn), settings.today())
         sites = hotspots.find_sites(conn, as_of, params, unit_adcode=args.unit)
     finally:
         conn.close()

@@ -398,6 +398,8 @@ def backup_before_migration(
         # with another configuration in the same process (the app reopening its store after
         # its resource cache was cleared, while the old connection is still referenced)
         conn = db.connect(db_path)
+    except db.DatabaseLockedError:
+        raise  # nothing was being upgraded yet: the lock is the whole story
     except db.StoreError as e:
         raise BackupError(f"升级前备份失败：{e}") from e
     try:

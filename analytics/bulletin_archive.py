@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from analytics import access, auth, bulletin, fmt
+from analytics import access, auth, bulletin, fmt, textsafe
 from analytics.bulletin import Bulletin, Previous
 from analytics.db import transaction
 
@@ -120,6 +120,7 @@ def render(content: Bulletin, charts: dict[str, bytes] | None = None) -> Files:
     imported here, when a document is made, so a page showing a draft starts without them."""
     from analytics import bulletin_docx, bulletin_xlsx  # noqa: PLC0415 - see above
 
+    content = textsafe.clean_deep(content)  # stored text may hold what XML cannot
     charts = _png_charts(content) if charts is None else charts
     return Files(bulletin_docx.render(content, charts), bulletin_xlsx.render(content, charts))
 
@@ -127,7 +128,7 @@ def render(content: Bulletin, charts: dict[str, bytes] | None = None) -> Files:
 def _png_charts(content: Bulletin) -> dict[str, bytes]:
     from analytics import bulletin_charts  # noqa: PLC0415 - imported when a document is made
 
-    return bulletin_charts.render_all(content)
+    return bulletin_charts.render_all(textsafe.clean_deep(content))
 
 
 def issue(

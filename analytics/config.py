@@ -88,6 +88,18 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("import_max_rows", "200000", "Most rows accepted in one import.", "单次导入行数上限"),
     Setting(
+        "import_max_columns",
+        "100",
+        "Most columns a sheet may span to be imported (wider files are refused before parsing).",
+        "导入表格的列数上限（超过时在解析前拒收）",
+    ),
+    Setting(
+        "deadline_horizon_years",
+        "5",
+        "Imports refuse a 完成时限 (deadline) later than this many years after today.",
+        "导入时完成时限最晚可在今天之后多少年（超过视为填写错误）",
+    ),
+    Setting(
         "backup_dir",
         str(PROJECT_ROOT / "data" / "backups"),
         "Folder of backups (python -m analytics backup, and before every schema upgrade).",
@@ -172,6 +184,8 @@ class Settings:
     uploads_dir: Path
     import_max_mb: int
     import_max_rows: int
+    import_max_columns: int
+    deadline_horizon_years: int
     backup_dir: Path
     session_idle_minutes: int
     session_max_hours: int
@@ -204,6 +218,12 @@ class Settings:
             "uploads_dir": Path(raw["uploads_dir"]),
             "import_max_mb": _parse_int(raw["import_max_mb"], "import_max_mb", minimum=1),
             "import_max_rows": _parse_int(raw["import_max_rows"], "import_max_rows", minimum=1),
+            "import_max_columns": _parse_int(
+                raw["import_max_columns"], "import_max_columns", minimum=1
+            ),
+            "deadline_horizon_years": _parse_int(
+                raw["deadline_horizon_years"], "deadline_horizon_years", minimum=0
+            ),
             "backup_dir": Path(raw["backup_dir"]),
             "session_idle_minutes": _parse_int(
                 raw["session_idle_minutes"], "session_idle_minutes", minimum=1

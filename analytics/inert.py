@@ -18,6 +18,8 @@ from typing import Any, TextIO
 import pandas as pd
 from openpyxl import Workbook
 
+from analytics import textsafe
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -32,8 +34,9 @@ def neutralise(value: Any) -> Any:
 
 
 def cell_value(value: Any) -> Any:
-    """A value as a workbook cell receives it (the one place for any other cell rule)."""
-    return neutralise(value)
+    """A value as a workbook cell receives it: characters XML cannot hold removed, then
+    neutralised."""
+    return neutralise(textsafe.clean_value(value))
 
 
 def _inert_frame(frame: pd.DataFrame) -> pd.DataFrame:

@@ -297,6 +297,12 @@ def latest_date(conn: duckdb.DuckDBPyConnection) -> date | None:
     return data_span(conn)[1]
 
 
+def default_as_of(last: date | None, today: date) -> date:
+    """The as-of date figures default to: the latest day of the data, never after today (one
+    record dated in the future must not move every page's figures into the future)."""
+    return min(last, today) if last else today
+
+
 def data_span(conn: duckdb.DuckDBPyConnection) -> tuple[date | None, date | None]:
     """The first and last day of the data, for bounding date pickers."""
     row = conn.execute(

@@ -2,7 +2,8 @@
 
 Median of N runs after one warm-up. Without --scale it runs on the demo city; with --scale on
 a generated province (100,000 hazards, 1,000,000 accidents, 100 units; --quick: a tenth).
-Every run also imports a 100,000-row CSV and a 50,000-row xlsx ledger (--quick: a tenth), once.
+Every run also imports a 100,000-row CSV and a 50,000-row xlsx ledger (--quick: a tenth), once,
+and refuses each hostile spreadsheet of bench/bombs.py in a child process (time, peak memory).
 Timings are printed and written as JSON; they are never asserted (see README, Performance).
 """
 
@@ -31,7 +32,7 @@ from analytics import (
     trends,
 )
 from analytics.config import PROJECT_ROOT
-from bench import baseline, imports, scale
+from bench import baseline, hostile, imports, scale
 
 
 def _median_ms(fn: Callable[[], object], repeat: int, warm: bool = True) -> float:
@@ -189,6 +190,7 @@ def main() -> None:
     rows_csv, rows_xlsx = (10_000, 5_000) if args.quick else (100_000, 50_000)
     fuyang = city_mod.load_city(PROJECT_ROOT / "data" / "city.toml")
     results |= imports.run(fuyang, tmp, rows_csv, rows_xlsx)
+    results |= hostile.run(tmp / "hostile")
     results |= _analytics(path, as_of, args.repeat)
     results |= _hotspots(path, as_of, args.repeat)
     results |= _versus_baseline(path, as_of, 2_000 if args.quick else 20_000)

@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from analytics import access, auth, backup, bootstrap, db, inert
+from analytics import access, auth, backup, bootstrap, db, inert, metrics
 from analytics.city import City, CityConfigError
 from analytics.config import SettingError, Settings
 from analytics.fmt import date_cn, relative_change, signed, signed_points
@@ -113,7 +113,7 @@ def unit_select(ctx: Context, where: DeltaGenerator, key: str, own_help: str) ->
 def as_of_control(ctx: Context) -> date:
     """The global as-of date (sidebar), defaulting to the latest date in the data."""
     first, last = ctx.data_span
-    default = last or ctx.today()
+    default = metrics.default_as_of(last, ctx.today())
     if "as_of" not in st.session_state:
         st.session_state["as_of"] = default
     return st.sidebar.date_input(

@@ -7,14 +7,14 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from analytics import hazard_list, ledger
+from analytics import hazard_list, ledger, metrics
 from pages import _ui
 
 
 def page() -> None:
     ctx = _ui.context(action="view_audit_log")
     _ui.header(ctx, "操作日志")
-    last = ctx.data_span[1] or ctx.today()
+    last = metrics.default_as_of(ctx.data_span[1], ctx.today())
     c = st.columns(4)
     period = c[0].date_input(
         "时间范围", value=(last - timedelta(days=30), last), format="YYYY-MM-DD"

@@ -44,7 +44,7 @@ def wall() -> None:
     ctx = _ui.context()
     if _ui.current_user(ctx) is None:  # fragment reruns skip app.py: check the session here
         st.rerun(scope="app")
-    as_of = _ui.query_date("as_of") or ctx.data_span[1] or ctx.today()
+    as_of = _ui.query_date("as_of") or metrics.default_as_of(ctx.data_span[1], ctx.today())
     horizon = ctx.settings.due_soon_days
     now = datetime.now(ZoneInfo(ctx.settings.timezone)).strftime("%H:%M:%S")
     head, link = st.columns([6, 1])

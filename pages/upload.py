@@ -46,11 +46,15 @@ SPECS = {"hazards": headers.HAZARD_HEADERS, "accidents": headers.ACCIDENT_HEADER
 
 def _import(ctx: _ui.Context, kind: str, name: str, data: bytes) -> None:
     sheet = None
+    limits = read.Limits(ctx.settings.import_max_rows, ctx.settings.import_max_columns)
     try:
-        table = read.read(name, data)
+        if len(data) > ctx.settings.import_max_mb * 2**20:  # bounded before any parser sees it
+            raise read.ReadError(f"文件 {name} 大小 {len(data) / 2**20:.1f} MB，"
+                                 f"超过导入上限 {ctx.settings.import_max_mb} MB")  # fmt: skip
+        table = read.read(name, data, limits=limits)
         if len(table.sheet_names) > 1:
             sheet = st.selectbox("工作表", table.sheet_names, key="ledger_sheet")
-            table = read.read(name, data, sheet)
+            table = read.read(name, data, sheet, limits)
     except read.ReadError as e:
         st.error(str(e))
         return
@@ -100,7 +104,8 @@ def _run(ctx: _ui.Context, kind: str, name: str, data: bytes, options: dict, **m
         result = IMPORTERS[kind](
             ctx.cur, ctx.city, ctx.user, name, data, now=ctx.now(),
             max_bytes=ctx.settings.import_max_mb * 2**20, max_rows=ctx.settings.import_max_rows,
-            keep_in=ctx.settings.uploads_dir,
+            keep_in=ctx.settings.uploads_dir, max_columns=ctx.settings.import_max_columns,
+            deadline_years=ctx.settings.deadline_horizon_years,
             progress=lambda done, text: bar.progress(done, text=text), **options, **more,
         )  # fmt: skip
     except (read.ReadError, common.PlanChanged) as e:

@@ -152,11 +152,25 @@ def test_swapped_coordinates_are_corrected_with_a_warning(conn, fuyang) -> None:
     assert conn.execute("SELECT lon, lat FROM hazards").fetchone() == (116.27, 32.63)
 
 
-def test_a_point_outside_the_city_is_flagged(conn, fuyang) -> None:
+def test_a_point_just_outside_the_city_is_flagged(conn, fuyang) -> None:
+    """About 26 km east of the box around Fuyang's outlines: a neighbour's road, perhaps."""
     r = ih.import_hazards(conn, fuyang, ADMIN, "坐标.csv",
-                          _csv("C2,颍上县,G105,2022-06-10,,,,,121.47,31.23"), now=NOW)  # fmt: skip
+                          _csv("C2,颍上县,G105,2022-06-10,,,,,116.9,32.6"), now=NOW)  # fmt: skip
     assert [w.problem for w in r.warnings] == ["坐标不在阜阳市范围内，请核对"]
     assert r.inserted == 1  # kept, with the warning: the officer decides
+
+
+def test_a_point_far_from_the_city_is_a_problem(conn, fuyang) -> None:
+    """Shanghai (about 450 km away) or a point outside China cannot be a Fuyang road."""
+    data = _csv(
+        "C2,颍上县,G105,2022-06-10,,,,,121.47,31.23", "C3,颍上县,G105,2022-06-10,,,,,-73.9,40.6"
+    )
+    r = ih.import_hazards(conn, fuyang, ADMIN, "坐标.csv", data, now=NOW)
+    assert [(p.row, p.column, p.value, p.problem) for p in r.problems] == [
+        (2, "经度", "121.47", "坐标（121.47, 31.23）距阜阳市超过 50 公里，请核对经纬度"),
+        (3, "经度", "-73.9", "坐标（-73.9, 40.6）距阜阳市超过 50 公里，请核对经纬度"),
+    ]
+    assert (r.written, r.inserted) == (False, 0)
 
 
 def test_a_failure_half_way_leaves_the_database_as_it_was(conn, fuyang, monkeypatch) -> None:
@@ -301,7 +315,7 @@ def test_progress_is_reported(conn, fuyang) -> None:
 
     seen: list[tuple[float, str]] = []
     data = ledger_frame(fuyang, 5000).to_csv(index=False).encode()
-    r = ih.import_hazards(conn, fuyang, ADMIN, "大文件.csv", data, now=NOW,
+    r = ih.import_hazards(conn, fuyang, ADMIN, "大文件.csv", data, now=datetime(2026, 1, 1),
                           progress=lambda done, text: seen.append((round(done, 2), text)))  # fmt: skip
     assert r.inserted == 5000
     assert seen == [(0.38, "正在检查第 2000 行……"), (0.66, "正在检查第 4000 行……"),

@@ -238,3 +238,16 @@ def test_the_unchanged_template_on_the_page_writes_nothing(demo_env, fuyang) -> 
         "SELECT count(*) FROM imports WHERE file_name = '模板.xlsx'"
     ).fetchone() == (0,)
     conn.close()
+
+
+def test_a_hostile_workbook_is_refused_on_the_page(demo_env) -> None:
+    """The 2 KB workbook that once took the server down for every user: a Chinese refusal."""
+    from bench import bombs
+
+    at = _upload_page()
+    name, data = bombs.corners()
+    at.file_uploader(key="ledger_file").set_value((name, data, "application/octet-stream")).run()
+    assert not at.exception
+    assert at.error[0].value.startswith(
+        "文件 corners.xlsx 有 1048576 行，超过单次导入上限 200000 行"
+    )

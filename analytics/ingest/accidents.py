@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from analytics import access, auth, geo
 from analytics.city import City, boundaries
-from analytics.ingest import common, headers, plan, values
+from analytics.ingest import common, headers, plan, plausible, values
 from analytics.ingest.common import ImportResult, Problem
 from analytics.ingest.values import ValueProblem
 
@@ -51,7 +51,7 @@ def import_accidents(
                                          key="accident_id", id_label="事故编号", columns=STORED,
                                          labels=LABELS, merge=_merge),
         lambda result, p: _write(conn, user, result, p, now),
-        file_name, data, common.Options(**options),
+        file_name, data, common.Options(**{"today": now.date(), **options}),
     )  # fmt: skip
 
 
@@ -97,19 +97,17 @@ def _record(city, user, features, raw, names, row):  # noqa: ANN001, ANN202, PLR
             problem(when_field, "缺少事故时间", to=if_new)
     for f in ("road_name", "route_code", "collision_type", "weather", "legacy_grade"):
         out[f] = values.text(raw.get(f))
-    for f, label in (
-        ("deaths", "死亡人数"),
-        ("injuries", "受伤人数"),
-        ("loss_yuan", "直接财产损失"),
-    ):
+    for f, label in (("deaths", "死亡人数"), ("injuries", "受伤人数")):
         try:
-            n = values.number(raw.get(f), label)
+            out[f] = values.count(raw.get(f), label, plausible.MAX_CASUALTIES)
         except ValueProblem as e:
             problem(f, str(e))
-            n = None
-        if n is not None and n < 0:
-            problem(f, f"{label}不能为负数")
-        out[f] = n
+            out[f] = None
+    try:
+        out["loss_yuan"] = values.number(raw.get("loss_yuan"), "直接财产损失")
+    except ValueProblem as e:
+        problem("loss_yuan", str(e))
+        out["loss_yuan"] = None
     given = {c for c in ("deaths", "injuries") if out[c] is not None}
     out["deaths"] = int(out["deaths"] or 0)
     out["injuries"] = int(out["injuries"] or 0)

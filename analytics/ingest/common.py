@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import duckdb
 
 from analytics import city as city_mod
-from analytics import geo
+from analytics import geo, textsafe
 from analytics.city import City
 from analytics.db import transaction
-from analytics.ingest import headers, read, values
+from analytics.ingest import headers, plausible, read, values
 
 EXAMPLE_PREFIX = "示例"  # ids of template example rows start with this: never a real record
 
@@ -75,6 +77,9 @@ class Options:
     accept_valid: bool = False  # write the valid rows even when others are rejected
     max_bytes: int = 50 * 2**20
     max_rows: int = 200_000
+    max_columns: int = 100
+    today: date | None = None  # dates after it are refused (default: no such check)
+    deadline_years: int = 5  # deadlines later than this many years after today are refused
     keep_in: Path | None = None  # where the uploaded file is kept (by content hash)
     mapping: dict[str, str] | None = None  # the file's own column names → standard ones
     coord_system: str | None = None  # for files without a 坐标系 column
@@ -102,6 +107,8 @@ def check_rows(
     max_rows: int,
     mapping: dict[str, str] | None = None,
     progress: Callable[[float, str], None] | None = None,
+    max_columns: int = 100,
+    bounds: plausible.Bounds | None = None,
 ) -> tuple[ImportResult, list[dict]]:
     """Read and check every row; the valid records (by their key, first occurrence) and the result
     with every problem. Nothing is written here."""
@@ -116,11 +123,7 @@ def check_rows(
     if seen:
         result.duplicate_file = True
         return result, []
-    table = read.read(file_name, data, sheet)
-    if len(table.rows) > max_rows + 20:
-        raise read.ReadError(
-            f"文件 {file_name} 有 {len(table.rows)} 行，超过单次导入上限 {max_rows} 行"
-        )
+    table = read.read(file_name, data, sheet, read.Limits(rows=max_rows, columns=max_columns))
     if mapping:
         apply_mapping(table.rows, mapping)
     header = headers.find_header(table.rows, spec)
@@ -142,7 +145,11 @@ def check_rows(
                 f"第 {row.number} 行是模板中的示例行（编号以“{EXAMPLE_PREFIX}”开头），已跳过"
             )
             continue
+        too_long, cleaned = _cell_problems(row, names)
         rec, problems, warnings = record(row.raw, names, row.number)
+        problems, warnings = too_long + problems, cleaned + warnings
+        if bounds is not None:
+            problems += _implausible(kind, rec, row, names, bounds)
         rec["_row"] = row.number
         rec.setdefault("_if_new", [])
         result.warnings += warnings
@@ -185,7 +192,7 @@ def run(
         conn, kind, spec, key, file_name, data,
         lambda raw, names, row: record({**raw, **per_row}, names, row),
         sheet=o.sheet, max_bytes=o.max_bytes, max_rows=o.max_rows, mapping=o.mapping,
-        progress=o.progress,
+        progress=o.progress, max_columns=o.max_columns, bounds=_bounds_of(o),
     )  # fmt: skip
     if result.duplicate_file:
         return result
@@ -266,6 +273,37 @@ def should_write(result: ImportResult, accept_valid: bool) -> bool:
     return not result.problems or (accept_valid and result.accepted > 0)
 
 
+def _bounds_of(o: Options) -> plausible.Bounds | None:
+    return None if o.today is None else plausible.Bounds(o.today, o.deadline_years)
+
+
+def _cell_problems(row: Row, names: dict[str, str]) -> tuple[list[Problem], list[Problem]]:
+    """Overlong cells (problems) and cells with control characters, which are removed from the
+    row in place (warnings): no writer (xlsx, docx) could store them later."""
+    too_long, cleaned = [], []
+    for f, cell in row.raw.items():
+        if not isinstance(cell, str):
+            continue
+        if len(cell) > plausible.MAX_CELL_CHARS:
+            too_long.append(Problem(row.number, names.get(f, f), textsafe.clean_cell(cell[:20]) + "……",
+                                    f"内容过长（{len(cell):,} 字，上限 {plausible.MAX_CELL_CHARS:,} 字）"))  # fmt: skip
+        elif not cell.isprintable() and textsafe.has_illegal(cell):
+            row.raw[f] = textsafe.clean_cell(cell)
+            cleaned.append(Problem(row.number, names.get(f, f), row.raw[f],
+                                   "含有不可见的控制字符，已删除"))  # fmt: skip
+    return too_long, cleaned
+
+
+def _implausible(
+    kind: str, rec: dict, row: Row, names: dict[str, str], bounds: plausible.Bounds
+) -> list[Problem]:
+    return [
+        Problem(row.number, plausible.column(f, names),
+                str(values.text(plausible.raw_field(f, row.raw)) or ""), message)
+        for f, message in plausible.problems(kind, rec, bounds)
+    ]  # fmt: skip
+
+
 def _rows(table: read.Sheet, header: headers.Header) -> Iterator[Row]:
     for i in range(header.row + 1, len(table.rows)):
         cells = table.rows[i]
@@ -327,6 +365,10 @@ def coordinates(raw, names, row, problem, warnings, city):  # noqa: ANN001, ANN2
         warnings.append(
             Problem(row, names.get("lon", "经度"), f"{lat},{lon}", "经纬度填反，已自动对调")
         )
+    far = far_from_city(lon, lat, city)
+    if far:
+        problem("lon", far)
+        return None, None, None
     lon, lat = geo.to_wgs84(lon, lat, system)
     bounds = _bounds(city)
     if bounds:
@@ -335,6 +377,26 @@ def coordinates(raw, names, row, problem, warnings, city):  # noqa: ANN001, ANN2
             warnings.append(Problem(row, names.get("lon", "经度"), f"{lon:.5f},{lat:.5f}",
                                     f"坐标不在{city.name}范围内，请核对"))  # fmt: skip
     return round(lon, 6), round(lat, 6), system
+
+
+def far_from_city(lon: float, lat: float, city: City) -> str | None:
+    """Why a point cannot be in the city (more than FAR_KM beyond the box of its outlines, or,
+    for a city without outlines, outside China); None when it may be (a point just outside the
+    box is only a warning)."""
+    bounds = _bounds(city)
+    if not (math.isfinite(lon) and math.isfinite(lat)) or abs(lat) > 90 or abs(lon) > 180:
+        return f"坐标（{lon:g}, {lat:g}）不是有效的经纬度"
+    if not bounds:
+        return (
+            f"坐标（{lon:g}, {lat:g}）不在中国境内，请核对经纬度"
+            if geo.out_of_china(lon, lat)
+            else None
+        )
+    lo_lon, lo_lat, hi_lon, hi_lat = bounds
+    near_lon, near_lat = min(max(lon, lo_lon), hi_lon), min(max(lat, lo_lat), hi_lat)
+    if geo.haversine_m(lon, lat, near_lon, near_lat) > plausible.FAR_KM * 1000:
+        return f"坐标（{lon:g}, {lat:g}）距{city.name}超过 {plausible.FAR_KM} 公里，请核对经纬度"
+    return None
 
 
 _BOUNDS: dict[str, tuple[float, float, float, float] | None] = {}

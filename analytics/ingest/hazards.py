@@ -55,7 +55,7 @@ def import_hazards(
     or when protected fields would change without an administrator's override_reason.
     dry_run=True stops at the plan. Options: see analytics.ingest.common.Options."""
     access.check(user, "import", access.home_unit(user))  # a leader imports nothing
-    o = common.Options(**options)
+    o = common.Options(**{"today": now.date(), **options})
     return common.run(
         conn, "hazards", headers.HAZARD_HEADERS, "hazard_id",
         lambda raw, names, row: _record(city, user, raw, names, row),

@@ -38,7 +38,7 @@ def import_roads(
                                          key="segment_id", id_label="路段编号", columns=STORED,
                                          labels=LABELS, merge=_merge),
         lambda result, p: _write(conn, user, result, p, now),
-        file_name, data, common.Options(**options),
+        file_name, data, common.Options(**{"today": now.date(), **options}),
     )  # fmt: skip
 
 
@@ -97,13 +97,14 @@ def _record(city, user, features, raw, names, row):  # noqa: ANN001, ANN202, PLR
             except ValueError as e:
                 problem("coord_system", str(e))
             else:
-                out["path"] = [
-                    [
-                        round(c, 6)
-                        for c in geo.to_wgs84(float(m.group(1)), float(m.group(2)), system)
+                pairs = [(float(m.group(1)), float(m.group(2))) for m in points]
+                far = next(filter(None, (common.far_from_city(x, y, city) for x, y in pairs)), None)
+                if far:
+                    problem("path", far)
+                else:
+                    out["path"] = [
+                        [round(c, 6) for c in geo.to_wgs84(x, y, system)] for x, y in pairs
                     ]
-                    for m in points
-                ]
     unit_text = values.text(raw.get("unit"))
     unit = city.resolve_unit(unit_text)
     if unit is None and unit_text is None and out["path"]:

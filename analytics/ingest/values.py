@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from datetime import date, datetime, timedelta
@@ -38,7 +39,7 @@ def text(cell: object) -> str | None:
 
 def parse_date(cell: object) -> date | None:
     """2022-06-03, 2022/6/3, 2022.6.3, 2022年6月3日, 20220603, an Excel serial or a datetime."""
-    if cell is None or cell == "":
+    if cell is None or (isinstance(cell, str) and text(cell) is None):  # blank, spaces too
         return None
     if isinstance(cell, datetime):
         return cell.date()
@@ -112,13 +113,31 @@ def state(cell: object, closed_flag: object = None) -> str | None:
 
 
 def number(cell: object, what: str) -> float | None:
+    """A finite number (NaN, infinity and their spellings are not numbers a ledger holds)."""
     t = text(cell)
     if t is None:
         return None
     try:
-        return float(unicodedata.normalize("NFKC", t).replace(",", ""))
-    except ValueError:
+        x = float(unicodedata.normalize("NFKC", t).replace(",", ""))
+    except (ValueError, OverflowError):
         raise ValueProblem(f"{what}“{t}”不是数字") from None
+    if not math.isfinite(x):
+        raise ValueProblem(f"{what}“{t}”不是有效的数字")
+    return x
+
+
+def count(cell: object, what: str, limit: int) -> int | None:
+    """A whole number of people from 0 to limit: 1.5 or 1e9 is a mistake, never rounded."""
+    x = number(cell, what)
+    if x is None:
+        return None
+    if x < 0:
+        raise ValueProblem(f"{what}不能为负数")
+    if not x.is_integer():
+        raise ValueProblem(f"{what}“{text(cell)}”须为整数")
+    if x > limit:
+        raise ValueProblem(f"{what}“{text(cell)}”超过 {limit} 人，请核对")
+    return int(x)
 
 
 def is_total_row(cells: list[object]) -> bool:
@@ -132,7 +151,7 @@ _TIME = re.compile(r"(\d{1,2})[:时：](\d{1,2})(?:[:分：](\d{1,2}))?秒?")
 def parse_datetime(cell: object, time_cell: object = None) -> datetime | None:
     """A date and time: a datetime cell, an Excel serial with a day fraction, a date text with
     a time after it, or a date with the time in its own cell; midnight when no time is given."""
-    if cell is None or cell == "":
+    if cell is None or (isinstance(cell, str) and text(cell) is None):  # blank, spaces too
         return None
     if isinstance(cell, datetime):
         moment = cell
@@ -144,7 +163,7 @@ def parse_datetime(cell: object, time_cell: object = None) -> datetime | None:
         day = parse_date(t.split(" ")[0].split("T")[0] if _DATE.fullmatch(t) else t)
         rest = t[len(t.split(" ")[0]) :].strip() if " " in t else ""
         moment = datetime.combine(day, _clock(rest) if rest else datetime.min.time())
-    if time_cell not in (None, ""):
+    if time_cell is not None and not (isinstance(time_cell, str) and text(time_cell) is None):
         moment = datetime.combine(moment.date(), _clock(time_cell))
     return moment
 
