@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -294,13 +295,43 @@ def ensure_initial_admin(ctx: Context) -> None:
 def account_box(user: auth.User) -> None:
     """The signed-in user in the sidebar, with sign-out."""
     with st.sidebar:
-        st.markdown(f"**{user.display_name}**  \n{user.role_label} · `{user.username}`")
+        st.markdown(f"**{plain(user.display_name)}**  \n{user.role_label} · {plain(user.username)}")
         if st.button("退出登录", key="sign_out", icon=":material/logout:"):
             sign_out()
             st.rerun()
 
 
 SHOWN_ROWS = 500  # longer tables are cut on screen and downloaded whole
+
+
+_MARKDOWN_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
+_SHORTCODE = re.compile(r":(?=[\w/+-]+:)")  # :smile: and :material/icon: (emoji and icons)
+
+
+def plain(value: object) -> str:
+    """Text a user typed or a file brought, made safe to put into Streamlit Markdown (st.markdown,
+    captions, alerts, titles, labels, st.table cells): it then reads literally.
+
+    Every ASCII punctuation character is backslash-escaped (CommonMark shows an escaped
+    character as itself), which disarms links, images, autolinks, HTML, emphasis, tables,
+    headings, LaTeX ($), :color[...] directives. Emoji and :material/...: shortcodes are matched
+    on the text after unescaping, so a word joiner (U+2060, invisible) follows such a colon.
+    Line breaks stay line breaks.
+    """
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    text = _SHORTCODE.sub(":\u2060", str(value).replace("\r\n", "\n").replace("\r", "\n"))
+    text = _MARKDOWN_PUNCT.sub(r"\\\1", text)
+    return text.replace("\n", "  \n")
+
+
+def plain_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame for st.table (which renders every cell, header and index as Markdown) whose
+    cells, headers and index read literally."""
+    out = frame.map(plain)
+    out.columns = [plain(c) for c in frame.columns]
+    out.index = pd.Index([plain(i) for i in frame.index], name=plain(frame.index.name) or None)
+    return out
 
 
 def text_cells(values: list) -> list[str]:

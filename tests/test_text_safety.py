@@ -1,0 +1,124 @@
+"""What users typed (or files brought) is shown as text on every page: Markdown images and links,
+HTML, LaTeX and Streamlit directives read literally (pages/_ui.plain), through AppTest."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+
+from pages._ui import plain, plain_table
+from tests.conftest import app_as
+from tests.hostile_text import ADMIN_NAME, ATTACKS, make_hostile
+
+
+@pytest.fixture(scope="module")
+def hostile_db(tmp_path_factory, demo_db_path, fuyang):  # noqa: ANN001, ANN201
+    folder = tmp_path_factory.mktemp("hostile")
+    shutil.copy(demo_db_path, folder / "hazards.duckdb")
+    hid = make_hostile(folder / "hazards.duckdb", fuyang, folder / "evidence")
+    return folder, hid
+
+
+@pytest.fixture
+def hostile(monkeypatch, hostile_db):  # noqa: ANN001, ANN201
+    folder, hid = hostile_db
+    monkeypatch.setenv("HAZARDS_DB_PATH", str(folder / "hazards.duckdb"))
+    monkeypatch.setenv("HAZARDS_EVIDENCE_DIR", str(folder / "evidence"))
+    return hid
+
+
+def markdown_texts(at) -> list[str]:  # noqa: ANN001
+    """Every string the page handed to Streamlit's Markdown renderer."""
+    texts = []
+    for kind in ("markdown", "caption", "title", "header", "subheader", "info", "success",
+                 "warning", "error", "toast"):  # fmt: skip
+        texts += [e.value for e in getattr(at, kind)]
+    texts += [m.label for m in at.metric] + [e.label for e in at.expander]
+    texts += [t.label for t in at.tabs]
+    for image in at.get("imgs"):
+        texts += [i.caption for i in image.proto.imgs]
+    for table in at.table:
+        frame = table.value
+        texts += [str(v) for v in frame.to_numpy().ravel()]
+        texts += [str(c) for c in frame.columns] + [str(i) for i in frame.index]
+    return texts
+
+
+def assert_literal(at, expected: list[str]) -> None:  # noqa: ANN001
+    """No attack reaches Markdown raw; each expected text is there, escaped."""
+    assert not at.exception, at.exception
+    texts = markdown_texts(at)
+    for attack in ATTACKS:
+        raw = [t for t in texts if attack in t]
+        assert not raw, f"{attack!r} rendered as Markdown in {raw}"
+    joined = "\n".join(texts)
+    for text in expected:
+        assert plain(text) in joined, f"{text!r} not shown literally"
+
+
+def test_plain_escapes_markdown_html_latex_directives_and_shortcodes() -> None:
+    assert plain("![x](http://a/x.png)") == r"\!\[x\]\(http\:\/\/a\/x\.png\)"
+    assert plain("<b>粗</b>") == r"\<b\>粗\<\/b\>"
+    assert plain("$x$ :red[红]") == r"\$x\$ \:red\[红\]"
+    assert plain(":smile: :material/home:") == "\\:\u2060smile\\: \\:\u2060material\\/home\\:"
+    assert plain("一\n二") == "一  \n二"
+    assert plain("中文，没有标点问题。") == "中文，没有标点问题。"
+    assert plain(None) == "" and plain(float("nan")) == ""
+    t = plain_table(pd.DataFrame({"a*": ["[x](y)"]}, index=pd.Index(["<i>"], name="k")))
+    assert t.iloc[0, 0] == r"\[x\]\(y\)" and list(t.columns) == [r"a\*"]
+    assert list(t.index) == [r"\<i\>"]
+
+
+def test_hazard_page_shows_typed_text_literally(hostile) -> None:
+    at = app_as("admin", id=hostile).run()
+    at.switch_page("pages/hazard.py").run()
+    assert_literal(at, [*ATTACKS, ADMIN_NAME, "测试路" + ATTACKS[0] + ATTACKS[2]])
+    captions = [i.caption for image in at.get("imgs") for i in image.proto.imgs]
+    assert plain("照片" + ATTACKS[1] + ".png") in captions
+
+
+@pytest.mark.parametrize(
+    "page", ["tasks", "audit_log", "accounts", "ledger", "bulletin", "cockpit", "big_screen",
+             "hotspots", "road_map", "overview", "accidents", "effect"],
+)  # fmt: skip
+def test_pages_show_typed_text_literally(hostile, page) -> None:
+    at = app_as("admin").run()
+    at.switch_page(f"pages/{page}.py").run()
+    assert_literal(at, [ADMIN_NAME])
+
+
+def test_bulletin_preview_names_the_oldest_overdue_road_literally(hostile) -> None:
+    at = app_as("admin").run()
+    at.switch_page("pages/bulletin.py").run()
+    paragraphs = [m.value for m in at.markdown if "逾期时间最长" in m.value]
+    assert paragraphs, "the preview names the oldest overdue hazard"
+    assert plain(ATTACKS[0] + ATTACKS[2]) in paragraphs[0]
+
+
+def test_road_map_details_and_tooltips_are_text(hostile) -> None:
+    at = app_as("admin").run()
+    at.switch_page("pages/road_map.py").run()
+    assert_literal(at, [])
+    for chart in at.get("deck_gl_json_chart"):
+        spec = json.loads(chart.proto.json)
+        tooltip = spec.get("tooltip") or {}
+        assert "html" not in tooltip or not isinstance(tooltip["html"], str) or not any(
+            a in chart.proto.json for a in ATTACKS
+        )
+
+
+def test_road_map_detail_panel_escapes_the_picked_object() -> None:
+    from pages import _road_layers
+
+    obj = {"hazard_id": "h<1>", "place": ATTACKS[0], "unit_name": ATTACKS[1],
+           "responsible_unit": ATTACKS[2], "state": "整改中", "deaths": 0}  # fmt: skip
+    fields = [("hazard_id", "隐患编号"), ("place", "位置"), ("unit_name", "所属单位"),
+              ("responsible_unit", "责任单位"), ("state", "流程状态"), ("deaths", "死亡")]  # fmt: skip
+    text = _road_layers.detail_markdown(obj, fields)
+    for attack in ATTACKS[:3]:
+        assert attack not in text
+        assert plain(attack) in text
+    assert "- 死亡：0" in text
