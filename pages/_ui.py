@@ -73,7 +73,7 @@ def context(require_user: bool = True) -> Context:
         settings = Settings.from_env()
         conn, city = _store(settings)
     except (db.StoreError, CityConfigError, SettingError, backup.BackupError) as e:
-        st.error(str(e))
+        st.error(plain(e))
         st.stop()
     cur = conn.cursor()
     facts = db.dataset_facts(cur)
@@ -136,7 +136,7 @@ def guarded(page: Callable[[], None]) -> None:
     try:
         page()
     except auth.PermissionDenied as e:
-        st.error(str(e))
+        st.error(plain(e))
     except Exception:
         ref = uuid.uuid4().hex[:8]
         log.exception("page error (ref %s)", ref)
@@ -289,7 +289,7 @@ def ensure_initial_admin(ctx: Context) -> None:
         try:
             auth.add_user(ctx.cur, "系统初始化", "admin", "支队管理员", "admin", None, password)
         except auth.AuthError as e:
-            st.error(f"无法用 HAZARDS_INITIAL_ADMIN_PASSWORD 创建管理员账号：{e}")
+            st.error(f"无法用 HAZARDS_INITIAL_ADMIN_PASSWORD 创建管理员账号：{plain(e)}")
 
 
 def account_box(user: auth.User) -> None:

@@ -55,9 +55,9 @@ def page() -> None:
                 auth.add_user(ctx.cur, ctx.user.username, username.strip(), name.strip() or username,
                               role, unit, password)  # fmt: skip
             except auth.AuthError as e:
-                st.error(str(e))
+                st.error(_ui.plain(e))
             else:
-                st.success(f"已创建账号 {username}")
+                st.success(f"已创建账号 {_ui.plain(username)}")
     with right, st.form("change_user"):
         st.markdown("**修改账号**")
         target = st.selectbox("账号", users.username.tolist())
@@ -72,7 +72,7 @@ def page() -> None:
                 if status != "不变":
                     auth.set_disabled(ctx.cur, ctx.user.username, target, status == "停用")
             except auth.AuthError as e:
-                st.error(str(e))
+                st.error(_ui.plain(e))
             else:
                 st.success("已保存")
 

@@ -74,7 +74,7 @@ def page() -> None:
         f"- 配置文件：`{ctx.city.source}`\n"
         f"- 边界文件：`{m.boundary_file or '无'}`（{n_outlines} 个单位轮廓，原坐标系 "
         f"{m.boundary_coord_system}，已转换为 WGS-84）\n"
-        f"- 底图：{'无（离线可用）' if not m.basemap_url else m.basemap_url}"
+        f"- 底图：{'无（离线可用）' if not m.basemap_url else _ui.plain(m.basemap_url)}"
     )
 
     r = roads.routes(ctx.cur)
@@ -95,7 +95,7 @@ def page() -> None:
     st.subheader("运行设置")
     st.caption("通过环境变量修改，重启后生效。")
     settings = pd.DataFrame(ctx.settings.as_rows()).rename(columns=SETTING_COLUMNS)
-    st.table(settings.set_index("设置"))
+    st.table(_ui.plain_table(settings.set_index("设置")))
 
 
 def _backups(ctx: _ui.Context) -> None:
@@ -105,7 +105,7 @@ def _backups(ctx: _ui.Context) -> None:
         try:
             made = backup.backup(ctx.cur, ctx.settings.evidence_dir, folder, label="app")
         except backup.BackupError as e:
-            st.error(str(e))
+            st.error(_ui.plain(e))
         else:
             st.success(f"已备份到 {made}")
     found = backup.list_backups(folder) if folder.exists() else []

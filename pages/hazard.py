@@ -41,14 +41,16 @@ def page() -> None:
         h["unit_adcode"]) else h["unit_adcode"]  # fmt: skip
     if not auth.can(user, "view_detail", h["unit_adcode"]):
         _ui.header(ctx, "隐患详情")
-        st.error(f"区县大队账号只能查看本单位的隐患明细；{hid} 属于{unit_name}。")
+        st.error(
+            f"区县大队账号只能查看本单位的隐患明细；{_ui.plain(hid)} 属于{_ui.plain(unit_name)}。"
+        )
         return
     row = ctx.cached(
         hazard_list.ledger, as_of, ctx.settings.due_soon_days, viewer=ctx.user, text=hid
     )
     row = row[row.hazard_id == hid]
     standing = row.standing.iloc[0] if len(row) else "—"
-    _ui.header(ctx, f"隐患 {hid}", as_of)
+    _ui.header(ctx, f"隐患 {_ui.plain(hid)}", as_of)
     seen_key = f"seen_version_{hid}"
     seen = st.session_state.get(seen_key, h["version"])
     _status_line(h, standing, row)
@@ -75,7 +77,7 @@ def _status_line(h: dict, standing: str, row: pd.DataFrame) -> None:
         standing, "gray"
     )
     st.markdown(
-        f"**流程状态：{h['state']}**　·　办理情况：:{colour}[**{standing}**{extra}]　·　"
+        f"**流程状态：{_ui.plain(h['state'])}**　·　办理情况：:{colour}[**{standing}**{extra}]　·　"
         f"完成时限：{h['deadline'] or '未定'}"
     )
     missing = ledger.missing_elements(h)
@@ -95,10 +97,10 @@ def _fields(h: dict, unit_name: str) -> None:
         {"要件": list(ledger.FIVE_ELEMENTS.values()),
          "内容": [_text(h[c]) or "（缺）" for c in ledger.FIVE_ELEMENTS]}
     ).set_index("要件")  # fmt: skip
-    st.table(five)
+    st.table(_ui.plain_table(five))
     st.markdown("**基本信息与整改情况**")
     shown = {label: _text(values[k]) for k, label in FIELD_LABELS.items() if _text(values[k])}
-    st.table(pd.DataFrame({"内容": list(shown.values())}, index=list(shown)))
+    st.table(_ui.plain_table(pd.DataFrame({"内容": list(shown.values())}, index=list(shown))))
 
 
 def _text(v: object) -> str:
@@ -125,7 +127,7 @@ def _place(ctx: _ui.Context, h: dict) -> None:
     view = pdk.ViewState(longitude=h["lon"], latitude=h["lat"], zoom=10)
     st.pydeck_chart(pdk.Deck(layers=layers, initial_view_state=view, map_provider=None), height=320)
     st.caption(
-        f"经度 {h['lon']:.5f}，纬度 {h['lat']:.5f}（WGS-84，原坐标系 {h['coord_source'] or '未知'}）"
+        f"经度 {h['lon']:.5f}，纬度 {h['lat']:.5f}（WGS-84，原坐标系 {_ui.plain(h['coord_source']) or '未知'}）"
     )
 
 
@@ -147,9 +149,9 @@ def _actions(ctx: _ui.Context, user: auth.User, h: dict, seen: int) -> bool:
                 try:
                     submit(seen)
                 except (workflow.WorkflowError, evidence.EvidenceError, auth.AuthError) as e:
-                    st.error("无法提交：" + str(e))
+                    st.error("无法提交：" + _ui.plain(e))
                 except workflow.ConflictError as e:
-                    st.error(str(e))
+                    st.error(_ui.plain(e))
                 else:
                     st.toast("已办理，已记入办理记录。")
                     return True
@@ -295,18 +297,20 @@ def _timeline(ctx: _ui.Context, hid: str) -> None:
         with st.container(border=True):
             before = e.from_state if isinstance(e.from_state, str) else None
             move = f"{before} → {e.to_state}" if before and before != e.to_state else e.to_state
-            st.markdown(f"**{e.event_at:%Y-%m-%d %H:%M}　{e.action}**　{move or ''}")
-            st.caption(f"办理人：{e.actor}")
+            st.markdown(
+                f"**{e.event_at:%Y-%m-%d %H:%M}　{_ui.plain(e.action)}**　{_ui.plain(move)}"
+            )
+            st.caption(f"办理人：{_ui.plain(e.actor)}")
             if isinstance(e.note, str) and e.note:
                 st.text(e.note)  # typed by users: shown as plain text, never as markdown
             if changed := ledger.describe_changes(e.changes):
-                st.caption(changed)
+                st.caption(_ui.plain(changed))
             attached = files.get(int(e.event_id), [])
             if attached:
                 cols = st.columns(min(len(attached), 6))
                 for col, f in zip(cols, attached, strict=False):
                     thumb = evidence.thumbnail(ctx.settings.evidence_dir, f["sha256"], f["mime"])
-                    col.image(thumb, caption=f["file_name"])
+                    col.image(thumb, caption=_ui.plain(f["file_name"]))
                     path = evidence.path_of(ctx.settings.evidence_dir, f["sha256"], f["mime"])
                     col.download_button("下载原件", lambda p=path: p.read_bytes(),
                                         file_name=f["file_name"], mime=f["mime"],

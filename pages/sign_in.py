@@ -31,7 +31,7 @@ def _form(ctx: _ui.Context) -> None:
                 ctx.settings.max_failed_logins, ctx.settings.lockout_minutes,
             )  # fmt: skip
         except auth.AuthError as e:
-            st.error(str(e))
+            st.error(_ui.plain(e))
         else:
             _ui.sign_in(ctx, user)
             st.rerun()

@@ -80,7 +80,7 @@ def _report_form(ctx: _ui.Context, user: auth.User) -> None:
                 hid = workflow.report(ctx.cur, user, unit_adcode=unit, fields=fields,
                                       found_date=found, now=ctx.now())  # fmt: skip
             except (workflow.WorkflowError, auth.AuthError) as e:
-                st.error("无法上报：" + str(e))
+                st.error("无法上报：" + _ui.plain(e))
             else:
                 st.success(f"已上报，隐患编号 {hid}，等待支队认定入单。")
 

@@ -48,7 +48,7 @@ def _import(ctx: _ui.Context, kind: str, name: str, data: bytes) -> None:
             sheet = st.selectbox("工作表", table.sheet_names, key="ledger_sheet")
             table = read.read(name, data, sheet)
     except read.ReadError as e:
-        st.error(str(e))
+        st.error(_ui.plain(e))
         return
     st.markdown("**预览（前 8 行）**")
     preview = pd.DataFrame([["" if c is None else str(c) for c in r] for r in table.rows[:8]])
@@ -65,7 +65,8 @@ def _import(ctx: _ui.Context, kind: str, name: str, data: bytes) -> None:
     mapping = common.saved_mapping(ctx.cur, unit, kind)
     if mapping:
         st.caption(
-            "已套用本单位保存的列映射：" + "；".join(f"{k} → {v}" for k, v in mapping.items())
+            "已套用本单位保存的列映射："
+            + "；".join(f"{_ui.plain(k)} → {_ui.plain(v)}" for k, v in mapping.items())
         )
     _mapping_form(ctx, kind, unit, table.rows, mapping)
     if not st.session_state.get("run_import"):
@@ -82,7 +83,7 @@ def _import(ctx: _ui.Context, kind: str, name: str, data: bytes) -> None:
         )  # fmt: skip
     except read.ReadError as e:
         bar.empty()
-        st.error(str(e))
+        st.error(_ui.plain(e))
         return
     bar.progress(1.0, text="完成")
     _result(result)
@@ -104,7 +105,7 @@ def _mapping_form(ctx: _ui.Context, kind: str, unit: str | None, rows: list, sav
             chosen = {}
             for col in columns:
                 default = saved.get(col, "（不导入）")
-                chosen[col] = st.selectbox(col, standard, index=standard.index(default)
+                chosen[col] = st.selectbox(_ui.plain(col), standard, index=standard.index(default)
                                            if default in standard else 0, key=f"map_{kind}_{col}")  # fmt: skip
             if st.form_submit_button("保存映射", key=f"save_mapping_{kind}"):
                 mapping = {**saved, **{k: v for k, v in chosen.items() if v != "（不导入）"}}
@@ -134,10 +135,10 @@ def _result(r: ingest.ImportResult) -> None:
         st.dataframe(table, hide_index=True)
         _ui.download(table, "问题清单", f"问题清单_{r.file}.xlsx")
     if r.unmatched_columns:
-        st.warning("以下列没有对应的台账字段，未导入：" + "、".join(r.unmatched_columns))
+        st.warning("以下列没有对应的台账字段，未导入：" + _ui.plain("、".join(r.unmatched_columns)))
     if r.not_in_upload:
         st.info(f"本单位有 {len(r.not_in_upload)} 处隐患不在本次上传的文件中（不会删除）："
-                + "、".join(r.not_in_upload[:20]) + ("……" if len(r.not_in_upload) > 20 else ""))  # fmt: skip
+                + _ui.plain("、".join(r.not_in_upload[:20])) + ("……" if len(r.not_in_upload) > 20 else ""))  # fmt: skip
 
 
 def _history(ctx: _ui.Context, kind: str) -> None:

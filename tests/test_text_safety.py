@@ -38,7 +38,7 @@ def markdown_texts(at) -> list[str]:  # noqa: ANN001
         texts += [e.value for e in getattr(at, kind)]
     texts += [m.label for m in at.metric] + [e.label for e in at.expander]
     texts += [t.label for t in at.tabs]
-    for image in at.get("imgs"):
+    for image in at.get("image"):
         texts += [i.caption for i in image.proto.imgs]
     for table in at.table:
         frame = table.value
@@ -75,8 +75,8 @@ def test_plain_escapes_markdown_html_latex_directives_and_shortcodes() -> None:
 def test_hazard_page_shows_typed_text_literally(hostile) -> None:
     at = app_as("admin", id=hostile).run()
     at.switch_page("pages/hazard.py").run()
-    assert_literal(at, [*ATTACKS, ADMIN_NAME, "测试路" + ATTACKS[0] + ATTACKS[2]])
-    captions = [i.caption for image in at.get("imgs") for i in image.proto.imgs]
+    assert_literal(at, [*ATTACKS, "测试路" + ATTACKS[0] + ATTACKS[2], "王某" + ATTACKS[3]])
+    captions = [i.caption for image in at.get("image") for i in image.proto.imgs]
     assert plain("照片" + ATTACKS[1] + ".png") in captions
 
 
@@ -87,6 +87,11 @@ def test_hazard_page_shows_typed_text_literally(hostile) -> None:
 def test_pages_show_typed_text_literally(hostile, page) -> None:
     at = app_as("admin").run()
     at.switch_page(f"pages/{page}.py").run()
+    assert_literal(at, [])
+
+
+def test_the_sidebar_shows_the_display_name_literally(hostile) -> None:
+    at = app_as("admin").run()  # app.py draws the account box before the page
     assert_literal(at, [ADMIN_NAME])
 
 
@@ -105,8 +110,10 @@ def test_road_map_details_and_tooltips_are_text(hostile) -> None:
     for chart in at.get("deck_gl_json_chart"):
         spec = json.loads(chart.proto.json)
         tooltip = spec.get("tooltip") or {}
-        assert "html" not in tooltip or not isinstance(tooltip["html"], str) or not any(
-            a in chart.proto.json for a in ATTACKS
+        assert (
+            "html" not in tooltip
+            or not isinstance(tooltip["html"], str)
+            or not any(a in chart.proto.json for a in ATTACKS)
         )
 
 
