@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import json
 import logging
 import re
 import uuid
@@ -337,6 +339,15 @@ def plain_table(frame: pd.DataFrame) -> pd.DataFrame:
 def text_cells(values: list) -> list[str]:
     """Cells as text, blanks for missing values (a styled table would print "None")."""
     return ["" if v is None else str(v) for v in values]
+
+
+def submission_token(user: auth.User, form: str, *parts: object) -> str:
+    """The token of one form submission: the account, the form, what the form was drawn for
+    (a hazard and the version seen, or the day) and what was typed. A double click or the same
+    form sent from a second tab yields the same token, which the workflow accepts once; any
+    change to the input makes a new submission."""
+    text = json.dumps([user.username, form, *parts], ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def open_hazard(hazard_id: str) -> None:

@@ -3,6 +3,8 @@ actions the signed-in user may take on it."""
 
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 import pydeck as pdk
 import streamlit as st
@@ -53,6 +55,8 @@ def page() -> None:
     _ui.header(ctx, f"隐患 {_ui.plain(hid)}", as_of)
     seen_key = f"seen_version_{hid}"
     seen = st.session_state.get(seen_key, h["version"])
+    if duplicate := st.session_state.pop(f"duplicate_{hid}", None):
+        st.warning(_ui.plain(duplicate), icon=":material/content_copy:")
     _status_line(h, standing, row)
     st.divider()
     left, right = st.columns([3, 2])
@@ -150,6 +154,10 @@ def _actions(ctx: _ui.Context, user: auth.User, h: dict, seen: int) -> bool:
                     submit(seen)
                 except (workflow.WorkflowError, evidence.EvidenceError, auth.AuthError) as e:
                     st.error("无法提交：" + _ui.plain(e))
+                except workflow.DuplicateSubmission as e:
+                    # shown above the reloaded hazard, as it now is
+                    st.session_state[f"duplicate_{h['hazard_id']}"] = str(e)
+                    return True
                 except workflow.ConflictError as e:
                     st.error(_ui.plain(e))
                 else:
@@ -179,6 +187,14 @@ def _keyed(h: dict, form: str):  # noqa: ANN202
     return args
 
 
+def _token(ctx: _ui.Context, h: dict, action: str, seen: int, *inputs: object) -> str:
+    """This submission of an action form: the hazard, the version the user saw and the input
+    (files by name and content digest), so a double click or a second tab writes once."""
+    typed = [[(f.name, hashlib.sha256(f.data).hexdigest()) for f in i]
+             if isinstance(i, list) else i for i in inputs]  # fmt: skip
+    return _ui.submission_token(ctx.user, action, h["hazard_id"], seen, *typed)
+
+
 def _files(key: str) -> list[Upload]:
     files = st.file_uploader("证明材料（JPG、PNG 照片或 PDF，可多选）", type=["jpg", "jpeg", "png", "pdf"],
                              accept_multiple_files=True, key=key)  # fmt: skip
@@ -192,6 +208,7 @@ def _list_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
     return lambda seen: workflow.list_hazard(
         ctx.cur, ctx.user, h["hazard_id"], seen, risk_grade=grade, supervision_level=level,
         listed_date=listed, now=ctx.now(),
+        token=_token(ctx, h, "list", seen, grade, level, listed),
     )  # fmt: skip
 
 
@@ -209,6 +226,7 @@ def _assign_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
     return lambda seen: workflow.assign(
         ctx.cur, ctx.user, h["hazard_id"], seen, elements=elements,
         reward_penalty=reward or None, now=ctx.now(),
+        token=_token(ctx, h, "assign", seen, elements, reward),
     )  # fmt: skip
 
 
@@ -222,6 +240,7 @@ def _progress_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
         ctx.cur, ctx.user, h["hazard_id"], seen, text=text, measures=measures or None,
         temporary_controls=controls or None, now=ctx.now(), files=files,
         evidence_dir=ctx.settings.evidence_dir, max_bytes=ctx.settings.evidence_max_mb * 2**20,
+        token=_token(ctx, h, "progress", seen, text, measures, controls, files),
     )  # fmt: skip
 
 
@@ -232,6 +251,7 @@ def _signoff_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
         ctx.cur, ctx.user, h["hazard_id"], seen, note=note, now=ctx.now(),
         files=files, evidence_dir=ctx.settings.evidence_dir,
         max_bytes=ctx.settings.evidence_max_mb * 2**20,
+        token=_token(ctx, h, "request_signoff", seen, note, files),
     )  # fmt: skip
 
 
@@ -245,14 +265,16 @@ def _accept_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
     return lambda seen: workflow.accept(
         ctx.cur, ctx.user, h["hazard_id"], seen, accepted_by=by, accept_unit=unit,
         accepted_date=on, conclusion=conclusion, now=ctx.now(),
+        token=_token(ctx, h, "accept", seen, by, unit, on, conclusion),
     )  # fmt: skip
 
 
 def _reject_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
     reason = st.text_area("退回原因", placeholder="说明未达到完成标准之处")
     return lambda seen: workflow.reject(
-        ctx.cur, ctx.user, h["hazard_id"], seen, reason=reason, now=ctx.now()
-    )
+        ctx.cur, ctx.user, h["hazard_id"], seen, reason=reason, now=ctx.now(),
+        token=_token(ctx, h, "reject", seen, reason),
+    )  # fmt: skip
 
 
 def _supervision_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
@@ -261,15 +283,16 @@ def _supervision_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
     reason = st.text_input("调整原因")
     return lambda seen: workflow.change_supervision(
         ctx.cur, ctx.user, h["hazard_id"], seen, level=level, reason=reason,
-        now=ctx.now(),
+        now=ctx.now(), token=_token(ctx, h, "change_supervision", seen, level, reason),
     )  # fmt: skip
 
 
 def _void_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
     reason = st.text_area("作废原因", placeholder="例如：经现场复核不构成隐患")
     return lambda seen: workflow.void(
-        ctx.cur, ctx.user, h["hazard_id"], seen, reason=reason, now=ctx.now()
-    )
+        ctx.cur, ctx.user, h["hazard_id"], seen, reason=reason, now=ctx.now(),
+        token=_token(ctx, h, "void", seen, reason),
+    )  # fmt: skip
 
 
 OPEN = (ledger.LISTED, ledger.ASSIGNED, ledger.RECTIFYING, ledger.SIGNOFF_REQUESTED)
