@@ -10,7 +10,7 @@ import streamlit as st
 
 from analytics import auth, fmt, hotspot_tables, hotspots
 from analytics import hotspot_rules as rules
-from analytics.workflow import ConflictError, WorkflowError
+from analytics.workflow import ConflictError, DuplicateSubmission, WorkflowError
 from pages import _ui
 
 SHOWN = 500
@@ -120,7 +120,11 @@ def _detail(ctx: _ui.Context, site: pd.Series, as_of, params: rules.Params) -> N
         st.warning("该点段尚未列入隐患清单。")
         if st.button("列入隐患清单（待认定）", type="primary", key="list_site"):
             try:
-                hid = hotspots.put_on_list(ctx.cur, ctx.user, site.to_dict(), params, ctx.now())
+                token = _ui.submission_token(ctx.user, "list_site", site["site_key"], ctx.today())
+                hid = hotspots.put_on_list(ctx.cur, ctx.user, site.to_dict(), params, ctx.now(),
+                                           token=token)  # fmt: skip
+            except DuplicateSubmission as e:
+                st.warning(_ui.plain(e), icon=":material/content_copy:")
             except (WorkflowError, ConflictError, auth.AuthError) as e:
                 st.error(_ui.plain(e))
             else:
