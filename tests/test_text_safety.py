@@ -60,10 +60,15 @@ def assert_literal(at, expected: list[str]) -> None:  # noqa: ANN001
 
 
 def test_plain_escapes_markdown_html_latex_directives_and_shortcodes() -> None:
-    assert plain("![x](http://a/x.png)") == r"\!\[x\]\(http\:\/\/a\/x\.png\)"
+    assert plain("![x](a/x.png)") == r"\!\[x\]\(a\/x\.png\)"
     assert plain("<b>粗</b>") == r"\<b\>粗\<\/b\>"
     assert plain("$x$ :red[红]") == r"\$x\$ \:red\[红\]"
     assert plain(":smile: :material/home:") == "\\:\u2060smile\\: \\:\u2060material\\/home\\:"
+    # GFM autolinks are found in the unescaped text: a word joiner breaks each
+    assert plain("http://a.b www.c.d e@f.g") == (
+        "http\\:\u2060\\/\\/a\\.b www\u2060\\.c\\.d e\u2060\\@f\\.g"
+    )
+    assert plain("HTTPS://a.b") == "HTTPS\\:\u2060\\/\\/a\\.b"
     assert plain("一\n二") == "一  \n二"
     assert plain("中文，没有标点问题。") == "中文，没有标点问题。"
     assert plain(None) == "" and plain(float("nan")) == ""
