@@ -108,20 +108,6 @@ def test_bulletin_preview_names_the_oldest_overdue_road_literally(hostile) -> No
     assert plain(ATTACKS[0] + ATTACKS[2]) in paragraphs[0]
 
 
-def test_road_map_details_and_tooltips_are_text(hostile) -> None:
-    at = app_as("admin").run()
-    at.switch_page("pages/road_map.py").run()
-    assert_literal(at, [])
-    for chart in at.get("deck_gl_json_chart"):
-        spec = json.loads(chart.proto.json)
-        tooltip = spec.get("tooltip") or {}
-        assert (
-            "html" not in tooltip
-            or not isinstance(tooltip["html"], str)
-            or not any(a in chart.proto.json for a in ATTACKS)
-        )
-
-
 def test_road_map_detail_panel_escapes_the_picked_object() -> None:
     from pages import _road_layers
 
@@ -134,3 +120,26 @@ def test_road_map_detail_panel_escapes_the_picked_object() -> None:
         assert attack not in text
         assert plain(attack) in text
     assert "- 死亡：0" in text
+
+
+def test_the_unit_map_tooltip_is_html_with_escaped_names(fuyang) -> None:
+    from pages import _maps
+
+    outlines = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"unit_code": "341226", "name": ATTACKS[2] + ATTACKS[3]},
+         "geometry": {"type": "Point", "coordinates": [116.2, 32.6]}}]}  # fmt: skip
+    ranking = pd.DataFrame({"unit_adcode": ["341226"], "rate": [0.5], "rank": [1],
+                            "listed": [2], "overdue": [0]})  # fmt: skip
+    deck = _maps.unit_rate_map(fuyang, outlines, ranking)
+    assert "html" in deck._tooltip  # an HTML template: the values must be escaped in the data
+    text = json.dumps(json.loads(deck.to_json()), ensure_ascii=False)
+    assert "<img" not in text and "<b>粗" not in text
+    assert "&lt;img src=http://127.0.0.2:9/y.png&gt;&lt;b&gt;粗&lt;/b&gt;" in text
+
+
+def test_the_road_map_tooltip_is_text_only(hostile) -> None:
+    at = app_as("admin").run()
+    at.switch_page("pages/road_map.py").run()
+    for chart in at.get("deck_gl_json_chart"):
+        tooltip = json.loads(chart.proto.tooltip)
+        assert "html" not in tooltip and tooltip.get("text") == "{tip}"
