@@ -143,3 +143,17 @@ def test_the_road_map_tooltip_is_text_only(hostile) -> None:
     for chart in at.get("deck_gl_json_chart"):
         tooltip = json.loads(chart.proto.tooltip)
         assert "html" not in tooltip and tooltip.get("text") == "{tip}"
+
+
+def test_chart_labels_are_escaped_for_plotly() -> None:
+    """Plotly reads <a href>, <b>, <br> in category labels: a typed name must not make a link."""
+    from pages import _accident_charts, _charts
+
+    name = '<a href="http://evil.example/">点我</a>'
+    f = pd.DataFrame({"accidents": [3], "deaths": [1], "injuries": [0]})
+    fig = _accident_charts.count_bar([name], f, "路线", "按路线")
+    assert list(fig.data[0].y) == ['&lt;a href="http://evil.example/"&gt;点我&lt;/a&gt;']
+    stack = pd.DataFrame({"group_key": [name], "listed": [2], "closed": [1], "open": [1],
+                          "overdue": [0], "rate": [0.5]})  # fmt: skip
+    fig = _charts.breakdown_bar(stack, "责任单位", "按责任单位")
+    assert all("<a" not in str(y) for trace in fig.data for y in trace.y)
