@@ -308,6 +308,7 @@ SHOWN_ROWS = 500  # longer tables are cut on screen and downloaded whole
 
 _MARKDOWN_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
 _SHORTCODE = re.compile(r":(?=[\w/+-]+:)")  # :smile: and :material/icon: (emoji and icons)
+_INDENT = re.compile(r"^[ \t]+", re.MULTILINE)
 _AUTOLINK = re.compile(r"(:)(?=//)|(?<=www)(?=\.)|(?=@)", re.IGNORECASE)  # GFM autolinks
 
 
@@ -320,13 +321,15 @@ def plain(value: object) -> str:
     headings, LaTeX ($), :color[...] directives. Emoji and :material/...: shortcodes and GFM's
     autolinks (http://…, www.…, a@b.c) are matched on the text after unescaping (checked in a
     browser: an escaped URL still became a live link), so an invisible word joiner (U+2060)
-    breaks them: after such a colon, in "://", after "www", before "@". Line breaks stay.
+    breaks them: after such a colon, in "://", after "www", before "@". Line breaks stay;
+    indentation becomes no-break spaces (an indented line would be a code block).
     """
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
     text = _SHORTCODE.sub(":\u2060", str(value).replace("\r\n", "\n").replace("\r", "\n"))
     text = _AUTOLINK.sub(lambda m: (m.group(1) or "") + "\u2060", text)
     text = _MARKDOWN_PUNCT.sub(r"\\\1", text)
+    text = _INDENT.sub(lambda m: "\u00a0" * len(m.group()), text)  # no code block (shows "\\")
     return text.replace("\n", "  \n")
 
 

@@ -70,6 +70,7 @@ def test_plain_escapes_markdown_html_latex_directives_and_shortcodes() -> None:
     )
     assert plain("HTTPS://a.b") == "HTTPS\\:\u2060\\/\\/a\\.b"
     assert plain("一\n二") == "一  \n二"
+    assert plain("一\n    [x](y)") == "一  \n\u00a0\u00a0\u00a0\u00a0\\[x\\]\\(y\\)"
     assert plain("中文，没有标点问题。") == "中文，没有标点问题。"
     assert plain(None) == "" and plain(float("nan")) == ""
     t = plain_table(pd.DataFrame({"a*": ["[x](y)"]}, index=pd.Index(["<i>"], name="k")))
