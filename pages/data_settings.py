@@ -15,6 +15,7 @@ TABLE_LABELS = {
     "road_segments": "路段",
     "hazards": "隐患",
     "hazard_events": "隐患事件记录",
+    "submissions": "表单提交记录",
     "accidents": "事故",
     "imports": "导入记录",
     "upgrade_projects": "生命防护工程项目",
