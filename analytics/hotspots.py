@@ -359,10 +359,12 @@ def _matched(a: pd.DataFrame, b: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 
 def put_on_list(
-    conn: duckdb.DuckDBPyConnection, user: User, site: dict, params: Params, now: datetime
-) -> str:
+    conn: duckdb.DuckDBPyConnection, user: User, site: dict, params: Params, now: datetime,
+    token: str | None = None,
+) -> str:  # fmt: skip
     """An administrator puts an uncovered site on the list: a hazard in 待认定 with source
-    事故分析, the site's location and figures. Returns the new hazard's id."""
+    事故分析, the site's location and figures. Returns the new hazard's id. The same ``token``
+    twice (a double click) raises workflow.DuplicateSubmission."""
     access.check(user, "list_site")
     if site.get("covered_by"):
         raise workflow.WorkflowError(
@@ -388,4 +390,4 @@ def put_on_list(
         "hazard_type": ledger.ACCIDENT_SITE_TYPE, "description": text, "source": SOURCE,
     }  # fmt: skip
     return workflow.report(conn, user, unit_adcode=site["unit_adcode"], fields=fields,
-                           found_date=now.date(), now=now)  # fmt: skip
+                           found_date=now.date(), now=now, token=token)  # fmt: skip

@@ -3,6 +3,10 @@ hazard and appends one event (with its evidence) in one transaction.
 
 Every action takes the ``version`` the user saw: if the hazard changed since, ConflictError is
 raised and nothing is written, so the page can keep what the user typed and ask them to reload.
+
+Every action and report also takes the form's submission ``token``: it is stored (UNIQUE) with the
+write it caused, so the same submission arriving twice (double click, two tabs) writes once and
+the second raises DuplicateSubmission naming the hazard already written.
 """
 
 from __future__ import annotations
@@ -39,6 +43,38 @@ class ConflictError(RuntimeError):
     """Someone else changed the hazard after the user loaded it."""
 
 
+class DuplicateSubmission(RuntimeError):
+    """The same form submission was already written; nothing more was written."""
+
+    def __init__(self, hazard_id: str, event_id: int | None, at: datetime) -> None:
+        self.hazard_id, self.event_id, self.at = hazard_id, event_id, at
+        super().__init__(
+            f"已提交，勿重复提交：本次提交已于{at:%Y-%m-%d %H:%M}办理（隐患 {hazard_id}），"
+            "未重复记录。"
+        )
+
+
+def _already(conn: duckdb.DuckDBPyConnection, token: str | None) -> None:
+    """Raise DuplicateSubmission when ``token`` was already written."""
+    if not token:
+        return
+    row = conn.execute(
+        "SELECT hazard_id, event_id, submitted_at FROM submissions WHERE token = ?", [token]
+    ).fetchone()
+    if row:
+        raise DuplicateSubmission(*row)
+
+
+def _record_submission(conn, token: str | None, action: str, hazard_id: str,  # noqa: ANN001
+                       event_id: int | None, actor: str, now: datetime) -> None:  # fmt: skip
+    if token:
+        conn.execute(
+            "INSERT INTO submissions (token, action, hazard_id, event_id, actor, submitted_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [token, action, hazard_id, event_id, actor, now],
+        )
+
+
 @dataclass(frozen=True)
 class Upload:
     """An evidence file as uploaded: its name and bytes."""
@@ -66,12 +102,15 @@ def _apply(
     files: Sequence[Upload] = (),
     evidence_dir: Path | None = None,
     max_bytes: int = evidence.DEFAULT_MAX_BYTES,
+    token: str | None = None,
 ) -> int:
     """Check, then write the hazard, its event and its evidence; return the event id."""
     try:
         return _write(conn, user, permission, hazard_id, version, action, changes, now, note,
-                      files, evidence_dir, max_bytes)  # fmt: skip
-    except duckdb.TransactionException:  # another session wrote the same row at the same time
+                      files, evidence_dir, max_bytes, token)  # fmt: skip
+    except (duckdb.TransactionException, duckdb.ConstraintException):
+        # another session wrote the same row (or the same submission) at the same time
+        _already(conn, token)
         raise ConflictError(
             f"隐患 {hazard_id} 正被他人同时办理，本次提交未保存。请刷新页面后重新提交"
             "（您填写的内容已保留在表单中）。"
@@ -79,8 +118,9 @@ def _apply(
 
 
 def _write(conn, user, permission, hazard_id, version, action, changes, now, note, files,  # noqa: ANN001, PLR0913
-           evidence_dir, max_bytes) -> int:  # noqa: ANN001 # fmt: skip
+           evidence_dir, max_bytes, token) -> int:  # noqa: ANN001 # fmt: skip
     with transaction(conn):
+        _already(conn, token)
         h = hazard(conn, hazard_id)
         if h is None:
             raise WorkflowError([f"隐患 {hazard_id} 不存在"])
@@ -122,6 +162,7 @@ def _write(conn, user, permission, hazard_id, version, action, changes, now, not
                 raise WorkflowError(["未配置证明材料存放目录"])
             sha = evidence.store(conn, evidence_dir, f.name, f.data, max_bytes)
             evidence.attach(conn, event_id, sha, f.name)
+        _record_submission(conn, token, permission, hazard_id, event_id, user.actor, now)
     return event_id
 
 
@@ -140,7 +181,8 @@ def _blank(value: object) -> bool:
 
 
 def list_hazard(conn, user: User, hazard_id: str, version: int, *, risk_grade: str,  # noqa: ANN001
-                supervision_level: str, listed_date: date, now: datetime) -> int:  # fmt: skip
+                supervision_level: str, listed_date: date, now: datetime,
+                token: str | None = None) -> int:  # fmt: skip
     """认定入单: confirm a reported hazard and put it on the list with its grade and level."""
     h = _may(conn, user, "list", hazard_id)
     problems = []
@@ -156,11 +198,11 @@ def list_hazard(conn, user: User, hazard_id: str, version: int, *, risk_grade: s
         raise WorkflowError(problems)
     changes = {"risk_grade": risk_grade, "supervision_level": supervision_level,
                "listed_date": listed_date}  # fmt: skip
-    return _apply(conn, user, "list", hazard_id, version, "入单", changes, now)
+    return _apply(conn, user, "list", hazard_id, version, "入单", changes, now, token=token)
 
 
 def assign(conn, user: User, hazard_id: str, version: int, *, elements: dict[str, object],  # noqa: ANN001
-           reward_penalty: str | None, now: datetime) -> int:  # fmt: skip
+           reward_penalty: str | None, now: datetime, token: str | None = None) -> int:  # fmt: skip
     """交办 with the five elements; refused while any is missing."""
     h = _may(conn, user, "assign", hazard_id)
     missing = [label for col, label in ledger.FIVE_ELEMENTS.items() if _blank(elements.get(col))]
@@ -174,13 +216,14 @@ def assign(conn, user: User, hazard_id: str, version: int, *, elements: dict[str
     changes = {col: elements[col] for col in ledger.FIVE_ELEMENTS} | {
         "reward_penalty": reward_penalty
     }
-    return _apply(conn, user, "assign", hazard_id, version, "交办", changes, now)
+    return _apply(conn, user, "assign", hazard_id, version, "交办", changes, now, token=token)
 
 
 def record_progress(conn, user: User, hazard_id: str, version: int, *, text: str,  # noqa: ANN001
                     measures: str | None, temporary_controls: str | None, now: datetime,
                     files: Sequence[Upload] = (), evidence_dir: Path | None = None,
-                    max_bytes: int = evidence.DEFAULT_MAX_BYTES) -> int:  # fmt: skip
+                    max_bytes: int = evidence.DEFAULT_MAX_BYTES,
+                    token: str | None = None) -> int:  # fmt: skip
     """整改进展, with optional photos or documents."""
     _may(conn, user, "progress", hazard_id)
     if _blank(text):
@@ -191,13 +234,15 @@ def record_progress(conn, user: User, hazard_id: str, version: int, *, text: str
     if not _blank(temporary_controls):
         changes["temporary_controls"] = temporary_controls
     return _apply(conn, user, "progress", hazard_id, version, "进展", changes, now,
-                  files=files, evidence_dir=evidence_dir, max_bytes=max_bytes)  # fmt: skip
+                  files=files, evidence_dir=evidence_dir, max_bytes=max_bytes,
+                  token=token)  # fmt: skip
 
 
 def request_signoff(conn, user: User, hazard_id: str, version: int, *, note: str,  # noqa: ANN001
                     now: datetime, files: Sequence[Upload] = (),
                     evidence_dir: Path | None = None,
-                    max_bytes: int = evidence.DEFAULT_MAX_BYTES) -> int:  # fmt: skip
+                    max_bytes: int = evidence.DEFAULT_MAX_BYTES,
+                    token: str | None = None) -> int:  # fmt: skip
     """申请销号 with the evidence of rectification (a note and at least one file)."""
     _may(conn, user, "request_signoff", hazard_id)
     problems = []
@@ -209,11 +254,12 @@ def request_signoff(conn, user: User, hazard_id: str, version: int, *, note: str
         raise WorkflowError(problems)
     return _apply(conn, user, "request_signoff", hazard_id, version, "申请销号", {}, now,
                   note=note.strip(), files=files, evidence_dir=evidence_dir,
-                  max_bytes=max_bytes)  # fmt: skip
+                  max_bytes=max_bytes, token=token)  # fmt: skip
 
 
 def accept(conn, user: User, hazard_id: str, version: int, *, accepted_by: str,  # noqa: ANN001
-           accept_unit: str, accepted_date: date, conclusion: str, now: datetime) -> int:  # fmt: skip
+           accept_unit: str, accepted_date: date, conclusion: str, now: datetime,
+           token: str | None = None) -> int:  # fmt: skip
     """验收销号: closed only with who accepted it, when, and on what evidence."""
     h = _may(conn, user, "accept", hazard_id)
     problems = []
@@ -240,31 +286,32 @@ def accept(conn, user: User, hazard_id: str, version: int, *, accepted_by: str, 
                "accepted_date": accepted_date, "closed_date": accepted_date,
                "acceptance_evidence": conclusion.strip()}  # fmt: skip
     return _apply(conn, user, "accept", hazard_id, version, "销号", changes, now,
-                  note=f"验收通过：{conclusion.strip()}")  # fmt: skip
+                  note=f"验收通过：{conclusion.strip()}", token=token)  # fmt: skip
 
 
 def reject(conn, user: User, hazard_id: str, version: int, *, reason: str,  # noqa: ANN001
-           now: datetime) -> int:  # fmt: skip
+           now: datetime, token: str | None = None) -> int:  # fmt: skip
     """退回: acceptance failed (隐患不消除不销号); back to rectification."""
     _may(conn, user, "reject", hazard_id)
     if _blank(reason):
         raise WorkflowError(["请填写退回原因"])
     return _apply(conn, user, "reject", hazard_id, version, "退回", {}, now,
-                  note=f"验收未通过：{reason.strip()}")  # fmt: skip
+                  note=f"验收未通过：{reason.strip()}", token=token)  # fmt: skip
 
 
 def void(conn, user: User, hazard_id: str, version: int, *, reason: str,  # noqa: ANN001
-         now: datetime) -> int:  # fmt: skip
+         now: datetime, token: str | None = None) -> int:  # fmt: skip
     """作废 a hazard found to be mistaken, with the reason."""
     _may(conn, user, "void", hazard_id)
     if _blank(reason):
         raise WorkflowError(["请填写作废原因"])
     changes = {"voided_date": now.date(), "void_reason": reason.strip()}
-    return _apply(conn, user, "void", hazard_id, version, "作废", changes, now, note=reason.strip())
+    return _apply(conn, user, "void", hazard_id, version, "作废", changes, now, note=reason.strip(),
+                  token=token)  # fmt: skip
 
 
 def change_supervision(conn, user: User, hazard_id: str, version: int, *, level: str,  # noqa: ANN001
-                       reason: str, now: datetime) -> int:  # fmt: skip
+                       reason: str, now: datetime, token: str | None = None) -> int:  # fmt: skip
     """调整挂牌督办 level (部/省/市/县/无), independent of the workflow state."""
     _may(conn, user, "change_supervision", hazard_id)
     problems = []
@@ -275,13 +322,15 @@ def change_supervision(conn, user: User, hazard_id: str, version: int, *, level:
     if problems:
         raise WorkflowError(problems)
     return _apply(conn, user, "change_supervision", hazard_id, version, "调整督办",
-                  {"supervision_level": level}, now, note=reason.strip())  # fmt: skip
+                  {"supervision_level": level}, now, note=reason.strip(), token=token)  # fmt: skip
 
 
 def report(conn, user: User, *, unit_adcode: str, fields: dict[str, object],  # noqa: ANN001
-           found_date: date, now: datetime) -> str:  # fmt: skip
+           found_date: date, now: datetime, token: str | None = None) -> str:  # fmt: skip
     """上报 a new hazard (待认定); returns its id. fields: road_name, hazard_type, description,
-    source, township, route_code, start_m, end_m, lon, lat (the last five optional)."""
+    source, township, route_code, start_m, end_m, lon, lat (the last five optional).
+
+    The same ``token`` a second time raises DuplicateSubmission (one hazard, one event)."""
     name = conn.execute("SELECT name FROM units WHERE adcode = ?", [unit_adcode]).fetchone()
     if name is None:
         raise WorkflowError([f"单位代码 {unit_adcode} 不是本市的单位"])
@@ -298,7 +347,7 @@ def report(conn, user: User, *, unit_adcode: str, fields: dict[str, object],  # 
     allowed = {k: fields.get(k) for k in REPORT_FIELDS}
     for attempt in range(3):  # two reports at once may pick the same next number: retry
         try:
-            return _insert_report(conn, user, unit_adcode, found_date, now, allowed)
+            return _insert_report(conn, user, unit_adcode, found_date, now, allowed, token)
         except (duckdb.ConstraintException, duckdb.TransactionException):
             if attempt == 2:
                 raise ConflictError("同时上报的隐患较多，本次未保存，请重新提交。") from None
@@ -306,8 +355,9 @@ def report(conn, user: User, *, unit_adcode: str, fields: dict[str, object],  # 
 
 
 def _insert_report(conn, user: User, unit_adcode: str, found_date: date, now: datetime,  # noqa: ANN001
-                   allowed: dict[str, object]) -> str:  # fmt: skip
+                   allowed: dict[str, object], token: str | None) -> str:  # fmt: skip
     with transaction(conn):
+        _already(conn, token)  # a retry after a concurrent twin committed finds it here
         prefix = f"{unit_adcode}-YH-{found_date.year}-"
         last = conn.execute(
             "SELECT max(CAST(substr(hazard_id, ?) AS INTEGER)) FROM hazards"
@@ -321,13 +371,14 @@ def _insert_report(conn, user: User, unit_adcode: str, found_date: date, now: da
             f"INSERT INTO hazards ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",  # noqa: S608 - fixed names
             [hazard_id, unit_adcode, ledger.FOUND, found_date, now, now, *allowed.values()],
         )
-        conn.execute(
+        event_id = conn.execute(
             "INSERT INTO hazard_events (hazard_id, event_at, actor, action, from_state, to_state,"
-            " changes) VALUES (?, ?, ?, '发现', NULL, ?, ?)",
+            " changes) VALUES (?, ?, ?, '发现', NULL, ?, ?) RETURNING event_id",
             [hazard_id, now, user.actor, ledger.FOUND,
              json.dumps({k: [None, v] for k, v in allowed.items() if v is not None},
                         ensure_ascii=False, default=str)],
-        )  # fmt: skip
+        ).fetchone()[0]  # fmt: skip
+        _record_submission(conn, token, "report", hazard_id, event_id, user.actor, now)
     return hazard_id
 
 

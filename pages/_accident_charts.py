@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 
 from analytics import fmt
 from analytics.accident_analysis import WEEKDAYS
-from pages._charts import BLUE, GREEN, GREY, RED, _count_axis, _layout
+from pages._charts import BLUE, GREEN, GREY, RED, _count_axis, _layout, plotly_text
 
 
 def _yoy(change: float | None) -> str:
@@ -88,7 +88,7 @@ def count_bar(names: list[str], f: pd.DataFrame, label: str, title: str) -> go.F
     """Horizontal bars of accidents per group, most on top (f: accidents, deaths, injuries)."""
     fig = go.Figure(
         go.Bar(
-            y=names[::-1],
+            y=plotly_text(names[::-1]),
             x=[int(v) for v in f.accidents][::-1],
             orientation="h",
             marker_color=BLUE,
@@ -107,7 +107,7 @@ def count_bar(names: list[str], f: pd.DataFrame, label: str, title: str) -> go.F
 def effect_chart(h: pd.DataFrame, months: int, title: str) -> go.Figure:
     """Before (red) and after (green) accidents per hazard, joined by a line (a dumbbell)."""
     f = h.iloc[::-1]
-    names = [f"{i}" for i in f.hazard_id]
+    names = plotly_text(f.hazard_id)
     fig = go.Figure()
     for x0, x1, y in zip(f.before, f.after, names, strict=True):
         fig.add_scatter(x=[int(x0), int(x1)], y=[y, y], mode="lines", showlegend=False,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -11,6 +13,12 @@ BLUE = "#2f6fbf"  # in progress
 GREEN = "#2e9e5b"  # closed / best
 GREY = "#9e9e9e"  # voided / no data
 FONT = "WenQuanYi Micro Hei, Microsoft YaHei, PingFang SC, sans-serif"
+
+
+def plotly_text(values: list) -> list[str]:
+    """Category labels for plotly, which reads <a href>, <b>, <br> ... in labels and hover text:
+    names that came from users or files are escaped so they read literally (no live link)."""
+    return [html.escape(str(v), quote=False) for v in values]
 
 
 def unit_status_bar(frame: pd.DataFrame, title: str) -> go.Figure:
@@ -36,7 +44,7 @@ def _status_stack(f: pd.DataFrame, names: list[str], label: str, title: str) -> 
         ("逾期", f["overdue"], RED),
     ):
         fig.add_bar(
-            y=names,
+            y=plotly_text(names),
             x=[int(v) for v in values],
             name=name,
             orientation="h",
@@ -97,7 +105,7 @@ def ranking_bar(ranking: pd.DataFrame, title: str, dark: bool = False) -> go.Fig
     ]
     fig = go.Figure(
         go.Bar(
-            y=f["unit_name"].tolist(),
+            y=plotly_text(f["unit_name"].tolist()),
             x=[round(r * 100, 1) for r in f["rate"]],
             orientation="h",
             marker_color=colours,
@@ -192,7 +200,7 @@ def bulletin_chart(chart) -> go.Figure:  # noqa: ANN001 - an analytics.bulletin.
     fig = go.Figure()
     if chart.kind == "bar_h":
         ((name, values),) = chart.series.items()
-        labels, values = chart.categories[::-1], values[::-1]  # the best at the top
+        labels, values = plotly_text(chart.categories[::-1]), values[::-1]  # the best at the top
         colours = [RED if i == 0 else GREEN if i == len(values) - 1 else BLUE
                    for i in range(len(values))]  # fmt: skip
         fig.add_bar(y=labels, x=values, orientation="h", marker_color=colours, name=name,

@@ -4,6 +4,7 @@ the unit outlines themselves give the map its shape."""
 
 from __future__ import annotations
 
+import html
 import math
 
 import pandas as pd
@@ -49,7 +50,8 @@ def unit_rate_map(
                 "geometry": f["geometry"],
                 "properties": {
                     "unit_code": code,
-                    "name": f["properties"].get("name", code),
+                    # the tooltip is an HTML template: the name (from the boundary file) is escaped
+                    "name": html.escape(str(f["properties"].get("name", code))),
                     "rate_text": "—" if rate is None else f"{rate * 100:.1f}%",
                     "rank_text": "无排名" if rank is None else f"第{rank}名",
                     "listed": 0 if row is None else int(row["listed"]),

@@ -15,7 +15,7 @@ import pydeck as pdk
 
 from analytics import geo, road_map
 from analytics.city import City
-from pages import _charts
+from pages import _charts, _ui
 
 FONT = "WenQuanYi Micro Hei, Microsoft YaHei, sans-serif"
 MAP_LAYERS = {
@@ -339,6 +339,15 @@ def road_map_deck(
         tooltip={"text": "{tip}", "style": {"fontFamily": FONT, "fontSize": "13px"}},
         height=height,
     )
+
+
+def detail_markdown(obj: dict, fields: list[tuple[str, str]]) -> str:
+    """A picked map object's fields as a Markdown list whose values (road, unit and place names
+    from imports) read literally."""
+    return "\n".join(
+        f"- {label}：{_ui.plain(obj.get(key))}" for key, label in fields
+        if obj.get(key) not in (None, "")
+    )  # fmt: skip
 
 
 def payload_bytes(deck: pdk.Deck) -> int:

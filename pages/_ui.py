@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import json
 import logging
 import re
 import uuid
@@ -75,7 +77,7 @@ def context(require_user: bool = True, action: str | None = None) -> Context:
         settings = Settings.from_env()
         conn, city = _store(settings)
     except (db.StoreError, CityConfigError, SettingError, backup.BackupError) as e:
-        st.error(str(e))
+        st.error(plain(e))
         st.stop()
     cur = conn.cursor()
     facts = db.dataset_facts(cur)
@@ -156,7 +158,7 @@ def guarded(page: Callable[[], None]) -> None:
     try:
         page()
     except auth.PermissionDenied as e:
-        st.error(str(e))
+        st.error(plain(e))
     except Exception:
         ref = uuid.uuid4().hex[:8]
         log.exception("page error (ref %s)", ref)
@@ -309,21 +311,13 @@ def ensure_initial_admin(ctx: Context) -> None:
         try:
             auth.add_user(ctx.cur, "系统初始化", "admin", "支队管理员", "admin", None, password)
         except auth.AuthError as e:
-            st.error(f"无法用 HAZARDS_INITIAL_ADMIN_PASSWORD 创建管理员账号：{e}")
-
-
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def plain(text: str) -> str:
-    """Text a user typed, escaped to show as itself inside st.markdown (no links, no styling)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+            st.error(f"无法用 HAZARDS_INITIAL_ADMIN_PASSWORD 创建管理员账号：{plain(e)}")
 
 
 def account_box(user: auth.User) -> None:
     """The signed-in user in the sidebar, with sign-out."""
     with st.sidebar:
-        st.markdown(f"**{plain(user.display_name)}**  \n{user.role_label} · `{user.username}`")
+        st.markdown(f"**{plain(user.display_name)}**  \n{user.role_label} · {plain(user.username)}")
         if st.button("退出登录", key="sign_out", icon=":material/logout:"):
             sign_out()
             st.rerun()
@@ -332,9 +326,54 @@ def account_box(user: auth.User) -> None:
 SHOWN_ROWS = 500  # longer tables are cut on screen and downloaded whole
 
 
+_MARKDOWN_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
+_SHORTCODE = re.compile(r":(?=[\w/+-]+:)")  # :smile: and :material/icon: (emoji and icons)
+_INDENT = re.compile(r"^[ \t]+", re.MULTILINE)
+_AUTOLINK = re.compile(r"(:)(?=//)|(?<=www)(?=\.)|(?=@)", re.IGNORECASE)  # GFM autolinks
+
+
+def plain(value: object) -> str:
+    """Text a user typed or a file brought, made safe to put into Streamlit Markdown (st.markdown,
+    captions, alerts, titles, labels, st.table cells): it then reads literally.
+
+    Every ASCII punctuation character is backslash-escaped (CommonMark shows an escaped
+    character as itself), which disarms links, images, autolinks, HTML, emphasis, tables,
+    headings, LaTeX ($), :color[...] directives. Emoji and :material/...: shortcodes and GFM's
+    autolinks (http://…, www.…, a@b.c) are matched on the text after unescaping (checked in a
+    browser: an escaped URL still became a live link), so an invisible word joiner (U+2060)
+    breaks them: after such a colon, in "://", after "www", before "@". Line breaks stay;
+    indentation becomes no-break spaces (an indented line would be a code block).
+    """
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    text = _SHORTCODE.sub(":\u2060", str(value).replace("\r\n", "\n").replace("\r", "\n"))
+    text = _AUTOLINK.sub(lambda m: (m.group(1) or "") + "\u2060", text)
+    text = _MARKDOWN_PUNCT.sub(r"\\\1", text)
+    text = _INDENT.sub(lambda m: "\u00a0" * len(m.group()), text)  # no code block (shows "\\")
+    return text.replace("\n", "  \n")
+
+
+def plain_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame for st.table (which renders every cell, header and index as Markdown) whose
+    cells, headers and index read literally."""
+    out = frame.map(plain)
+    out.columns = [plain(c) for c in frame.columns]
+    out.index = pd.Index([plain(i) for i in frame.index], name=plain(frame.index.name) or None)
+    return out
+
+
 def text_cells(values: list) -> list[str]:
     """Cells as text, blanks for missing values (a styled table would print "None")."""
     return ["" if v is None else str(v) for v in values]
+
+
+def submission_token(user: auth.User, form: str, *parts: object) -> str:
+    """The token of one form submission: the account, the form, what the form was drawn for
+    (a hazard and the version seen, or the day) and what was typed. A double click or the same
+    form sent from a second tab yields the same token, which the workflow accepts once; any
+    change to the input makes a new submission."""
+    text = json.dumps([user.username, form, *parts], ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def open_hazard(hazard_id: str) -> None:

@@ -83,7 +83,7 @@ def page() -> None:
 def _show_result(key: str) -> None:
     if result := st.session_state.pop(key, None):
         kind, text = result
-        (st.success if kind == "success" else st.error)(text)
+        (st.success if kind == "success" else st.error)(_ui.plain(text))
 
 
 def _take_password(key: str) -> str:

@@ -103,16 +103,18 @@ def wall() -> None:
     else:
         st.markdown(f"#### 逾期最久的隐患（共 {o.overdue} 处）")
         st.table(
-            pd.DataFrame(
-                {
-                    "逾期天数": overdue.days_overdue.astype(int),
-                    "单位": overdue.unit_name,
-                    "道路": overdue.road_name,
-                    "隐患类型": overdue.hazard_type,
-                    "责任单位": overdue.responsible_unit,
-                    "牵头领导": overdue.lead_leader,
-                }
-            ).set_index("逾期天数")
+            _ui.plain_table(
+                pd.DataFrame(
+                    {
+                        "逾期天数": overdue.days_overdue.astype(int),
+                        "单位": overdue.unit_name,
+                        "道路": overdue.road_name,
+                        "隐患类型": overdue.hazard_type,
+                        "责任单位": overdue.responsible_unit,
+                        "牵头领导": overdue.lead_leader,
+                    }
+                ).set_index("逾期天数")
+            )
         )
 
 

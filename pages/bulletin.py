@@ -91,7 +91,7 @@ def _issue_form(
     try:
         done = archive.issue(ctx.cur, ctx.user, as_of, period, opts, dated=dated, now=ctx.now())
     except archive.BulletinError as e:
-        st.error(str(e))
+        st.error(_ui.plain(e))
         return
     st.session_state["bulletin_issued"] = done.content.number_label
     st.rerun()
@@ -115,11 +115,11 @@ def _preview(content: Bulletin, key: str) -> None:
     )
     _centered(content.title, "font-size:1.5rem;font-weight:bold;margin-top:1rem")
     _centered(f"（{fmt.date_cn(content.start)}至{fmt.date_cn(content.end)}）")
-    st.markdown(f"{content.recipients}：")
+    st.markdown(f"{_ui.plain(content.recipients)}：")
     for section in content.sections:
-        st.markdown(f"**{section.heading}**")
+        st.markdown(f"**{_ui.plain(section.heading)}**")
         for paragraph in section.paragraphs:
-            st.markdown(f"　　{paragraph}")
+            st.markdown(f"　　{_ui.plain(paragraph)}")
         for name in section.charts:
             st.plotly_chart(_charts.bulletin_chart(content.charts[name]), key=f"{key}_{name}")
         for name in section.tables:
@@ -132,9 +132,9 @@ def _preview(content: Bulletin, key: str) -> None:
 
 
 def _table(t: Table, key: str) -> None:
-    st.markdown(f"**{t.title}**")
+    st.markdown(f"**{_ui.plain(t.title)}**")
     if not t.rows:
-        st.caption(t.empty)
+        st.caption(_ui.plain(t.empty))
         return
     shown = t.rows[:DOC_ROWS]  # as the Word document lists them
     frame = pd.DataFrame([[_ui.text_cells([v])[0] for v in r] for r in shown], columns=t.columns)
@@ -144,7 +144,7 @@ def _table(t: Table, key: str) -> None:
     if len(t.rows) > len(shown):
         st.caption(f"共 {len(t.rows):,} 项，此处列出前 {len(shown)} 项；完整清单见 Excel 版。")
     if t.note:
-        st.caption(t.note)
+        st.caption(_ui.plain(t.note))
 
 
 def _archive(ctx: _ui.Context) -> None:
@@ -186,7 +186,9 @@ def _archive(ctx: _ui.Context) -> None:
         file_name=archive.file_name(frozen.content, "xlsx"), mime=archive.XLSX_MIME,
         key="archive_xlsx", on_click="ignore", icon=":material/table:",
     )  # fmt: skip
-    st.caption(f"签发人：{frozen.issued_by} · 签发时间：{frozen.issued_at:%Y-%m-%d %H:%M}")
+    st.caption(
+        f"签发人：{_ui.plain(frozen.issued_by)} · 签发时间：{frozen.issued_at:%Y-%m-%d %H:%M}"
+    )
     with st.expander("存档内容预览", expanded=False):
         _preview(frozen.content, "archived")
 

@@ -15,6 +15,7 @@ TABLE_LABELS = {
     "road_segments": "路段",
     "hazards": "隐患",
     "hazard_events": "隐患事件记录",
+    "submissions": "表单提交记录",
     "accidents": "事故",
     "imports": "导入记录",
     "upgrade_projects": "生命防护工程项目",
@@ -74,7 +75,7 @@ def page() -> None:
         f"- 配置文件：`{ctx.city.source}`\n"
         f"- 边界文件：`{m.boundary_file or '无'}`（{n_outlines} 个单位轮廓，原坐标系 "
         f"{m.boundary_coord_system}，已转换为 WGS-84）\n"
-        f"- 底图：{'无（离线可用）' if not m.basemap_url else m.basemap_url}"
+        f"- 底图：{'无（离线可用）' if not m.basemap_url else _ui.plain(m.basemap_url)}"
     )
 
     r = roads.routes(ctx.cur)
@@ -95,7 +96,7 @@ def page() -> None:
     st.subheader("运行设置")
     st.caption("通过环境变量修改，重启后生效。")
     settings = pd.DataFrame(ctx.settings.as_rows()).rename(columns=SETTING_COLUMNS)
-    st.table(settings.set_index("设置"))
+    st.table(_ui.plain_table(settings.set_index("设置")))
 
 
 def _backups(ctx: _ui.Context) -> None:
@@ -110,7 +111,7 @@ def _backups(ctx: _ui.Context) -> None:
                 ctx.cur, ctx.settings.evidence_dir, folder, label="app", key_file=key_file
             )
         except backup.BackupError as e:
-            st.error(str(e))
+            st.error(_ui.plain(e))
         else:
             st.success(f"已备份到 {made}")
     try:

@@ -3,6 +3,8 @@ actions the signed-in user may take on it."""
 
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 import pydeck as pdk
 import streamlit as st
@@ -41,16 +43,20 @@ def page() -> None:
         h["unit_adcode"]) else h["unit_adcode"]  # fmt: skip
     if not access.can(user, "view_detail", h["unit_adcode"]):
         _ui.header(ctx, "隐患详情")
-        st.error(f"区县大队账号只能查看本单位的隐患明细；{hid} 属于{unit_name}。")
+        st.error(
+            f"区县大队账号只能查看本单位的隐患明细；{_ui.plain(hid)} 属于{_ui.plain(unit_name)}。"
+        )
         return
     row = ctx.cached(
         hazard_list.ledger, as_of, ctx.settings.due_soon_days, viewer=ctx.user, text=hid
     )
     row = row[row.hazard_id == hid]
     standing = row.standing.iloc[0] if len(row) else "—"
-    _ui.header(ctx, f"隐患 {hid}", as_of)
+    _ui.header(ctx, f"隐患 {_ui.plain(hid)}", as_of)
     seen_key = f"seen_version_{hid}"
     seen = st.session_state.get(seen_key, h["version"])
+    if duplicate := st.session_state.pop(f"duplicate_{hid}", None):
+        st.warning(_ui.plain(duplicate), icon=":material/content_copy:")
     _status_line(h, standing, row)
     st.divider()
     left, right = st.columns([3, 2])
@@ -75,7 +81,7 @@ def _status_line(h: dict, standing: str, row: pd.DataFrame) -> None:
         standing, "gray"
     )
     st.markdown(
-        f"**流程状态：{h['state']}**　·　办理情况：:{colour}[**{standing}**{extra}]　·　"
+        f"**流程状态：{_ui.plain(h['state'])}**　·　办理情况：:{colour}[**{standing}**{extra}]　·　"
         f"完成时限：{h['deadline'] or '未定'}"
     )
     missing = ledger.missing_elements(h)
@@ -95,10 +101,10 @@ def _fields(h: dict, unit_name: str) -> None:
         {"要件": list(ledger.FIVE_ELEMENTS.values()),
          "内容": [_text(h[c]) or "（缺）" for c in ledger.FIVE_ELEMENTS]}
     ).set_index("要件")  # fmt: skip
-    st.table(five)
+    st.table(_ui.plain_table(five))
     st.markdown("**基本信息与整改情况**")
     shown = {label: _text(values[k]) for k, label in FIELD_LABELS.items() if _text(values[k])}
-    st.table(pd.DataFrame({"内容": list(shown.values())}, index=list(shown)))
+    st.table(_ui.plain_table(pd.DataFrame({"内容": list(shown.values())}, index=list(shown))))
 
 
 def _text(v: object) -> str:
@@ -125,7 +131,7 @@ def _place(ctx: _ui.Context, h: dict) -> None:
     view = pdk.ViewState(longitude=h["lon"], latitude=h["lat"], zoom=10)
     st.pydeck_chart(pdk.Deck(layers=layers, initial_view_state=view, map_provider=None), height=320)
     st.caption(
-        f"经度 {h['lon']:.5f}，纬度 {h['lat']:.5f}（WGS-84，原坐标系 {h['coord_source'] or '未知'}）"
+        f"经度 {h['lon']:.5f}，纬度 {h['lat']:.5f}（WGS-84，原坐标系 {_ui.plain(h['coord_source']) or '未知'}）"
     )
 
 
@@ -147,9 +153,13 @@ def _actions(ctx: _ui.Context, user: auth.User, h: dict, seen: int) -> bool:
                 try:
                     submit(seen)
                 except (workflow.WorkflowError, evidence.EvidenceError, auth.AuthError) as e:
-                    st.error("无法提交：" + str(e))
+                    st.error("无法提交：" + _ui.plain(e))
+                except workflow.DuplicateSubmission as e:
+                    # shown above the reloaded hazard, as it now is
+                    st.session_state[f"duplicate_{h['hazard_id']}"] = str(e)
+                    return True
                 except workflow.ConflictError as e:
-                    st.error(str(e))
+                    st.error(_ui.plain(e))
                 else:
                     st.toast("已办理，已记入办理记录。")
                     return True
@@ -177,6 +187,14 @@ def _keyed(h: dict, form: str):  # noqa: ANN202
     return args
 
 
+def _token(ctx: _ui.Context, h: dict, action: str, seen: int, *inputs: object) -> str:
+    """This submission of an action form: the hazard, the version the user saw and the input
+    (files by name and content digest), so a double click or a second tab writes once."""
+    typed = [[(f.name, hashlib.sha256(f.data).hexdigest()) for f in i]
+             if isinstance(i, list) else i for i in inputs]  # fmt: skip
+    return _ui.submission_token(ctx.user, action, h["hazard_id"], seen, *typed)
+
+
 def _files(key: str) -> list[Upload]:
     files = st.file_uploader("证明材料（JPG、PNG 照片或 PDF，可多选）", type=["jpg", "jpeg", "png", "pdf"],
                              accept_multiple_files=True, key=key)  # fmt: skip
@@ -190,6 +208,7 @@ def _list_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
     return lambda seen: workflow.list_hazard(
         ctx.cur, ctx.user, h["hazard_id"], seen, risk_grade=grade, supervision_level=level,
         listed_date=listed, now=ctx.now(),
+        token=_token(ctx, h, "list", seen, grade, level, listed),
     )  # fmt: skip
 
 
@@ -207,6 +226,7 @@ def _assign_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
     return lambda seen: workflow.assign(
         ctx.cur, ctx.user, h["hazard_id"], seen, elements=elements,
         reward_penalty=reward or None, now=ctx.now(),
+        token=_token(ctx, h, "assign", seen, elements, reward),
     )  # fmt: skip
 
 
@@ -220,6 +240,7 @@ def _progress_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
         ctx.cur, ctx.user, h["hazard_id"], seen, text=text, measures=measures or None,
         temporary_controls=controls or None, now=ctx.now(), files=files,
         evidence_dir=ctx.settings.evidence_dir, max_bytes=ctx.settings.evidence_max_mb * 2**20,
+        token=_token(ctx, h, "progress", seen, text, measures, controls, files),
     )  # fmt: skip
 
 
@@ -230,6 +251,7 @@ def _signoff_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
         ctx.cur, ctx.user, h["hazard_id"], seen, note=note, now=ctx.now(),
         files=files, evidence_dir=ctx.settings.evidence_dir,
         max_bytes=ctx.settings.evidence_max_mb * 2**20,
+        token=_token(ctx, h, "request_signoff", seen, note, files),
     )  # fmt: skip
 
 
@@ -243,14 +265,16 @@ def _accept_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
     return lambda seen: workflow.accept(
         ctx.cur, ctx.user, h["hazard_id"], seen, accepted_by=by, accept_unit=unit,
         accepted_date=on, conclusion=conclusion, now=ctx.now(),
+        token=_token(ctx, h, "accept", seen, by, unit, on, conclusion),
     )  # fmt: skip
 
 
 def _reject_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
     reason = st.text_area("退回原因", placeholder="说明未达到完成标准之处")
     return lambda seen: workflow.reject(
-        ctx.cur, ctx.user, h["hazard_id"], seen, reason=reason, now=ctx.now()
-    )
+        ctx.cur, ctx.user, h["hazard_id"], seen, reason=reason, now=ctx.now(),
+        token=_token(ctx, h, "reject", seen, reason),
+    )  # fmt: skip
 
 
 def _supervision_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
@@ -259,15 +283,16 @@ def _supervision_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
     reason = st.text_input("调整原因")
     return lambda seen: workflow.change_supervision(
         ctx.cur, ctx.user, h["hazard_id"], seen, level=level, reason=reason,
-        now=ctx.now(),
+        now=ctx.now(), token=_token(ctx, h, "change_supervision", seen, level, reason),
     )  # fmt: skip
 
 
 def _void_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
     reason = st.text_area("作废原因", placeholder="例如：经现场复核不构成隐患")
     return lambda seen: workflow.void(
-        ctx.cur, ctx.user, h["hazard_id"], seen, reason=reason, now=ctx.now()
-    )
+        ctx.cur, ctx.user, h["hazard_id"], seen, reason=reason, now=ctx.now(),
+        token=_token(ctx, h, "void", seen, reason),
+    )  # fmt: skip
 
 
 OPEN = (ledger.LISTED, ledger.ASSIGNED, ledger.RECTIFYING, ledger.SIGNOFF_REQUESTED)
@@ -295,18 +320,20 @@ def _timeline(ctx: _ui.Context, hid: str) -> None:
         with st.container(border=True):
             before = e.from_state if isinstance(e.from_state, str) else None
             move = f"{before} → {e.to_state}" if before and before != e.to_state else e.to_state
-            st.markdown(f"**{e.event_at:%Y-%m-%d %H:%M}　{e.action}**　{move or ''}")
-            st.caption(f"办理人：{e.actor}")
+            st.markdown(
+                f"**{e.event_at:%Y-%m-%d %H:%M}　{_ui.plain(e.action)}**　{_ui.plain(move)}"
+            )
+            st.caption(f"办理人：{_ui.plain(e.actor)}")
             if isinstance(e.note, str) and e.note:
                 st.text(e.note)  # typed by users: shown as plain text, never as markdown
             if changed := ledger.describe_changes(e.changes):
-                st.caption(changed)
+                st.caption(_ui.plain(changed))
             attached = files.get(int(e.event_id), [])
             if attached:
                 cols = st.columns(min(len(attached), 6))
                 for col, f in zip(cols, attached, strict=False):
                     thumb = evidence.thumbnail(ctx.settings.evidence_dir, f["sha256"], f["mime"])
-                    col.image(thumb, caption=f["file_name"])
+                    col.image(thumb, caption=_ui.plain(f["file_name"]))
                     path = evidence.path_of(ctx.settings.evidence_dir, f["sha256"], f["mime"])
                     col.download_button("下载原件", lambda p=path: p.read_bytes(),
                                         file_name=f["file_name"], mime=f["mime"],

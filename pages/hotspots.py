@@ -10,7 +10,7 @@ import streamlit as st
 
 from analytics import access, auth, fmt, hotspot_tables, hotspots
 from analytics import hotspot_rules as rules
-from analytics.workflow import ConflictError, WorkflowError
+from analytics.workflow import ConflictError, DuplicateSubmission, WorkflowError
 from pages import _ui
 
 SHOWN = 500
@@ -92,12 +92,12 @@ def _rule_controls() -> rules.Params:
             threshold=threshold if changed_condition else None, weights=weights,
         )  # fmt: skip
     except ValueError as e:
-        st.error(f"参数有误：{e}。已改用预设口径。")
+        st.error(f"参数有误：{_ui.plain(e)}。已改用预设口径。")
         return p
 
 
 def _detail(ctx: _ui.Context, site: pd.Series, as_of, params: rules.Params) -> None:  # noqa: ANN001
-    st.subheader(f"点段详情：{hotspot_tables.place(site)}")
+    st.subheader(f"点段详情：{_ui.plain(hotspot_tables.place(site))}")
     c = st.columns(5)
     c[0].metric("事故", fmt.count(int(site["accidents"]), "起"))
     c[1].metric("死亡事故", fmt.count(int(site["fatal_accidents"]), "起"))
@@ -105,31 +105,35 @@ def _detail(ctx: _ui.Context, site: pd.Series, as_of, params: rules.Params) -> N
     c[3].metric("受伤", fmt.count(int(site["injuries"]), "人"))
     c[4].metric("当量事故数", f"{float(site['score']):g}")
     month = f"{int(site['peak_month'])}月" if pd.notna(site["peak_month"]) else "—"
-    st.write(f"所属单位：{site['unit_name']}；道路：{site['road_name'] or '—'}；"
-             f"主要事故形态：{site['top_collision_type'] or '—'}；高发月份：{month}。")  # fmt: skip
+    st.markdown(f"所属单位：{_ui.plain(site['unit_name'])}；道路：{_ui.plain(site['road_name']) or '—'}；"
+                f"主要事故形态：{_ui.plain(site['top_collision_type']) or '—'}；高发月份：{month}。")  # fmt: skip
     with st.expander(f"构成该点段的事故（{int(site['accidents'])}起）"):
         found = ctx.cached(hotspots.site_accident_list, as_of, params, site["site_key"],
                            viewer=ctx.user)  # fmt: skip
         st.dataframe(hotspot_tables.accident_table(found), hide_index=True)
     covered = list(site["covered_by"])
     if covered:
-        st.success(f"已由隐患 {'、'.join(covered)} 覆盖。")
+        st.success(f"已由隐患 {_ui.plain('、'.join(covered))} 覆盖。")
         if st.button("查看覆盖该点段的隐患", key="open_cover"):
             _ui.open_hazard(covered[0])
     elif access.can(ctx.user, "list_site"):
         st.warning("该点段尚未列入隐患清单。")
         if st.button("列入隐患清单（待认定）", type="primary", key="list_site"):
             try:
-                hid = hotspots.put_on_list(ctx.cur, ctx.user, site.to_dict(), params, ctx.now())
+                token = _ui.submission_token(ctx.user, "list_site", site["site_key"], ctx.today())
+                hid = hotspots.put_on_list(ctx.cur, ctx.user, site.to_dict(), params, ctx.now(),
+                                           token=token)  # fmt: skip
+            except DuplicateSubmission as e:
+                st.warning(_ui.plain(e), icon=":material/content_copy:")
             except (WorkflowError, ConflictError, auth.AuthError) as e:
-                st.error(str(e))
+                st.error(_ui.plain(e))
             else:
                 st.session_state["listed_site"] = hid
                 st.rerun()
     else:
         st.warning("该点段尚未列入隐患清单，请联系支队管理员认定入单。")
     if hid := st.session_state.pop("listed_site", None):
-        st.success(f"已列入隐患清单：{hid}（待认定，来源“事故分析”）。")
+        st.success(f"已列入隐患清单：{_ui.plain(hid)}（待认定，来源“事故分析”）。")
 
 
 _ui.guarded(page)

@@ -249,9 +249,8 @@ def _details(event: object, measure: str) -> None:
     title, fields = DETAIL_FIELDS[layer]
     st.markdown(f"**{title}**")
     rate = f"每公里{road_map.MEASURES[measure]}"
-    lines = [f"- {rate if key == 'rate' else label}：{obj.get(key)}" for key, label in fields
-             if obj.get(key) not in (None, "")]  # fmt: skip
-    st.markdown("\n".join(lines))
+    labelled = [(key, rate if key == "rate" else label) for key, label in fields]
+    st.markdown(_road_layers.detail_markdown(obj, labelled))
     if layer == "hazards":
         if obj.get("by_stake"):
             st.caption("该隐患无坐标，按桩号在路线上定位。")

@@ -25,7 +25,7 @@ def _form(ctx: _ui.Context) -> None:
         st.text_input("密码", type="password", key="sign_in_password")
         st.form_submit_button("登录", type="primary", on_click=_submit, args=(ctx,))
     if error := st.session_state.pop("sign_in_error", None):
-        st.error(error)
+        st.error(_ui.plain(error))
     if auth.demo_accounts_active(ctx.cur):
         names = "、".join(
             f"{u}（{name.removesuffix('（演示）')}）" for u, name, *_ in DEMO_ACCOUNTS

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
@@ -71,16 +73,31 @@ def _report_form(ctx: _ui.Context, user: auth.User) -> None:
         source = c[1].selectbox("隐患来源", ledger.SOURCES)
         found = c[2].date_input("排查日期", value=ctx.today(), max_value=ctx.today())
         description = st.text_area("隐患描述")
-        if st.form_submit_button("上报", type="primary"):
-            fields = {"road_name": road, "township": township or None, "hazard_type": kind,
-                      "source": source, "description": description}  # fmt: skip
-            try:
-                hid = workflow.report(ctx.cur, user, unit_adcode=unit, fields=fields,
-                                      found_date=found, now=ctx.now())  # fmt: skip
-            except (workflow.WorkflowError, auth.AuthError) as e:
-                st.error("无法上报：" + str(e))
-            else:
-                st.success(f"已上报，隐患编号 {hid}，等待支队认定入单。")
+        submitted = st.form_submit_button("上报", type="primary")
+    if submitted:
+        fields = {"road_name": road, "township": township or None, "hazard_type": kind,
+                  "source": source, "description": description}  # fmt: skip
+        _report(ctx, user, unit, fields, found)
+    if shown := st.session_state.get("report_duplicate"):
+        if st.button(f"打开已上报的隐患 {shown}", key="open_reported"):
+            st.session_state.pop("report_duplicate")
+            _ui.open_hazard(shown)
+
+
+def _report(ctx: _ui.Context, user: auth.User, unit: str, fields: dict, found: date) -> None:
+    # the same report sent twice (double click, a second tab) the same day is one submission
+    token = _ui.submission_token(user, "report", unit, fields, found, ctx.today())
+    st.session_state.pop("report_duplicate", None)
+    try:
+        hid = workflow.report(ctx.cur, user, unit_adcode=unit, fields=fields, found_date=found,
+                              now=ctx.now(), token=token)  # fmt: skip
+    except workflow.DuplicateSubmission as e:
+        st.warning(_ui.plain(e), icon=":material/content_copy:")
+        st.session_state["report_duplicate"] = e.hazard_id
+    except (workflow.WorkflowError, workflow.ConflictError, auth.AuthError) as e:
+        st.error("无法上报：" + _ui.plain(e))
+    else:
+        st.success(f"已上报，隐患编号 {hid}，等待支队认定入单。")
 
 
 _ui.guarded(page)

@@ -56,7 +56,7 @@ def _import(ctx: _ui.Context, kind: str, name: str, data: bytes) -> None:
             sheet = st.selectbox("工作表", table.sheet_names, key="ledger_sheet")
             table = read.read(name, data, sheet, limits)
     except read.ReadError as e:
-        st.error(str(e))
+        st.error(_ui.plain(e))
         return
     st.markdown("**预览（前 8 行）**")
     preview = pd.DataFrame([["" if c is None else str(c) for c in r] for r in table.rows[:8]])
@@ -73,7 +73,8 @@ def _import(ctx: _ui.Context, kind: str, name: str, data: bytes) -> None:
     mapping = common.saved_mapping(ctx.cur, unit, kind)
     if mapping:
         st.caption(
-            "已套用本单位保存的列映射：" + "；".join(f"{k} → {v}" for k, v in mapping.items())
+            "已套用本单位保存的列映射："
+            + "；".join(f"{_ui.plain(k)} → {_ui.plain(v)}" for k, v in mapping.items())
         )
     _mapping_form(ctx, kind, unit, table.rows, mapping)
     options = {"sheet": sheet, "accept_valid": accept_valid, "mapping": mapping,
@@ -110,7 +111,7 @@ def _run(ctx: _ui.Context, kind: str, name: str, data: bytes, options: dict, **m
         )  # fmt: skip
     except (read.ReadError, common.PlanChanged) as e:
         bar.empty()
-        st.error(str(e))
+        st.error(_ui.plain(e))
         return None
     bar.empty()
     return result
@@ -162,7 +163,7 @@ def _mapping_form(ctx: _ui.Context, kind: str, unit: str | None, rows: list, sav
             chosen = {}
             for col in columns:
                 default = saved.get(col, "（不导入）")
-                chosen[col] = st.selectbox(col, standard, index=standard.index(default)
+                chosen[col] = st.selectbox(_ui.plain(col), standard, index=standard.index(default)
                                            if default in standard else 0, key=f"map_{kind}_{col}")  # fmt: skip
             if st.form_submit_button("保存映射", key=f"save_mapping_{kind}"):
                 mapping = {**saved, **{k: v for k, v in chosen.items() if v != "（不导入）"}}
@@ -198,10 +199,10 @@ def _result(r: common.ImportResult) -> None:
         st.dataframe(table, hide_index=True)
         _ui.download(table, "问题清单", f"问题清单_{r.file}.xlsx")
     if r.unmatched_columns:
-        st.warning("以下列没有对应的台账字段，未导入：" + "、".join(r.unmatched_columns))
+        st.warning("以下列没有对应的台账字段，未导入：" + _ui.plain("、".join(r.unmatched_columns)))
     if r.not_in_upload:
         st.info(f"本单位有 {len(r.not_in_upload)} 处隐患不在本次上传的文件中（不会删除）："
-                + "、".join(r.not_in_upload[:20]) + ("……" if len(r.not_in_upload) > 20 else ""))  # fmt: skip
+                + _ui.plain("、".join(r.not_in_upload[:20])) + ("……" if len(r.not_in_upload) > 20 else ""))  # fmt: skip
 
 
 def _changes(r: common.ImportResult) -> None:

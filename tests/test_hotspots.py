@@ -6,7 +6,7 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
-from analytics import auth, db, hotspots
+from analytics import auth, db, hotspots, workflow
 from analytics.hotspot_rules import Condition, Params
 
 AS_OF = date(2022, 12, 31)  # 365-day window: 2022-01-01 .. 2022-12-31
@@ -157,7 +157,9 @@ def test_coverage_by_a_hazard_on_the_list_and_putting_a_site_on_the_list(store):
     now = datetime(2023, 1, 3, 9, 0)
     with pytest.raises(auth.PermissionDenied):
         hotspots.put_on_list(store, county, site, RULE, now)
-    hid = hotspots.put_on_list(store, admin, site, RULE, now)
+    hid = hotspots.put_on_list(store, admin, site, RULE, now, token="site-1")
+    with pytest.raises(workflow.DuplicateSubmission):  # a double click, the site as first seen
+        hotspots.put_on_list(store, admin, site, RULE, now, token="site-1")
     row = store.execute(
         "SELECT state, source, hazard_type, route_code, start_m, end_m, unit_adcode, description"
         " FROM hazards WHERE hazard_id = ?", [hid]).fetchone()  # fmt: skip

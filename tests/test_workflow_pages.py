@@ -11,6 +11,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from analytics import auth, db, workflow
+from pages._ui import plain
 from tests.conftest import ROOT, app_as
 
 NOW = datetime(2022, 12, 31, 9, 0)
@@ -216,7 +217,8 @@ def test_a_stale_form_is_refused_and_keeps_what_was_typed(prepared) -> None:
     workflow.change_supervision(other, ADMIN, hid, 2, level="县", reason="调整", now=NOW)
     other.close()
     at.button(key="submit_void").click().run()
-    assert "已被支队秩序科（演示）·admin于2022-12-31 09:00修改" in at.error[0].value
+    # the message is shown as text (escaped for Markdown): what the user reads is the plain one
+    assert plain("已被支队秩序科（演示）·admin于2022-12-31 09:00修改") in at.error[0].value
     assert _widget(at.text_area, "作废原因").value == "重复上报"
     assert _state(path, hid) == "已入单"
     at.button(key="submit_void").click().run()  # having seen the change, submit again
