@@ -93,8 +93,8 @@ def test_a_display_name_is_shown_as_text(demo_env, fuyang) -> None:
     conn.close()
     at = app_as("mark").run()
     assert at.sidebar.markdown[0].value == (
-        "**\\*\\*粗\\*\\* \\[链接\\]\\(http\\://x\\) \\:red\\[红\\] \\$x\\$**  \n"
-        "支队管理员 · `mark`"
+        "**\\*\\*粗\\*\\* \\[链接\\]\\(http\\:\u2060\\/\\/x\\) \\:red\\[红\\] \\$x\\$**  \n"
+        "支队管理员 · mark"
     )
 
 
