@@ -35,7 +35,7 @@ def _rgb(hex_colour: str, alpha: int = 255) -> list[int]:
 STANDING_RGB = {
     "逾期": _rgb(_charts.RED),
     "临期": _rgb(_charts.AMBER),
-    "在办": _rgb(_charts.BLUE),
+    "正常推进": _rgb(_charts.BLUE),
     "已销号": _rgb(_charts.GREEN),
 }
 NO_ACCIDENTS = [170, 170, 170, 200]

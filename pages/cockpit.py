@@ -181,7 +181,7 @@ def _unit_view(ctx: _ui.Context, as_of: date, period: str, horizon: int, unit: s
     hazards = ctx.cached(hazard_list.hazards_as_of, as_of, horizon, unit=unit, viewer=ctx.user)
     standings = st.multiselect(
         "状态", hazard_list.STANDINGS, default=list(hazard_list.STANDINGS[:3]),
-        help="截至统计日的状态：逾期、临期、在办（未销号）或已销号",
+        help="截至统计日的办理情况：逾期、临期、正常推进（未逾期也未临期）或已销号；前三项合计为在办",
     )  # fmt: skip
     shown = _ui.hazard_table(hazards[hazards.standing.isin(standings)], as_of)
     if shown.empty:

@@ -17,7 +17,7 @@ from analytics.city import boundaries
 from analytics.hotspot_rules import DEFAULT_PRESET
 from pages import _maps, _road_layers, _ui
 
-LEGEND_STANDINGS = {"逾期": "红色", "临期": "黄色", "在办": "蓝色", "已销号": "绿色"}
+LEGEND_STANDINGS = {"逾期": "红色", "临期": "黄色", "正常推进": "蓝色", "已销号": "绿色"}
 
 
 def page() -> None:

@@ -126,7 +126,7 @@ def test_hazard_colour_by_standing(road) -> None:
     assert colour["h3"] == ("逾期", [214, 69, 65, 255])  # red
     assert colour["h4"] == ("临期", [240, 162, 2, 255])  # amber
     assert colour["h9"] == ("临期", [240, 162, 2, 255])  # due today
-    assert colour["h7"] == ("在办", [47, 111, 191, 255])  # blue
+    assert colour["h7"] == ("正常推进", [47, 111, 191, 255])  # blue
     assert colour["h1"] == ("已销号", [46, 158, 91, 255])  # green
     h9 = next(r for r in layer.data if r["hazard_id"] == "h9")
     assert h9["by_stake"] and h9["position"] == [100.11, 30.003]  # the middle of K0+500—K1+500

@@ -113,7 +113,7 @@ def test_story_date(demo_env) -> None:
     at = _map()
     at.date_input(key="as_of").set_value(date(2022, 9, 15)).run()
     standings = {h["standing"] for h in _layers(at)["hazards"]["data"]}
-    assert standings == {"逾期", "临期", "在办", "已销号"}
+    assert standings == {"逾期", "临期", "正常推进", "已销号"}
 
 
 def test_accident_prone_sites_of_the_chosen_rule(demo_env, demo_db_path) -> None:
