@@ -39,13 +39,15 @@ class Options:
     issuer: str
     recipients: str
     city: str
-    hotspot_preset: str = "point_500m_1y"  # DOMAIN.md §5: the rule most often quoted in China
+    hotspot_preset: str = (
+        "point_500m_1y"  # the city file's default rule, unless a setting names one
+    )
 
 
 def options(settings: Any, city: Any) -> Options:  # noqa: ANN401 - Settings, City
     return Options(settings.due_soon_days, settings.bulletin_issuer or city.detachment,
                    settings.bulletin_recipients, city.name,
-                   settings.bulletin_hotspot_preset)  # fmt: skip
+                   settings.bulletin_hotspot_preset or city.hotspot_preset)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -200,6 +200,7 @@ PRESETS: dict[str, Preset] = {
         "美国《公路安全手册》：每个路段窗口逐次增长0.1英里，直到变异系数低于0.25",
     ),
 }
+# The rule for a city whose file names none ([hotspots] default_preset in the city file wins).
 DEFAULT_PRESET = "point_500m_1y"
 
 

@@ -136,6 +136,7 @@ def _sites(ctx: _ui.Context, as_of: date, unit: str | None) -> pd.DataFrame:
     st.subheader("事故多发点段")
     names = list(hotspots.PRESETS)
     name = st.selectbox("识别口径", names, key="acc_sites_preset",
+                        index=names.index(ctx.city.hotspot_preset),
                         format_func=lambda n: hotspots.PRESETS[n].label)  # fmt: skip
     params = hotspots.preset(name)
     start = as_of - timedelta(days=params.days - 1)

@@ -4,9 +4,11 @@ bulletin file names and chart legends, unit names on maps."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import duckdb
+import pytest
 
 from tests.conftest import app_as
 
@@ -74,3 +76,77 @@ def test_a_brigade_sees_its_sign_off_requests_as_waiting_for_acceptance(demo_env
     assert not waiting & set(overdue["隐患编号"])
     captions = [c.value for c in at.caption]
     assert "已申请销号，等待支队验收，无需再办理；超过完成时限的仍计入逾期数。" in captions
+
+
+# --- the default accident-prone rule is the city file's ----------------------------------------
+
+
+def test_the_city_file_names_the_default_rule(fuyang, tiny_city, tmp_path) -> None:
+    from analytics import city as city_mod
+    from analytics import hotspot_rules
+
+    assert fuyang.hotspot_preset == "city_3y"
+    assert tiny_city.hotspot_preset == hotspot_rules.DEFAULT_PRESET == "point_500m_1y"
+    bad = tmp_path / "city.toml"
+    text = (fuyang.source).read_text(encoding="utf-8")
+    bad.write_text(text.replace('default_preset = "city_3y"', 'default_preset = "nope"'),
+                   encoding="utf-8")  # fmt: skip
+    with pytest.raises(city_mod.CityConfigError, match="default_preset 的值 nope"):
+        city_mod.load_city(bad)
+
+
+def _city_3y_sites(path, as_of: date) -> int:
+    from analytics import db, hotspots
+
+    conn = db.open_for_reading(path)
+    try:
+        return len(hotspots.find_sites(conn, as_of, hotspots.preset("city_3y")))
+    finally:
+        conn.close()
+
+
+def test_the_demo_pages_open_on_the_city_rule(demo_env, demo_db_path) -> None:
+    """On 2022-12-31 (the demo's latest day) the city's three-year rule names 34 sites; the
+    one-year rule, the old default, named none. Each page opens on it and says so."""
+    from analytics import hotspots
+
+    rule = hotspots.preset("city_3y").describe()
+    assert rule == "桩号法·2000米/3年/≥2起一次死亡3人以上事故或≥3起死亡事故或≥5起一般程序事故"
+    assert _city_3y_sites(demo_db_path, date(2022, 12, 31)) == 34
+    at = app_as("admin").run()
+    at.switch_page("pages/hotspots.py").run()
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric}["事故多发点段"] == "34 处"
+    assert any(c.value.startswith(f"识别规则：{rule}；") for c in at.caption)
+    at.switch_page("pages/accidents.py").run()
+    assert not at.exception
+    assert any(c.value.startswith(f"识别规则：{rule}；") for c in at.caption)
+    assert any(c.value.startswith("共 34 处") for c in at.caption)
+
+
+def test_the_bulletin_uses_the_city_rule_unless_a_setting_names_one(fuyang, demo_db_path) -> None:
+    from analytics import bulletin_archive as archive
+    from analytics import db
+    from analytics.config import Settings
+
+    assert archive.options(Settings.from_env({}), fuyang).hotspot_preset == "city_3y"
+    env = {"HAZARDS_BULLETIN_HOTSPOT_PRESET": "uk_cluster_50m_3y"}
+    assert archive.options(Settings.from_env(env), fuyang).hotspot_preset == "uk_cluster_50m_3y"
+    conn = db.open_for_reading(demo_db_path)
+    opts = archive.options(Settings.from_env({}), fuyang)
+    content = archive.draft(conn, date(2022, 12, 31), "month", opts)
+    conn.close()
+    rule = "桩号法·2000米/3年/≥2起一次死亡3人以上事故或≥3起死亡事故或≥5起一般程序事故"
+    text = " ".join(p for s in content.sections for p in s.paragraphs)
+    assert f"按{rule}的标准，全市现有事故多发点段34处" in text
+    assert "全市目前无事故多发点段" not in text
+
+
+def test_the_cli_uses_the_city_rule_by_default(demo_db_path, capsys) -> None:
+    from analytics import __main__ as cli
+
+    assert cli.main(["hotspots", "--db", str(demo_db_path), "--as-of", "2022-12-31",
+                     "--json"]) == 0  # fmt: skip
+    out = json.loads(capsys.readouterr().out)
+    assert out["parameters"]["rule"].startswith("桩号法·2000米/3年/")
+    assert len(out["sites"]) == 34
