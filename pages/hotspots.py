@@ -36,7 +36,7 @@ def page() -> None:
                 "可更换口径、延长统计时长或调整统计截至日期。")  # fmt: skip
         return
     table = hotspot_tables.table(sites, params)
-    st.caption("按统计口径的指标排名；点击一行查看点段详情" + ("、办理入单。" if
+    st.caption(f"{params.ranking()}；点击一行查看点段详情" + ("、办理入单。" if
                access.can(ctx.user, "list_site") else "。"))  # fmt: skip
     event = st.dataframe(table.head(SHOWN), hide_index=True, on_select="rerun",
                          selection_mode="single-row", key="sites_table")  # fmt: skip

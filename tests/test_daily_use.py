@@ -150,3 +150,40 @@ def test_the_cli_uses_the_city_rule_by_default(demo_db_path, capsys) -> None:
     out = json.loads(capsys.readouterr().out)
     assert out["parameters"]["rule"].startswith("桩号法·2000米/3年/")
     assert len(out["sites"]) == 34
+
+
+# --- ranking sites under a rule with several conditions ---------------------------------------
+
+
+def test_sites_of_a_several_condition_rule_rank_on_the_weighted_score(demo_db_path) -> None:
+    """city_3y has three conditions; sites rank on the score (fatal 12, injury 3, property 1),
+    then deaths, then accidents. The scores are recomputed here from each site's accidents."""
+    from analytics import db, hotspot_tables, hotspots
+
+    params = hotspots.preset("city_3y")
+    conn = db.open_for_reading(demo_db_path)
+    try:
+        sites = hotspots.find_sites(conn, date(2022, 12, 31), params)
+        members = hotspots.site_accidents(conn, date(2022, 12, 31), params)
+        conn.register("m", members)
+        scores = dict(conn.execute(
+            "SELECT m.site_key, sum(CASE WHEN a.deaths > 0 THEN 12 WHEN a.injuries > 0 THEN 3"
+            " ELSE 1 END) FROM m JOIN accidents a USING (accident_id) GROUP BY m.site_key"
+        ).fetchall())  # fmt: skip
+    finally:
+        conn.close()
+    assert dict(zip(sites.site_key, sites.measure, strict=True)) == scores
+    order = sorted(scores, key=lambda k: (-scores[k], k))
+    top = sites.head(3)
+    assert top.site_key.tolist() == order[:3]
+    assert top["rank"].tolist() == [1, 2, 3]
+    # the 44-accident site on G105 (3 fatal accidents, 4 deaths) ranked 8th on 一次死亡3人以上事故
+    g105 = sites.set_index("site_key").loc["G105:850230-853965"]
+    assert (g105.accidents, g105.deaths, g105["rank"], g105.measure) == (44, 4, 3, 91)
+    assert all(a >= b for a, b in zip(sites.measure, sites.measure[1:], strict=False))
+    table = hotspot_tables.table(sites, params)
+    assert list(table.columns[:5]) == ["排名", "位置", "道路", "单位", "排名指标·当量事故数"]
+    assert table["排名指标·当量事故数"].iloc[2] == 91
+    assert params.ranking() == (
+        "排名：按当量事故数（死亡事故12、伤人事故3、财产损失事故1）从高到低，相同看死亡人数，再看事故数"
+    )
