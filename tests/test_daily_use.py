@@ -187,3 +187,38 @@ def test_sites_of_a_several_condition_rule_rank_on_the_weighted_score(demo_db_pa
     assert params.ranking() == (
         "排名：按当量事故数（死亡事故12、伤人事故3、财产损失事故1）从高到低，相同看死亡人数，再看事故数"
     )
+
+
+# --- 治理成效 opens on a window that judges something ---------------------------------------------
+
+
+def test_effect_opens_on_the_longest_period_that_judges_hazards(demo_env, demo_db_path) -> None:
+    """The demo's first hazard was closed on 2022-06-25: on 2022-12-31 its 6-month after-period
+    (to 2022-12-25) is over and a 7-month one (to 2023-01-25) is not, and nothing is judged
+    under the 12-month setting. The page opens on 6 months and says why."""
+    from analytics import db, effect
+
+    con = duckdb.connect(str(demo_db_path), read_only=True)
+    first = con.execute("SELECT min(closed_date) FROM hazards").fetchone()[0]
+    con.close()
+    assert first == date(2022, 6, 25)
+    conn = db.open_for_reading(demo_db_path)
+    try:
+        assert effect.judgeable_months(conn, date(2022, 12, 31), 12) == 6
+        assert effect.judgeable_months(conn, date(2022, 12, 31), 4) == 4
+        assert effect.judgeable_months(conn, date(2022, 7, 20), 12) is None
+        six = effect.evaluate(conn, date(2022, 12, 31), 6, 200).total
+    finally:
+        conn.close()
+    at = app_as("admin").run()
+    at.switch_page("pages/effect.py").run()
+    assert not at.exception
+    assert at.number_input(key="eff_months").value == 6
+    assert at.info[0].value.startswith(
+        "系统设置的观察期为 12 个月（HAZARDS_EFFECT_MONTHS），截至 2022-12-31 还没有销号满 12 个月"
+        "的隐患，按此设置暂无可评价的治理成效。本页先按可评价的最长观察期 6 个月显示"
+    )
+    cards = {m.label: m.value for m in at.metric}
+    assert six["full"] == 3
+    assert cards["观察期已满"] == "3 处"
+    assert cards["治理前事故"] == f"{six['before']} 起"
