@@ -222,3 +222,29 @@ def test_effect_opens_on_the_longest_period_that_judges_hazards(demo_env, demo_d
     assert six["full"] == 3
     assert cards["观察期已满"] == "3 处"
     assert cards["治理前事故"] == f"{six['before']} 起"
+
+
+# --- a brigade viewing another unit on 领导驾驶舱 ---------------------------------------------------
+
+
+def test_a_brigade_viewing_another_unit_reads_as_that_unit(demo_env) -> None:
+    at = app_as("yingshang", unit="341202").run()
+    at.switch_page("pages/cockpit.py").run()
+    assert not at.exception
+    assert at.title[0].value == "领导驾驶舱 · 颍州区"
+    assert (
+        "您正在查看颍州区的数据，不是本单位（颍上县）。以下各项指标、图表和说明均为颍州区的情况。"
+        in [w.value for w in at.warning]
+    )
+    assert "查看单位：颍州区" in at.caption[0].value
+    texts = [s.value for s in at.subheader] + [c.value for c in at.caption[1:]]
+    texts += [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    assert texts and all(t.startswith("颍州区") for t in texts), texts
+    assert not any("本单位" in t or "颍上" in t for t in texts)
+
+
+def test_an_administrator_drilling_down_is_not_told_it_is_not_its_unit(demo_env) -> None:
+    at = app_as("admin", unit="341202").run()
+    at.switch_page("pages/cockpit.py").run()
+    assert not any("不是本单位" in w.value for w in at.warning)
+    assert "颍州区隐患清单" in [s.value for s in at.subheader]
