@@ -56,13 +56,30 @@ def _status_stack(f: pd.DataFrame, names: list[str], label: str, title: str) -> 
 def _layout(
     fig: go.Figure, title: str, x_title: str, y_title: str, *, height: int, dark: bool
 ) -> None:
+    # The legend sits above the plot, under the title: below it (y < 0) it overlapped the date
+    # ticks and the axis title, worst on the big screen's larger font.
     fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left"},
+        title={
+            "text": title,
+            "x": 0,
+            "xanchor": "left",
+            "yref": "container",
+            "y": 1,
+            "yanchor": "top",
+            "pad": {"t": 10},
+        },
         xaxis_title=x_title,
         yaxis_title=y_title,
-        legend={"orientation": "h", "y": -0.25, "title": None},
+        legend={
+            "orientation": "h",
+            "x": 0,
+            "xanchor": "left",
+            "y": 1.0,
+            "yanchor": "bottom",
+            "title": None,
+        },
         font={"family": FONT, "size": 18 if dark else 13},
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        margin={"l": 10, "r": 10, "t": 100 if dark else 80, "b": 10},
         height=height,
         template="plotly_dark" if dark else "plotly_white",
         hoverlabel={"font": {"family": FONT}},

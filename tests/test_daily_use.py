@@ -248,3 +248,49 @@ def test_an_administrator_drilling_down_is_not_told_it_is_not_its_unit(demo_env)
     at.switch_page("pages/cockpit.py").run()
     assert not any("不是本单位" in w.value for w in at.warning)
     assert "颍州区隐患清单" in [s.value for s in at.subheader]
+
+
+# --- bulletin file names, the monthly comparison, chart legends ---------------------------------
+
+
+def test_a_week_and_a_month_bulletin_of_one_day_are_two_files(demo_db_path) -> None:
+    from analytics import bulletin_archive as archive
+    from analytics import db
+
+    opts = archive.Options(15, "阜阳市公安局交通警察支队", "各县（市、区）交警大（中）队", "阜阳市")
+    conn = db.open_for_reading(demo_db_path)
+    try:
+        week = archive.draft(conn, date(2022, 9, 30), "week", opts)
+        month = archive.draft(conn, date(2022, 9, 30), "month", opts)
+    finally:
+        conn.close()
+    assert archive.file_name(week, "docx") == "周通报_2022年第1期草稿_2022-09-24至2022-09-30.docx"
+    assert archive.file_name(month, "xlsx") == "月通报_2022年第1期草稿_2022-09-01至2022-09-30.xlsx"
+    # a month bulletin at the month's end compares September with August (环比) and 2021's September
+    assert month.tables["事故情况"].columns == [
+        "项目", "本期（09-01至09-30）", "上年同期（2021-09-01至09-30）", "同比",
+        "上期（08-01至08-31）", "环比",
+    ]  # fmt: skip
+    assert "较上期末（2022年8月31日）" in month.sections[0].paragraphs[0]
+
+
+def _figures(at) -> dict[str, dict]:
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    return {s["layout"]["title"]["text"]: s for s in specs}
+
+
+def test_the_month_chart_says_what_its_bars_are(demo_env) -> None:
+    at = app_as("admin").run()
+    at.switch_page("pages/accidents.py").run()
+    fig = _figures(at)["近12个月各月事故（截至 2022-12-31）"]
+    assert [t["name"] for t in fig["data"]] == ["上年同月", "近12个月"]
+
+
+def test_the_big_screen_legend_stays_clear_of_the_date_axis(demo_env) -> None:
+    at = app_as("leader").run()
+    at.switch_page("pages/big_screen.py").run()
+    fig = _figures(at)["在办隐患与清零预计"]
+    legend, margin = fig["layout"]["legend"], fig["layout"]["margin"]
+    assert (legend["orientation"], legend["y"], legend["yanchor"]) == ("h", 1.0, "bottom")
+    assert margin["t"] == 100 and margin["b"] == 10
+    assert fig["layout"]["title"]["yref"] == "container"
