@@ -198,6 +198,13 @@ def backlog_chart(backlog: pd.DataFrame, forecast, title: str, dark: bool = Fals
             hovertemplate="%{x}<br>预计在办：%{y} 处<extra>按近8周销号速度</extra>",
         )
     _layout(fig, title, "日期", "在办隐患（处）", height=400 if dark else 380, dark=dark)
+    # inside the plot's top right corner (the projection runs down to zero at the right): above
+    # the plot the three entries wrap in the big screen's narrow column and cover the title
+    fig.update_layout(
+        legend={"x": 1, "xanchor": "right", "y": 1, "yanchor": "top", "orientation": "v",
+                "bgcolor": "rgba(12,20,35,0.6)" if dark else "rgba(255,255,255,0.8)"},
+        margin={"t": 60 if dark else 50},
+    )  # fmt: skip
     _date_axis(fig)
     return fig
 

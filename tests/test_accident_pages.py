@@ -101,7 +101,7 @@ def test_no_accidents_says_why(demo_env) -> None:
     infos = [i.value for i in at.info]
     assert "近24个月（截至 2012-06-30）无符合条件的事故记录。" in infos
     assert any(
-        i.startswith("所选时段（2012-05-31 至 2012-06-30）内无符合条件的事故记录") for i in infos
+        i.startswith("所选时段（2012-06-01 至 2012-06-30）内无符合条件的事故记录") for i in infos
     )
     assert not at.get("plotly_chart")
 

@@ -290,7 +290,58 @@ def test_the_big_screen_legend_stays_clear_of_the_date_axis(demo_env) -> None:
     at = app_as("leader").run()
     at.switch_page("pages/big_screen.py").run()
     fig = _figures(at)["在办隐患与清零预计"]
-    legend, margin = fig["layout"]["legend"], fig["layout"]["margin"]
-    assert (legend["orientation"], legend["y"], legend["yanchor"]) == ("h", 1.0, "bottom")
-    assert margin["t"] == 100 and margin["b"] == 10
-    assert fig["layout"]["title"]["yref"] == "container"
+    legend = fig["layout"]["legend"]
+    # inside the plot area's top right corner: neither below it (over the dates) nor above it
+    # (wrapping over the title in the narrow column)
+    assert (legend["x"], legend["xanchor"], legend["y"], legend["yanchor"]) == (
+        1,
+        "right",
+        1,
+        "top",
+    )
+    assert fig["layout"]["margin"]["b"] == 10
+    # the other charts keep their legend above the plot, under the title
+    other = _figures(at)["各单位整改率排名"]["layout"]["legend"]
+    assert (other["y"], other["yanchor"]) == (1.0, "bottom")
+
+
+# --- unit names on the maps ---------------------------------------------------------------------
+
+UNIT_NAMES = {"颍州区", "颍东区", "颍泉区", "临泉县", "太和县", "阜南县", "颍上县", "界首市"}
+
+
+def _label_layer(at, index: int = 0) -> dict:
+    deck = json.loads(at.get("deck_gl_json_chart")[index].proto.json)
+    return next(layer for layer in deck["layers"] if layer.get("id") == "unit_names")
+
+
+def test_the_maps_name_the_units_in_a_font_that_has_chinese(demo_env, fuyang) -> None:
+    from analytics.city import boundaries
+    from pages import _maps
+
+    at = app_as("leader").run()
+    at.switch_page("pages/cockpit.py").run()
+    layer = _label_layer(at)
+    assert layer["@@type"] == "TextLayer" and layer["pickable"] is False
+    assert {row["name"] for row in layer["data"]} == UNIT_NAMES
+    assert set(layer["characterSet"]) == set("".join(UNIT_NAMES))  # CJK needs its characters
+    assert layer["fontFamily"].startswith("WenQuanYi Micro Hei")
+    # each name sits inside its own outline (the centroid of a convex-enough county)
+    outlines = {f["properties"]["unit_code"]: f for f in boundaries(fuyang)["features"]}
+    for row in layer["data"]:
+        code = next(u.adcode for u in fuyang.units if u.name == row["name"])
+        x0, y0, x1, y1 = _bbox(outlines[code]["geometry"])
+        assert x0 < row["position"][0] < x1 and y0 < row["position"][1] < y1
+    assert _maps.outline_centre({"type": "Polygon", "coordinates": [
+        [[0, 0], [4, 0], [4, 2], [0, 2], [0, 0]]]}) == (2.0, 1.0)  # fmt: skip
+
+    at.switch_page("pages/big_screen.py").run()
+    assert {row["name"] for row in _label_layer(at)["data"]} == UNIT_NAMES
+    at.switch_page("pages/road_map.py").run()
+    assert {row["name"] for row in _label_layer(at)["data"]} == UNIT_NAMES
+
+
+def _bbox(geometry: dict) -> tuple[float, float, float, float]:
+    from analytics import geo
+
+    return geo.bbox(geometry)
