@@ -157,7 +157,7 @@ def _layer(deck: dict, layer_id: str) -> dict:
 def test_no_basemap_means_no_tile_layer(road, tiny_city) -> None:
     deck = _deck(road, tiny_city)
     types = {layer["@@type"] for layer in deck["layers"]}
-    assert types == {"GeoJsonLayer", "GridCellLayer", "PathLayer", "ScatterplotLayer"}
+    assert types == {"GeoJsonLayer", "GridCellLayer", "PathLayer", "ScatterplotLayer", "TextLayer"}
     assert deck.get("mapStyle") in (None, "__MAP_STYLE__")
     assert _layer(deck, "segments")["data"][0]["path"] == [[100.10, 30.003], [100.12, 30.003]]
     h3 = next(r for r in _layer(deck, "hazards")["data"] if r["hazard_id"] == "h3")
