@@ -32,7 +32,7 @@ def _status_stack(f: pd.DataFrame, names: list[str], label: str, title: str) -> 
     fig = go.Figure()
     for name, values, colour in (
         ("已销号", f["closed"], GREEN),
-        ("整改中（未逾期）", f["open"] - f["overdue"], BLUE),
+        ("在办（未逾期）", f["open"] - f["overdue"], BLUE),
         ("逾期", f["overdue"], RED),
     ):
         fig.add_bar(

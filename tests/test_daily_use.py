@@ -53,6 +53,15 @@ def test_zai_ban_is_one_count_on_every_page(demo_env, demo_db_path) -> None:
     at.date_input(key="as_of").set_value(STORY).run()
     assert any("现有在办 87 处" in c.value for c in at.caption)
 
+    wall = app_as("leader", as_of="2022-09-15").run()
+    wall.switch_page("pages/big_screen.py").run()
+    backlog = next(
+        json.loads(c.proto.spec) for c in wall.get("plotly_chart")
+        if json.loads(c.proto.spec)["layout"]["title"]["text"] == "在办隐患与清零预计"
+    )  # fmt: skip
+    line = next(t for t in backlog["data"] if t["name"] == "在办隐患")
+    assert (line["x"][-1], line["y"][-1]) == ("2022-09-15", 87)
+
 
 def test_a_brigade_sees_its_sign_off_requests_as_waiting_for_acceptance(demo_env) -> None:
     """临泉县 has 4 hazards in 申请销号 in the demo (all past their deadline today): they are
