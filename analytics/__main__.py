@@ -173,7 +173,8 @@ def _parser() -> argparse.ArgumentParser:
     c = command("hotspots", "accident-prone sites (事故多发点段) as of a date", _hotspots)
     c.add_argument("--as-of", type=date.fromisoformat, help="YYYY-MM-DD (default: latest data)")
     c.add_argument("--preset", choices=list(hotspot_rules.PRESETS),
-                   help=f"a named rule (default {hotspot_rules.DEFAULT_PRESET}); options below override it")  # fmt: skip
+                   help="a named rule (default: the city file's [hotspots] default_preset, else "
+                        f"{hotspot_rules.DEFAULT_PRESET}); options below override it")  # fmt: skip
     c.add_argument("--mode", choices=list(hotspot_rules.MODES))
     c.add_argument("--window-m", type=int, help="stake window L in metres")
     c.add_argument("--radius-m", type=float, help="coordinates mode: radius R in metres")
@@ -479,11 +480,12 @@ def _hotspots(args: argparse.Namespace, settings: Settings) -> int:
         weights = tuple(float(w) for w in args.weights.split(",")) if args.weights else None
         if weights is not None and len(weights) != 3:
             raise ValueError("--weights 须为三个数：死亡事故,伤人事故,财产损失事故")
+        preset = args.preset or city_mod.load_city(settings.city_file).hotspot_preset
         params = hotspot_rules.from_options(
-            args.preset, mode=args.mode, window_m=args.window_m, radius_m=args.radius_m,
+            preset, mode=args.mode, window_m=args.window_m, radius_m=args.radius_m,
             days=args.days, measure=args.measure, threshold=args.threshold, weights=weights,
         )  # fmt: skip
-    except ValueError as e:
+    except (ValueError, city_mod.CityConfigError) as e:
         print(f"错误：{e}", file=sys.stderr)
         return 2
     conn = db.open_for_reading(settings.db_path, settings.timezone)

@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from analytics import access, auth, bulletin, fmt, textsafe
+from analytics import access, auth, bulletin, fmt, periods, textsafe
 from analytics.bulletin import Bulletin, Previous
 from analytics.db import transaction
 
@@ -39,13 +39,15 @@ class Options:
     issuer: str
     recipients: str
     city: str
-    hotspot_preset: str = "point_500m_1y"  # DOMAIN.md §5: the rule most often quoted in China
+    hotspot_preset: str = (
+        "point_500m_1y"  # the city file's default rule, unless a setting names one
+    )
 
 
 def options(settings: Any, city: Any) -> Options:  # noqa: ANN401 - Settings, City
     return Options(settings.due_soon_days, settings.bulletin_issuer or city.detachment,
                    settings.bulletin_recipients, city.name,
-                   settings.bulletin_hotspot_preset)  # fmt: skip
+                   settings.bulletin_hotspot_preset or city.hotspot_preset)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -206,6 +208,8 @@ def fetch(conn: duckdb.DuckDBPyConnection, year: int, number: int) -> Issued:
 
 
 def file_name(content: Bulletin, ext: str) -> str:
-    """通报_2022年第9期_截至2022-09-15.docx (草稿 for drafts)."""
+    """月通报_2022年第9期_2022-08-16至2022-09-15.docx (草稿 for drafts): the kind and the period,
+    so a week's and a month's bulletin of the same day are two files."""
     label = content.number_label.replace("（草稿）", "草稿")
-    return f"通报_{label}_截至{content.as_of}.{ext}"
+    kind = periods.PERIODS[content.period]
+    return f"{kind}通报_{label}_{content.start}至{content.end}.{ext}"

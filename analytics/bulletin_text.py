@@ -97,7 +97,7 @@ def summary(f: Facts) -> list[str]:
         f"截至{fmt.date_cn(f.as_of)}，全市累计排查认定道路交通安全隐患{now['listed']}处，"
         f"已整改销号{now['closed']}处，整改率{fmt.percent(now['rate'])}，"
         f"较{label}{_points(base.get('rate'), now['rate'])}；"
-        f"尚在整改{now['open']}处，其中逾期未整改{now['overdue']}处，"
+        f"在办（尚未销号）{now['open']}处，其中逾期未整改{now['overdue']}处，"
         f"{f.horizon}日内到期{now['due_soon']}处。"
     )
     second = (

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from analytics import geo
+from analytics import geo, hotspot_rules
 
 UNIT_KINDS = ("district", "county", "city", "zone")
 
@@ -50,6 +50,8 @@ class City:
     map: MapConfig
     units: tuple[Unit, ...]
     source: Path
+    # [hotspots] default_preset: the accident-prone site rule shown unless the user picks another
+    hotspot_preset: str = hotspot_rules.DEFAULT_PRESET
 
     def unit(self, adcode: str) -> Unit:
         for u in self.units:
@@ -106,6 +108,12 @@ def _city(raw: dict, path: Path) -> City:
     if len(set(codes)) != len(codes):
         raise CityConfigError(f"城市配置文件中单位代码重复（{path}）")
     boundary = m.get("boundary_file") or None
+    preset = str(raw.get("hotspots", {}).get("default_preset") or hotspot_rules.DEFAULT_PRESET)
+    if preset not in hotspot_rules.PRESETS:
+        raise CityConfigError(
+            f"[hotspots] default_preset 的值 {preset} 不是已有的事故多发点段口径"
+            f"（可选：{'、'.join(hotspot_rules.PRESETS)}）（{path}）"
+        )
     return City(
         name=c["name"],
         adcode=str(c["adcode"]),
@@ -126,6 +134,7 @@ def _city(raw: dict, path: Path) -> City:
         ),
         units=units,
         source=path,
+        hotspot_preset=preset,
     )
 
 

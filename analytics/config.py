@@ -163,10 +163,10 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "bulletin_hotspot_preset",
-        "point_500m_1y",
+        "",
         "Rule (a preset of the accident-prone site analysis) bulletins use for their new and "
-        "no-longer-present sites.",
-        "通报中事故多发点段变化所用的识别口径（预设名称）",
+        "no-longer-present sites; empty: the city file's [hotspots] default_preset.",
+        "通报中事故多发点段变化所用的识别口径（预设名称）；留空则使用城市配置中的默认口径",
     ),
 )
 
@@ -242,7 +242,7 @@ class Settings:
             "bulletin_issuer": raw["bulletin_issuer"].strip(),
             "bulletin_recipients": raw["bulletin_recipients"].strip()
             or "各县（市、区）交警大（中）队",
-            "bulletin_hotspot_preset": raw["bulletin_hotspot_preset"].strip() or "point_500m_1y",
+            "bulletin_hotspot_preset": raw["bulletin_hotspot_preset"].strip(),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

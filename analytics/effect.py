@@ -67,6 +67,24 @@ def evaluate(
     return Effect(as_of, months, buffer_m, hazards.reset_index(drop=True), _total(hazards))
 
 
+def judgeable_months(
+    conn: duckdb.DuckDBPyConnection,
+    as_of: date,
+    months: int,
+    unit: str | None = None,
+    viewer: User | None = None,
+) -> int | None:
+    """The longest observation period of at most ``months`` months over which at least one closed
+    hazard with a location is judged (its after-period over by as_of): ``months`` itself when
+    one is; None when no hazard closed a whole month before as_of."""
+    params = {"as_of": as_of, "unit": access.row_scope(viewer, unit)}
+    sql = f"WITH closed AS ({read_sql('effect_hazards')})\nSELECT count(*) FROM closed WHERE after_end <= $as_of"  # noqa: S608, E501 - fixed SQL text
+    for m in range(months, 0, -1):
+        if conn.execute(sql, {**params, "months": m}).fetchone()[0]:
+            return m
+    return None
+
+
 def _over_closed(name: str) -> str:
     """analytics/sql/<name>.sql run over the CTE "closed" (effect_hazards.sql); only fixed SQL
     text is joined here, every value is a bound parameter."""

@@ -1,4 +1,4 @@
-"""The hazard list (一单) as of a date, each hazard with its standing: 逾期, 临期, 在办, 已销号."""
+"""The hazard list (一单) as of a date, each hazard with its standing: 逾期, 临期, 正常推进, 已销号."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ import pandas as pd
 from analytics import access, auth
 from analytics.db import read_sql
 
-STANDINGS = ("逾期", "临期", "在办", "已销号")
+STANDINGS = ("逾期", "临期", "正常推进", "已销号")
+# 在办 (DOMAIN.md §1) is every listed hazard not closed: 逾期 + 临期 + 正常推进, never a standing.
+OPEN_STANDINGS = ("逾期", "临期", "正常推进")
 
 
 def hazards_as_of(
@@ -49,7 +51,7 @@ def ledger(
 ) -> pd.DataFrame:
     """Every hazard (listed or not) with its state and standing on as_of, filtered.
 
-    filters: unit, state, type, grade, level, source, standing (逾期/临期/在办/已销号/未入单/已作废),
+    filters: unit, state, type, grade, level, source, standing (逾期/临期/正常推进/已销号/未入单/已作废, or 在办 for the first three),
     text (a substring of id, road, township, description, responsible unit or lead leader).
     """
     unknown = set(filters) - set(LEDGER_FILTERS)
@@ -104,8 +106,10 @@ def audit_log(
 def tasks(
     conn: duckdb.DuckDBPyConnection, viewer: auth.User, as_of: date, horizon: int
 ) -> dict[str, pd.DataFrame]:
-    """What waits for a user: for a county brigade its overdue, due-soon and returned hazards;
-    for an administrator the sign-off requests, hazards to list and hazards to assign."""
+    """What waits for a user: for a county brigade its overdue, due-soon and returned hazards to
+    act on, and (待验收) those it has asked to close, which wait for the detachment (they still
+    count as overdue in the figures when past their deadline); for an administrator the sign-off
+    requests, hazards to list and hazards to assign."""
     if access.home_unit(viewer) is not None:
         mine = ledger(conn, as_of, horizon, viewer=viewer)
         returned = conn.execute(
@@ -113,10 +117,12 @@ def tasks(
             " SELECT max(event_id) FROM hazard_events x WHERE x.hazard_id = e.hazard_id"
             "   AND x.action IN ('退回', '申请销号', '销号'))"
         ).df()
+        waiting = mine.state == "申请销号"  # the brigade's part is done: the detachment accepts
         return {
-            "逾期": mine[mine.standing == "逾期"],
-            "临期": mine[mine.standing == "临期"],
+            "逾期": mine[(mine.standing == "逾期") & ~waiting],
+            "临期": mine[(mine.standing == "临期") & ~waiting],
             "被退回": mine[mine.hazard_id.isin(returned.hazard_id) & (mine.state == "整改中")],
+            "待验收": mine[waiting],
         }
     everything = ledger(conn, as_of, horizon)
     return {

@@ -77,6 +77,22 @@ class Params:
     def measure(self) -> str:
         return self.conditions[0].measure
 
+    @property
+    def rank_measure(self) -> str:
+        """What sites are ranked on: the rule's own measure when it has one condition; with
+        several conditions (e.g. the city 3-year rule) no single condition orders the sites by
+        how bad they are, so the severity-weighted score (当量事故数, the rule's weights).
+        Ties are broken by deaths, then accidents."""
+        return self.measure if len(self.conditions) == 1 else "score"
+
+    def ranking(self) -> str:
+        """How sites are ranked, in words (shown under every site table)."""
+        name = MEASURES[self.rank_measure][0]
+        if self.rank_measure == "score":
+            f, i, p = (_num(w) for w in self.weights)
+            name += f"（死亡事故{f}、伤人事故{i}、财产损失事故{p}）"
+        return f"排名：按{name}从高到低，相同看死亡人数，再看事故数"
+
     def with_(self, **changes: object) -> Params:
         return replace(self, **changes)
 
@@ -200,6 +216,7 @@ PRESETS: dict[str, Preset] = {
         "美国《公路安全手册》：每个路段窗口逐次增长0.1英里，直到变异系数低于0.25",
     ),
 }
+# The rule for a city whose file names none ([hotspots] default_preset in the city file wins).
 DEFAULT_PRESET = "point_500m_1y"
 
 

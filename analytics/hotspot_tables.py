@@ -42,7 +42,7 @@ def table(sites: pd.DataFrame, params: Params | None = None) -> pd.DataFrame:
     """Sites as every page and export shows them (Chinese headers, leaders' columns first)."""
     measure = {}
     if params is not None:
-        name, unit = MEASURES[params.measure]
+        name, unit = MEASURES[params.rank_measure]
         measure = {f"排名指标·{name}" + (f"({unit})" if unit else ""): sites["measure"]}
     return pd.DataFrame({
         "排名": sites["rank"].astype(int),

@@ -169,8 +169,8 @@ def find_sites(
     unit_adcode: str | None = None,
     viewer: User | None = None,
 ) -> pd.DataFrame:
-    """The accident-prone sites of one rule as of a date, ranked by the rule's measure
-    (competition ranking 1, 2, 2, 4); columns COLUMNS. With a unit (a brigade viewer always
+    """The accident-prone sites of one rule as of a date, ranked by Params.rank_measure, then
+    deaths, then accidents (competition ranking 1, 2, 2, 4); columns COLUMNS. With a unit (a brigade viewer always
     has its own) only that unit's accidents count."""
     return _find(conn, as_of, params, access.row_scope(viewer, unit_adcode))[0][COLUMNS]
 
@@ -236,7 +236,7 @@ def _find(conn: duckdb.DuckDBPyConnection, as_of: date, params: Params, unit: st
     sites = _figures(conn, args, members[["site_no", "accident_id"]])
     sites = sites.merge(places, on="site_no").sort_values("site_no", ignore_index=True)
     sites["mode"] = params.mode
-    sites["measure"] = sites[params.measure]
+    sites["measure"] = sites[params.rank_measure]
     if params.mode in STAKE_LIKE:
         sites["radius_m"] = None
         _place_on_routes(conn, sites)
@@ -248,7 +248,10 @@ def _find(conn: duckdb.DuckDBPyConnection, as_of: date, params: Params, unit: st
     sites["covered_by"] = _coverage(conn, sites, members, params)
     sites = sites.sort_values(["measure", "deaths", "accidents", "site_key"],
                               ascending=[False, False, False, True], ignore_index=True)  # fmt: skip
-    sites["rank"] = sites["measure"].rank(method="min", ascending=False).astype(int)
+    # competition ranking (1, 2, 2, 4) on (measure, deaths, accidents): ties only when all agree
+    key = sites[["measure", "deaths", "accidents"]]
+    starts = np.where(key.ne(key.shift()).any(axis=1), np.arange(len(sites)), 0)
+    sites["rank"] = np.maximum.accumulate(starts) + 1  # sorted: equal keys are neighbours
     return sites, members
 
 

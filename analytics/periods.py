@@ -1,7 +1,8 @@
 """Reporting periods: trailing windows ending on an as-of date, and their comparisons.
 
 A period of a kind ending on D is the trailing window (D − length, D]: a week is D−6 … D,
-a month runs from the day after the same day a month earlier, and so on. The previous period
+a month runs from the day after the same day a month earlier (ending on a month's last day: that
+whole month), and so on. The previous period
 is the window just before it; the year-ago period is the same window a year earlier (同比).
 """
 
@@ -33,11 +34,16 @@ def same_day_last_year(d: date) -> date:
 
 
 def previous_as_of(as_of: date, period: str) -> date:
-    """The last day of the previous period."""
+    """The last day of the previous period. A month's (quarter's, year's) last day steps back to
+    the last day of the earlier month, so a period ending on 30 September is September itself
+    (1–30 September, after 31 August), not 31 August – 30 September."""
     _check(period)
     if period == "week":
         return as_of - timedelta(days=7)
-    return shift_months(as_of, -_MONTHS[period])
+    earlier = shift_months(as_of, -_MONTHS[period])
+    if as_of.day == calendar.monthrange(as_of.year, as_of.month)[1]:
+        return earlier.replace(day=calendar.monthrange(earlier.year, earlier.month)[1])
+    return earlier
 
 
 def window(as_of: date, period: str) -> tuple[date, date]:

@@ -26,7 +26,7 @@ def month_chart(m: pd.DataFrame, day: int, title: str) -> go.Figure:
     fig.add_bar(
         x=x,
         y=[int(v) for v in m.accidents],
-        name="本月",
+        name="近12个月",
         marker_color=BLUE,
         customdata=[[int(d), _yoy(c)] for d, c in zip(m.deaths, m.yoy, strict=True)],
         hovertemplate="%{x}<br>事故：%{y} 起<br>死亡：%{customdata[0]} 人"
@@ -127,6 +127,4 @@ def effect_chart(h: pd.DataFrame, months: int, title: str) -> go.Figure:
     largest = max([*f.before, *f.after, 1])
     _count_axis(fig, "x", largest)
     fig.update_xaxes(range=[-0.4, largest + 0.6])  # a marker at 0 stays whole
-    fig.update_layout(legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
-                      margin={"t": 80})  # fmt: skip
     return fig

@@ -40,7 +40,7 @@ def _status_stack(f: pd.DataFrame, names: list[str], label: str, title: str) -> 
     fig = go.Figure()
     for name, values, colour in (
         ("已销号", f["closed"], GREEN),
-        ("整改中（未逾期）", f["open"] - f["overdue"], BLUE),
+        ("在办（未逾期）", f["open"] - f["overdue"], BLUE),
         ("逾期", f["overdue"], RED),
     ):
         fig.add_bar(
@@ -64,13 +64,30 @@ def _status_stack(f: pd.DataFrame, names: list[str], label: str, title: str) -> 
 def _layout(
     fig: go.Figure, title: str, x_title: str, y_title: str, *, height: int, dark: bool
 ) -> None:
+    # The legend sits above the plot, under the title: below it (y < 0) it overlapped the date
+    # ticks and the axis title, worst on the big screen's larger font.
     fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left"},
+        title={
+            "text": title,
+            "x": 0,
+            "xanchor": "left",
+            "yref": "container",
+            "y": 1,
+            "yanchor": "top",
+            "pad": {"t": 10},
+        },
         xaxis_title=x_title,
         yaxis_title=y_title,
-        legend={"orientation": "h", "y": -0.25, "title": None},
+        legend={
+            "orientation": "h",
+            "x": 0,
+            "xanchor": "left",
+            "y": 1.0,
+            "yanchor": "bottom",
+            "title": None,
+        },
         font={"family": FONT, "size": 18 if dark else 13},
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        margin={"l": 10, "r": 10, "t": 100 if dark else 80, "b": 10},
         height=height,
         template="plotly_dark" if dark else "plotly_white",
         hoverlabel={"font": {"family": FONT}},
@@ -189,6 +206,13 @@ def backlog_chart(backlog: pd.DataFrame, forecast, title: str, dark: bool = Fals
             hovertemplate="%{x}<br>预计在办：%{y} 处<extra>按近8周销号速度</extra>",
         )
     _layout(fig, title, "日期", "在办隐患（处）", height=400 if dark else 380, dark=dark)
+    # inside the plot's top right corner (the projection runs down to zero at the right): above
+    # the plot the three entries wrap in the big screen's narrow column and cover the title
+    fig.update_layout(
+        legend={"x": 1, "xanchor": "right", "y": 1, "yanchor": "top", "orientation": "v",
+                "bgcolor": "rgba(12,20,35,0.6)" if dark else "rgba(255,255,255,0.8)"},
+        margin={"t": 60 if dark else 50},
+    )  # fmt: skip
     _date_axis(fig)
     return fig
 

@@ -13,6 +13,59 @@ import pydeck as pdk
 from analytics.city import City
 
 NO_DATA = [158, 158, 158, 160]
+# deck.gl's TextLayer draws from a font atlas of the characters it is given (ASCII by default):
+# Chinese needs its characters listed (characterSet) and a font that has them.
+LABEL_FONT = "WenQuanYi Micro Hei, Microsoft YaHei, PingFang SC, sans-serif"
+
+
+def outline_centre(geometry: dict) -> tuple[float, float]:
+    """The area centroid of the largest polygon's outer ring of a (Multi)Polygon: where a unit's
+    name goes (the seats of the three districts around the city centre are too close together)."""
+    polygons = geometry["coordinates"]
+    if geometry["type"] == "Polygon":
+        polygons = [polygons]
+    best = (0.0, 0.0, 0.0)  # |area|, x, y
+    for polygon in polygons:
+        ring = polygon[0]
+        a = cx = cy = 0.0
+        for (x0, y0, *_), (x1, y1, *_) in zip(ring, ring[1:] + ring[:1], strict=True):
+            cross = x0 * y1 - x1 * y0
+            a, cx, cy = a + cross, cx + (x0 + x1) * cross, cy + (y0 + y1) * cross
+        if a and abs(a) / 2 > best[0]:
+            best = (abs(a) / 2, cx / (3 * a), cy / (3 * a))
+    if not best[0]:
+        xs = [p[0] for p in polygons[0][0]]
+        ys = [p[1] for p in polygons[0][0]]
+        return sum(xs) / len(xs), sum(ys) / len(ys)
+    return best[1], best[2]
+
+
+def unit_labels(outlines: dict, names: dict[str, str]) -> list[dict]:
+    """[{name, position}] for each outline: the unit's name (``names`` by unit code, else the
+    outline's own name) at its outline centre, in the outlines' coordinates."""
+    rows = []
+    for f in outlines["features"]:
+        code = f["properties"]["unit_code"]
+        x, y = outline_centre(f["geometry"])
+        name = names.get(code) or f["properties"].get("name") or code
+        rows.append({"name": name, "position": [round(x, 5), round(y, 5)]})
+    return rows
+
+
+def label_layer(labels: list[dict], *, dark: bool = False, size: int = 14) -> pdk.Layer:
+    """Unit names as text over the outlines (not pickable: clicks go to the outline below).
+
+    pydeck sends a plain string as an expression ("@@=…"); constants are quoted ("'…'")."""
+    characters = "".join(sorted({c for row in labels for c in row["name"]}))
+    return pdk.Layer(
+        "TextLayer", id="unit_names", data=labels, get_position="position", get_text="name",
+        get_size=size, size_units="'pixels'",
+        get_color=[255, 255, 255, 255] if dark else [30, 30, 30, 255],
+        font_family=f"'{LABEL_FONT}'", character_set=f"'{characters}'", font_weight=700,
+        get_text_anchor="'middle'", get_alignment_baseline="'center'",
+        font_settings={"sdf": True}, outline_width=3 if dark else 4,
+        outline_color=[0, 0, 0, 200] if dark else [255, 255, 255, 230], pickable=False,
+    )  # fmt: skip
 
 
 def rate_colour(rate: float | None, lo: float, hi: float) -> list[int]:
@@ -72,7 +125,12 @@ def unit_rate_map(
             get_line_color=[255, 255, 255] if not dark else [20, 20, 20],
             line_width_min_pixels=1.5,
             auto_highlight=True,
-        )
+        ),
+        label_layer(
+            unit_labels(outlines, {u.adcode: u.name for u in city.units}),
+            dark=dark,
+            size=18 if dark else 14,
+        ),  # fmt: skip
     ]
     return pdk.Deck(
         layers=layers,

@@ -15,7 +15,7 @@ import pydeck as pdk
 
 from analytics import geo, road_map
 from analytics.city import City
-from pages import _charts, _ui
+from pages import _charts, _maps, _ui
 
 FONT = "WenQuanYi Micro Hei, Microsoft YaHei, sans-serif"
 MAP_LAYERS = {
@@ -35,7 +35,7 @@ def _rgb(hex_colour: str, alpha: int = 255) -> list[int]:
 STANDING_RGB = {
     "逾期": _rgb(_charts.RED),
     "临期": _rgb(_charts.AMBER),
-    "在办": _rgb(_charts.BLUE),
+    "正常推进": _rgb(_charts.BLUE),
     "已销号": _rgb(_charts.GREEN),
 }
 NO_ACCIDENTS = [170, 170, 170, 200]
@@ -319,6 +319,11 @@ def road_map_deck(
     layers = basemap_layers(city, (lon, lat, view[2]))
     if content.outlines is not None:
         layers.append(boundary_layer(content.outlines, d, filled=not layers))
+    labels = None
+    if content.outlines is not None:
+        labels = _maps.unit_labels(
+            d.geojson(content.outlines), {u.adcode: u.name for u in city.units}
+        )
     if content.grid is not None:
         layers.append(grid_layer(content.grid, d))
     if content.network is not None:
@@ -331,6 +336,8 @@ def road_map_deck(
         layers.append(accident_layer(content.points, d))
     if content.hazards is not None:
         layers.append(hazard_layer(content.hazards, d))
+    if labels:
+        layers.append(_maps.label_layer(labels))  # on top, so names stay readable
     return CompactDeck(
         layers=layers,
         initial_view_state=pdk.ViewState(longitude=lon, latitude=lat, zoom=view[2]),

@@ -380,7 +380,7 @@ def open_hazard(hazard_id: str) -> None:
     st.switch_page("pages/hazard.py", query_params={"id": hazard_id})
 
 
-STANDING_COLOURS = {"逾期": "#d64541", "临期": "#f0a202", "在办": "#2f6fbf", "已销号": "#2e9e5b",
+STANDING_COLOURS = {"逾期": "#d64541", "临期": "#f0a202", "正常推进": "#2f6fbf", "已销号": "#2e9e5b",
                     "未入单": "#9e9e9e", "已作废": "#9e9e9e"}  # fmt: skip
 
 

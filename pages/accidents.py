@@ -136,15 +136,16 @@ def _sites(ctx: _ui.Context, as_of: date, unit: str | None) -> pd.DataFrame:
     st.subheader("事故多发点段")
     names = list(hotspots.PRESETS)
     name = st.selectbox("识别口径", names, key="acc_sites_preset",
+                        index=names.index(ctx.city.hotspot_preset),
                         format_func=lambda n: hotspots.PRESETS[n].label)  # fmt: skip
     params = hotspots.preset(name)
     start = as_of - timedelta(days=params.days - 1)
     sites = ctx.cached(hotspots.find_sites, as_of, params, unit_adcode=unit, viewer=ctx.user)
-    table = hotspot_tables.table(sites)
+    table = hotspot_tables.table(sites, params)
     st.caption(
         f"识别规则：{params.describe()}；统计时段 {start} 至 {as_of}"
         f"{'；仅按单位筛选（路线、严重程度等筛选不适用）' if unit else '；按全部事故识别（上方筛选条件除单位外不适用）'}。"
-        "可在“事故多发点段”页面调整参数、查看详情并办理入单。"
+        f"{params.ranking()}。可在“事故多发点段”页面调整参数、查看详情并办理入单。"
     )
     if table.empty:
         st.info(f"按“{params.describe()}”，{start} 至 {as_of} 无事故多发点段。")

@@ -28,7 +28,14 @@ def page() -> None:
         _city_view(ctx, as_of, period, horizon)
     else:
         name = ctx.city.unit(unit).name
-        _ui.header(ctx, f"领导驾驶舱 · {name}", as_of, rule)
+        _ui.header(ctx, f"领导驾驶舱 · {name}", as_of, f"查看单位：{name} · {rule}")
+        own = access.home_unit(ctx.user)
+        if own is not None and own != unit:
+            st.warning(
+                f"您正在查看{name}的数据，不是本单位（{ctx.city.unit(own).name}）。"
+                f"以下各项指标、图表和说明均为{name}的情况。",
+                icon=":material/visibility:",
+            )
         if st.button("← 返回全市", key="back_to_city"):
             del st.query_params["unit"]
             st.rerun()
@@ -40,6 +47,11 @@ def _drill_unit(ctx: _ui.Context) -> str | None:
     if code and ctx.city.resolve_unit(code) is not None:
         return ctx.city.resolve_unit(code).adcode
     return None
+
+
+def _who(ctx: _ui.Context, unit: str | None) -> str:
+    """Whose figures a section shows: 全市 or the unit's name (every caption and title says it)."""
+    return "全市" if unit is None else ctx.city.unit(unit).name
 
 
 def _go_to_unit(code: str | None) -> None:
@@ -63,7 +75,7 @@ KPI_CARDS = (
 
 def _kpis(ctx: _ui.Context, as_of: date, period: str, horizon: int, unit: str | None) -> None:
     k = ctx.cached(metrics.kpi_comparison, as_of, period, horizon, unit)
-    st.caption(f"变化为与上期末（{k.previous}）相比")
+    st.caption(f"{_who(ctx, unit)}隐患治理指标；变化为与上期末（{k.previous}）相比")
     cols = [*st.columns(4), *st.columns(4)]
     for col, (key, label, kind, up_is_good) in zip(cols, KPI_CARDS, strict=True):
         now, before = k.now[key], k.before[key]
@@ -100,7 +112,7 @@ ACCIDENT_CARDS = (
 def _accidents(ctx: _ui.Context, as_of: date, period: str, unit: str | None) -> None:
     a = ctx.cached(metrics.accident_comparison, as_of, period, unit)
     w, y, p = a.window, a.year_ago_window, a.previous_window
-    st.subheader(f"道路交通事故（{w[0]} 至 {w[1]}）")
+    st.subheader(f"{_who(ctx, unit)}道路交通事故（{w[0]} 至 {w[1]}）")
     for col, (key, label, u) in zip(st.columns(len(ACCIDENT_CARDS)), ACCIDENT_CARDS, strict=True):
         _ui.change_metric(
             col, label, fmt.count(a.now[key], u), a.yoy(key),
@@ -110,7 +122,7 @@ def _accidents(ctx: _ui.Context, as_of: date, period: str, unit: str | None) -> 
         )  # fmt: skip
     loss, loss_before = a.now["loss_yuan"] / 10_000, a.year_ago["loss_yuan"] / 10_000
     st.caption(
-        f"直接财产损失 {fmt.decimal(loss, 1, '万元')}（上年同期 {fmt.decimal(loss_before, 1, '万元')}，"
+        f"{_who(ctx, unit)}直接财产损失 {fmt.decimal(loss, 1, '万元')}（上年同期 {fmt.decimal(loss_before, 1, '万元')}，"
         f"{fmt.relative_change(a.yoy('loss_yuan'))}）· "
         f"一般程序 {fmt.count(a.now['general_procedure'], '起')} · "
         f"简易程序 {fmt.count(a.now['simple_procedure'], '起')} · "
@@ -166,22 +178,25 @@ def _unit_view(ctx: _ui.Context, as_of: date, period: str, horizon: int, unit: s
     ranked = int(ranking["rank"].notna().sum())
     if pd.notna(r["rank"]):
         st.info(
-            f"全市排名：第 {int(r['rank'])} 名（共 {ranked} 个单位参与排名），"
+            f"{_who(ctx, unit)}在全市排名：第 {int(r['rank'])} 名（共 {ranked} 个单位参与排名），"
             f"排名变化：{_charts.rank_arrow(r['rank_change'])}"
         )
     _accidents(ctx, as_of, period, unit)
-    st.subheader("趋势与清零预计")
+    st.subheader(f"{_who(ctx, unit)}趋势与清零预计")
     _trends(ctx, as_of, unit)
     _overdue(ctx, as_of, unit)
     if not access.can(ctx.user, "view_detail", unit):
-        st.info("区县大队账号只能查看其他单位的汇总数字；隐患明细请查看本单位。")
+        st.info(
+            f"区县大队账号只能查看其他单位的汇总数字；{_who(ctx, unit)}的隐患明细不对本账号开放，"
+            "隐患明细请查看本单位。"
+        )
         _breakdowns(ctx, as_of, horizon, unit)
         return
-    st.subheader("本单位隐患清单")
+    st.subheader(f"{_who(ctx, unit)}隐患清单")
     hazards = ctx.cached(hazard_list.hazards_as_of, as_of, horizon, unit=unit, viewer=ctx.user)
     standings = st.multiselect(
         "状态", hazard_list.STANDINGS, default=list(hazard_list.STANDINGS[:3]),
-        help="截至统计日的状态：逾期、临期、在办（未销号）或已销号",
+        help="截至统计日的办理情况：逾期、临期、正常推进（未逾期也未临期）或已销号；前三项合计为在办",
     )  # fmt: skip
     shown = _ui.hazard_table(hazards[hazards.standing.isin(standings)], as_of)
     if shown.empty:
@@ -210,7 +225,9 @@ def _trends(ctx: _ui.Context, as_of: date, unit: str | None) -> None:
                 else:
                     label = trends.FREQS[freq]
                     st.plotly_chart(
-                        _charts.flow_chart(flow, label, f"每{label}新增与销号（截至 {as_of}）"),
+                        _charts.flow_chart(
+                            flow, label, f"{_who(ctx, unit)}每{label}新增与销号（截至 {as_of}）"
+                        ),
                         config={"displaylogo": False}, key=f"flow_{freq}",
                     )  # fmt: skip
     with right:
@@ -221,10 +238,12 @@ def _trends(ctx: _ui.Context, as_of: date, unit: str | None) -> None:
             st.info("所选日期前没有入单隐患。")
         else:
             st.plotly_chart(
-                _charts.backlog_chart(backlog, forecast, f"在办隐患与清零预计（截至 {as_of}）"),
+                _charts.backlog_chart(
+                    backlog, forecast, f"{_who(ctx, unit)}在办隐患与清零预计（截至 {as_of}）"
+                ),
                 config={"displaylogo": False}, key="backlog",
             )  # fmt: skip
-        st.caption(_forecast_sentence(forecast) + " " + FORECAST_RULE)
+        st.caption(_who(ctx, unit) + _forecast_sentence(forecast) + " " + FORECAST_RULE)
 
 
 def _forecast_sentence(f: trends.Forecast) -> str:
@@ -261,14 +280,14 @@ def _overdue(ctx: _ui.Context, as_of: date, unit: str | None) -> None:
     own = access.home_unit(ctx.user)
     if unit is not None and not access.sees_rows_of(ctx.user, unit):
         # a brigade sees other units in aggregate only: no rows at all under another unit's name
-        st.subheader("逾期隐患")
+        st.subheader(f"{_who(ctx, unit)}逾期隐患")
         st.info(f"{ctx.city.unit(unit).name}的逾期隐患明细仅对该单位和支队开放，其数量见上方指标。")
         return
     if unit is None and own is not None:
         unit = own
         st.subheader(f"本单位（{ctx.city.unit(own).name}）逾期隐患（逾期最久者在前）")
     else:
-        st.subheader("逾期隐患（逾期最久者在前）")
+        st.subheader(f"{_who(ctx, unit)}逾期隐患（逾期最久者在前）")
     overdue = ctx.cached(hazard_list.overdue, as_of, unit, viewer=ctx.user)
     if overdue.empty:
         st.success(f"截至 {fmt.date_cn(as_of)} 没有逾期隐患。")
@@ -296,7 +315,7 @@ def _overdue(ctx: _ui.Context, as_of: date, unit: str | None) -> None:
 
 
 def _breakdowns(ctx: _ui.Context, as_of: date, horizon: int, unit: str | None) -> None:
-    st.subheader("分类统计")
+    st.subheader(f"{_who(ctx, unit)}分类统计")
     keys = [k for k in GROUPINGS if k != "unit"]
     for tab, by in zip(st.tabs([GROUPINGS[k] for k in keys]), keys, strict=True):
         with tab:
@@ -306,7 +325,7 @@ def _breakdowns(ctx: _ui.Context, as_of: date, horizon: int, unit: str | None) -
                 continue
             label = GROUPINGS[by]
             st.plotly_chart(
-                _charts.breakdown_bar(s, label, f"按{label}统计（截至 {as_of}）"),
+                _charts.breakdown_bar(s, label, f"{_who(ctx, unit)}按{label}统计（截至 {as_of}）"),
                 config={"displaylogo": False}, key=f"breakdown_{by}",
             )  # fmt: skip
             st.dataframe(_group_table(s, label), hide_index=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
@@ -15,8 +17,11 @@ CHART_HAZARDS = 30
 def page() -> None:
     ctx = _ui.context()
     as_of = _ui.as_of_control(ctx)
-    months, buffer_m = _settings(ctx)
+    judgeable = ctx.cached(effect.judgeable_months, as_of, ctx.settings.effect_months,
+                           viewer=ctx.user)  # fmt: skip
+    months, buffer_m = _settings(ctx, judgeable)
     _ui.header(ctx, "治理成效", as_of, effect.window_text(months, buffer_m))
+    _why_shorter(ctx, as_of, judgeable)
     unit = _unit(ctx)
     e = ctx.cached(effect.evaluate, as_of, months, buffer_m, unit=unit, viewer=ctx.user)
     _method(ctx, e)
@@ -51,11 +56,14 @@ def page() -> None:
     _ui.download(lambda: _table(e.hazards), "治理成效", f"治理成效_{as_of}_{months}个月.xlsx")
 
 
-def _settings(ctx: _ui.Context) -> tuple[int, int]:
+def _settings(ctx: _ui.Context, judgeable: int | None) -> tuple[int, int]:
+    """The observation months (opening on the longest period that judges any hazard when the
+    setting's judges none yet) and the buffer."""
     s = ctx.settings
     with st.sidebar:
         months = st.number_input(
-            "观察月数", min_value=1, max_value=60, value=s.effect_months, step=1, key="eff_months",
+            "观察月数", min_value=1, max_value=60, value=judgeable or s.effect_months, step=1,
+            key="eff_months",
             help=f"比较入单前与销号后各多少个月（系统设置 HAZARDS_EFFECT_MONTHS = {s.effect_months}）",
         )  # fmt: skip
         buffer_m = st.number_input(
@@ -65,6 +73,19 @@ def _settings(ctx: _ui.Context) -> tuple[int, int]:
             f"（系统设置 HAZARDS_EFFECT_BUFFER_M = {s.effect_buffer_m}）",
         )  # fmt: skip
     return int(months), int(buffer_m)
+
+
+def _why_shorter(ctx: _ui.Context, as_of: date, judgeable: int | None) -> None:
+    """Say plainly why the page did not open on the configured observation period."""
+    setting = ctx.settings.effect_months
+    if judgeable is None or judgeable == setting:
+        return
+    st.info(
+        f"系统设置的观察期为 {setting} 个月（HAZARDS_EFFECT_MONTHS），截至 {as_of} 还没有销号满 "
+        f"{setting} 个月的隐患，按此设置暂无可评价的治理成效。本页先按可评价的最长观察期 "
+        f"{judgeable} 个月显示（入单前 {judgeable} 个月 vs 销号后 {judgeable} 个月），"
+        "结果仅反映短期变化；可在左侧调整“观察月数”。"
+    )
 
 
 def _unit(ctx: _ui.Context) -> str | None:

@@ -77,7 +77,7 @@ def page() -> None:
 def _status_line(h: dict, standing: str, row: pd.DataFrame) -> None:
     days = row.days_overdue.iloc[0] if len(row) else None
     extra = f"，已逾期 {int(days)} 天" if days is not None and pd.notna(days) else ""
-    colour = {"逾期": "red", "临期": "orange", "在办": "blue", "已销号": "green"}.get(
+    colour = {"逾期": "red", "临期": "orange", "正常推进": "blue", "已销号": "green"}.get(
         standing, "gray"
     )
     st.markdown(

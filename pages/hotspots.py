@@ -10,6 +10,7 @@ import streamlit as st
 
 from analytics import access, auth, fmt, hotspot_tables, hotspots
 from analytics import hotspot_rules as rules
+from analytics.city import City
 from analytics.workflow import ConflictError, DuplicateSubmission, WorkflowError
 from pages import _ui
 
@@ -20,7 +21,7 @@ def page() -> None:
     ctx = _ui.context()
     as_of = _ui.as_of_control(ctx)
     _ui.header(ctx, "事故多发点段", as_of)
-    params = _rule_controls()
+    params = _rule_controls(ctx.city)
     start = as_of - timedelta(days=params.days - 1)
     st.caption(f"识别规则：{params.describe()}；统计时段 {start} 至 {as_of}")
     sites = ctx.cached(hotspots.find_sites, as_of, params, viewer=ctx.user)
@@ -35,7 +36,7 @@ def page() -> None:
                 "可更换口径、延长统计时长或调整统计截至日期。")  # fmt: skip
         return
     table = hotspot_tables.table(sites, params)
-    st.caption("按统计口径的指标排名；点击一行查看点段详情" + ("、办理入单。" if
+    st.caption(f"{params.ranking()}；点击一行查看点段详情" + ("、办理入单。" if
                access.can(ctx.user, "list_site") else "。"))  # fmt: skip
     event = st.dataframe(table.head(SHOWN), hide_index=True, on_select="rerun",
                          selection_mode="single-row", key="sites_table")  # fmt: skip
@@ -46,12 +47,12 @@ def page() -> None:
         _detail(ctx, sites.iloc[event.selection.rows[0]], as_of, params)
 
 
-def _rule_controls() -> rules.Params:
+def _rule_controls(city: City) -> rules.Params:
     names = list(rules.PRESETS)
-    name = st.selectbox("识别口径", names, index=names.index(rules.DEFAULT_PRESET),
+    name = st.selectbox("识别口径", names, index=names.index(city.hotspot_preset),
                         format_func=lambda n: rules.PRESETS[n].label, key="hotspot_preset")  # fmt: skip
     base = rules.PRESETS[name]
-    st.caption(base.note)
+    st.caption(f"{base.note}。本市默认口径（城市配置）：{rules.PRESETS[city.hotspot_preset].label}")
     p = base.params
     with st.expander("调整参数（口径中的每个数值都可修改）"):
         c = st.columns(4)

@@ -7,7 +7,8 @@ import streamlit as st
 from analytics import export, fmt, hazard_list, ledger
 from pages import _ui
 
-STANDINGS = ("逾期", "临期", "在办", "已销号", "未入单", "已作废")
+# 正常推进: listed, not closed, neither overdue nor due soon (blue). 在办 is 逾期 + 临期 + 正常推进.
+STANDINGS = ("逾期", "临期", "正常推进", "已销号", "未入单", "已作废")
 
 
 def page() -> None:
@@ -18,10 +19,11 @@ def page() -> None:
     filters = _filters(ctx)
     frame = ctx.cached(hazard_list.ledger, as_of, horizon, viewer=ctx.user, **filters)
     counts = frame.standing.value_counts()
+    open_now = sum(int(counts.get(s, 0)) for s in hazard_list.OPEN_STANDINGS)
     st.caption(
         f"共 {fmt.count(len(frame), '处')}："
         + "，".join(f"{s} {int(counts.get(s, 0))}" for s in STANDINGS if counts.get(s, 0))
-        + "。点击一行查看详情并办理。"
+        + f"。在办（已入单未销号，含逾期、临期）{fmt.count(open_now, '处')}。点击一行查看详情并办理。"
     )
     if frame.empty:
         st.info("没有符合筛选条件的隐患。")
@@ -38,10 +40,14 @@ def page() -> None:
     _ui.download(lambda: export.ledger_sheet(frame), "隐患台账", f"隐患台账_{as_of}.xlsx")
 
 
+def _standing_label(s: str | None) -> str:
+    return {None: "全部", "在办": "在办（逾期+临期+正常推进）"}.get(s, s)
+
+
 def _filters(ctx: _ui.Context) -> dict[str, str | None]:
     c = st.columns(4)
     unit = _ui.unit_select(ctx, c[0], "ledger_unit", "区县大队账号只能查看本单位隐患明细")
-    standing = c[1].selectbox("办理情况", [None, *STANDINGS], format_func=lambda s: s or "全部")
+    standing = c[1].selectbox("办理情况", [None, "在办", *STANDINGS], format_func=_standing_label)
     state = c[2].selectbox("流程状态", [None, *ledger.STATES], format_func=lambda s: s or "全部")
     text = c[3].text_input("关键字", placeholder="编号、道路、乡镇、描述、责任单位、领导")
     c = st.columns(4)

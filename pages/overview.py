@@ -20,7 +20,7 @@ def page() -> None:
         st.info("数据库中还没有隐患和事故记录。请由区县导入台账和事故数据后再查看。")
 
     st.subheader("隐患治理（一单四制）")
-    c = st.columns(5)
+    c = st.columns(6)
     c[0].metric(
         "入单隐患",
         fmt.count(o.listed, "处"),
@@ -28,8 +28,11 @@ def page() -> None:
     )
     c[1].metric("已销号", fmt.count(o.closed, "处"), help="已入单且销号日期不晚于统计日")
     c[2].metric("整改率", fmt.percent(o.rectification_rate), help="已销号 ÷ 入单隐患")
-    c[3].metric("逾期", fmt.count(o.overdue, "处"), help="未销号且完成时限早于统计日的隐患")
-    c[4].metric(
+    c[3].metric(
+        "在办", fmt.count(o.open, "处"), help="已入单、截至统计日未销号的隐患（含逾期、临期）"
+    )
+    c[4].metric("逾期", fmt.count(o.overdue, "处"), help="未销号且完成时限早于统计日的隐患")
+    c[5].metric(
         "临期",
         fmt.count(o.due_soon, "处"),
         help=f"未销号且完成时限在统计日起 {o.due_soon_days} 天内的隐患",

@@ -14,10 +14,9 @@ import streamlit as st
 
 from analytics import access, fmt, geo, hotspots, periods, road_map, roads
 from analytics.city import boundaries
-from analytics.hotspot_rules import DEFAULT_PRESET
 from pages import _maps, _road_layers, _ui
 
-LEGEND_STANDINGS = {"逾期": "红色", "临期": "黄色", "在办": "蓝色", "已销号": "绿色"}
+LEGEND_STANDINGS = {"逾期": "红色", "临期": "黄色", "正常推进": "蓝色", "已销号": "绿色"}
 
 
 def page() -> None:
@@ -136,7 +135,7 @@ def _sites(
     """The accident-prone sites of the chosen rule (analytics/hotspots.py) as of the date."""
     names = list(hotspots.PRESETS)
     name = st.selectbox(
-        "事故多发点段口径", names, index=names.index(DEFAULT_PRESET),
+        "事故多发点段口径", names, index=names.index(ctx.city.hotspot_preset),
         format_func=lambda n: hotspots.PRESETS[n].label, key="map_preset",
         help="与“事故多发点段”页面相同的规则；统计时段按规则自身（截至统计日）",
     )  # fmt: skip

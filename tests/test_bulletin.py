@@ -60,7 +60,7 @@ def test_summary_says_the_cockpits_figures(story, demo_db_path) -> None:
     points = round((85 / 172 - before["closed"] / before["listed"]) * 100, 1)
     assert f"上升{points:.1f}个百分点" in first
     assert (
-        f"尚在整改87处，其中逾期未整改{total['overdue']}处，15日内到期{total['due_soon']}处。"
+        f"在办（尚未销号）87处，其中逾期未整改{total['overdue']}处，15日内到期{total['due_soon']}处。"
         in first
     )
     assert content.number_label == "2022年第1期（草稿）"

@@ -106,7 +106,8 @@ def test_alternative_conditions_and_measures(store):
     sites = hotspots.find_sites(store, AS_OF, rule)
     assert ranges(sites) == [("X007", 0, 2000), ("X008", 0, 400)]
     by = sites.set_index("route_code")
-    assert (by.loc["X007", "measure"], by.loc["X008", "measure"]) == (2, 0)  # ranked on the first
+    # several conditions: ranked on the score (weights 12/3/1): X007 two fatal = 24, X008 5 × 1
+    assert (by.loc["X007", "measure"], by.loc["X008", "measure"]) == (24, 5)
     assert by.loc["X007", "deaths"] == 7
     # severity-weighted score: fatal 10, injury 2, property 1 -> m1 10, m2 10 -> 20 >= 20
     score = Params("stake", 365, 2000, conditions=(Condition("score", 20),), weights=(10, 2, 1))
@@ -204,3 +205,17 @@ def test_rules_describe_themselves_and_reject_nonsense():
         Params(conditions=(Condition("bananas", 1),))
     with pytest.raises(ValueError, match="未知的预设口径"):
         hotspots.preset("nope")
+
+
+def test_equal_measures_rank_by_deaths_then_accidents(store):
+    add(store, [(f"r{i}", IN, "X010", 100, 1, 0) for i in range(3)])  # 3 fatal, 3 deaths
+    add(store, [("s0", IN, "X011", 100, 2, 0), ("s1", IN, "X011", 100, 1, 0),
+                ("s2", IN, "X011", 100, 1, 0)])  # 3 fatal, 4 deaths  # fmt: skip
+    add(store, [(f"u{i}", IN, "X012", 100, 1, 0) for i in range(3)]
+        + [("u3", IN, "X012", 100, 0, 1)])  # 3 fatal, 3 deaths, 4 accidents  # fmt: skip
+    sites = hotspots.find_sites(store, AS_OF, RULE)
+    assert list(zip(sites.route_code, sites["rank"], strict=True)) == [
+        ("X011", 1),
+        ("X012", 2),
+        ("X010", 3),
+    ]

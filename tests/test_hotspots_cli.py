@@ -10,7 +10,8 @@ from analytics import db, hotspots
 
 
 def test_hotspots_json_on_the_demo_names_g105_in_2017(demo_db_path, capsys):
-    code = cli.main(["hotspots", "--db", str(demo_db_path), "--as-of", "2017-12-31", "--json"])
+    code = cli.main(["hotspots", "--db", str(demo_db_path), "--as-of", "2017-12-31", "--preset",
+                     "point_500m_1y", "--json"])  # fmt: skip
     assert code == 0
     out = json.loads(capsys.readouterr().out)
     assert out["parameters"]["rule"] == "桩号法·500米/1年/≥3起死亡事故"

@@ -22,8 +22,9 @@ def _page(username: str) -> AppTest:
     return at
 
 
-def test_the_default_rule_finds_the_g105_sites_of_2017(demo_env):
+def test_the_one_year_rule_finds_the_g105_sites_of_2017(demo_env):
     at = _page("leader")
+    at.selectbox(key="hotspot_preset").set_value("point_500m_1y").run()
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["事故多发点段"] == "3 处"
     assert "桩号法·500米/1年/≥3起死亡事故" in "".join(c.value for c in at.caption) + str(
@@ -33,7 +34,7 @@ def test_the_default_rule_finds_the_g105_sites_of_2017(demo_env):
     assert table["位置"].tolist() == [
         "G105 K872+110—K872+476", "G105 K869+539—K870+034", "G105 K875+583—K875+854",
     ]  # fmt: skip
-    assert table["排名"].tolist() == [1, 1, 3]
+    assert table["排名"].tolist() == [1, 2, 3]  # 4 fatal, 5 deaths each: 11 accidents before 8
     assert not [b for b in at.button if b.key == "list_site"]  # no one selected a site yet
 
 

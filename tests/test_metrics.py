@@ -100,7 +100,7 @@ def test_kpi_comparison(conn) -> None:
 def test_accident_comparison(conn) -> None:
     a = metrics.accident_comparison(conn, D, "month")
     assert a.window == (date(2022, 3, 1), D)
-    assert a.previous_window == (date(2022, 1, 29), date(2022, 2, 28))
+    assert a.previous_window == (date(2022, 2, 1), date(2022, 2, 28))  # D is a month end: February
     assert a.year_ago_window == (date(2021, 3, 1), date(2021, 3, 31))
     assert (a.now["accidents"], a.now["injuries"], a.now["simple_procedure"]) == (1, 2, 1)
     assert (a.previous["accidents"], a.year_ago["accidents"]) == (1, 1)

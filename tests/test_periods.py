@@ -36,3 +36,18 @@ def test_month_ends_and_leap_days() -> None:
 def test_unknown_period() -> None:
     with pytest.raises(ValueError, match="无效的统计周期“day”"):
         p.window(D, "day")
+
+
+def test_a_period_ending_on_a_months_last_day_is_whole_months() -> None:
+    # 30 September: September, after August (was 31 Aug – 30 Sep, after 31 Jul – 30 Aug)
+    assert p.window(date(2022, 9, 30), "month") == (date(2022, 9, 1), date(2022, 9, 30))
+    assert p.previous_window(date(2022, 9, 30), "month") == (date(2022, 8, 1), date(2022, 8, 31))
+    assert p.year_ago_window(date(2022, 9, 30), "month") == (date(2021, 9, 1), date(2021, 9, 30))
+    assert p.previous_window(date(2022, 12, 31), "month") == (date(2022, 11, 1), date(2022, 11, 30))
+    assert p.window(date(2022, 6, 30), "quarter") == (date(2022, 4, 1), date(2022, 6, 30))
+    assert p.previous_window(date(2022, 6, 30), "quarter") == (date(2022, 1, 1), date(2022, 3, 31))
+    assert p.window(date(2024, 2, 29), "year") == (date(2023, 3, 1), date(2024, 2, 29))
+    assert p.window(date(2022, 9, 29), "month") == (
+        date(2022, 8, 30),
+        date(2022, 9, 29),
+    )  # as before

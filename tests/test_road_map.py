@@ -126,7 +126,7 @@ def test_hazard_colour_by_standing(road) -> None:
     assert colour["h3"] == ("逾期", [214, 69, 65, 255])  # red
     assert colour["h4"] == ("临期", [240, 162, 2, 255])  # amber
     assert colour["h9"] == ("临期", [240, 162, 2, 255])  # due today
-    assert colour["h7"] == ("在办", [47, 111, 191, 255])  # blue
+    assert colour["h7"] == ("正常推进", [47, 111, 191, 255])  # blue
     assert colour["h1"] == ("已销号", [46, 158, 91, 255])  # green
     h9 = next(r for r in layer.data if r["hazard_id"] == "h9")
     assert h9["by_stake"] and h9["position"] == [100.11, 30.003]  # the middle of K0+500—K1+500
@@ -157,7 +157,7 @@ def _layer(deck: dict, layer_id: str) -> dict:
 def test_no_basemap_means_no_tile_layer(road, tiny_city) -> None:
     deck = _deck(road, tiny_city)
     types = {layer["@@type"] for layer in deck["layers"]}
-    assert types == {"GeoJsonLayer", "GridCellLayer", "PathLayer", "ScatterplotLayer"}
+    assert types == {"GeoJsonLayer", "GridCellLayer", "PathLayer", "ScatterplotLayer", "TextLayer"}
     assert deck.get("mapStyle") in (None, "__MAP_STYLE__")
     assert _layer(deck, "segments")["data"][0]["path"] == [[100.10, 30.003], [100.12, 30.003]]
     h3 = next(r for r in _layer(deck, "hazards")["data"] if r["hazard_id"] == "h3")

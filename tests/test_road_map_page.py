@@ -35,7 +35,7 @@ def test_city_view_draws_every_layer(demo_env, demo_db_path) -> None:
     at.selectbox(key="period").set_value("year").run()
     layers = _layers(at)
     assert list(layers) == [
-        "units", "accident_grid", "segments", "sites_stake", "sites_coords", "hazards"
+        "units", "accident_grid", "segments", "sites_stake", "sites_coords", "hazards", "unit_names"
     ]  # fmt: skip
     conn = db.open_for_reading(demo_db_path)
     accidents = conn.execute(
@@ -113,7 +113,7 @@ def test_story_date(demo_env) -> None:
     at = _map()
     at.date_input(key="as_of").set_value(date(2022, 9, 15)).run()
     standings = {h["standing"] for h in _layers(at)["hazards"]["data"]}
-    assert standings == {"逾期", "临期", "在办", "已销号"}
+    assert standings == {"逾期", "临期", "正常推进", "已销号"}
 
 
 def test_accident_prone_sites_of_the_chosen_rule(demo_env, demo_db_path) -> None:

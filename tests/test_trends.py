@@ -76,7 +76,7 @@ def test_forecasts_per_unit_and_city(conn) -> None:
 def test_hazard_list_standing(conn) -> None:
     east = hazard_list.hazards_as_of(conn, D, 15, unit="990101")
     assert list(zip(east.hazard_id, east.standing, strict=True)) == [
-        ("h3", "逾期"), ("h4", "临期"), ("h7", "在办"), ("h1", "已销号"), ("h2", "已销号"),
+        ("h3", "逾期"), ("h4", "临期"), ("h7", "正常推进"), ("h1", "已销号"), ("h2", "已销号"),
     ]  # fmt: skip
     assert east.days_overdue.iloc[0] == 11
     overdue = hazard_list.overdue(conn, D)
@@ -109,3 +109,19 @@ def test_a_brigade_lists_only_its_own_hazards(conn) -> None:
         ["h3"],
         ["h4"],
     )
+
+
+def test_a_sign_off_request_waits_for_acceptance_not_for_the_brigade(conn) -> None:
+    """h3 is overdue (deadline 2022-03-20, as of 2022-03-31); once the brigade asks to close it,
+    its to-do list shows it under 待验收, not 逾期, while the figures still count it overdue."""
+    from analytics import auth
+
+    conn.execute("UPDATE hazards SET state = '申请销号' WHERE hazard_id = 'h3'")
+    east = auth.User("east", "东区大队", "county", "990101")
+    groups = hazard_list.tasks(conn, east, D, 15)
+    assert list(groups) == ["逾期", "临期", "被退回", "待验收"]
+    assert groups["逾期"].hazard_id.tolist() == []
+    assert groups["临期"].hazard_id.tolist() == ["h4"]
+    assert groups["待验收"].hazard_id.tolist() == ["h3"]
+    assert groups["待验收"].days_overdue.tolist() == [11]
+    assert metrics.total(conn, D, 15, unit="990101")["overdue"] == 1

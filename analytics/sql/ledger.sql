@@ -1,6 +1,7 @@
 -- The ledger (台账): every hazard with its current state and, as of $as_of, its standing.
 -- Filters are bound parameters; NULL means "any". $text matches id, road, township,
--- description, responsible unit and lead leader.
+-- description, responsible unit and lead leader. $standing '在办' means every open listed hazard
+-- (逾期, 临期 and 正常推进 together: DOMAIN.md's 在办).
 WITH h AS (
     SELECT
         l.*,
@@ -18,7 +19,7 @@ standing AS (
             WHEN is_closed THEN '已销号'
             WHEN deadline < $as_of THEN '逾期'
             WHEN deadline <= $as_of + to_days(CAST($horizon AS INTEGER)) THEN '临期'
-            ELSE '在办'
+            ELSE '正常推进'
         END AS standing,
         CASE WHEN is_listed AND NOT is_closed AND deadline < $as_of
              THEN date_diff('day', deadline, $as_of) END AS days_overdue
@@ -34,11 +35,12 @@ WHERE ($unit IS NULL OR s.unit_adcode = $unit)
   AND ($grade IS NULL OR s.risk_grade = $grade)
   AND ($level IS NULL OR s.supervision_level = $level)
   AND ($source IS NULL OR s.source = $source)
-  AND ($standing IS NULL OR s.standing = $standing)
+  AND ($standing IS NULL OR s.standing = $standing
+       OR ($standing = '在办' AND s.standing IN ('逾期', '临期', '正常推进')))
   AND ($text IS NULL OR concat_ws(' ', s.hazard_id, s.road_name, s.township, s.description,
                                   s.responsible_unit, s.lead_leader) ILIKE '%' || $text || '%')
 ORDER BY
-    CASE s.standing WHEN '逾期' THEN 0 WHEN '临期' THEN 1 WHEN '在办' THEN 2 WHEN '未入单' THEN 3
+    CASE s.standing WHEN '逾期' THEN 0 WHEN '临期' THEN 1 WHEN '正常推进' THEN 2 WHEN '未入单' THEN 3
                     WHEN '已销号' THEN 4 ELSE 5 END,
     s.days_overdue DESC NULLS LAST,
     s.deadline NULLS LAST,

@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from analytics import db, geo, road_map
+from analytics import db, geo, hotspots, road_map
 from analytics.city import boundaries
 from pages import _maps
 from tests.e2e.conftest import sign_in
@@ -27,16 +27,22 @@ def _world(lon: float, lat: float, zoom: float) -> tuple[float, float]:
 
 
 def _target(demo_db_path: Path, fuyang) -> tuple[str, tuple[float, float], tuple]:  # noqa: ANN001
-    """A segment whose midpoint lies well clear of every hazard dot, in map pixels from the
-    view's centre; the view is the page's city view (the outlines' box)."""
+    """A segment whose midpoint lies well clear of every hazard dot and accident-prone site of
+    the city's default rule (both drawn above the segments), in map pixels from the view's
+    centre; the view is the page's city view (the outlines' box)."""
     view = _maps.view_for_bbox(geo.bbox(boundaries(fuyang)))
     conn = db.open_for_reading(demo_db_path)
     last = conn.execute("SELECT max(occurred_at)::DATE FROM accidents").fetchone()[0]
     segments = road_map.segment_rates(conn, last, last)
     hazards, _, _ = road_map.hazard_points(conn, last, 15)
+    sites = hotspots.find_sites(conn, last, hotspots.preset(fuyang.hotspot_preset))
     conn.close()
     cx, cy = _world(view[0], view[1], view[2])
-    dots = [_world(x, y, view[2]) for x, y in zip(hazards.lon, hazards.lat, strict=True)]
+    points = list(zip(hazards.lon, hazards.lat, strict=True))
+    for s in sites.itertuples():
+        points += [(p[0], p[1]) for p in (s.path if s.path is not None else [])]
+        points += [(s.lon, s.lat)] if s.lon == s.lon and s.lon is not None else []
+    dots = [_world(x, y, view[2]) for x, y in points]
     best = None
     for s in segments.itertuples():
         (x0, y0), (x1, y1) = (_world(p[0], p[1], view[2]) for p in (s.path[0], s.path[-1]))
