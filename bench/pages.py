@@ -40,7 +40,7 @@ def run(path: Path, city_file: Path, repeat: int) -> dict[str, float]:
 
     os.environ["HAZARDS_DB_PATH"] = str(path)
     os.environ["HAZARDS_CITY_FILE"] = str(city_file)
-    os.environ["HAZARDS_INITIAL_ADMIN_PASSWORD"] = "bench-admin-1"  # scale data has no accounts
+    os.environ["HAZARDS_INITIAL_ADMIN_PASSWORD"] = "Bench-Huaihe-2022"  # scale data has no accounts
     app = str(PROJECT_ROOT / "app.py")
     now = datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
     out: dict[str, float] = {}
