@@ -52,9 +52,7 @@ def token_hash(token: str) -> str:
 def create(conn: duckdb.DuckDBPyConnection, username: str, now: datetime) -> str:
     """Start a session for ``username``; return the token (stored nowhere but the cookie)."""
     token = new_token()
-    conn.execute(
-        "DELETE FROM sessions WHERE coalesce(ended_at, last_seen) < ?", [now - KEEP_ENDED]
-    )
+    conn.execute("DELETE FROM sessions WHERE coalesce(ended_at, last_seen) < ?", [now - KEEP_ENDED])
     conn.execute(
         "INSERT INTO sessions (token_hash, username, created_at, last_seen) VALUES (?, ?, ?, ?)",
         [token_hash(token), username, now, now],
