@@ -292,7 +292,7 @@ def _cookie_token() -> str | None:
     """The session token the browser sent when this tab connected (st.context.cookies is read
     from the websocket's opening request: it does not change while the tab stays connected)."""
     token = st.context.cookies.get(sessions.COOKIE)
-    return token if token and len(token) <= 128 else None
+    return token if isinstance(token, str) and 0 < len(token) <= 128 else None
 
 
 def current_user(ctx: Context) -> auth.User | None:
