@@ -27,6 +27,7 @@ REASONS = {
     "max_age": "登录已超时（超过最长保持时间），请重新登录。",
     "disabled": "账号已停用，请联系支队管理员。",
     "password": "账号密码已修改，请用新密码重新登录。",
+    "restore": "数据已从备份恢复，请重新登录。",
 }
 _RETRIES = 5  # concurrent writes to one row conflict in DuckDB: the loser tries again
 
@@ -121,3 +122,12 @@ def _write(conn: duckdb.DuckDBPyConnection, sql: str, params: list) -> None:
         except duckdb.TransactionException:
             if attempt == _RETRIES - 1:
                 raise
+
+
+def end_all_restored(conn: duckdb.DuckDBPyConnection) -> None:
+    """End every session of a database just restored from a backup: the backup predates any
+    sign-out, disabling or password change since, which must not be undone for a session."""
+    conn.execute(
+        "UPDATE sessions SET ended_at = current_timestamp::TIMESTAMP, end_reason = 'restore'"
+        " WHERE ended_at IS NULL"
+    )

@@ -9,5 +9,5 @@ CREATE TABLE sessions (
     created_at  TIMESTAMP NOT NULL,           -- signed in (the absolute limit counts from here)
     last_seen   TIMESTAMP NOT NULL,           -- last activity, written at most once a minute
     ended_at    TIMESTAMP,
-    end_reason  VARCHAR                       -- sign_out | idle | max_age | disabled | password
+    end_reason  VARCHAR                       -- sign_out | idle | max_age | disabled | password | restore
 );
