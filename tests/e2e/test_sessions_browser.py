@@ -54,6 +54,16 @@ def test_a_session_survives_reloads_tabs_and_links(browser, demo_db_path, tmp_pa
         expect(second.get_by_role("button", name="退出登录")).to_be_visible(timeout=SIGNED_IN)
         expect(second.get_by_role("heading", name="隐患台账")).to_be_visible(timeout=SIGNED_IN)
 
+        # a link shared on another site (localhost is another site than 127.0.0.1): SameSite=Strict
+        # holds the cookie back from that first request, but Streamlit reads cookies from the
+        # page's own websocket request, which is same-site
+        third = context.new_page()
+        third.goto(url.replace("127.0.0.1", "localhost") + "/_stcore/health")
+        third.evaluate(f"document.body.innerHTML = '<a id=go href={url}/ledger>link</a>'")
+        third.click("#go")
+        expect(third.get_by_role("heading", name="隐患台账")).to_be_visible(timeout=SIGNED_IN)
+        third.close()
+
         out.click()  # signing out in the first tab ...
         expect(page.get_by_role("button", name="登录")).to_be_visible(timeout=SIGNED_IN)
         page.wait_for_function("!document.cookie.includes('hazards_session=')", timeout=10_000)
