@@ -43,7 +43,8 @@ if user is None:
     st.navigation(signed_out, position="hidden").run()
     st.stop()
 
-_ui.account_box(user)
+_ui.account_box(ctx, user)
+_ui.session_cookie(ctx)
 sections = {
     name: [
         st.Page(

@@ -26,7 +26,7 @@ import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from analytics import access
+from analytics import access, sessions
 
 USERNAME = re.compile(r"[A-Za-z0-9_.\-]{2,32}")
 MIN_PASSWORD_LENGTH = 10
@@ -145,6 +145,7 @@ def set_password(conn: duckdb.DuckDBPyConnection, actor: str, username: str, pas
         " failed_attempts = 0, locked_until = NULL WHERE username = ?",
         [_hash(password), username],
     )
+    sessions.end_all(conn, username, "password")
     _log(conn, username, actor, "改密码")
 
 
@@ -161,6 +162,8 @@ def set_disabled(
         if me == 1 and admins == 1:
             raise AuthError("不能停用最后一个启用的支队管理员账号，请先新建或启用另一个管理员")
     conn.execute("UPDATE accounts SET disabled = ? WHERE username = ?", [disabled, username])
+    if disabled:
+        sessions.end_all(conn, username, "disabled")
     _log(conn, username, actor, "停用" if disabled else "启用")
 
 

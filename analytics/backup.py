@@ -35,7 +35,7 @@ from typing import Any
 
 import duckdb
 
-from analytics import db
+from analytics import db, sessions
 from analytics.backup_manifest import (  # noqa: F401 - the names others use come from here
     FORMAT_VERSION,
     MANIFEST,
@@ -368,6 +368,7 @@ def restore(
                 rel, sha = item["path"], item["sha256"]
                 _copy_verified(backup_dir / "evidence" / rel, Path(evidence_dir) / rel, sha)
             db.migrate(conn)
+            sessions.end_all_restored(conn)  # an ended session must not live again
             conn.execute("CHECKPOINT")
         finally:
             conn.close()

@@ -238,7 +238,7 @@ def table_counts(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
 TABLES = (
     "units", "routes", "road_segments", "hazards", "hazard_events", "accidents", "imports",
     "upgrade_projects", "accounts", "account_events", "attachments", "event_attachments",
-    "bulletins", "submissions",
+    "bulletins", "submissions", "sessions",
 )  # fmt: skip
 
 

@@ -24,6 +24,7 @@ TABLE_LABELS = {
     "attachments": "证明材料文件",
     "event_attachments": "事件附件",
     "bulletins": "已签发通报",
+    "sessions": "登录会话",
 }
 SETTING_COLUMNS = {
     "name": "设置",

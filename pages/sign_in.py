@@ -11,6 +11,7 @@ from pages import _ui
 
 def page() -> None:
     ctx = _ui.context(require_user=False)
+    _ui.session_cookie(ctx)  # a session that ended: the browser forgets its cookie
     with st.columns([1, 2, 1])[1]:
         _form(ctx)
 
@@ -59,7 +60,7 @@ def _submit(ctx: _ui.Context) -> None:
         st.session_state["sign_in_error"] = str(e)
     else:
         st.session_state.pop("sign_in_username", None)
-        _ui.sign_in(ctx, user)
+        _ui.sign_in(ctx, user, cur)
     finally:
         cur.close()
 

@@ -521,3 +521,29 @@ def test_what_a_killed_restore_left_is_removed_by_the_next(trip, tmp_path):
     dead_data.mkdir()
     bk.restore(trip.folder, target, tmp_path / "ev", key_file=trip.key_file)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["ev", target.name, live.name])
+
+
+def test_a_restore_ends_every_session_it_brings_back(tmp_path, demo_db_path, key):
+    """A restore turns back the clock: a session ended since (a changed password, a sign-out)
+    would live again, so every restored session is ended; everyone signs in again."""
+    from datetime import datetime
+
+    from analytics import sessions
+
+    source = tmp_path / "src.duckdb"
+    shutil.copy(demo_db_path, source)
+    conn = db.connect(source)
+    try:
+        token = sessions.create(conn, "admin", datetime(2026, 12, 2, 9, 0))
+        folder = bk.backup(conn, tmp_path / "ev", tmp_path / "backups", key_file=key)
+    finally:
+        conn.close()
+    bk.restore(folder, tmp_path / "restored.duckdb", tmp_path / "ev2", key_file=key)
+    conn = db.connect(tmp_path / "restored.duckdb")
+    try:
+        found = sessions.lookup(
+            conn, sessions.token_hash(token), datetime(2026, 12, 2, 9, 1), 30, 12
+        )
+        assert found.username is None and "恢复" in found.reason
+    finally:
+        conn.close()
