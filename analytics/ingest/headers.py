@@ -136,8 +136,21 @@ def _match(cells: list[object], row: int, lookup: dict[str, str]) -> Header:
     return Header(row, columns, unmatched)
 
 
+TITLE_PREFIXES = ("填报单位", "填报日期", "填表单位", "填表日期", "填报人", "填表人", "制表")
+TITLE_CHARS = 12  # a cell this long, alone in its row (or one of two), is a title, not a header
+
+
+def is_title_row(cells: list[object]) -> bool:
+    """A title above the header: one or two non-empty cells, each long text (the ledger's name)
+    or a 填报单位/填报日期/制表 line. Never the upper row of a merged header."""
+    texts = [normalize(c) for c in cells if normalize(c)]
+    return 0 < len(texts) <= 2 and all(  # noqa: PLR2004 - one or two cells
+        len(t) >= TITLE_CHARS or t.startswith(TITLE_PREFIXES) for t in texts
+    )
+
+
 def _double(rows: list[list[object]], i: int, lookup: dict[str, str]) -> Header | None:
-    if i + 1 >= len(rows):
+    if i + 1 >= len(rows) or is_title_row(rows[i]):
         return None
     upper, lower = rows[i], rows[i + 1]
     carried, cells = None, []
