@@ -443,3 +443,36 @@ def test_a_title_above_a_real_two_row_header(conn, fuyang) -> None:
         "SELECT measures, progress, accept_unit, accepted_by, accepted_date FROM hazards"
     ).fetchone()
     assert row == ("增设护栏", "已完工", "县交通局", "李四", date(2022, 8, 30))
+
+
+def _every_problem(rec: dict, problems: list) -> list[tuple]:
+    """What a record says is wrong: its problems and those that refuse it only when new."""
+    return [(p.row, p.column, p.value, p.problem) for p in [*problems, *rec["_if_new"]]]
+
+
+HAZARD_DATES = {"found_date": "排查日期", "listed_date": "入单日期", "deadline": "完成时限",
+                "closed_date": "销号日期", "accepted_date": "验收日期"}  # fmt: skip
+
+
+@pytest.mark.parametrize("field", list(HAZARD_DATES))
+@pytest.mark.parametrize("cell", ["2022-02-30", "2022年2月30日", "20220230", "2022/13/1"])
+def test_a_date_that_does_not_exist_is_one_problem(conn, fuyang, field, cell) -> None:
+    """One problem per cell, the precise one: never 缺少排查日期 as well."""
+    header = HAZARD_DATES[field]
+    given = {"hazard_id": "D1", "unit": "颍上县", "road_name": "G105", field: cell}
+    if field not in ("found_date", "listed_date"):
+        given["found_date"] = "2022-06-01"
+    names = {f: HAZARD_DATES.get(f, f) for f in given}
+    rec, problems, _warnings = ih._record(fuyang, ADMIN, given, names, 2)
+    assert _every_problem(rec, problems) == [(2, header, cell, f"日期“{cell}”不存在")]
+    columns = [
+        "隐患编号",
+        "所属区县",
+        "道路名称",
+        *(HAZARD_DATES[f] for f in given if f in HAZARD_DATES),
+    ]
+    data = "\n".join([",".join(columns), ",".join(given.values())]).encode()
+    r = ih.import_hazards(conn, fuyang, ADMIN, f"{field}{cell.replace('/', '')}.csv", data, now=NOW)
+    assert [(p.row, p.column, p.value, p.problem) for p in r.problems] == [
+        (2, header, cell, f"日期“{cell}”不存在")
+    ]
