@@ -58,9 +58,7 @@ def _import(ctx: _ui.Context, kind: str, name: str, data: bytes) -> None:
     except read.ReadError as e:
         st.error(_ui.plain(e))
         return
-    st.markdown("**预览（前 8 行）**")
-    preview = pd.DataFrame([["" if c is None else str(c) for c in r] for r in table.rows[:8]])
-    st.dataframe(preview, hide_index=True)
+    _file_preview(table.rows, SPECS[kind])
     coords = st.selectbox(
         "坐标系（文件中没有“坐标系”列时使用）", ["WGS84", "GCJ02", "BD09"], key="file_coords",
         format_func={"WGS84": "WGS84（GPS、天地图）", "GCJ02": "GCJ02（高德、腾讯）",
@@ -96,6 +94,18 @@ def _import(ctx: _ui.Context, kind: str, name: str, data: bytes) -> None:
     preview = st.session_state.get("import_preview")
     if preview and preview[0] == key:
         _preview(ctx, kind, name, data, options, preview[1])
+
+
+def _file_preview(rows: list[list[object]], spec: dict, n: int = 8) -> None:
+    """The file as it reads: its own header as the column names (the title rows above it as a
+    caption), the first n rows below the header."""
+    first, last, names = headers.column_names(rows, headers.find_header(rows, spec))
+    titles = [t for r in rows[:first] for c in r if (t := str(c).strip()) and c is not None]
+    st.markdown(f"**预览（前 {n} 行）**")
+    if titles:
+        st.caption("表头上方：" + _ui.plain("；".join(titles)))
+    body = [_ui.text_cells(r) + [""] * (len(names) - len(r)) for r in rows[last + 1 : last + 1 + n]]
+    st.dataframe(pd.DataFrame(body, columns=names), hide_index=True)
 
 
 def _run(ctx: _ui.Context, kind: str, name: str, data: bytes, options: dict, **more: object):  # noqa: ANN202

@@ -110,3 +110,48 @@ def test_the_nyc_file_through_a_mapping(tmp_path, capsys) -> None:
     kept = ~(no_place | outside)
     assert killed.fetchone() == (int(expected[kept].sum()), int((expected[kept] > 0).sum()))
     conn.close()
+
+
+def _record_problems(fuyang, given: dict, names: dict) -> list[tuple]:  # noqa: ANN001
+    """Every problem one row's record carries: its own and those that refuse it only when new."""
+    from analytics.city import boundaries
+
+    features = boundaries(fuyang)["features"]
+    rec, problems, _warnings = ia._record(fuyang, ADMIN, features, given, names, 2)
+    return [(p.row, p.column, p.value, p.problem) for p in [*problems, *rec["_if_new"]]]
+
+
+PLACE = {"unit": "颍上县", "lon": "115.8", "lat": "32.88"}
+PLACE_NAMES = {"unit": "所属区县", "lon": "经度", "lat": "纬度"}
+
+
+@pytest.mark.parametrize(
+    ("given", "names", "expected"),
+    [
+        ({"occurred_at": "2022-02-30 14:30"}, {"occurred_at": "事故时间"},
+         ("事故时间", "2022-02-30 14:30", "日期“2022-02-30”不存在")),
+        ({"occurred_at": "2022-02-30"}, {"occurred_at": "事故时间"},
+         ("事故时间", "2022-02-30", "日期“2022-02-30”不存在")),
+        ({"occurred_date": "2022年2月30日", "occurred_time": "14:30"},
+         {"occurred_date": "事故日期", "occurred_time": "时间"},
+         ("事故日期", "2022年2月30日", "日期“2022年2月30日”不存在")),
+        ({"occurred_date": "2022-06-03", "occurred_time": "25:00"},
+         {"occurred_date": "事故日期", "occurred_time": "时间"},
+         ("事故日期", "2022-06-03", "时间“25:00”不存在")),
+    ],
+)  # fmt: skip
+def test_a_date_or_time_that_does_not_exist_is_one_problem(fuyang, given, names, expected) -> None:
+    """One problem per cell, the precise one: never 缺少事故时间 as well."""
+    given = {"accident_id": "D1", **PLACE, **given}
+    names = {"accident_id": "事故编号", **PLACE_NAMES, **names}
+    assert _record_problems(fuyang, given, names) == [(2, *expected)]
+
+
+def test_an_unreadable_coordinate_is_one_problem(fuyang) -> None:
+    """经度 that is not a number: reported so, not as 没有可用的位置 for the same cell as well."""
+    given = {"accident_id": "D2", "occurred_at": "2022-06-03 14:30", "unit": "颍上县",
+             "lon": "东经115.8", "lat": "32.88"}  # fmt: skip
+    names = {"accident_id": "事故编号", "occurred_at": "事故时间", **PLACE_NAMES}
+    assert _record_problems(fuyang, given, names) == [
+        (2, "经度", "东经115.8", "经度“东经115.8”不是数字")
+    ]

@@ -337,3 +337,142 @@ def test_an_old_xls_workbook(conn, fuyang) -> None:
     assert (r.inserted, r.problems) == (1, [])
     row = conn.execute("SELECT unit_adcode, found_date, deadline FROM hazards").fetchone()
     assert row == ("341282", date(2022, 6, 8), date(2022, 9, 30))
+
+
+# A county ledger as counties lay it out: the title, then who filled it in and when (one cell
+# here; two cells in the workbook below), then the header; 备注 is the last column.
+TITLED_HEADER = ["序号", "隐患编号", "所属区县", "道路名称", "桩号", "隐患类型", "风险等级",
+                 "排查日期", "完成时限", "整改措施", "责任单位", "备注"]  # fmt: skip
+TITLED_ROWS = [
+    [1, "YS-101", "颍上县", "国道105线", "K12+300-K12+800", "急弯陡坡", "一般", "2022-06-03",
+     "2022-08-31", "设置警示标志", "县公路局", "已上报"],
+    [2, "YS-102", "颍上县", "S237", "K3+050", "视距不良", "较大", "2022-06-05", "2022-09-30",
+     "清理遮挡物", "县公路局", None],
+]  # fmt: skip
+TITLE = "颍上县道路交通安全隐患排查治理台账（2022年9月）"
+FILLED_BY = "填报单位：颍上县公安局交警大队 填报日期：2022年9月20日"
+TITLED_COLUMNS = {0: "row_number", 1: "hazard_id", 2: "unit", 3: "road_name", 4: "stakes",
+                  5: "hazard_type", 6: "risk_grade", 7: "found_date", 8: "deadline",
+                  9: "measures", 10: "responsible_unit"}  # fmt: skip
+TITLED_IMPORTED = [
+    ("YS-101", "341226", "国道105线", 12300, 12800, "一般", "无", date(2022, 6, 3),
+     date(2022, 8, 31), ledger.LISTED, None, None, "设置警示标志", "县公路局"),
+    ("YS-102", "341226", "S237", 3050, 3050, "较大", "无", date(2022, 6, 5),
+     date(2022, 9, 30), ledger.LISTED, None, None, "清理遮挡物", "县公路局"),
+]  # fmt: skip
+
+
+def titled_csv() -> bytes:
+    """The titled ledger as Chinese Excel saves it: GBK, CRLF, the title rows padded with commas."""
+    width = len(TITLED_HEADER)
+    lines = [[TITLE] + [""] * (width - 1), [FILLED_BY] + [""] * (width - 1), TITLED_HEADER]
+    lines += [["" if c is None else str(c) for c in r] for r in TITLED_ROWS]
+    return "".join(",".join(map(str, line)) + "\r\n" for line in lines).encode("gbk")
+
+
+def titled_xlsx() -> bytes:
+    """The titled ledger as a workbook: the title merged across the sheet, 填报单位 and 填报日期
+    in two merged cells of the second row."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append([TITLE])
+    ws.merge_cells("A1:L1")
+    ws.append(["填报单位：颍上县公安局交警大队", *[None] * 5, "填报日期：2022年9月20日"])
+    ws.merge_cells("A2:F2")
+    ws.merge_cells("G2:L2")
+    ws.append(TITLED_HEADER)
+    for r in TITLED_ROWS:
+        ws.append(r)
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def _titled_hazards(conn) -> list[tuple]:  # noqa: ANN001
+    return conn.execute(
+        "SELECT hazard_id, unit_adcode, road_name, start_m, end_m, risk_grade, supervision_level,"
+        " found_date, deadline, state, closed_date, accepted_by, measures, responsible_unit"
+        " FROM hazards ORDER BY hazard_id"
+    ).fetchall()
+
+
+@pytest.mark.parametrize(("name", "make"), [("颍上.csv", titled_csv), ("颍上.xlsx", titled_xlsx)])
+def test_title_rows_above_the_header_are_titles(conn, fuyang, name, make) -> None:
+    """Issue #13: the title and the 填报单位 line are not the upper row of a merged header."""
+    from analytics.ingest import headers
+
+    data = make()
+    header = headers.find_header(read.read(name, data).rows)
+    assert (header.row, header.columns, header.unmatched) == (2, TITLED_COLUMNS, ["备注"])
+    r = ih.import_hazards(conn, fuyang, ADMIN, name, data, now=NOW)
+    assert (r.rows, r.inserted, r.problems) == (2, 2, [])
+    assert r.unmatched_columns == ["备注"]  # listed by its own name: the ledger has no such field
+    assert _titled_hazards(conn) == TITLED_IMPORTED
+
+
+def test_a_title_above_a_real_two_row_header(conn, fuyang) -> None:
+    """The title rows are skipped; the merged 整改情况 and 验收情况 still head their columns."""
+    from analytics.ingest import headers
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append([TITLE])
+    ws.merge_cells("A1:I1")
+    ws.append([FILLED_BY])
+    ws.merge_cells("A2:I2")
+    ws.append(
+        ["隐患编号", "所属区县", "道路名称", "排查日期", "整改情况", None, "验收情况", None, None]
+    )
+    ws.append([None, None, None, None, "整改措施", "整改进展", "验收单位", "验收人", "验收日期"])
+    ws.merge_cells("E3:F3")
+    ws.merge_cells("G3:I3")
+    for j in range(1, 5):
+        ws.merge_cells(start_row=3, start_column=j, end_row=4, end_column=j)
+    ws.append(["YS-201", "颍上县", "G105", "2022-06-03", "增设护栏", "已完工", "县交通局", "李四",
+               "2022-08-30"])  # fmt: skip
+    buf = io.BytesIO()
+    book.save(buf)
+    header = headers.find_header(read.read("两行表头.xlsx", buf.getvalue()).rows)
+    assert (header.row, header.unmatched) == (3, [])
+    assert header.columns == {0: "hazard_id", 1: "unit", 2: "road_name", 3: "found_date",
+                              4: "measures", 5: "progress", 6: "accept_unit", 7: "accepted_by",
+                              8: "accepted_date"}  # fmt: skip
+    r = ih.import_hazards(conn, fuyang, ADMIN, "两行表头.xlsx", buf.getvalue(), now=NOW)
+    assert (r.inserted, r.problems, r.unmatched_columns) == (1, [], [])
+    row = conn.execute(
+        "SELECT measures, progress, accept_unit, accepted_by, accepted_date FROM hazards"
+    ).fetchone()
+    assert row == ("增设护栏", "已完工", "县交通局", "李四", date(2022, 8, 30))
+
+
+def _every_problem(rec: dict, problems: list) -> list[tuple]:
+    """What a record says is wrong: its problems and those that refuse it only when new."""
+    return [(p.row, p.column, p.value, p.problem) for p in [*problems, *rec["_if_new"]]]
+
+
+HAZARD_DATES = {"found_date": "排查日期", "listed_date": "入单日期", "deadline": "完成时限",
+                "closed_date": "销号日期", "accepted_date": "验收日期"}  # fmt: skip
+
+
+@pytest.mark.parametrize("field", list(HAZARD_DATES))
+@pytest.mark.parametrize("cell", ["2022-02-30", "2022年2月30日", "20220230", "2022/13/1"])
+def test_a_date_that_does_not_exist_is_one_problem(conn, fuyang, field, cell) -> None:
+    """One problem per cell, the precise one: never 缺少排查日期 as well."""
+    header = HAZARD_DATES[field]
+    given = {"hazard_id": "D1", "unit": "颍上县", "road_name": "G105", field: cell}
+    if field not in ("found_date", "listed_date"):
+        given["found_date"] = "2022-06-01"
+    names = {f: HAZARD_DATES.get(f, f) for f in given}
+    rec, problems, _warnings = ih._record(fuyang, ADMIN, given, names, 2)
+    assert _every_problem(rec, problems) == [(2, header, cell, f"日期“{cell}”不存在")]
+    columns = [
+        "隐患编号",
+        "所属区县",
+        "道路名称",
+        *(HAZARD_DATES[f] for f in given if f in HAZARD_DATES),
+    ]
+    data = "\n".join([",".join(columns), ",".join(given.values())]).encode()
+    r = ih.import_hazards(conn, fuyang, ADMIN, f"{field}{cell.replace('/', '')}.csv", data, now=NOW)
+    assert [(p.row, p.column, p.value, p.problem) for p in r.problems] == [
+        (2, header, cell, f"日期“{cell}”不存在")
+    ]

@@ -59,3 +59,21 @@ def test_bad_segments_are_reported(conn, fuyang) -> None:
         (4, "路线编码", "缺少路线编码"),
     ]
     assert conn.execute("SELECT count(*) FROM road_segments").fetchone() == (0,)
+
+
+def test_roads_have_no_date_columns_and_an_unreadable_stake_is_one_problem(fuyang) -> None:
+    """A segment carries no dates (nothing to report twice there); its stakes, when unreadable,
+    are one problem for their cell, not 缺少 as well."""
+    from analytics.city import boundaries
+    from analytics.ingest import headers
+
+    assert not [f for f in headers.ROAD_HEADERS if "date" in f or "time" in f]
+    given = {"segment_id": "R9", "route_code": "X901", "stakes": "K1+abc-K2+000",
+             "unit": "颍州区", "path": "115.80 32.88;115.82 32.89"}  # fmt: skip
+    names = {"segment_id": "路段编号", "route_code": "路线编码", "stakes": "起止桩号",
+             "unit": "所属区县", "path": "路径"}  # fmt: skip
+    features = boundaries(fuyang)["features"]
+    rec, problems, _warnings = roads._record(fuyang, ADMIN, features, given, names, 2)
+    assert [(p.row, p.column, p.value, p.problem) for p in [*problems, *rec["_if_new"]]] == [
+        (2, "起止桩号", "K1+abc-K2+000", "缺少或无法识别起止桩号")
+    ]

@@ -251,3 +251,42 @@ def test_a_hostile_workbook_is_refused_on_the_page(demo_env) -> None:
     assert at.error[0].value.startswith(  # the file name is escaped: it is shown as typed
         "文件 corners\\.xlsx 有 1048576 行，超过单次导入上限 200000 行"
     )
+
+
+def test_the_preview_shows_the_files_own_header(demo_env) -> None:
+    """数据上报's preview: the file's header as the column names (its title rows as a caption),
+    the first rows below the header as the rows."""
+    from tests.test_ingest_hazards import FILLED_BY, TITLE, TITLED_HEADER, TITLED_ROWS, titled_csv
+
+    at = _upload_page()
+    at.file_uploader(key="ledger_file").set_value(("颍上.csv", titled_csv(), "text/csv")).run()
+    assert not at.exception
+    preview = at.dataframe[0].value
+    assert preview.columns.tolist() == TITLED_HEADER
+    assert preview.values.tolist() == [
+        ["" if c is None else str(c) for c in r] for r in TITLED_ROWS
+    ]
+    assert f"表头上方：{TITLE}；{FILLED_BY}" in [c.value for c in at.caption]
+
+
+def test_the_preview_names_duplicate_and_blank_columns(demo_env) -> None:
+    at = _upload_page()
+    data = "隐患编号,所属区县,道路名称,备注,,备注,排查日期\nY1,颍上县,G105,甲,乙,丙,2022-06-10\n"
+    at.file_uploader(key="ledger_file").set_value(("重名.csv", data.encode(), "text/csv")).run()
+    assert not at.exception
+    preview = at.dataframe[0].value
+    assert preview.columns.tolist() == [
+        "隐患编号", "所属区县", "道路名称", "备注", "第5列", "备注（2）", "排查日期"
+    ]  # fmt: skip
+    assert preview.values.tolist() == [["Y1", "颍上县", "G105", "甲", "乙", "丙", "2022-06-10"]]
+
+
+def test_the_preview_of_a_file_without_a_known_header(demo_env) -> None:
+    """Another system's columns: its first non-empty row is taken as its header."""
+    at = _upload_page("admin")
+    data = b"\nID,WHEN,LAT\nX1,2022-06-03 14:30,32.88\n"
+    at.file_uploader(key="ledger_file").set_value(("其他系统.csv", data, "text/csv")).run()
+    assert not at.exception
+    preview = at.dataframe[0].value
+    assert preview.columns.tolist() == ["ID", "WHEN", "LAT"]
+    assert preview.values.tolist() == [["X1", "2022-06-03 14:30", "32.88"]]

@@ -111,10 +111,12 @@ def _record(city, user, features, raw, names, row):  # noqa: ANN001, ANN202, PLR
     given = {c for c in ("deaths", "injuries") if out[c] is not None}
     out["deaths"] = int(out["deaths"] or 0)
     out["injuries"] = int(out["injuries"] or 0)
+    before_place = len(problems)
     out["stake_m"] = _stake(raw, problem)
     out["lon"], out["lat"], out["coord_source"] = common.coordinates(
         raw, names, row, problem, warnings, city
     )
+    place_reported = len(problems) > before_place  # an unreadable stake or point: said once
     unit_text = values.text(raw.get("unit"))
     unit = city.resolve_unit(unit_text)
     if unit is None and unit_text is None and out["lon"] is not None:
@@ -126,7 +128,7 @@ def _record(city, user, features, raw, names, row):  # noqa: ANN001, ANN202, PLR
     elif not access.can(user, "import", unit.adcode):
         problem("unit", f"区县大队账号只能导入本单位（{city.unit(user.unit_adcode).name}）的数据")
     out["unit_adcode"] = unit.adcode if unit else None
-    if out["stake_m"] is None and out["lon"] is None:
+    if out["stake_m"] is None and out["lon"] is None and not place_reported:
         problem(
             "lon", "没有可用的位置：请填写路线编码和桩号（或公里数、米数），或经纬度", to=if_new
         )

@@ -98,8 +98,11 @@ def _record(city: City, user: auth.User, raw: dict, names: dict, row: int):  # n
     out["unit_adcode"] = unit.adcode if unit else None
     for f in TEXT_FIELDS:
         out[f] = values.text(raw.get(f))
+    unreadable = set()  # date cells reported as unreadable: never reported missing as well
     for f in DATE_FIELDS:
         out[f] = None if raw.get(f) is None else read_value(f, values.parse_date)
+        if out[f] is None and values.text(raw.get(f)) is not None:
+            unreadable.add(f)
     out["risk_grade"] = read_value("risk_grade", values.grade)
     out["supervision_level"] = read_value("supervision_level", values.level) or "无"
     out["funds_wan"] = read_value("funds_wan", lambda c: values.number(c, "投入资金"))
@@ -115,7 +118,11 @@ def _record(city: City, user: auth.User, raw: dict, names: dict, row: int):  # n
     out["state"] = state
     if not out["road_name"]:
         problem("road_name", "缺少道路名称", if_new)
-    if not out["found_date"] and not out["listed_date"]:
+    if (
+        not out["found_date"]
+        and not out["listed_date"]
+        and not unreadable & {"found_date", "listed_date"}
+    ):
         problem("found_date", "缺少排查日期", if_new)
     start = out["found_date"] or out["listed_date"]
     if start and out["deadline"] and out["deadline"] < start:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # field: the canonical header first, then the other spellings seen (DOMAIN.md §2)
 HAZARD_HEADERS: dict[str, tuple[str, ...]] = {
@@ -106,6 +106,11 @@ class Header:
     row: int  # 0-based index of the last header row
     columns: dict[int, str]  # column index → field
     unmatched: list[str]  # header texts that match no field (listed back to the user)
+    top: int | None = None  # 0-based index of the first header row (None: the same as row)
+
+    @property
+    def first(self) -> int:
+        return self.row if self.top is None else self.top
 
 
 def find_header(
@@ -136,8 +141,21 @@ def _match(cells: list[object], row: int, lookup: dict[str, str]) -> Header:
     return Header(row, columns, unmatched)
 
 
+TITLE_PREFIXES = ("填报单位", "填报日期", "填表单位", "填表日期", "填报人", "填表人", "制表")
+TITLE_CHARS = 12  # a cell this long, alone in its row (or one of two), is a title, not a header
+
+
+def is_title_row(cells: list[object]) -> bool:
+    """A title above the header: one or two non-empty cells, each long text (the ledger's name)
+    or a 填报单位/填报日期/制表 line. Never the upper row of a merged header."""
+    texts = [normalize(c) for c in cells if normalize(c)]
+    return 0 < len(texts) <= 2 and all(  # noqa: PLR2004 - one or two cells
+        len(t) >= TITLE_CHARS or t.startswith(TITLE_PREFIXES) for t in texts
+    )
+
+
 def _double(rows: list[list[object]], i: int, lookup: dict[str, str]) -> Header | None:
-    if i + 1 >= len(rows):
+    if i + 1 >= len(rows) or is_title_row(rows[i]):
         return None
     upper, lower = rows[i], rows[i + 1]
     carried, cells = None, []
@@ -148,4 +166,27 @@ def _double(rows: list[list[object]], i: int, lookup: dict[str, str]) -> Header 
         cells.append(bottom if bottom is not None and normalize(bottom) in lookup else top or None)
         if bottom is not None and normalize(bottom) not in lookup and top is None:
             cells[-1] = f"{carried or ''}{bottom}"
-    return _match(cells, i + 1, lookup)
+    return replace(_match(cells, i + 1, lookup), top=i)
+
+
+def column_names(rows: list[list[object]], header: Header | None) -> tuple[int, int, list[str]]:
+    """The file's own column names, for showing the file as it is: (first header row, last
+    header row, names). A merged header's lower text wins, its upper text names the columns
+    merged down; without a known header the first non-empty row is taken. Blank names become
+    第N列 and repeated ones get （2）, （3）… so every name is distinct."""
+    if header is not None:
+        first, last = header.first, header.row
+    else:
+        first = last = next((i for i, r in enumerate(rows) if any(normalize(c) for c in r)), 0)
+    width = max((len(r) for r in rows), default=0)
+    names: list[str] = []
+    for j in range(width):
+        texts = [str(rows[i][j]).strip() for i in range(last, first - 1, -1)
+                 if i < len(rows) and j < len(rows[i]) and normalize(rows[i][j])]  # fmt: skip
+        base = texts[0] if texts else f"第{j + 1}列"
+        name, k = base, 1
+        while name in names:
+            k += 1
+            name = f"{base}（{k}）"
+        names.append(name)
+    return first, last, names
