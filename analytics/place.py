@@ -35,7 +35,7 @@ class PlaceError(ValueError):
 
 
 def normalize_route(text: object) -> str | None:
-    """"g105 " -> "G105"; None when blank."""
+    """Route code as typed ("g105 ") -> "G105"; None when blank."""
     if text is None:
         return None
     s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text))).upper()
