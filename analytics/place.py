@@ -60,8 +60,10 @@ def locate(
     lon: object = None,
     lat: object = None,
     system: str = geo.WGS84,
+    required: bool = False,
 ) -> dict[str, object]:
-    """The location columns from a form's text; PlaceError listing every problem."""
+    """The location columns from a form's text; PlaceError listing every problem. ``required``:
+    a route with a stake, or a point, must be given (a hazard must reach the map)."""
     problems: list[str] = []
     out: dict[str, object] = dict.fromkeys(LOCATION_FIELDS)
     out["route_code"] = normalize_route(route_code)
@@ -95,6 +97,8 @@ def locate(
         check(out)
     except PlaceError as e:
         problems.extend(p for p in e.problems if p not in problems)
+    if required and not problems and out["start_m"] is None and out["lon"] is None:
+        problems.append("请填写位置：路线编码和桩号，或坐标（可在地图上选点）")
     if problems:
         raise PlaceError(problems)
     return out
@@ -149,9 +153,20 @@ def far_from(city: City, lon: float, lat: float) -> str | None:
     return None
 
 
+_GRIDS: dict[tuple[str, str, float], list[dict]] = {}
+
+
 def pick_grid(city: City, unit_adcode: str, step_m: float = PICK_STEP_M) -> list[dict]:
     """Points every ``step_m`` inside the unit's outline (WGS-84): the targets of the map picker,
-    since a deck.gl chart in Streamlit reports selected objects, not clicks on empty ground."""
+    since a deck.gl chart in Streamlit reports selected objects, not clicks on empty ground.
+    Computed once per boundary file and unit."""
+    key = (str(city.map.boundary_file), unit_adcode, step_m)
+    if key not in _GRIDS:
+        _GRIDS[key] = _grid(city, unit_adcode, step_m)
+    return _GRIDS[key]
+
+
+def _grid(city: City, unit_adcode: str, step_m: float) -> list[dict]:
     feats = [f for f in boundaries(city)["features"]
              if f["properties"].get("unit_code") == unit_adcode]  # fmt: skip
     if not feats:

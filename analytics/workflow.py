@@ -424,6 +424,7 @@ def correct_basic(conn, user: User, hazard_id: str, version: int, *,  # noqa: AN
     clean = {k: (None if v == "" else v) for k, v in clean.items()}
     changes = {k: v for k, v in clean.items() if not _same(h[k], v)}
     if not changes:
+        _already(conn, token)  # the same correction sent again finds nothing left to change
         return None
     return _apply(conn, user, "edit_basic", hazard_id, version, "更正", changes, now,
                   note=reason.strip(), token=token)  # fmt: skip
