@@ -42,7 +42,7 @@ def picker(ctx: _ui.Context, unit: str, prefix: str) -> None:
                                 get_radius=250, radius_min_pixels=7,
                                 get_fill_color=[214, 69, 65]))  # fmt: skip
     lo_lon, lo_lat, hi_lon, hi_lat = geo.bbox(outline[0]["geometry"])
-    view = pdk.ViewState(longitude=(lo_lon + hi_lon) / 2, latitude=(lo_lat + hi_lat) / 2, zoom=9)
+    view = pdk.ViewState(longitude=(lo_lon + hi_lon) / 2, latitude=(lo_lat + hi_lat) / 2, zoom=8.6)
     event = st.pydeck_chart(
         pdk.Deck(layers=layers, initial_view_state=view, map_provider=None,
                  tooltip={"text": "点击选用此位置"}),
