@@ -61,12 +61,22 @@ def locate(
     lat: object = None,
     system: str = geo.WGS84,
     required: bool = False,
+    stored_route: str | None = None,
 ) -> dict[str, object]:
     """The location columns from a form's text; PlaceError listing every problem. ``required``:
-    a route with a stake, or a point, must be given (a hazard must reach the map)."""
+    a route with a stake, or a point, must be given (a hazard must reach the map). A typed route
+    code must look like one (ROUTE_CODE), unless it is ``stored_route`` kept as it was (imported
+    data may hold other spellings)."""
     problems: list[str] = []
     out: dict[str, object] = dict.fromkeys(LOCATION_FIELDS)
     out["route_code"] = normalize_route(route_code)
+    code = out["route_code"]
+    if code is not None and code != stored_route and not ROUTE_CODE.match(code):
+        problems.append(
+            f"路线编码“{code}”格式不对：应为 G、S、X、Y、C、Z 加数字，如 G105、S202、X001"
+        )
+    if code == stored_route:
+        out["route_code"] = stored_route
     stake_text = str(stakes).strip() if stakes is not None else ""
     if stake_text:
         pair = geo.parse_stake_range(stake_text)
@@ -105,13 +115,9 @@ def locate(
 
 
 def check(fields: dict[str, object]) -> None:
-    """The stored shape of a location (whatever wrote it); PlaceError otherwise."""
+    """The stored shape of a location (whatever wrote it: a form, an accident-prone site put on
+    the list); PlaceError otherwise. The route code's spelling is judged where it is typed."""
     problems = []
-    code = fields.get("route_code")
-    if code is not None and not ROUTE_CODE.match(str(code)):
-        problems.append(
-            f"路线编码“{code}”格式不对：应为 G、S、X、Y、C、Z 加数字，如 G105、S202、X001"
-        )
     start, end = fields.get("start_m"), fields.get("end_m")
     if start is not None and (not isinstance(start, int | float) or start < 0):
         problems.append("起点桩号须为非负数")

@@ -12,6 +12,7 @@ the second raises DuplicateSubmission naming the hazard already written.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from analytics import access, evidence, ledger, place
+from analytics import access, evidence, geo, ledger, place
 from analytics.auth import User
 from analytics.db import transaction
 
@@ -330,7 +331,8 @@ def report(conn, user: User, *, unit_adcode: str, fields: dict[str, object],  # 
            found_date: date, now: datetime, token: str | None = None) -> str:  # fmt: skip
     """上报 a new hazard (待认定); returns its id. fields: road_name, hazard_type, description,
     source, township, route_code, start_m, end_m, lon, lat, coord_source (the last seven
-    optional; a point is WGS-84 with the system it was given in, see place.locate).
+    optional; a point is WGS-84 with the system it was given in, see place.locate; without
+    coord_source it is taken as given in WGS-84).
 
     The same ``token`` a second time raises DuplicateSubmission (one hazard, one event)."""
     name = conn.execute("SELECT name FROM units WHERE adcode = ?", [unit_adcode]).fetchone()
@@ -344,6 +346,9 @@ def report(conn, user: User, *, unit_adcode: str, fields: dict[str, object],  # 
         problems.append("隐患类型不在清单中")
     if found_date > now.date():
         problems.append("排查日期不能晚于今天")
+    fields = {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in fields.items()}
+    if fields.get("lon") is not None and not fields.get("coord_source"):
+        fields = {**fields, "coord_source": geo.WGS84}  # a point given without its system
     try:
         place.check(fields)
     except place.PlaceError as e:

@@ -22,6 +22,8 @@ def outline_centre(geometry: dict) -> tuple[float, float]:
     """The area centroid of the largest polygon's outer ring of a (Multi)Polygon: where a unit's
     name goes (the seats of the three districts around the city centre are too close together)."""
     polygons = geometry["coordinates"]
+    if geometry["type"] == "Point":  # an outline file may give a unit as its seat only
+        return float(polygons[0]), float(polygons[1])
     if geometry["type"] == "Polygon":
         polygons = [polygons]
     best = (0.0, 0.0, 0.0)  # |area|, x, y

@@ -101,7 +101,7 @@ def inputs(prefix: str, current: dict | None = None) -> dict[str, str]:
 def locate(ctx: _ui.Context, typed: dict[str, str], current: dict | None = None) -> dict:
     """The location columns from the typed fields (place.PlaceError when wrong). A point left as
     prefilled from ``current`` keeps its stored value and original coordinate system."""
-    out = place.locate(ctx.city, **typed)
+    out = place.locate(ctx.city, **typed, stored_route=(current or {}).get("route_code"))
     if current is not None and out["lon"] is not None and current.get("lon") is not None:
         same = (f"{current['lon']:.6f}", f"{current['lat']:.6f}") == (typed["lon"], typed["lat"])
         if same and typed["system"] == geo.WGS84:

@@ -49,10 +49,10 @@ def test_every_problem_at_once(fuyang) -> None:  # noqa: ANN001
     with pytest.raises(place.PlaceError) as e:
         place.locate(fuyang, route_code="105", stakes="K12+3x", lon="121.47", lat="31.23")
     assert e.value.problems == [
+        "路线编码“105”格式不对：应为 G、S、X、Y、C、Z 加数字，如 G105、S202、X001",
         "桩号“K12+3x”无法识别，请按 K12+300 或 K12+300-K12+800 填写",
         "坐标（121.47000, 31.23000）不在阜阳市范围内，请核对经纬度及坐标系"
         "（高德、腾讯为 GCJ-02，百度为 BD-09）",
-        "路线编码“105”格式不对：应为 G、S、X、Y、C、Z 加数字，如 G105、S202、X001",
     ]
     with pytest.raises(place.PlaceError, match="填写桩号时须同时填写路线编码"):
         place.locate(fuyang, stakes="K1+000")
@@ -60,6 +60,9 @@ def test_every_problem_at_once(fuyang) -> None:  # noqa: ANN001
         place.locate(fuyang, lon="116.2")
     with pytest.raises(place.PlaceError, match="须为数字"):
         place.locate(fuyang, lon="东经116", lat="32.6")
+    assert place.locate(fuyang, route_code="国道105", stored_route="国道105")["route_code"] == (
+        "国道105"
+    )  # an imported spelling kept as it was
     with pytest.raises(place.PlaceError, match="请填写位置"):
         place.locate(fuyang, route_code="G105", required=True)
     assert place.locate(fuyang, required=False)["lon"] is None
@@ -119,10 +122,10 @@ def test_nothing_changed_writes_nothing(store) -> None:  # noqa: ANN001
 
 def test_a_correction_is_checked(store) -> None:  # noqa: ANN001
     with pytest.raises(workflow.WorkflowError) as e:
-        _correct(store, ADMIN, OWN, route_code="国道", road_name=" ", lon=116.2, lat=None)
+        _correct(store, ADMIN, OWN, start_m=900, end_m=100, road_name=" ", lon=116.2, lat=None)
     assert e.value.problems == [
         "请填写道路名称",
-        "路线编码“国道”格式不对：应为 G、S、X、Y、C、Z 加数字，如 G105、S202、X001",
+        "止点桩号不能小于起点桩号",
         "经度和纬度须同时填写",
     ]
     with pytest.raises(ValueError, match="not basic fields"):
@@ -164,6 +167,10 @@ def test_report_keeps_the_location_and_refuses_a_bad_one(store) -> None:  # noqa
     with pytest.raises(workflow.WorkflowError, match="止点桩号不能小于起点桩号"):
         workflow.report(store, YINGSHANG, unit_adcode="341226", found_date=date(2022, 12, 30),
                         now=NOW, fields=fields | {"start_m": 900})  # fmt: skip
+    plain_point = {k: v for k, v in fields.items() if k != "coord_source"}
+    hid = workflow.report(store, YINGSHANG, unit_adcode="341226", fields=plain_point,
+                          found_date=date(2022, 12, 30), now=NOW)  # fmt: skip
+    assert workflow.hazard(store, hid)["coord_source"] == "WGS84"  # a point without its system
 
 
 # --- finding a hazard ------------------------------------------------------------------------
