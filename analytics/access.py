@@ -40,6 +40,7 @@ ACTIONS: dict[str, Action] = {
     "accept": _a("验收销号", "admin"),
     "reject": _a("退回整改", "admin"),
     "void": _a("作废", "admin"),
+    "edit_basic": _a("更正隐患基本信息", "admin county", own_unit=True),
     "list_site": _a("事故多发点段入单", "admin"),
     # bulletins
     "issue_bulletin": _a("签发通报", "admin"),

@@ -137,3 +137,34 @@ def actors(conn: duckdb.DuckDBPyConnection) -> list[str]:
     return [r[0] for r in conn.execute(
         "SELECT DISTINCT actor FROM hazard_events ORDER BY actor"
     ).fetchall()]  # fmt: skip
+
+
+SEARCH_LIMIT = 200
+
+
+def search(
+    conn: duckdb.DuckDBPyConnection, text: str, viewer: auth.User | None = None
+) -> pd.DataFrame:
+    """Hazards the viewer may see whose id, road, township, route or description contains every
+    word of ``text`` (at most five, case-insensitive), newest first, at most SEARCH_LIMIT."""
+    words = [w for w in str(text or "").split()][:5]
+    if not words:
+        return pd.DataFrame(columns=list(_SEARCH_COLUMNS))
+    hay = ("lower(concat_ws(' ', h.hazard_id, h.road_name, h.township, h.route_code,"
+           " h.description))")  # fmt: skip
+    where = " AND ".join(f"contains({hay}, lower(?))" for _ in words)
+    unit = access.row_scope(viewer, None)
+    return conn.execute(
+        f"SELECT {', '.join(_SEARCH_COLUMNS.values())} FROM hazards h"  # noqa: S608 - fixed names
+        " LEFT JOIN units u ON u.adcode = h.unit_adcode"
+        f" WHERE ({where}) AND (? IS NULL OR h.unit_adcode = ?)"
+        " ORDER BY h.found_date DESC, h.hazard_id LIMIT ?",
+        [*words, unit, unit, SEARCH_LIMIT],
+    ).df()
+
+
+_SEARCH_COLUMNS = {
+    "hazard_id": "h.hazard_id", "unit_name": "u.name AS unit_name", "state": "h.state",
+    "road_name": "h.road_name", "hazard_type": "h.hazard_type", "found_date": "h.found_date",
+    "description": "h.description",
+}  # fmt: skip

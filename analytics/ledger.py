@@ -27,6 +27,7 @@ TRANSITIONS: dict[str, tuple[tuple[str | None, str], ...]] = {
     "销号": ((SIGNOFF_REQUESTED, CLOSED),),
     "作废": ((FOUND, VOIDED), (LISTED, VOIDED), (ASSIGNED, VOIDED), (RECTIFYING, VOIDED)),
     "调整督办": tuple((s, s) for s in OPEN_STATES),
+    "更正": tuple((s, s) for s in STATES),  # basic fields, in any state
 }
 
 # The five elements of a valid assignment (五要件), as hazard columns with their labels.

@@ -12,6 +12,7 @@ the second raises DuplicateSubmission naming the hazard already written.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from analytics import access, evidence, ledger
+from analytics import access, evidence, geo, ledger, place
 from analytics.auth import User
 from analytics.db import transaction
 
@@ -144,7 +145,8 @@ def _write(conn, user, permission, hazard_id, version, action, changes, now, not
         diff = {k: [h[k], v] for k, v in changes.items() if h[k] != v}
         if after != h["state"]:
             diff["state"] = [h["state"], after]
-        sets = ", ".join(f"{col} = ?" for col in changes if col in EDITABLE)
+        editable = BASIC_FIELDS if action == "更正" else EDITABLE
+        sets = ", ".join(f"{col} = ?" for col in changes if col in editable)
         assert len(changes) == sets.count("?"), "only EDITABLE columns"  # noqa: S101
         conn.execute(
             f"UPDATE hazards SET {sets + ', ' if sets else ''}state = ?, version = version + 1,"  # noqa: S608 - EDITABLE names
@@ -328,7 +330,9 @@ def change_supervision(conn, user: User, hazard_id: str, version: int, *, level:
 def report(conn, user: User, *, unit_adcode: str, fields: dict[str, object],  # noqa: ANN001
            found_date: date, now: datetime, token: str | None = None) -> str:  # fmt: skip
     """上报 a new hazard (待认定); returns its id. fields: road_name, hazard_type, description,
-    source, township, route_code, start_m, end_m, lon, lat (the last five optional).
+    source, township, route_code, start_m, end_m, lon, lat, coord_source (the last seven
+    optional; a point is WGS-84 with the system it was given in, see place.locate; without
+    coord_source it is taken as given in WGS-84).
 
     The same ``token`` a second time raises DuplicateSubmission (one hazard, one event)."""
     name = conn.execute("SELECT name FROM units WHERE adcode = ?", [unit_adcode]).fetchone()
@@ -342,6 +346,13 @@ def report(conn, user: User, *, unit_adcode: str, fields: dict[str, object],  # 
         problems.append("隐患类型不在清单中")
     if found_date > now.date():
         problems.append("排查日期不能晚于今天")
+    fields = {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in fields.items()}
+    if fields.get("lon") is not None and not fields.get("coord_source"):
+        fields = {**fields, "coord_source": geo.WGS84}  # a point given without its system
+    try:
+        place.check(fields)
+    except place.PlaceError as e:
+        problems.extend(e.problems)
     if problems:
         raise WorkflowError(problems)
     allowed = {k: fields.get(k) for k in REPORT_FIELDS}
@@ -385,4 +396,48 @@ def _insert_report(conn, user: User, unit_adcode: str, found_date: date, now: da
 REPORT_REQUIRED = {"road_name": "道路名称", "hazard_type": "隐患类型", "description": "隐患描述",
                    "source": "隐患来源"}  # fmt: skip
 REPORT_FIELDS = ("township", "road_name", "route_code", "start_m", "end_m", "lon", "lat",
-                 "hazard_type", "description", "source")  # fmt: skip
+                 "coord_source", "hazard_type", "description", "source")  # fmt: skip
+# 更正基本信息: what a brigade (own unit) or the administrator may correct after reporting; the
+# five elements, state and supervision stay with the workflow's own actions
+BASIC_FIELDS = ("road_name", "township", "hazard_type", "description", *place.LOCATION_FIELDS)
+BASIC_REQUIRED = {"road_name": "道路名称", "hazard_type": "隐患类型", "description": "隐患描述"}
+
+
+def correct_basic(conn, user: User, hazard_id: str, version: int, *,  # noqa: ANN001
+                  fields: dict[str, object], reason: str, now: datetime,
+                  token: str | None = None) -> int | None:  # fmt: skip
+    """更正基本信息: location (route, stakes, point), road name, township, type and description.
+    ``fields`` holds every basic field as it should now be (a location's columns all together);
+    one event lists each change before → after. None when nothing changed (nothing written)."""
+    h = _may(conn, user, "edit_basic", hazard_id)
+    unknown = set(fields) - set(BASIC_FIELDS)
+    if unknown:
+        raise ValueError(f"not basic fields: {sorted(unknown)}")
+    problems = [f"请填写{label}" for col, label in BASIC_REQUIRED.items()
+                if col in fields and _blank(fields[col])]  # fmt: skip
+    if fields.get("hazard_type") and fields["hazard_type"] not in ledger.ALL_HAZARD_TYPES:
+        problems.append("隐患类型不在清单中")
+    if _blank(reason):
+        problems.append("请填写更正原因")
+    try:
+        place.check({k: fields.get(k, h[k]) for k in place.LOCATION_FIELDS})
+    except place.PlaceError as e:
+        problems.extend(e.problems)
+    if problems:
+        raise WorkflowError(problems)
+    clean = {k: (v.strip() if isinstance(v, str) else v) for k, v in fields.items()}
+    clean = {k: (None if v == "" else v) for k, v in clean.items()}
+    changes = {k: v for k, v in clean.items() if not _same(h[k], v)}
+    if not changes:
+        _already(conn, token)  # the same correction sent again finds nothing left to change
+        return None
+    return _apply(conn, user, "edit_basic", hazard_id, version, "更正", changes, now,
+                  note=reason.strip(), token=token)  # fmt: skip
+
+
+def _same(before: object, after: object) -> bool:
+    if before is None or after is None:
+        return before is after
+    if isinstance(before, float | int) and isinstance(after, float | int):
+        return abs(float(before) - float(after)) < 1e-9
+    return before == after

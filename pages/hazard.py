@@ -9,10 +9,10 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
-from analytics import access, auth, evidence, geo, hazard_list, ledger, workflow
+from analytics import access, auth, evidence, geo, hazard_list, ledger, place, workflow
 from analytics.city import boundaries
 from analytics.workflow import Upload
-from pages import _ui
+from pages import _place, _ui
 
 FIELD_LABELS = {
     "hazard_id": "隐患编号", "unit_name": "所属区县", "township": "乡镇", "road_name": "道路名称",
@@ -34,10 +34,9 @@ def page() -> None:
     h = workflow.hazard(ctx.cur, hid) if hid else None
     if h is None:
         _ui.header(ctx, "隐患详情")
-        st.info("请在“隐患台账”或“我的待办”中点击一行打开隐患；或在下方输入隐患编号。")
-        typed = st.text_input("隐患编号")
-        if st.button("打开") and typed.strip():
-            _ui.open_hazard(typed.strip())
+        if hid:
+            st.warning(f"没有编号为 {_ui.plain(hid)} 的隐患，请查找后打开。")
+        _search(ctx, None)
         return
     unit_name = ctx.city.unit(h["unit_adcode"]).name if ctx.city.resolve_unit(
         h["unit_adcode"]) else h["unit_adcode"]  # fmt: skip
@@ -53,6 +52,8 @@ def page() -> None:
     row = row[row.hazard_id == hid]
     standing = row.standing.iloc[0] if len(row) else "—"
     _ui.header(ctx, f"隐患 {_ui.plain(hid)}", as_of)
+    with st.expander("查找其他隐患"):
+        _search(ctx, hid)
     seen_key = f"seen_version_{hid}"
     seen = st.session_state.get(seen_key, h["version"])
     if duplicate := st.session_state.pop(f"duplicate_{hid}", None):
@@ -63,7 +64,7 @@ def page() -> None:
     with left:
         _fields(h, unit_name)
     with right:
-        _place(ctx, h)
+        _map(ctx, h)
     st.subheader("办理")
     done = _actions(ctx, user, h, seen)
     if done:
@@ -72,6 +73,37 @@ def page() -> None:
     st.session_state[seen_key] = workflow.hazard(ctx.cur, hid)["version"]
     st.subheader("办理记录")
     _timeline(ctx, hid)
+
+
+def _search(ctx: _ui.Context, current: str | None) -> None:
+    """Find a hazard the user may see by id, road or words of its description; a row opens it."""
+    typed = st.text_input(
+        "查找隐患", key="hazard_search", placeholder="输入隐患编号、道路名称或描述中的词，空格分隔"
+    )
+    if not typed.strip():
+        scope = "本单位" if access.home_unit(ctx.user) else "全市"
+        st.caption(f"可查找{scope}的隐患；也可在“隐患台账”或“我的待办”中点击一行打开。")
+        return
+    found = hazard_list.search(ctx.cur, typed, viewer=ctx.user)
+    if found.empty:
+        own = "（区县大队账号只能查找本单位的隐患）" if access.home_unit(ctx.user) else ""
+        st.info(f"没有找到与“{_ui.plain(typed.strip())}”相符的隐患{own}。")
+        return
+    more = f"（只列出前 {hazard_list.SEARCH_LIMIT} 处，请再加词缩小范围）" if len(
+        found) >= hazard_list.SEARCH_LIMIT else ""  # fmt: skip
+    st.caption(f"找到 {len(found)} 处{more}，点击一行打开。")
+    table = pd.DataFrame(
+        {"隐患编号": found.hazard_id, "单位": found.unit_name, "流程状态": found.state,
+         "道路": found.road_name.fillna(""), "隐患类型": found.hazard_type.fillna(""),
+         "排查日期": _ui.text_cells([d.date() if pd.notna(d) else None for d in found.found_date]),
+         "隐患描述": found.description.fillna("")}
+    )  # fmt: skip
+    event = st.dataframe(table, hide_index=True, on_select="rerun", selection_mode="single-row",
+                         key=f"search_result_{current}")  # fmt: skip
+    if event.selection.rows:
+        chosen = table.iloc[event.selection.rows[0]]["隐患编号"]
+        if chosen != current:
+            _ui.open_hazard(chosen)
 
 
 def _status_line(h: dict, standing: str, row: pd.DataFrame) -> None:
@@ -113,7 +145,7 @@ def _text(v: object) -> str:
     return str(v)
 
 
-def _place(ctx: _ui.Context, h: dict) -> None:
+def _map(ctx: _ui.Context, h: dict) -> None:
     st.markdown("**位置**")
     if h["lon"] is None or pd.isna(h["lon"]):
         st.info("该隐患没有坐标。")
@@ -147,7 +179,12 @@ def _actions(ctx: _ui.Context, user: auth.User, h: dict, seen: int) -> bool:
         return False
     tabs = st.tabs([title for _, title in offered])
     for tab, (action, _title) in zip(tabs, offered, strict=True):
-        with tab, st.form(f"form_{action}", clear_on_submit=False):
+        with tab:
+            if action == "edit_basic":  # a chart's selection cannot live inside a form
+                with st.expander("在地图上选取位置"):
+                    _place.picker(ctx, unit, f"basic_{h['hazard_id']}")
+            form = st.form(f"form_{action}", clear_on_submit=False)
+        with form:
             submit = FORMS[action](ctx, h)
             if st.form_submit_button("提交", type="primary", key=f"submit_{action}"):
                 try:
@@ -295,6 +332,42 @@ def _void_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
     )  # fmt: skip
 
 
+def _basic_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
+    st.caption("五要件、流程状态和挂牌督办在各自的办理事项中调整，此处不能修改。")
+    hid, prefix = h["hazard_id"], f"basic_{h['hazard_id']}"
+    k = _keyed(h, "basic")
+    c = st.columns(2)
+    road = c[0].text_input("道路名称", **k("road_name"))
+    township = c[1].text_input("乡镇", **k("township"))
+    types = list(ledger.ALL_HAZARD_TYPES)
+    if h["hazard_type"] and h["hazard_type"] not in types:  # an imported legacy type stays
+        types.insert(0, h["hazard_type"])
+    kind = st.selectbox("隐患类型", types, **k("hazard_type", types[0]))
+    description = st.text_area("隐患描述", **k("description"))
+    st.markdown("**隐患位置**（坐标可在上方地图选取）")
+    typed = _place.inputs(prefix, h)
+    reason = st.text_input("更正原因", placeholder="例如：桩号录入有误，经现场核实更正")
+
+    def submit(seen: int) -> None:
+        try:
+            where = _place.locate(ctx, typed, h)
+        except place.PlaceError as e:
+            raise workflow.WorkflowError(e.problems) from None
+        fields = {"road_name": road, "township": township, "hazard_type": kind,
+                  "description": description, **where}  # fmt: skip
+        done = workflow.correct_basic(
+            ctx.cur, ctx.user, hid, seen, fields=fields, reason=reason, now=ctx.now(),
+            token=_token(ctx, h, "edit_basic", seen, fields, reason),
+        )  # fmt: skip
+        if done is None:
+            raise workflow.WorkflowError(["与现有信息相同，没有需要更正的内容"])
+        for key in [k for k in st.session_state if str(k).startswith("basic_")]:
+            if str(key).endswith(hid) or str(key).startswith(prefix + "_"):
+                del st.session_state[key]  # prefilled again from the corrected hazard
+
+    return submit
+
+
 OPEN = (ledger.LISTED, ledger.ASSIGNED, ledger.RECTIFYING, ledger.SIGNOFF_REQUESTED)
 ACTIONS = (
     ("list", "认定入单", (ledger.FOUND,)),
@@ -305,11 +378,12 @@ ACTIONS = (
     ("reject", "退回整改", (ledger.SIGNOFF_REQUESTED,)),
     ("change_supervision", "调整挂牌督办", OPEN),
     ("void", "作废", (ledger.FOUND, ledger.LISTED, ledger.ASSIGNED, ledger.RECTIFYING)),
+    ("edit_basic", "更正基本信息", ledger.STATES),
 )
 FORMS = {
     "list": _list_form, "assign": _assign_form, "progress": _progress_form,
     "request_signoff": _signoff_form, "accept": _accept_form, "reject": _reject_form,
-    "change_supervision": _supervision_form, "void": _void_form,
+    "change_supervision": _supervision_form, "void": _void_form, "edit_basic": _basic_form,
 }  # fmt: skip
 
 

@@ -7,8 +7,8 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from analytics import access, auth, hazard_list, ledger, workflow
-from pages import _ui
+from analytics import access, auth, hazard_list, ledger, place, workflow
+from pages import _place, _ui
 
 HINTS = {
     "逾期": "已超过完成时限，请尽快整改并申请销号。",
@@ -61,24 +61,33 @@ def page() -> None:
 def _report_form(ctx: _ui.Context, user: auth.User) -> None:
     st.subheader("上报新隐患")
     units = {u.adcode: u.name for u in ctx.city.units}
+    if (own := access.home_unit(user)) is not None:
+        unit = st.selectbox("所属区县", [own], format_func=units.get, disabled=True)
+    else:  # outside the form: the map below shows the chosen unit
+        unit = st.selectbox("所属区县", list(units), format_func=units.get, key="report_unit")
+    with st.expander("在地图上选取隐患位置（可选）"):
+        _place.picker(ctx, unit, "report")
     with st.form("report", clear_on_submit=False):
         c = st.columns(3)
-        if (own := access.home_unit(user)) is not None:
-            unit = c[0].selectbox("所属区县", [own], format_func=units.get, disabled=True)
-        else:
-            unit = c[0].selectbox("所属区县", list(units), format_func=units.get)
-        road = c[1].text_input("道路名称")
-        township = c[2].text_input("乡镇")
+        road = c[0].text_input("道路名称")
+        township = c[1].text_input("乡镇")
+        kind = c[2].selectbox("隐患类型", ledger.HAZARD_TYPES)
         c = st.columns(3)
-        kind = c[0].selectbox("隐患类型", ledger.HAZARD_TYPES)
-        source = c[1].selectbox("隐患来源", ledger.SOURCES)
-        found = c[2].date_input("排查日期", value=ctx.today(), max_value=ctx.today())
+        source = c[0].selectbox("隐患来源", ledger.SOURCES)
+        found = c[1].date_input("排查日期", value=ctx.today(), max_value=ctx.today())
         description = st.text_area("隐患描述")
+        st.markdown("**隐患位置**（填写路线编码和桩号，或坐标，至少一项；坐标可在上方地图选取）")
+        typed = _place.inputs("report")
         submitted = st.form_submit_button("上报", type="primary")
     if submitted:
         fields = {"road_name": road, "township": township or None, "hazard_type": kind,
                   "source": source, "description": description}  # fmt: skip
-        _report(ctx, user, unit, fields, found)
+        try:
+            fields |= place.locate(ctx.city, **typed, required=True)
+        except place.PlaceError as e:
+            st.error("无法上报：" + _ui.plain(e))
+        else:
+            _report(ctx, user, unit, fields, found)
     if shown := st.session_state.get("report_duplicate"):
         if st.button(f"打开已上报的隐患 {shown}", key="open_reported"):
             st.session_state.pop("report_duplicate")

@@ -40,6 +40,7 @@ MATRIX = {
     "accept": (False, True, False, False),
     "reject": (False, True, False, False),
     "void": (False, True, False, False),
+    "edit_basic": (False, True, True, False),
     "list_site": (False, True, False, False),
     "issue_bulletin": (False, True, False, False),
     "view_tasks": (False, True, True, True),
@@ -234,6 +235,9 @@ PROBES = {
         c, u, h, v, reason="不合格", now=NOW)),
     "void": _on_hazard(S.FOUND, lambda c, u, h, v, _t: workflow.void(
         c, u, h, v, reason="重复上报", now=NOW)),
+    "edit_basic": _on_hazard(S.ASSIGNED, lambda c, u, h, v, _t: workflow.correct_basic(
+        c, u, h, v, fields={"route_code": "X001", "start_m": 1200, "end_m": 1200},
+        reason="桩号有误", now=NOW)),
     "list_site": _site,
     "issue_bulletin": _bulletin,
 }  # fmt: skip

@@ -145,6 +145,8 @@ def _db_counts(path) -> tuple[int, int]:  # noqa: ANN001
 def _fill_report(at) -> None:  # noqa: ANN001
     next(w for w in at.text_input if w.label == "道路名称").set_value("双击路")
     next(w for w in at.text_area if w.label == "隐患描述").set_value("双击上报测试")
+    next(w for w in at.text_input if w.label == "路线编码").set_value("S305")
+    next(w for w in at.text_input if w.label == "桩号或桩号范围").set_value("K50+800")
 
 
 def test_the_report_form_submitted_twice_makes_one_hazard(demo_env) -> None:

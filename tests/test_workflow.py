@@ -30,6 +30,7 @@ ALLOWED = {
     ("调整督办", S.ASSIGNED): S.ASSIGNED,
     ("调整督办", S.RECTIFYING): S.RECTIFYING,
     ("调整督办", S.SIGNOFF_REQUESTED): S.SIGNOFF_REQUESTED,
+    **{("更正", s): s for s in S.STATES},  # basic fields are corrected in any state
 }
 
 

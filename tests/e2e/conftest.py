@@ -103,3 +103,17 @@ def sign_in(page, server: str, username: str = "admin", password: str = "demo202
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
     expect(page.get_by_role("button", name="退出登录")).to_be_visible(timeout=30_000)
+
+
+def open_hazard(page, hid: str) -> None:  # noqa: ANN001
+    """Open a hazard through 隐患详情's search: type its id, then select the one row found."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("link", name="隐患详情", exact=True).click()
+    page.get_by_label("查找隐患").fill(hid)
+    page.get_by_label("查找隐患").press("Enter")
+    expect(page.get_by_text("找到 1 处")).to_be_visible(timeout=30_000)
+    page.wait_for_timeout(500)  # the table draws its rows
+    box = page.locator("[data-testid='stDataFrame']").first.bounding_box()
+    page.mouse.click(box["x"] + 12, box["y"] + 52)  # the first row's selection box
+    expect(page.get_by_role("heading", name=f"隐患 {hid}")).to_be_visible(timeout=30_000)

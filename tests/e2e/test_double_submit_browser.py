@@ -21,6 +21,8 @@ def _fill_report(page) -> None:  # noqa: ANN001
     expect(form).to_be_visible(timeout=30_000)
     form.get_by_label("道路名称").fill(ROAD)
     form.get_by_label("隐患描述").fill("路口视距不良，双击上报测试")
+    form.get_by_label("路线编码").fill("S305")
+    form.get_by_label("桩号或桩号范围").fill("K50+800")
     form.get_by_label("隐患描述").blur()
 
 

@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.e2e.conftest import running_app, sign_in
+from tests.e2e.conftest import open_hazard, running_app, sign_in
 from tests.hostile_text import ADMIN_NAME, ATTACKS, make_hostile
 
 pytestmark = pytest.mark.e2e
@@ -65,10 +65,7 @@ def test_typed_text_stays_text_in_the_browser(hostile_server, browser) -> None: 
     sign_in(page, server, "admin")
     expect(page.get_by_text(shown(ADMIN_NAME)).first).to_be_visible(timeout=30_000)  # sidebar
 
-    page.get_by_role("link", name="隐患详情", exact=True).click()
-    page.get_by_label("隐患编号").fill(hid)
-    page.get_by_role("button", name="打开").click()
-    expect(page.get_by_role("heading", name=f"隐患 {hid}")).to_be_visible(timeout=30_000)
+    open_hazard(page, hid)
     for text in [*ATTACKS, "测试路" + ATTACKS[0] + ATTACKS[2], "照片" + ATTACKS[1] + ".png",
                  "验收" + ATTACKS[0] + ".png", "王某" + ATTACKS[3]]:  # fmt: skip
         expect(page.get_by_text(shown(text)).first).to_be_visible(timeout=30_000)

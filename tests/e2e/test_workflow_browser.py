@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 import pytest
 from PIL import Image
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import open_hazard, sign_in
 
 pytestmark = pytest.mark.e2e
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
@@ -24,12 +24,7 @@ def _photo(path: Path) -> Path:
 
 
 def _open_hazard(page, hid: str) -> None:  # noqa: ANN001
-    from playwright.sync_api import expect
-
-    page.get_by_role("link", name="隐患详情").click()
-    page.get_by_label("隐患编号").fill(hid)
-    page.get_by_role("button", name="打开").click()
-    expect(page.get_by_role("heading", name=f"隐患 {hid}")).to_be_visible(timeout=30_000)
+    open_hazard(page, hid)
 
 
 def _form(page, text: str):  # noqa: ANN001, ANN202
