@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from analytics import access, auth, backup, bootstrap, db, inert, metrics
+from analytics import access, auth, backup, db, inert, metrics, startup
 from analytics.city import City, CityConfigError
 from analytics.config import SettingError, Settings
 from analytics.fmt import date_cn, relative_change, signed, signed_points
@@ -28,8 +28,9 @@ log = logging.getLogger("hazards.ui")
 
 @st.cache_resource(show_spinner="正在打开数据库……")
 def _store(settings: Settings) -> tuple[duckdb.DuckDBPyConnection, City]:
-    """One connection per process (DuckDB connections are not thread-safe: use cursors)."""
-    return bootstrap.open_configured(settings)
+    """One connection per process (DuckDB connections are not thread-safe: use cursors),
+    opened by analytics.startup's thread (app.py shows its progress on a first start)."""
+    return startup.begin(settings).result()
 
 
 @dataclass(frozen=True)
