@@ -25,8 +25,8 @@ TABLE_LABELS = {
     "event_attachments": "事件附件",
     "bulletins": "已签发通报",
 }
-SETTING_COLUMNS = {
-    "name": "设置",
+SETTING_COLUMNS = {  # the Chinese name first, then the environment variable that sets it
+    "label": "设置",
     "env": "环境变量",
     "value": "当前值",
     "default": "默认值",
@@ -95,7 +95,8 @@ def page() -> None:
 
     st.subheader("运行设置")
     st.caption("通过环境变量修改，重启后生效。")
-    settings = pd.DataFrame(ctx.settings.as_rows()).rename(columns=SETTING_COLUMNS)
+    rows = pd.DataFrame(ctx.settings.as_rows())
+    settings = rows[list(SETTING_COLUMNS)].rename(columns=SETTING_COLUMNS)
     st.table(_ui.plain_table(settings.set_index("设置")))
 
 
