@@ -73,6 +73,7 @@ if boot is not None and not boot.ready():
 from analytics import access  # noqa: E402 - imported once the store is ready (see above)
 from pages import _ui, sign_in  # noqa: E402
 
+_ui.chinese_widgets()
 ctx = _ui.context(require_user=False)
 _ui.ensure_initial_admin(ctx)
 user = _ui.current_user(ctx)
