@@ -21,7 +21,7 @@ st.set_page_config(
     page_title="道路交通安全隐患治理",
     page_icon=str(Path(__file__).parent / "data" / "assets" / "favicon.png"),
     layout="wide",
-    initial_sidebar_state="expanded",
+    initial_sidebar_state="auto",  # a phone opens with the menu folded away
 )
 
 # section → (file, title, icon, the access action that opens it; None: everyone signed in)

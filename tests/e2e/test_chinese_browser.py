@@ -136,3 +136,59 @@ def test_every_page_reads_in_chinese(server: str, browser, demo_db_path, usernam
     page.screenshot(path=str(SCREENSHOTS / f"chinese_hazard_{username}.png"))
     page.close()
     assert found == {}, "\n".join(f"{p}: {sorted(w)}" for p, w in found.items())
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def _overflow(page) -> int:  # noqa: ANN001
+    """How far the page is wider than the phone's screen, in CSS pixels."""
+    return page.evaluate("document.documentElement.scrollWidth") - PHONE["width"]
+
+
+def _open_from_menu(page, title: str) -> None:  # noqa: ANN001
+    """On a phone the sidebar is folded away: open it, then the page."""
+    sidebar_open = page.locator("[data-testid='stSidebarNav']").is_visible()
+    if not sidebar_open:
+        page.locator("[data-testid='stExpandSidebarButton']").click()
+    page.get_by_role("link", name=title, exact=True).first.click()
+    _settled(page)
+    if page.locator("[data-testid='stSidebarNav']").is_visible():  # fold it to read the page
+        page.locator("[data-testid='stSidebarCollapseButton'] button").click()
+        page.wait_for_timeout(500)
+
+
+def test_a_brigade_works_from_a_phone(server: str, browser, demo_db_path) -> None:  # noqa: ANN001
+    from playwright.sync_api import expect
+
+    from analytics import db
+
+    conn = db.open_for_reading(demo_db_path)
+    hid = conn.execute(
+        "SELECT hazard_id FROM hazards WHERE unit_adcode = '341226' AND state = '整改中'"
+        " ORDER BY hazard_id LIMIT 1"
+    ).fetchone()[0]
+    conn.close()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
+    sign_in(page, server, "yingshang")
+    checked = {}
+    for title, shot in [("我的待办", "phone_tasks"), ("总览", "phone_overview"),
+                        ("领导驾驶舱", "phone_cockpit")]:  # fmt: skip
+        _open_from_menu(page, title)
+        checked[title] = _overflow(page)
+        page.screenshot(path=str(SCREENSHOTS / f"{shot}.png"), full_page=True)
+    # the hazard's progress form: the text, the evidence, the camera and the button in reach
+    _open_from_menu(page, "隐患详情")
+    page.get_by_label("隐患编号").fill(hid)
+    page.get_by_role("button", name="打开").click()
+    expect(page.get_by_role("heading", name=f"隐患 {hid}")).to_be_visible(timeout=30_000)
+    page.get_by_role("tab", name="记录整改进展").click()
+    form = page.locator("[data-testid='stForm']").filter(has_text="整改进展").first
+    form.get_by_role("button", name="提交").scroll_into_view_if_needed()
+    box = form.get_by_role("button", name="提交").bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    checked["隐患详情"] = _overflow(page)
+    page.screenshot(path=str(SCREENSHOTS / "phone_hazard.png"), full_page=True)
+    page.close()
+    assert all(over <= 4 for over in checked.values()), checked
