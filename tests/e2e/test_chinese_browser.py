@@ -43,7 +43,7 @@ VISIBLE_TEXT = """() => {
   return out.join("\\n");
 }"""
 
-USERNAMES = {username for username, *_ in demo.DEMO_ACCOUNTS}
+USERNAMES = {username for username, *_ in demo.DEMO_ACCOUNTS} | {demo.DEMO_PASSWORD}
 ALLOWED = [  # whole words (case-insensitive) that are codes, units, formats, systems or names
     r"[GSXYZCV]\d+",  # route codes: G105, S305, X001
     r"K\d+(\+\d+)?",  # stakes: K12+300
@@ -123,7 +123,9 @@ def test_every_page_reads_in_chinese(server: str, browser, demo_db_path, usernam
     sign_in(page, server, username)
     found = _scan(page, username)
     # a hazard the brigade works on: the evidence uploader and the camera are on its forms
-    page.goto(f"{server}/hazard?id={hid}")
+    _open_from_menu(page, "隐患详情")
+    page.get_by_label("隐患编号").fill(hid)
+    page.get_by_role("button", name="打开").click()
     _settled(page)
     if username == "yingshang":
         page.get_by_role("tab", name="记录整改进展").click()
