@@ -1,12 +1,19 @@
-"""Router: page config, sign-in, the pages this user's role may open, run the chosen page."""
+"""Router: page config, sign-in, the pages this user's role may open, run the chosen page.
+
+The first run on a new server reaches st.navigation before any slow work (Streamlit shows its
+folder-based page list, in English, until then): the store opens in a background thread
+(analytics.startup) while a Chinese progress page shows; pandas, DuckDB and the pages' modules
+are imported only once the store is ready.
+"""
 
 import logging
+import time
 from pathlib import Path
 
 import streamlit as st
 
-from analytics import access
-from pages import _ui, sign_in
+from analytics import startup
+from analytics.config import SettingError, Settings
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -14,7 +21,7 @@ st.set_page_config(
     page_title="道路交通安全隐患治理",
     page_icon=str(Path(__file__).parent / "data" / "assets" / "favicon.png"),
     layout="wide",
-    initial_sidebar_state="expanded",
+    initial_sidebar_state="auto",  # a phone opens with the menu folded away
 )
 
 # section → (file, title, icon, the access action that opens it; None: everyone signed in)
@@ -32,6 +39,41 @@ PAGES = {
              ("audit_log", "操作日志", "history", "view_audit_log")],
 }  # fmt: skip
 
+
+def _starting() -> None:
+    """Shown while the store opens (on a first start: while the demo city is built)."""
+    st.title("道路交通安全隐患治理")
+    with st.status("系统正在启动……", expanded=True) as status:
+        shown = st.empty()
+        while not boot.ready(wait=0.3):
+            steps = list(boot.steps)
+            lines = [f"- ✓ {s}" for s in steps[:-1]] + [f"- {s}……" for s in steps[-1:]]
+            elapsed = f"已用时 {time.monotonic() - boot.started:.0f} 秒"
+            shown.markdown("\n".join(lines) + f"\n\n{elapsed}；首次启动需生成演示数据，约需十秒。")
+        status.update(label="启动完成", state="complete")
+    if boot.failed:
+        from pages import _ui  # shows the reason (in Chinese) and stops
+
+        _ui.context(require_user=False)
+    st.rerun()
+
+
+try:
+    boot = startup.begin(Settings.from_env())
+except SettingError:
+    boot = None  # _ui.context shows the reason
+if boot is not None and not boot.ready():
+    # every address shows the progress, so a bookmarked page opens once the store is ready
+    addresses = [file for pages in PAGES.values() for file, *_ in pages]
+    starting = [st.Page(_starting, title="正在启动", url_path="starting", default=True)]
+    starting += [st.Page(_starting, title="正在启动", url_path=a) for a in addresses]
+    st.navigation(starting, position="hidden").run()
+    st.stop()
+
+from analytics import access  # noqa: E402 - imported once the store is ready (see above)
+from pages import _ui, sign_in  # noqa: E402
+
+_ui.chinese_widgets()
 ctx = _ui.context(require_user=False)
 _ui.ensure_initial_admin(ctx)
 user = _ui.current_user(ctx)

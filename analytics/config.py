@@ -22,6 +22,7 @@ class Setting:
     default: str
     help: str
     help_zh: str
+    label_zh: str  # the setting's Chinese name (数据与设置 shows it first)
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -30,12 +31,14 @@ SETTINGS: tuple[Setting, ...] = (
         str(PROJECT_ROOT / "data" / "hazards.duckdb"),
         "DuckDB database file. Created (with demo data when auto_demo is on) on first start.",
         "数据库文件；首次启动时自动创建（开启自动演示数据时写入演示城市）",
+        "数据库文件",
     ),
     Setting(
         "city_file",
         str(PROJECT_ROOT / "data" / "city.toml"),
         "City configuration: name, units and aliases, map centre, boundary file, basemap.",
         "城市配置文件：城市名称、所辖单位及别名、地图中心、边界文件、底图",
+        "城市配置文件",
     ),
     Setting(
         "auto_demo",
@@ -43,85 +46,112 @@ SETTINGS: tuple[Setting, ...] = (
         "1: when the database file does not exist, the app creates it with the demo city. "
         "0: the app creates an empty database instead.",
         "1：数据库文件不存在时自动生成演示城市；0：创建空数据库",
+        "自动生成演示数据",
     ),
     Setting(
         "demo_seed",
         "2022",
         "Seed of the demo city generator (same seed, same data).",
         "演示数据生成种子（同一种子生成相同数据）",
+        "演示数据种子",
     ),
     Setting(
         "timezone",
         "Asia/Shanghai",
         "Time zone of 'today' and of timestamps the app records (IANA name).",
         "时区：用于确定“今天”和系统记录的时间",
+        "时区",
     ),
     Setting(
         "big_screen_refresh_seconds",
         "60",
         "How often the command-centre wall (大屏) refreshes its figures, in seconds.",
         "指挥中心大屏自动刷新间隔（秒）",
+        "大屏刷新间隔（秒）",
     ),
     Setting(
         "evidence_dir",
         str(PROJECT_ROOT / "data" / "evidence"),
         "Folder of evidence files (photos, PDFs), stored by content hash.",
         "证明材料（照片、PDF）存放目录，按内容哈希保存",
+        "证明材料目录",
     ),
     Setting(
         "evidence_max_mb",
         "10",
         "Largest evidence file accepted, in MB.",
         "单个证明材料文件大小上限（MB）",
+        "证明材料大小上限（MB）",
     ),
     Setting(
         "uploads_dir",
         str(PROJECT_ROOT / "data" / "uploads"),
         "Folder keeping every imported file as uploaded, by content hash (for audit).",
         "导入原始文件存放目录（按内容哈希保存，供审计）",
+        "导入原始文件目录",
     ),
     Setting(
         "import_max_mb",
         "50",
         "Largest spreadsheet accepted for import, in MB.",
         "导入文件大小上限（MB）",
+        "导入文件大小上限（MB）",
     ),
-    Setting("import_max_rows", "200000", "Most rows accepted in one import.", "单次导入行数上限"),
+    Setting(
+        "import_max_rows",
+        "200000",
+        "Most rows accepted in one import.",
+        "单次导入行数上限",
+        "导入行数上限",
+    ),
     Setting(
         "import_max_columns",
         "100",
         "Most columns a sheet may span to be imported (wider files are refused before parsing).",
         "导入表格的列数上限（超过时在解析前拒收）",
+        "导入列数上限",
     ),
     Setting(
         "deadline_horizon_years",
         "5",
         "Imports refuse a 完成时限 (deadline) later than this many years after today.",
         "导入时完成时限最晚可在今天之后多少年（超过视为填写错误）",
+        "完成时限最远年数",
     ),
     Setting(
         "backup_dir",
         str(PROJECT_ROOT / "data" / "backups"),
         "Folder of backups (python -m analytics backup, and before every schema upgrade).",
         "备份目录（手动备份及每次数据库结构升级前的自动备份）",
+        "备份目录",
     ),
     Setting(
         "session_idle_minutes",
         "30",
         "Sign-out after this many minutes without activity.",
         "无操作多少分钟后自动退出登录",
+        "无操作退出（分钟）",
     ),
     Setting(
-        "session_max_hours", "12", "Sign-out after this many hours in all.", "登录最长保持小时数"
+        "session_max_hours",
+        "12",
+        "Sign-out after this many hours in all.",
+        "登录最长保持小时数",
+        "登录最长保持（小时）",
     ),
     Setting(
         "max_failed_logins",
         "5",
         "Failed sign-ins in a row that lock an account.",
         "连续输错密码多少次锁定账号",
+        "密码错误锁定次数",
     ),
     Setting(
-        "lockout_minutes", "15", "How long a locked account stays locked.", "账号锁定时长（分钟）"
+        "lockout_minutes",
+        "15",
+        "How long a locked account stays locked.",
+        "账号锁定时长（分钟）",
+        "账号锁定时长（分钟）",
     ),
     Setting(
         "initial_admin_password",
@@ -129,24 +159,28 @@ SETTINGS: tuple[Setting, ...] = (
         "When set and the database has no accounts, the app creates the account 'admin' "
         "(支队管理员) with this password on start. Unset it afterwards.",
         "数据库中没有任何账号时，用此密码自动创建管理员账号 admin（创建后请删除此设置）",
+        "初始管理员密码",
     ),
     Setting(
         "due_soon_days",
         "15",
         "Warning horizon: a hazard not closed whose deadline is within this many days is 临期.",
         "临期预警天数：未销号且完成时限在此天数内的隐患为“临期”",
+        "临期预警天数",
     ),
     Setting(
         "effect_months",
         "12",
         "治理成效: months compared before a hazard's listing and after its closing.",
         "治理成效：比较入单前与销号后各多少个月的事故",
+        "治理成效比较月数",
     ),
     Setting(
         "effect_buffer_m",
         "200",
         "治理成效: metres added to each end of a hazard's stretch (or radius around its point).",
         "治理成效：隐患路段两端各外延的米数（无桩号时为隐患点周围的半径）",
+        "治理成效外延距离（米）",
     ),
     Setting(
         "bulletin_issuer",
@@ -154,12 +188,14 @@ SETTINGS: tuple[Setting, ...] = (
         "Issuing body named on bulletins (通报) and in their signature; empty: the detachment "
         "of the city file.",
         "通报的发文单位（版头与落款）；留空则使用城市配置中的支队名称",
+        "通报发文单位",
     ),
     Setting(
         "bulletin_recipients",
         "各县（市、区）交警大（中）队",
         "Recipients (主送) of bulletins.",
         "通报的主送单位",
+        "通报主送单位",
     ),
     Setting(
         "bulletin_hotspot_preset",
@@ -167,6 +203,7 @@ SETTINGS: tuple[Setting, ...] = (
         "Rule (a preset of the accident-prone site analysis) bulletins use for their new and "
         "no-longer-present sites; empty: the city file's [hotspots] default_preset.",
         "通报中事故多发点段变化所用的识别口径（预设名称）；留空则使用城市配置中的默认口径",
+        "通报点段识别口径",
     ),
 )
 
@@ -256,7 +293,7 @@ class Settings:
         return self.now().date()
 
     def as_rows(self) -> list[dict[str, str]]:
-        """The settings in force with their environment variable and Chinese help, for display."""
+        """The settings in force with their Chinese name, environment variable and Chinese help."""
         declared = {s.name: s for s in SETTINGS}
         rows = []
         for f in fields(self):
@@ -264,6 +301,7 @@ class Settings:
             rows.append(
                 {
                     "name": f.name,
+                    "label": declared[f.name].label_zh,
                     "env": ENV_PREFIX + f.name.upper(),
                     "value": _shown(f.name, value),
                     "default": declared[f.name].default,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -97,8 +98,11 @@ def generate(city: City, seed: int = 2022) -> DemoData:
     )
 
 
-def write(conn, data: DemoData) -> None:  # noqa: ANN001 - a DuckDB connection
+def write(  # noqa: ANN001 - a DuckDB connection
+    conn, data: DemoData, progress: Callable[[str], None] = lambda step: None
+) -> None:
     """Replace the database's content with the demo city, in one transaction."""
+    progress("写入数据库")
     frames = {
         "routes": data.routes,
         "road_segments": data.segments,
@@ -115,21 +119,28 @@ def write(conn, data: DemoData) -> None:  # noqa: ANN001 - a DuckDB connection
             conn.unregister("demo_frame")
         for key, value in data.facts.items():
             conn.execute("INSERT OR REPLACE INTO dataset (key, value) VALUES (?, ?)", [key, value])
+        progress("创建演示账号")
         conn.execute("DELETE FROM accounts WHERE is_demo")
         for username, name, role, unit in DEMO_ACCOUNTS:
             auth.add_user(conn, "演示数据生成", username, name, role, unit, DEMO_PASSWORD,
                           is_demo=True)  # fmt: skip
 
 
-def create_database(path: str | Path, city: City, seed: int = 2022) -> Path:
+def create_database(
+    path: str | Path,
+    city: City,
+    seed: int = 2022,
+    progress: Callable[[str], None] = lambda step: None,
+) -> Path:
     """Write a new demo database file at ``path`` atomically (built aside, then renamed)."""
     path = Path(path)
+    progress("生成演示城市：道路、隐患、事故")
     data = generate(city, seed)
     tmp = path.with_name(path.name + f".building-{os.getpid()}")
     tmp.unlink(missing_ok=True)
     conn = db.open_store(tmp, city)
     try:
-        write(conn, data)
+        write(conn, data, progress)
     finally:
         conn.close()
     os.replace(tmp, path)

@@ -184,4 +184,4 @@ def _total(h: pd.DataFrame) -> dict[str, float | int | None]:
 
 def window_text(months: int, buffer_m: int) -> str:
     """The rule in one line, shown with every figure."""
-    return f"入单前 {months} 个月 vs 销号后 {months} 个月 · 路段两端各外延 {buffer_m} 米（无桩号按半径）"
+    return f"入单前 {months} 个月对比销号后 {months} 个月 · 路段两端各外延 {buffer_m} 米（无桩号按半径）"

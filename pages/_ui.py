@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from analytics import access, auth, backup, bootstrap, db, inert, metrics, sessions
+from analytics import access, auth, backup, db, inert, metrics, sessions, startup
 from analytics.city import City, CityConfigError
 from analytics.config import SettingError, Settings
 from analytics.fmt import date_cn, relative_change, signed, signed_points
@@ -28,8 +28,9 @@ log = logging.getLogger("hazards.ui")
 
 @st.cache_resource(show_spinner="正在打开数据库……")
 def _store(settings: Settings) -> tuple[duckdb.DuckDBPyConnection, City]:
-    """One connection per process (DuckDB connections are not thread-safe: use cursors)."""
-    return bootstrap.open_configured(settings)
+    """One connection per process (DuckDB connections are not thread-safe: use cursors),
+    opened by analytics.startup's thread (app.py shows its progress on a first start)."""
+    return startup.begin(settings).result()
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,57 @@ def context(require_user: bool = True, action: str | None = None) -> Context:
         st.error(f"当前账号（{ctx.user.role_label}）无权{access.ACTIONS[action].label}。")
         st.stop()
     return ctx
+
+
+# Streamlit 1.67 has no locale setting: its own English words on the widgets are replaced here
+# by CSS (the English text shrinks to nothing, the Chinese comes from ::after), keyed on the
+# data-testid attributes of streamlit/static (checked in Chromium). The limit of each file
+# uploader is stated in its label (the English "10MB per file" line is replaced).
+_CHINESE_WIDGETS = """<style>
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p,
+[data-testid="stFileUploaderDropzoneInstructions"] span,
+[data-testid="stFileChip"][aria-invalid="true"] [role="alert"],
+[data-testid="stCameraInputButton"],
+[data-testid="stCameraInputWebcamComponent"] p,
+[data-testid="stSkipToContent"] { font-size: 0 !important; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {
+  content: "选择文件"; font-size: 0.875rem; }
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {
+  content: "或将文件拖放到此处"; font-size: 0.875rem; }
+[data-testid="stFileChip"][aria-invalid="true"] [role="alert"]::after {
+  content: "文件过大或类型不符，未上传，请移除"; font-size: 0.75rem; }
+[data-testid="stCameraInputButton"]::after { content: "拍照"; font-size: 1rem; }
+[data-testid="stCameraInputButton"]:has(*)::after { content: "清除照片"; }
+[data-testid="stCameraInputWebcamComponent"] p::after { font-size: 0.875rem;
+  content: "请允许本页面使用摄像头（浏览器地址栏中的摄像头图标）。浏览器只在 https 或本机地址下提供摄像头，否则请用“选择文件”拍照上传。"; }
+[data-testid="stSkipToContent"]::after { content: "跳到正文"; font-size: 1rem; }
+</style>"""
+# the tooltips of plotly's chart toolbar (drawn from data-title by ::after)
+_PLOTLY_TITLES = {
+    "Download plot as a png": "下载为图片", "Download plot as a PNG": "下载为图片",
+    "Download plot as png": "下载为图片", "Download plot as an svg": "下载为图片",
+    "Download plot as JSON": "下载图表数据（JSON）",
+    "Download plot": "下载为图片", "Zoom": "框选放大", "Pan": "平移", "Zoom in": "放大",
+    "Zoom out": "缩小", "Autoscale": "自动缩放", "Reset axes": "复原坐标轴",
+    "Reset view": "复原视图", "Box Select": "框选", "Lasso Select": "套索选择",
+    "Toggle Spike Lines": "显示参考线", "Show closest data on hover": "悬停显示最近数据",
+    "Compare data on hover": "悬停对比数据", "Fullscreen": "全屏", "Exit fullscreen": "退出全屏",
+    "Close fullscreen": "退出全屏", "Orbital rotation": "旋转", "Turntable rotation": "旋转",
+    "Reset camera to default": "复原视角", "Reset camera to last save": "复原视角",
+}  # fmt: skip
+_CHINESE_WIDGETS = _CHINESE_WIDGETS.replace(
+    "</style>",
+    "".join(
+        f'.modebar-btn[data-title="{en}"]::after {{ content: "{zh}" !important; }}\n'
+        for en, zh in _PLOTLY_TITLES.items()
+    )
+    + "</style>",
+)
+
+
+def chinese_widgets() -> None:
+    """Streamlit's own English on widgets shown in Chinese (once per script run, from app.py)."""
+    st.html(_CHINESE_WIDGETS)
 
 
 def unit_select(ctx: Context, where: DeltaGenerator, key: str, own_help: str) -> str | None:

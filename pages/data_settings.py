@@ -26,8 +26,8 @@ TABLE_LABELS = {
     "bulletins": "已签发通报",
     "sessions": "登录会话",
 }
-SETTING_COLUMNS = {
-    "name": "设置",
+SETTING_COLUMNS = {  # the Chinese name first, then the environment variable that sets it
+    "label": "设置",
     "env": "环境变量",
     "value": "当前值",
     "default": "默认值",
@@ -96,7 +96,8 @@ def page() -> None:
 
     st.subheader("运行设置")
     st.caption("通过环境变量修改，重启后生效。")
-    settings = pd.DataFrame(ctx.settings.as_rows()).rename(columns=SETTING_COLUMNS)
+    rows = pd.DataFrame(ctx.settings.as_rows())
+    settings = rows[list(SETTING_COLUMNS)].rename(columns=SETTING_COLUMNS)
     st.table(_ui.plain_table(settings.set_index("设置")))
 
 

@@ -83,7 +83,7 @@ def _why_shorter(ctx: _ui.Context, as_of: date, judgeable: int | None) -> None:
     st.info(
         f"系统设置的观察期为 {setting} 个月（HAZARDS_EFFECT_MONTHS），截至 {as_of} 还没有销号满 "
         f"{setting} 个月的隐患，按此设置暂无可评价的治理成效。本页先按可评价的最长观察期 "
-        f"{judgeable} 个月显示（入单前 {judgeable} 个月 vs 销号后 {judgeable} 个月），"
+        f"{judgeable} 个月显示（入单前 {judgeable} 个月对比销号后 {judgeable} 个月），"
         "结果仅反映短期变化；可在左侧调整“观察月数”。"
     )
 

@@ -183,6 +183,9 @@ def _actions(ctx: _ui.Context, user: auth.User, h: dict, seen: int) -> bool:
             if action == "edit_basic":  # a chart's selection cannot live inside a form
                 with st.expander("在地图上选取位置"):
                     _place.picker(ctx, unit, f"basic_{h['hazard_id']}")
+            if action in ("progress", "request_signoff"):  # their forms then show the camera
+                st.toggle("用摄像头拍照", key=f"camera_{action}_{h['hazard_id']}",
+                          help="在手机上打开后可直接拍摄现场照片作为证明材料（需允许浏览器使用摄像头）")  # fmt: skip
             form = st.form(f"form_{action}", clear_on_submit=False)
         with form:
             submit = FORMS[action](ctx, h)
@@ -232,10 +235,19 @@ def _token(ctx: _ui.Context, h: dict, action: str, seen: int, *inputs: object) -
     return _ui.submission_token(ctx.user, action, h["hazard_id"], seen, *typed)
 
 
-def _files(key: str) -> list[Upload]:
-    files = st.file_uploader("证明材料（JPG、PNG 照片或 PDF，可多选）", type=["jpg", "jpeg", "png", "pdf"],
-                             accept_multiple_files=True, key=key)  # fmt: skip
-    return [Upload(f.name, f.getvalue()) for f in files or []]
+def _files(ctx: _ui.Context, key: str, camera: bool) -> list[Upload]:
+    """The evidence files chosen, and the photo taken when the camera is on (named by its
+    content, so a double click sends the same submission)."""
+    mb = ctx.settings.evidence_max_mb
+    files = st.file_uploader(f"证明材料（JPG、PNG 照片或 PDF，可多选，每个不超过 {mb} MB）",
+                             type=["jpg", "jpeg", "png", "pdf"], accept_multiple_files=True,
+                             key=key, max_upload_size=mb)  # fmt: skip
+    chosen = [Upload(f.name, f.getvalue()) for f in files or []]
+    photo = st.camera_input("现场拍照", key=f"{key}_camera") if camera else None
+    if photo is not None:
+        data = photo.getvalue()
+        chosen.append(Upload(f"现场拍照-{hashlib.sha256(data).hexdigest()[:8]}.jpg", data))
+    return chosen
 
 
 def _list_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
@@ -272,7 +284,8 @@ def _progress_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
     k = _keyed(h, "progress")
     measures = st.text_area("整改措施（如有调整）", **k("measures"))
     controls = st.text_input("临时管控措施（如有调整）", **k("temporary_controls"))
-    files = _files(f"files_progress_{h['hazard_id']}")
+    files = _files(ctx, f"files_progress_{h['hazard_id']}",
+                   st.session_state.get(f"camera_progress_{h['hazard_id']}", False))  # fmt: skip
     return lambda seen: workflow.record_progress(
         ctx.cur, ctx.user, h["hazard_id"], seen, text=text, measures=measures or None,
         temporary_controls=controls or None, now=ctx.now(), files=files,
@@ -283,7 +296,8 @@ def _progress_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
 
 def _signoff_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
     note = st.text_area("整改完成情况", placeholder="说明整改内容、完成时间及效果")
-    files = _files(f"files_signoff_{h['hazard_id']}")
+    files = _files(ctx, f"files_signoff_{h['hazard_id']}",
+                   st.session_state.get(f"camera_request_signoff_{h['hazard_id']}", False))  # fmt: skip
     return lambda seen: workflow.request_signoff(
         ctx.cur, ctx.user, h["hazard_id"], seen, note=note, now=ctx.now(),
         files=files, evidence_dir=ctx.settings.evidence_dir,

@@ -31,7 +31,9 @@ def page() -> None:
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         on_click="ignore", key=f"template_{kind}",
     )  # fmt: skip
-    upload = st.file_uploader("选择文件", type=["csv", "xlsx", "xls"], key="ledger_file")
+    mb = ctx.settings.import_max_mb
+    upload = st.file_uploader(f"选择文件（CSV、XLSX 或 XLS，不超过 {mb} MB）", type=["csv", "xlsx", "xls"],
+                              key="ledger_file", max_upload_size=mb)  # fmt: skip
     if upload is not None:
         _import(ctx, kind, upload.name, upload.getvalue())
     _history(ctx, kind)

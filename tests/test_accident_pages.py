@@ -120,7 +120,7 @@ def test_effect_page(demo_env, demo) -> None:
     table = at.dataframe[0].value
     assert len(table) == len(e.hazards)
     assert set(table["评价"]) <= {"有效", "样本较少", "无法计算", "观察期未满"}
-    assert "入单前 3 个月 vs 销号后 3 个月" in at.caption[0].value
+    assert "入单前 3 个月对比销号后 3 个月" in at.caption[0].value
 
 
 def test_effect_page_for_a_county_user(demo_env, demo) -> None:

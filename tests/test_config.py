@@ -52,6 +52,18 @@ def test_every_setting_is_a_field_and_listed_in_the_readme() -> None:
         assert f"HAZARDS_{s.name.upper()}" in readme, f"README does not document {s.name}"
 
 
+def test_every_setting_has_a_chinese_name_shown_before_its_variable() -> None:
+    import re
+
+    labels = [s.label_zh for s in SETTINGS]
+    assert len(set(labels)) == len(labels)
+    for s in SETTINGS:
+        assert re.search(r"[\u4e00-\u9fff]", s.label_zh), s.name
+        assert re.search(r"[\u4e00-\u9fff]", s.help_zh), s.name
+    row = Settings.from_env({}).as_rows()[0]
+    assert (row["label"], row["env"]) == ("数据库文件", "HAZARDS_DB_PATH")
+
+
 def test_today_follows_the_time_zone() -> None:
     from datetime import UTC, datetime, timedelta
 
