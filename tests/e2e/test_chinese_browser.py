@@ -111,6 +111,8 @@ def _scan(page, username: str) -> dict[str, set[str]]:  # noqa: ANN001
 
 @pytest.mark.parametrize("username", ["admin", "yingshang"])
 def test_every_page_reads_in_chinese(server: str, browser, demo_db_path, username) -> None:  # noqa: ANN001
+    from playwright.sync_api import expect
+
     from analytics import db
 
     conn = db.open_for_reading(demo_db_path)
@@ -123,9 +125,8 @@ def test_every_page_reads_in_chinese(server: str, browser, demo_db_path, usernam
     sign_in(page, server, username)
     found = _scan(page, username)
     # a hazard the brigade works on: the evidence uploader and the camera are on its forms
-    _open_from_menu(page, "隐患详情")
-    page.get_by_label("隐患编号").fill(hid)
-    page.get_by_role("button", name="打开").click()
+    page.goto(f"{server}/hazard?id={hid}")  # a link: the session's cookie keeps the user signed in
+    expect(page.get_by_role("heading", name=f"隐患 {hid}")).to_be_visible(timeout=30_000)
     _settled(page)
     if username == "yingshang":
         page.get_by_role("tab", name="记录整改进展").click()
@@ -181,9 +182,7 @@ def test_a_brigade_works_from_a_phone(server: str, browser, demo_db_path) -> Non
         checked[title] = _overflow(page)
         page.screenshot(path=str(SCREENSHOTS / f"{shot}.png"), full_page=True)
     # the hazard's progress form: the text, the evidence, the camera and the button in reach
-    _open_from_menu(page, "隐患详情")
-    page.get_by_label("隐患编号").fill(hid)
-    page.get_by_role("button", name="打开").click()
+    page.goto(f"{server}/hazard?id={hid}")  # a link: the session's cookie keeps the user signed in
     expect(page.get_by_role("heading", name=f"隐患 {hid}")).to_be_visible(timeout=30_000)
     page.get_by_role("tab", name="记录整改进展").click()
     form = page.locator("[data-testid='stForm']").filter(has_text="整改进展").first
