@@ -172,13 +172,7 @@ def _stake(raw: dict, problem) -> int | None:  # noqa: ANN001
 
 def _write(conn, user: auth.User, result: ImportResult, p: plan.Plan, now: datetime) -> None:  # noqa: ANN001
     """Apply the plan inside the caller's transaction; the updates' changes go to imports.note."""
-    import_id = conn.execute(
-        "INSERT INTO imports (file_name, sha256, kind, unit_adcode, imported_by, imported_at,"
-        " rows_read, rows_rejected, note) VALUES (?, ?, 'accidents', ?, ?, ?, ?, ?, ?)"
-        " RETURNING import_id",
-        [result.file, result.sha256, user.unit_adcode, user.actor, now, result.rows,
-         result.rejected, plan.change_log(p)],
-    ).fetchone()[0]  # fmt: skip
+    import_id = plan.record_import(conn, "accidents", user, result, p, now)
     for u in p.updates:
         conn.execute(
             f"UPDATE accidents SET {', '.join(f'{c} = ?' for c in u.diff)}, import_id = ?"  # noqa: S608 - STORED names

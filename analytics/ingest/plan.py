@@ -157,3 +157,14 @@ def change_log(plan: Plan) -> str | None:
     for c in plan.changes:
         changes.setdefault(c.record_id, {})[c.field] = [c.before, c.after]
     return json.dumps({"changes": changes}, ensure_ascii=False, default=str)
+
+
+def record_import(conn: duckdb.DuckDBPyConnection, kind: str, user: auth.User, result: object,
+                  plan: Plan, now: datetime) -> int:  # fmt: skip
+    """The imports row of an accident or road import (its updates' changes in note); its id."""
+    return conn.execute(
+        "INSERT INTO imports (file_name, sha256, kind, unit_adcode, imported_by, imported_at,"
+        " rows_read, rows_rejected, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING import_id",
+        [result.file, result.sha256, kind, user.unit_adcode, user.actor, now, result.rows,
+         result.rejected, change_log(plan)],
+    ).fetchone()[0]  # fmt: skip

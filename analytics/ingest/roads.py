@@ -132,13 +132,7 @@ def _record(city, user, features, raw, names, row):  # noqa: ANN001, ANN202, PLR
 def _write(conn, user: auth.User, result: ImportResult, p: plan.Plan, now: datetime) -> None:  # noqa: ANN001
     """Apply the plan inside the caller's transaction; the updates' changes go to imports.note.
     A route seen for the first time becomes a route; a known one's stake range may grow."""
-    import_id = conn.execute(
-        "INSERT INTO imports (file_name, sha256, kind, unit_adcode, imported_by, imported_at,"
-        " rows_read, rows_rejected, note) VALUES (?, ?, 'roads', ?, ?, ?, ?, ?, ?)"
-        " RETURNING import_id",
-        [result.file, result.sha256, user.unit_adcode, user.actor, now, result.rows,
-         result.rejected, plan.change_log(p)],
-    ).fetchone()[0]  # fmt: skip
+    import_id = plan.record_import(conn, "roads", user, result, p, now)
     for rec in p.inserts:
         conn.execute(
             f"INSERT INTO road_segments (segment_id, {', '.join(STORED)}, import_id)"  # noqa: S608
