@@ -27,7 +27,7 @@ def page() -> None:
             {
                 "用户名": users.username,
                 "名称": users.display_name,
-                "角色": users.role.map(auth.ROLES),
+                "角色": users.role.map(access.ROLES),
                 "单位": users.unit_name.fillna(""),
                 "状态": [
                     "停用" if d else "锁定中" if lock else "启用"
@@ -44,7 +44,8 @@ def page() -> None:
         hide_index=True,
     )
     demo = users[users.is_demo & ~users.disabled]
-    real_admins = users[(users.role == "admin") & ~users.is_demo & ~users.disabled]
+    managers = users.role.isin(access.ACTIONS["manage_accounts"].roles)  # who may manage accounts
+    real_admins = users[managers & ~users.is_demo & ~users.disabled]
     if len(demo):
         if real_admins.empty:
             st.info(

@@ -75,7 +75,7 @@ KPI_CARDS = (
 
 def _kpis(ctx: _ui.Context, as_of: date, period: str, horizon: int, unit: str | None) -> None:
     k = ctx.cached(metrics.kpi_comparison, as_of, period, horizon, unit)
-    st.caption(f"{_who(ctx, unit)}隐患治理指标；变化为与上期末（{k.previous}）相比")
+    st.caption(f"{_ui.plain(_who(ctx, unit))}隐患治理指标；变化为与上期末（{k.previous}）相比")
     cols = [*st.columns(4), *st.columns(4)]
     for col, (key, label, kind, up_is_good) in zip(cols, KPI_CARDS, strict=True):
         now, before = k.now[key], k.before[key]

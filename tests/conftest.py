@@ -38,6 +38,16 @@ def demo_env(monkeypatch, tmp_path, demo_db_path) -> Path:
     return path
 
 
+@pytest.fixture
+def demo_store(tmp_path, demo_db_path, fuyang):  # noqa: ANN001, ANN201
+    """A writable store on a private copy of the demo database."""
+    path = tmp_path / "hazards.duckdb"
+    shutil.copy(demo_db_path, path)
+    conn = db.open_store(path, fuyang)
+    yield conn
+    conn.close()
+
+
 @pytest.fixture(scope="session")
 def tiny_city() -> city_mod.City:
     return city_mod.load_city(FIXTURES / "tinycity" / "city.toml")

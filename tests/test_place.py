@@ -4,7 +4,6 @@ finding one (the search of 隐患详情)."""
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import date, datetime
 
 import duckdb
@@ -81,12 +80,8 @@ def test_the_picker_grid_lies_inside_the_unit(fuyang) -> None:  # noqa: ANN001
 
 
 @pytest.fixture
-def store(tmp_path, demo_db_path, fuyang):  # noqa: ANN001, ANN201
-    path = tmp_path / "hazards.duckdb"
-    shutil.copy(demo_db_path, path)
-    conn = db.open_store(path, fuyang)
-    yield conn
-    conn.close()
+def store(demo_store):  # noqa: ANN001, ANN201
+    return demo_store
 
 
 def _correct(conn, user, hid, token=None, **fields):  # noqa: ANN001, ANN202

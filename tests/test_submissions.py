@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import date, datetime
 
 import duckdb
@@ -22,12 +21,8 @@ FIVE = {"goal": "消除隐患", "lead_leader": "王某", "responsible_unit": "�
 
 
 @pytest.fixture
-def store(tmp_path, demo_db_path, fuyang):  # noqa: ANN001, ANN201
-    path = tmp_path / "hazards.duckdb"
-    shutil.copy(demo_db_path, path)
-    conn = db.open_store(path, fuyang)
-    yield conn
-    conn.close()
+def store(demo_store):  # noqa: ANN001, ANN201
+    return demo_store
 
 
 def _counts(conn) -> tuple[int, int]:  # noqa: ANN001
