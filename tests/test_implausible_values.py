@@ -153,3 +153,14 @@ def test_counts(cell: str, message: str) -> None:
     assert str(e.value) == message
     assert values.count("３", "死亡人数", 500) == 3  # full-width digits
     assert values.count(2.0, "死亡人数", 500) == 2
+
+
+@pytest.mark.parametrize("cell", ["10000", "99999", "10000.0"])
+def test_five_digit_text_outside_the_excel_serial_range_is_a_problem(cell: str) -> None:
+    # It once recursed forever (the fuzz test found "10000" under a 排查日期 header).
+    with pytest.raises(values.ValueProblem, match="无法识别的日期"):
+        values.parse_date(cell)
+
+
+def test_five_digit_text_inside_the_serial_range_is_that_day() -> None:
+    assert values.parse_date("44715") == date(2022, 6, 3)  # Excel serial 44715 = 2022-06-03

@@ -56,7 +56,10 @@ def parse_date(cell: object) -> date | None:
     t = unicodedata.normalize("NFKC", t)
     m = _DATE.fullmatch(t) or _COMPACT.fullmatch(t)
     if not m and _SERIAL.fullmatch(t):
-        return parse_date(float(t))
+        serial = float(t)
+        if 20000 <= serial <= 80000:
+            return EXCEL_EPOCH + timedelta(days=int(serial))
+        raise ValueProblem(f"无法识别的日期“{t}”（例：2022-06-03）")
     if not m and (us := _US.fullmatch(t)):
         try:
             return date(int(us.group(3)), int(us.group(1)), int(us.group(2)))

@@ -101,7 +101,7 @@ def sign_in(page, server: str, username: str = "admin", password: str = "demo202
     page.goto(server)
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
+    page.get_by_role("button", name="登录", exact=True).click()
     expect(page.get_by_role("button", name="退出登录")).to_be_visible(timeout=30_000)
 
 

@@ -65,22 +65,22 @@ def test_a_session_survives_reloads_tabs_and_links(browser, demo_db_path, tmp_pa
         third.close()
 
         out.click()  # signing out in the first tab ...
-        expect(page.get_by_role("button", name="登录")).to_be_visible(timeout=SIGNED_IN)
+        expect(page.get_by_role("button", name="登录", exact=True)).to_be_visible(timeout=SIGNED_IN)
         page.wait_for_function("!document.cookie.includes('hazards_session=')", timeout=10_000)
         assert not [c for c in context.cookies() if c["name"] == "hazards_session"]
         # ... signs the second out at its next action
         second.get_by_role("link", name="总览").click()
-        expect(second.get_by_role("button", name="登录")).to_be_visible(timeout=SIGNED_IN)
+        expect(second.get_by_role("button", name="登录", exact=True)).to_be_visible(timeout=SIGNED_IN)
         expect(second.get_by_text("已退出登录")).to_be_visible()
         second.reload()
-        expect(second.get_by_role("button", name="登录")).to_be_visible(timeout=SIGNED_IN)
+        expect(second.get_by_role("button", name="登录", exact=True)).to_be_visible(timeout=SIGNED_IN)
 
         # a link to a hazard, signed out: the sign-in form, then that hazard
         page.goto(f"{url}/hazard?id={hid}")
-        expect(page.get_by_role("button", name="登录")).to_be_visible(timeout=SIGNED_IN)
+        expect(page.get_by_role("button", name="登录", exact=True)).to_be_visible(timeout=SIGNED_IN)
         page.get_by_label("用户名").fill("admin")
         page.get_by_label("密码").fill("demo2022")
-        page.get_by_role("button", name="登录").click()
+        page.get_by_role("button", name="登录", exact=True).click()
         expect(page.get_by_role("heading", name=f"隐患 {hid}")).to_be_visible(timeout=SIGNED_IN)
         assert f"id={hid}" in page.url
         page.reload()
