@@ -193,3 +193,48 @@ def test_a_brigade_works_from_a_phone(server: str, browser, demo_db_path) -> Non
     page.screenshot(path=str(SCREENSHOTS / "phone_hazard.png"), full_page=True)
     page.close()
     assert all(over <= 4 for over in checked.values()), checked
+
+
+def _words_now(page, found: dict[str, set[str]], what: str) -> None:  # noqa: ANN001
+    page.wait_for_timeout(700)
+    if words := latin_words(page.evaluate(VISIBLE_TEXT)):
+        found[what] = words
+
+
+def test_what_appears_on_interaction_reads_in_chinese(server: str, browser) -> None:  # noqa: ANN001
+    """Streamlit's table toolbar and menus, typing hints, an empty select and the calendar."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    sign_in(page, server, "admin")
+    found: dict[str, set[str]] = {}
+    page.get_by_role("group", name="统计截至").click()  # the date input's calendar
+    _words_now(page, found, "日历")
+    page.keyboard.press("Escape")
+    page.get_by_role("link", name="隐患台账", exact=True).click()
+    _settled(page)
+    table = page.locator("[data-testid='stDataFrame']").first
+    table.hover()
+    buttons = page.locator("[data-testid='stElementToolbar']").first.locator("button")
+    for i in range(buttons.count()):  # each button's tooltip
+        buttons.nth(i).hover()
+        page.wait_for_timeout(800)
+        _words_now(page, found, f"表格工具栏提示 {i}")
+    for i, label in [(0, "显示/隐藏列"), (2, "搜索")]:  # the toolbar's order
+        table.hover()
+        buttons.nth(i).click()
+        _words_now(page, found, label)
+        page.keyboard.press("Escape")
+    box = table.bounding_box()
+    page.mouse.move(box["x"] + 500, box["y"] + 16)  # a column header shows its menu button
+    page.mouse.click(box["x"] + 600, box["y"] + 16)
+    _words_now(page, found, "列菜单")
+    page.get_by_role("menuitem").nth(2).hover()  # 统计 (after the two sorts)
+    _words_now(page, found, "列统计")
+    page.keyboard.press("Escape")
+    page.get_by_label("关键字").fill("宁洛")  # typed, not yet applied: the typing hint shows
+    _words_now(page, found, "输入提示")
+    page.get_by_label("单位").first.click()
+    page.keyboard.type("zzz")  # a select with no match
+    _words_now(page, found, "无匹配的选择框")
+    page.screenshot(path=str(SCREENSHOTS / "chinese_interaction.png"))
+    page.close()
+    assert found == {}, "\n".join(f"{p}: {sorted(w)}" for p, w in found.items())
