@@ -181,7 +181,7 @@ def _actions(ctx: _ui.Context, user: auth.User, h: dict, seen: int) -> bool:
     for tab, (action, _title) in zip(tabs, offered, strict=True):
         with tab:
             if action == "edit_basic":  # a chart's selection cannot live inside a form
-                with st.expander("在地图上选取位置"):
+                if st.toggle("在地图上选取位置", key=f"basic_map_{h['hazard_id']}"):
                     _place.picker(ctx, unit, f"basic_{h['hazard_id']}")
             if action in ("progress", "request_signoff"):  # their forms then show the camera
                 st.toggle("用摄像头拍照", key=f"camera_{action}_{h['hazard_id']}",

@@ -65,7 +65,8 @@ def _report_form(ctx: _ui.Context, user: auth.User) -> None:
         unit = st.selectbox("所属区县", [own], format_func=units.get, disabled=True)
     else:  # outside the form: the map below shows the chosen unit
         unit = st.selectbox("所属区县", list(units), format_func=units.get, key="report_unit")
-    with st.expander("在地图上选取隐患位置（可选）"):
+    # a toggle, not an expander: a folded expander's map would still be sent on every rerun
+    if st.toggle("在地图上选取隐患位置（可选）", key="report_map"):
         _place.picker(ctx, unit, "report")
     with st.form("report", clear_on_submit=False):
         c = st.columns(3)

@@ -213,6 +213,8 @@ def _newest(path) -> tuple:  # noqa: ANN001
 def test_the_report_form_takes_a_stake_range(demo_env) -> None:  # noqa: ANN001
     at = app_as("yingshang").run()
     at.switch_page("pages/tasks.py").run()
+    assert not at.get("deck_gl_json_chart")  # the unit's picking grid is sent only on request
+    at.toggle(key="report_map").set_value(True).run()
     assert at.get("deck_gl_json_chart")  # the map to pick on
     _fill(at, road="县道061线", route="x061", stakes="K0+300-K0+800")
     next(b for b in at.button if b.label == "上报").click().run()
