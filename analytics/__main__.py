@@ -13,22 +13,18 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from analytics import (
-    auth,
-    backup,
-    bootstrap,
-    db,
-    demo,
-    hotspot_rules,
-    hotspot_tables,
-    hotspots,
-    inert,
-    metrics,
-)
 from analytics import city as city_mod
+from analytics import inert
+from analytics.accidents import rules as hotspot_rules
+from analytics.accidents import site_tables as hotspot_tables
+from analytics.accidents import sites as hotspots
+from analytics.accounts import auth
 from analytics.city import CityConfigError
 from analytics.config import PROJECT_ROOT, SettingError, Settings
+from analytics.demo import build as demo
 from analytics.geo import format_stake
+from analytics.ledger import metrics
+from analytics.store import backup, bootstrap, db
 
 log = logging.getLogger("hazards.cli")
 LOG_NAME = "analytics-errors.log"
@@ -370,7 +366,7 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _bulletin(args: argparse.Namespace, settings: Settings) -> int:
-    from analytics import bulletin_archive as archive
+    from analytics.bulletin import archive
 
     out = Path(args.out)
     kind = out.suffix.lower().lstrip(".")

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from analytics import geo, hotspot_rules
+from analytics import geo
+from analytics.accidents import rules as hotspot_rules
 
 UNIT_KINDS = ("district", "county", "city", "zone")
 

@@ -21,17 +21,13 @@ from datetime import date
 from pathlib import Path
 
 from analytics import city as city_mod
-from analytics import (
-    db,
-    demo,
-    hazard_list,
-    hotspot_rules,
-    hotspot_search,
-    hotspots,
-    metrics,
-    trends,
-)
+from analytics.accidents import rules as hotspot_rules
+from analytics.accidents import search as hotspot_search
+from analytics.accidents import sites as hotspots
 from analytics.config import PROJECT_ROOT
+from analytics.demo import build as demo
+from analytics.ledger import hazard_list, metrics, trends
+from analytics.store import db
 from bench import baseline, hostile, imports, scale
 
 

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics import auth, db
+from analytics.accounts import auth
 from analytics.city import City
 from analytics.ingest import hazards as ingest
+from analytics.store import db
 from bench import baseline
 
 

@@ -36,7 +36,7 @@ def run(path: Path, city_file: Path, repeat: int) -> dict[str, float]:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from analytics import auth
+    from analytics.accounts import auth
 
     os.environ["HAZARDS_DB_PATH"] = str(path)
     os.environ["HAZARDS_CITY_FILE"] = str(city_file)

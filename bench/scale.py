@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from analytics import city as city_mod
-from analytics import db
+from analytics.store import db
 
 START = "2016-01-01"
 DAYS = 3650  # ten years

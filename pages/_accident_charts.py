@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analytics import fmt
-from analytics.accident_analysis import WEEKDAYS
+from analytics.accidents.analysis import WEEKDAYS
 from pages._charts import BLUE, GREEN, GREY, RED, _count_axis, _layout, plotly_text
 
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 import pydeck as pdk
 import streamlit as st
 
-from analytics import geo, place
+from analytics import geo
 from analytics.city import boundaries
+from analytics.ledger import place
 from pages import _ui
 
 SYSTEMS = list(place.SYSTEM_LABELS)

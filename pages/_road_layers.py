@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import pandas as pd
 import pydeck as pdk
 
-from analytics import geo, road_map
+from analytics import geo
+from analytics.accidents import road_map
 from analytics.city import City
 from pages import _charts, _maps, _ui
 

@@ -17,11 +17,14 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from analytics import access, auth, backup, db, inert, metrics, sessions, startup
+from analytics import access, inert
+from analytics.accounts import auth, sessions
 from analytics.city import City, CityConfigError
 from analytics.config import SettingError, Settings
 from analytics.fmt import date_cn, relative_change, signed, signed_points
-from analytics.periods import PERIOD_LABELS, PERIODS
+from analytics.ledger import metrics
+from analytics.ledger.periods import PERIOD_LABELS, PERIODS
+from analytics.store import backup, db, startup
 
 log = logging.getLogger("hazards.ui")
 
@@ -83,7 +86,7 @@ def context(require_user: bool = True, action: str | None = None) -> Context:
     cur = conn.cursor()
     facts = db.dataset_facts(cur)
     revision = (str(settings.db_path), *db.revision(cur))
-    span = _cached_call(cur, "analytics.metrics.data_span", revision, (), ())
+    span = _cached_call(cur, "analytics.ledger.metrics.data_span", revision, (), ())
     user = st.session_state.get("user")
     clock = date.fromisoformat(facts["clock_date"]) if facts.get("clock_date") else None
     ctx = Context(settings, city, cur, facts.get("is_demo") == "1", span, revision, user, clock)

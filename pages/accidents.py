@@ -8,8 +8,11 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from analytics import accident_analysis as aa
-from analytics import fmt, hotspot_tables, hotspots, inert, periods
+from analytics import fmt, inert
+from analytics.accidents import analysis as aa
+from analytics.accidents import site_tables as hotspot_tables
+from analytics.accidents import sites as hotspots
+from analytics.ledger import periods
 from pages import _accident_charts as charts
 from pages import _ui
 

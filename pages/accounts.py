@@ -12,7 +12,8 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from analytics import access, auth
+from analytics import access
+from analytics.accounts import auth
 from pages import _ui
 
 STATUSES = ["不变", "启用", "停用", "解锁"]

@@ -7,7 +7,8 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from analytics import hazard_list, ledger, metrics
+from analytics.ledger import hazard_list, metrics
+from analytics.ledger import vocabulary as ledger
 from pages import _ui
 
 

@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
-from analytics import fmt, hazard_list, metrics, trends
+from analytics import fmt
 from analytics.city import boundaries
+from analytics.ledger import hazard_list, metrics, trends
 from pages import _charts, _maps, _ui
 
 DARK_CSS = """

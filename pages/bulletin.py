@@ -8,9 +8,10 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from analytics import access, bulletin, fmt
-from analytics import bulletin_archive as archive
-from analytics.bulletin import BULLETIN_PERIODS, DOC_ROWS, MASTHEAD, Bulletin, Table
+from analytics import access, fmt
+from analytics.bulletin import archive
+from analytics.bulletin import content as bulletin
+from analytics.bulletin.content import BULLETIN_PERIODS, DOC_ROWS, MASTHEAD, Bulletin, Table
 from pages import _charts, _ui
 
 MARK_CSS = {"red": "background-color: #f8d7da", "yellow": "background-color: #fff3cd"}

@@ -7,9 +7,10 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from analytics import access, fmt, hazard_list, metrics, periods, trends
+from analytics import access, fmt
 from analytics.city import boundaries
-from analytics.metrics import GROUPINGS
+from analytics.ledger import hazard_list, metrics, periods, trends
+from analytics.ledger.metrics import GROUPINGS
 from pages import _charts, _maps, _ui
 
 RANK_RULE = "排名规则：整改率高者在前，相同看按期整改率，再相同看逾期少者；三项相同名次并列"

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics import access, backup, db, geo, roads
+from analytics import access, geo
+from analytics.accidents import roads
 from analytics.city import boundaries
+from analytics.store import backup, db
 from pages import _ui
 
 TABLE_LABELS = {

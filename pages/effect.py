@@ -7,7 +7,8 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from analytics import effect, fmt, geo
+from analytics import fmt, geo
+from analytics.accidents import effect
 from pages import _accident_charts as charts
 from pages import _ui
 

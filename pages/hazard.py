@@ -9,9 +9,12 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
-from analytics import access, auth, evidence, geo, hazard_list, ledger, place, workflow
+from analytics import access, geo
+from analytics.accounts import auth
 from analytics.city import boundaries
-from analytics.workflow import Upload
+from analytics.ledger import evidence, hazard_list, place, workflow
+from analytics.ledger import vocabulary as ledger
+from analytics.ledger.workflow import Upload
 from pages import _place, _ui
 
 FIELD_LABELS = {

@@ -8,10 +8,13 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from analytics import access, auth, fmt, hotspot_tables, hotspots
-from analytics import hotspot_rules as rules
+from analytics import access, fmt
+from analytics.accidents import rules
+from analytics.accidents import site_tables as hotspot_tables
+from analytics.accidents import sites as hotspots
+from analytics.accounts import auth
 from analytics.city import City
-from analytics.workflow import ConflictError, DuplicateSubmission, WorkflowError
+from analytics.ledger.workflow import ConflictError, DuplicateSubmission, WorkflowError
 from pages import _ui
 
 SHOWN = 500

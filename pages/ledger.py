@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import export, fmt, hazard_list, ledger
+from analytics import fmt
+from analytics.ledger import export, hazard_list
+from analytics.ledger import vocabulary as ledger
 from pages import _ui
 
 # 正常推进: listed, not closed, neither overdue nor due soon (blue). 在办 is 逾期 + 临期 + 正常推进.

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics import fmt, metrics
+from analytics import fmt
 from analytics.city import PROFILE
+from analytics.ledger import metrics
 from pages import _charts, _ui
 
 

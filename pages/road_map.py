@@ -12,8 +12,11 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from analytics import access, fmt, geo, hotspots, periods, road_map, roads
+from analytics import access, fmt, geo
+from analytics.accidents import road_map, roads
+from analytics.accidents import sites as hotspots
 from analytics.city import boundaries
+from analytics.ledger import periods
 from pages import _maps, _road_layers, _ui
 
 LEGEND_STANDINGS = {"逾期": "红色", "临期": "黄色", "正常推进": "蓝色", "已销号": "绿色"}

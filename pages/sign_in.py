@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import auth
-from analytics.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from analytics.accounts import auth
+from analytics.demo.build import DEMO_ACCOUNTS, DEMO_PASSWORD
 from pages import _ui
 
 

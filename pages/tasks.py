@@ -7,7 +7,10 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from analytics import access, auth, hazard_list, ledger, place, workflow
+from analytics import access
+from analytics.accounts import auth
+from analytics.ledger import hazard_list, place, workflow
+from analytics.ledger import vocabulary as ledger
 from pages import _place, _ui
 
 HINTS = {

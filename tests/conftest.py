@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from analytics import city as city_mod
-from analytics import db, demo
+from analytics.demo import build as demo
+from analytics.store import db
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -136,7 +137,7 @@ def app_as(username: str | None = "admin", script: str = "app.py", **query: str)
 
     from streamlit.testing.v1 import AppTest
 
-    from analytics import auth
+    from analytics.accounts import auth
 
     at = AppTest.from_file(str(ROOT / script), default_timeout=30)
     if username:

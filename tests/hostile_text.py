@@ -10,8 +10,10 @@ from pathlib import Path
 
 from PIL import Image
 
-from analytics import auth, db, workflow
+from analytics.accounts import auth
 from analytics.city import City
+from analytics.ledger import workflow
+from analytics.store import db
 
 # each must read literally wherever it is shown: no image load, no live link, no markup
 ATTACKS = (

@@ -9,20 +9,17 @@ from datetime import date, datetime
 import pytest
 from PIL import Image
 
-from analytics import (
-    access,
-    auth,
-    bulletin_archive,
-    db,
-    hazard_list,
-    hotspot_rules,
-    hotspots,
-    workflow,
-)
-from analytics import ledger as S
+from analytics import access
+from analytics.accidents import rules as hotspot_rules
+from analytics.accidents import sites as hotspots
+from analytics.accounts import auth
+from analytics.bulletin import archive as bulletin_archive
 from analytics.config import Settings
 from analytics.ingest import hazards as ingest_hazards
-from analytics.workflow import Upload
+from analytics.ledger import hazard_list, workflow
+from analytics.ledger import vocabulary as S
+from analytics.ledger.workflow import Upload
+from analytics.store import db
 from tests.conftest import app_as
 
 OWN, OTHER = "990101", "990102"

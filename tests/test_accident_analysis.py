@@ -9,8 +9,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from analytics import accident_analysis as aa
-from analytics import auth, db, inert
+from analytics import inert
+from analytics.accidents import analysis as aa
+from analytics.accounts import auth
+from analytics.store import db
 
 D = date(2022, 3, 31)  # as of; period "month" = 2022-03-01 … 2022-03-31, year ago 2021-03-01 … 31
 # id, time, unit, route, stake, deaths, injuries, loss, 事故形态, weather, severity, procedure

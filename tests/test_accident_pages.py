@@ -8,8 +8,12 @@ from datetime import date
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import accident_analysis as aa
-from analytics import db, effect, fmt, hotspot_tables, hotspots
+from analytics import fmt
+from analytics.accidents import analysis as aa
+from analytics.accidents import effect
+from analytics.accidents import site_tables as hotspot_tables
+from analytics.accidents import sites as hotspots
+from analytics.store import db
 from tests.conftest import app_as
 
 STORY = date(2022, 9, 15)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import duckdb
 from streamlit.testing.v1 import AppTest
 
-from analytics import auth, db
+from analytics.accounts import auth
+from analytics.store import db
 from tests.conftest import app_as
 
 

@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from analytics import auth, db
+from analytics.accounts import auth
+from analytics.store import db
 
 OWN = "990101"
 
@@ -96,7 +97,7 @@ def _make_demo(conn) -> None:
 
 
 def test_the_demo_password_is_only_for_demo_accounts_on_the_demo_database(conn) -> None:
-    from analytics import demo
+    from analytics.demo import build as demo
 
     assert demo.DEMO_PASSWORD == auth.DEMO_PASSWORD == "demo2022"
     refused = "密码至少 10 位；不能使用公开的演示密码"

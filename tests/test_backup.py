@@ -14,8 +14,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics import backup as bk
-from analytics import db
+from analytics.store import backup as bk
+from analytics.store import db
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 EVIDENCE = [  # (mime, ext, content)
@@ -528,7 +528,7 @@ def test_a_restore_ends_every_session_it_brings_back(tmp_path, demo_db_path, key
     would live again, so every restored session is ended; everyone signs in again."""
     from datetime import datetime
 
-    from analytics import sessions
+    from analytics.accounts import sessions
 
     source = tmp_path / "src.duckdb"
     shutil.copy(demo_db_path, source)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import os
 
-from analytics import db
 from analytics.__main__ import main
+from analytics.store import db
 from tests.conftest import app_as
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from analytics.bulletin import Bulletin, Section, Table, for_unit
+from analytics.bulletin.content import Bulletin, Section, Table, for_unit
 
 
 def _bulletin() -> Bulletin:

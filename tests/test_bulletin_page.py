@@ -7,8 +7,8 @@ from datetime import date
 
 from streamlit.testing.v1 import AppTest
 
-from analytics import bulletin_archive as archive
-from analytics import db
+from analytics.bulletin import archive
+from analytics.store import db
 from pages._ui import plain
 from tests.conftest import ROOT, app_as
 

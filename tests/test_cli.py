@@ -85,7 +85,7 @@ def test_metrics_json_and_csv(tmp_path, demo_db_path, capsys) -> None:
 
 
 def test_read_commands_do_not_upgrade_an_old_file(tmp_path, capsys) -> None:
-    from analytics import db
+    from analytics.store import db
 
     path = tmp_path / "old.duckdb"
     conn = db.connect(path)
@@ -138,8 +138,8 @@ def test_user_commands_apply_the_password_rules(
     )
     from datetime import datetime
 
-    from analytics import auth
-    from analytics import db as store
+    from analytics.accounts import auth
+    from analytics.store import db as store
 
     conn = store.connect(db)
     for _ in range(5):

@@ -8,7 +8,8 @@ from datetime import date
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import db, metrics
+from analytics.ledger import metrics
+from analytics.store import db
 from tests.conftest import app_as
 
 STORY = date(2022, 9, 15)

@@ -92,7 +92,7 @@ def test_a_brigade_sees_its_sign_off_requests_as_waiting_for_acceptance(demo_env
 
 def test_the_city_file_names_the_default_rule(fuyang, tiny_city, tmp_path) -> None:
     from analytics import city as city_mod
-    from analytics import hotspot_rules
+    from analytics.accidents import rules as hotspot_rules
 
     assert fuyang.hotspot_preset == "city_3y"
     assert tiny_city.hotspot_preset == hotspot_rules.DEFAULT_PRESET == "point_500m_1y"
@@ -105,7 +105,8 @@ def test_the_city_file_names_the_default_rule(fuyang, tiny_city, tmp_path) -> No
 
 
 def _city_3y_sites(path, as_of: date) -> int:
-    from analytics import db, hotspots
+    from analytics.accidents import sites as hotspots
+    from analytics.store import db
 
     conn = db.open_for_reading(path)
     try:
@@ -117,7 +118,7 @@ def _city_3y_sites(path, as_of: date) -> int:
 def test_the_demo_pages_open_on_the_city_rule(demo_env, demo_db_path) -> None:
     """On 2022-12-31 (the demo's latest day) the city's three-year rule names 34 sites; the
     one-year rule, the old default, named none. Each page opens on it and says so."""
-    from analytics import hotspots
+    from analytics.accidents import sites as hotspots
 
     rule = hotspots.preset("city_3y").describe()
     assert rule == "桩号法·2000米/3年/≥2起一次死亡3人以上事故或≥3起死亡事故或≥5起一般程序事故"
@@ -134,9 +135,9 @@ def test_the_demo_pages_open_on_the_city_rule(demo_env, demo_db_path) -> None:
 
 
 def test_the_bulletin_uses_the_city_rule_unless_a_setting_names_one(fuyang, demo_db_path) -> None:
-    from analytics import bulletin_archive as archive
-    from analytics import db
+    from analytics.bulletin import archive
     from analytics.config import Settings
+    from analytics.store import db
 
     assert archive.options(Settings.from_env({}), fuyang).hotspot_preset == "city_3y"
     env = {"HAZARDS_BULLETIN_HOTSPOT_PRESET": "uk_cluster_50m_3y"}
@@ -167,7 +168,9 @@ def test_the_cli_uses_the_city_rule_by_default(demo_db_path, capsys) -> None:
 def test_sites_of_a_several_condition_rule_rank_on_the_weighted_score(demo_db_path) -> None:
     """city_3y has three conditions; sites rank on the score (fatal 12, injury 3, property 1),
     then deaths, then accidents. The scores are recomputed here from each site's accidents."""
-    from analytics import db, hotspot_tables, hotspots
+    from analytics.accidents import site_tables as hotspot_tables
+    from analytics.accidents import sites as hotspots
+    from analytics.store import db
 
     params = hotspots.preset("city_3y")
     conn = db.open_for_reading(demo_db_path)
@@ -205,7 +208,8 @@ def test_effect_opens_on_the_longest_period_that_judges_hazards(demo_env, demo_d
     """The demo's first hazard was closed on 2022-06-25: on 2022-12-31 its 6-month after-period
     (to 2022-12-25) is over and a 7-month one (to 2023-01-25) is not, and nothing is judged
     under the 12-month setting. The page opens on 6 months and says why."""
-    from analytics import db, effect
+    from analytics.accidents import effect
+    from analytics.store import db
 
     con = duckdb.connect(str(demo_db_path), read_only=True)
     first = con.execute("SELECT min(closed_date) FROM hazards").fetchone()[0]
@@ -263,8 +267,8 @@ def test_an_administrator_drilling_down_is_not_told_it_is_not_its_unit(demo_env)
 
 
 def test_a_week_and_a_month_bulletin_of_one_day_are_two_files(demo_db_path) -> None:
-    from analytics import bulletin_archive as archive
-    from analytics import db
+    from analytics.bulletin import archive
+    from analytics.store import db
 
     opts = archive.Options(15, "阜阳市公安局交通警察支队", "各县（市、区）交警大（中）队", "阜阳市")
     conn = db.open_for_reading(demo_db_path)

@@ -10,7 +10,7 @@ from datetime import date
 import duckdb
 import pytest
 
-from analytics import db
+from analytics.store import db
 
 TABLES = {
     "schema_version",

@@ -16,7 +16,10 @@ import pandas as pd
 import pytest
 
 from analytics import city as city_mod
-from analytics import db, demo, geo, ledger
+from analytics import geo
+from analytics.demo import build as demo
+from analytics.ledger import vocabulary as ledger
+from analytics.store import db
 
 STORY_DATE = date(2022, 9, 15)
 D = "DATE '2022-09-15'"

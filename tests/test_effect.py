@@ -8,7 +8,10 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from analytics import auth, db, effect, geo
+from analytics import geo
+from analytics.accidents import effect
+from analytics.accounts import auth
+from analytics.store import db
 
 A = date(2023, 6, 30)  # as of
 LAT, LON = 33.0, 115.0  # e4, located by coordinates only

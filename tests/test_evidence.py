@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from analytics import db, evidence
-from analytics.evidence import EvidenceError
+from analytics.ledger import evidence
+from analytics.ledger.evidence import EvidenceError
+from analytics.store import db
 
 
 def minimal_pdf(catalog: bytes = b"", page: bytes = b"", extra: tuple[bytes, ...] = (),

@@ -8,7 +8,8 @@ from datetime import date
 import openpyxl
 import pandas as pd
 
-from analytics import db, export, hazard_list
+from analytics.ledger import export, hazard_list
+from analytics.store import db
 from pages._ui import xlsx_bytes
 
 
@@ -45,7 +46,7 @@ def test_the_exported_ledger_re_imports_to_the_same_data(demo_db_path, tmp_path,
     import shutil
     from datetime import datetime
 
-    from analytics import auth
+    from analytics.accounts import auth
     from analytics.ingest import hazards as ih
 
     conn = db.open_for_reading(demo_db_path)

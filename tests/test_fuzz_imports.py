@@ -14,8 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from analytics import auth, db
+from analytics.accounts import auth
 from analytics.ingest import accidents, hazards, headers, read, roads
+from analytics.store import db
 
 NOW = datetime(2022, 9, 20, 9, 0)
 ADMIN = auth.User("admin", "支队秩序科", "admin", None)

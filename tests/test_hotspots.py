@@ -6,8 +6,11 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
-from analytics import auth, db, hotspots, workflow
-from analytics.hotspot_rules import Condition, Params
+from analytics.accidents import sites as hotspots
+from analytics.accidents.rules import Condition, Params
+from analytics.accounts import auth
+from analytics.ledger import workflow
+from analytics.store import db
 
 AS_OF = date(2022, 12, 31)  # 365-day window: 2022-01-01 .. 2022-12-31
 RULE = Params("stake", 365, 500, conditions=(Condition("fatal_accidents", 3),))

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import hotspot_search as search
+from analytics.accidents import search
 from tests import hotspot_brute as brute
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"

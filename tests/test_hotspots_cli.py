@@ -6,7 +6,8 @@ import json
 from datetime import date
 
 from analytics import __main__ as cli
-from analytics import db, hotspots
+from analytics.accidents import sites as hotspots
+from analytics.store import db
 
 
 def test_hotspots_json_on_the_demo_names_g105_in_2017(demo_db_path, capsys):

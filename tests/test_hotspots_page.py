@@ -7,7 +7,8 @@ from datetime import date
 import duckdb
 from streamlit.testing.v1 import AppTest
 
-from analytics import db, hotspots
+from analytics.accidents import sites as hotspots
+from analytics.store import db
 from tests.conftest import app_as
 
 Y2017 = date(2017, 12, 31)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from analytics import hsm
+from analytics.accidents import hsm
 
 # HSM peak-searching worked example: a 0.47 mi segment. Values and CVs per window as printed.
 FIRST = {(0.0, 0.1): (5.2, 0.53), (0.1, 0.2): (7.8, 0.36), (0.2, 0.3): (1.1, 2.53),
@@ -56,7 +56,7 @@ def test_window_count_matches_the_manual(length):
 def test_peak_windows_for_many_segments_equal_peak_search_one_by_one(seed):
     import numpy as np
 
-    from analytics.hotspot_search import peak_windows
+    from analytics.accidents.search import peak_windows
 
     rng = np.random.default_rng(seed)
     stake = rng.integers(0, 5000, int(rng.integers(0, 120)))

@@ -17,10 +17,14 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from analytics import accident_analysis as aa
-from analytics import auth, db, export, hazard_list, hotspot_tables, inert
-from analytics import bulletin_archive as archive
+from analytics import inert
 from analytics.__main__ import main
+from analytics.accidents import analysis as aa
+from analytics.accidents import site_tables as hotspot_tables
+from analytics.accounts import auth
+from analytics.bulletin import archive
+from analytics.ledger import export, hazard_list
+from analytics.store import db
 from pages._ui import xlsx_bytes
 
 ROOT = Path(__file__).resolve().parents[1]

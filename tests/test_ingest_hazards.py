@@ -9,10 +9,12 @@ from datetime import date, datetime
 import openpyxl
 import pytest
 
-from analytics import auth, db, ledger
 from analytics.__main__ import main
+from analytics.accounts import auth
 from analytics.ingest import hazards as ih
 from analytics.ingest import read
+from analytics.ledger import vocabulary as ledger
+from analytics.store import db
 
 NOW = datetime(2022, 9, 20, 9, 0)
 ADMIN = auth.User("admin", "支队秩序科", "admin", None)

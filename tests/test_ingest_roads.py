@@ -6,8 +6,10 @@ from datetime import datetime
 
 import pytest
 
-from analytics import auth, db, geo
+from analytics import geo
+from analytics.accounts import auth
 from analytics.ingest import roads
+from analytics.store import db
 
 NOW = datetime(2022, 9, 20, 9, 0)
 ADMIN = auth.User("admin", "支队秩序科", "admin", None)

@@ -7,11 +7,14 @@ from datetime import date, datetime
 
 import pytest
 
-from analytics import access, auth, db, ledger
+from analytics import access
+from analytics.accounts import auth
 from analytics.ingest import accidents as ia
 from analytics.ingest import common
 from analytics.ingest import hazards as ih
 from analytics.ingest import roads as ir
+from analytics.ledger import vocabulary as ledger
+from analytics.store import db
 
 NOW = datetime(2022, 9, 20, 9, 0)
 ADMIN = auth.User("admin", "支队秩序科", "admin", None)

@@ -7,7 +7,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from analytics import db, metrics
+from analytics.ledger import metrics
+from analytics.store import db
 from tests.conftest import D
 
 

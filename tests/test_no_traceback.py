@@ -15,8 +15,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from analytics import db, inert, textsafe
+from analytics import inert, textsafe
 from analytics.__main__ import main
+from analytics.store import db
 from tests.conftest import ROOT
 
 DIRTY = "急弯\x00陡坡\x01\x0b视距\x1f不良\ufffe"
@@ -64,7 +65,7 @@ def test_a_bulletin_renders_stored_control_characters(dirty_db, tmp_path, capsys
 
 def test_an_unexpected_error_is_a_reference_not_a_traceback(tmp_path, demo_db_path, capsys,
                                                             monkeypatch) -> None:  # fmt: skip
-    from analytics import metrics
+    from analytics.ledger import metrics
 
     path = tmp_path / "d.duckdb"
     shutil.copy(demo_db_path, path)

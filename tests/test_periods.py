@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from analytics import periods as p
+from analytics.ledger import periods as p
 
 D = date(2022, 9, 15)
 

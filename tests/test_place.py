@@ -9,8 +9,11 @@ from datetime import date, datetime
 import duckdb
 import pytest
 
-from analytics import access, auth, db, geo, hazard_list, place, workflow
+from analytics import access, geo
+from analytics.accounts import auth
 from analytics.city import boundaries
+from analytics.ledger import hazard_list, place, workflow
+from analytics.store import db
 from pages._ui import plain
 from tests.conftest import app_as
 

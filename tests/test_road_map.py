@@ -10,7 +10,8 @@ from datetime import date
 import numpy as np
 import pytest
 
-from analytics import geo, road_map
+from analytics import geo
+from analytics.accidents import road_map
 from pages import _road_layers
 from tests.conftest import D
 

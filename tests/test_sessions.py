@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from analytics import auth, db, sessions
+from analytics.accounts import auth, sessions
+from analytics.store import db
 
 T0 = datetime(2026, 12, 2, 9, 0)
 IDLE, MAX = 30, 12  # minutes idle, hours in all

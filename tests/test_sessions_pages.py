@@ -7,7 +7,8 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import auth, db, sessions
+from analytics.accounts import auth, sessions
+from analytics.store import db
 from pages import _ui
 from tests.conftest import ROOT
 

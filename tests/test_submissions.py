@@ -7,8 +7,10 @@ from datetime import date, datetime
 import duckdb
 import pytest
 
-from analytics import auth, db, workflow
-from analytics.workflow import DuplicateSubmission, Upload
+from analytics.accounts import auth
+from analytics.ledger import workflow
+from analytics.ledger.workflow import DuplicateSubmission, Upload
+from analytics.store import db
 from tests.conftest import app_as
 from tests.hostile_text import png
 

@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from analytics import hazard_list, metrics, trends
+from analytics.ledger import hazard_list, metrics, trends
 from tests.conftest import D
 
 
@@ -93,7 +93,7 @@ def test_a_young_ledger_averages_only_its_own_weeks() -> None:
 
 
 def test_a_brigade_lists_only_its_own_hazards(conn) -> None:
-    from analytics import auth
+    from analytics.accounts import auth
 
     east = auth.User("east", "东区大队", "county", "990101")
     assert set(hazard_list.ledger(conn, D, 15, viewer=east).unit_adcode) == {"990101"}
@@ -114,7 +114,7 @@ def test_a_brigade_lists_only_its_own_hazards(conn) -> None:
 def test_a_sign_off_request_waits_for_acceptance_not_for_the_brigade(conn) -> None:
     """h3 is overdue (deadline 2022-03-20, as of 2022-03-31); once the brigade asks to close it,
     its to-do list shows it under 待验收, not 逾期, while the figures still count it overdue."""
-    from analytics import auth
+    from analytics.accounts import auth
 
     conn.execute("UPDATE hazards SET state = '申请销号' WHERE hazard_id = 'h3'")
     east = auth.User("east", "东区大队", "county", "990101")

@@ -6,7 +6,7 @@ import io
 
 import openpyxl
 
-from analytics import db
+from analytics.store import db
 from tests.conftest import app_as
 from tests.test_ingest_hazards import _csv, _gbk
 
@@ -44,7 +44,7 @@ def test_upload_problems_then_import(demo_env) -> None:
 def test_the_template_imports_cleanly(demo_env, fuyang, tmp_path) -> None:
     from datetime import datetime
 
-    from analytics import auth
+    from analytics.accounts import auth
     from analytics.ingest import hazards as ih
     from analytics.ingest.template import template
 
@@ -108,7 +108,7 @@ def test_map_another_systems_columns_once(demo_env) -> None:
 def test_the_accident_template_imports_cleanly(fuyang, tmp_path) -> None:
     from datetime import datetime
 
-    from analytics import auth
+    from analytics.accounts import auth
     from analytics.ingest import accidents
     from analytics.ingest.template import template
 
@@ -124,7 +124,7 @@ def test_the_accident_template_imports_cleanly(fuyang, tmp_path) -> None:
 def test_the_road_template_imports_cleanly(fuyang, tmp_path) -> None:
     from datetime import datetime
 
-    from analytics import auth
+    from analytics.accounts import auth
     from analytics.ingest import roads
     from analytics.ingest.template import template
 

@@ -9,8 +9,11 @@ from datetime import date, datetime
 import pytest
 from PIL import Image
 
-from analytics import auth, db, evidence, ledger, workflow
-from analytics.workflow import Upload
+from analytics.accounts import auth
+from analytics.ledger import evidence, workflow
+from analytics.ledger import vocabulary as ledger
+from analytics.ledger.workflow import Upload
+from analytics.store import db
 
 S = ledger
 ALLOWED = {

@@ -9,7 +9,8 @@ from datetime import datetime
 import duckdb
 import pyarrow as pa
 
-from analytics import access, auth, geo
+from analytics import access, geo
+from analytics.accounts import auth
 from analytics.city import City, boundaries
 from analytics.ingest import common, headers, plan, plausible, values
 from analytics.ingest.common import ImportResult, Problem

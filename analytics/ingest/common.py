@@ -16,8 +16,8 @@ import duckdb
 from analytics import city as city_mod
 from analytics import geo, textsafe
 from analytics.city import City
-from analytics.db import transaction
 from analytics.ingest import headers, plausible, read, values
+from analytics.store.db import transaction
 
 EXAMPLE_PREFIX = "示例"  # ids of template example rows start with this: never a real record
 

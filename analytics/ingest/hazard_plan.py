@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import duckdb
 
-from analytics import access, auth, ledger
+from analytics import access
+from analytics.accounts import auth
 from analytics.ingest.common import Problem
 from analytics.ingest.plan import Change, Plan, Update, diff, existing, owned, unit_names
+from analytics.ledger import vocabulary as ledger
 
 PROTECTED = ("unit_adcode", "state", "risk_grade", "supervision_level", "listed_date",
              *ledger.FIVE_ELEMENTS, "closed_date", "accept_unit", "accepted_by",

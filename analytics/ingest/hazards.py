@@ -13,12 +13,14 @@ from datetime import datetime
 import duckdb
 import pyarrow as pa
 
-from analytics import access, auth, geo, ledger
+from analytics import access, geo
+from analytics.accounts import auth
 from analytics.city import City
 from analytics.ingest import common, hazard_plan, headers, values
 from analytics.ingest.common import ImportResult, Problem
 from analytics.ingest.plan import Plan
 from analytics.ingest.values import ValueProblem
+from analytics.ledger import vocabulary as ledger
 
 TEXT_FIELDS = ("township", "road_name", "route_code", "hazard_type", "description", "source",
                "goal", "lead_leader", "responsible_unit", "completion_standard", "reward_penalty",

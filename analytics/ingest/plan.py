@@ -14,7 +14,8 @@ from decimal import Decimal
 
 import duckdb
 
-from analytics import access, auth
+from analytics import access
+from analytics.accounts import auth
 from analytics.ingest.common import EXAMPLE_PREFIX, PlanChanged, Problem
 
 __all__ = ["EXAMPLE_PREFIX", "PlanChanged", "Change", "Plan", "Update"]

@@ -8,7 +8,8 @@ from datetime import datetime
 
 import duckdb
 
-from analytics import access, auth, geo
+from analytics import access, geo
+from analytics.accounts import auth
 from analytics.city import City, boundaries
 from analytics.ingest import common, headers, plan, values
 from analytics.ingest.common import ImportResult, Problem

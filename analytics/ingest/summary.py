@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from analytics import access, auth, inert
+from analytics import access, inert
+from analytics.accounts import auth
 from analytics.ingest.common import ImportResult
 
 

@@ -8,9 +8,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from analytics import ledger
 from analytics.city import City
-from analytics.export import CANONICAL
+from analytics.ledger import vocabulary as ledger
+from analytics.ledger.export import CANONICAL
 
 EXAMPLE = {
     "隐患编号": "示例-隐患-001", "乡镇": "慎城镇", "道路名称": "国道105线", "路线编码": "G105",

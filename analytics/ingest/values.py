@@ -7,8 +7,8 @@ import re
 import unicodedata
 from datetime import date, datetime, timedelta
 
-from analytics import ledger
 from analytics.inert import FORMULA_START
+from analytics.ledger import vocabulary as ledger
 
 EXCEL_EPOCH = date(1899, 12, 30)
 _DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T].*)?")

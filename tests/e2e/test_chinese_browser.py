@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics import demo
+from analytics.demo import build as demo
 from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.e2e
@@ -113,7 +113,7 @@ def _scan(page, username: str) -> dict[str, set[str]]:  # noqa: ANN001
 def test_every_page_reads_in_chinese(server: str, browser, demo_db_path, username) -> None:  # noqa: ANN001
     from playwright.sync_api import expect
 
-    from analytics import db
+    from analytics.store import db
 
     conn = db.open_for_reading(demo_db_path)
     hid = conn.execute(
@@ -164,7 +164,7 @@ def _open_from_menu(page, title: str) -> None:  # noqa: ANN001
 def test_a_brigade_works_from_a_phone(server: str, browser, demo_db_path) -> None:  # noqa: ANN001
     from playwright.sync_api import expect
 
-    from analytics import db
+    from analytics.store import db
 
     conn = db.open_for_reading(demo_db_path)
     hid = conn.execute(

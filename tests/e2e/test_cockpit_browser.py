@@ -93,7 +93,8 @@ def test_big_screen_at_1920_by_1080(server: str, browser) -> None:  # noqa: ANN0
 def test_map_area_and_table_row_drill_down(server: str, browser, demo_db_path) -> None:  # noqa: ANN001
     from playwright.sync_api import expect
 
-    from analytics import db, metrics
+    from analytics.ledger import metrics
+    from analytics.store import db
 
     conn = db.open_for_reading(demo_db_path)
     ranking = metrics.unit_ranking(conn, metrics.latest_date(conn), "month", 15)

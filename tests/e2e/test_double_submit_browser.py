@@ -29,7 +29,7 @@ def _fill_report(page) -> None:  # noqa: ANN001
 def test_double_click_and_second_tab_make_one_hazard(demo_db_path, browser, tmp_path) -> None:  # noqa: ANN001
     from playwright.sync_api import expect
 
-    from analytics import db
+    from analytics.store import db
 
     shutil.copy(demo_db_path, tmp_path / "hazards.duckdb")
     with running_app(tmp_path / "hazards.duckdb", tmp_path / "streamlit.log") as server:

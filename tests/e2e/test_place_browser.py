@@ -25,7 +25,7 @@ def _shot(page, name: str) -> None:  # noqa: ANN001
 def test_pick_a_point_then_find_the_hazard(demo_db_path, browser, tmp_path) -> None:  # noqa: ANN001
     from playwright.sync_api import expect
 
-    from analytics import db
+    from analytics.store import db
 
     shutil.copy(demo_db_path, tmp_path / "hazards.duckdb")
     with running_app(tmp_path / "hazards.duckdb", tmp_path / "streamlit.log") as server:

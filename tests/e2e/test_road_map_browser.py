@@ -10,8 +10,11 @@ from urllib.parse import urlparse
 
 import pytest
 
-from analytics import db, geo, hotspots, road_map
+from analytics import geo
+from analytics.accidents import road_map
+from analytics.accidents import sites as hotspots
 from analytics.city import boundaries
+from analytics.store import db
 from pages import _maps
 from tests.e2e.conftest import sign_in
 

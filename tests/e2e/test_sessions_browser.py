@@ -8,7 +8,7 @@ import shutil
 import duckdb
 import pytest
 
-from analytics import db
+from analytics.store import db
 from tests.e2e.conftest import running_app, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -70,10 +70,14 @@ def test_a_session_survives_reloads_tabs_and_links(browser, demo_db_path, tmp_pa
         assert not [c for c in context.cookies() if c["name"] == "hazards_session"]
         # ... signs the second out at its next action
         second.get_by_role("link", name="总览").click()
-        expect(second.get_by_role("button", name="登录", exact=True)).to_be_visible(timeout=SIGNED_IN)
+        expect(second.get_by_role("button", name="登录", exact=True)).to_be_visible(
+            timeout=SIGNED_IN
+        )
         expect(second.get_by_text("已退出登录")).to_be_visible()
         second.reload()
-        expect(second.get_by_role("button", name="登录", exact=True)).to_be_visible(timeout=SIGNED_IN)
+        expect(second.get_by_role("button", name="登录", exact=True)).to_be_visible(
+            timeout=SIGNED_IN
+        )
 
         # a link to a hazard, signed out: the sign-in form, then that hazard
         page.goto(f"{url}/hazard?id={hid}")

@@ -45,7 +45,7 @@ def _closed_on_overview(page) -> str:  # noqa: ANN001
 def test_progress_signoff_and_acceptance(server: str, browser, demo_db_path, tmp_path) -> None:  # noqa: ANN001
     from playwright.sync_api import expect
 
-    from analytics import db
+    from analytics.store import db
 
     conn = db.open_for_reading(demo_db_path)
     hid = conn.execute(

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import duckdb
 import pandas as pd
 
-from analytics.db import read_sql
+from analytics.store.db import read_sql
 
 FREQS = {"week": "周", "month": "月"}
 FORECAST_WEEKS = 8  # the recent closing rate is measured over this many 7-day windows

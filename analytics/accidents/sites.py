@@ -16,11 +16,13 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import access, geo, hsm, ledger, workflow
-from analytics import hotspot_search as search
-from analytics.auth import User
-from analytics.db import read_sql
-from analytics.hotspot_rules import MEASURES, MODES, PRESETS, STAKE_LIKE, Params, preset
+from analytics import access, geo
+from analytics.accidents import hsm, search
+from analytics.accidents.rules import MEASURES, MODES, PRESETS, STAKE_LIKE, Params, preset
+from analytics.accounts.auth import User
+from analytics.ledger import vocabulary as ledger
+from analytics.ledger import workflow
+from analytics.store.db import read_sql
 
 __all__ = ["MEASURES", "MODES", "PRESETS", "Params", "find_sites", "preset", "site_changes"]
 

@@ -18,9 +18,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics import auth, db, demo_accidents, demo_hazards, demo_roads
 from analytics import city as city_mod
+from analytics.accounts import auth
 from analytics.city import City
+from analytics.demo import accidents as demo_accidents
+from analytics.demo import hazards as demo_hazards
+from analytics.demo import roads as demo_roads
+from analytics.store import db
 
 DEMO_CITY_ADCODE = "341200"
 DEMO_PASSWORD = auth.DEMO_PASSWORD  # every demo account; listed in the README

@@ -7,8 +7,9 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from analytics import access, auth
-from analytics.db import read_sql
+from analytics import access
+from analytics.accounts import auth
+from analytics.store.db import read_sql
 
 STANDINGS = ("逾期", "临期", "正常推进", "已销号")
 # 在办 (DOMAIN.md §1) is every listed hazard not closed: 逾期 + 临期 + 正常推进, never a standing.

@@ -10,8 +10,9 @@ import json
 import random
 from datetime import date, datetime, time, timedelta
 
-from analytics import geo, ledger
+from analytics import geo
 from analytics.city import City, Unit
+from analytics.ledger import vocabulary as ledger
 
 STORY_DATE = date(2022, 9, 15)
 LIST_START = date(2022, 6, 1)

@@ -19,8 +19,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from analytics import bulletin_text as text
-from analytics import fmt, hazard_list, metrics, periods, trends
+from analytics import fmt
+from analytics.bulletin import wording as text
+from analytics.ledger import hazard_list, metrics, periods, trends
 
 BULLETIN_PERIODS: dict[str, str] = {"week": "周", "month": "月", "quarter": "季度"}
 MASTHEAD = "道路交通安全隐患治理通报"
@@ -241,7 +242,7 @@ def _site_changes(
 ) -> text.SiteChanges:
     if previous is None:
         return text.SiteChanges(list(current), [], len(current), compared=False)
-    from analytics import hotspots
+    from analytics.accidents import sites as hotspots
 
     cols = list(SITE_FIELDS)
     new, gone = hotspots.site_changes(

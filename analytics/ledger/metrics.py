@@ -13,9 +13,9 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from analytics import periods
-from analytics.db import read_sql
-from analytics.periods import previous_as_of, same_day_last_year
+from analytics.ledger import periods
+from analytics.ledger.periods import previous_as_of, same_day_last_year
+from analytics.store.db import read_sql
 
 GROUPINGS: dict[str, str] = {
     "unit": "单位",

@@ -13,12 +13,13 @@ from datetime import date, timedelta
 import duckdb
 import pandas as pd
 
-from analytics import access, periods
-from analytics.auth import User
-from analytics.db import read_sql
+from analytics import access
+from analytics.accounts.auth import User
 from analytics.ingest.template import ACCIDENT_CHOICES
-from analytics.metrics import change
-from analytics.periods import shift_months
+from analytics.ledger import periods
+from analytics.ledger.metrics import change
+from analytics.ledger.periods import shift_months
+from analytics.store.db import read_sql
 
 FILTERS = ("unit", "route", "severity", "collision_type", "weather", "procedure")
 SEVERITIES: tuple[str, ...] = ACCIDENT_CHOICES["事故严重程度"]

@@ -26,7 +26,8 @@ import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from analytics import access, sessions
+from analytics import access
+from analytics.accounts import sessions
 
 USERNAME = re.compile(r"[A-Za-z0-9_.\-]{2,32}")
 MIN_PASSWORD_LENGTH = 10

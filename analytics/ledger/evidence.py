@@ -239,7 +239,7 @@ def store(
     """Validate and keep an uploaded file; return its sha256 hex.
 
     Opens no transaction: the caller wraps the hazard event and its attachments in one
-    ``analytics.db.transaction``. If that transaction rolls back, the written file stays
+    ``analytics.store.db.transaction``. If that transaction rolls back, the written file stays
     on disk unreferenced, which is harmless (content-addressed, identical on retry).
     """
     mime = validate(file_name, data, max_bytes)

@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from analytics import fmt, metrics
+from analytics import fmt
+from analytics.ledger import metrics
 
 if TYPE_CHECKING:
-    from analytics.bulletin import Previous, Section
+    from analytics.bulletin.content import Previous, Section
 
 PERIOD_TITLES = {"week": "周", "month": "月", "quarter": "季度"}
 NUMERALS = "一二三四五六七八九十"
@@ -251,7 +252,7 @@ def requirements(f: Facts, due_soon: int) -> list[str]:
 
 
 def sections(f: Facts) -> list[Section]:
-    from analytics.bulletin import Section
+    from analytics.bulletin.content import Section
 
     due_soon = int(f.figures["due_soon"])
     sites = ["多发点段变化"] if f.site_changes is not None else []

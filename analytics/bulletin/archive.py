@@ -17,9 +17,12 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from analytics import access, auth, bulletin, fmt, periods, textsafe
-from analytics.bulletin import Bulletin, Previous
-from analytics.db import transaction
+from analytics import access, fmt, textsafe
+from analytics.accounts import auth
+from analytics.bulletin import content as bulletin
+from analytics.bulletin.content import Bulletin, Previous
+from analytics.ledger import periods
+from analytics.store.db import transaction
 
 log = logging.getLogger("hazards.bulletin")
 ISSUE_ATTEMPTS = 5  # a concurrent issue took the number: take the next one
@@ -92,7 +95,7 @@ def sites(
     """The accident-prone sites as of the date under the preset rule, or None without the
     analysis (analytics/hotspots.py absent)."""
     try:
-        from analytics import hotspots
+        from analytics.accidents import sites as hotspots
     except ImportError:
         return None
     try:
@@ -120,7 +123,8 @@ def draft(
 def render(content: Bulletin, charts: dict[str, bytes] | None = None) -> Files:
     """The .docx and .xlsx of a bulletin. The renderers (matplotlib, python-docx, openpyxl) are
     imported here, when a document is made, so a page showing a draft starts without them."""
-    from analytics import bulletin_docx, bulletin_xlsx  # noqa: PLC0415 - see above
+    from analytics.bulletin import docx_file as bulletin_docx
+    from analytics.bulletin import xlsx_file as bulletin_xlsx  # noqa: PLC0415 - see above
 
     content = textsafe.clean_deep(content)  # stored text may hold what XML cannot
     charts = _png_charts(content) if charts is None else charts
@@ -128,7 +132,7 @@ def render(content: Bulletin, charts: dict[str, bytes] | None = None) -> Files:
 
 
 def _png_charts(content: Bulletin) -> dict[str, bytes]:
-    from analytics import bulletin_charts  # noqa: PLC0415 - imported when a document is made
+    from analytics.bulletin import charts as bulletin_charts  # noqa: PLC0415 - imported when a document is made
 
     return bulletin_charts.render_all(textsafe.clean_deep(content))
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import duckdb
 
-from analytics import db
+from analytics.store import db
 
 log = logging.getLogger(__name__)
 

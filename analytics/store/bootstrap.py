@@ -7,10 +7,11 @@ from collections.abc import Callable
 
 import duckdb
 
-from analytics import backup, db, demo
 from analytics import city as city_mod
 from analytics.city import City
 from analytics.config import Settings
+from analytics.demo import build as demo
+from analytics.store import backup, db
 
 log = logging.getLogger(__name__)
 

@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 
 from analytics import access, geo
-from analytics.auth import User
-from analytics.db import read_sql
+from analytics.accounts.auth import User
+from analytics.store.db import read_sql
 
 SMALL_SAMPLE = 5  # fewer accidents than this before listing: 样本较少
 OBSERVING, NO_BASE, SMALL, VALID = "观察期未满", "无法计算", "样本较少", "有效"

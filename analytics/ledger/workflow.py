@@ -20,9 +20,11 @@ from pathlib import Path
 
 import duckdb
 
-from analytics import access, evidence, geo, ledger, place
-from analytics.auth import User
-from analytics.db import transaction
+from analytics import access, geo
+from analytics.accounts.auth import User
+from analytics.ledger import evidence, place
+from analytics.ledger import vocabulary as ledger
+from analytics.store.db import transaction
 
 # columns an action may change (never built from user input)
 EDITABLE = (

@@ -35,8 +35,9 @@ from typing import Any
 
 import duckdb
 
-from analytics import db, sessions
-from analytics.backup_manifest import (  # noqa: F401 - the names others use come from here
+from analytics.accounts import sessions
+from analytics.store import db
+from analytics.store.manifest import (
     FORMAT_VERSION,
     MANIFEST,
     SIGNATURE,

@@ -24,8 +24,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import geo, hazard_list
-from analytics.auth import User
+from analytics import geo
+from analytics.accounts.auth import User
+from analytics.ledger import hazard_list
 
 MEASURES = {"accidents": "事故起数", "deaths": "死亡人数"}
 DETAIL_LEVELS = {"city": "全市", "unit": "区县", "route": "路线"}

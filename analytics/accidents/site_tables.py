@@ -8,7 +8,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from analytics import geo
-from analytics.hotspot_rules import MEASURES, STAKE_LIKE, Params
+from analytics.accidents.rules import MEASURES, STAKE_LIKE, Params
 
 
 def records(sites: pd.DataFrame) -> list[dict[str, object]]:

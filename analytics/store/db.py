@@ -43,7 +43,7 @@ class Migration:
 def migrations() -> list[Migration]:
     """The numbered migrations shipped in analytics/sql/migrations, in order."""
     found = []
-    folder = resources.files("analytics") / "sql" / "migrations"
+    folder = resources.files("analytics.store") / "sql" / "migrations"
     for entry in folder.iterdir():
         m = re.fullmatch(r"(\d{4})_(\w+)\.sql", entry.name)
         if m:
@@ -244,4 +244,4 @@ TABLES = (
 
 def read_sql(name: str) -> str:
     """The text of analytics/sql/<name>.sql."""
-    return (resources.files("analytics") / "sql" / f"{name}.sql").read_text("utf-8")
+    return (resources.files("analytics.store") / "sql" / f"{name}.sql").read_text("utf-8")
