@@ -1,4 +1,4 @@
-"""Settings: defaults, environment overrides, errors, and the README lists every one."""
+"""Settings: defaults, environment overrides, errors, and docs/operations.md lists every one."""
 
 from __future__ import annotations
 
@@ -44,12 +44,31 @@ def test_bad_values_are_refused_in_chinese(env: dict[str, str], message: str) ->
         Settings.from_env(env)
 
 
-def test_every_setting_is_a_field_and_listed_in_the_readme() -> None:
-    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+def _documented_default(default: str) -> str:
+    """A default as the settings table shows it: paths relative to the project, "(empty)"."""
+    if not default:
+        return "(empty)"
+    path = Path(default)
+    if path.is_absolute() and path.is_relative_to(PROJECT_ROOT):
+        return f"`{path.relative_to(PROJECT_ROOT).as_posix()}`"
+    return f"`{default}`"
+
+
+def test_every_setting_is_a_field_and_documented_in_operations() -> None:
+    doc = (PROJECT_ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
     rows = Settings.from_env({}).as_rows()
     assert [r["name"] for r in rows] == [s.name for s in SETTINGS]
+    table = {
+        cells[0]: cells[1]
+        for line in doc.splitlines()
+        if line.startswith("| `HAZARDS_")
+        for cells in [[c.strip() for c in line.strip("|").split("|")]]
+    }
     for s in SETTINGS:
-        assert f"HAZARDS_{s.name.upper()}" in readme, f"README does not document {s.name}"
+        env = f"`HAZARDS_{s.name.upper()}`"
+        assert env in table, f"docs/operations.md does not document {s.name}"
+        assert table[env] == _documented_default(s.default), f"{s.name}: default differs"
+    assert len(table) == len(SETTINGS), "docs/operations.md lists a setting that does not exist"
 
 
 def test_every_setting_has_a_chinese_name_shown_before_its_variable() -> None:
