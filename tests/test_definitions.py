@@ -13,6 +13,7 @@ D = 2022-09-15, due-soon horizon 15 days. Each hazard is there for one edge:
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -206,3 +207,18 @@ def test_an_older_backup_restores_with_the_definitions(tmp_path) -> None:
         assert metrics.total(conn, D, H)["overdue"] == 1
     finally:
         conn.close()
+
+
+def test_no_query_writes_a_definition_out_again() -> None:
+    """The spellings of the definitions before migration 0009 appear nowhere else."""
+    root = Path(__file__).resolve().parents[1]
+    spelled = ("voided_date IS NULL", "closed_date <= $as_of", ">= CAST($start AS TIMESTAMP)")
+    found = [
+        (str(path.relative_to(root)), words)
+        for folder in ("analytics", "pages")
+        for path in sorted((root / folder).rglob("*"))
+        if path.suffix in (".py", ".sql") and path.name != "0009_definitions.sql"
+        for words in spelled
+        if words in path.read_text("utf-8")
+    ]
+    assert found == []

@@ -5,7 +5,8 @@
 WITH valid AS (
     SELECT
         listed_on,
-        closed_date
+        closed_date,
+        is_closed
     FROM listed_hazards($as_of)
     WHERE $unit IS NULL OR unit_adcode = $unit
 ),
@@ -19,7 +20,7 @@ new AS (
 closed AS (
     SELECT CAST(date_trunc($freq, closed_date) AS DATE) AS bucket, count(*) AS closed
     FROM valid
-    WHERE closed_date <= $as_of
+    WHERE is_closed
     GROUP BY 1
 ),
 
