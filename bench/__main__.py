@@ -27,6 +27,7 @@ from analytics.accidents import sites as hotspots
 from analytics.config import PROJECT_ROOT
 from analytics.demo import build as demo
 from analytics.ledger import hazard_list, metrics, trends
+from analytics.ledger.periods import Period
 from analytics.store import db
 from bench import baseline, hostile, imports, scale
 
@@ -45,14 +46,11 @@ def _median_ms(fn: Callable[[], object], repeat: int, warm: bool = True) -> floa
 def _analytics(path: Path, as_of: date, repeat: int) -> dict[str, float]:
     conn = db.open_for_reading(path)
     units = {u: 1 for u in conn.execute("SELECT adcode FROM units").fetchnumpy()["adcode"]}
+    month = Period.ending(as_of, "month")
     calls = {
-        "metrics by unit with ranking": lambda: metrics.unit_ranking(conn, as_of, "month", 15),
-        "city KPIs now and previous period": lambda: metrics.kpi_comparison(
-            conn, as_of, "month", 15
-        ),
-        "accidents in period, 同比 and 环比": lambda: metrics.accident_comparison(
-            conn, as_of, "month"
-        ),
+        "metrics by unit with ranking": lambda: metrics.unit_ranking(conn, month, 15),
+        "city KPIs now and previous period": lambda: metrics.kpi_comparison(conn, month, 15),
+        "accidents in period, 同比 and 环比": lambda: metrics.accident_comparison(conn, month),
         "weekly flow + daily backlog": lambda: (
             trends.flow(conn, as_of, "week"),
             trends.backlog(conn, as_of),
@@ -113,8 +111,9 @@ def _versus_baseline(path: Path, as_of: date, sample: int) -> dict[str, float]:
     hazards = conn.execute("SELECT * FROM hazards").df()
     base = baseline.unit_ranking(hazards, as_of)
     slow = (time.perf_counter() - t) * 1000
-    fast = _median_ms(lambda: metrics.unit_ranking(conn, as_of, "month", 15), 5)
-    ours = metrics.unit_ranking(conn, as_of, "month", 15).set_index("unit_adcode")
+    month = Period.ending(as_of, "month")
+    fast = _median_ms(lambda: metrics.unit_ranking(conn, month, 15), 5)
+    ours = metrics.unit_ranking(conn, month, 15).set_index("unit_adcode")
     assert (ours.loc[base.index, "listed"].to_numpy() == base["listed"].to_numpy()).all()
     out |= _pair("unit ranking (baseline incl. reading the hazards into pandas)", slow, fast)
 

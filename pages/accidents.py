@@ -26,13 +26,11 @@ CARDS = (("accidents", "事故", "起"), ("deaths", "死亡", "人"), ("injuries
 def page() -> None:
     ctx = _ui.context()
     as_of = _ui.as_of_control(ctx)
-    period = _ui.period_control()
-    start, end = periods.window(as_of, period)
-    _ui.header(
-        ctx, "事故分析", as_of, f"统计周期：{periods.PERIOD_LABELS[period]}（{start} 至 {end}）"
-    )
+    period = periods.Period.ending(as_of, _ui.period_control())
+    start, end = period.window
+    _ui.header(ctx, "事故分析", as_of, f"统计周期：{period.label}（{start} 至 {end}）")
     filters = _filters(ctx)
-    s = ctx.cached(aa.summary, as_of, period, viewer=ctx.user, **filters)
+    s = ctx.cached(aa.summary, period, viewer=ctx.user, **filters)
     _totals(s)
 
     st.subheader("趋势与同比")

@@ -10,7 +10,7 @@ import streamlit as st
 
 from analytics import fmt
 from analytics.city import boundaries
-from analytics.ledger import hazard_list, metrics, trends
+from analytics.ledger import hazard_list, metrics, periods, trends
 from pages import _charts, _maps, _ui
 
 DARK_CSS = """
@@ -73,7 +73,7 @@ def wall() -> None:
         fmt.count(o.accidents["accidents"], "起"),
     )
 
-    ranking = ctx.cached(metrics.unit_ranking, as_of, "month", horizon)
+    ranking = ctx.cached(metrics.unit_ranking, periods.Period.ending(as_of, "month"), horizon)
     left, middle, right = st.columns([1.1, 1, 1.1])
     with left:
         if ranking["rank"].notna().any():

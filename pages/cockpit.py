@@ -19,11 +19,10 @@ RANK_RULE = "排名规则：整改率高者在前，相同看按期整改率，�
 def page() -> None:
     ctx = _ui.context()
     as_of = _ui.as_of_control(ctx)
-    period = _ui.period_control()
+    period = periods.Period.ending(as_of, _ui.period_control())
     horizon = ctx.settings.due_soon_days
     unit = _drill_unit(ctx)
-    start, end = periods.window(as_of, period)
-    rule = f"统计周期：{periods.PERIOD_LABELS[period]}（{start} 至 {end}）· 临期预警 {horizon} 天"
+    rule = f"统计周期：{period.label}（{period.start} 至 {period.end}）· 临期预警 {horizon} 天"
     if unit is None:
         _ui.header(ctx, "领导驾驶舱", as_of, rule)
         _city_view(ctx, as_of, period, horizon)
@@ -74,8 +73,10 @@ KPI_CARDS = (
 )
 
 
-def _kpis(ctx: _ui.Context, as_of: date, period: str, horizon: int, unit: str | None) -> None:
-    k = ctx.cached(metrics.kpi_comparison, as_of, period, horizon, unit)
+def _kpis(
+    ctx: _ui.Context, as_of: date, period: periods.Period, horizon: int, unit: str | None
+) -> None:
+    k = ctx.cached(metrics.kpi_comparison, period, horizon, unit)
     st.caption(f"{_ui.plain(_who(ctx, unit))}隐患治理指标；变化为与上期末（{k.previous}）相比")
     cols = [*st.columns(4), *st.columns(4)]
     for col, (key, label, kind, up_is_good) in zip(cols, KPI_CARDS, strict=True):
@@ -110,8 +111,8 @@ ACCIDENT_CARDS = (
 )
 
 
-def _accidents(ctx: _ui.Context, as_of: date, period: str, unit: str | None) -> None:
-    a = ctx.cached(metrics.accident_comparison, as_of, period, unit)
+def _accidents(ctx: _ui.Context, as_of: date, period: periods.Period, unit: str | None) -> None:
+    a = ctx.cached(metrics.accident_comparison, period, unit)
     w, y, p = a.window, a.year_ago_window, a.previous_window
     st.subheader(f"{_who(ctx, unit)}道路交通事故（{w[0]} 至 {w[1]}）")
     for col, (key, label, u) in zip(st.columns(len(ACCIDENT_CARDS)), ACCIDENT_CARDS, strict=True):
@@ -131,13 +132,13 @@ def _accidents(ctx: _ui.Context, as_of: date, period: str, unit: str | None) -> 
     )
 
 
-def _city_view(ctx: _ui.Context, as_of: date, period: str, horizon: int) -> None:
+def _city_view(ctx: _ui.Context, as_of: date, period: periods.Period, horizon: int) -> None:
     _kpis(ctx, as_of, period, horizon, None)
     _accidents(ctx, as_of, period, None)
 
     st.subheader("各单位排名")
     st.caption(RANK_RULE + "；排名变化与上期末相比。点击柱条、地图区域或表格行查看该单位。")
-    ranking = ctx.cached(metrics.unit_ranking, as_of, period, horizon)
+    ranking = ctx.cached(metrics.unit_ranking, period, horizon)
     if not ranking["rank"].notna().any():
         st.info(f"截至 {fmt.date_cn(as_of)} 尚无入单隐患，暂无排名。")
     else:
@@ -172,9 +173,11 @@ def _city_view(ctx: _ui.Context, as_of: date, period: str, horizon: int) -> None
     _breakdowns(ctx, as_of, horizon, None)
 
 
-def _unit_view(ctx: _ui.Context, as_of: date, period: str, horizon: int, unit: str) -> None:
+def _unit_view(
+    ctx: _ui.Context, as_of: date, period: periods.Period, horizon: int, unit: str
+) -> None:
     _kpis(ctx, as_of, period, horizon, unit)
-    ranking = ctx.cached(metrics.unit_ranking, as_of, period, horizon).set_index("unit_adcode")
+    ranking = ctx.cached(metrics.unit_ranking, period, horizon).set_index("unit_adcode")
     r = ranking.loc[unit]
     ranked = int(ranking["rank"].notna().sum())
     if pd.notna(r["rank"]):

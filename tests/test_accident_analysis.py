@@ -12,6 +12,7 @@ import pytest
 from analytics import inert
 from analytics.accidents import analysis as aa
 from analytics.accounts import auth
+from analytics.ledger.periods import Period
 from analytics.store import db
 
 D = date(2022, 3, 31)  # as of; period "month" = 2022-03-01 … 2022-03-31, year ago 2021-03-01 … 31
@@ -47,7 +48,7 @@ def acc(tmp_path, tiny_city):
 
 
 def test_totals_in_the_period_and_a_year_earlier(acc) -> None:
-    s = aa.summary(acc, D, "month")
+    s = aa.summary(acc, Period.ending(D, "month"))
     assert s.window == (date(2022, 3, 1), D)
     assert s.year_ago_window == (date(2021, 3, 1), date(2021, 3, 31))
     # b1, b2, b3, b9 (b4 the day before, b5 the day after)
@@ -78,7 +79,7 @@ def test_each_filter(acc, filters, ids) -> None:
 
 
 def test_a_county_user_sees_only_its_unit(acc) -> None:
-    assert aa.summary(acc, D, "month", viewer=COUNTY).now["accidents"] == 1  # b3
+    assert aa.summary(acc, Period.ending(D, "month"), viewer=COUNTY).now["accidents"] == 1  # b3
     assert set(aa.accidents(acc, date(2021, 1, 1), D, viewer=COUNTY).accident_id) == {
         "b3", "b7", "b8"
     }  # fmt: skip
@@ -86,7 +87,7 @@ def test_a_county_user_sees_only_its_unit(acc) -> None:
     assert b["unit"].unit_adcode.tolist() == ["990102"]
     assert [r for r, _ in aa.options(acc, viewer=COUNTY)["routes"]] == ["S2"]
     with pytest.raises(auth.PermissionDenied):
-        aa.summary(acc, D, "month", viewer=COUNTY, unit="990101")
+        aa.summary(acc, Period.ending(D, "month"), viewer=COUNTY, unit="990101")
     with pytest.raises(ValueError, match="unknown accident filters"):
         aa.totals(acc, D, D, colour="red")
 

@@ -13,6 +13,7 @@ from analytics.accidents import analysis as aa
 from analytics.accidents import effect
 from analytics.accidents import site_tables as hotspot_tables
 from analytics.accidents import sites as hotspots
+from analytics.ledger.periods import Period
 from analytics.store import db
 from tests.conftest import app_as
 
@@ -51,7 +52,7 @@ def _titles(at: AppTest) -> list[str]:
 
 def test_accident_page_shows_the_figures_of_the_period(demo_env, demo) -> None:
     at = _open("pages/accidents.py", as_of=STORY, period="year")
-    s = aa.summary(demo, STORY, "year")
+    s = aa.summary(demo, Period.ending(STORY, "year"))
     m = _metrics(at)
     assert m["事故"] == (
         fmt.count(s.now["accidents"], "起"),
@@ -73,7 +74,7 @@ def test_accident_page_shows_the_figures_of_the_period(demo_env, demo) -> None:
 
 def test_a_filter_narrows_every_figure(demo_env, demo) -> None:
     at = _open("pages/accidents.py", as_of=STORY, period="year", acc_severity="死亡事故")
-    s = aa.summary(demo, STORY, "year", severity="死亡事故")
+    s = aa.summary(demo, Period.ending(STORY, "year"), severity="死亡事故")
     assert _metrics(at)["事故"][0] == f"{s.now['accidents']} 起" == f"{s.now['fatal']} 起"
     assert at.subheader[-1].value == f"事故明细（{s.now['accidents']} 起）"
     rows = at.dataframe[-1].value
@@ -84,7 +85,7 @@ def test_a_county_user_sees_only_its_unit(demo_env, demo) -> None:
     at = _open("pages/accidents.py", user="yingshang", as_of=STORY, period="year")
     unit = at.selectbox(key="acc_unit")
     assert unit.disabled and unit.value == "341226"
-    s = aa.summary(demo, STORY, "year", unit="341226")
+    s = aa.summary(demo, Period.ending(STORY, "year"), unit="341226")
     assert _metrics(at)["事故"][0] == f"{s.now['accidents']} 起"
     by_unit = json.loads(at.get("plotly_chart")[4].proto.spec)["data"][0]
     assert by_unit["y"] == ["颍上县"]

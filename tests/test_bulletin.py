@@ -19,6 +19,7 @@ from analytics.accounts import auth
 from analytics.bulletin import archive
 from analytics.bulletin.content import DOC_ROWS, Bulletin
 from analytics.ledger import hazard_list, metrics, workflow
+from analytics.ledger.periods import Period
 from analytics.store import backup, db
 
 STORY = date(2022, 9, 15)
@@ -74,7 +75,7 @@ def test_summary_says_the_cockpits_figures(story, demo_db_path) -> None:
 def test_tables_are_the_analytics_results(story, demo_db_path) -> None:
     content, _files = story
     conn = db.open_for_reading(demo_db_path)
-    ranking = metrics.unit_ranking(conn, STORY, "week", 15)
+    ranking = metrics.unit_ranking(conn, Period.ending(STORY, "week"), 15)
     overdue = hazard_list.overdue(conn, STORY)
     listed = hazard_list.hazards_as_of(conn, STORY, 15)
     conn.close()

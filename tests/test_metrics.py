@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from analytics.ledger import metrics
+from analytics.ledger.periods import Period
 from analytics.store import db
 from tests.conftest import D
 
@@ -79,19 +80,19 @@ def test_rank_units_ties_and_empty_units() -> None:
 
 
 def test_unit_ranking_against_the_previous_period(conn) -> None:
-    r = metrics.unit_ranking(conn, D, "month", 15)
+    r = metrics.unit_ranking(conn, Period.ending(D, "month"), 15)
     assert r.unit_adcode.tolist() == ["990102", "990101", "990171"]
     assert r["rank"].tolist()[:2] == [1, 2]
     assert r.prev_rank.tolist()[:2] == [1, 2]  # as of 2022-02-28: west 1/2, east 1/4
     assert r.prev_rate.tolist()[:2] == [0.5, 0.25]
     assert r.rank_change.tolist()[:2] == [0, 0]
-    first = metrics.unit_ranking(conn, date(2022, 1, 31), "month", 15)
+    first = metrics.unit_ranking(conn, Period.ending(date(2022, 1, 31), "month"), 15)
     assert first.prev_rank.isna().all()  # nothing was listed on 2021-12-31
     assert first.rank_change.isna().all()
 
 
 def test_kpi_comparison(conn) -> None:
-    k = metrics.kpi_comparison(conn, D, "week", 15)
+    k = metrics.kpi_comparison(conn, Period.ending(D, "week"), 15)
     assert k.previous == date(2022, 3, 24)
     assert (k.now["listed"], k.before["listed"]) == (8, 8)
     assert (k.now["closed"], k.before["closed"]) == (4, 4)
@@ -99,7 +100,7 @@ def test_kpi_comparison(conn) -> None:
 
 
 def test_accident_comparison(conn) -> None:
-    a = metrics.accident_comparison(conn, D, "month")
+    a = metrics.accident_comparison(conn, Period.ending(D, "month"))
     assert a.window == (date(2022, 3, 1), D)
     assert a.previous_window == (date(2022, 2, 1), date(2022, 2, 28))  # D is a month end: February
     assert a.year_ago_window == (date(2021, 3, 1), date(2021, 3, 31))
@@ -107,7 +108,7 @@ def test_accident_comparison(conn) -> None:
     assert (a.previous["accidents"], a.year_ago["accidents"]) == (1, 1)
     assert a.yoy("accidents") == 0
     assert a.pop("deaths") is None  # no deaths in the previous period: no base
-    unit = metrics.accident_comparison(conn, D, "year", unit="990101")
+    unit = metrics.accident_comparison(conn, Period.ending(D, "year"), unit="990101")
     assert unit.now["accidents"] == 2 and unit.now["deaths"] == 1  # a1 and a2
 
 

@@ -51,3 +51,24 @@ def test_a_period_ending_on_a_months_last_day_is_whole_months() -> None:
         date(2022, 8, 30),
         date(2022, 9, 29),
     )  # as before
+
+
+def test_a_period_is_computed_once_with_its_comparison_windows() -> None:
+    month = p.Period.ending(date(2022, 9, 30), "month")
+    assert month == p.Period(
+        kind="month",
+        as_of=date(2022, 9, 30),
+        window=(date(2022, 9, 1), date(2022, 9, 30)),
+        previous_as_of=date(2022, 8, 31),
+        previous_window=(date(2022, 8, 1), date(2022, 8, 31)),
+        year_ago_window=(date(2021, 9, 1), date(2021, 9, 30)),
+    )
+    assert (month.start, month.end, month.label) == (date(2022, 9, 1), date(2022, 9, 30), "近一月")
+    week = p.Period.ending(D, "week")
+    assert (week.window, week.previous_window) == (
+        (date(2022, 9, 9), D),
+        (date(2022, 9, 2), date(2022, 9, 8)),
+    )
+    assert hash(week) == hash(p.Period.ending(D, "week"))  # a cache key for the pages
+    with pytest.raises(ValueError, match="无效的统计周期"):
+        p.Period.ending(D, "day")

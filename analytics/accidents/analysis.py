@@ -16,9 +16,8 @@ import pandas as pd
 from analytics import access
 from analytics.accounts.auth import User
 from analytics.ingest.template import ACCIDENT_CHOICES
-from analytics.ledger import periods
 from analytics.ledger.metrics import change
-from analytics.ledger.periods import shift_months
+from analytics.ledger.periods import Period, shift_months
 from analytics.store.db import read_sql
 
 FILTERS = ("unit", "route", "severity", "collision_type", "weather", "procedure")
@@ -88,12 +87,11 @@ class Summary:
 
 def summary(
     conn: duckdb.DuckDBPyConnection,
-    as_of: date,
-    period: str,
+    period: Period,
     viewer: User | None = None,
     **filters: str | None,
 ) -> Summary:
-    w, y = periods.window(as_of, period), periods.year_ago_window(as_of, period)
+    w, y = period.window, period.year_ago_window
     now = totals(conn, *w, viewer=viewer, **filters)
     return Summary(w, y, now, totals(conn, *y, viewer=viewer, **filters))
 

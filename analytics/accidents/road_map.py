@@ -38,8 +38,7 @@ SEGMENT_LIMIT = 2_000  # coloured segments drawn at the city level; the rest as 
 M_PER_DEG_LAT = 2 * math.pi * geo.EARTH_RADIUS_M / 360
 
 _PERIOD = (
-    "occurred_at >= CAST($start AS TIMESTAMP)"
-    " AND occurred_at < CAST($end AS TIMESTAMP) + INTERVAL 1 DAY"
+    "on_days(occurred_at, $start, $end)"
     " AND ($unit IS NULL OR unit_adcode = $unit) AND ($route IS NULL OR route_code = $route)"
 )
 

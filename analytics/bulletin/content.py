@@ -157,8 +157,9 @@ def build(
     as_of, the rule that found them), when that analysis is available.
     """
     check_period(period)
-    start, end = periods.window(as_of, period)
-    kpi = metrics.kpi_comparison(conn, as_of, period, horizon)
+    span = periods.Period.ending(as_of, period)  # every comparison below uses this one period
+    start, end = span.window
+    kpi = metrics.kpi_comparison(conn, span, horizon)
     listed = hazard_list.hazards_as_of(conn, as_of, horizon)
     in_window = listed.listed_on.dt.date.between(start, end)
     closed_in = listed.closed_date.notna() & listed.closed_date.dt.date.between(start, end)
@@ -167,11 +168,11 @@ def build(
     if previous is None:
         before = {k: metrics._plain(kpi.before[k]) for k in metrics.REPORT_FIELDS}
         previous = Previous(f"上期末（{fmt.date_cn(kpi.previous)}）", kpi.previous, before, None)
-    ranking = metrics.unit_ranking(conn, as_of, period, horizon)
+    ranking = metrics.unit_ranking(conn, span, horizon)
     overdue = hazard_list.overdue(conn, as_of)
     due_soon = listed[listed.standing == "临期"]
     supervision = metrics.status(conn, as_of, horizon, by="supervision")
-    accidents = metrics.accident_comparison(conn, as_of, period)
+    accidents = metrics.accident_comparison(conn, span)
     flow = trends.flow(conn, as_of, "week").tail(FLOW_WEEKS)
 
     tables = {

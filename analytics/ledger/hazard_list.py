@@ -94,8 +94,7 @@ def audit_log(
         "SELECT e.event_at, e.actor, e.action, e.hazard_id, u.name AS unit_name, e.from_state,"
         " e.to_state, e.changes, e.note FROM hazard_events e"
         " JOIN hazards h ON h.hazard_id = e.hazard_id LEFT JOIN units u ON u.adcode = h.unit_adcode"
-        " WHERE e.event_at >= CAST($start AS TIMESTAMP)"
-        "   AND e.event_at < CAST($end AS TIMESTAMP) + INTERVAL 1 DAY"
+        " WHERE on_days(e.event_at, $start, $end)"
         "   AND ($actor IS NULL OR e.actor = $actor) AND ($unit IS NULL OR h.unit_adcode = $unit)"
         "   AND ($action IS NULL OR e.action = $action)"
         " ORDER BY e.event_at DESC, e.event_id DESC LIMIT $limit",

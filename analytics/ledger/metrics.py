@@ -1,7 +1,8 @@
 """Ledger figures as of a date: rates, overdue, rankings, breakdowns (DuckDB does the counting).
 
-Definitions (issue 5) live in analytics/sql/hazard_status_by_group.sql; this module adds the
-rates, the ranking and the comparison with the previous period.
+The definitions (listed, closed, open, overdue, due soon as of a date; issue 5) are the macros of
+migration 0009, counted per group by analytics/store/sql/hazard_status_by_group.sql; this module
+adds the rates, the ranking and the comparison with the previous period.
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from analytics.ledger import periods
-from analytics.ledger.periods import previous_as_of, same_day_last_year
+from analytics.ledger.periods import Period, same_day_last_year
 from analytics.store.db import read_sql
 
 GROUPINGS: dict[str, str] = {
@@ -122,15 +122,13 @@ def _nan(x: float) -> bool:
     return isinstance(x, float) and math.isnan(x)
 
 
-def unit_ranking(
-    conn: duckdb.DuckDBPyConnection, as_of: date, period: str, horizon: int
-) -> pd.DataFrame:
-    """Units with their rank now and at the end of the previous period, best first.
+def unit_ranking(conn: duckdb.DuckDBPyConnection, period: Period, horizon: int) -> pd.DataFrame:
+    """Units with their rank at the period's end and at the previous period's end, best first.
 
     rank_change = previous rank − rank (positive: moved up); None when either is missing.
     """
-    now = status(conn, as_of, horizon)
-    before = status(conn, previous_as_of(as_of, period), horizon)
+    now = status(conn, period.as_of, horizon)
+    before = status(conn, period.previous_as_of, horizon)
     now = now.merge(
         before[["unit_adcode", "rank", "rate"]].rename(
             columns={"rank": "prev_rank", "rate": "prev_rate"}
@@ -158,13 +156,9 @@ class KpiComparison:
 
 
 def kpi_comparison(
-    conn: duckdb.DuckDBPyConnection,
-    as_of: date,
-    period: str,
-    horizon: int,
-    unit: str | None = None,
+    conn: duckdb.DuckDBPyConnection, period: Period, horizon: int, unit: str | None = None
 ) -> KpiComparison:
-    prev = previous_as_of(as_of, period)
+    as_of, prev = period.as_of, period.previous_as_of
     return KpiComparison(
         as_of, prev, total(conn, as_of, horizon, unit), total(conn, prev, horizon, unit)
     )
@@ -217,13 +211,9 @@ class AccidentComparison:
 
 
 def accident_comparison(
-    conn: duckdb.DuckDBPyConnection, as_of: date, period: str, unit: str | None = None
+    conn: duckdb.DuckDBPyConnection, period: Period, unit: str | None = None
 ) -> AccidentComparison:
-    w, pw, yw = (
-        periods.window(as_of, period),
-        periods.previous_window(as_of, period),
-        periods.year_ago_window(as_of, period),
-    )
+    w, pw, yw = period.window, period.previous_window, period.year_ago_window
     return AccidentComparison(
         w, pw, yw,
         accident_summary(conn, *w, unit=unit),

@@ -4,11 +4,14 @@ A period of a kind ending on D is the trailing window (D − length, D]: a week 
 a month runs from the day after the same day a month earlier (ending on a month's last day: that
 whole month), and so on. The previous period
 is the window just before it; the year-ago period is the same window a year earlier (同比).
+
+``Period.ending(as_of, kind)`` computes all of them once; callers build one and pass it down.
 """
 
 from __future__ import annotations
 
 import calendar
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 PERIODS: dict[str, str] = {"week": "周", "month": "月", "quarter": "季度", "year": "年"}
@@ -59,6 +62,47 @@ def year_ago_window(as_of: date, period: str) -> tuple[date, date]:
     """The same window a year earlier (for 同比)."""
     start, end = window(as_of, period)
     return same_day_last_year(start), same_day_last_year(end)
+
+
+@dataclass(frozen=True)
+class Period:
+    """A reporting period of a kind ending on as_of, with its comparison windows (ends included).
+
+    previous_as_of: the last day of the previous period (环比 compares with the ledger then);
+    previous_window: that period; year_ago_window: the same window a year earlier (同比).
+    """
+
+    kind: str
+    as_of: date
+    window: tuple[date, date]
+    previous_as_of: date
+    previous_window: tuple[date, date]
+    year_ago_window: tuple[date, date]
+
+    @classmethod
+    def ending(cls, as_of: date, kind: str) -> Period:
+        """The period of ``kind`` ('week', 'month', 'quarter', 'year') ending on as_of."""
+        return cls(
+            kind=kind,
+            as_of=as_of,
+            window=window(as_of, kind),
+            previous_as_of=previous_as_of(as_of, kind),
+            previous_window=previous_window(as_of, kind),
+            year_ago_window=year_ago_window(as_of, kind),
+        )
+
+    @property
+    def start(self) -> date:
+        return self.window[0]
+
+    @property
+    def end(self) -> date:
+        return self.window[1]
+
+    @property
+    def label(self) -> str:
+        """How the period reads (近一月 …)."""
+        return PERIOD_LABELS[self.kind]
 
 
 def _check(period: str) -> None:

@@ -94,10 +94,11 @@ def test_map_area_and_table_row_drill_down(server: str, browser, demo_db_path) -
     from playwright.sync_api import expect
 
     from analytics.ledger import metrics
+    from analytics.ledger.periods import Period
     from analytics.store import db
 
     conn = db.open_for_reading(demo_db_path)
-    ranking = metrics.unit_ranking(conn, metrics.latest_date(conn), "month", 15)
+    ranking = metrics.unit_ranking(conn, Period.ending(metrics.latest_date(conn), "month"), 15)
     conn.close()
     first = ranking.iloc[0]
 

@@ -1,9 +1,7 @@
--- Accidents per unit in [$start, $end] (dates, both included).
+-- Accidents per unit in [$start, $end] (dates, both included: accidents_on_days, migration 0009).
 WITH period AS (
     SELECT unit_adcode, deaths, injuries, loss_yuan, severity, procedure
-    FROM accidents
-    WHERE occurred_at >= CAST($start AS TIMESTAMP)
-      AND occurred_at < CAST($end AS TIMESTAMP) + INTERVAL 1 DAY
+    FROM accidents_on_days($start, $end)
 ),
 
 per_unit AS (

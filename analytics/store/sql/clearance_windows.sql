@@ -1,23 +1,15 @@
 -- New listings and closures in each of the last $weeks 7-day windows ending on $as_of, per unit.
--- Window k (0 = the latest) is ($as_of − 7(k+1), $as_of − 7k]. listed_on: the hazard_listing view (migration 0003).
-WITH hazard AS (
+-- Window k (0 = the latest) is ($as_of − 7(k+1), $as_of − 7k]. Only the hazards listed as of
+-- $as_of count (listed_hazards, migration 0009).
+WITH recent AS (
     SELECT
         unit_adcode,
         listed_on,
-        closed_date,
-        voided_date
-    FROM hazard_listing
-),
-
-recent AS (
-    SELECT *
-    FROM hazard
-    WHERE listed_on <= $as_of
-      AND (voided_date IS NULL OR voided_date > $as_of)
-      AND (
-          listed_on > $as_of - CAST(7 * $weeks AS INTEGER)
-          OR closed_date > $as_of - CAST(7 * $weeks AS INTEGER)
-      )
+        closed_date
+    FROM listed_hazards($as_of)
+    WHERE
+        listed_on > $as_of - CAST(7 * $weeks AS INTEGER)
+        OR closed_date > $as_of - CAST(7 * $weeks AS INTEGER)
 ),
 
 windows AS (

@@ -24,8 +24,7 @@ INNER JOIN accidents AS a
     ON
         a.lat BETWEEN b.lat - b.dlat AND b.lat + b.dlat
         AND a.lon BETWEEN b.lon - b.dlon AND b.lon + b.dlon
-        AND a.occurred_at >= CAST(b.before_start AS TIMESTAMP)
-        AND a.occurred_at < CAST(b.observed_end AS TIMESTAMP) + INTERVAL 1 DAY
+        AND on_days(a.occurred_at, b.before_start, b.observed_end)
         AND (
             a.occurred_at < CAST(b.listed_on AS TIMESTAMP)
             OR a.occurred_at >= CAST(b.after_start AS TIMESTAMP)

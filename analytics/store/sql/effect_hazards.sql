@@ -1,4 +1,5 @@
--- Closed hazards (已销号, closed on or before $as_of) with a location, and their windows:
+-- Closed hazards (已销号, closed as of $as_of: closed_as_of, migration 0009) with a location, and
+-- their windows:
 -- before = the $months months before the listing day (listed_on − $months months … listed_on − 1),
 -- after  = the $months months after the closing day (closed_date + 1 … closed_date + $months months),
 -- observed up to $as_of. Located by stakes (route and start_m; a missing end_m is the start) or,
@@ -27,8 +28,7 @@ FROM hazard_listing AS h
 LEFT JOIN units AS u ON u.adcode = h.unit_adcode
 WHERE
     h.state = '已销号'
-    AND h.closed_date IS NOT NULL
-    AND h.closed_date <= $as_of
+    AND closed_as_of(h.closed_date, $as_of)
     AND h.listed_on IS NOT NULL
     AND h.listed_on <= h.closed_date
     AND (

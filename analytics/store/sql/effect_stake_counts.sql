@@ -49,8 +49,7 @@ FROM buckets AS b
 INNER JOIN windowed AS a ON a.route_code = b.route_code AND a.bucket = b.bucket
 WHERE
     a.stake_m BETWEEN b.lo AND b.hi
-    AND a.occurred_at >= CAST(b.before_start AS TIMESTAMP)
-    AND a.occurred_at < CAST(b.observed_end AS TIMESTAMP) + INTERVAL 1 DAY
+    AND on_days(a.occurred_at, b.before_start, b.observed_end)
     AND (
         a.occurred_at < CAST(b.listed_on AS TIMESTAMP)
         OR a.occurred_at >= CAST(b.after_start AS TIMESTAMP)

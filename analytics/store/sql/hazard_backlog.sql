@@ -1,7 +1,8 @@
 -- Open hazards on each day from the first listing to an as-of date.
--- Parameters: $as_of (DATE), $unit (adcode or NULL). A hazard is open on day t when it is
--- listed on or before t and neither closed nor voided on or before t: +1 on its listing day,
--- −1 on the earlier of its close and void days.
+-- Parameters: $as_of (DATE), $unit (adcode or NULL). Open on day t is open_as_of(…, t)
+-- (migration 0009): listed on or before t and neither closed nor voided on or before t. Counted
+-- for every day at once as a sweep: +1 on the listing day, −1 on the earlier of the close and
+-- void days (tests/test_definitions.py checks the sweep against open_as_of day by day).
 WITH hazard AS (
     SELECT
         listed_on,

@@ -1,21 +1,14 @@
 -- New listings and closures per week or month up to an as-of date, as known on that date.
 -- Parameters: $as_of (DATE), $freq ('week' | 'month'), $unit (adcode or NULL for all).
--- A week starts on Monday; the last bucket runs only to $as_of. Hazards voided by $as_of and
--- hazards still 待认定 are not on the list and are left out.
-WITH hazard AS (
+-- A week starts on Monday; the last bucket runs only to $as_of. Only the hazards listed as of
+-- $as_of count (listed_hazards, migration 0009): voided and 待认定 hazards are left out.
+WITH valid AS (
     SELECT
         listed_on,
         closed_date,
-        voided_date
-    FROM hazard_listing
+        is_closed
+    FROM listed_hazards($as_of)
     WHERE $unit IS NULL OR unit_adcode = $unit
-),
-
-valid AS (
-    SELECT *
-    FROM hazard
-    WHERE listed_on <= $as_of
-      AND (voided_date IS NULL OR voided_date > $as_of)
 ),
 
 new AS (
@@ -27,7 +20,7 @@ new AS (
 closed AS (
     SELECT CAST(date_trunc($freq, closed_date) AS DATE) AS bucket, count(*) AS closed
     FROM valid
-    WHERE closed_date <= $as_of
+    WHERE is_closed
     GROUP BY 1
 ),
 

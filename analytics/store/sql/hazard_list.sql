@@ -1,33 +1,19 @@
 -- The listed hazards as of a date with their standing on that date, most urgent first.
 -- Parameters: $as_of (DATE), $horizon (days), $unit (adcode or NULL), $only_overdue (BOOLEAN).
 -- standing: 逾期 (open, deadline passed) | 临期 (open, deadline within the horizon) |
--- 正常推进 (open, neither overdue nor due soon) | 已销号 (closed by as_of). listed_on: the hazard_listing view.
-WITH hazard AS (
+-- 正常推进 (open, neither overdue nor due soon) | 已销号 (closed by as_of). Definitions: the
+-- macros of migration 0009 (listed_hazards, standing_as_of, days_overdue_as_of).
+WITH listed AS (
     SELECT *
-    FROM hazard_listing
+    FROM listed_hazards($as_of)
     WHERE $unit IS NULL OR unit_adcode = $unit
-),
-
-listed AS (
-    SELECT
-        *,
-        coalesce(closed_date <= $as_of, FALSE) AS is_closed
-    FROM hazard
-    WHERE listed_on <= $as_of
-      AND (voided_date IS NULL OR voided_date > $as_of)
 ),
 
 standing AS (
     SELECT
         *,
-        CASE
-            WHEN is_closed THEN '已销号'
-            WHEN deadline < $as_of THEN '逾期'
-            WHEN deadline <= $as_of + to_days(CAST($horizon AS INTEGER)) THEN '临期'
-            ELSE '正常推进'
-        END AS standing,
-        CASE WHEN NOT is_closed AND deadline < $as_of THEN date_diff('day', deadline, $as_of) END
-            AS days_overdue
+        standing_as_of(closed_date, deadline, $as_of, $horizon) AS standing,
+        days_overdue_as_of(closed_date, deadline, $as_of) AS days_overdue
     FROM listed
 )
 

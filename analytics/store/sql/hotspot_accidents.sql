@@ -1,4 +1,5 @@
--- Accidents in the time window [$start, $end] (dates, both included), optionally of one unit,
+-- Accidents in the time window [$start, $end] (dates, both included: accidents_on_days,
+-- migration 0009), optionally of one unit,
 -- with each accident's value for every measure of analytics/hotspot_rules.py (the one place
 -- these values are defined). Score weights: $w_fatal, $w_injury, $w_property.
 SELECT
@@ -24,7 +25,5 @@ SELECT
     END AS DOUBLE) AS score,
     CAST(deaths >= 3 AS INTEGER) AS major_accidents,
     CAST(coalesce(procedure = '一般程序', FALSE) AS INTEGER) AS general_procedure_accidents
-FROM accidents
-WHERE occurred_at >= CAST($start AS TIMESTAMP)
-  AND occurred_at < CAST($end AS TIMESTAMP) + INTERVAL 1 DAY
-  AND ($unit IS NULL OR unit_adcode = $unit)
+FROM accidents_on_days($start, $end)
+WHERE $unit IS NULL OR unit_adcode = $unit

@@ -1,12 +1,12 @@
 -- The ledger (台账): every hazard with its current state and, as of $as_of, its standing.
 -- Filters are bound parameters; NULL means "any". $text matches id, road, township,
 -- description, responsible unit and lead leader. $standing '在办' means every open listed hazard
--- (逾期, 临期 and 正常推进 together: DOMAIN.md's 在办).
+-- (逾期, 临期 and 正常推进 together: DOMAIN.md's 在办). Definitions: the macros of migration 0009.
 WITH h AS (
     SELECT
         l.*,
-        coalesce(l.closed_date <= $as_of, FALSE) AS is_closed,
-        l.listed_on <= $as_of AND (l.voided_date IS NULL OR l.voided_date > $as_of) AS is_listed
+        closed_as_of(l.closed_date, $as_of) AS is_closed,
+        listed_as_of(l.listed_on, l.voided_date, $as_of) AS is_listed
     FROM hazard_listing AS l
 ),
 
@@ -16,13 +16,10 @@ standing AS (
         CASE
             WHEN voided_date <= $as_of THEN '已作废'
             WHEN NOT coalesce(is_listed, FALSE) THEN '未入单'
-            WHEN is_closed THEN '已销号'
-            WHEN deadline < $as_of THEN '逾期'
-            WHEN deadline <= $as_of + to_days(CAST($horizon AS INTEGER)) THEN '临期'
-            ELSE '正常推进'
+            ELSE standing_as_of(closed_date, deadline, $as_of, $horizon)
         END AS standing,
-        CASE WHEN is_listed AND NOT is_closed AND deadline < $as_of
-             THEN date_diff('day', deadline, $as_of) END AS days_overdue
+        CASE WHEN is_listed THEN days_overdue_as_of(closed_date, deadline, $as_of) END
+            AS days_overdue
     FROM h
 )
 
