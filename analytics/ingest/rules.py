@@ -33,7 +33,6 @@ class Column:
     if_new: bool = False  # the required problem refuses the row only when its id is new
     check: Check | None = None  # a range or allowed-values check of the parsed value
     default: object = None  # the value of an empty cell (never "given": it changes nothing)
-    source: str | None = None  # the row's field the cell comes from (default: field)
 
 
 @dataclass(frozen=True)
@@ -106,24 +105,25 @@ def check_row(
         if type(step) is not Column:
             step(row)
             continue
-        source = step.source or step.field
+        f = step.field
         try:
-            value = step.parse(raw.get(source))
+            value = step.parse(raw.get(f))
         except ValueProblem as e:
-            row.problem(source, str(e))
+            row.problem(f, str(e))
             value = step.default
-            row.derived.add(step.field)
+            row.derived.add(f)
         else:
             if value is None:
                 if step.required is not None:
-                    row.problem(source, step.required, if_new=step.if_new)
+                    row.problem(f, step.required, if_new=step.if_new)
                 if step.default is not None:
                     value = step.default
-                    row.derived.add(step.field)
+                    row.derived.add(f)
             elif step.check is not None and (message := step.check(value)) is not None:
-                row.problem(source, message)
+                row.problem(f, message)
                 value = step.default
-        out[step.field] = value
+                row.derived.add(f)
+        out[f] = value
     derived = row.derived
     out["_given"] = frozenset(
         f for f in declaration.stored if out.get(f) is not None and f not in derived
