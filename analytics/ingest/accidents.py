@@ -5,6 +5,7 @@ dropped in silence; accidents are matched by 事故编号 and never deleted."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 import duckdb
 import pyarrow as pa
@@ -12,8 +13,9 @@ import pyarrow as pa
 from analytics import access, geo
 from analytics.accounts import auth
 from analytics.city import City, boundaries
-from analytics.ingest import common, headers, plan, plausible, values
-from analytics.ingest.common import ImportResult, Problem
+from analytics.ingest import checks, common, headers, plan, plausible, rules, values
+from analytics.ingest.common import ImportResult
+from analytics.ingest.rules import Column, RowCheck
 from analytics.ingest.values import ValueProblem
 
 SEVERITIES = ("财产损失事故", "伤人事故", "死亡事故")
@@ -45,9 +47,10 @@ def import_accidents(
     Options: see analytics.ingest.common.Options."""
     features = boundaries(city)["features"]
     access.check(user, "import", access.home_unit(user))  # a leader imports nothing
+    context = checks.Context(city, user, features)
     return common.run(
         conn, "accidents", headers.ACCIDENT_HEADERS, "accident_id",
-        lambda raw, names, row: _record(city, user, features, raw, names, row),
+        lambda raw, names, row: rules.check_row(ROWS, raw, names, row, context),
         lambda records: plan.simple_plan(conn, user, records, table="accidents",
                                          key="accident_id", id_label="事故编号", columns=STORED,
                                          labels=LABELS, merge=_merge),
@@ -74,101 +77,109 @@ def _merge(before: dict, rec: dict) -> dict:
     return {**merged, "_given": rec["_given"] | {"severity"}}
 
 
-def _record(city, user, features, raw, names, row):  # noqa: ANN001, ANN202, PLR0913, C901
-    out: dict = {}
-    problems: list[Problem] = []
-    warnings: list[Problem] = []
-    if_new: list[Problem] = []  # refuse the row only when its id is not in the store
-
-    def problem(f: str, message: str, value: object = None, to: list = problems) -> None:
-        shown = values.text(raw.get(f)) if value is None else value
-        to.append(Problem(row, names.get(f, f), str(shown or ""), message))
-
-    out["accident_id"] = values.text(raw.get("accident_id"))
-    if not out["accident_id"]:
-        problem("accident_id", "缺少事故编号")
-    when_field = "occurred_at" if raw.get("occurred_at") is not None else "occurred_date"
+def _occurred_at(row: RowCheck) -> None:
+    """事故时间, or 事故日期 with 时间 (a time that cannot be read is the date column's problem)."""
+    when = "occurred_at" if row.raw.get("occurred_at") is not None else "occurred_date"
     try:
-        out["occurred_at"] = values.parse_datetime(raw.get(when_field), raw.get("occurred_time"))
-    except ValueProblem as e:
-        out["occurred_at"] = None
-        problem(when_field, str(e))
-    else:
-        if out["occurred_at"] is None:
-            problem(when_field, "缺少事故时间", to=if_new)
-    for f in ("road_name", "route_code", "collision_type", "weather", "legacy_grade"):
-        out[f] = values.text(raw.get(f))
-    for f, label in (("deaths", "死亡人数"), ("injuries", "受伤人数")):
-        try:
-            out[f] = values.count(raw.get(f), label, plausible.MAX_CASUALTIES)
-        except ValueProblem as e:
-            problem(f, str(e))
-            out[f] = None
-    try:
-        out["loss_yuan"] = values.number(raw.get("loss_yuan"), "直接财产损失")
-    except ValueProblem as e:
-        problem("loss_yuan", str(e))
-        out["loss_yuan"] = None
-    given = {c for c in ("deaths", "injuries") if out[c] is not None}
-    out["deaths"] = int(out["deaths"] or 0)
-    out["injuries"] = int(out["injuries"] or 0)
-    before_place = len(problems)
-    out["stake_m"] = _stake(raw, problem)
-    out["lon"], out["lat"], out["coord_source"] = common.coordinates(
-        raw, names, row, problem, warnings, city
-    )
-    place_reported = len(problems) > before_place  # an unreadable stake or point: said once
-    unit_text = values.text(raw.get("unit"))
-    unit = city.resolve_unit(unit_text)
-    if unit is None and unit_text is None and out["lon"] is not None:
-        code = geo.locate_unit(out["lon"], out["lat"], features, key="unit_code")
-        unit = city.resolve_unit(code)
-    if unit is None:
-        problem("unit", "所属区县为空或不是本市的单位，且坐标不在本市任何区县内",
-                to=problems if unit_text else if_new)  # fmt: skip
-    elif not access.can(user, "import", unit.adcode):
-        problem("unit", f"区县大队账号只能导入本单位（{city.unit(user.unit_adcode).name}）的数据")
-    out["unit_adcode"] = unit.adcode if unit else None
-    if out["stake_m"] is None and out["lon"] is None and not place_reported:
-        problem(
-            "lon", "没有可用的位置：请填写路线编码和桩号（或公里数、米数），或经纬度", to=if_new
+        row.out["occurred_at"] = values.parse_datetime(
+            row.raw.get(when), row.raw.get("occurred_time")
         )
+    except ValueProblem as e:
+        row.out["occurred_at"] = None
+        row.problem(when, str(e))
+    else:
+        if row.out["occurred_at"] is None:
+            row.problem(when, "缺少事故时间", if_new=True)
+
+
+def _stake(row: RowCheck) -> None:
+    """stake_m from 公里数 and 米数, or from 桩号."""
+    s = None
+    if row.text("km") is not None:
+        s = geo.stake_from_km_m(row.raw.get("km"), row.raw.get("m"))
+        if s is None:
+            row.problem("km", "无法识别的公里数/米数")
+    elif row.text("stake") is not None:
+        s = geo.parse_stake(row.text("stake"))
+        if s is None:
+            row.problem("stake", "无法识别的桩号（例：K12+300）")
+    row.out["stake_m"] = s
+
+
+def _unit(row: RowCheck) -> None:
+    out = row.out
+    checks.unit(row, "所属区县为空或不是本市的单位，且坐标不在本市任何区县内",
+                None if out["lon"] is None else (out["lon"], out["lat"]),
+                if_new=row.text("unit") is None)  # fmt: skip
+
+
+_PLACE_CELLS = ("km", "stake", "lon", "coord_system")
+
+
+def _place(row: RowCheck) -> None:
+    """A stake or a point (an unreadable one is its own problem, said once)."""
+    if row.out["stake_m"] is None and row.out["lon"] is None and not row.any_failed(_PLACE_CELLS):
+        row.problem(
+            "lon", "没有可用的位置：请填写路线编码和桩号（或公里数、米数），或经纬度", if_new=True
+        )
+
+
+def _severity_matches(row: RowCheck) -> None:
+    """事故严重程度 follows from the casualties (a stated one must agree); given only with them."""
+    out = row.out
     derived = _severity(out["deaths"], out["injuries"])
-    stated = values.text(raw.get("severity"))
-    if stated and stated not in SEVERITIES:
-        problem("severity", f"事故严重程度须为{'、'.join(SEVERITIES)}之一")
-    elif stated and stated != derived:
-        problem(
+    stated = out["severity"]
+    if stated and stated != derived:  # an unknown word is its own problem (stated is None)
+        row.problem(
             "severity",
             f"与伤亡人数不符：死亡 {out['deaths']} 人、受伤 {out['injuries']} 人应为{derived}",
         )
     out["severity"] = derived
-    out["procedure"] = values.text(raw.get("procedure"))
-    if out["procedure"] and out["procedure"] not in PROCEDURES:
-        problem("procedure", "处理程序须为简易程序或一般程序")
-    if out["deaths"] and out["procedure"] == "简易程序":
-        problem("procedure", "死亡事故不能适用简易程序")
-    given |= {
-        c for c in STORED if c not in ("deaths", "injuries", "severity") and out[c] is not None
-    }
-    if given & {"deaths", "injuries"}:
-        given.add("severity")
-    out["_given"], out["_if_new"] = frozenset(given), if_new
-    return out, problems, warnings
+    if not (row.given("deaths") or row.given("injuries")):
+        row.derived.add("severity")
 
 
-def _stake(raw: dict, problem) -> int | None:  # noqa: ANN001
-    if values.text(raw.get("km")) is not None:
-        s = geo.stake_from_km_m(raw.get("km"), raw.get("m"))
-        if s is None:
-            problem("km", "无法识别的公里数/米数")
-        return s
-    if values.text(raw.get("stake")) is not None:
-        s = geo.parse_stake(values.text(raw["stake"]))
-        if s is None:
-            problem("stake", "无法识别的桩号（例：K12+300）")
-        return s
-    return None
+def _procedure_fits(row: RowCheck) -> None:
+    if row.out["deaths"] and row.out["procedure"] == "简易程序":
+        row.problem("procedure", "死亡事故不能适用简易程序")
+
+
+def _casualties(field: str, label: str) -> Column:
+    return Column(field, partial(values.count, what=label, limit=plausible.MAX_CASUALTIES),
+                  default=0)  # fmt: skip
+
+
+# One accident row: the problems of a row are reported in this order.
+ROWS = rules.Declaration(
+    steps=(
+        Column("accident_id", required="缺少事故编号"),
+        _occurred_at,
+        *(
+            Column(f)
+            for f in ("road_name", "route_code", "collision_type", "weather", "legacy_grade")
+        ),
+        _casualties("deaths", "死亡人数"),
+        _casualties("injuries", "受伤人数"),
+        Column("loss_yuan", partial(values.number, what="直接财产损失")),
+        _stake,
+        checks.coordinates,
+        _unit,
+        _place,
+        Column(
+            "severity",
+            check=rules.one_of(SEVERITIES, f"事故严重程度须为{'、'.join(SEVERITIES)}之一"),
+        ),
+        _severity_matches,
+        Column("procedure", check=rules.one_of(PROCEDURES, "处理程序须为简易程序或一般程序")),
+        _procedure_fits,
+    ),
+    stored=STORED,
+)
+
+
+def _record(city, user, features, raw, names, row):  # noqa: ANN001, ANN202, PLR0913
+    """One row as accident columns, with its problems and warnings (what import_accidents does)."""
+    return rules.check_row(ROWS, raw, names, row, checks.Context(city, user, features))
 
 
 def _write(conn, user: auth.User, result: ImportResult, p: plan.Plan, now: datetime) -> None:  # noqa: ANN001

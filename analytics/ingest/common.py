@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -13,9 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from analytics import city as city_mod
-from analytics import geo, textsafe
-from analytics.city import City
+from analytics import textsafe
 from analytics.ingest import headers, plausible, read, values
 from analytics.store.db import transaction
 
@@ -340,72 +337,3 @@ def save_mapping(
         " saved_by = excluded.saved_by, saved_at = excluded.saved_at",
         [unit or "", kind, json.dumps(mapping, ensure_ascii=False), by],
     )
-
-
-def coordinates(raw, names, row, problem, warnings, city):  # noqa: ANN001, ANN202, PLR0913
-    """WGS-84 lon, lat and the source system of a row (None when it has no usable point);
-    swapped values are corrected and points outside the city flagged, both as warnings."""
-    try:
-        lon = values.number(raw.get("lon"), "经度")
-        lat = values.number(raw.get("lat"), "纬度")
-    except values.ValueProblem as e:
-        problem("lon", str(e))
-        return None, None, None
-    if lon is None or lat is None or (lon == 0 and lat == 0):  # (0, 0) marks "no position"
-        return None, None, None
-    try:
-        system = geo.normalize_coord_system(
-            values.text(raw.get("coord_system")) or raw.get("_file_coord_system") or "WGS84"
-        )
-    except ValueError as e:
-        problem("coord_system", str(e))
-        return None, None, None
-    if 70 <= lat <= 140 and 0 <= lon <= 60:  # longitude and latitude swapped
-        lon, lat = lat, lon
-        warnings.append(
-            Problem(row, names.get("lon", "经度"), f"{lat},{lon}", "经纬度填反，已自动对调")
-        )
-    far = far_from_city(lon, lat, city)
-    if far:
-        problem("lon", far)
-        return None, None, None
-    lon, lat = geo.to_wgs84(lon, lat, system)
-    bounds = _bounds(city)
-    if bounds:
-        lo_lon, lo_lat, hi_lon, hi_lat = bounds
-        if not (lo_lon <= lon <= hi_lon and lo_lat <= lat <= hi_lat):
-            warnings.append(Problem(row, names.get("lon", "经度"), f"{lon:.5f},{lat:.5f}",
-                                    f"坐标不在{city.name}范围内，请核对"))  # fmt: skip
-    return round(lon, 6), round(lat, 6), system
-
-
-def far_from_city(lon: float, lat: float, city: City) -> str | None:
-    """Why a point cannot be in the city (more than FAR_KM beyond the box of its outlines, or,
-    for a city without outlines, outside China); None when it may be (a point just outside the
-    box is only a warning)."""
-    bounds = _bounds(city)
-    if not (math.isfinite(lon) and math.isfinite(lat)) or abs(lat) > 90 or abs(lon) > 180:
-        return f"坐标（{lon:g}, {lat:g}）不是有效的经纬度"
-    if not bounds:
-        return (
-            f"坐标（{lon:g}, {lat:g}）不在中国境内，请核对经纬度"
-            if geo.out_of_china(lon, lat)
-            else None
-        )
-    lo_lon, lo_lat, hi_lon, hi_lat = bounds
-    near_lon, near_lat = min(max(lon, lo_lon), hi_lon), min(max(lat, lo_lat), hi_lat)
-    if geo.haversine_m(lon, lat, near_lon, near_lat) > plausible.FAR_KM * 1000:
-        return f"坐标（{lon:g}, {lat:g}）距{city.name}超过 {plausible.FAR_KM} 公里，请核对经纬度"
-    return None
-
-
-_BOUNDS: dict[str, tuple[float, float, float, float] | None] = {}
-
-
-def _bounds(city: City) -> tuple[float, float, float, float] | None:
-    """The box around the city's outlines (None without outlines), computed once per file."""
-    key = str(city.map.boundary_file)
-    if key not in _BOUNDS:
-        outlines = city_mod.boundaries(city)
-        _BOUNDS[key] = geo.bbox(outlines) if outlines["features"] else None
-    return _BOUNDS[key]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from functools import partial
 
 import duckdb
 import pyarrow as pa
@@ -16,10 +17,10 @@ import pyarrow as pa
 from analytics import access, geo
 from analytics.accounts import auth
 from analytics.city import City
-from analytics.ingest import common, hazard_plan, headers, values
-from analytics.ingest.common import ImportResult, Problem
+from analytics.ingest import checks, common, hazard_plan, headers, rules, values
+from analytics.ingest.common import ImportResult
 from analytics.ingest.plan import Plan
-from analytics.ingest.values import ValueProblem
+from analytics.ingest.rules import Column, RowCheck
 from analytics.ledger import vocabulary as ledger
 
 TEXT_FIELDS = ("township", "road_name", "route_code", "hazard_type", "description", "source",
@@ -58,104 +59,105 @@ def import_hazards(
     dry_run=True stops at the plan. Options: see analytics.ingest.common.Options."""
     access.check(user, "import", access.home_unit(user))  # a leader imports nothing
     o = common.Options(**{"today": now.date(), **options})
+    context = checks.Context(city, user)
     return common.run(
         conn, "hazards", headers.HAZARD_HEADERS, "hazard_id",
-        lambda raw, names, row: _record(city, user, raw, names, row),
+        lambda raw, names, row: rules.check_row(ROWS, raw, names, row, context),
         lambda records: hazard_plan.plan(conn, user, records),
         lambda result, plan: _write(conn, user, result, plan, now, o.override_reason),
         file_name, data, o,
     )  # fmt: skip
 
 
-def _record(city: City, user: auth.User, raw: dict, names: dict, row: int):  # noqa: ANN202, C901
-    """One row as hazard columns, with its problems and warnings. record["_given"]: the stored
-    columns the row gives (non-empty cells); record["_if_new"]: problems that refuse the row only
-    when its id is not in the store (an update keeps the stored value of what the row lacks)."""
-    out: dict = {}
-    problems: list[Problem] = []
-    warnings: list[Problem] = []
-    if_new: list[Problem] = []
+def _unit(row: RowCheck) -> None:
+    checks.unit(row, "所属区县为空或不是本市的单位", if_new=row.text("unit") is None)
 
-    def problem(f: str, message: str, to: list[Problem] = problems) -> None:
-        to.append(Problem(row, names.get(f, f), str(values.text(raw.get(f)) or ""), message))
 
-    def read_value(f: str, parse):  # noqa: ANN001, ANN202
-        try:
-            return parse(raw.get(f))
-        except ValueProblem as e:
-            problem(f, str(e))
-            return None
+def _level(cell: object) -> str | None:
+    """挂牌督办 of a non-empty cell (an empty one is 无, filled in: never given)."""
+    return None if values.text(cell) is None else values.level(cell)
 
-    out["hazard_id"] = values.text(raw.get("hazard_id"))
-    if not out["hazard_id"]:
-        problem("hazard_id", "缺少隐患编号（“序号”只是行号，不能作为编号）")
-    unit_text = values.text(raw.get("unit"))
-    unit = city.resolve_unit(unit_text)
-    if unit_text is None:
-        problem("unit", "所属区县为空或不是本市的单位", if_new)
-    elif unit is None:
-        problem("unit", "所属区县为空或不是本市的单位")
-    elif not access.can(user, "import", unit.adcode):
-        problem("unit", f"区县大队账号只能导入本单位（{city.unit(user.unit_adcode).name}）的数据")
-    out["unit_adcode"] = unit.adcode if unit else None
-    for f in TEXT_FIELDS:
-        out[f] = values.text(raw.get(f))
-    unreadable = set()  # date cells reported as unreadable: never reported missing as well
-    for f in DATE_FIELDS:
-        out[f] = None if raw.get(f) is None else read_value(f, values.parse_date)
-        if out[f] is None and values.text(raw.get(f)) is not None:
-            unreadable.add(f)
-    out["risk_grade"] = read_value("risk_grade", values.grade)
-    out["supervision_level"] = read_value("supervision_level", values.level) or "无"
-    out["funds_wan"] = read_value("funds_wan", lambda c: values.number(c, "投入资金"))
-    out["start_m"], out["end_m"] = _stakes(raw, problem)
-    out["lon"], out["lat"], out["coord_source"] = common.coordinates(
-        raw, names, row, problem, warnings, city
-    )
-    state = read_value("state", lambda c: values.state(c, raw.get("closed")))
-    stated = state is not None
+
+def _stakes(row: RowCheck) -> None:
+    """start_m, end_m from 起止桩号, or 起点桩号 and 止点桩号 (one stake: both ends)."""
+    s = e = None
+    if row.text("stakes"):
+        pair = geo.parse_stake_range(row.text("stakes"))
+        if pair is None:
+            row.problem("stakes", "无法识别的桩号（例：K12+300-K12+800）")
+        else:
+            s, e = pair
+    else:
+        start, end = row.text("start_stake"), row.text("end_stake")
+        s = geo.parse_stake(start) if start else None
+        e = geo.parse_stake(end) if end else None
+        if start and s is None:
+            row.problem("start_stake", "无法识别的起点桩号（例：K12+300）")
+        if end and e is None:
+            row.problem("end_stake", "无法识别的止点桩号（例：K12+800）")
+        e = e if e is not None else s
+    row.out["start_m"], row.out["end_m"] = s, e
+
+
+def _state(row: RowCheck) -> None:
+    """整改状态 / 是否销号 words; when neither says anything, what the row's data show (filled in,
+    never given)."""
+    out = row.out
+    state = row.read("state", values.state, row.raw.get("closed"))
     if state is None:
         five = not ledger.missing_elements(out)
         state = ledger.CLOSED if out["closed_date"] else ledger.ASSIGNED if five else ledger.LISTED
+        row.derived.add("state")
     out["state"] = state
-    if not out["road_name"]:
-        problem("road_name", "缺少道路名称", if_new)
+
+
+def _found_date(row: RowCheck) -> None:
+    """排查日期 or 入单日期 (an unreadable one is its own problem, never 缺少 as well)."""
+    out = row.out
     if (
         not out["found_date"]
         and not out["listed_date"]
-        and not unreadable & {"found_date", "listed_date"}
+        and not row.any_failed(("found_date", "listed_date"))
     ):
-        problem("found_date", "缺少排查日期", if_new)
+        row.problem("found_date", "缺少排查日期", if_new=True)
+
+
+def _dates_in_order(row: RowCheck) -> None:
+    """完成时限 and 销号日期 not before the hazard was found (or listed)."""
+    out = row.out
     start = out["found_date"] or out["listed_date"]
     if start and out["deadline"] and out["deadline"] < start:
-        problem("deadline", f"完成时限早于排查日期（{start}）")
+        row.problem("deadline", f"完成时限早于排查日期（{start}）")
     if start and out["closed_date"] and out["closed_date"] < start:
-        problem("closed_date", f"销号日期早于排查日期（{start}）")
-    given = {c for c in STORED if out[c] is not None}
-    if not stated:
-        given.discard("state")
-    if values.text(raw.get("supervision_level")) is None:
-        given.discard("supervision_level")
-    out["_given"], out["_if_new"], out["_names"] = frozenset(given), if_new, names
-    return out, problems, warnings
+        row.problem("closed_date", f"销号日期早于排查日期（{start}）")
 
 
-def _stakes(raw: dict, problem) -> tuple[int | None, int | None]:  # noqa: ANN001
-    if values.text(raw.get("stakes")):
-        pair = geo.parse_stake_range(values.text(raw["stakes"]))
-        if pair is None:
-            problem("stakes", "无法识别的桩号（例：K12+300-K12+800）")
-            return None, None
-        return pair
-    start = values.text(raw.get("start_stake"))
-    end = values.text(raw.get("end_stake"))
-    s = geo.parse_stake(start) if start else None
-    e = geo.parse_stake(end) if end else None
-    if start and s is None:
-        problem("start_stake", "无法识别的起点桩号（例：K12+300）")
-    if end and e is None:
-        problem("end_stake", "无法识别的止点桩号（例：K12+800）")
-    return s, e if e is not None else s
+# One hazard row: the problems of a row are reported in this order. Text cells are only trimmed.
+ROWS = rules.Declaration(
+    steps=(
+        Column("hazard_id", required="缺少隐患编号（“序号”只是行号，不能作为编号）"),
+        _unit,
+        *(
+            Column(f, required="缺少道路名称", if_new=True) if f == "road_name" else Column(f)
+            for f in TEXT_FIELDS
+        ),
+        *(Column(f, values.parse_date) for f in DATE_FIELDS),
+        Column("risk_grade", values.grade),
+        Column("supervision_level", _level, default="无"),
+        Column("funds_wan", partial(values.number, what="投入资金")),
+        _stakes,
+        checks.coordinates,
+        _state,
+        _found_date,
+        _dates_in_order,
+    ),
+    stored=STORED,
+)
+
+
+def _record(city: City, user: auth.User, raw: dict, names: dict, row: int):  # noqa: ANN202
+    """One row as hazard columns, with its problems and warnings (what import_hazards does)."""
+    return rules.check_row(ROWS, raw, names, row, checks.Context(city, user))
 
 
 def _write(conn, user: auth.User, result: ImportResult, plan: Plan, now: datetime,  # noqa: ANN001

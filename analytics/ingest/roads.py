@@ -11,8 +11,9 @@ import duckdb
 from analytics import access, geo
 from analytics.accounts import auth
 from analytics.city import City, boundaries
-from analytics.ingest import common, headers, plan, values
-from analytics.ingest.common import ImportResult, Problem
+from analytics.ingest import checks, common, headers, plan, rules
+from analytics.ingest.common import ImportResult
+from analytics.ingest.rules import Column, RowCheck
 
 STORED = ("route_code", "name", "start_m", "end_m", "unit_adcode", "path")
 _POINT = re.compile(r"\s*(-?\d+(?:\.\d+)?)\s*[,，\s]\s*(-?\d+(?:\.\d+)?)\s*")
@@ -32,9 +33,10 @@ def import_roads(
     Options: see analytics.ingest.common.Options."""
     features = boundaries(city)["features"]
     access.check(user, "import", access.home_unit(user))  # a leader imports nothing
+    context = checks.Context(city, user, features)
     return common.run(
         conn, "roads", headers.ROAD_HEADERS, "segment_id",
-        lambda raw, names, row: _record(city, user, features, raw, names, row),
+        lambda raw, names, row: rules.check_row(ROWS, raw, names, row, context),
         lambda records: plan.simple_plan(conn, user, records, table="road_segments",
                                          key="segment_id", id_label="路段编号", columns=STORED,
                                          labels=LABELS, merge=_merge),
@@ -55,23 +57,10 @@ def _merge(before: dict, rec: dict) -> dict:
     return merged
 
 
-def _record(city, user, features, raw, names, row):  # noqa: ANN001, ANN202, PLR0913
-    out: dict = {}
-    problems: list[Problem] = []
-    if_new: list[Problem] = []  # refuse the row only when its id is not in the store
-
-    def problem(f: str, message: str, to: list[Problem] = problems) -> None:
-        to.append(Problem(row, names.get(f, f), str(values.text(raw.get(f)) or ""), message))
-
-    out["segment_id"] = values.text(raw.get("segment_id"))
-    if not out["segment_id"]:
-        problem("segment_id", "缺少路段编号")
-    out["route_code"] = values.text(raw.get("route_code"))
-    if not out["route_code"]:
-        problem("route_code", "缺少路线编码", if_new)
-    out["route_name"] = values.text(raw.get("route_name"))
-    out["road_class"] = values.text(raw.get("road_class"))
-    texts = [values.text(raw.get(f)) for f in ("stakes", "start_stake", "end_stake")]
+def _stakes(row: RowCheck) -> None:
+    """start_m, end_m from 起止桩号, or 起点桩号 and 止点桩号: both needed, the end not before
+    the start."""
+    texts = [row.text(f) for f in ("stakes", "start_stake", "end_stake")]
     if texts[0]:
         pair = geo.parse_stake_range(texts[0])
         start, end = pair if pair else (None, None)
@@ -79,55 +68,79 @@ def _record(city, user, features, raw, names, row):  # noqa: ANN001, ANN202, PLR
         start = geo.parse_stake(texts[1] or "")
         end = geo.parse_stake(texts[2] or "")
     if start is None or end is None:
-        problem("start_stake" if "start_stake" in names else "stakes", "缺少或无法识别起止桩号",
-                problems if any(texts) else if_new)  # fmt: skip
+        row.problem("start_stake" if "start_stake" in row.names else "stakes",
+                    "缺少或无法识别起止桩号", if_new=not any(texts))  # fmt: skip
     elif end < start:
-        problem("end_stake" if "end_stake" in names else "stakes", "止点桩号小于起点桩号")
-    out["start_m"], out["end_m"] = start, end
-    path_text = values.text(raw.get("path"))
-    out["path"] = None
-    if path_text:
-        points = [_POINT.fullmatch(p) for p in re.split(r"[;；|]", path_text) if p.strip()]
-        if len(points) < 2 or not all(points):
-            problem("path", "路径须为至少两个“经度,纬度”点，用分号分隔")
-        else:
-            try:
-                system = geo.normalize_coord_system(
-                    values.text(raw.get("coord_system")) or raw.get("_file_coord_system") or "WGS84"
-                )
-            except ValueError as e:
-                problem("coord_system", str(e))
-            else:
-                pairs = [(float(m.group(1)), float(m.group(2))) for m in points]
-                far = next(filter(None, (common.far_from_city(x, y, city) for x, y in pairs)), None)
-                if far:
-                    problem("path", far)
-                else:
-                    out["path"] = [
-                        [round(c, 6) for c in geo.to_wgs84(x, y, system)] for x, y in pairs
-                    ]
-    unit_text = values.text(raw.get("unit"))
-    unit = city.resolve_unit(unit_text)
-    if unit is None and unit_text is None and out["path"]:
-        middle = out["path"][len(out["path"]) // 2]
-        unit = city.resolve_unit(geo.locate_unit(*middle, features, key="unit_code"))
-    if unit is None:
-        problem("unit", "所属区县为空或不是本市的单位，且路径不在本市任何区县内",
-                problems if unit_text or out["path"] else if_new)  # fmt: skip
-    elif not access.can(user, "import", unit.adcode):
-        problem("unit", f"区县大队账号只能导入本单位（{city.unit(user.unit_adcode).name}）的数据")
-    out["unit_adcode"] = unit.adcode if unit else None
-    out["name"] = values.text(raw.get("name")) or (
-        f"{out['route_name'] or out['route_code']} {geo.format_stake(start)}—{geo.format_stake(end)}"
-        if start is not None and end is not None else None
-    )  # fmt: skip
-    if out["path"] is None and not problems and not values.text(raw.get("path")):
-        problem("path", "缺少路径（地图上画出路段需要坐标）", if_new)
-    given = {c for c in STORED if out[c] is not None}
-    if not values.text(raw.get("name")):
-        given.discard("name")  # made up from the route and stakes: a new segment's only
-    out["_given"], out["_if_new"] = frozenset(given), if_new
-    return out, problems, []
+        row.problem("end_stake" if "end_stake" in row.names else "stakes", "止点桩号小于起点桩号")
+    row.out["start_m"], row.out["end_m"] = start, end
+
+
+def _path(row: RowCheck) -> None:
+    """路径: at least two "lon,lat" points near the city, stored in WGS-84."""
+    row.out["path"] = None
+    path_text = row.text("path")
+    if not path_text:
+        return
+    points = [_POINT.fullmatch(p) for p in re.split(r"[;；|]", path_text) if p.strip()]
+    if len(points) < 2 or not all(points):
+        row.problem("path", "路径须为至少两个“经度,纬度”点，用分号分隔")
+        return
+    system = checks.coord_system(row)
+    if system is None:
+        return
+    pairs = [(float(m.group(1)), float(m.group(2))) for m in points]
+    city = row.env.city
+    far = next(filter(None, (checks.far_from_city(x, y, city) for x, y in pairs)), None)
+    if far:
+        row.problem("path", far)
+    else:
+        row.out["path"] = [[round(c, 6) for c in geo.to_wgs84(x, y, system)] for x, y in pairs]
+
+
+def _unit(row: RowCheck) -> None:
+    path = row.out["path"]
+    checks.unit(row, "所属区县为空或不是本市的单位，且路径不在本市任何区县内",
+                tuple(path[len(path) // 2]) if path else None,
+                if_new=row.text("unit") is None and not path)  # fmt: skip
+
+
+def _name(row: RowCheck) -> None:
+    """路段名称, else made up from the route and stakes (a new segment's only: never given)."""
+    out = row.out
+    out["name"] = row.text("name")
+    start, end = out["start_m"], out["end_m"]
+    if out["name"] is None and start is not None and end is not None:
+        route = out["route_name"] or out["route_code"]
+        out["name"] = f"{route} {geo.format_stake(start)}—{geo.format_stake(end)}"
+        row.derived.add("name")
+
+
+def _path_given(row: RowCheck) -> None:
+    """A new segment needs a path (said only when nothing else is wrong with the row)."""
+    if row.out["path"] is None and not row.problems and not row.text("path"):
+        row.problem("path", "缺少路径（地图上画出路段需要坐标）", if_new=True)
+
+
+# One road-segment row: the problems of a row are reported in this order.
+ROWS = rules.Declaration(
+    steps=(
+        Column("segment_id", required="缺少路段编号"),
+        Column("route_code", required="缺少路线编码", if_new=True),
+        Column("route_name"),
+        Column("road_class"),
+        _stakes,
+        _path,
+        _unit,
+        _name,
+        _path_given,
+    ),
+    stored=STORED,
+)
+
+
+def _record(city, user, features, raw, names, row):  # noqa: ANN001, ANN202, PLR0913
+    """One row as segment columns, with its problems (what import_roads does)."""
+    return rules.check_row(ROWS, raw, names, row, checks.Context(city, user, features))
 
 
 def _write(conn, user: auth.User, result: ImportResult, p: plan.Plan, now: datetime) -> None:  # noqa: ANN001

@@ -1,0 +1,122 @@
+"""Cross-field checks more than one kind lists in its declaration (analytics.ingest.rules): the
+unit a row belongs to and whether the importing account may import it, and the point a row gives
+(coordinate system, swapped values, a point far from the city)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from analytics import access, geo
+from analytics import city as city_mod
+from analytics.accounts import auth
+from analytics.city import City
+from analytics.ingest import plausible, values
+from analytics.ingest.rules import RowCheck
+
+
+@dataclass(frozen=True)
+class Context:
+    """What one import checks its rows for (RowCheck.env)."""
+
+    city: City
+    user: auth.User
+    features: list[dict] = field(default_factory=list)  # the units' outlines, to locate a point
+
+
+def unit(row: RowCheck, message: str, point: tuple[float, float] | None = None,
+         *, if_new: bool) -> None:  # fmt: skip
+    """record["unit_adcode"]: the unit the 所属区县 cell names or, when it is empty, the unit the
+    point lies in; a county account imports only its own unit's rows. message: the problem when
+    there is no unit (only when the id is new if if_new)."""
+    ctx: Context = row.env
+    unit_text = row.text("unit")
+    found = ctx.city.resolve_unit(unit_text)
+    if found is None and unit_text is None and point is not None:
+        found = ctx.city.resolve_unit(geo.locate_unit(*point, ctx.features, key="unit_code"))
+    if found is None:
+        row.problem("unit", message, if_new=if_new)
+    elif not access.can(ctx.user, "import", found.adcode):
+        row.problem(
+            "unit",
+            f"区县大队账号只能导入本单位（{ctx.city.unit(ctx.user.unit_adcode).name}）的数据",
+        )
+    row.out["unit_adcode"] = found.adcode if found else None
+
+
+def coordinates(row: RowCheck) -> None:
+    """record lon, lat (WGS-84) and coord_source, None when the row has no usable point;
+    swapped values are corrected and points outside the city flagged, both as warnings."""
+    out = row.out
+    out["lon"] = out["lat"] = out["coord_source"] = None
+    city = row.env.city
+    try:
+        lon = values.number(row.raw.get("lon"), "经度")
+        lat = values.number(row.raw.get("lat"), "纬度")
+    except values.ValueProblem as e:
+        row.problem("lon", str(e))
+        return
+    if lon is None or lat is None or (lon == 0 and lat == 0):  # (0, 0) marks "no position"
+        return
+    system = coord_system(row)
+    if system is None:
+        return
+    if 70 <= lat <= 140 and 0 <= lon <= 60:  # longitude and latitude swapped
+        lon, lat = lat, lon
+        row.warn("lon", f"{lat},{lon}", "经纬度填反，已自动对调", default_column="经度")
+    far = far_from_city(lon, lat, city)
+    if far:
+        row.problem("lon", far)
+        return
+    lon, lat = geo.to_wgs84(lon, lat, system)
+    bounds = _bounds(city)
+    if bounds:
+        lo_lon, lo_lat, hi_lon, hi_lat = bounds
+        if not (lo_lon <= lon <= hi_lon and lo_lat <= lat <= hi_lat):
+            row.warn("lon", f"{lon:.5f},{lat:.5f}", f"坐标不在{city.name}范围内，请核对",
+                     default_column="经度")  # fmt: skip
+    out["lon"], out["lat"], out["coord_source"] = round(lon, 6), round(lat, 6), system
+
+
+def coord_system(row: RowCheck) -> str | None:
+    """The row's coordinate system (its 坐标系 cell, else the file's, else WGS-84); None (and the
+    problem reported) when it is not one the product knows."""
+    try:
+        return geo.normalize_coord_system(
+            row.text("coord_system") or row.raw.get("_file_coord_system") or "WGS84"
+        )
+    except ValueError as e:
+        row.problem("coord_system", str(e))
+        return None
+
+
+def far_from_city(lon: float, lat: float, city: City) -> str | None:
+    """Why a point cannot be in the city (more than FAR_KM beyond the box of its outlines, or,
+    for a city without outlines, outside China); None when it may be (a point just outside the
+    box is only a warning)."""
+    bounds = _bounds(city)
+    if not (math.isfinite(lon) and math.isfinite(lat)) or abs(lat) > 90 or abs(lon) > 180:
+        return f"坐标（{lon:g}, {lat:g}）不是有效的经纬度"
+    if not bounds:
+        return (
+            f"坐标（{lon:g}, {lat:g}）不在中国境内，请核对经纬度"
+            if geo.out_of_china(lon, lat)
+            else None
+        )
+    lo_lon, lo_lat, hi_lon, hi_lat = bounds
+    near_lon, near_lat = min(max(lon, lo_lon), hi_lon), min(max(lat, lo_lat), hi_lat)
+    if geo.haversine_m(lon, lat, near_lon, near_lat) > plausible.FAR_KM * 1000:
+        return f"坐标（{lon:g}, {lat:g}）距{city.name}超过 {plausible.FAR_KM} 公里，请核对经纬度"
+    return None
+
+
+_BOUNDS: dict[str, tuple[float, float, float, float] | None] = {}
+
+
+def _bounds(city: City) -> tuple[float, float, float, float] | None:
+    """The box around the city's outlines (None without outlines), computed once per file."""
+    key = str(city.map.boundary_file)
+    if key not in _BOUNDS:
+        outlines = city_mod.boundaries(city)
+        _BOUNDS[key] = geo.bbox(outlines) if outlines["features"] else None
+    return _BOUNDS[key]

@@ -1,0 +1,138 @@
+"""Row validation declared as data: each kind lists its column rules and its cross-field checks
+(small named functions) in one declaration, and ONE loop (check_row) applies any declaration to a
+row. Every problem of a row is reported at once — row number as the user sees it in Excel, the
+column's own header, the cell as given, the reason in Chinese — one problem per cell, the precise
+one (an unreadable cell is never reported missing as well).
+
+A record only "gives" (record["_given"]) the stored fields that came from its own non-empty cells:
+an absent column, an empty cell or a value filled in by a default or a derivation never changes a
+stored value. Problems that refuse the row only when its id is not in the store yet (a missing
+value an update keeps from the stored record) go to record["_if_new"].
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from analytics.ingest.common import Problem
+from analytics.ingest.values import ValueProblem, text
+
+Parser = Callable[[object], Any]  # a cell → a value (None when blank); raises ValueProblem
+Check = Callable[[Any], str | None]  # a parsed value → the Chinese problem, None when plausible
+
+
+@dataclass(frozen=True)
+class Column:
+    """How one cell becomes one record field."""
+
+    field: str  # the record field
+    parse: Parser = text
+    required: str | None = None  # the problem when the cell is empty or the column absent
+    if_new: bool = False  # the required problem refuses the row only when its id is new
+    check: Check | None = None  # a range or allowed-values check of the parsed value
+    default: object = None  # the value of an empty cell (never "given": it changes nothing)
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """One kind's validation: column rules and cross-field checks, applied in the order listed
+    (the order the problems of a row are reported in), and the stored fields."""
+
+    steps: tuple[Column | Callable[[RowCheck], None], ...]
+    stored: tuple[str, ...]
+
+
+class RowCheck:
+    """One row being checked: its cells, the record made so far, what is wrong with it.
+    Cross-field checks read and write these; env is what the import is done for (a kind's
+    context: the city, the user…)."""
+
+    __slots__ = ("raw", "names", "number", "env", "out", "problems", "warnings", "if_new",
+                 "failed", "derived")  # fmt: skip
+
+    def __init__(self, raw: dict, names: dict[str, str], number: int, env: object = None) -> None:
+        self.raw, self.names, self.number, self.env = raw, names, number, env
+        self.out: dict = {}
+        self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
+        self.if_new: list[Problem] = []
+        self.failed: set[str] = set()  # fields with a (row-refusing) problem: said once
+        self.derived: set[str] = set()  # fields filled in, not given by the row
+
+    def text(self, f: str) -> str | None:
+        return text(self.raw.get(f))
+
+    def problem(self, f: str, message: str, *, if_new: bool = False) -> None:
+        """A problem of the cell of field f (the file's header, the cell as given)."""
+        p = Problem(self.number, self.names.get(f, f), str(text(self.raw.get(f)) or ""), message)
+        if if_new:
+            self.if_new.append(p)
+        else:
+            self.problems.append(p)
+            self.failed.add(f)
+
+    def warn(self, f: str, value: str, message: str, default_column: str | None = None) -> None:
+        self.warnings.append(Problem(self.number, self.names.get(f, default_column or f), value,
+                                     message))  # fmt: skip
+
+    def read(self, f: str, parse: Parser, *args: object) -> Any:  # noqa: ANN401 - parse's value
+        """parse(cell of f, *args); None (and the problem reported) when it cannot be read."""
+        try:
+            return parse(self.raw.get(f), *args)
+        except ValueProblem as e:
+            self.problem(f, str(e))
+            return None
+
+    def given(self, f: str) -> bool:
+        """Whether the row itself gives field f (not a default, not derived)."""
+        return self.out.get(f) is not None and f not in self.derived
+
+    def any_failed(self, fields: Iterable[str]) -> bool:
+        return not self.failed.isdisjoint(fields)
+
+
+def check_row(
+    declaration: Declaration, raw: dict, names: dict[str, str], number: int, env: object = None
+) -> tuple[dict, list[Problem], list[Problem]]:
+    """The record of one row, its problems and its warnings: every column rule and every
+    cross-field check of the declaration, in order. record["_given"]: the stored fields the row
+    gives; record["_if_new"]: the problems that refuse it only when its id is new."""
+    row = RowCheck(raw, names, number, env)
+    out = row.out
+    for step in declaration.steps:
+        if type(step) is not Column:
+            step(row)
+            continue
+        f = step.field
+        try:
+            value = step.parse(raw.get(f))
+        except ValueProblem as e:
+            row.problem(f, str(e))
+            value = step.default
+            row.derived.add(f)
+        else:
+            if value is None:
+                if step.required is not None:
+                    row.problem(f, step.required, if_new=step.if_new)
+                if step.default is not None:
+                    value = step.default
+                    row.derived.add(f)
+            elif step.check is not None and (message := step.check(value)) is not None:
+                row.problem(f, message)
+                value = step.default
+                row.derived.add(f)
+        out[f] = value
+    derived = row.derived
+    out["_given"] = frozenset(
+        f for f in declaration.stored if out.get(f) is not None and f not in derived
+    )
+    out["_if_new"], out["_names"] = row.if_new, names
+    return out, row.problems, row.warnings
+
+
+def one_of(allowed: Iterable[str], message: str) -> Check:
+    """A check: the value is one of these words."""
+    words = frozenset(allowed)
+    return lambda value: None if value in words else message
