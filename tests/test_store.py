@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass
 
 import pandas as pd
 import pytest
@@ -148,6 +149,36 @@ def test_a_caller_changing_its_frame_does_not_change_the_next_hit(store) -> None
     assert third.state.tolist()[:2] == ["整改中", "整改中"]
     assert third is not second
     assert CALLS == [("frame",)]
+
+
+@dataclass(frozen=True)
+class Figures:
+    frame: pd.DataFrame
+    counts: dict[str, int]
+    names: list[str]
+
+
+def figures(cur) -> Figures:
+    CALLS.append(("figures",))
+    frame = cur.execute("SELECT unit_adcode, count(*) AS n FROM hazards GROUP BY 1 ORDER BY 1").df()
+    return Figures(frame, {"all": int(frame.n.sum())}, list(frame.unit_adcode))
+
+
+def test_a_caller_changing_what_a_result_holds_does_not_change_the_next_hit(store) -> None:
+    view = store.view()
+    first = view.cached(figures)
+    first.frame.loc[0, "n"] = 0
+    first.frame["extra"] = 1
+    first.counts["all"] = -1
+    first.names.append("990103")
+    pair = view.cached(echo, [1, 2], {"a": [3]})
+    pair[0][0][0] = 99
+    pair[0][1]["a"].clear()
+    again = view.cached(figures)
+    assert again.frame.to_dict("list") == {"unit_adcode": ["990101", "990102"], "n": [8, 3]}
+    assert (again.counts, again.names) == ({"all": 11}, ["990101", "990102"])
+    assert view.cached(echo, [1, 2], {"a": [3]}) == (([1, 2], {"a": [3]}), {})
+    assert CALLS == [("figures",), ("echo", ([1, 2], {"a": [3]}))]
 
 
 def test_a_result_of_none_is_cached_too(store) -> None:
