@@ -46,20 +46,16 @@ class Store:
         """A cursor of the connection, for one thread (one script run, one command)."""
         return self.conn.cursor()
 
-    def view(self, cur: duckdb.DuckDBPyConnection | None = None) -> StoreView:
-        """The store as one script run sees it: a cursor (a new one unless given) and the data
-        revision as of now."""
-        cur = self.cursor() if cur is None else cur
+    def view(self) -> StoreView:
+        """The store as one script run sees it: a cursor of its own and the data revision as of
+        now."""
+        cur = self.cursor()
         return StoreView(self, cur, db.revision(cur))
 
     def __len__(self) -> int:
         return len(self._entries)
 
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-    def cached(
+    def cached_call(
         self,
         cur: duckdb.DuckDBPyConnection,
         revision: Hashable,
@@ -113,7 +109,7 @@ class StoreView:
     def cached(self, fn: Callable[..., T], *args: object, **kwargs: object) -> T:
         """fn(cursor, *args, **kwargs), computed once per data revision and arguments; each
         call returns a copy of its own."""
-        return self.store.cached(self.cur, self.revision, fn, args, kwargs)
+        return self.store.cached_call(self.cur, self.revision, fn, args, kwargs)
 
 
 def _frozen(value: object) -> Hashable:
