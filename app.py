@@ -52,16 +52,16 @@ def _starting() -> None:
             shown.markdown("\n".join(lines) + f"\n\n{elapsed}；首次启动需生成演示数据，约需十秒。")
         status.update(label="启动完成", state="complete")
     if boot.failed:
-        from pages import _ui  # shows the reason (in Chinese) and stops
+        from ui import context  # shows the reason (in Chinese) and stops
 
-        _ui.context(require_user=False)
+        context.load()
     st.rerun()
 
 
 try:
     boot = startup.begin(Settings.from_env())
 except SettingError:
-    boot = None  # _ui.context shows the reason
+    boot = None  # ui.context.load shows the reason
 if boot is not None and not boot.ready():
     # every address shows the progress, so a bookmarked page opens once the store is ready
     addresses = [file for pages in PAGES.values() for file, *_ in pages]
@@ -71,12 +71,12 @@ if boot is not None and not boot.ready():
     st.stop()
 
 from analytics import access  # noqa: E402 - imported once the store is ready (see above)
-from pages import _ui, sign_in  # noqa: E402
+from ui import chinese, context, session, sign_in  # noqa: E402
 
-_ui.chinese_widgets()
-ctx = _ui.context(require_user=False)
-_ui.ensure_initial_admin(ctx)
-user = _ui.current_user(ctx)
+chinese.chinese_widgets()
+ctx = context.load()
+session.ensure_initial_admin(ctx)
+user = session.current_user(ctx)
 if user is None:
     # every page's address shows the sign-in form, so a bookmarked page opens after signing in
     addresses = [file for pages in PAGES.values() for file, *_ in pages]
@@ -85,8 +85,8 @@ if user is None:
     st.navigation(signed_out, position="hidden").run()
     st.stop()
 
-_ui.account_box(ctx, user)
-_ui.session_cookie(ctx)
+session.account_box(ctx, user)
+session.session_cookie(ctx)
 sections = {
     name: [
         st.Page(

@@ -13,8 +13,9 @@ from analytics.accidents import analysis as aa
 from analytics.accidents import site_tables as hotspot_tables
 from analytics.accidents import sites as hotspots
 from analytics.ledger import periods
-from pages import _accident_charts as charts
-from pages import _ui
+from ui import accident_charts as charts
+from ui import errors, gate, tables, widgets
+from ui.context import Context
 
 CONFIG = {"displaylogo": False}
 TOP_ROUTES = 15
@@ -24,26 +25,26 @@ CARDS = (("accidents", "事故", "起"), ("deaths", "死亡", "人"), ("injuries
 
 
 def page() -> None:
-    ctx = _ui.context()
-    as_of = _ui.as_of_control(ctx)
-    period = periods.Period.ending(as_of, _ui.period_control())
+    ctx = gate.context()
+    as_of = widgets.as_of_control(ctx)
+    period = periods.Period.ending(as_of, widgets.period_control())
     start, end = period.window
-    _ui.header(ctx, "事故分析", as_of, f"统计周期：{period.label}（{start} 至 {end}）")
+    widgets.header(ctx, "事故分析", as_of, f"统计周期：{period.label}（{start} 至 {end}）")
     filters = _filters(ctx)
-    s = ctx.cached(aa.summary, period, viewer=ctx.user, **filters)
+    s = ctx.store.cached(aa.summary, period, viewer=ctx.user, **filters)
     _totals(s)
 
     st.subheader("趋势与同比")
     left, right = st.columns(2)
     with left:
-        m = ctx.cached(aa.by_month, as_of, viewer=ctx.user, **filters)
+        m = ctx.store.cached(aa.by_month, as_of, viewer=ctx.user, **filters)
         if int(m.accidents.sum() + m.accidents_last_year.sum()) == 0:
             st.info(f"近24个月（截至 {as_of}）无符合条件的事故记录。")
         else:
             st.plotly_chart(charts.month_chart(m, as_of.day, f"近12个月各月事故（截至 {as_of}）"),
                             config=CONFIG, key="by_month")  # fmt: skip
     with right:
-        y = ctx.cached(aa.by_year, as_of, viewer=ctx.user, **filters)
+        y = ctx.store.cached(aa.by_year, as_of, viewer=ctx.user, **filters)
         if y.empty:
             st.info(f"截至 {as_of} 无符合条件的事故记录。")
         else:
@@ -72,11 +73,11 @@ def _yoy_rule(as_of: date) -> str:
     return text + "。"
 
 
-def _filters(ctx: _ui.Context) -> dict[str, str | None]:
-    opts = ctx.cached(aa.options, viewer=ctx.user)
+def _filters(ctx: Context) -> dict[str, str | None]:
+    opts = ctx.store.cached(aa.options, viewer=ctx.user)
     routes = dict(opts["routes"])
     c = st.columns(6)
-    unit = _ui.unit_select(ctx, c[0], "acc_unit", "区县大队账号只能分析本单位的事故")
+    unit = widgets.unit_select(ctx, c[0], "acc_unit", "区县大队账号只能分析本单位的事故")
     route = c[1].selectbox(
         "路线", [None, *routes], key="acc_route",
         format_func=lambda r: "全部" if r is None else f"{r} {routes[r]}".strip(),
@@ -99,7 +100,7 @@ def _totals(s: aa.Summary) -> None:
         now, before = s.now[key], s.year_ago[key]
         text = fmt.decimal(now, 1, unit) if key == "loss_wan" else fmt.count(now, unit)
         was = fmt.decimal(before, 1, unit) if key == "loss_wan" else fmt.count(before, unit)
-        _ui.change_metric(col, label, text, s.yoy(key),
+        widgets.change_metric(col, label, text, s.yoy(key),
                           help=f"同比：上年同期（{y[0]} 至 {y[1]}）{was}")  # fmt: skip
     st.caption(
         f"其中死亡事故 {fmt.count(s.now['fatal'], '起')}（上年同期 {fmt.count(s.year_ago['fatal'], '起')}）。"
@@ -107,8 +108,8 @@ def _totals(s: aa.Summary) -> None:
     )
 
 
-def _breakdowns(ctx: _ui.Context, start: date, end: date, filters: dict) -> None:
-    b = ctx.cached(aa.breakdown, start, end, viewer=ctx.user, **filters)
+def _breakdowns(ctx: Context, start: date, end: date, filters: dict) -> None:
+    b = ctx.store.cached(aa.breakdown, start, end, viewer=ctx.user, **filters)
     st.plotly_chart(charts.heat_chart(b["heat"], "各星期、各时段事故分布"), config=CONFIG,
                     key="heat")  # fmt: skip
     left, right = st.columns(2)
@@ -132,7 +133,7 @@ def _breakdowns(ctx: _ui.Context, start: date, end: date, filters: dict) -> None
                     key="by_route")  # fmt: skip
 
 
-def _sites(ctx: _ui.Context, as_of: date, unit: str | None) -> pd.DataFrame:
+def _sites(ctx: Context, as_of: date, unit: str | None) -> pd.DataFrame:
     """The top accident-prone sites of a preset rule (analytics/hotspots.py)."""
     st.subheader("事故多发点段")
     names = list(hotspots.PRESETS)
@@ -141,7 +142,7 @@ def _sites(ctx: _ui.Context, as_of: date, unit: str | None) -> pd.DataFrame:
                         format_func=lambda n: hotspots.PRESETS[n].label)  # fmt: skip
     params = hotspots.preset(name)
     start = as_of - timedelta(days=params.days - 1)
-    sites = ctx.cached(hotspots.find_sites, as_of, params, unit_adcode=unit, viewer=ctx.user)
+    sites = ctx.store.cached(hotspots.find_sites, as_of, params, unit_adcode=unit, viewer=ctx.user)
     table = hotspot_tables.table(sites, params)
     st.caption(
         f"识别规则：{params.describe()}；统计时段 {start} 至 {as_of}"
@@ -157,18 +158,18 @@ def _sites(ctx: _ui.Context, as_of: date, unit: str | None) -> pd.DataFrame:
     return table
 
 
-def _accident_list(ctx: _ui.Context, s: aa.Summary, filters: dict, sites: pd.DataFrame) -> None:
+def _accident_list(ctx: Context, s: aa.Summary, filters: dict, sites: pd.DataFrame) -> None:
     total = s.now["accidents"]
     st.subheader(f"事故明细（{fmt.count(total, '起')}）")
     if total == 0:
         st.info("所选时段内无符合条件的事故记录。")
         return
-    rows = ctx.cached(aa.accidents, *s.window, _ui.SHOWN_ROWS, viewer=ctx.user, **filters)
+    rows = ctx.store.cached(aa.accidents, *s.window, tables.SHOWN_ROWS, viewer=ctx.user, **filters)
     st.dataframe(aa.export_table(rows), hide_index=True)
     shown = min(total, aa.EXPORT_MAX_ROWS)
     notes = []
-    if total > _ui.SHOWN_ROWS:
-        notes.append(f"表中列出最新的 {_ui.SHOWN_ROWS} 起")
+    if total > tables.SHOWN_ROWS:
+        notes.append(f"表中列出最新的 {tables.SHOWN_ROWS} 起")
     if total > aa.EXPORT_MAX_ROWS:
         notes.append(
             f"下载文件最多含 {fmt.count(aa.EXPORT_MAX_ROWS, '起')}（最新的），"
@@ -190,4 +191,4 @@ def _accident_list(ctx: _ui.Context, s: aa.Summary, filters: dict, sites: pd.Dat
     )  # fmt: skip
 
 
-_ui.guarded(page)
+errors.guarded(page)

@@ -14,14 +14,16 @@ import streamlit as st
 
 from analytics import access
 from analytics.accounts import auth
-from pages import _ui
+from ui import errors, gate, session, widgets
+from ui.context import Context
+from ui.text import plain
 
 STATUSES = ["不变", "启用", "停用", "解锁"]
 
 
 def page() -> None:
-    ctx = _ui.context(action="manage_accounts")
-    _ui.header(ctx, "账号管理")
+    ctx = gate.context(action="manage_accounts")
+    widgets.header(ctx, "账号管理")
     users = auth.list_users(ctx.cur, ctx.settings.now())
     st.dataframe(
         pd.DataFrame(
@@ -85,7 +87,7 @@ def page() -> None:
 def _show_result(key: str) -> None:
     if result := st.session_state.pop(key, None):
         kind, text = result
-        (st.success if kind == "success" else st.error)(_ui.plain(text))
+        (st.success if kind == "success" else st.error)(plain(text))
 
 
 def _take_password(key: str) -> str:
@@ -95,13 +97,13 @@ def _take_password(key: str) -> str:
     return password
 
 
-def _acting_admin(ctx: _ui.Context, cur) -> auth.User | None:  # noqa: ANN001 - a DuckDB cursor
+def _acting_admin(ctx: Context, cur) -> auth.User | None:  # noqa: ANN001 - a DuckDB cursor
     """The signed-in user, checked again (a callback runs before the page's own checks)."""
-    user = _ui.current_user(replace(ctx, cur=cur))
+    user = session.current_user(replace(ctx, cur=cur))
     return user if user is not None and access.may(user, "manage_accounts") else None
 
 
-def _create(ctx: _ui.Context) -> None:
+def _create(ctx: Context) -> None:
     s = st.session_state
     password = _take_password("new_password")
     username = (s.get("new_username") or "").strip()
@@ -122,7 +124,7 @@ def _create(ctx: _ui.Context) -> None:
         cur.close()
 
 
-def _change(ctx: _ui.Context) -> None:
+def _change(ctx: Context) -> None:
     s = st.session_state
     password = _take_password("change_password")
     target, status = s.get("change_target"), s.get("change_status", "不变")
@@ -146,4 +148,4 @@ def _change(ctx: _ui.Context) -> None:
         cur.close()
 
 
-_ui.guarded(page)
+errors.guarded(page)

@@ -9,12 +9,12 @@ import streamlit as st
 
 from analytics.ledger import hazard_list, metrics
 from analytics.ledger import vocabulary as ledger
-from pages import _ui
+from ui import errors, gate, tables, widgets
 
 
 def page() -> None:
-    ctx = _ui.context(action="view_audit_log")
-    _ui.header(ctx, "操作日志")
+    ctx = gate.context(action="view_audit_log")
+    widgets.header(ctx, "操作日志")
     last = metrics.default_as_of(ctx.data_span[1], ctx.today())
     c = st.columns(4)
     period = c[0].date_input(
@@ -50,11 +50,11 @@ def page() -> None:
         }
     )
     st.dataframe(table, hide_index=True)
-    _ui.download(table, "操作日志", f"操作日志_{period[0]}_{period[1]}.xlsx")
+    tables.download(table, "操作日志", f"操作日志_{period[0]}_{period[1]}.xlsx")
 
 
 def _state(value: object) -> str:
     return value if isinstance(value, str) else "（无）"
 
 
-_ui.guarded(page)
+errors.guarded(page)

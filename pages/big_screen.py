@@ -11,7 +11,8 @@ import streamlit as st
 from analytics import fmt
 from analytics.city import boundaries
 from analytics.ledger import hazard_list, metrics, periods, trends
-from pages import _charts, _maps, _ui
+from ui import charts, errors, gate, maps, session, widgets
+from ui.text import plain_table
 
 DARK_CSS = """
 <style>
@@ -36,16 +37,16 @@ tbody tr td { background: #0f1d33 !important; border-color: #24385a !important; 
 
 def page() -> None:
     st.markdown(DARK_CSS, unsafe_allow_html=True)
-    refresh = _ui.context(action="view_big_screen").settings.big_screen_refresh_seconds
+    refresh = gate.context(action="view_big_screen").settings.big_screen_refresh_seconds
     st.fragment(wall, run_every=refresh)()
 
 
 def wall() -> None:
     """Everything on the wall; reruns on its own every refresh interval, with fresh data."""
-    ctx = _ui.context()
-    if _ui.current_user(ctx) is None:  # fragment reruns skip app.py: check the session here
+    ctx = gate.context()
+    if session.current_user(ctx) is None:  # fragment reruns skip app.py: check the session here
         st.rerun(scope="app")
-    as_of = _ui.query_date("as_of") or metrics.default_as_of(ctx.data_span[1], ctx.today())
+    as_of = widgets.query_date("as_of") or metrics.default_as_of(ctx.data_span[1], ctx.today())
     horizon = ctx.settings.due_soon_days
     now = datetime.now(ZoneInfo(ctx.settings.timezone)).strftime("%H:%M:%S")
     head, link = st.columns([6, 1])
@@ -57,7 +58,7 @@ def wall() -> None:
         f"每 {ctx.settings.big_screen_refresh_seconds} 秒自动刷新（最近刷新 {now}）"
     )
 
-    o = ctx.cached(metrics.overview, as_of, horizon)
+    o = ctx.store.cached(metrics.overview, as_of, horizon)
     cards = (
         ("入单隐患", fmt.count(o.listed, "处")),
         ("已销号", fmt.count(o.closed, "处")),
@@ -73,38 +74,38 @@ def wall() -> None:
         fmt.count(o.accidents["accidents"], "起"),
     )
 
-    ranking = ctx.cached(metrics.unit_ranking, periods.Period.ending(as_of, "month"), horizon)
+    ranking = ctx.store.cached(metrics.unit_ranking, periods.Period.ending(as_of, "month"), horizon)
     left, middle, right = st.columns([1.1, 1, 1.1])
     with left:
         if ranking["rank"].notna().any():
             st.plotly_chart(
-                _charts.ranking_bar(ranking, "各单位整改率排名", dark=True),
+                charts.ranking_bar(ranking, "各单位整改率排名", dark=True),
                 config={"displayModeBar": False}, key="wall_rank", theme=None,
             )  # fmt: skip
         else:
             st.info("尚无入单隐患，暂无排名。")
     with middle:
         st.markdown("#### 各单位整改率分布（红低绿高）")
-        deck = _maps.unit_rate_map(ctx.city, boundaries(ctx.city), ranking, zoom=7.5, dark=True)
+        deck = maps.unit_rate_map(ctx.city, boundaries(ctx.city), ranking, zoom=7.5, dark=True)
         st.pydeck_chart(deck, height=430, key="wall_map")
     with right:
-        backlog = ctx.cached(trends.backlog, as_of)
-        forecast = ctx.cached(trends.forecast, as_of, o.open)
+        backlog = ctx.store.cached(trends.backlog, as_of)
+        forecast = ctx.store.cached(trends.forecast, as_of, o.open)
         if backlog.empty:
             st.info("尚无入单隐患。")
         else:
             st.plotly_chart(
-                _charts.backlog_chart(backlog, forecast, "在办隐患与清零预计", dark=True),
+                charts.backlog_chart(backlog, forecast, "在办隐患与清零预计", dark=True),
                 config={"displayModeBar": False}, key="wall_backlog", theme=None,
             )  # fmt: skip
 
-    overdue = ctx.cached(hazard_list.overdue, as_of, viewer=ctx.user).head(5)
+    overdue = ctx.store.cached(hazard_list.overdue, as_of, viewer=ctx.user).head(5)
     if overdue.empty:
         st.markdown(f"#### 截至 {fmt.date_cn(as_of)} 没有逾期隐患")
     else:
         st.markdown(f"#### 逾期最久的隐患（共 {o.overdue} 处）")
         st.table(
-            _ui.plain_table(
+            plain_table(
                 pd.DataFrame(
                     {
                         "逾期天数": overdue.days_overdue.astype(int),
@@ -119,4 +120,4 @@ def wall() -> None:
         )
 
 
-_ui.guarded(page)
+errors.guarded(page)

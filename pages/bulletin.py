@@ -12,16 +12,18 @@ from analytics import access, fmt
 from analytics.bulletin import archive
 from analytics.bulletin import content as bulletin
 from analytics.bulletin.content import BULLETIN_PERIODS, DOC_ROWS, MASTHEAD, Bulletin, Table
-from pages import _charts, _ui
+from ui import charts, errors, gate, widgets
+from ui.context import Context
+from ui.text import plain, text_cells
 
 MARK_CSS = {"red": "background-color: #f8d7da", "yellow": "background-color: #fff3cd"}
 
 
 def page() -> None:
-    ctx = _ui.context()
-    as_of = _ui.as_of_control(ctx)
+    ctx = gate.context()
+    as_of = widgets.as_of_control(ctx)
     opts = archive.options(ctx.settings, ctx.city)
-    _ui.header(ctx, "通报", as_of, f"临期预警 {opts.horizon} 天 · 主送：{opts.recipients}")
+    widgets.header(ctx, "通报", as_of, f"临期预警 {opts.horizon} 天 · 主送：{opts.recipients}")
     left, right = st.columns(2)
     period = left.selectbox(
         "通报周期", list(BULLETIN_PERIODS), index=0, key="bulletin_period",
@@ -39,11 +41,11 @@ def page() -> None:
         _archive(ctx)
 
 
-def _draft(ctx: _ui.Context, as_of: date, period: str, dated: date, opts: archive.Options) -> None:
+def _draft(ctx: Context, as_of: date, period: str, dated: date, opts: archive.Options) -> None:
     issued = st.session_state.pop("bulletin_issued", None)
     if issued:
         st.success(f"已签发 {issued}，已存入通报存档（见“通报存档”）。", icon=":material/verified:")
-    content = _as_seen(ctx, ctx.cached(archive.draft, as_of, period, opts, dated))
+    content = _as_seen(ctx, ctx.store.cached(archive.draft, as_of, period, opts, dated))
     st.caption(
         f"草稿：签发前内容随台账变化；签发后编号为 {content.year}年第{content.draft_number}期，"
         "内容与文件即被固定存档。"
@@ -64,14 +66,14 @@ def _draft(ctx: _ui.Context, as_of: date, period: str, dated: date, opts: archiv
         _preview(content, "draft")
 
 
-def _as_seen(ctx: _ui.Context, content: Bulletin) -> Bulletin:
+def _as_seen(ctx: Context, content: Bulletin) -> Bulletin:
     """A brigade reads every unit's figures but only its own unit's rows."""
     own = access.home_unit(ctx.user)
     return content if own is None else bulletin.for_unit(content, ctx.city.unit(own).name)
 
 
 def _issue_form(
-    ctx: _ui.Context, content: Bulletin, as_of: date, period: str, dated: date,
+    ctx: Context, content: Bulletin, as_of: date, period: str, dated: date,
     opts: archive.Options,
 ) -> None:  # fmt: skip
     if not access.can(ctx.user, "issue_bulletin"):
@@ -92,7 +94,7 @@ def _issue_form(
     try:
         done = archive.issue(ctx.cur, ctx.user, as_of, period, opts, dated=dated, now=ctx.now())
     except archive.BulletinError as e:
-        st.error(_ui.plain(e))
+        st.error(plain(e))
         return
     st.session_state["bulletin_issued"] = done.content.number_label
     st.rerun()
@@ -116,13 +118,13 @@ def _preview(content: Bulletin, key: str) -> None:
     )
     _centered(content.title, "font-size:1.5rem;font-weight:bold;margin-top:1rem")
     _centered(f"（{fmt.date_cn(content.start)}至{fmt.date_cn(content.end)}）")
-    st.markdown(f"{_ui.plain(content.recipients)}：")
+    st.markdown(f"{plain(content.recipients)}：")
     for section in content.sections:
-        st.markdown(f"**{_ui.plain(section.heading)}**")
+        st.markdown(f"**{plain(section.heading)}**")
         for paragraph in section.paragraphs:
-            st.markdown(f"　　{_ui.plain(paragraph)}")
+            st.markdown(f"　　{plain(paragraph)}")
         for name in section.charts:
-            st.plotly_chart(_charts.bulletin_chart(content.charts[name]), key=f"{key}_{name}")
+            st.plotly_chart(charts.bulletin_chart(content.charts[name]), key=f"{key}_{name}")
         for name in section.tables:
             _table(content.tables[name], key)
     st.markdown(
@@ -133,22 +135,22 @@ def _preview(content: Bulletin, key: str) -> None:
 
 
 def _table(t: Table, key: str) -> None:
-    st.markdown(f"**{_ui.plain(t.title)}**")
+    st.markdown(f"**{plain(t.title)}**")
     if not t.rows:
-        st.caption(_ui.plain(t.empty))
+        st.caption(plain(t.empty))
         return
     shown = t.rows[:DOC_ROWS]  # as the Word document lists them
-    frame = pd.DataFrame([[_ui.text_cells([v])[0] for v in r] for r in shown], columns=t.columns)
+    frame = pd.DataFrame([[text_cells([v])[0] for v in r] for r in shown], columns=t.columns)
     css = [MARK_CSS.get(m or "", "") for m in t.marks]
     styled = frame.style.apply(lambda row: [css[row.name]] * len(row), axis=1)
     st.dataframe(styled, hide_index=True, key=f"{key}_{t.key}")
     if len(t.rows) > len(shown):
         st.caption(f"共 {len(t.rows):,} 项，此处列出前 {len(shown)} 项；完整清单见 Excel 版。")
     if t.note:
-        st.caption(_ui.plain(t.note))
+        st.caption(plain(t.note))
 
 
-def _archive(ctx: _ui.Context) -> None:
+def _archive(ctx: Context) -> None:
     issued = archive.archive(ctx.cur)
     if issued.empty:
         st.info("尚未签发任何通报。签发后的通报在此存档，可随时下载签发时的原件。")
@@ -187,14 +189,12 @@ def _archive(ctx: _ui.Context) -> None:
         file_name=archive.file_name(frozen.content, "xlsx"), mime=archive.XLSX_MIME,
         key="archive_xlsx", on_click="ignore", icon=":material/table:",
     )  # fmt: skip
-    st.caption(
-        f"签发人：{_ui.plain(frozen.issued_by)} · 签发时间：{frozen.issued_at:%Y-%m-%d %H:%M}"
-    )
+    st.caption(f"签发人：{plain(frozen.issued_by)} · 签发时间：{frozen.issued_at:%Y-%m-%d %H:%M}")
     with st.expander("存档内容预览", expanded=False):
         _preview(frozen.content, "archived")
 
 
-def _unit_copy(ctx: _ui.Context, frozen: archive.Issued) -> None:
+def _unit_copy(ctx: Context, frozen: archive.Issued) -> None:
     """A brigade downloads its unit's copy of an issued bulletin, rendered from the archived
     content (the original lists every unit's hazards)."""
     content = _as_seen(ctx, frozen.content)
@@ -215,4 +215,4 @@ def _unit_copy(ctx: _ui.Context, frozen: archive.Issued) -> None:
         _preview(content, "archived")
 
 
-_ui.guarded(page)
+errors.guarded(page)

@@ -11,24 +11,26 @@ from analytics import access, fmt
 from analytics.city import boundaries
 from analytics.ledger import hazard_list, metrics, periods, trends
 from analytics.ledger.metrics import GROUPINGS
-from pages import _charts, _maps, _ui
+from ui import charts, errors, gate, maps, tables, widgets
+from ui.context import Context
+from ui.text import plain
 
 RANK_RULE = "排名规则：整改率高者在前，相同看按期整改率，再相同看逾期少者；三项相同名次并列"
 
 
 def page() -> None:
-    ctx = _ui.context()
-    as_of = _ui.as_of_control(ctx)
-    period = periods.Period.ending(as_of, _ui.period_control())
+    ctx = gate.context()
+    as_of = widgets.as_of_control(ctx)
+    period = periods.Period.ending(as_of, widgets.period_control())
     horizon = ctx.settings.due_soon_days
     unit = _drill_unit(ctx)
     rule = f"统计周期：{period.label}（{period.start} 至 {period.end}）· 临期预警 {horizon} 天"
     if unit is None:
-        _ui.header(ctx, "领导驾驶舱", as_of, rule)
+        widgets.header(ctx, "领导驾驶舱", as_of, rule)
         _city_view(ctx, as_of, period, horizon)
     else:
         name = ctx.city.unit(unit).name
-        _ui.header(ctx, f"领导驾驶舱 · {name}", as_of, f"查看单位：{name} · {rule}")
+        widgets.header(ctx, f"领导驾驶舱 · {name}", as_of, f"查看单位：{name} · {rule}")
         own = access.home_unit(ctx.user)
         if own is not None and own != unit:
             st.warning(
@@ -42,14 +44,14 @@ def page() -> None:
         _unit_view(ctx, as_of, period, horizon, unit)
 
 
-def _drill_unit(ctx: _ui.Context) -> str | None:
+def _drill_unit(ctx: Context) -> str | None:
     code = st.query_params.get("unit")
     if code and ctx.city.resolve_unit(code) is not None:
         return ctx.city.resolve_unit(code).adcode
     return None
 
 
-def _who(ctx: _ui.Context, unit: str | None) -> str:
+def _who(ctx: Context, unit: str | None) -> str:
     """Whose figures a section shows: 全市 or the unit's name (every caption and title says it)."""
     return "全市" if unit is None else ctx.city.unit(unit).name
 
@@ -74,10 +76,10 @@ KPI_CARDS = (
 
 
 def _kpis(
-    ctx: _ui.Context, as_of: date, period: periods.Period, horizon: int, unit: str | None
+    ctx: Context, as_of: date, period: periods.Period, horizon: int, unit: str | None
 ) -> None:
-    k = ctx.cached(metrics.kpi_comparison, period, horizon, unit)
-    st.caption(f"{_ui.plain(_who(ctx, unit))}隐患治理指标；变化为与上期末（{k.previous}）相比")
+    k = ctx.store.cached(metrics.kpi_comparison, period, horizon, unit)
+    st.caption(f"{plain(_who(ctx, unit))}隐患治理指标；变化为与上期末（{k.previous}）相比")
     cols = [*st.columns(4), *st.columns(4)]
     for col, (key, label, kind, up_is_good) in zip(cols, KPI_CARDS, strict=True):
         now, before = k.now[key], k.before[key]
@@ -86,7 +88,7 @@ def _kpis(
             "rate": fmt.percent,
             "days": lambda v: fmt.decimal(v, 1, "天"),
         }[kind](now)
-        _ui.compare_metric(
+        widgets.compare_metric(
             col, label, value, now, before,
             unit={"count": "处", "days": "天"}.get(kind, ""), rate=kind == "rate",
             up_is_good=up_is_good, help=HELP[key].format(horizon=horizon),
@@ -111,12 +113,12 @@ ACCIDENT_CARDS = (
 )
 
 
-def _accidents(ctx: _ui.Context, as_of: date, period: periods.Period, unit: str | None) -> None:
-    a = ctx.cached(metrics.accident_comparison, period, unit)
+def _accidents(ctx: Context, as_of: date, period: periods.Period, unit: str | None) -> None:
+    a = ctx.store.cached(metrics.accident_comparison, period, unit)
     w, y, p = a.window, a.year_ago_window, a.previous_window
     st.subheader(f"{_who(ctx, unit)}道路交通事故（{w[0]} 至 {w[1]}）")
     for col, (key, label, u) in zip(st.columns(len(ACCIDENT_CARDS)), ACCIDENT_CARDS, strict=True):
-        _ui.change_metric(
+        widgets.change_metric(
             col, label, fmt.count(a.now[key], u), a.yoy(key),
             help=f"同比：上年同期（{y[0]} 至 {y[1]}）{fmt.count(a.year_ago[key], u)}；"
             f"环比：上期（{p[0]} 至 {p[1]}）{fmt.count(a.previous[key], u)}，"
@@ -132,58 +134,56 @@ def _accidents(ctx: _ui.Context, as_of: date, period: periods.Period, unit: str 
     )
 
 
-def _city_view(ctx: _ui.Context, as_of: date, period: periods.Period, horizon: int) -> None:
+def _city_view(ctx: Context, as_of: date, period: periods.Period, horizon: int) -> None:
     _kpis(ctx, as_of, period, horizon, None)
     _accidents(ctx, as_of, period, None)
 
     st.subheader("各单位排名")
     st.caption(RANK_RULE + "；排名变化与上期末相比。点击柱条、地图区域或表格行查看该单位。")
-    ranking = ctx.cached(metrics.unit_ranking, period, horizon)
+    ranking = ctx.store.cached(metrics.unit_ranking, period, horizon)
     if not ranking["rank"].notna().any():
         st.info(f"截至 {fmt.date_cn(as_of)} 尚无入单隐患，暂无排名。")
     else:
         left, right = st.columns(2)
         with left:
             event = st.plotly_chart(
-                _charts.ranking_bar(ranking, f"各单位整改率排名（截至 {as_of}）"),
+                charts.ranking_bar(ranking, f"各单位整改率排名（截至 {as_of}）"),
                 on_select="rerun", selection_mode="points", key="rank_chart",
                 config={"displaylogo": False},
             )  # fmt: skip
             _go_to_unit(_clicked_bar(event))
         with right:
-            deck = _maps.unit_rate_map(ctx.city, boundaries(ctx.city), ranking, zoom=7.4)
+            deck = maps.unit_rate_map(ctx.city, boundaries(ctx.city), ranking, zoom=7.4)
             st.markdown("**各单位整改率分布**（红低绿高，灰色为无数据）")
             picked = st.pydeck_chart(deck, on_select="rerun", key="unit_map", height=430)
-            _go_to_unit(_maps.picked_unit(picked))
+            _go_to_unit(maps.picked_unit(picked))
     table = _ranking_table(ranking)
     event = st.dataframe(table, hide_index=True, on_select="rerun",
                          selection_mode="single-row", key="rank_table")  # fmt: skip
     if event.selection.rows:
         _go_to_unit(ranking.iloc[event.selection.rows[0]]["unit_adcode"])
-    _ui.download(table, "各单位排名", f"各单位排名_{as_of}.xlsx")
+    tables.download(table, "各单位排名", f"各单位排名_{as_of}.xlsx")
 
     st.subheader("趋势与清零预计")
     _trends(ctx, as_of, None)
     st.markdown("**各单位清零预计**")
     open_by_unit = dict(zip(ranking.unit_adcode, ranking.open, strict=True))
-    fc = ctx.cached(trends.forecasts, as_of, open_by_unit)
+    fc = ctx.store.cached(trends.forecasts, as_of, open_by_unit)
     st.dataframe(_forecast_table(ranking, fc), hide_index=True)
 
     _overdue(ctx, as_of, None)
     _breakdowns(ctx, as_of, horizon, None)
 
 
-def _unit_view(
-    ctx: _ui.Context, as_of: date, period: periods.Period, horizon: int, unit: str
-) -> None:
+def _unit_view(ctx: Context, as_of: date, period: periods.Period, horizon: int, unit: str) -> None:
     _kpis(ctx, as_of, period, horizon, unit)
-    ranking = ctx.cached(metrics.unit_ranking, period, horizon).set_index("unit_adcode")
+    ranking = ctx.store.cached(metrics.unit_ranking, period, horizon).set_index("unit_adcode")
     r = ranking.loc[unit]
     ranked = int(ranking["rank"].notna().sum())
     if pd.notna(r["rank"]):
         st.info(
             f"{_who(ctx, unit)}在全市排名：第 {int(r['rank'])} 名（共 {ranked} 个单位参与排名），"
-            f"排名变化：{_charts.rank_arrow(r['rank_change'])}"
+            f"排名变化：{charts.rank_arrow(r['rank_change'])}"
         )
     _accidents(ctx, as_of, period, unit)
     st.subheader(f"{_who(ctx, unit)}趋势与清零预计")
@@ -197,17 +197,19 @@ def _unit_view(
         _breakdowns(ctx, as_of, horizon, unit)
         return
     st.subheader(f"{_who(ctx, unit)}隐患清单")
-    hazards = ctx.cached(hazard_list.hazards_as_of, as_of, horizon, unit=unit, viewer=ctx.user)
+    hazards = ctx.store.cached(
+        hazard_list.hazards_as_of, as_of, horizon, unit=unit, viewer=ctx.user
+    )
     standings = st.multiselect(
         "状态", hazard_list.STANDINGS, default=list(hazard_list.STANDINGS[:3]),
         help="截至统计日的办理情况：逾期、临期、正常推进（未逾期也未临期）或已销号；前三项合计为在办",
     )  # fmt: skip
-    shown = _ui.hazard_table(hazards[hazards.standing.isin(standings)], as_of)
+    shown = tables.hazard_table(hazards[hazards.standing.isin(standings)], as_of)
     if shown.empty:
         st.info("所选状态下没有隐患。")
     else:
-        st.dataframe(shown.style.apply(_ui.standing_marks, axis=None), hide_index=True)
-        _ui.download(shown, "隐患清单", f"隐患清单_{ctx.city.unit(unit).name}_{as_of}.xlsx")
+        st.dataframe(shown.style.apply(tables.standing_marks, axis=None), hide_index=True)
+        tables.download(shown, "隐患清单", f"隐患清单_{ctx.city.unit(unit).name}_{as_of}.xlsx")
     _breakdowns(ctx, as_of, horizon, unit)
 
 
@@ -217,32 +219,32 @@ FORECAST_RULE = (
 )
 
 
-def _trends(ctx: _ui.Context, as_of: date, unit: str | None) -> None:
+def _trends(ctx: Context, as_of: date, unit: str | None) -> None:
     left, right = st.columns(2)
     with left:
         tab_week, tab_month = st.tabs(["按周", "按月"])
         for tab, freq in ((tab_week, "week"), (tab_month, "month")):
-            flow = ctx.cached(trends.flow, as_of, freq, unit)
+            flow = ctx.store.cached(trends.flow, as_of, freq, unit)
             with tab:
                 if flow.empty:
                     st.info("所选日期前没有入单隐患。")
                 else:
                     label = trends.FREQS[freq]
                     st.plotly_chart(
-                        _charts.flow_chart(
+                        charts.flow_chart(
                             flow, label, f"{_who(ctx, unit)}每{label}新增与销号（截至 {as_of}）"
                         ),
                         config={"displaylogo": False}, key=f"flow_{freq}",
                     )  # fmt: skip
     with right:
-        backlog = ctx.cached(trends.backlog, as_of, unit)
-        open_now = ctx.cached(metrics.total, as_of, 0, unit)["open"]
-        forecast = ctx.cached(trends.forecast, as_of, open_now, unit)
+        backlog = ctx.store.cached(trends.backlog, as_of, unit)
+        open_now = ctx.store.cached(metrics.total, as_of, 0, unit)["open"]
+        forecast = ctx.store.cached(trends.forecast, as_of, open_now, unit)
         if backlog.empty:
             st.info("所选日期前没有入单隐患。")
         else:
             st.plotly_chart(
-                _charts.backlog_chart(
+                charts.backlog_chart(
                     backlog, forecast, f"{_who(ctx, unit)}在办隐患与清零预计（截至 {as_of}）"
                 ),
                 config={"displaylogo": False}, key="backlog",
@@ -280,7 +282,7 @@ def _forecast_row(name: str, open_now: int, f: trends.Forecast) -> dict:
     }
 
 
-def _overdue(ctx: _ui.Context, as_of: date, unit: str | None) -> None:
+def _overdue(ctx: Context, as_of: date, unit: str | None) -> None:
     own = access.home_unit(ctx.user)
     if unit is not None and not access.sees_rows_of(ctx.user, unit):
         # a brigade sees other units in aggregate only: no rows at all under another unit's name
@@ -292,7 +294,7 @@ def _overdue(ctx: _ui.Context, as_of: date, unit: str | None) -> None:
         st.subheader(f"本单位（{ctx.city.unit(own).name}）逾期隐患（逾期最久者在前）")
     else:
         st.subheader(f"{_who(ctx, unit)}逾期隐患（逾期最久者在前）")
-    overdue = ctx.cached(hazard_list.overdue, as_of, unit, viewer=ctx.user)
+    overdue = ctx.store.cached(hazard_list.overdue, as_of, unit, viewer=ctx.user)
     if overdue.empty:
         st.success(f"截至 {fmt.date_cn(as_of)} 没有逾期隐患。")
         return
@@ -310,26 +312,26 @@ def _overdue(ctx: _ui.Context, as_of: date, unit: str | None) -> None:
             "挂牌督办": overdue.supervision_level,
         }
     )
-    if len(table) > _ui.SHOWN_ROWS:
+    if len(table) > tables.SHOWN_ROWS:
         st.caption(
-            f"共 {fmt.count(len(table), '处')}，表中列出逾期最久的 {_ui.SHOWN_ROWS} 处；下载可获取全部。"
+            f"共 {fmt.count(len(table), '处')}，表中列出逾期最久的 {tables.SHOWN_ROWS} 处；下载可获取全部。"
         )
-    st.dataframe(table.head(_ui.SHOWN_ROWS), hide_index=True)
-    _ui.download(table, "逾期隐患", f"逾期隐患_{as_of}.xlsx")
+    st.dataframe(table.head(tables.SHOWN_ROWS), hide_index=True)
+    tables.download(table, "逾期隐患", f"逾期隐患_{as_of}.xlsx")
 
 
-def _breakdowns(ctx: _ui.Context, as_of: date, horizon: int, unit: str | None) -> None:
+def _breakdowns(ctx: Context, as_of: date, horizon: int, unit: str | None) -> None:
     st.subheader(f"{_who(ctx, unit)}分类统计")
     keys = [k for k in GROUPINGS if k != "unit"]
     for tab, by in zip(st.tabs([GROUPINGS[k] for k in keys]), keys, strict=True):
         with tab:
-            s = ctx.cached(metrics.status, as_of, horizon, by=by, unit=unit)
+            s = ctx.store.cached(metrics.status, as_of, horizon, by=by, unit=unit)
             if s.empty:
                 st.info("所选日期前没有入单隐患。")
                 continue
             label = GROUPINGS[by]
             st.plotly_chart(
-                _charts.breakdown_bar(s, label, f"{_who(ctx, unit)}按{label}统计（截至 {as_of}）"),
+                charts.breakdown_bar(s, label, f"{_who(ctx, unit)}按{label}统计（截至 {as_of}）"),
                 config={"displaylogo": False}, key=f"breakdown_{by}",
             )  # fmt: skip
             st.dataframe(_group_table(s, label), hide_index=True)
@@ -346,7 +348,7 @@ def _ranking_table(r: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "排名": [fmt.count(x) if pd.notna(x) else "—" for x in r["rank"]],
-            "排名变化": [_charts.rank_arrow(c) for c in r["rank_change"]],
+            "排名变化": [charts.rank_arrow(c) for c in r["rank_change"]],
             "单位": r.unit_name,
             "整改率": [fmt.percent(x) for x in r.rate],
             "按期整改率": [fmt.percent(x) for x in r.on_time_rate],
@@ -376,4 +378,4 @@ def _group_table(s: pd.DataFrame, label: str) -> pd.DataFrame:
     )
 
 
-_ui.guarded(page)
+errors.guarded(page)

@@ -9,7 +9,9 @@ from analytics import access, geo
 from analytics.accidents import roads
 from analytics.city import boundaries
 from analytics.store import backup, db
-from pages import _ui
+from ui import errors, gate, widgets
+from ui.context import Context
+from ui.text import plain, plain_table
 
 TABLE_LABELS = {
     "units": "单位",
@@ -39,8 +41,8 @@ KIND_LABELS = {"district": "区", "county": "县", "city": "县级市", "zone": 
 
 
 def page() -> None:
-    ctx = _ui.context(action="view_settings")
-    _ui.header(ctx, "数据与设置")
+    ctx = gate.context(action="view_settings")
+    widgets.header(ctx, "数据与设置")
 
     st.subheader("数据库")
     counts = {TABLE_LABELS[t]: n for t, n in db.table_counts(ctx.cur).items()}
@@ -78,7 +80,7 @@ def page() -> None:
         f"- 配置文件：`{ctx.city.source}`\n"
         f"- 边界文件：`{m.boundary_file or '无'}`（{n_outlines} 个单位轮廓，原坐标系 "
         f"{m.boundary_coord_system}，已转换为 WGS-84）\n"
-        f"- 底图：{'无（离线可用）' if not m.basemap_url else _ui.plain(m.basemap_url)}"
+        f"- 底图：{'无（离线可用）' if not m.basemap_url else plain(m.basemap_url)}"
     )
 
     r = roads.routes(ctx.cur)
@@ -100,10 +102,10 @@ def page() -> None:
     st.caption("通过环境变量修改，重启后生效。")
     rows = pd.DataFrame(ctx.settings.as_rows())
     settings = rows[list(SETTING_COLUMNS)].rename(columns=SETTING_COLUMNS)
-    st.table(_ui.plain_table(settings.set_index("设置")))
+    st.table(plain_table(settings.set_index("设置")))
 
 
-def _backups(ctx: _ui.Context) -> None:
+def _backups(ctx: Context) -> None:
     st.subheader("备份")
     folder = ctx.settings.backup_dir
     key_file = backup.key_file_for(ctx.settings.db_path)
@@ -115,7 +117,7 @@ def _backups(ctx: _ui.Context) -> None:
                 ctx.cur, ctx.settings.evidence_dir, folder, label="app", key_file=key_file
             )
         except backup.BackupError as e:
-            st.error(_ui.plain(e))
+            st.error(plain(e))
         else:
             st.success(f"已备份到 {made}")
     try:
@@ -148,4 +150,4 @@ def _backups(ctx: _ui.Context) -> None:
 SIGNED = {True: "✓ 有效", False: "✗ 无效（旧格式或已被修改）", None: "— 未核对（无密钥）"}
 
 
-_ui.guarded(page)
+errors.guarded(page)

@@ -9,22 +9,23 @@ import streamlit as st
 
 from analytics import fmt, geo
 from analytics.accidents import effect
-from pages import _accident_charts as charts
-from pages import _ui
+from ui import accident_charts as charts
+from ui import errors, gate, tables, widgets
+from ui.context import Context
 
 CHART_HAZARDS = 30
 
 
 def page() -> None:
-    ctx = _ui.context()
-    as_of = _ui.as_of_control(ctx)
-    judgeable = ctx.cached(effect.judgeable_months, as_of, ctx.settings.effect_months,
+    ctx = gate.context()
+    as_of = widgets.as_of_control(ctx)
+    judgeable = ctx.store.cached(effect.judgeable_months, as_of, ctx.settings.effect_months,
                            viewer=ctx.user)  # fmt: skip
     months, buffer_m = _settings(ctx, judgeable)
-    _ui.header(ctx, "治理成效", as_of, effect.window_text(months, buffer_m))
+    widgets.header(ctx, "治理成效", as_of, effect.window_text(months, buffer_m))
     _why_shorter(ctx, as_of, judgeable)
     unit = _unit(ctx)
-    e = ctx.cached(effect.evaluate, as_of, months, buffer_m, unit=unit, viewer=ctx.user)
+    e = ctx.store.cached(effect.evaluate, as_of, months, buffer_m, unit=unit, viewer=ctx.user)
     _method(ctx, e)
     if e.hazards.empty:
         st.info(f"截至 {as_of} 没有已销号且有位置（桩号或坐标）的隐患，暂无可评价的治理成效。")
@@ -48,16 +49,16 @@ def page() -> None:
                 charts.effect_chart(shown, months, f"治理前后事故对比{more}"),
                 config={"displaylogo": False}, key="effect_chart",
             )  # fmt: skip
-    if len(e.hazards) > _ui.SHOWN_ROWS:
+    if len(e.hazards) > tables.SHOWN_ROWS:
         st.caption(
-            f"表中列出前 {_ui.SHOWN_ROWS} 处；下载可获取全部 {fmt.count(len(e.hazards), '处')}。"
+            f"表中列出前 {tables.SHOWN_ROWS} 处；下载可获取全部 {fmt.count(len(e.hazards), '处')}。"
         )
-    st.dataframe(_table(e.hazards.head(_ui.SHOWN_ROWS)), hide_index=True)
+    st.dataframe(_table(e.hazards.head(tables.SHOWN_ROWS)), hide_index=True)
     # the whole table is built only when the download is clicked
-    _ui.download(lambda: _table(e.hazards), "治理成效", f"治理成效_{as_of}_{months}个月.xlsx")
+    tables.download(lambda: _table(e.hazards), "治理成效", f"治理成效_{as_of}_{months}个月.xlsx")
 
 
-def _settings(ctx: _ui.Context, judgeable: int | None) -> tuple[int, int]:
+def _settings(ctx: Context, judgeable: int | None) -> tuple[int, int]:
     """The observation months (opening on the longest period that judges any hazard when the
     setting's judges none yet) and the buffer."""
     s = ctx.settings
@@ -76,7 +77,7 @@ def _settings(ctx: _ui.Context, judgeable: int | None) -> tuple[int, int]:
     return int(months), int(buffer_m)
 
 
-def _why_shorter(ctx: _ui.Context, as_of: date, judgeable: int | None) -> None:
+def _why_shorter(ctx: Context, as_of: date, judgeable: int | None) -> None:
     """Say plainly why the page did not open on the configured observation period."""
     setting = ctx.settings.effect_months
     if judgeable is None or judgeable == setting:
@@ -89,12 +90,12 @@ def _why_shorter(ctx: _ui.Context, as_of: date, judgeable: int | None) -> None:
     )
 
 
-def _unit(ctx: _ui.Context) -> str | None:
-    return _ui.unit_select(ctx, st.columns(4)[0], "eff_unit",
+def _unit(ctx: Context) -> str | None:
+    return widgets.unit_select(ctx, st.columns(4)[0], "eff_unit",
                            "区县大队账号只评价本单位的隐患；对比基准为全市")  # fmt: skip
 
 
-def _method(ctx: _ui.Context, e: effect.Effect) -> None:
+def _method(ctx: Context, e: effect.Effect) -> None:
     s = ctx.settings
     changed = (e.months, e.buffer_m) != (s.effect_months, s.effect_buffer_m)
     with st.expander("计算方法与所用设置", expanded=False):
@@ -192,4 +193,4 @@ def _table(h: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-_ui.guarded(page)
+errors.guarded(page)

@@ -15,7 +15,10 @@ from analytics.city import boundaries
 from analytics.ledger import evidence, hazard_list, place, workflow
 from analytics.ledger import vocabulary as ledger
 from analytics.ledger.workflow import Upload
-from pages import _place, _ui
+from ui import errors, gate, widgets
+from ui import place as place_form
+from ui.context import Context
+from ui.text import plain, plain_table, text_cells
 
 FIELD_LABELS = {
     "hazard_id": "隐患编号", "unit_name": "所属区县", "township": "乡镇", "road_name": "道路名称",
@@ -30,37 +33,35 @@ FIELD_LABELS = {
 
 
 def page() -> None:
-    ctx = _ui.context()
+    ctx = gate.context()
     user = ctx.user
-    as_of = _ui.as_of_control(ctx)
+    as_of = widgets.as_of_control(ctx)
     hid = st.query_params.get("id")
     h = workflow.hazard(ctx.cur, hid) if hid else None
     if h is None:
-        _ui.header(ctx, "隐患详情")
+        widgets.header(ctx, "隐患详情")
         if hid:
-            st.warning(f"没有编号为 {_ui.plain(hid)} 的隐患，请查找后打开。")
+            st.warning(f"没有编号为 {plain(hid)} 的隐患，请查找后打开。")
         _search(ctx, None)
         return
     unit_name = ctx.city.unit(h["unit_adcode"]).name if ctx.city.resolve_unit(
         h["unit_adcode"]) else h["unit_adcode"]  # fmt: skip
     if not access.can(user, "view_detail", h["unit_adcode"]):
-        _ui.header(ctx, "隐患详情")
-        st.error(
-            f"区县大队账号只能查看本单位的隐患明细；{_ui.plain(hid)} 属于{_ui.plain(unit_name)}。"
-        )
+        widgets.header(ctx, "隐患详情")
+        st.error(f"区县大队账号只能查看本单位的隐患明细；{plain(hid)} 属于{plain(unit_name)}。")
         return
-    row = ctx.cached(
+    row = ctx.store.cached(
         hazard_list.ledger, as_of, ctx.settings.due_soon_days, viewer=ctx.user, text=hid
     )
     row = row[row.hazard_id == hid]
     standing = row.standing.iloc[0] if len(row) else "—"
-    _ui.header(ctx, f"隐患 {_ui.plain(hid)}", as_of)
+    widgets.header(ctx, f"隐患 {plain(hid)}", as_of)
     with st.expander("查找其他隐患"):
         _search(ctx, hid)
     seen_key = f"seen_version_{hid}"
     seen = st.session_state.get(seen_key, h["version"])
     if duplicate := st.session_state.pop(f"duplicate_{hid}", None):
-        st.warning(_ui.plain(duplicate), icon=":material/content_copy:")
+        st.warning(plain(duplicate), icon=":material/content_copy:")
     _status_line(h, standing, row)
     st.divider()
     left, right = st.columns([3, 2])
@@ -78,7 +79,7 @@ def page() -> None:
     _timeline(ctx, hid)
 
 
-def _search(ctx: _ui.Context, current: str | None) -> None:
+def _search(ctx: Context, current: str | None) -> None:
     """Find a hazard the user may see by id, road or words of its description; a row opens it."""
     typed = st.text_input(
         "查找隐患", key="hazard_search", placeholder="输入隐患编号、道路名称或描述中的词，空格分隔"
@@ -90,7 +91,7 @@ def _search(ctx: _ui.Context, current: str | None) -> None:
     found = hazard_list.search(ctx.cur, typed, viewer=ctx.user)
     if found.empty:
         own = "（区县大队账号只能查找本单位的隐患）" if access.home_unit(ctx.user) else ""
-        st.info(f"没有找到与“{_ui.plain(typed.strip())}”相符的隐患{own}。")
+        st.info(f"没有找到与“{plain(typed.strip())}”相符的隐患{own}。")
         return
     more = f"（只列出前 {hazard_list.SEARCH_LIMIT} 处，请再加词缩小范围）" if len(
         found) >= hazard_list.SEARCH_LIMIT else ""  # fmt: skip
@@ -98,7 +99,7 @@ def _search(ctx: _ui.Context, current: str | None) -> None:
     table = pd.DataFrame(
         {"隐患编号": found.hazard_id, "单位": found.unit_name, "流程状态": found.state,
          "道路": found.road_name.fillna(""), "隐患类型": found.hazard_type.fillna(""),
-         "排查日期": _ui.text_cells([d.date() if pd.notna(d) else None for d in found.found_date]),
+         "排查日期": text_cells([d.date() if pd.notna(d) else None for d in found.found_date]),
          "隐患描述": found.description.fillna("")}
     )  # fmt: skip
     event = st.dataframe(table, hide_index=True, on_select="rerun", selection_mode="single-row",
@@ -106,7 +107,7 @@ def _search(ctx: _ui.Context, current: str | None) -> None:
     if event.selection.rows:
         chosen = table.iloc[event.selection.rows[0]]["隐患编号"]
         if chosen != current:
-            _ui.open_hazard(chosen)
+            widgets.open_hazard(chosen)
 
 
 def _status_line(h: dict, standing: str, row: pd.DataFrame) -> None:
@@ -116,7 +117,7 @@ def _status_line(h: dict, standing: str, row: pd.DataFrame) -> None:
         standing, "gray"
     )
     st.markdown(
-        f"**流程状态：{_ui.plain(h['state'])}**　·　办理情况：:{colour}[**{standing}**{extra}]　·　"
+        f"**流程状态：{plain(h['state'])}**　·　办理情况：:{colour}[**{standing}**{extra}]　·　"
         f"完成时限：{h['deadline'] or '未定'}"
     )
     missing = ledger.missing_elements(h)
@@ -136,10 +137,10 @@ def _fields(h: dict, unit_name: str) -> None:
         {"要件": list(ledger.FIVE_ELEMENTS.values()),
          "内容": [_text(h[c]) or "（缺）" for c in ledger.FIVE_ELEMENTS]}
     ).set_index("要件")  # fmt: skip
-    st.table(_ui.plain_table(five))
+    st.table(plain_table(five))
     st.markdown("**基本信息与整改情况**")
     shown = {label: _text(values[k]) for k, label in FIELD_LABELS.items() if _text(values[k])}
-    st.table(_ui.plain_table(pd.DataFrame({"内容": list(shown.values())}, index=list(shown))))
+    st.table(plain_table(pd.DataFrame({"内容": list(shown.values())}, index=list(shown))))
 
 
 def _text(v: object) -> str:
@@ -148,7 +149,7 @@ def _text(v: object) -> str:
     return str(v)
 
 
-def _map(ctx: _ui.Context, h: dict) -> None:
+def _map(ctx: Context, h: dict) -> None:
     st.markdown("**位置**")
     if h["lon"] is None or pd.isna(h["lon"]):
         st.info("该隐患没有坐标。")
@@ -166,11 +167,11 @@ def _map(ctx: _ui.Context, h: dict) -> None:
     view = pdk.ViewState(longitude=h["lon"], latitude=h["lat"], zoom=10)
     st.pydeck_chart(pdk.Deck(layers=layers, initial_view_state=view, map_provider=None), height=320)
     st.caption(
-        f"经度 {h['lon']:.5f}，纬度 {h['lat']:.5f}（WGS-84，原坐标系 {_ui.plain(h['coord_source']) or '未知'}）"
+        f"经度 {h['lon']:.5f}，纬度 {h['lat']:.5f}（WGS-84，原坐标系 {plain(h['coord_source']) or '未知'}）"
     )
 
 
-def _actions(ctx: _ui.Context, user: auth.User, h: dict, seen: int) -> bool:
+def _actions(ctx: Context, user: auth.User, h: dict, seen: int) -> bool:
     """The forms this user may use in this state; True once an action was written."""
     state, unit = h["state"], h["unit_adcode"]
     offered = [
@@ -185,7 +186,7 @@ def _actions(ctx: _ui.Context, user: auth.User, h: dict, seen: int) -> bool:
         with tab:
             if action == "edit_basic":  # a chart's selection cannot live inside a form
                 if st.toggle("在地图上选取位置", key=f"basic_map_{h['hazard_id']}"):
-                    _place.picker(ctx, unit, f"basic_{h['hazard_id']}")
+                    place_form.picker(ctx, unit, f"basic_{h['hazard_id']}")
             if action in ("progress", "request_signoff"):  # their forms then show the camera
                 st.toggle("用摄像头拍照", key=f"camera_{action}_{h['hazard_id']}",
                           help="在手机上打开后可直接拍摄现场照片作为证明材料（需允许浏览器使用摄像头）")  # fmt: skip
@@ -196,13 +197,13 @@ def _actions(ctx: _ui.Context, user: auth.User, h: dict, seen: int) -> bool:
                 try:
                     submit(seen)
                 except (workflow.WorkflowError, evidence.EvidenceError, auth.AuthError) as e:
-                    st.error("无法提交：" + _ui.plain(e))
+                    st.error("无法提交：" + plain(e))
                 except workflow.DuplicateSubmission as e:
                     # shown above the reloaded hazard, as it now is
                     st.session_state[f"duplicate_{h['hazard_id']}"] = str(e)
                     return True
                 except workflow.ConflictError as e:
-                    st.error(_ui.plain(e))
+                    st.error(plain(e))
                 else:
                     st.toast("已办理，已记入办理记录。")
                     return True
@@ -230,15 +231,15 @@ def _keyed(h: dict, form: str):  # noqa: ANN202
     return args
 
 
-def _token(ctx: _ui.Context, h: dict, action: str, seen: int, *inputs: object) -> str:
+def _token(ctx: Context, h: dict, action: str, seen: int, *inputs: object) -> str:
     """This submission of an action form: the hazard, the version the user saw and the input
     (files by name and content digest), so a double click or a second tab writes once."""
     typed = [[(f.name, hashlib.sha256(f.data).hexdigest()) for f in i]
              if isinstance(i, list) else i for i in inputs]  # fmt: skip
-    return _ui.submission_token(ctx.user, action, h["hazard_id"], seen, *typed)
+    return widgets.submission_token(ctx.user, action, h["hazard_id"], seen, *typed)
 
 
-def _files(ctx: _ui.Context, key: str, camera: bool) -> list[Upload]:
+def _files(ctx: Context, key: str, camera: bool) -> list[Upload]:
     """The evidence files chosen, and the photo taken when the camera is on (named by its
     content, so a double click sends the same submission)."""
     mb = ctx.settings.evidence_max_mb
@@ -253,7 +254,7 @@ def _files(ctx: _ui.Context, key: str, camera: bool) -> list[Upload]:
     return chosen
 
 
-def _list_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
+def _list_form(ctx: Context, h: dict):  # noqa: ANN202
     grade = st.selectbox("风险等级", ledger.RISK_GRADES, index=2)
     level = st.selectbox("挂牌督办", ledger.SUPERVISION_LEVELS, index=4)
     listed = st.date_input("入单日期", value=ctx.today(), max_value=ctx.today())
@@ -264,7 +265,7 @@ def _list_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
     )  # fmt: skip
 
 
-def _assign_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
+def _assign_form(ctx: Context, h: dict):  # noqa: ANN202
     st.caption("五要件须全部填写方可交办。")
     k = _keyed(h, "assign")
     goal = st.text_input("工作目标", **k("goal"))
@@ -282,7 +283,7 @@ def _assign_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
     )  # fmt: skip
 
 
-def _progress_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
+def _progress_form(ctx: Context, h: dict):  # noqa: ANN202
     text = st.text_area("整改进展", placeholder="例如：护栏已安装 60%，标志标线已完成")
     k = _keyed(h, "progress")
     measures = st.text_area("整改措施（如有调整）", **k("measures"))
@@ -297,7 +298,7 @@ def _progress_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
     )  # fmt: skip
 
 
-def _signoff_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
+def _signoff_form(ctx: Context, h: dict):  # noqa: ANN202
     note = st.text_area("整改完成情况", placeholder="说明整改内容、完成时间及效果")
     files = _files(ctx, f"files_signoff_{h['hazard_id']}",
                    st.session_state.get(f"camera_request_signoff_{h['hazard_id']}", False))  # fmt: skip
@@ -309,7 +310,7 @@ def _signoff_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
     )  # fmt: skip
 
 
-def _accept_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
+def _accept_form(ctx: Context, h: dict):  # noqa: ANN202
     by = st.text_input("验收人")
     unit = st.text_input("验收单位", value="支队秩序科")
     on = st.date_input("验收日期", value=ctx.today(), max_value=ctx.today())
@@ -323,7 +324,7 @@ def _accept_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
     )  # fmt: skip
 
 
-def _reject_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
+def _reject_form(ctx: Context, h: dict):  # noqa: ANN202
     reason = st.text_area("退回原因", placeholder="说明未达到完成标准之处")
     return lambda seen: workflow.reject(
         ctx.cur, ctx.user, h["hazard_id"], seen, reason=reason, now=ctx.now(),
@@ -331,7 +332,7 @@ def _reject_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
     )  # fmt: skip
 
 
-def _supervision_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
+def _supervision_form(ctx: Context, h: dict):  # noqa: ANN202
     levels = list(ledger.SUPERVISION_LEVELS)
     level = st.selectbox("挂牌督办级别", levels, index=levels.index(h["supervision_level"]))
     reason = st.text_input("调整原因")
@@ -341,7 +342,7 @@ def _supervision_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
     )  # fmt: skip
 
 
-def _void_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
+def _void_form(ctx: Context, h: dict):  # noqa: ANN202
     reason = st.text_area("作废原因", placeholder="例如：经现场复核不构成隐患")
     return lambda seen: workflow.void(
         ctx.cur, ctx.user, h["hazard_id"], seen, reason=reason, now=ctx.now(),
@@ -349,7 +350,7 @@ def _void_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
     )  # fmt: skip
 
 
-def _basic_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
+def _basic_form(ctx: Context, h: dict):  # noqa: ANN202
     st.caption("五要件、流程状态和挂牌督办在各自的办理事项中调整，此处不能修改。")
     hid, prefix = h["hazard_id"], f"basic_{h['hazard_id']}"
     k = _keyed(h, "basic")
@@ -362,12 +363,12 @@ def _basic_form(ctx: _ui.Context, h: dict):  # noqa: ANN202
     kind = st.selectbox("隐患类型", types, **k("hazard_type", types[0]))
     description = st.text_area("隐患描述", **k("description"))
     st.markdown("**隐患位置**（坐标可在上方地图选取）")
-    typed = _place.inputs(prefix, h)
+    typed = place_form.inputs(prefix, h)
     reason = st.text_input("更正原因", placeholder="例如：桩号录入有误，经现场核实更正")
 
     def submit(seen: int) -> None:
         try:
-            where = _place.locate(ctx, typed, h)
+            where = place_form.locate(ctx, typed, h)
         except place.PlaceError as e:
             raise workflow.WorkflowError(e.problems) from None
         fields = {"road_name": road, "township": township, "hazard_type": kind,
@@ -404,27 +405,25 @@ FORMS = {
 }  # fmt: skip
 
 
-def _timeline(ctx: _ui.Context, hid: str) -> None:
+def _timeline(ctx: Context, hid: str) -> None:
     events = hazard_list.events(ctx.cur, hid, viewer=ctx.user)
     files = evidence.for_events(ctx.cur, [int(e) for e in events.event_id])
     for e in events.iloc[::-1].itertuples():
         with st.container(border=True):
             before = e.from_state if isinstance(e.from_state, str) else None
             move = f"{before} → {e.to_state}" if before and before != e.to_state else e.to_state
-            st.markdown(
-                f"**{e.event_at:%Y-%m-%d %H:%M}　{_ui.plain(e.action)}**　{_ui.plain(move)}"
-            )
-            st.caption(f"办理人：{_ui.plain(e.actor)}")
+            st.markdown(f"**{e.event_at:%Y-%m-%d %H:%M}　{plain(e.action)}**　{plain(move)}")
+            st.caption(f"办理人：{plain(e.actor)}")
             if isinstance(e.note, str) and e.note:
                 st.text(e.note)  # typed by users: shown as plain text, never as markdown
             if changed := ledger.describe_changes(e.changes):
-                st.caption(_ui.plain(changed))
+                st.caption(plain(changed))
             attached = files.get(int(e.event_id), [])
             if attached:
                 cols = st.columns(min(len(attached), 6))
                 for col, f in zip(cols, attached, strict=False):
                     thumb = evidence.thumbnail(ctx.settings.evidence_dir, f["sha256"], f["mime"])
-                    col.image(thumb, caption=_ui.plain(f["file_name"]))
+                    col.image(thumb, caption=plain(f["file_name"]))
                     path = evidence.path_of(ctx.settings.evidence_dir, f["sha256"], f["mime"])
                     col.download_button("下载原件", lambda p=path: p.read_bytes(),
                                         file_name=f["file_name"], mime=f["mime"],
@@ -432,4 +431,4 @@ def _timeline(ctx: _ui.Context, hid: str) -> None:
                                         on_click="ignore")  # fmt: skip
 
 
-_ui.guarded(page)
+errors.guarded(page)

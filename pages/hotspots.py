@@ -15,19 +15,21 @@ from analytics.accidents import sites as hotspots
 from analytics.accounts import auth
 from analytics.city import City
 from analytics.ledger.workflow import ConflictError, DuplicateSubmission, WorkflowError
-from pages import _ui
+from ui import errors, gate, tables, widgets
+from ui.context import Context
+from ui.text import plain
 
 SHOWN = 500
 
 
 def page() -> None:
-    ctx = _ui.context()
-    as_of = _ui.as_of_control(ctx)
-    _ui.header(ctx, "事故多发点段", as_of)
+    ctx = gate.context()
+    as_of = widgets.as_of_control(ctx)
+    widgets.header(ctx, "事故多发点段", as_of)
     params = _rule_controls(ctx.city)
     start = as_of - timedelta(days=params.days - 1)
     st.caption(f"识别规则：{params.describe()}；统计时段 {start} 至 {as_of}")
-    sites = ctx.cached(hotspots.find_sites, as_of, params, viewer=ctx.user)
+    sites = ctx.store.cached(hotspots.find_sites, as_of, params, viewer=ctx.user)
     uncovered = sum(1 for c in sites["covered_by"] if not len(c))
     c = st.columns(4)
     c[0].metric("事故多发点段", fmt.count(len(sites), "处"))
@@ -45,7 +47,7 @@ def page() -> None:
                          selection_mode="single-row", key="sites_table")  # fmt: skip
     if len(table) > SHOWN:
         st.caption(f"表中列出前 {SHOWN} 处，下载可获取全部 {len(table)} 处。")
-    _ui.download(table, "事故多发点段", f"事故多发点段_{as_of}.xlsx")
+    tables.download(table, "事故多发点段", f"事故多发点段_{as_of}.xlsx")
     if event.selection.rows:
         _detail(ctx, sites.iloc[event.selection.rows[0]], as_of, params)
 
@@ -96,12 +98,12 @@ def _rule_controls(city: City) -> rules.Params:
             threshold=threshold if changed_condition else None, weights=weights,
         )  # fmt: skip
     except ValueError as e:
-        st.error(f"参数有误：{_ui.plain(e)}。已改用预设口径。")
+        st.error(f"参数有误：{plain(e)}。已改用预设口径。")
         return p
 
 
-def _detail(ctx: _ui.Context, site: pd.Series, as_of, params: rules.Params) -> None:  # noqa: ANN001
-    st.subheader(f"点段详情：{_ui.plain(hotspot_tables.place(site))}")
+def _detail(ctx: Context, site: pd.Series, as_of, params: rules.Params) -> None:  # noqa: ANN001
+    st.subheader(f"点段详情：{plain(hotspot_tables.place(site))}")
     c = st.columns(5)
     c[0].metric("事故", fmt.count(int(site["accidents"]), "起"))
     c[1].metric("死亡事故", fmt.count(int(site["fatal_accidents"]), "起"))
@@ -109,35 +111,37 @@ def _detail(ctx: _ui.Context, site: pd.Series, as_of, params: rules.Params) -> N
     c[3].metric("受伤", fmt.count(int(site["injuries"]), "人"))
     c[4].metric("当量事故数", f"{float(site['score']):g}")
     month = f"{int(site['peak_month'])}月" if pd.notna(site["peak_month"]) else "—"
-    st.markdown(f"所属单位：{_ui.plain(site['unit_name'])}；道路：{_ui.plain(site['road_name']) or '—'}；"
-                f"主要事故形态：{_ui.plain(site['top_collision_type']) or '—'}；高发月份：{month}。")  # fmt: skip
+    st.markdown(f"所属单位：{plain(site['unit_name'])}；道路：{plain(site['road_name']) or '—'}；"
+                f"主要事故形态：{plain(site['top_collision_type']) or '—'}；高发月份：{month}。")  # fmt: skip
     with st.expander(f"构成该点段的事故（{int(site['accidents'])}起）"):
-        found = ctx.cached(hotspots.site_accident_list, as_of, params, site["site_key"],
+        found = ctx.store.cached(hotspots.site_accident_list, as_of, params, site["site_key"],
                            viewer=ctx.user)  # fmt: skip
         st.dataframe(hotspot_tables.accident_table(found), hide_index=True)
     covered = list(site["covered_by"])
     if covered:
-        st.success(f"已由隐患 {_ui.plain('、'.join(covered))} 覆盖。")
+        st.success(f"已由隐患 {plain('、'.join(covered))} 覆盖。")
         if st.button("查看覆盖该点段的隐患", key="open_cover"):
-            _ui.open_hazard(covered[0])
+            widgets.open_hazard(covered[0])
     elif access.can(ctx.user, "list_site"):
         st.warning("该点段尚未列入隐患清单。")
         if st.button("列入隐患清单（待认定）", type="primary", key="list_site"):
             try:
-                token = _ui.submission_token(ctx.user, "list_site", site["site_key"], ctx.today())
+                token = widgets.submission_token(
+                    ctx.user, "list_site", site["site_key"], ctx.today()
+                )
                 hid = hotspots.put_on_list(ctx.cur, ctx.user, site.to_dict(), params, ctx.now(),
                                            token=token)  # fmt: skip
             except DuplicateSubmission as e:
-                st.warning(_ui.plain(e), icon=":material/content_copy:")
+                st.warning(plain(e), icon=":material/content_copy:")
             except (WorkflowError, ConflictError, auth.AuthError) as e:
-                st.error(_ui.plain(e))
+                st.error(plain(e))
             else:
                 st.session_state["listed_site"] = hid
                 st.rerun()
     else:
         st.warning("该点段尚未列入隐患清单，请联系支队管理员认定入单。")
     if hid := st.session_state.pop("listed_site", None):
-        st.success(f"已列入隐患清单：{_ui.plain(hid)}（待认定，来源“事故分析”）。")
+        st.success(f"已列入隐患清单：{plain(hid)}（待认定，来源“事故分析”）。")
 
 
-_ui.guarded(page)
+errors.guarded(page)

@@ -7,19 +7,20 @@ import streamlit as st
 from analytics import fmt
 from analytics.ledger import export, hazard_list
 from analytics.ledger import vocabulary as ledger
-from pages import _ui
+from ui import errors, gate, tables, widgets
+from ui.context import Context
 
 # 正常推进: listed, not closed, neither overdue nor due soon (blue). 在办 is 逾期 + 临期 + 正常推进.
 STANDINGS = ("逾期", "临期", "正常推进", "已销号", "未入单", "已作废")
 
 
 def page() -> None:
-    ctx = _ui.context()
-    as_of = _ui.as_of_control(ctx)
+    ctx = gate.context()
+    as_of = widgets.as_of_control(ctx)
     horizon = ctx.settings.due_soon_days
-    _ui.header(ctx, "隐患台账", as_of, f"临期预警 {horizon} 天")
+    widgets.header(ctx, "隐患台账", as_of, f"临期预警 {horizon} 天")
     filters = _filters(ctx)
-    frame = ctx.cached(hazard_list.ledger, as_of, horizon, viewer=ctx.user, **filters)
+    frame = ctx.store.cached(hazard_list.ledger, as_of, horizon, viewer=ctx.user, **filters)
     counts = frame.standing.value_counts()
     open_now = sum(int(counts.get(s, 0)) for s in hazard_list.OPEN_STANDINGS)
     st.caption(
@@ -30,25 +31,25 @@ def page() -> None:
     if frame.empty:
         st.info("没有符合筛选条件的隐患。")
         return
-    shown = _ui.hazard_table(frame.head(_ui.SHOWN_ROWS), as_of)
-    if len(frame) > _ui.SHOWN_ROWS:
-        st.caption(f"表中列出前 {_ui.SHOWN_ROWS} 处；请缩小筛选范围，或下载获取全部。")
+    shown = tables.hazard_table(frame.head(tables.SHOWN_ROWS), as_of)
+    if len(frame) > tables.SHOWN_ROWS:
+        st.caption(f"表中列出前 {tables.SHOWN_ROWS} 处；请缩小筛选范围，或下载获取全部。")
     event = st.dataframe(
-        shown.style.apply(_ui.standing_marks, axis=None), hide_index=True, on_select="rerun",
+        shown.style.apply(tables.standing_marks, axis=None), hide_index=True, on_select="rerun",
         selection_mode="single-row", key="ledger_table",
     )  # fmt: skip
     if event.selection.rows:
-        _ui.open_hazard(shown.iloc[event.selection.rows[0]]["隐患编号"])
-    _ui.download(lambda: export.ledger_sheet(frame), "隐患台账", f"隐患台账_{as_of}.xlsx")
+        widgets.open_hazard(shown.iloc[event.selection.rows[0]]["隐患编号"])
+    tables.download(lambda: export.ledger_sheet(frame), "隐患台账", f"隐患台账_{as_of}.xlsx")
 
 
 def _standing_label(s: str | None) -> str:
     return {None: "全部", "在办": "在办（逾期+临期+正常推进）"}.get(s, s)
 
 
-def _filters(ctx: _ui.Context) -> dict[str, str | None]:
+def _filters(ctx: Context) -> dict[str, str | None]:
     c = st.columns(4)
-    unit = _ui.unit_select(ctx, c[0], "ledger_unit", "区县大队账号只能查看本单位隐患明细")
+    unit = widgets.unit_select(ctx, c[0], "ledger_unit", "区县大队账号只能查看本单位隐患明细")
     standing = c[1].selectbox("办理情况", [None, "在办", *STANDINGS], format_func=_standing_label)
     state = c[2].selectbox("流程状态", [None, *ledger.STATES], format_func=lambda s: s or "全部")
     text = c[3].text_input("关键字", placeholder="编号、道路、乡镇、描述、责任单位、领导")
@@ -66,4 +67,4 @@ def _filters(ctx: _ui.Context) -> dict[str, str | None]:
             "type": kind, "grade": grade, "level": level, "source": source}  # fmt: skip
 
 
-_ui.guarded(page)
+errors.guarded(page)

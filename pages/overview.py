@@ -8,14 +8,14 @@ import streamlit as st
 from analytics import fmt
 from analytics.city import PROFILE
 from analytics.ledger import metrics
-from pages import _charts, _ui
+from ui import charts, errors, gate, tables, widgets
 
 
 def page() -> None:
-    ctx = _ui.context()
-    as_of = _ui.as_of_control(ctx)
-    o = ctx.cached(metrics.overview, as_of, ctx.settings.due_soon_days)
-    _ui.header(ctx, "总览", as_of, f"临期预警 {ctx.settings.due_soon_days} 天")
+    ctx = gate.context()
+    as_of = widgets.as_of_control(ctx)
+    o = ctx.store.cached(metrics.overview, as_of, ctx.settings.due_soon_days)
+    widgets.header(ctx, "总览", as_of, f"临期预警 {ctx.settings.due_soon_days} 天")
 
     if ctx.data_span[1] is None:
         st.info("数据库中还没有隐患和事故记录。请由区县导入台账和事故数据后再查看。")
@@ -44,7 +44,7 @@ def page() -> None:
     a, last = o.accidents, o.accidents_last_year
     base = f"上年同期（{o.period_last_year[0]} 至 {o.period_last_year[1]}）"
     for col, (key, label, unit) in zip(st.columns(4), ACCIDENT_CARDS, strict=True):
-        _ui.change_metric(
+        widgets.change_metric(
             col, label, fmt.count(a[key], unit), o.yoy(key),
             help=f"同比：与{base}的 {fmt.count(last[key], unit)} 相比",
         )  # fmt: skip
@@ -54,7 +54,7 @@ def page() -> None:
         st.info(f"截至 {fmt.date_cn(as_of)} 尚无入单隐患，各单位整改情况无可展示的数据。")
     else:
         st.plotly_chart(
-            _charts.unit_status_bar(o.by_unit, f"各单位隐患整改情况（截至 {as_of}）"),
+            charts.unit_status_bar(o.by_unit, f"各单位隐患整改情况（截至 {as_of}）"),
             config={"displaylogo": False},
         )
     table = _unit_table(o.by_unit)
@@ -63,9 +63,9 @@ def page() -> None:
         hide_index=True,
         column_config={"整改率": st.column_config.TextColumn(help="已销号 ÷ 入单")},
     )
-    _ui.download(table, "各单位情况", f"各单位情况_{as_of}.xlsx")
+    tables.download(table, "各单位情况", f"各单位情况_{as_of}.xlsx")
 
-    projects = ctx.cached(metrics.upgrade_totals, as_of.year)
+    projects = ctx.store.cached(metrics.upgrade_totals, as_of.year)
     st.subheader(f"公路安全生命防护工程（截至{as_of.year}年累计）")
     if projects.projects.sum() == 0:
         st.info(f"截至{as_of.year}年尚无公路安全生命防护工程项目记录。")
@@ -121,9 +121,9 @@ def _unit_table(by_unit: pd.DataFrame) -> pd.DataFrame:
 def _marks(table: pd.DataFrame) -> pd.DataFrame:
     """Red for overdue, amber for due soon (the counts themselves carry the meaning too)."""
     css = pd.DataFrame("", index=table.index, columns=table.columns)
-    css.loc[table["逾期（处）"] > 0, "逾期（处）"] = f"color: {_charts.RED}; font-weight: bold"
-    css.loc[table["临期（处）"] > 0, "临期（处）"] = f"color: {_charts.AMBER}; font-weight: bold"
+    css.loc[table["逾期（处）"] > 0, "逾期（处）"] = f"color: {charts.RED}; font-weight: bold"
+    css.loc[table["临期（处）"] > 0, "临期（处）"] = f"color: {charts.AMBER}; font-weight: bold"
     return css
 
 
-_ui.guarded(page)
+errors.guarded(page)

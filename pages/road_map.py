@@ -17,24 +17,25 @@ from analytics.accidents import road_map, roads
 from analytics.accidents import sites as hotspots
 from analytics.city import boundaries
 from analytics.ledger import periods
-from pages import _maps, _road_layers, _ui
+from ui import errors, gate, maps, road_layers, tables, widgets
+from ui.context import Context
 
 LEGEND_STANDINGS = {"逾期": "红色", "临期": "黄色", "正常推进": "蓝色", "已销号": "绿色"}
 
 
 def page() -> None:
-    ctx = _ui.context()
-    as_of = _ui.as_of_control(ctx)
-    period = _ui.period_control()
+    ctx = gate.context()
+    as_of = widgets.as_of_control(ctx)
+    period = widgets.period_control()
     start, end = periods.window(as_of, period)
     horizon = ctx.settings.due_soon_days
-    _ui.header(ctx, "道路地图", as_of,
+    widgets.header(ctx, "道路地图", as_of,
                f"事故统计周期：{periods.PERIOD_LABELS[period]}（{start} 至 {end}）")  # fmt: skip
 
     c1, c2, c3 = st.columns([3, 2, 2])
     shown = c1.multiselect(
-        "显示图层", list(_road_layers.MAP_LAYERS), default=list(_road_layers.MAP_LAYERS),
-        format_func=_road_layers.MAP_LAYERS.get, key="map_layers",
+        "显示图层", list(road_layers.MAP_LAYERS), default=list(road_layers.MAP_LAYERS),
+        format_func=road_layers.MAP_LAYERS.get, key="map_layers",
     )  # fmt: skip
     measure = c2.radio(
         "路段着色", list(road_map.MEASURES), format_func=lambda m: f"每公里{road_map.MEASURES[m]}",
@@ -47,12 +48,12 @@ def page() -> None:
     )  # fmt: skip
     unit, route, view = _scope(ctx, level)
 
-    content = _road_layers.RoadMap(measure=measure)
+    content = road_layers.RoadMap(measure=measure)
     notes: list[str] = []
     if "units" in shown:
         content.outlines = boundaries(ctx.city)
     if "segments" in shown:
-        content.segments = ctx.cached(road_map.segment_rates, start, end, unit, route)
+        content.segments = ctx.store.cached(road_map.segment_rates, start, end, unit, route)
         if len(content.segments) > road_map.SEGMENT_LIMIT:
             notes.append(
                 f"路段较多（{fmt.count(len(content.segments), '段')}），图上着色显示每公里"
@@ -60,14 +61,14 @@ def page() -> None:
                 "显示；选择区县或路线可查看全部路段。"
             )
             content.segments = road_map.worst_segments(content.segments, measure)
-            content.network = ctx.cached(road_map.route_lines, unit, route)
+            content.network = ctx.store.cached(road_map.route_lines, unit, route)
         if content.segments.empty:
             notes.append("路网数据为空：请在“数据上报”导入路段（路段编号、路线、起止桩号、坐标）。")
     own_only = access.home_unit(ctx.user) is not None
     if "hazards" in shown and not access.sees_rows_of(ctx.user, unit or access.home_unit(ctx.user)):
         notes.append("区县大队账号只能查看本单位的隐患明细，其他区县的隐患不在图上标出。")
     elif "hazards" in shown:
-        content.hazards, unplaced, listed = ctx.cached(
+        content.hazards, unplaced, listed = ctx.store.cached(
             road_map.hazard_points, as_of, horizon, unit, route, viewer=ctx.user,
             limit=road_map.HAZARD_LIMIT,
         )  # fmt: skip
@@ -86,7 +87,7 @@ def page() -> None:
     if "accidents" in shown:
         _accidents(ctx, content, notes, level, start, end, unit, route)
 
-    deck = _road_layers.road_map_deck(ctx.city, content, view)
+    deck = road_layers.road_map_deck(ctx.city, content, view)
     left, right = st.columns([3, 1])
     with left:
         event = st.pydeck_chart(
@@ -101,12 +102,12 @@ def page() -> None:
         _details(event, measure)
 
 
-def _scope(ctx: _ui.Context, level: str) -> tuple[str | None, str | None, tuple]:
+def _scope(ctx: Context, level: str) -> tuple[str | None, str | None, tuple]:
     """The unit or route chosen for the detail level, and the view that shows it."""
     m = ctx.city.map
     outlines = boundaries(ctx.city)
     city_view = (
-        _maps.view_for_bbox(geo.bbox(outlines)) if outlines["features"]
+        maps.view_for_bbox(geo.bbox(outlines)) if outlines["features"]
         else (m.center_lon, m.center_lat, m.zoom)
     )  # fmt: skip
     if level == "unit":
@@ -117,23 +118,23 @@ def _scope(ctx: _ui.Context, level: str) -> tuple[str | None, str | None, tuple]
         outline = [f for f in outlines["features"]
                    if f["properties"]["unit_code"] == unit]  # fmt: skip
         if outline:
-            return unit, None, _maps.view_for_bbox(geo.bbox(outline[0]))
+            return unit, None, maps.view_for_bbox(geo.bbox(outline[0]))
         return unit, None, city_view
     if level == "route":
-        table = ctx.cached(roads.routes)
+        table = ctx.store.cached(roads.routes)
         if table.empty:
             st.info("尚无路线数据。")
             return None, None, city_view
         names = dict(zip(table.route_code, table.name, strict=True))
         route = st.selectbox("路线", list(names), key="map_route",
                              format_func=lambda r: f"{r} {names[r]}")  # fmt: skip
-        box = ctx.cached(road_map.route_bbox, route)
-        return None, route, _maps.view_for_bbox(box) if box else city_view
+        box = ctx.store.cached(road_map.route_bbox, route)
+        return None, route, maps.view_for_bbox(box) if box else city_view
     return None, None, city_view
 
 
 def _sites(
-    ctx: _ui.Context, notes: list[str], as_of: date, unit: str | None, route: str | None
+    ctx: Context, notes: list[str], as_of: date, unit: str | None, route: str | None
 ) -> pd.DataFrame:
     """The accident-prone sites of the chosen rule (analytics/hotspots.py) as of the date."""
     names = list(hotspots.PRESETS)
@@ -143,7 +144,7 @@ def _sites(
         help="与“事故多发点段”页面相同的规则；统计时段按规则自身（截至统计日）",
     )  # fmt: skip
     params = hotspots.preset(name)
-    sites = ctx.cached(hotspots.find_sites, as_of, params, unit_adcode=unit, viewer=ctx.user)
+    sites = ctx.store.cached(hotspots.find_sites, as_of, params, unit_adcode=unit, viewer=ctx.user)
     if route:
         sites = sites[sites.route_code == route]
     rule = f"事故多发点段规则：{params.describe()}（截至 {as_of}）"
@@ -156,12 +157,12 @@ def _sites(
 
 
 def _accidents(
-    ctx: _ui.Context, content: _road_layers.RoadMap, notes: list[str], level: str,
+    ctx: Context, content: road_layers.RoadMap, notes: list[str], level: str,
     start: date, end: date, unit: str | None, route: str | None,
 ) -> None:  # fmt: skip
     detail = access.can(ctx.user, "view_detail", unit)
     if level == "city" or not detail:
-        grid = ctx.cached(road_map.accident_grid, start, end, road_map.CELL_M[level],
+        grid = ctx.store.cached(road_map.accident_grid, start, end, road_map.CELL_M[level],
                           ctx.city.map.center_lat, unit, route)  # fmt: skip
         content.grid = grid
         if level != "city":
@@ -176,7 +177,7 @@ def _accidents(
             )
         )
         return
-    points, total = ctx.cached(road_map.accident_points, start, end, unit, route)
+    points, total = ctx.store.cached(road_map.accident_points, start, end, unit, route)
     content.points = points
     hidden = total - len(points)
     if hidden > 0:
@@ -189,11 +190,11 @@ def _accidents(
         notes.append(f"统计周期内共 {fmt.count(total, '起')}事故，全部显示为点。")
 
 
-def _legend(content: _road_layers.RoadMap, measure: str, shown: list[str]) -> None:
+def _legend(content: road_layers.RoadMap, measure: str, shown: list[str]) -> None:
     parts = []
     if content.hazards is not None:
         swatches = " ".join(
-            f"<span style='color:{_ui.STANDING_COLOURS[s]}'>●</span> {s}（{word}）"
+            f"<span style='color:{tables.STANDING_COLOURS[s]}'>●</span> {s}（{word}）"
             for s, word in LEGEND_STANDINGS.items()
         )
         parts.append(f"**隐患**：{swatches}")
@@ -242,7 +243,7 @@ DETAIL_FIELDS["sites_coords"] = DETAIL_FIELDS["sites_stake"]
 
 
 def _details(event: object, measure: str) -> None:
-    hit = _maps.picked(event, *DETAIL_FIELDS)
+    hit = maps.picked(event, *DETAIL_FIELDS)
     if hit is None:
         st.markdown("**详情**")
         st.caption("点击地图上的路段、事故多发点段、隐患或事故，在此查看详情。")
@@ -252,12 +253,12 @@ def _details(event: object, measure: str) -> None:
     st.markdown(f"**{title}**")
     rate = f"每公里{road_map.MEASURES[measure]}"
     labelled = [(key, rate if key == "rate" else label) for key, label in fields]
-    st.markdown(_road_layers.detail_markdown(obj, labelled))
+    st.markdown(road_layers.detail_markdown(obj, labelled))
     if layer == "hazards":
         if obj.get("by_stake"):
             st.caption("该隐患无坐标，按桩号在路线上定位。")
         if st.button("打开隐患详情", key="map_open_hazard"):
-            _ui.open_hazard(obj["hazard_id"])
+            widgets.open_hazard(obj["hazard_id"])
 
 
-_ui.guarded(page)
+errors.guarded(page)

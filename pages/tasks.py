@@ -11,7 +11,10 @@ from analytics import access
 from analytics.accounts import auth
 from analytics.ledger import hazard_list, place, workflow
 from analytics.ledger import vocabulary as ledger
-from pages import _place, _ui
+from ui import errors, gate, widgets
+from ui import place as place_form
+from ui.context import Context
+from ui.text import plain, text_cells
 
 HINTS = {
     "逾期": "已超过完成时限，请尽快整改并申请销号。",
@@ -25,11 +28,11 @@ HINTS = {
 
 
 def page() -> None:
-    ctx = _ui.context(action="view_tasks")
+    ctx = gate.context(action="view_tasks")
     user = ctx.user
     as_of = ctx.today()
-    _ui.header(ctx, "我的待办", as_of)
-    groups = ctx.cached(hazard_list.tasks, user, as_of, ctx.settings.due_soon_days)
+    widgets.header(ctx, "我的待办", as_of)
+    groups = ctx.store.cached(hazard_list.tasks, user, as_of, ctx.settings.due_soon_days)
     total = sum(len(g) for g in groups.values())
     if total == 0:
         st.success("目前没有待办事项。")
@@ -45,10 +48,8 @@ def page() -> None:
                 "流程状态": frame.state,
                 "道路": frame.road_name,
                 "隐患类型": frame.hazard_type,
-                "完成时限": _ui.text_cells(
-                    [d.date() if pd.notna(d) else None for d in frame.deadline]
-                ),
-                "逾期天数": _ui.text_cells(
+                "完成时限": text_cells([d.date() if pd.notna(d) else None for d in frame.deadline]),
+                "逾期天数": text_cells(
                     [int(d) if pd.notna(d) else None for d in frame.days_overdue]
                 ),
             }
@@ -56,12 +57,12 @@ def page() -> None:
         event = st.dataframe(table, hide_index=True, on_select="rerun",
                              selection_mode="single-row", key=f"tasks_{name}")  # fmt: skip
         if event.selection.rows:
-            _ui.open_hazard(table.iloc[event.selection.rows[0]]["隐患编号"])
+            widgets.open_hazard(table.iloc[event.selection.rows[0]]["隐患编号"])
     if access.may(user, "report"):
         _report_form(ctx, user)
 
 
-def _report_form(ctx: _ui.Context, user: auth.User) -> None:
+def _report_form(ctx: Context, user: auth.User) -> None:
     st.subheader("上报新隐患")
     units = {u.adcode: u.name for u in ctx.city.units}
     if (own := access.home_unit(user)) is not None:
@@ -70,7 +71,7 @@ def _report_form(ctx: _ui.Context, user: auth.User) -> None:
         unit = st.selectbox("所属区县", list(units), format_func=units.get, key="report_unit")
     # a toggle, not an expander: a folded expander's map would still be sent on every rerun
     if st.toggle("在地图上选取隐患位置（可选）", key="report_map"):
-        _place.picker(ctx, unit, "report")
+        place_form.picker(ctx, unit, "report")
     with st.form("report", clear_on_submit=False):
         c = st.columns(3)
         road = c[0].text_input("道路名称")
@@ -81,7 +82,7 @@ def _report_form(ctx: _ui.Context, user: auth.User) -> None:
         found = c[1].date_input("排查日期", value=ctx.today(), max_value=ctx.today())
         description = st.text_area("隐患描述")
         st.markdown("**隐患位置**（填写路线编码和桩号，或坐标，至少一项；坐标可在上方地图选取）")
-        typed = _place.inputs("report")
+        typed = place_form.inputs("report")
         submitted = st.form_submit_button("上报", type="primary")
     if submitted:
         fields = {"road_name": road, "township": township or None, "hazard_type": kind,
@@ -89,29 +90,29 @@ def _report_form(ctx: _ui.Context, user: auth.User) -> None:
         try:
             fields |= place.locate(ctx.city, **typed, required=True)
         except place.PlaceError as e:
-            st.error("无法上报：" + _ui.plain(e))
+            st.error("无法上报：" + plain(e))
         else:
             _report(ctx, user, unit, fields, found)
     if shown := st.session_state.get("report_duplicate"):
         if st.button(f"打开已上报的隐患 {shown}", key="open_reported"):
             st.session_state.pop("report_duplicate")
-            _ui.open_hazard(shown)
+            widgets.open_hazard(shown)
 
 
-def _report(ctx: _ui.Context, user: auth.User, unit: str, fields: dict, found: date) -> None:
+def _report(ctx: Context, user: auth.User, unit: str, fields: dict, found: date) -> None:
     # the same report sent twice (double click, a second tab) the same day is one submission
-    token = _ui.submission_token(user, "report", unit, fields, found, ctx.today())
+    token = widgets.submission_token(user, "report", unit, fields, found, ctx.today())
     st.session_state.pop("report_duplicate", None)
     try:
         hid = workflow.report(ctx.cur, user, unit_adcode=unit, fields=fields, found_date=found,
                               now=ctx.now(), token=token)  # fmt: skip
     except workflow.DuplicateSubmission as e:
-        st.warning(_ui.plain(e), icon=":material/content_copy:")
+        st.warning(plain(e), icon=":material/content_copy:")
         st.session_state["report_duplicate"] = e.hazard_id
     except (workflow.WorkflowError, workflow.ConflictError, auth.AuthError) as e:
-        st.error("无法上报：" + _ui.plain(e))
+        st.error("无法上报：" + plain(e))
     else:
         st.success(f"已上报，隐患编号 {hid}，等待支队认定入单。")
 
 
-_ui.guarded(page)
+errors.guarded(page)

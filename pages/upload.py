@@ -12,12 +12,14 @@ from analytics import access
 from analytics.ingest import accidents, common, headers, read, roads
 from analytics.ingest import hazards as ingest
 from analytics.ingest.template import template
-from pages import _ui
+from ui import errors, gate, tables, widgets
+from ui.context import Context
+from ui.text import plain, text_cells
 
 
 def page() -> None:
-    ctx = _ui.context(action="import")
-    _ui.header(ctx, "数据上报")
+    ctx = gate.context(action="import")
+    widgets.header(ctx, "数据上报")
     st.markdown(
         "上传本单位的**隐患台账**、**事故记录**或**路段**（.csv、.xlsx 或 .xls）。系统会自动识别标题行、合并表头和"
         "常见的列名写法，逐行检查后一次性列出全部问题；默认有任何问题整份不导入。修改已有记录时先列出逐条修改"
@@ -46,7 +48,7 @@ SPECS = {"hazards": headers.HAZARD_HEADERS, "accidents": headers.ACCIDENT_HEADER
          "roads": headers.ROAD_HEADERS}  # fmt: skip
 
 
-def _import(ctx: _ui.Context, kind: str, name: str, data: bytes) -> None:
+def _import(ctx: Context, kind: str, name: str, data: bytes) -> None:
     sheet = None
     limits = read.Limits(ctx.settings.import_max_rows, ctx.settings.import_max_columns)
     try:
@@ -58,7 +60,7 @@ def _import(ctx: _ui.Context, kind: str, name: str, data: bytes) -> None:
             sheet = st.selectbox("工作表", table.sheet_names, key="ledger_sheet")
             table = read.read(name, data, sheet, limits)
     except read.ReadError as e:
-        st.error(_ui.plain(e))
+        st.error(plain(e))
         return
     _file_preview(table.rows, SPECS[kind])
     coords = st.selectbox(
@@ -74,7 +76,7 @@ def _import(ctx: _ui.Context, kind: str, name: str, data: bytes) -> None:
     if mapping:
         st.caption(
             "已套用本单位保存的列映射："
-            + "；".join(f"{_ui.plain(k)} → {_ui.plain(v)}" for k, v in mapping.items())
+            + "；".join(f"{plain(k)} → {plain(v)}" for k, v in mapping.items())
         )
     _mapping_form(ctx, kind, unit, table.rows, mapping)
     options = {"sheet": sheet, "accept_valid": accept_valid, "mapping": mapping,
@@ -105,12 +107,12 @@ def _file_preview(rows: list[list[object]], spec: dict, n: int = 8) -> None:
     titles = [t for r in rows[:first] for c in r if (t := str(c).strip()) and c is not None]
     st.markdown(f"**预览（前 {n} 行）**")
     if titles:
-        st.caption("表头上方：" + _ui.plain("；".join(titles)))
-    body = [_ui.text_cells(r) + [""] * (len(names) - len(r)) for r in rows[last + 1 : last + 1 + n]]
+        st.caption("表头上方：" + plain("；".join(titles)))
+    body = [text_cells(r) + [""] * (len(names) - len(r)) for r in rows[last + 1 : last + 1 + n]]
     st.dataframe(pd.DataFrame(body, columns=names), hide_index=True)
 
 
-def _run(ctx: _ui.Context, kind: str, name: str, data: bytes, options: dict, **more: object):  # noqa: ANN202
+def _run(ctx: Context, kind: str, name: str, data: bytes, options: dict, **more: object):  # noqa: ANN202
     """The import (or its dry run) with a progress bar; a Chinese message instead of an error."""
     bar = st.progress(0.0, text="正在读取文件……")
     try:
@@ -123,13 +125,13 @@ def _run(ctx: _ui.Context, kind: str, name: str, data: bytes, options: dict, **m
         )  # fmt: skip
     except (read.ReadError, common.PlanChanged) as e:
         bar.empty()
-        st.error(_ui.plain(e))
+        st.error(plain(e))
         return None
     bar.empty()
     return result
 
 
-def _preview(ctx: _ui.Context, kind: str, name: str, data: bytes, options: dict,  # noqa: PLR0913
+def _preview(ctx: Context, kind: str, name: str, data: bytes, options: dict,  # noqa: PLR0913
              plan: common.ImportResult) -> None:  # fmt: skip
     """What the import would do, before anything is written; written only when confirmed."""
     st.markdown("**导入预览**（尚未写入，请核对后确认）")
@@ -159,7 +161,7 @@ def _done(result: common.ImportResult | None) -> None:
         _result(result)
 
 
-def _mapping_form(ctx: _ui.Context, kind: str, unit: str | None, rows: list, saved: dict) -> None:
+def _mapping_form(ctx: Context, kind: str, unit: str | None, rows: list, saved: dict) -> None:
     """Map the file's own column names to standard ones once; saved for this unit and kind."""
     spec = SPECS[kind]
     header = headers.find_header([list(r) for r in rows], spec)
@@ -175,7 +177,7 @@ def _mapping_form(ctx: _ui.Context, kind: str, unit: str | None, rows: list, sav
             chosen = {}
             for col in columns:
                 default = saved.get(col, "（不导入）")
-                chosen[col] = st.selectbox(_ui.plain(col), standard, index=standard.index(default)
+                chosen[col] = st.selectbox(plain(col), standard, index=standard.index(default)
                                            if default in standard else 0, key=f"map_{kind}_{col}")  # fmt: skip
             if st.form_submit_button("保存映射", key=f"save_mapping_{kind}"):
                 mapping = {**saved, **{k: v for k, v in chosen.items() if v != "（不导入）"}}
@@ -209,27 +211,27 @@ def _result(r: common.ImportResult) -> None:
         table = pd.DataFrame(rows, columns=["行号", "列", "内容", "问题", "处理"])
         st.markdown("**问题清单**（行号即 Excel 中看到的行号）")
         st.dataframe(table, hide_index=True)
-        _ui.download(table, "问题清单", f"问题清单_{r.file}.xlsx")
+        tables.download(table, "问题清单", f"问题清单_{r.file}.xlsx")
     if r.unmatched_columns:
-        st.warning("以下列没有对应的台账字段，未导入：" + _ui.plain("、".join(r.unmatched_columns)))
+        st.warning("以下列没有对应的台账字段，未导入：" + plain("、".join(r.unmatched_columns)))
     if r.not_in_upload:
         st.info(f"本单位有 {len(r.not_in_upload)} 处隐患不在本次上传的文件中（不会删除）："
-                + _ui.plain("、".join(r.not_in_upload[:20])) + ("……" if len(r.not_in_upload) > 20 else ""))  # fmt: skip
+                + plain("、".join(r.not_in_upload[:20])) + ("……" if len(r.not_in_upload) > 20 else ""))  # fmt: skip
 
 
 def _changes(r: common.ImportResult) -> None:
     """Every change to an existing record: id, field, before → after (shown as text)."""
     table = pd.DataFrame(
-        [(c.record_id, c.label, _ui.text_cells([c.before])[0], _ui.text_cells([c.after])[0],
+        [(c.record_id, c.label, text_cells([c.before])[0], text_cells([c.after])[0],
           "是" if c.protected else "") for c in r.changes],
         columns=["记录编号", "字段", "原值", "新值", "受保护"],
     )  # fmt: skip
     st.markdown(f"**逐条修改**（{len({c.record_id for c in r.changes})} 条记录，{len(table)} 处）")
     st.dataframe(table, hide_index=True)
-    _ui.download(table, "逐条修改", f"逐条修改_{r.file}.xlsx")
+    tables.download(table, "逐条修改", f"逐条修改_{r.file}.xlsx")
 
 
-def _history(ctx: _ui.Context, kind: str) -> None:
+def _history(ctx: Context, kind: str) -> None:
     st.subheader(f"导入记录（{KINDS[kind]}）")
     unit = access.home_unit(ctx.user)
     log = ctx.cur.execute(
@@ -257,4 +259,4 @@ def _history(ctx: _ui.Context, kind: str) -> None:
     )
 
 
-_ui.guarded(page)
+errors.guarded(page)

@@ -9,8 +9,8 @@ from streamlit.testing.v1 import AppTest
 
 from analytics.bulletin import archive
 from analytics.store import db
-from pages._ui import plain
 from tests.conftest import ROOT, app_as
+from ui.text import plain
 
 STORY = date(2022, 9, 15)
 

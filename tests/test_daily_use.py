@@ -330,7 +330,7 @@ def _label_layer(at, index: int = 0) -> dict:
 
 def test_the_maps_name_the_units_in_a_font_that_has_chinese(demo_env, fuyang) -> None:
     from analytics.city import boundaries
-    from pages import _maps
+    from ui import maps
 
     at = app_as("leader").run()
     at.switch_page("pages/cockpit.py").run()
@@ -345,7 +345,7 @@ def test_the_maps_name_the_units_in_a_font_that_has_chinese(demo_env, fuyang) ->
         code = next(u.adcode for u in fuyang.units if u.name == row["name"])
         x0, y0, x1, y1 = _bbox(outlines[code]["geometry"])
         assert x0 < row["position"][0] < x1 and y0 < row["position"][1] < y1
-    assert _maps.outline_centre({"type": "Polygon", "coordinates": [
+    assert maps.outline_centre({"type": "Polygon", "coordinates": [
         [[0, 0], [4, 0], [4, 2], [0, 2], [0, 0]]]}) == (2.0, 1.0)  # fmt: skip
 
     at.switch_page("pages/big_screen.py").run()

@@ -10,7 +10,7 @@ import pandas as pd
 
 from analytics.ledger import export, hazard_list
 from analytics.store import db
-from pages._ui import xlsx_bytes
+from ui.tables import xlsx_bytes
 
 
 def test_formula_like_text_stays_text() -> None:

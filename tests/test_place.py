@@ -14,8 +14,8 @@ from analytics.accounts import auth
 from analytics.city import boundaries
 from analytics.ledger import hazard_list, place, workflow
 from analytics.store import db
-from pages._ui import plain
 from tests.conftest import app_as
+from ui.text import plain
 
 NOW = datetime(2022, 12, 31, 9, 0)
 ADMIN = auth.User("admin", "支队秩序科（演示）", "admin", None)

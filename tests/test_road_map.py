@@ -12,8 +12,8 @@ import pytest
 
 from analytics import geo
 from analytics.accidents import road_map
-from pages import _road_layers
 from tests.conftest import D
+from ui import road_layers
 
 MARCH = (date(2022, 3, 1), date(2022, 3, 31))
 APRIL = (date(2022, 4, 1), date(2022, 4, 30))
@@ -122,7 +122,7 @@ def _hazards(road):  # noqa: ANN001, ANN202
 def test_hazard_colour_by_standing(road) -> None:
     hazards, unplaced, _ = _hazards(road)
     assert unplaced == 1  # h8: neither coordinates nor a route
-    layer = _road_layers.hazard_layer(hazards, _road_layers.Display(geo.WGS84))
+    layer = road_layers.hazard_layer(hazards, road_layers.Display(geo.WGS84))
     colour = {row["hazard_id"]: (row["standing"], row["color"]) for row in layer.data}
     assert colour["h3"] == ("逾期", [214, 69, 65, 255])  # red
     assert colour["h4"] == ("临期", [240, 162, 2, 255])  # amber
@@ -138,7 +138,7 @@ def test_hazard_colour_by_standing(road) -> None:
 
 def _deck(road, city, **extra):  # noqa: ANN001, ANN003, ANN202
     hazards, _, _ = _hazards(road)
-    content = _road_layers.RoadMap(
+    content = road_layers.RoadMap(
         outlines={"type": "FeatureCollection", "features": [{
             "type": "Feature", "properties": {"unit_code": "990101"},
             "geometry": {"type": "Polygon", "coordinates": [[[100.1, 30.0], [100.2, 30.0],
@@ -148,7 +148,7 @@ def _deck(road, city, **extra):  # noqa: ANN001, ANN003, ANN202
         grid=road_map.accident_grid(road, *APRIL, cell_m=CELL, ref_lat=0.0),
         **extra,
     )  # fmt: skip
-    return json.loads(_road_layers.road_map_deck(city, content, (100.1, 30.05, 10)).to_json())
+    return json.loads(road_layers.road_map_deck(city, content, (100.1, 30.05, 10)).to_json())
 
 
 def _layer(deck: dict, layer_id: str) -> dict:
@@ -212,9 +212,9 @@ def test_payload_is_bounded_by_cells_not_accidents(road, tiny_city) -> None:
         grid = road_map.accident_grid(road, *APRIL, cell_m=2000, ref_lat=30.0, max_cells=1000)
         assert grid.total == n and grid.cells.accidents.sum() == n
         assert len(grid.cells) <= 1000
-        deck = _road_layers.road_map_deck(
-            tiny_city, _road_layers.RoadMap(grid=grid), (100.0, 30.0, 8)
+        deck = road_layers.road_map_deck(
+            tiny_city, road_layers.RoadMap(grid=grid), (100.0, 30.0, 8)
         )
-        sizes.append(_road_layers.payload_bytes(deck))
+        sizes.append(road_layers.payload_bytes(deck))
         assert sizes[-1] == len(deck.to_json().encode("utf-8"))
     assert max(sizes) < 250_000  # about 200 bytes per cell, however many accidents

@@ -9,8 +9,8 @@ from streamlit.testing.v1 import AppTest
 
 from analytics.accounts import auth, sessions
 from analytics.store import db
-from pages import _ui
 from tests.conftest import ROOT
+from ui import session
 
 
 def _signed_in(username: str = "admin", *, page: bool = True) -> AppTest:
@@ -47,7 +47,7 @@ def _scripts(at: AppTest) -> str:
 def cookie(monkeypatch):
     """The cookie a new tab sends (st.context.cookies is empty under AppTest)."""
     sent: dict[str, str | None] = {"token": None}
-    monkeypatch.setattr(_ui, "_cookie_token", lambda: sent["token"])
+    monkeypatch.setattr(session, "_cookie_token", lambda: sent["token"])
     return sent
 
 

@@ -1,5 +1,5 @@
 """What users typed (or files brought) is shown as text on every page: Markdown images and links,
-HTML, LaTeX and Streamlit directives read literally (pages/_ui.plain), through AppTest."""
+HTML, LaTeX and Streamlit directives read literally (ui/text.plain), through AppTest."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import shutil
 import pandas as pd
 import pytest
 
-from pages._ui import plain, plain_table
 from tests.conftest import app_as
 from tests.hostile_text import ADMIN_NAME, ATTACKS, make_hostile
+from ui.text import plain, plain_table
 
 
 @pytest.fixture(scope="module")
@@ -110,13 +110,13 @@ def test_bulletin_preview_names_the_oldest_overdue_road_literally(hostile) -> No
 
 
 def test_road_map_detail_panel_escapes_the_picked_object() -> None:
-    from pages import _road_layers
+    from ui import road_layers
 
     obj = {"hazard_id": "h<1>", "place": ATTACKS[0], "unit_name": ATTACKS[1],
            "responsible_unit": ATTACKS[2], "state": "整改中", "deaths": 0}  # fmt: skip
     fields = [("hazard_id", "隐患编号"), ("place", "位置"), ("unit_name", "所属单位"),
               ("responsible_unit", "责任单位"), ("state", "流程状态"), ("deaths", "死亡")]  # fmt: skip
-    text = _road_layers.detail_markdown(obj, fields)
+    text = road_layers.detail_markdown(obj, fields)
     for attack in ATTACKS[:3]:
         assert attack not in text
         assert plain(attack) in text
@@ -124,14 +124,14 @@ def test_road_map_detail_panel_escapes_the_picked_object() -> None:
 
 
 def test_the_unit_map_tooltip_is_html_with_escaped_names(fuyang) -> None:
-    from pages import _maps
+    from ui import maps
 
     outlines = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"unit_code": "341226", "name": ATTACKS[2] + ATTACKS[3]},
          "geometry": {"type": "Point", "coordinates": [116.2, 32.6]}}]}  # fmt: skip
     ranking = pd.DataFrame({"unit_adcode": ["341226"], "rate": [0.5], "rank": [1],
                             "listed": [2], "overdue": [0]})  # fmt: skip
-    deck = _maps.unit_rate_map(fuyang, outlines, ranking)
+    deck = maps.unit_rate_map(fuyang, outlines, ranking)
     assert "html" in deck._tooltip  # an HTML template: the values must be escaped in the data
     text = json.dumps(json.loads(deck.to_json()), ensure_ascii=False)
     assert "<img" not in text and "<b>粗" not in text
@@ -148,13 +148,13 @@ def test_the_road_map_tooltip_is_text_only(hostile) -> None:
 
 def test_chart_labels_are_escaped_for_plotly() -> None:
     """Plotly reads <a href>, <b>, <br> in category labels: a typed name must not make a link."""
-    from pages import _accident_charts, _charts
+    from ui import accident_charts, charts
 
     name = '<a href="http://evil.example/">点我</a>'
     f = pd.DataFrame({"accidents": [3], "deaths": [1], "injuries": [0]})
-    fig = _accident_charts.count_bar([name], f, "路线", "按路线")
+    fig = accident_charts.count_bar([name], f, "路线", "按路线")
     assert list(fig.data[0].y) == ['&lt;a href="http://evil.example/"&gt;点我&lt;/a&gt;']
     stack = pd.DataFrame({"group_key": [name], "listed": [2], "closed": [1], "open": [1],
                           "overdue": [0], "rate": [0.5]})  # fmt: skip
-    fig = _charts.breakdown_bar(stack, "责任单位", "按责任单位")
+    fig = charts.breakdown_bar(stack, "责任单位", "按责任单位")
     assert all("<a" not in str(y) for trace in fig.data for y in trace.y)

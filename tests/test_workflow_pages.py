@@ -13,8 +13,8 @@ from streamlit.testing.v1 import AppTest
 from analytics.accounts import auth
 from analytics.ledger import workflow
 from analytics.store import db
-from pages._ui import plain
 from tests.conftest import ROOT, app_as
+from ui.text import plain
 
 NOW = datetime(2022, 12, 31, 9, 0)
 ADMIN = auth.User("admin", "支队秩序科（演示）", "admin", None)

@@ -24,7 +24,7 @@ CJK_FONTS = (  # the first one present draws the Chinese text
     Path("C:/Windows/Fonts/simhei.ttf"),
     Path("C:/Windows/Fonts/msyh.ttc"),
 )
-BLUE, GREEN, RED, GREY = "#2f6fbf", "#2e9e5b", "#d64541", "#9e9e9e"  # pages/_ui.py colours
+BLUE, GREEN, RED, GREY = "#2f6fbf", "#2e9e5b", "#d64541", "#9e9e9e"  # ui/charts.py colours
 SERIES_STYLE = {"新增入单": (BLUE, "o"), "整改销号": (GREEN, "s")}  # closed is green everywhere
 DPI = 200
 WIDTH_IN, HEIGHT_IN = 6.3, 3.2  # fits the text width of an A4 page with official margins

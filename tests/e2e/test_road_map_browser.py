@@ -15,8 +15,8 @@ from analytics.accidents import road_map
 from analytics.accidents import sites as hotspots
 from analytics.city import boundaries
 from analytics.store import db
-from pages import _maps
 from tests.e2e.conftest import sign_in
+from ui import maps
 
 pytestmark = pytest.mark.e2e
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
@@ -33,7 +33,7 @@ def _target(demo_db_path: Path, fuyang) -> tuple[str, tuple[float, float], tuple
     """A segment whose midpoint lies well clear of every hazard dot and accident-prone site of
     the city's default rule (both drawn above the segments), in map pixels from the view's
     centre; the view is the page's city view (the outlines' box)."""
-    view = _maps.view_for_bbox(geo.bbox(boundaries(fuyang)))
+    view = maps.view_for_bbox(geo.bbox(boundaries(fuyang)))
     conn = db.open_for_reading(demo_db_path)
     last = conn.execute("SELECT max(occurred_at)::DATE FROM accidents").fetchone()[0]
     segments = road_map.segment_rates(conn, last, last)

@@ -36,7 +36,7 @@ def hostile_server(demo_db_path, fuyang, tmp_path_factory):  # noqa: ANN001, ANN
 
 def shown(text: str) -> re.Pattern:
     """The text as the page shows it: as typed, with invisible word joiners (U+2060) that
-    pages/_ui.plain puts where Markdown would find a link or a shortcode."""
+    ui/text.plain puts where Markdown would find a link or a shortcode."""
     return re.compile("\u2060?".join(re.escape(c) for c in text))
 
 

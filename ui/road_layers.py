@@ -1,7 +1,7 @@
 """The 道路地图 deck: its layers (road segments by rate, route lines, accident grid cells or
 points, hazards by standing, accident-prone sites, unit outlines, basemap tiles), built from
 analytics/road_map.py's aggregates, every coordinate in the basemap's system. Offline by
-default: map_provider=None and no map_style (see pages/_maps.py)."""
+default: map_provider=None and no map_style (see ui/maps.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import pydeck as pdk
 from analytics import geo
 from analytics.accidents import road_map
 from analytics.city import City
-from pages import _charts, _maps, _ui
+from ui import charts, maps, text
 
 FONT = "WenQuanYi Micro Hei, Microsoft YaHei, sans-serif"
 MAP_LAYERS = {
@@ -34,10 +34,10 @@ def _rgb(hex_colour: str, alpha: int = 255) -> list[int]:
 
 
 STANDING_RGB = {
-    "逾期": _rgb(_charts.RED),
-    "临期": _rgb(_charts.AMBER),
-    "正常推进": _rgb(_charts.BLUE),
-    "已销号": _rgb(_charts.GREEN),
+    "逾期": _rgb(charts.RED),
+    "临期": _rgb(charts.AMBER),
+    "正常推进": _rgb(charts.BLUE),
+    "已销号": _rgb(charts.GREEN),
 }
 NO_ACCIDENTS = [170, 170, 170, 200]
 _HEAT = ((253, 204, 92), (240, 59, 32), (128, 0, 38))  # low -> high: yellow, red, dark red
@@ -322,7 +322,7 @@ def road_map_deck(
         layers.append(boundary_layer(content.outlines, d, filled=not layers))
     labels = None
     if content.outlines is not None:
-        labels = _maps.unit_labels(
+        labels = maps.unit_labels(
             d.geojson(content.outlines), {u.adcode: u.name for u in city.units}
         )
     if content.grid is not None:
@@ -338,7 +338,7 @@ def road_map_deck(
     if content.hazards is not None:
         layers.append(hazard_layer(content.hazards, d))
     if labels:
-        layers.append(_maps.label_layer(labels))  # on top, so names stay readable
+        layers.append(maps.label_layer(labels))  # on top, so names stay readable
     return CompactDeck(
         layers=layers,
         initial_view_state=pdk.ViewState(longitude=lon, latitude=lat, zoom=view[2]),
@@ -353,7 +353,7 @@ def detail_markdown(obj: dict, fields: list[tuple[str, str]]) -> str:
     """A picked map object's fields as a Markdown list whose values (road, unit and place names
     from imports) read literally."""
     return "\n".join(
-        f"- {label}：{_ui.plain(obj.get(key))}" for key, label in fields
+        f"- {label}：{text.plain(obj.get(key))}" for key, label in fields
         if obj.get(key) not in (None, "")
     )  # fmt: skip
 

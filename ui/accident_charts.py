@@ -1,4 +1,4 @@
-"""Plotly figures of 事故分析 and 治理成效, in the colours and conventions of pages/_charts.py."""
+"""Plotly figures of 事故分析 and 治理成效, in the colours and conventions of ui/charts.py."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 
 from analytics import fmt
 from analytics.accidents.analysis import WEEKDAYS
-from pages._charts import BLUE, GREEN, GREY, RED, _count_axis, _layout, plotly_text
+from ui.charts import BLUE, GREEN, GREY, RED, _count_axis, _layout, plotly_text
 
 
 def _yoy(change: float | None) -> str:

@@ -16,12 +16,12 @@ import streamlit as st
 from analytics import geo
 from analytics.city import boundaries
 from analytics.ledger import place
-from pages import _ui
+from ui.context import Context
 
 SYSTEMS = list(place.SYSTEM_LABELS)
 
 
-def picker(ctx: _ui.Context, unit: str, prefix: str) -> None:
+def picker(ctx: Context, unit: str, prefix: str) -> None:
     """A map of ``unit`` whose points can be clicked; a pick fills ``prefix``'s coordinates."""
     grid = place.pick_grid(ctx.city, unit)
     if not grid:
@@ -99,7 +99,7 @@ def inputs(prefix: str, current: dict | None = None) -> dict[str, str]:
     return {"route_code": route, "stakes": stakes, "lon": lon, "lat": lat, "system": system}
 
 
-def locate(ctx: _ui.Context, typed: dict[str, str], current: dict | None = None) -> dict:
+def locate(ctx: Context, typed: dict[str, str], current: dict | None = None) -> dict:
     """The location columns from the typed fields (place.PlaceError when wrong). A point left as
     prefilled from ``current`` keeps its stored value and original coordinate system."""
     out = place.locate(ctx.city, **typed, stored_route=(current or {}).get("route_code"))
