@@ -8,6 +8,7 @@ are imported only once the store is ready.
 
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
@@ -40,6 +41,13 @@ PAGES = {
 }  # fmt: skip
 
 
+# Streamlit's folder-based page list (English module names) can stay in the sidebar of a server's
+# first session while nothing should be listed: hidden until the signed-in menu replaces it
+NO_MENU = (
+    "<style>[data-testid='stSidebarNav'], [data-testid='stSidebar'] { display: none; }</style>"
+)
+
+
 def _starting() -> None:
     """Shown while the store opens (on a first start: while the demo city is built)."""
     st.title("道路交通安全隐患治理")
@@ -67,6 +75,7 @@ if boot is not None and not boot.ready():
     addresses = [file for pages in PAGES.values() for file, *_ in pages]
     starting = [st.Page(_starting, title="正在启动", url_path="starting", default=True)]
     starting += [st.Page(_starting, title="正在启动", url_path=a) for a in addresses]
+    st.html(NO_MENU)
     st.navigation(starting, position="hidden").run()
     st.stop()
 
@@ -82,19 +91,41 @@ if user is None:
     addresses = [file for pages in PAGES.values() for file, *_ in pages]
     signed_out = [st.Page("pages/sign_in.py", title="登录", icon=":material/login:", default=True)]
     signed_out += [st.Page(sign_in.guarded_page, title="登录", url_path=a) for a in addresses]
+    st.html(NO_MENU)
     st.navigation(signed_out, position="hidden").run()
     st.stop()
 
 session.account_box(ctx, user)
 session.session_cookie(ctx)
-sections = {
-    name: [
-        st.Page(
-            f"pages/{file}.py", title=title, icon=f":material/{icon}:", default=file == "overview"
+
+
+def _refused(title: str, action: str) -> Callable[[], None]:
+    """What a page the role may not open shows when its address is typed or bookmarked."""
+
+    def page() -> None:
+        st.title(title)
+        st.error(
+            f"当前账号（{user.role_label}）无权{access.ACTIONS[action].label}，请从菜单选择页面。"
         )
-        for file, title, icon, action in pages
-        if action is None or access.may(user, action)
-    ]
-    for name, pages in PAGES.items()
-}
-st.navigation({name: pages for name, pages in sections.items() if pages}, expanded=True).run()
+
+    return page
+
+
+sections: dict[str, list[st.Page]] = {name: [] for name in PAGES}
+refused = []  # kept at their addresses, out of the menu: no English "Page not found"
+for name, pages in PAGES.items():
+    for file, title, icon, action in pages:
+        if action is None or access.may(user, action):
+            default = file == "overview"
+            page = st.Page(
+                f"pages/{file}.py", title=title, icon=f":material/{icon}:", default=default
+            )
+            sections[name].append(page)
+        else:
+            hidden = st.Page(
+                _refused(title, action), title=title, url_path=file, visibility="hidden"
+            )
+            refused.append(hidden)
+menu = {name: pages for name, pages in sections.items() if pages}
+menu[next(iter(menu))] += refused
+st.navigation(menu, expanded=True).run()

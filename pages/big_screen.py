@@ -69,9 +69,12 @@ def wall() -> None:
     cols = st.columns(len(cards) + 1)
     for col, (label, value) in zip(cols, cards, strict=False):
         col.metric(label, value)
-    cols[-1].metric(
-        f"本年事故（{fmt.relative_change(o.yoy('accidents'))}）",
+    widgets.change_metric(  # the 同比 on its own line: in the label it was cut off at desk size
+        cols[-1],
+        "本年事故",
         fmt.count(o.accidents["accidents"], "起"),
+        o.yoy("accidents"),
+        help="本年 1 月 1 日至统计截至日的事故起数，与上年同期相比",
     )
 
     ranking = ctx.store.cached(metrics.unit_ranking, periods.Period.ending(as_of, "month"), horizon)

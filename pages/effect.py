@@ -66,13 +66,13 @@ def _settings(ctx: Context, judgeable: int | None) -> tuple[int, int]:
         months = st.number_input(
             "观察月数", min_value=1, max_value=60, value=judgeable or s.effect_months, step=1,
             key="eff_months",
-            help=f"比较入单前与销号后各多少个月（系统设置 HAZARDS_EFFECT_MONTHS = {s.effect_months}）",
+            help=f"比较入单前与销号后各多少个月（系统默认 {s.effect_months} 个月，可在“数据与设置”查看）",
         )  # fmt: skip
         buffer_m = st.number_input(
             "缓冲距离（米）", min_value=0, max_value=5000, value=s.effect_buffer_m, step=50,
             key="eff_buffer",
             help="隐患路段两端各外延的米数；无桩号的隐患按坐标周围的半径"
-            f"（系统设置 HAZARDS_EFFECT_BUFFER_M = {s.effect_buffer_m}）",
+            f"（系统默认 {s.effect_buffer_m} 米）",
         )  # fmt: skip
     return int(months), int(buffer_m)
 
@@ -83,7 +83,7 @@ def _why_shorter(ctx: Context, as_of: date, judgeable: int | None) -> None:
     if judgeable is None or judgeable == setting:
         return
     st.info(
-        f"系统设置的观察期为 {setting} 个月（HAZARDS_EFFECT_MONTHS），截至 {as_of} 还没有销号满 "
+        f"系统设置的观察期为 {setting} 个月，截至 {as_of} 还没有销号满 "
         f"{setting} 个月的隐患，按此设置暂无可评价的治理成效。本页先按可评价的最长观察期 "
         f"{judgeable} 个月显示（入单前 {judgeable} 个月对比销号后 {judgeable} 个月），"
         "结果仅反映短期变化；可在左侧调整“观察月数”。"
@@ -111,8 +111,8 @@ def _method(ctx: Context, e: effect.Effect) -> None:
 - **合计**：只计销号后已满 {e.months} 个月（销号日期 + {e.months} 个月 ≤ 统计截至日）的隐患；其余为“观察期未满”，
   单列不计入。合计的比值比按各项相加后的数计算。
 - **小样本**：入单前不足 {effect.SMALL_SAMPLE} 起的标为“样本较少”，比值易受偶然因素影响；入单前无事故的无法计算比值（显示“—”）。
-- **设置**：观察月数 {e.months}（系统默认 {s.effect_months}，HAZARDS_EFFECT_MONTHS），
-  缓冲距离 {e.buffer_m} 米（系统默认 {s.effect_buffer_m}，HAZARDS_EFFECT_BUFFER_M）{"；本页已临时调整" if changed else ""}。
+- **设置**：观察月数 {e.months}（系统默认 {s.effect_months}），
+  缓冲距离 {e.buffer_m} 米（系统默认 {s.effect_buffer_m}）{"；本页已临时调整" if changed else ""}。
 """
         )
 

@@ -28,7 +28,8 @@ def page() -> None:
     )
     kind = st.radio("数据类型", list(KINDS), format_func=KINDS.get, horizontal=True, key="kind")
     st.download_button(
-        f"下载{KINDS[kind]}空白模板（xlsx）", lambda: template(kind, ctx.city),
+        f"下载{KINDS[kind]}空白模板（xlsx）",
+        lambda: template(kind, ctx.city, access.home_unit(ctx.user)),
         file_name=f"{KINDS[kind]}模板.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         on_click="ignore", key=f"template_{kind}",

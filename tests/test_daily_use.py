@@ -228,7 +228,7 @@ def test_effect_opens_on_the_longest_period_that_judges_hazards(demo_env, demo_d
     assert not at.exception
     assert at.number_input(key="eff_months").value == 6
     assert at.info[0].value.startswith(
-        "系统设置的观察期为 12 个月（HAZARDS_EFFECT_MONTHS），截至 2022-12-31 还没有销号满 12 个月"
+        "系统设置的观察期为 12 个月，截至 2022-12-31 还没有销号满 12 个月"
         "的隐患，按此设置暂无可评价的治理成效。本页先按可评价的最长观察期 6 个月显示"
     )
     cards = {m.label: m.value for m in at.metric}

@@ -382,3 +382,16 @@ def test_a_segment_re_import_keeps_what_the_file_leaves_out(conn, fuyang) -> Non
     )
     note = conn.execute("SELECT note FROM imports").fetchone()[0]
     assert json.loads(note) == {"changes": {"R-YS": {"name": ["国道105线", "国道105线（城区段）"]}}}
+
+
+def test_a_brigades_template_names_its_own_unit(fuyang) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from analytics.ingest.template import template
+
+    for adcode, name in (("341226", "颍上县"), (None, fuyang.units[0].name)):
+        sheet = load_workbook(io.BytesIO(template("hazards", fuyang, adcode))).active
+        headers = [c.value for c in sheet[1]]
+        assert sheet.cell(2, headers.index("所属区县") + 1).value == name

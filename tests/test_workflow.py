@@ -249,3 +249,22 @@ def test_the_size_limit_setting_reaches_the_evidence(store) -> None:
         workflow.record_progress(conn, EAST, hid, 3, text="完成", measures=None,
                                  temporary_controls=None, now=NOW, evidence_dir=folder,
                                  files=[Upload("a.png", _png())], max_bytes=10)  # fmt: skip
+
+
+def test_the_same_progress_again_is_refused_not_an_empty_entry(store) -> None:
+    conn, hid, folder = store
+    workflow.list_hazard(conn, ADMIN, hid, 1, risk_grade="一般", supervision_level="无",
+                         listed_date=date(2022, 9, 2), now=NOW)  # fmt: skip
+    workflow.assign(conn, ADMIN, hid, 2, elements=FIVE, reward_penalty=None, now=NOW)
+    kw = {"measures": None, "temporary_controls": None, "now": NOW}
+    workflow.record_progress(conn, EAST, hid, 3, text="护栏已完成一半", **kw)
+    events = conn.execute("SELECT count(*) FROM hazard_events WHERE hazard_id = ?", [hid])
+    before = events.fetchone()[0]
+    with pytest.raises(workflow.WorkflowError, match="整改进展与上次记录相同"):
+        workflow.record_progress(conn, EAST, hid, 4, text=" 护栏已完成一半 ", **kw)
+    after = conn.execute("SELECT count(*) FROM hazard_events WHERE hazard_id = ?", [hid])
+    assert (after.fetchone()[0], _version(conn, hid)) == (before, 4)
+    # the same words with a new photo are a new entry (the photo is the progress)
+    workflow.record_progress(conn, EAST, hid, 4, text="护栏已完成一半", **kw,
+                             files=[Upload("现场.png", _png())], evidence_dir=folder)  # fmt: skip
+    assert _version(conn, hid) == 5

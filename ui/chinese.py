@@ -29,6 +29,7 @@ _CHINESE_WIDGETS = """<style>
 [data-testid="stCameraInputWebcamComponent"] p::after { font-size: 0.875rem;
   content: "请允许本页面使用摄像头（浏览器地址栏中的摄像头图标）。浏览器只在 https 或本机地址下提供摄像头，否则请用“选择文件”拍照上传。"; }
 [data-testid="stSkipToContent"]::after { content: "跳到正文"; font-size: 1rem; }
+@media (max-width: 640px) { .modebar-container { display: none !important; } }
 </style>"""
 # the tooltips of plotly's chart toolbar (drawn from data-title by ::after)
 _PLOTLY_TITLES = {
@@ -120,6 +121,10 @@ _INTERACTION_WORDS = {
     "Stop": "停止",
     "Rerun": "重新运行",
     "Connection error": "连接中断",
+    "Page not found": "页面不存在",
+    "The page that you have requested does not seem to exist. Running the app's main page.": (
+        "您要打开的页面不存在，已转到首页。"
+    ),
 }
 _INTERACTION_SCRIPT = """<script>(() => {
   if (window.__hazardsChinese) return;

@@ -139,8 +139,10 @@ TEMPLATES = {
 }  # fmt: skip
 
 
-def template(kind: str, city: City) -> bytes:
-    """The blank template of an import kind (hazards, accidents, roads) as .xlsx bytes."""
+def template(kind: str, city: City, unit_adcode: str | None = None) -> bytes:
+    """The blank template of an import kind (hazards, accidents, roads) as .xlsx bytes; a
+    brigade's (``unit_adcode``) example row names its own unit."""
     title, headers, example, choices, instructions = TEMPLATES[kind]
-    example = {**example, "所属区县": next(u.name for u in city.units)}
+    unit = next((u for u in city.units if u.adcode == unit_adcode), city.units[0])
+    example = {**example, "所属区县": unit.name}
     return _template(city, title, list(headers), example, choices, instructions)
