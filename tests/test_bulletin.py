@@ -17,7 +17,7 @@ from analytics.__main__ import main
 from analytics.accidents import sites as hotspots
 from analytics.accounts import auth
 from analytics.bulletin import archive
-from analytics.bulletin.content import DOC_ROWS, Bulletin
+from analytics.bulletin.model import DOC_ROWS, Bulletin
 from analytics.ledger import hazard_list, metrics, workflow
 from analytics.store import backup, db
 
