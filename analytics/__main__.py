@@ -13,8 +13,8 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+from analytics import bootstrap, inert
 from analytics import city as city_mod
-from analytics import inert
 from analytics.accidents import rules as hotspot_rules
 from analytics.accidents import site_tables as hotspot_tables
 from analytics.accidents import sites as hotspots
@@ -24,7 +24,7 @@ from analytics.config import PROJECT_ROOT, SettingError, Settings
 from analytics.demo import build as demo
 from analytics.geo import format_stake
 from analytics.ledger import metrics
-from analytics.store import backup, bootstrap, db
+from analytics.store import backup, db
 
 log = logging.getLogger("hazards.cli")
 LOG_NAME = "analytics-errors.log"

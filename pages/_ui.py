@@ -17,14 +17,14 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from analytics import access, inert
+from analytics import access, inert, startup
 from analytics.accounts import auth, sessions
 from analytics.city import City, CityConfigError
 from analytics.config import SettingError, Settings
 from analytics.fmt import date_cn, relative_change, signed, signed_points
 from analytics.ledger import metrics
 from analytics.ledger.periods import PERIOD_LABELS, PERIODS
-from analytics.store import backup, db, startup
+from analytics.store import backup, db
 
 log = logging.getLogger("hazards.ui")
 
