@@ -279,6 +279,10 @@ DEMO_USERS = {"leader": "leader", "admin": "admin", "county": "yingshang"}
 SIGN_IN_TITLE = "道路交通安全隐患治理系统"
 
 
+def test_the_demo_accounts_cover_every_role() -> None:
+    assert list(DEMO_USERS) == list(access.ROLES)
+
+
 def test_the_page_registry_is_read_from_app_py() -> None:
     assert len(APP_PAGES) == 15
     assert APP_PAGES[0] == ("overview", "总览", None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,7 @@ def test_every_setting_is_a_field_and_listed_in_the_readme() -> None:
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     rows = Settings.from_env({}).as_rows()
     assert [r["name"] for r in rows] == [s.name for s in SETTINGS]
+    assert [f.name for f in fields(Settings)] == [s.name for s in SETTINGS]  # and no undeclared one
     for s in SETTINGS:
         assert f"HAZARDS_{s.name.upper()}" in readme, f"README does not document {s.name}"
 
