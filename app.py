@@ -13,8 +13,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from analytics import startup
 from analytics.config import SettingError, Settings
-from analytics.store import startup
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 

@@ -13,8 +13,8 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+from analytics import bootstrap, inert
 from analytics import city as city_mod
-from analytics import inert
 from analytics.accidents import rules as hotspot_rules
 from analytics.accidents import site_tables as hotspot_tables
 from analytics.accidents import sites as hotspots
@@ -24,7 +24,7 @@ from analytics.config import PROJECT_ROOT, SettingError, Settings
 from analytics.demo import build as demo
 from analytics.geo import format_stake
 from analytics.ledger import metrics
-from analytics.store import backup, bootstrap, db
+from analytics.store import backup, db
 
 log = logging.getLogger("hazards.cli")
 LOG_NAME = "analytics-errors.log"
@@ -88,7 +88,7 @@ def _log_unexpected(ref: str, settings: Settings | None, argv: list[str]) -> str
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m analytics",
-        description="道路交通安全隐患“一单四制”台账与事故分析 — command line",
+        description="道路交通安全隐患“一单四制”台账与事故分析 — 命令行",
     )
     sub = p.add_subparsers(required=True, metavar="COMMAND")
 
@@ -99,31 +99,27 @@ def _parser() -> argparse.ArgumentParser:
         c.set_defaults(run=run)
         return c
 
-    c = command("demo", "create a database holding the deterministic demo city", _demo)
+    c = command("demo", "创建数据库并生成演示城市（结果固定，可重复）", _demo)
     c.add_argument("--seed", type=int, help="generator seed (default: setting HAZARDS_DEMO_SEED)")
     c.add_argument("--force", action="store_true", help="replace an existing file")
-    command("migrate", "create the database or upgrade its schema to the latest version", _migrate)
-    command("info", "schema version, dataset facts and row counts", _info)
-    c = command(
-        "metrics", "ledger figures as of a date by unit, type, grade, ... (JSON or CSV)", _metrics
-    )
+    command("migrate", "创建数据库，或将其结构升级到最新版本", _migrate)
+    command("info", "数据库结构版本、数据概况和各表行数", _info)
+    c = command("metrics", "截至某日的台账指标，按单位、类型、等级等分组（JSON 或 CSV）", _metrics)
     c.add_argument("--as-of", type=date.fromisoformat, help="YYYY-MM-DD (default: latest data)")
     c.add_argument("--by", choices=list(metrics.GROUPINGS), default="unit")
     fmt_group = c.add_mutually_exclusive_group()
     fmt_group.add_argument("--json", dest="format", action="store_const", const="json")
     fmt_group.add_argument("--csv", dest="format", action="store_const", const="csv")
-    c = command("overview", "the overview figures as of a date (JSON)", _overview)
+    c = command("overview", "截至某日的总览指标（JSON）", _overview)
     c.add_argument("--as-of", type=date.fromisoformat, help="YYYY-MM-DD (default: latest data)")
-    c = command("backup", "write a consistent copy of the database and the evidence files", _backup)
+    c = command("backup", "备份数据库和佐证材料文件（一致的副本）", _backup)
     c.add_argument("--out", help="backup folder (default: setting HAZARDS_BACKUP_DIR)")
     c.add_argument("--key", help=KEY_HELP)
-    c = command("restore", "restore a backup folder into --db (with its evidence files)", _restore)
+    c = command("restore", "将备份文件夹恢复到 --db 指定的数据库（连同佐证材料文件）", _restore)
     c.add_argument("backup_dir", help="a folder written by the backup command")
     c.add_argument("--force", action="store_true", help="replace an existing database file")
     c.add_argument("--key", help=KEY_HELP)
-    c = command(
-        "import", "import a county hazard ledger or accident extract (csv, xlsx, xls)", _import
-    )
+    c = command("import", "导入区县隐患台账、事故数据或道路数据（csv、xlsx、xls）", _import)
     c.add_argument("kind", choices=["hazards", "accidents", "roads"], help="what the file holds")
     c.add_argument("file")
     c.add_argument("--as", dest="as_user", help="act as this account (its role and unit apply)")
@@ -155,7 +151,7 @@ def _parser() -> argparse.ArgumentParser:
         "(state, grade, 挂牌督办, five elements, acceptance, unit); needs --reason",
     )
     c.add_argument("--reason", help="with --override-protected: why (recorded in every event)")
-    c = command("bulletin", "make a bulletin (通报) as .docx or .xlsx; --issue numbers and archives it",
+    c = command("bulletin", "生成通报（.docx 或 .xlsx）；加 --issue 则编号并归档",
                 _bulletin)  # fmt: skip
     c.add_argument("--period", choices=["week", "month", "quarter"], required=True)
     c.add_argument("--as-of", type=date.fromisoformat, help="YYYY-MM-DD (default: latest data)")
@@ -166,7 +162,7 @@ def _parser() -> argparse.ArgumentParser:
         "--issue", action="store_true", help="issue it: take the next number, archive it"
     )
     c.add_argument("--as", dest="as_user", help="--issue as this account (default: local admin)")
-    c = command("hotspots", "accident-prone sites (事故多发点段) as of a date", _hotspots)
+    c = command("hotspots", "截至某日的事故多发点段", _hotspots)
     c.add_argument("--as-of", type=date.fromisoformat, help="YYYY-MM-DD (default: latest data)")
     c.add_argument("--preset", choices=list(hotspot_rules.PRESETS),
                    help="a named rule (default: the city file's [hotspots] default_preset, else "
@@ -182,7 +178,11 @@ def _parser() -> argparse.ArgumentParser:
     fmt_group = c.add_mutually_exclusive_group()
     fmt_group.add_argument("--json", dest="format", action="store_const", const="json")
     fmt_group.add_argument("--csv", dest="format", action="store_const", const="csv")
-    c = command("user", "manage accounts: add | passwd | disable | enable | unlock | list", _user)
+    c = command(
+        "user",
+        "管理账号：add 新增、passwd 改密码、disable 停用、enable 启用、unlock 解锁、list 列出",
+        _user,
+    )
     c.add_argument("op", choices=["add", "passwd", "disable", "enable", "unlock", "list"])
     c.add_argument("username", nargs="?")
     c.add_argument("--role", choices=list(auth.ROLES), help="add: leader | admin | county")

@@ -11,7 +11,7 @@ import streamlit as st
 from analytics import access, fmt
 from analytics.bulletin import archive
 from analytics.bulletin import content as bulletin
-from analytics.bulletin.content import BULLETIN_PERIODS, DOC_ROWS, MASTHEAD, Bulletin, Table
+from analytics.bulletin.model import BULLETIN_PERIODS, DOC_ROWS, MASTHEAD, Bulletin, Table
 from ui import charts, errors, gate, widgets
 from ui.context import Context
 from ui.text import plain, text_cells

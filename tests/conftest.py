@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import shutil
 from datetime import date, datetime
 from pathlib import Path
@@ -125,6 +126,19 @@ def conn(tmp_path, tiny_city):
 
 
 # --- the app, signed in --------------------------------------------------------------------
+
+
+def app_pages() -> list[tuple[str, str, str | None]]:
+    """app.py's PAGES table as (page file stem, menu title, access action or None), read from its
+    source (importing app.py would run it): the registry the menu is built from."""
+    tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "PAGES" for t in node.targets
+        ):
+            table = ast.literal_eval(node.value)
+            return [(f, title, action) for pages in table.values() for f, title, _, action in pages]
+    raise AssertionError("app.py has no PAGES table")
 
 
 def app_as(username: str | None = "admin", script: str = "app.py", **query: str):  # noqa: ANN201

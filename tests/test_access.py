@@ -20,7 +20,7 @@ from analytics.ledger import hazard_list, workflow
 from analytics.ledger import vocabulary as S
 from analytics.ledger.workflow import Upload
 from analytics.store import db
-from tests.conftest import app_as
+from tests.conftest import app_as, app_pages
 
 OWN, OTHER = "990101", "990102"
 # action: (leader, admin, county on own unit, county on another unit) — written by hand
@@ -238,14 +238,9 @@ PROBES = {
     "list_site": _site,
     "issue_bulletin": _bulletin,
 }  # fmt: skip
-# pages opened by an access action: (page file, what only an allowed user sees)
-PAGE_ACTIONS = {
-    "view_tasks": "tasks",
-    "view_big_screen": "big_screen",
-    "view_settings": "data_settings",
-    "manage_accounts": "accounts",
-    "view_audit_log": "audit_log",
-}
+# pages opened by an access action (app.py's PAGES table): action → page file
+APP_PAGES = app_pages()
+PAGE_ACTIONS = {action: page for page, _title, action in APP_PAGES if action is not None}
 DATA_CASES = [c for c in access.matrix() if c[1] in PROBES]
 
 
@@ -281,17 +276,39 @@ def test_enforcement_follows_the_policy(store, role, action, unit, allowed) -> N
 DEMO_USERS = {"leader": "leader", "admin": "admin", "county": "yingshang"}
 
 
+SIGN_IN_TITLE = "道路交通安全隐患治理系统"
+
+
+def test_the_demo_accounts_cover_every_role() -> None:
+    assert list(DEMO_USERS) == list(access.ROLES)
+
+
+def test_the_page_registry_is_read_from_app_py() -> None:
+    assert len(APP_PAGES) == 15
+    assert APP_PAGES[0] == ("overview", "总览", None)
+    assert PAGE_ACTIONS == {
+        "view_big_screen": "big_screen",
+        "view_tasks": "tasks",
+        "import": "upload",
+        "view_settings": "data_settings",
+        "manage_accounts": "accounts",
+        "view_audit_log": "audit_log",
+    }
+
+
 @pytest.mark.parametrize("role", list(DEMO_USERS))
-@pytest.mark.parametrize("action", sorted(PAGE_ACTIONS))
-def test_pages_open_only_for_their_action(demo_env, role, action) -> None:  # noqa: ANN001
-    page = f"pages/{PAGE_ACTIONS[action]}.py"
-    if MATRIX[action][list(DEMO_USERS).index(role)]:  # through the menu, as people open it
-        at = app_as(DEMO_USERS[role]).run()
-        at.switch_page(page).run()
+@pytest.mark.parametrize(("page", "action"), [(p, a) for p, _, a in APP_PAGES])
+def test_every_page_opens_only_for_its_action(demo_env, role, page, action) -> None:  # noqa: ANN001
+    path = f"pages/{page}.py"
+    if action is None or MATRIX[action][list(DEMO_USERS).index(role)]:
+        at = app_as(DEMO_USERS[role]).run()  # through the menu, as people open it
+        at.switch_page(path).run()
         assert not at.exception
-        assert not [e.value for e in at.error if "无权" in e.value]
+        errors = [e.value for e in at.error]
+        assert not [e for e in errors if "无权" in e or "参考号" in e], errors
+        assert at.title and at.title[0].value != SIGN_IN_TITLE
         return
-    at = app_as(DEMO_USERS[role], script=page).run()  # the page file run directly
+    at = app_as(DEMO_USERS[role], script=path).run()  # the page file run directly
     assert not at.exception
     assert [e.value for e in at.error] == [
         f"当前账号（{auth.ROLES[role]}）无权{access.ACTIONS[action].label}。"

@@ -17,7 +17,7 @@ from analytics.__main__ import main
 from analytics.accidents import sites as hotspots
 from analytics.accounts import auth
 from analytics.bulletin import archive
-from analytics.bulletin.content import DOC_ROWS, Bulletin
+from analytics.bulletin.model import DOC_ROWS, Bulletin
 from analytics.ledger import hazard_list, metrics, workflow
 from analytics.ledger.periods import Period
 from analytics.store import backup, db
@@ -273,7 +273,7 @@ def test_cli_drafts_and_issues(tmp_path, demo_db_path, capsys) -> None:
 
 
 def test_long_tables_list_the_first_rows_in_word_and_every_row_in_excel(story) -> None:
-    from analytics.bulletin.content import Table
+    from analytics.bulletin.model import Table
 
     rows = [[f"H{i:04d}", i] for i in range(250)]
     long = Table("逾期隐患", "表1　逾期", ["隐患编号", "逾期天数"], rows, ["red"] * 250, "无")

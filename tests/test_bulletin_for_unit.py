@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from analytics.bulletin.content import Bulletin, Section, Table, for_unit
+from analytics.bulletin.content import for_unit
+from analytics.bulletin.model import Bulletin, Section, Table
 
 
 def _bulletin() -> Bulletin:

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import re
 import shutil
 import subprocess
 import sys
 
+import pytest
+
+from analytics import __main__ as cli
 from analytics.__main__ import main
 from tests.conftest import ROOT
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def test_help_lists_the_commands() -> None:
@@ -153,3 +160,43 @@ def test_user_commands_apply_the_password_rules(
     assert user("unlock", "zhao")[:2] == (0, "已解锁账号 zhao\n")
     code, out, _ = user("list")
     assert "zhao\tzhao\t支队管理员\t—\t启用\n" in out
+
+
+def _subcommands() -> argparse._SubParsersAction:
+    """The subcommands as the parser registers them (not a hand-kept list)."""
+    (sub,) = [a for a in cli._parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    return sub
+
+
+COMMANDS = list(_subcommands().choices)
+
+
+def test_the_command_registry_is_the_documented_one() -> None:
+    assert COMMANDS == [
+        "demo",
+        "migrate",
+        "info",
+        "metrics",
+        "overview",
+        "backup",
+        "restore",
+        "import",
+        "bulletin",
+        "hotspots",
+        "user",
+    ]
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_command_has_chinese_help_and_help_exits_0(name: str, capsys) -> None:
+    sub = _subcommands()
+    parser = sub.choices[name]
+    listed = {a.dest: a.help for a in sub._choices_actions}  # the top-level listing's line
+    assert parser.description is not None and CJK.search(parser.description)
+    assert listed[name] == parser.description
+    with pytest.raises(SystemExit) as exited:
+        main([name, "--help"])
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: python -m analytics {name} ")
+    assert parser.description in out

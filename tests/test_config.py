@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,7 @@ def test_every_setting_is_a_field_and_documented_in_operations() -> None:
     doc = (PROJECT_ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
     rows = Settings.from_env({}).as_rows()
     assert [r["name"] for r in rows] == [s.name for s in SETTINGS]
+    assert [f.name for f in fields(Settings)] == [s.name for s in SETTINGS]  # and no undeclared one
     table = {
         cells[0]: cells[1]
         for line in doc.splitlines()

@@ -229,8 +229,8 @@ def test_a_stale_form_is_refused_and_keeps_what_was_typed(prepared) -> None:
 
 
 def test_opening_an_old_database_backs_it_up_first(tmp_path, fuyang, monkeypatch) -> None:
+    from analytics import bootstrap
     from analytics.config import Settings
-    from analytics.store import bootstrap
 
     path = tmp_path / "old.duckdb"
     conn = db.connect(path)

@@ -9,11 +9,12 @@ from datetime import date, datetime
 import duckdb
 import streamlit as st
 
+from analytics import startup
 from analytics.accounts import auth
 from analytics.city import City, CityConfigError
 from analytics.config import SettingError, Settings
 from analytics.ledger import metrics
-from analytics.store import backup, db, startup
+from analytics.store import backup, db
 from analytics.store.store import Store, StoreView
 from ui.text import plain
 
@@ -21,7 +22,7 @@ from ui.text import plain
 @st.cache_resource(show_spinner="正在打开数据库……")
 def _store(settings: Settings) -> tuple[Store, City]:
     """One store per process (DuckDB connections are not thread-safe: each run has a cursor),
-    opened by analytics.store.startup's thread (app.py shows its progress on a first start)."""
+    opened by analytics.startup's thread (app.py shows its progress on a first start)."""
     conn, city = startup.begin(settings).result()
     return Store(conn), city
 

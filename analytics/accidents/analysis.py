@@ -14,8 +14,8 @@ import duckdb
 import pandas as pd
 
 from analytics import access
+from analytics.accidents.vocabulary import ACCIDENT_CHOICES
 from analytics.accounts.auth import User
-from analytics.ingest.template import ACCIDENT_CHOICES
 from analytics.ledger.metrics import change
 from analytics.ledger.periods import Period, shift_months
 from analytics.store.db import read_sql

@@ -20,7 +20,7 @@ import pandas as pd
 from analytics import access, fmt, textsafe
 from analytics.accounts import auth
 from analytics.bulletin import content as bulletin
-from analytics.bulletin.content import Bulletin, Previous
+from analytics.bulletin.model import BULLETIN_PERIODS, Bulletin, Previous, check_period
 from analytics.ledger import periods
 from analytics.store.db import transaction
 
@@ -110,7 +110,7 @@ def draft(
     dated: date | None = None,
 ) -> Bulletin:  # fmt: skip
     """The bulletin as it would be issued now (number: the next free one, marked 草稿)."""
-    bulletin.check_period(period)
+    check_period(period)
     dated = dated or as_of
     return bulletin.build(
         conn, as_of, period, horizon=opts.horizon, issuer=opts.issuer,
@@ -143,7 +143,7 @@ def issue(
 ) -> Issued:  # fmt: skip
     """Issue the bulletin: check the permission, number it, render it, store it frozen."""
     access.check(user, "issue_bulletin")
-    bulletin.check_period(period)
+    check_period(period)
     if dated < as_of:
         raise BulletinError(f"成文日期（{dated}）不能早于统计截至日期（{as_of}）。")
     _refuse_duplicate(conn, period, as_of)
@@ -178,7 +178,7 @@ def _refuse_duplicate(conn: duckdb.DuckDBPyConnection, period: str, as_of: date)
     ).fetchone()
     if row:
         year, number, who, when = row
-        label = bulletin.BULLETIN_PERIODS[period]
+        label = BULLETIN_PERIODS[period]
         raise BulletinError(
             f"截至{fmt.date_cn(as_of)}的{label}通报已由{who}于{when:%Y-%m-%d %H:%M}签发"
             f"（{year}年第{number}期），请在通报存档中下载。"

@@ -13,7 +13,7 @@ matplotlib.use("Agg")  # no display: images only
 from matplotlib import font_manager  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from analytics.bulletin.content import Bulletin, Chart  # noqa: E402
+from analytics.bulletin.model import Bulletin, Chart  # noqa: E402
 
 log = logging.getLogger("hazards.bulletin")
 

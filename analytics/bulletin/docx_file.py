@@ -24,7 +24,7 @@ from docx.shared import Mm, Pt, RGBColor
 from lxml import etree
 
 from analytics import fmt
-from analytics.bulletin.content import DOC_ROWS, Bulletin, Table
+from analytics.bulletin.model import DOC_ROWS, Bulletin, Table
 
 BODY_FONT, HEI, KAI, TITLE_FONT, LATIN = (
     "仿宋_GB2312",

@@ -7,17 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from analytics import fmt
+from analytics.bulletin.model import BULLETIN_PERIODS, Previous, Section
 from analytics.ledger import metrics
 
-if TYPE_CHECKING:
-    from analytics.bulletin.content import Previous, Section
-
-PERIOD_TITLES = {"week": "周", "month": "月", "quarter": "季度"}
 NUMERALS = "一二三四五六七八九十"
 
 
@@ -49,7 +46,7 @@ class Facts:
 
 
 def title(city: str, period: str) -> str:
-    return f"关于{city}道路交通安全隐患排查治理情况的{PERIOD_TITLES[period]}通报"
+    return f"关于{city}道路交通安全隐患排查治理情况的{BULLETIN_PERIODS[period]}通报"
 
 
 def span(start: date, end: date) -> str:
@@ -252,8 +249,6 @@ def requirements(f: Facts, due_soon: int) -> list[str]:
 
 
 def sections(f: Facts) -> list[Section]:
-    from analytics.bulletin.content import Section
-
     due_soon = int(f.figures["due_soon"])
     sites = ["多发点段变化"] if f.site_changes is not None else []
     out = [

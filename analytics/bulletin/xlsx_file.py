@@ -14,7 +14,7 @@ from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Si
 from openpyxl.utils import get_column_letter
 
 from analytics import fmt, inert
-from analytics.bulletin.content import Bulletin, Table
+from analytics.bulletin.model import Bulletin, Table
 
 FILLS = {
     "red": PatternFill("solid", fgColor="F8D7DA"),

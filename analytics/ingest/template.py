@@ -8,6 +8,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from analytics.accidents.vocabulary import ACCIDENT_CHOICES
 from analytics.city import City
 from analytics.ledger import vocabulary as ledger
 from analytics.ledger.export import CANONICAL
@@ -53,14 +54,6 @@ ACCIDENT_EXAMPLE = {
     "路线编码": "G105", "公里数": 871, "米数": 500, "坐标系": "WGS84", "死亡人数": 0, "受伤人数": 1,
     "直接财产损失(元)": 3000, "事故形态": "侧面相撞", "天气": "晴", "事故严重程度": "伤人事故",
     "处理程序": "一般程序",
-}  # fmt: skip
-ACCIDENT_CHOICES = {
-    "事故形态": ("正面相撞", "侧面相撞", "尾随相撞", "对向刮擦", "同向刮擦", "碾压", "翻车", "坠车", "失火",
-             "撞固定物", "撞静止车辆", "撞行人", "其他"),
-    "天气": ("晴", "阴", "雨", "雾", "雪", "其他"),
-    "事故严重程度": ("财产损失事故", "伤人事故", "死亡事故"),
-    "处理程序": ("简易程序", "一般程序"),
-    "坐标系": ("WGS84", "GCJ02", "BD09"),
 }  # fmt: skip
 ACCIDENT_INSTRUCTIONS = (
     EXAMPLE_NOTE,

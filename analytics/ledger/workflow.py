@@ -146,7 +146,9 @@ def _write(conn, user, permission, hazard_id, version, action, changes, now, not
             raise WorkflowError([str(e)]) from None
         diff = {k: [h[k], v] for k, v in changes.items() if h[k] != v}
         if action == "进展" and not diff and not files:
-            raise WorkflowError(["整改进展与上次记录相同，未重复记录；如有新进展，请修改内容或上传证明材料"])
+            raise WorkflowError(
+                ["整改进展与上次记录相同，未重复记录；如有新进展，请修改内容或上传证明材料"]
+            )
         if after != h["state"]:
             diff["state"] = [h["state"], after]
         editable = BASIC_FIELDS if action == "更正" else EDITABLE

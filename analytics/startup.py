@@ -34,7 +34,7 @@ class Startup:
     def _run(self) -> None:
         try:
             self.steps.append("加载程序模块")
-            from analytics.store import bootstrap  # pandas, DuckDB and the demo generator
+            from analytics import bootstrap  # pandas, DuckDB and the demo generator
 
             self._result = bootstrap.open_configured(self.settings, progress=self.steps.append)
         except BaseException as e:  # handed to the caller of result()
