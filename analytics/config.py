@@ -1,7 +1,7 @@
 """Every setting of the product, declared once with its default and help line.
 
 A setting is read from the environment variable ``HAZARDS_<NAME>`` (upper case) when present,
-otherwise its default applies. The README's settings table lists each of them (a test checks).
+otherwise its default applies. docs/operations.md lists each of them (a test checks).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""How figures read on screen and in documents (DESIGN.md "What users see"); pure functions."""
+"""How figures read on screen and in documents (docs/architecture.md); pure functions."""
 
 from __future__ import annotations
 

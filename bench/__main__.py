@@ -4,7 +4,7 @@ Median of N runs after one warm-up. Without --scale it runs on the demo city; wi
 a generated province (100,000 hazards, 1,000,000 accidents, 100 units; --quick: a tenth).
 Every run also imports a 100,000-row CSV and a 50,000-row xlsx ledger (--quick: a tenth), once,
 and refuses each hostile spreadsheet of bench/bombs.py in a child process (time, peak memory).
-Timings are printed and written as JSON; they are never asserted (see README, Performance).
+Timings are printed and written as JSON; they are never asserted (see docs/performance.md).
 """
 
 from __future__ import annotations

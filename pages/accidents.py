@@ -134,7 +134,7 @@ def _breakdowns(ctx: Context, start: date, end: date, filters: dict) -> None:
 
 
 def _sites(ctx: Context, as_of: date, unit: str | None) -> pd.DataFrame:
-    """The top accident-prone sites of a preset rule (analytics/hotspots.py)."""
+    """The top accident-prone sites of a preset rule (analytics/accidents/sites.py)."""
     st.subheader("事故多发点段")
     names = list(hotspots.PRESETS)
     name = st.selectbox("识别口径", names, key="acc_sites_preset",

@@ -136,7 +136,7 @@ def _scope(ctx: Context, level: str) -> tuple[str | None, str | None, tuple]:
 def _sites(
     ctx: Context, notes: list[str], as_of: date, unit: str | None, route: str | None
 ) -> pd.DataFrame:
-    """The accident-prone sites of the chosen rule (analytics/hotspots.py) as of the date."""
+    """The accident-prone sites of the chosen rule (analytics/accidents/sites.py) as of the date."""
     names = list(hotspots.PRESETS)
     name = st.selectbox(
         "事故多发点段口径", names, index=names.index(ctx.city.hotspot_preset),

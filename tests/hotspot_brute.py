@@ -1,5 +1,5 @@
-"""Literal, slow implementations of the accident-prone site definitions (issue #6), written
-independently of analytics/hotspot_search.py: plain loops over every accident and window."""
+"""Literal, slow implementations of the accident-prone site definitions (docs/methods.md §三), written
+independently of analytics/accidents/search.py: plain loops over every accident and window."""
 
 from __future__ import annotations
 

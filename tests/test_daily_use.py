@@ -1,4 +1,4 @@
-"""Issue #13 (daily use): one word for one count across pages, the brigade's to-do list, the
+"""Daily use: one word for one count across pages, the brigade's to-do list, the
 default accident-prone rule, site ranking, 治理成效's default window, drill-down headers,
 bulletin file names and chart legends, unit names on maps."""
 
@@ -30,7 +30,7 @@ def _independent_open(path, d: date) -> int:
 
 
 def test_zai_ban_is_one_count_on_every_page(demo_env, demo_db_path) -> None:
-    """在办 = listed and not closed (DOMAIN.md §1): 172 listed − 85 closed = 87 on 2022-09-15,
+    """在办 = listed and not closed (docs/methods.md §一): 172 listed − 85 closed = 87 on 2022-09-15,
     the same on 总览, 隐患台账, 领导驾驶舱 and in the bulletin."""
     assert _independent_open(demo_db_path, STORY) == 172 - 85 == 87
     at = app_as("admin").run()

@@ -1,6 +1,6 @@
 """Tests for the demo city (analytics/demo*.py): determinism, the story figures, consistency.
 
-Expected values come from the spec (DOMAIN.md §1, §3, §6 and analytics/demo.py's docstring) and
+Expected values come from docs/methods.md and analytics/demo/build.py's docstring and
 are recomputed here with SQL or pandas, never with the generator's own helpers.
 """
 

@@ -1,4 +1,4 @@
-"""Accident-prone sites (analytics/hotspots.py) on hand-made accident sets: every site and
+"""Accident-prone sites (analytics/accidents/sites.py) on hand-made accident sets: every site and
 figure below is worked out by hand from the rows."""
 
 from datetime import date, datetime

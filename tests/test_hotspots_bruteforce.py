@@ -1,4 +1,4 @@
-"""analytics/hotspot_search.py agrees exactly with literal brute force (tests/hotspot_brute.py)
+"""analytics/accidents/search.py agrees exactly with literal brute force (tests/hotspot_brute.py)
 on random data and, in coordinates mode, on the real accident files in ../shared/data/real/."""
 
 from pathlib import Path

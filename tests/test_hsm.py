@@ -1,4 +1,4 @@
-"""The Highway Safety Manual's sliding window and peak searching (analytics/hsm.py)."""
+"""The Highway Safety Manual's sliding window and peak searching (analytics/accidents/hsm.py)."""
 
 import pytest
 

@@ -400,7 +400,7 @@ def _titled_hazards(conn) -> list[tuple]:  # noqa: ANN001
 
 @pytest.mark.parametrize(("name", "make"), [("颍上.csv", titled_csv), ("颍上.xlsx", titled_xlsx)])
 def test_title_rows_above_the_header_are_titles(conn, fuyang, name, make) -> None:
-    """Issue #13: the title and the 填报单位 line are not the upper row of a merged header."""
+    """The title and the 填报单位 line are not the upper row of a merged header."""
     from analytics.ingest import headers
 
     data = make()

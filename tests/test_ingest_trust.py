@@ -1,4 +1,4 @@
-"""Imports obey 一单四制 and the unit (issue #12): each attack seen in the field, as a test."""
+"""Imports obey 一单四制 and the unit: each attack seen in the field, as a test."""
 
 from __future__ import annotations
 

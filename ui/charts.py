@@ -1,4 +1,4 @@
-"""Plotly figures shared by pages, in the product's one colour language (DESIGN.md)."""
+"""Plotly figures shared by pages, in the product's one colour language (docs/architecture.md)."""
 
 from __future__ import annotations
 
@@ -219,7 +219,7 @@ def backlog_chart(backlog: pd.DataFrame, forecast, title: str, dark: bool = Fals
 
 def bulletin_chart(chart) -> go.Figure:  # noqa: ANN001 - an analytics.bulletin.Chart
     """A bulletin's chart drawn in the browser for the page's preview: the same data and colours
-    as the PNG the documents carry (analytics/bulletin_charts.py), without drawing it on the
+    as the PNG the documents carry (analytics/bulletin/charts.py), without drawing it on the
     server until a document is made."""
     fig = go.Figure()
     if chart.kind == "bar_h":

@@ -1,6 +1,6 @@
 """The 道路地图 deck: its layers (road segments by rate, route lines, accident grid cells or
 points, hazards by standing, accident-prone sites, unit outlines, basemap tiles), built from
-analytics/road_map.py's aggregates, every coordinate in the basemap's system. Offline by
+analytics/accidents/road_map.py's aggregates, every coordinate in the basemap's system. Offline by
 default: map_provider=None and no map_style (see ui/maps.py)."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """事故分析: filtered accident figures, by month and year with 同比, hour x weekday, 事故形态,
 route and unit, and the filtered accidents themselves (bounded) for export.
 
-Every function aggregates in DuckDB (analytics/sql/accident_*.sql over accidents_filtered.sql)
+Every function aggregates in DuckDB (analytics/store/sql/accident_*.sql over accidents_filtered.sql)
 and returns small frames. A county brigade sees only its own unit's accidents (hazard_list.scope).
 """
 

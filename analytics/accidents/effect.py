@@ -86,7 +86,7 @@ def judgeable_months(
 
 
 def _over_closed(name: str) -> str:
-    """analytics/sql/<name>.sql run over the CTE "closed" (effect_hazards.sql); only fixed SQL
+    """analytics/store/sql/<name>.sql run over the CTE "closed" (effect_hazards.sql); only fixed SQL
     text is joined here, every value is a bound parameter."""
     return f"WITH closed AS ({read_sql('effect_hazards')})\nSELECT * FROM ({read_sql(name)})"  # noqa: S608
 

@@ -1,6 +1,6 @@
 """The rules that name a place accident-prone: what is counted, over which window, how much.
 
-A rule is a Params value; PRESETS holds the rules seen in practice (DOMAIN.md §5), each editable.
+A rule is a Params value; PRESETS holds the rules seen in practice (docs/methods.md §三), each editable.
 Every figure on screen names the rule that produced it (Params.describe()).
 """
 

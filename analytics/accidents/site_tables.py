@@ -1,5 +1,5 @@
 """Accident-prone sites as people read them: records for the command line's JSON and CSV, the
-place in words, and the table every page and export shows (analytics/hotspots.py finds them)."""
+place in words, and the table every page and export shows (analytics/accidents/sites.py finds them)."""
 
 from __future__ import annotations
 

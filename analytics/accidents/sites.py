@@ -1,10 +1,10 @@
 """Accident-prone points and segments (事故多发点段) from the accident records.
 
 find_sites(conn, as_of, params) loads the accidents of the rule's time window (the as-of date and
-the T − 1 days before it) from DuckDB, finds the sites (analytics/hotspot_search.py for stakes and
-coordinates, analytics/hsm.py for the Highway Safety Manual methods), then computes every site's
+the T − 1 days before it) from DuckDB, finds the sites (analytics/accidents/search.py for stakes and
+coordinates, analytics/accidents/hsm.py for the Highway Safety Manual methods), then computes every site's
 figures in DuckDB and whether a hazard on the list already covers it. The rules and presets are in
-analytics/hotspot_rules.py.
+analytics/accidents/rules.py.
 """
 
 from __future__ import annotations

@@ -93,7 +93,7 @@ def sites(
     conn: duckdb.DuckDBPyConnection, as_of: date, preset: str
 ) -> tuple[list[dict], str] | None:
     """The accident-prone sites as of the date under the preset rule, or None without the
-    analysis (analytics/hotspots.py absent)."""
+    analysis (analytics/accidents/sites.py absent)."""
     try:
         from analytics.accidents import sites as hotspots
     except ImportError:

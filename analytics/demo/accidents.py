@@ -1,4 +1,4 @@
-"""Demo accidents 2017–2022 and rural safety-upgrade projects (see analytics/demo.py)."""
+"""Demo accidents 2017–2022 and rural safety-upgrade projects (see analytics/demo/build.py)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The deterministic demo city (Fuyang): roads, the 2022 hazard ledger, accidents, projects.
 
-Same seed, same database content. The story it tells (DOMAIN.md §1, §6):
+Same seed, same database content. The story it tells (docs/methods.md):
 - the ledger starts in June 2022; as of 2022-09-15 exactly 172 hazards are listed and 85 closed,
   spread over the 8 units with clearly different performance; it keeps moving to 2022-12-31;
 - accidents 2017–2022 cluster at hazard sites until their rectification and thin out after;

@@ -1,7 +1,7 @@
 """The demo city's 2022 hazard ledger with an event history that agrees with every date.
 
 As of 2022-09-15 exactly 172 hazards are listed and 85 closed, spread over the 8 units with
-clearly different performance; the ledger keeps moving to 2022-12-31 (see analytics/demo.py).
+clearly different performance; the ledger keeps moving to 2022-12-31 (see analytics/demo/build.py).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The demo city's road network: routes with WGS-84 alignments, cut into segments.
 
-G105 and the expressways are real routes through Fuyang (DOMAIN.md §6) but their alignments
+G105 and the expressways are real routes through Fuyang (docs/methods.md) but their alignments
 and stakes here are schematic. The provincial and county roads are invented, and labelled so.
 """
 

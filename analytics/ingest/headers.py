@@ -6,7 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, replace
 
-# field: the canonical header first, then the other spellings seen (DOMAIN.md §2)
+# field: the canonical header first, then the other spellings seen (docs/operations.md, imports)
 HAZARD_HEADERS: dict[str, tuple[str, ...]] = {
     "hazard_id": ("隐患编号", "编号", "隐患点编号"),
     "unit": ("所属区县", "区县", "县区", "单位", "辖区", "所属辖区"),
@@ -54,7 +54,7 @@ def normalize(text: object) -> str:
     return re.sub(r"\s+", "", t).lower()
 
 
-# field: the usual header first, then other spellings (DOMAIN.md §3)
+# field: the usual header first, then other spellings (docs/operations.md, imports)
 ACCIDENT_HEADERS: dict[str, tuple[str, ...]] = {
     "accident_id": ("事故编号", "编号"),
     "occurred_at": ("事故时间", "发生时间", "事故发生时间"),

@@ -1,4 +1,4 @@
-"""The ledger as a spreadsheet with the canonical headers of DOMAIN.md §2 (the import layout)."""
+"""The ledger as a spreadsheet with the canonical headers of docs/operations.md (imports) (the import layout)."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from analytics.accounts import auth
 from analytics.store.db import read_sql
 
 STANDINGS = ("逾期", "临期", "正常推进", "已销号")
-# 在办 (DOMAIN.md §1) is every listed hazard not closed: 逾期 + 临期 + 正常推进, never a standing.
+# 在办 (docs/methods.md §一) is every listed hazard not closed: 逾期 + 临期 + 正常推进, never a standing.
 OPEN_STANDINGS = ("逾期", "临期", "正常推进")
 
 

@@ -1,6 +1,6 @@
 """Ledger figures as of a date: rates, overdue, rankings, breakdowns (DuckDB does the counting).
 
-The definitions (listed, closed, open, overdue, due soon as of a date; issue 5) are the macros of
+The definitions (listed, closed, open, overdue, due soon as of a date; docs/methods.md §一) are the macros of
 migration 0009, counted per group by analytics/store/sql/hazard_status_by_group.sql; this module
 adds the rates, the ranking and the comparison with the previous period.
 """

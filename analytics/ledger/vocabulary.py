@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-# Workflow states (DOMAIN.md §1), in workflow order.
+# Workflow states (docs/methods.md §七), in workflow order.
 FOUND = "待认定"
 LISTED = "已入单"
 ASSIGNED = "已交办"
@@ -58,7 +58,7 @@ HAZARD_TYPES = (
     "学校周边",
     "路面病害",
 )
-# a site found by accident analysis (analytics/hotspots.py) enters the list with this type
+# a site found by accident analysis (analytics/accidents/sites.py) enters the list with this type
 ACCIDENT_SITE_TYPE = "事故多发点段"
 ALL_HAZARD_TYPES = (*HAZARD_TYPES, ACCIDENT_SITE_TYPE)
 

@@ -41,7 +41,7 @@ class Migration:
 
 
 def migrations() -> list[Migration]:
-    """The numbered migrations shipped in analytics/sql/migrations, in order."""
+    """The numbered migrations shipped in analytics/store/sql/migrations, in order."""
     found = []
     folder = resources.files("analytics.store") / "sql" / "migrations"
     for entry in folder.iterdir():
@@ -243,5 +243,5 @@ TABLES = (
 
 
 def read_sql(name: str) -> str:
-    """The text of analytics/sql/<name>.sql."""
+    """The text of analytics/store/sql/<name>.sql."""
     return (resources.files("analytics.store") / "sql" / f"{name}.sql").read_text("utf-8")

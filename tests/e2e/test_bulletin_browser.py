@@ -20,7 +20,7 @@ def test_bulletin_preview_download_and_issue(server, browser) -> None:
     sign_in(page, server)
     page.get_by_role("link", name="通报").click()
     expect(page.get_by_text("2022年第1期（草稿）").first).to_be_visible(timeout=30_000)
-    # as of the demo's last day: 225 listed, 168 closed (README)
+    # as of the demo's last day: 225 listed, 168 closed (the demo city)
     expect(page.get_by_text("全市累计排查认定道路交通安全隐患225处").first).to_be_visible()
     expect(page.get_by_text("表1　各单位隐患整改排名")).to_be_visible()
     page.wait_for_timeout(1500)

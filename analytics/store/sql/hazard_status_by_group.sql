@@ -1,7 +1,7 @@
 -- Hazard ledger status per group as of a date.
 -- Parameters: $as_of (DATE), $horizon (days), $by ('unit' | 'type' | 'grade' | 'supervision' |
 -- 'source' | 'all'), $unit (an adcode to keep one unit only, or NULL for all).
--- Definitions (issue 5): listed, closed, open, overdue and due soon as of a date are the macros
+-- Definitions (docs/methods.md §一): listed, closed, open, overdue and due soon as of a date are the macros
 -- of migration 0009 (listed_hazards, overdue_as_of, due_soon_as_of); due = deadline <= as_of;
 -- on time = closed by as_of on or before its deadline, among the due.
 WITH listed AS (

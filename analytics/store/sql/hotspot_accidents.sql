@@ -1,6 +1,6 @@
 -- Accidents in the time window [$start, $end] (dates, both included: accidents_on_days,
 -- migration 0009), optionally of one unit,
--- with each accident's value for every measure of analytics/hotspot_rules.py (the one place
+-- with each accident's value for every measure of analytics/accidents/rules.py (the one place
 -- these values are defined). Score weights: $w_fatal, $w_injury, $w_property.
 SELECT
     accident_id,

@@ -1,7 +1,7 @@
 -- The ledger (台账): every hazard with its current state and, as of $as_of, its standing.
 -- Filters are bound parameters; NULL means "any". $text matches id, road, township,
 -- description, responsible unit and lead leader. $standing '在办' means every open listed hazard
--- (逾期, 临期 and 正常推进 together: DOMAIN.md's 在办). Definitions: the macros of migration 0009.
+-- (逾期, 临期 and 正常推进 together: 在办 of docs/methods.md). Definitions: the macros of migration 0009.
 WITH h AS (
     SELECT
         l.*,

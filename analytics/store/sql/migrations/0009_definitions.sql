@@ -1,4 +1,4 @@
--- 0009: the core definitions, each written once, as macros every query uses (DOMAIN.md §1).
+-- 0009: the core definitions, each written once, as macros every query uses (docs/methods.md §一).
 -- d is the as-of date; horizon is the due-soon warning in days. A hazard's listing day is
 -- hazard_listing.listed_on (0003). Macros are expanded where they are used, so a filter written
 -- with one is exactly the filter written out (same plan, same zone-map pruning).
