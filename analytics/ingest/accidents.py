@@ -5,7 +5,6 @@ dropped in silence; accidents are matched by 事故编号 and never deleted."""
 from __future__ import annotations
 
 from datetime import datetime
-from functools import partial
 
 import duckdb
 import pyarrow as pa
@@ -145,8 +144,8 @@ def _procedure_fits(row: RowCheck) -> None:
 
 
 def _casualties(field: str, label: str) -> Column:
-    return Column(field, partial(values.count, what=label, limit=plausible.MAX_CASUALTIES),
-                  default=0)  # fmt: skip
+    limit = plausible.MAX_CASUALTIES
+    return Column(field, lambda cell: values.count(cell, label, limit), default=0)
 
 
 # One accident row: the problems of a row are reported in this order.
@@ -160,7 +159,7 @@ ROWS = rules.Declaration(
         ),
         _casualties("deaths", "死亡人数"),
         _casualties("injuries", "受伤人数"),
-        Column("loss_yuan", partial(values.number, what="直接财产损失")),
+        Column("loss_yuan", lambda cell: values.number(cell, "直接财产损失")),
         _stake,
         checks.coordinates,
         _unit,

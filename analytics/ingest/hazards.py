@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from functools import partial
 
 import duckdb
 import pyarrow as pa
@@ -144,7 +143,7 @@ ROWS = rules.Declaration(
         *(Column(f, values.parse_date) for f in DATE_FIELDS),
         Column("risk_grade", values.grade),
         Column("supervision_level", _level, default="无"),
-        Column("funds_wan", partial(values.number, what="投入资金")),
+        Column("funds_wan", lambda cell: values.number(cell, "投入资金")),
         _stakes,
         checks.coordinates,
         _state,

@@ -13,7 +13,7 @@ value an update keeps from the stored record) go to record["_if_new"].
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from analytics.ingest.common import Problem
@@ -42,6 +42,24 @@ class Declaration:
 
     steps: tuple[Column | Callable[[RowCheck], None], ...]
     stored: tuple[str, ...]
+    # the steps as check_row runs them: runs of plain columns (parse only) are read in one go,
+    # as (field, parse, column) triples
+    plan: tuple[tuple[tuple, ...] | Column | Callable[[RowCheck], None], ...] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        plan: list = []
+        for step in self.steps:
+            plain = type(step) is Column and step.required is None and step.check is None
+            if plain and step.default is None:
+                if plan and type(plan[-1]) is tuple:
+                    plan[-1] += ((step.field, step.parse, step),)
+                else:
+                    plan.append(((step.field, step.parse, step),))
+            else:
+                plan.append(step)
+        object.__setattr__(self, "plan", tuple(plan))
 
 
 class RowCheck:
@@ -100,36 +118,46 @@ def check_row(
     cross-field check of the declaration, in order. record["_given"]: the stored fields the row
     gives; record["_if_new"]: the problems that refuse it only when its id is new."""
     row = RowCheck(raw, names, number, env)
-    out = row.out
-    for step in declaration.steps:
-        if type(step) is not Column:
-            step(row)
-            continue
-        f = step.field
-        try:
-            value = step.parse(raw.get(f))
-        except ValueProblem as e:
-            row.problem(f, str(e))
-            value = step.default
-            row.derived.add(f)
+    out, cell = row.out, raw.get
+    for step in declaration.plan:
+        if type(step) is tuple:  # plain columns: a cell that cannot be read is rare
+            try:
+                for f, parse, _c in step:
+                    out[f] = parse(cell(f))
+            except ValueProblem:
+                for _f, _parse, c in step:
+                    _column(row, c)
+        elif type(step) is Column:
+            _column(row, step)
         else:
-            if value is None:
-                if step.required is not None:
-                    row.problem(f, step.required, if_new=step.if_new)
-                if step.default is not None:
-                    value = step.default
-                    row.derived.add(f)
-            elif step.check is not None and (message := step.check(value)) is not None:
-                row.problem(f, message)
-                value = step.default
-                row.derived.add(f)
-        out[f] = value
-    derived = row.derived
-    out["_given"] = frozenset(
-        f for f in declaration.stored if out.get(f) is not None and f not in derived
-    )
+            step(row)
+    given = frozenset([f for f in declaration.stored if out.get(f) is not None])
+    out["_given"] = given.difference(row.derived) if row.derived else given
     out["_if_new"], out["_names"] = row.if_new, names
     return out, row.problems, row.warnings
+
+
+def _column(row: RowCheck, c: Column) -> None:
+    """One column rule: the cell parsed, required, checked; a default is never given."""
+    f = c.field
+    try:
+        value = c.parse(row.raw.get(f))
+    except ValueProblem as e:
+        row.problem(f, str(e))
+        value = c.default
+        row.derived.add(f)
+    else:
+        if value is None:
+            if c.required is not None:
+                row.problem(f, c.required, if_new=c.if_new)
+            if c.default is not None:
+                value = c.default
+                row.derived.add(f)
+        elif c.check is not None and (message := c.check(value)) is not None:
+            row.problem(f, message)
+            value = c.default
+            row.derived.add(f)
+    row.out[f] = value
 
 
 def one_of(allowed: Iterable[str], message: str) -> Check:
