@@ -25,6 +25,8 @@ st.set_page_config(
     initial_sidebar_state="auto",  # a phone opens with the menu folded away
 )
 
+st.session_state["routed"] = True  # pages run without app.py hand over to it (ui/gate.py)
+
 # section → (file, title, icon, the access action that opens it; None: everyone signed in)
 PAGES = {
     "总览": [("overview", "总览", "dashboard", None), ("cockpit", "领导驾驶舱", "monitoring", None),
@@ -46,6 +48,15 @@ PAGES = {
 NO_MENU = (
     "<style>[data-testid='stSidebarNav'], [data-testid='stSidebar'] { display: none; }</style>"
 )
+
+
+def _reroute(pages: list[st.Page]) -> None:
+    """Open the page (and query) Streamlit ran directly before app.py did (ui/gate.py)."""
+    if (target := st.session_state.pop("reroute", None)) is not None:
+        name, query = target
+        for page in pages:
+            if page.url_path == name:
+                st.switch_page(page, query_params=query)
 
 
 def _starting() -> None:
@@ -92,7 +103,9 @@ if user is None:
     signed_out = [st.Page("pages/sign_in.py", title="登录", icon=":material/login:", default=True)]
     signed_out += [st.Page(sign_in.guarded_page, title="登录", url_path=a) for a in addresses]
     st.html(NO_MENU)
-    st.navigation(signed_out, position="hidden").run()
+    chosen = st.navigation(signed_out, position="hidden")
+    _reroute(signed_out)
+    chosen.run()
     st.stop()
 
 session.account_box(ctx, user)
@@ -128,4 +141,6 @@ for name, pages in PAGES.items():
             refused.append(hidden)
 menu = {name: pages for name, pages in sections.items() if pages}
 menu[next(iter(menu))] += refused
-st.navigation(menu, expanded=True).run()
+chosen = st.navigation(menu, expanded=True)
+_reroute([page for pages in menu.values() for page in pages])
+chosen.run()

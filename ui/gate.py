@@ -2,14 +2,18 @@
 checked.
 
 Streamlit can run a file of pages/ directly (its folder auto-discovery on a server's very first
-request), bypassing app.py; such a run shows the sign-in form, or a refusal, instead of the page.
+request), bypassing app.py and listing the page files in English; such a run hands over to app.py
+at once, which opens the same page (and query) through its own navigation.
 """
 
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
+from pathlib import Path
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from analytics import access
 from ui import session, sign_in
@@ -20,6 +24,13 @@ def context(require_user: bool = True, action: str | None = None) -> Context:
     """Settings, city and this run's store view; stops the page with the sign-in form when
     nobody is signed in (require_user), or with a Chinese refusal when the signed-in role may
     not take ``action``."""
+    if not st.session_state.get("routed"):  # run directly, not through app.py's navigation
+        page = Path(sys._getframe(1).f_code.co_filename).stem
+        st.session_state["reroute"] = (page, st.query_params.to_dict())
+        try:
+            st.switch_page("app.py")
+        except StreamlitAPIException:  # the page is the entry point itself (a test harness)
+            st.session_state.pop("reroute")
     ctx = load()
     if not require_user:
         return ctx

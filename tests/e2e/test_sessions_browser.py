@@ -90,3 +90,32 @@ def test_a_session_survives_reloads_tabs_and_links(browser, demo_db_path, tmp_pa
         page.reload()
         expect(page.get_by_role("heading", name=f"隐患 {hid}")).to_be_visible(timeout=SIGNED_IN)
         context.close()
+
+
+def test_addresses_a_role_may_not_open_and_typos_answer_in_chinese(server: str, browser) -> None:  # noqa: ANN001
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    sign_in(page, server, "yingshang")
+    page.goto(f"{server}/accounts")  # a brigade may not manage accounts
+    expect(page.get_by_text("当前账号（区县大队）无权管理账号")).to_be_visible(timeout=SIGNED_IN)
+    expect(page.get_by_role("link", name="账号管理")).to_have_count(0)  # still not in the menu
+    page.goto(f"{server}/leger")  # a typo: Streamlit's own dialog, in Chinese
+    expect(page.get_by_role("heading", name="页面不存在")).to_be_visible(timeout=SIGNED_IN)
+    expect(page.get_by_text("Page not found")).to_have_count(0)
+    page.close()
+
+
+def test_a_new_servers_first_visit_lists_no_page_files(browser, demo_db_path, tmp_path) -> None:  # noqa: ANN001
+    """Streamlit's folder-based page list (English module names) stayed beside the sign-in form
+    of a server's first session."""
+    from playwright.sync_api import expect
+
+    shutil.copy(demo_db_path, tmp_path / "hazards.duckdb")
+    with running_app(tmp_path / "hazards.duckdb", tmp_path / "streamlit.log") as server:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+        page.goto(f"{server}/ledger")  # a bookmark, the server's very first request
+        expect(page.get_by_role("button", name="登录", exact=True)).to_be_visible(timeout=SIGNED_IN)
+        page.wait_for_timeout(1500)
+        expect(page.locator("[data-testid='stSidebarNav']")).to_be_hidden()
+        page.close()
