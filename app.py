@@ -90,7 +90,7 @@ if boot is not None and not boot.ready():
     st.navigation(starting, position="hidden").run()
     st.stop()
 
-from analytics import access  # noqa: E402 - imported once the store is ready (see above)
+from analytics import access  # imported once the store is ready (see above)  # noqa: E402
 from ui import chinese, context, session, sign_in  # noqa: E402
 
 chinese.chinese_widgets()

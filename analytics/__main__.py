@@ -59,8 +59,11 @@ def main(argv: list[str] | None = None) -> int:
     except Exception:  # no traceback reaches the user: a reference, and the detail in the log
         ref = uuid.uuid4().hex[:8]
         where = _log_unexpected(ref, settings, argv if argv is not None else sys.argv[1:])
-        print(f"错误：程序内部出错，操作未完成（参考号 {ref}）。详细信息已记录在 {where}，"
-              "请将参考号告知系统管理员。", file=sys.stderr)  # fmt: skip
+        print(
+            f"错误：程序内部出错，操作未完成（参考号 {ref}）。详细信息已记录在 {where}，"
+            "请将参考号告知系统管理员。",
+            file=sys.stderr,
+        )
         return 2
 
 
@@ -92,7 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(required=True, metavar="COMMAND")
 
-    def command(name: str, help_text: str, run) -> argparse.ArgumentParser:  # noqa: ANN001
+    def command(name: str, help_text: str, run) -> argparse.ArgumentParser:
         c = sub.add_parser(name, help=help_text, description=help_text)
         c.add_argument("--db", help="database file (default: setting HAZARDS_DB_PATH)")
         c.add_argument("--city", help="city file (default: setting HAZARDS_CITY_FILE)")
@@ -151,12 +154,15 @@ def _parser() -> argparse.ArgumentParser:
         "(state, grade, 挂牌督办, five elements, acceptance, unit); needs --reason",
     )
     c.add_argument("--reason", help="with --override-protected: why (recorded in every event)")
-    c = command("bulletin", "生成通报（.docx 或 .xlsx）；加 --issue 则编号并归档",
-                _bulletin)  # fmt: skip
+    c = command("bulletin", "生成通报（.docx 或 .xlsx）；加 --issue 则编号并归档", _bulletin)
     c.add_argument("--period", choices=["week", "month", "quarter"], required=True)
     c.add_argument("--as-of", type=date.fromisoformat, help="YYYY-MM-DD (default: latest data)")
-    c.add_argument("--date", dest="dated", type=date.fromisoformat,
-                   help="document date 成文日期 (default: today; the demo's today on demo data)")  # fmt: skip
+    c.add_argument(
+        "--date",
+        dest="dated",
+        type=date.fromisoformat,
+        help="document date 成文日期 (default: today; the demo's today on demo data)",
+    )
     c.add_argument("--out", required=True, help="FILE.docx or FILE.xlsx")
     c.add_argument(
         "--issue", action="store_true", help="issue it: take the next number, archive it"
@@ -164,9 +170,12 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--as", dest="as_user", help="--issue as this account (default: local admin)")
     c = command("hotspots", "截至某日的事故多发点段", _hotspots)
     c.add_argument("--as-of", type=date.fromisoformat, help="YYYY-MM-DD (default: latest data)")
-    c.add_argument("--preset", choices=list(hotspot_rules.PRESETS),
-                   help="a named rule (default: the city file's [hotspots] default_preset, else "
-                        f"{hotspot_rules.DEFAULT_PRESET}); options below override it")  # fmt: skip
+    c.add_argument(
+        "--preset",
+        choices=list(hotspot_rules.PRESETS),
+        help="a named rule (default: the city file's [hotspots] default_preset, else "
+        f"{hotspot_rules.DEFAULT_PRESET}); options below override it",
+    )
     c.add_argument("--mode", choices=list(hotspot_rules.MODES))
     c.add_argument("--window-m", type=int, help="stake window L in metres")
     c.add_argument("--radius-m", type=float, help="coordinates mode: radius R in metres")
@@ -286,11 +295,16 @@ def _backup(args: argparse.Namespace, settings: Settings) -> int:
 def _restore(args: argparse.Namespace, settings: Settings) -> int:
     key = Path(args.key) if args.key else backup.key_file_for(settings.db_path)
     counts = backup.restore(
-        Path(args.backup_dir), settings.db_path, settings.evidence_dir, key_file=key,
+        Path(args.backup_dir),
+        settings.db_path,
+        settings.evidence_dir,
+        key_file=key,
         overwrite=args.force,
-    )  # fmt: skip
-    print(f"已恢复到 {settings.db_path}：隐患 {counts.get('hazards', 0)} 条，"
-          f"事件 {counts.get('hazard_events', 0)} 条，附件 {counts.get('attachments', 0)} 个")  # fmt: skip
+    )
+    print(
+        f"已恢复到 {settings.db_path}：隐患 {counts.get('hazards', 0)} 条，"
+        f"事件 {counts.get('hazard_events', 0)} 条，附件 {counts.get('attachments', 0)} 个"
+    )
     return 0
 
 
@@ -302,9 +316,11 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
     from analytics.ingest.common import PlanChanged
     from analytics.ingest.read import ReadError
 
-    importer = {"hazards": ingest_hazards.import_hazards,
-                "accidents": ingest_accidents.import_accidents,
-                "roads": ingest_roads.import_roads}[args.kind]  # fmt: skip
+    importer = {
+        "hazards": ingest_hazards.import_hazards,
+        "accidents": ingest_accidents.import_accidents,
+        "roads": ingest_roads.import_roads,
+    }[args.kind]
 
     path = Path(args.file)
     if not path.is_file():
@@ -338,14 +354,24 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
             print(f"错误：{problem}", file=sys.stderr)
             return 2
         result = importer(
-            conn, city, user, path.name, path.read_bytes(), now=settings.now(),
-            sheet=args.sheet, accept_valid=args.accept_valid,
-            max_bytes=settings.import_max_mb * 2**20, max_rows=settings.import_max_rows,
+            conn,
+            city,
+            user,
+            path.name,
+            path.read_bytes(),
+            now=settings.now(),
+            sheet=args.sheet,
+            accept_valid=args.accept_valid,
+            max_bytes=settings.import_max_mb * 2**20,
+            max_rows=settings.import_max_rows,
             max_columns=settings.import_max_columns,
             deadline_years=settings.deadline_horizon_years,
-            keep_in=settings.uploads_dir, mapping=mapping, coord_system=args.coords,
-            dry_run=args.dry_run, override_reason=args.reason if args.override_protected else None,
-        )  # fmt: skip
+            keep_in=settings.uploads_dir,
+            mapping=mapping,
+            coord_system=args.coords,
+            dry_run=args.dry_run,
+            override_reason=args.reason if args.override_protected else None,
+        )
     except (ReadError, PlanChanged) as e:
         print(f"错误：{e}", file=sys.stderr)
         return 2
@@ -358,8 +384,9 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(out, ensure_ascii=False, indent=2, default=str))
     else:
         summary.print_result(result)
-    nothing_to_do = not (result.problems or result.needs_override or result.inserted
-                         or result.updated)  # fmt: skip
+    nothing_to_do = not (
+        result.problems or result.needs_override or result.inserted or result.updated
+    )
     if result.duplicate_file or nothing_to_do or (result.dry_run and not result.problems):
         return 0
     return 0 if result.written else 1
@@ -388,8 +415,9 @@ def _bulletin(args: argparse.Namespace, settings: Settings) -> int:
             if args.as_user and (user := auth.get_user(conn, args.as_user)) is None:
                 print(f"错误：账号“{args.as_user}”不存在或已停用", file=sys.stderr)
                 return 2
-            issued = archive.issue(conn, user, as_of, args.period, opts, dated=dated,
-                                   now=settings.now())  # fmt: skip
+            issued = archive.issue(
+                conn, user, as_of, args.period, opts, dated=dated, now=settings.now()
+            )
             content, files = issued.content, issued.files
         else:
             content = archive.draft(conn, as_of, args.period, opts, dated)
@@ -401,8 +429,9 @@ def _bulletin(args: argparse.Namespace, settings: Settings) -> int:
         conn.close()
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(files.docx if kind == "docx" else files.xlsx)
-    print(f"已{'签发' if args.issue else '生成草稿'}：{content.number_label}"
-          f"（截至 {as_of}）→ {out}")  # fmt: skip
+    print(
+        f"已{'签发' if args.issue else '生成草稿'}：{content.number_label}（截至 {as_of}）→ {out}"
+    )
     return 0
 
 
@@ -478,9 +507,15 @@ def _hotspots(args: argparse.Namespace, settings: Settings) -> int:
             raise ValueError("--weights 须为三个数：死亡事故,伤人事故,财产损失事故")
         preset = args.preset or city_mod.load_city(settings.city_file).hotspot_preset
         params = hotspot_rules.from_options(
-            preset, mode=args.mode, window_m=args.window_m, radius_m=args.radius_m,
-            days=args.days, measure=args.measure, threshold=args.threshold, weights=weights,
-        )  # fmt: skip
+            preset,
+            mode=args.mode,
+            window_m=args.window_m,
+            radius_m=args.radius_m,
+            days=args.days,
+            measure=args.measure,
+            threshold=args.threshold,
+            weights=weights,
+        )
     except (ValueError, city_mod.CityConfigError) as e:
         print(f"错误：{e}", file=sys.stderr)
         return 2
@@ -505,11 +540,16 @@ def _hotspots(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print(f"事故多发点段（截至 {as_of}，{params.describe()}）：{len(rows)} 处")
         for r in rows:
-            where = (f"{r['route']} {format_stake(r['start_m'])}–{format_stake(r['end_m'])}" if "route" in r
-                     else f"({r['lon']}, {r['lat']}) 半径{r['radius_m']:g}米")  # fmt: skip
+            where = (
+                f"{r['route']} {format_stake(r['start_m'])}–{format_stake(r['end_m'])}"
+                if "route" in r
+                else f"({r['lon']}, {r['lat']}) 半径{r['radius_m']:g}米"
+            )
             cover = "、".join(r["covered_by"]) or "未入单"
-            print(f"{r['rank']:>3}. {where} {r['unit']}：事故{r['accidents']}起，死亡事故"
-                  f"{r['fatal_accidents']}起，死亡{r['deaths']}人，受伤{r['injuries']}人；{cover}")  # fmt: skip
+            print(
+                f"{r['rank']:>3}. {where} {r['unit']}：事故{r['accidents']}起，死亡事故"
+                f"{r['fatal_accidents']}起，死亡{r['deaths']}人，受伤{r['injuries']}人；{cover}"
+            )
     return 0
 
 

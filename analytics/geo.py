@@ -33,12 +33,30 @@ _MAX_ITER = 30
 
 # Upper-cased, separator-free spellings -> constant.
 _ALIASES = {
-    "WGS84": WGS84, "WGS": WGS84, "GPS": WGS84, "CGCS2000": WGS84, "CGCS": WGS84,
-    "天地图": WGS84, "TIANDITU": WGS84, "EPSG4326": WGS84, "OSM": WGS84,
-    "GCJ02": GCJ02, "GCJ": GCJ02, "高德": GCJ02, "AMAP": GCJ02, "GAODE": GCJ02,
-    "腾讯": GCJ02, "TENCENT": GCJ02, "火星": GCJ02, "国测局": GCJ02,
-    "BD09": BD09, "BD09LL": BD09, "BD": BD09, "百度": BD09, "BAIDU": BD09,
-}  # fmt: skip
+    "WGS84": WGS84,
+    "WGS": WGS84,
+    "GPS": WGS84,
+    "CGCS2000": WGS84,
+    "CGCS": WGS84,
+    "天地图": WGS84,
+    "TIANDITU": WGS84,
+    "EPSG4326": WGS84,
+    "OSM": WGS84,
+    "GCJ02": GCJ02,
+    "GCJ": GCJ02,
+    "高德": GCJ02,
+    "AMAP": GCJ02,
+    "GAODE": GCJ02,
+    "腾讯": GCJ02,
+    "TENCENT": GCJ02,
+    "火星": GCJ02,
+    "国测局": GCJ02,
+    "BD09": BD09,
+    "BD09LL": BD09,
+    "BD": BD09,
+    "百度": BD09,
+    "BAIDU": BD09,
+}
 
 
 def normalize_coord_system(name: str) -> str:

@@ -101,7 +101,7 @@ def new_workbook() -> Workbook:
     return Workbook()
 
 
-def append_row(ws, values: Iterable[Any]) -> None:  # noqa: ANN001 - an openpyxl worksheet
+def append_row(ws, values: Iterable[Any]) -> None:  # an openpyxl worksheet
     """Append a row to a worksheet, each text cell neutralised and kept as text."""
     ws.append([cell_value(v) for v in values])
 

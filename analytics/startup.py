@@ -51,7 +51,7 @@ class Startup:
         """Whether the attempt has ended (opened or failed), waiting up to ``wait`` seconds."""
         return self._done.wait(wait)
 
-    def result(self) -> Any:  # noqa: ANN401 - (connection, City); typed in bootstrap
+    def result(self) -> Any:  # (connection, City); typed in bootstrap
         """The (connection, city) pair; waits for the thread; re-raises its error."""
         self._done.wait()
         if self._error is not None:

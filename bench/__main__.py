@@ -67,8 +67,11 @@ def _pages(path: Path, city_file: Path, repeat: int) -> dict[str, float]:
     """Page timings, bytes sent and peak memory, from a child process (bench/pages.py)."""
     done = subprocess.run(
         [sys.executable, "-m", "bench.pages", str(path), str(city_file), str(repeat)],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode:
         raise RuntimeError(f"bench.pages failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -95,7 +98,7 @@ def _hotspots(path: Path, as_of: date, repeat: int) -> dict[str, float]:
     return out
 
 
-def _all_days(conn) -> tuple[date, int]:  # noqa: ANN001
+def _all_days(conn) -> tuple[date, int]:
     first, last = conn.execute(
         "SELECT min(occurred_at)::DATE, max(occurred_at)::DATE FROM accidents"
     ).fetchone()
@@ -135,8 +138,9 @@ def _versus_baseline(path: Path, as_of: date, sample: int) -> dict[str, float]:
 
     rows = conn.execute(
         "SELECT lon, lat, CAST(deaths > 0 OR injuries > 0 AS DOUBLE) AS hurt FROM accidents"
-        " WHERE lon IS NOT NULL ORDER BY accident_id LIMIT ?", [sample]
-    ).fetchnumpy()  # fmt: skip
+        " WHERE lon IS NOT NULL ORDER BY accident_id LIMIT ?",
+        [sample],
+    ).fetchnumpy()
     t = time.perf_counter()
     n_base = baseline.coord_sites(rows["lon"], rows["lat"], rows["hurt"], 2, 500.0)
     slow = (time.perf_counter() - t) * 1000
@@ -151,8 +155,11 @@ def _versus_baseline(path: Path, as_of: date, sample: int) -> dict[str, float]:
 
 
 def _pair(what: str, slow: float, fast: float) -> dict[str, float]:
-    return {f"{what}: baseline (ms)": slow, f"{what}: product (ms)": fast,
-            f"{what}: product is faster by (x)": slow / fast}  # fmt: skip
+    return {
+        f"{what}: baseline (ms)": slow,
+        f"{what}: product (ms)": fast,
+        f"{what}: product is faster by (x)": slow / fast,
+    }
 
 
 def main() -> None:

@@ -37,9 +37,10 @@ def unit_ranking(hazards: pd.DataFrame, as_of: date) -> pd.DataFrame:
     day = pd.Timestamp(as_of)
     listed_on = hazards["listed_date"].fillna(hazards["found_date"])
     on_list = (
-        (hazards["state"] != "待认定") & (listed_on <= day)
+        (hazards["state"] != "待认定")
+        & (listed_on <= day)
         & ~(hazards["voided_date"].notna() & (hazards["voided_date"] <= day))
-    )  # fmt: skip
+    )
     h = hazards[on_list].assign(
         closed=lambda f: f["closed_date"].notna() & (f["closed_date"] <= day)
     )
@@ -74,16 +75,19 @@ def stake_sites(accidents: pd.DataFrame, window_m: int, threshold: float) -> lis
     return sites
 
 
-def coord_sites(lon: np.ndarray, lat: np.ndarray, counts: np.ndarray, threshold: float,
-                radius_m: float) -> int:  # fmt: skip
+def coord_sites(
+    lon: np.ndarray, lat: np.ndarray, counts: np.ndarray, threshold: float, radius_m: float
+) -> int:
     """Number of coordinate clusters: each accident's distance to every other (numpy row by
     row), then a Python flood fill over the qualifying ones."""
     n = len(lon)
     p = np.radians(lat)
     near = []
     for i in range(n):
-        h = (np.sin((p - p[i]) / 2) ** 2
-             + math.cos(p[i]) * np.cos(p) * np.sin(np.radians(lon - lon[i]) / 2) ** 2)  # fmt: skip
+        h = (
+            np.sin((p - p[i]) / 2) ** 2
+            + math.cos(p[i]) * np.cos(p) * np.sin(np.radians(lon - lon[i]) / 2) ** 2
+        )
         near.append(np.flatnonzero(2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(h)) <= radius_m))
     qualifies = [counts[nb].sum() >= threshold for nb in near]
     seen: set[int] = set()

@@ -44,8 +44,11 @@ def sheet_xml(cells: str, dimension: str | None = None) -> bytes:
     ).encode()
 
 
-def xlsx(sheets: list[tuple[str, bytes | int]], shared: bytes | None = None,
-         compression: int = zipfile.ZIP_DEFLATED) -> bytes:  # fmt: skip
+def xlsx(
+    sheets: list[tuple[str, bytes | int]],
+    shared: bytes | None = None,
+    compression: int = zipfile.ZIP_DEFLATED,
+) -> bytes:
     """A workbook of the given worksheet parts (and shared strings part)."""
     overrides = "".join(
         f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{_SHEET_TYPE}"/>'
@@ -93,8 +96,9 @@ def xlsx(sheets: list[tuple[str, bytes | int]], shared: bytes | None = None,
 
 def _one_cell(ref: str, dimension: str | None = None) -> bytes:
     row = "".join(ch for ch in ref if ch.isdigit())
-    return sheet_xml(f'<row r="{row}"><c r="{ref}" t="inlineStr"><is><t>x</t></is></c></row>',
-                     dimension)  # fmt: skip
+    return sheet_xml(
+        f'<row r="{row}"><c r="{ref}" t="inlineStr"><is><t>x</t></is></c></row>', dimension
+    )
 
 
 def far_cell() -> tuple[str, bytes]:
@@ -168,7 +172,7 @@ def lying_zip(mb: int = 1024) -> tuple[str, bytes]:
 
 def huge_xls() -> tuple[str, bytes]:
     """An Excel 97 workbook with cells at A1 and at its last cell, IV65536 (xlwt writes it)."""
-    import xlwt  # noqa: PLC0415 - a development dependency
+    import xlwt  # a development dependency
 
     book = xlwt.Workbook()
     sheet = book.add_sheet("Sheet1")

@@ -34,20 +34,27 @@ def _child(path: Path, label: str) -> dict[str, float]:
     t = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "bench.hostile", str(path)],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     wall = (time.perf_counter() - t) * 1000
     if done.returncode:
         raise RuntimeError(f"{label}: the reader died (exit {done.returncode})\n{done.stderr}")
     got = json.loads(done.stdout.strip().splitlines()[-1])
     if label.startswith("refuse") and not got["refused"]:
         raise RuntimeError(f"{label}: was read, not refused")
-    return {f"{label}: read (ms)": got["ms"], f"{label}: child process (ms)": wall,
-            f"{label}: peak memory (MB)": got["peak_mb"]}  # fmt: skip
+    return {
+        f"{label}: read (ms)": got["ms"],
+        f"{label}: child process (ms)": wall,
+        f"{label}: peak memory (MB)": got["peak_mb"],
+    }
 
 
 def _measure(path: Path) -> None:
-    from analytics.ingest import read  # noqa: PLC0415 - imported before the clock starts
+    from analytics.ingest import read  # imported before the clock starts
 
     data = path.read_bytes()
     t = time.perf_counter()

@@ -17,10 +17,19 @@ from zoneinfo import ZoneInfo
 from analytics.config import PROJECT_ROOT
 
 PAGES = (
-    "pages/overview.py", "pages/cockpit.py", "pages/big_screen.py", "pages/road_map.py",
-    "pages/accidents.py", "pages/hotspots.py", "pages/effect.py", "pages/ledger.py",
-    "pages/tasks.py", "pages/bulletin.py", "pages/audit_log.py", "pages/data_settings.py",
-)  # fmt: skip
+    "pages/overview.py",
+    "pages/cockpit.py",
+    "pages/big_screen.py",
+    "pages/road_map.py",
+    "pages/accidents.py",
+    "pages/hotspots.py",
+    "pages/effect.py",
+    "pages/ledger.py",
+    "pages/tasks.py",
+    "pages/bulletin.py",
+    "pages/audit_log.py",
+    "pages/data_settings.py",
+)
 
 
 def sent_bytes(node: object) -> int:

@@ -19,8 +19,10 @@ HOT_PERCENT = 5  # accidents concentrated at ten places per route (so there are 
 
 def _lon(r: str, stake: str) -> str:
     """SQL for the longitude of stake metres along route number r: a straight 100 km line."""
-    return (f"(115.5 + ({r} % 20) * 0.15 + cos(radians(({r} * 37) % 180)) * ({stake})"
-            f" / (111195.0 * cos(radians(30.0 + ({r} // 20) * 0.3))))")  # fmt: skip
+    return (
+        f"(115.5 + ({r} % 20) * 0.15 + cos(radians(({r} * 37) % 180)) * ({stake})"
+        f" / (111195.0 * cos(radians(30.0 + ({r} // 20) * 0.3))))"
+    )
 
 
 def _lat(r: str, stake: str) -> str:
@@ -148,7 +150,7 @@ def build(path: Path, hazards: int, accidents: int, units: int) -> Path:
                 CASE WHEN deaths > 0 THEN '死亡事故' WHEN injuries > 0 THEN '伤人事故'
                      ELSE '财产损失事故' END AS severity
             FROM rows
-            """,  # noqa: S608 - fixed numbers and formulas, values bound
+            """,  # fixed numbers and formulas, values bound  # noqa: S608
             {"accidents": accidents, "units": units, "start": START, "days": DAYS},
         )
         conn.execute(
@@ -156,7 +158,7 @@ def build(path: Path, hazards: int, accidents: int, units: int) -> Path:
             INSERT INTO routes (route_code, name, road_class, start_m, end_m, provenance)
             SELECT printf('G%03d', r), '基准路' || r, '国道', 0, 100000, '基准测试生成'
             FROM range({ROUTES}) AS t(r)
-            """  # noqa: S608 - fixed numbers
+            """  # fixed numbers  # noqa: S608
         )
         a, b = "k * 1000", "(k + 1) * 1000"
         conn.execute(
@@ -167,7 +169,7 @@ def build(path: Path, hazards: int, accidents: int, units: int) -> Path:
                 printf('99%04d', (r * 7 + k // 20) % $units),
                 [[{_lon("r", a)}, {_lat("r", a)}], [{_lon("r", b)}, {_lat("r", b)}]]
             FROM range({ROUTES}) AS t(r), range(100) AS s(k)
-            """,  # noqa: S608 - fixed numbers and formulas, values bound
+            """,  # fixed numbers and formulas, values bound  # noqa: S608
             {"units": units},
         )
     conn.close()

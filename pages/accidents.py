@@ -20,8 +20,12 @@ from ui.context import Context
 CONFIG = {"displaylogo": False}
 TOP_ROUTES = 15
 TOP_SITES = 20
-CARDS = (("accidents", "事故", "起"), ("deaths", "死亡", "人"), ("injuries", "受伤", "人"),
-         ("loss_wan", "直接财产损失", "万元"))  # fmt: skip
+CARDS = (
+    ("accidents", "事故", "起"),
+    ("deaths", "死亡", "人"),
+    ("injuries", "受伤", "人"),
+    ("loss_wan", "直接财产损失", "万元"),
+)
 
 
 def page() -> None:
@@ -41,16 +45,22 @@ def page() -> None:
         if int(m.accidents.sum() + m.accidents_last_year.sum()) == 0:
             st.info(f"近24个月（截至 {as_of}）无符合条件的事故记录。")
         else:
-            st.plotly_chart(charts.month_chart(m, as_of.day, f"近12个月各月事故（截至 {as_of}）"),
-                            config=CONFIG, key="by_month")  # fmt: skip
+            st.plotly_chart(
+                charts.month_chart(m, as_of.day, f"近12个月各月事故（截至 {as_of}）"),
+                config=CONFIG,
+                key="by_month",
+            )
     with right:
         y = ctx.store.cached(aa.by_year, as_of, viewer=ctx.user, **filters)
         if y.empty:
             st.info(f"截至 {as_of} 无符合条件的事故记录。")
         else:
             day = f"{as_of.month}月{as_of.day}日"
-            st.plotly_chart(charts.year_chart(y, day, f"各年事故及同比（截至 {as_of}）"),
-                            config=CONFIG, key="by_year")  # fmt: skip
+            st.plotly_chart(
+                charts.year_chart(y, day, f"各年事故及同比（截至 {as_of}）"),
+                config=CONFIG,
+                key="by_year",
+            )
     st.caption(_yoy_rule(as_of))
 
     st.subheader(f"事故构成（{start} 至 {end}）")
@@ -79,18 +89,25 @@ def _filters(ctx: Context) -> dict[str, str | None]:
     c = st.columns(6)
     unit = widgets.unit_select(ctx, c[0], "acc_unit", "区县大队账号只能分析本单位的事故")
     route = c[1].selectbox(
-        "路线", [None, *routes], key="acc_route",
+        "路线",
+        [None, *routes],
+        key="acc_route",
         format_func=lambda r: "全部" if r is None else f"{r} {routes[r]}".strip(),
-    )  # fmt: skip
+    )
     picks = {}
-    for col, (key, label, values) in zip(c[2:], (
-        ("severity", "事故严重程度", aa.SEVERITIES),
-        ("collision_type", "事故形态", aa.COLLISION_TYPES),
-        ("weather", "天气", opts["weather"] or aa.WEATHERS),
-        ("procedure", "处理程序", aa.PROCEDURES),
-    ), strict=True):  # fmt: skip
-        picks[key] = col.selectbox(label, [None, *values], key=f"acc_{key}",
-                                   format_func=lambda v: v or "全部")  # fmt: skip
+    for col, (key, label, values) in zip(
+        c[2:],
+        (
+            ("severity", "事故严重程度", aa.SEVERITIES),
+            ("collision_type", "事故形态", aa.COLLISION_TYPES),
+            ("weather", "天气", opts["weather"] or aa.WEATHERS),
+            ("procedure", "处理程序", aa.PROCEDURES),
+        ),
+        strict=True,
+    ):
+        picks[key] = col.selectbox(
+            label, [None, *values], key=f"acc_{key}", format_func=lambda v: v or "全部"
+        )
     return {"unit": unit, "route": route, **picks}
 
 
@@ -100,8 +117,9 @@ def _totals(s: aa.Summary) -> None:
         now, before = s.now[key], s.year_ago[key]
         text = fmt.decimal(now, 1, unit) if key == "loss_wan" else fmt.count(now, unit)
         was = fmt.decimal(before, 1, unit) if key == "loss_wan" else fmt.count(before, unit)
-        widgets.change_metric(col, label, text, s.yoy(key),
-                          help=f"同比：上年同期（{y[0]} 至 {y[1]}）{was}")  # fmt: skip
+        widgets.change_metric(
+            col, label, text, s.yoy(key), help=f"同比：上年同期（{y[0]} 至 {y[1]}）{was}"
+        )
     st.caption(
         f"其中死亡事故 {fmt.count(s.now['fatal'], '起')}（上年同期 {fmt.count(s.year_ago['fatal'], '起')}）。"
         "下降为绿色，上升为红色。"
@@ -110,36 +128,50 @@ def _totals(s: aa.Summary) -> None:
 
 def _breakdowns(ctx: Context, start: date, end: date, filters: dict) -> None:
     b = ctx.store.cached(aa.breakdown, start, end, viewer=ctx.user, **filters)
-    st.plotly_chart(charts.heat_chart(b["heat"], "各星期、各时段事故分布"), config=CONFIG,
-                    key="heat")  # fmt: skip
+    st.plotly_chart(
+        charts.heat_chart(b["heat"], "各星期、各时段事故分布"), config=CONFIG, key="heat"
+    )
     left, right = st.columns(2)
     with left:
         f = b["collision"]
-        st.plotly_chart(charts.count_bar(f.collision_type.tolist(), f, "事故形态", "按事故形态"),
-                        config=CONFIG, key="by_collision")  # fmt: skip
+        st.plotly_chart(
+            charts.count_bar(f.collision_type.tolist(), f, "事故形态", "按事故形态"),
+            config=CONFIG,
+            key="by_collision",
+        )
     with right:
         f = b["unit"]
-        st.plotly_chart(charts.count_bar(f.unit_name.tolist(), f, "单位", "按单位"),
-                        config=CONFIG, key="by_unit")  # fmt: skip
+        st.plotly_chart(
+            charts.count_bar(f.unit_name.tolist(), f, "单位", "按单位"),
+            config=CONFIG,
+            key="by_unit",
+        )
     f = b["route"].head(TOP_ROUTES)
-    names = [f"{c} {n}".strip() if c else "无路线编码" for c, n in zip(f.route_code, f.road_name,
-             strict=True)]  # fmt: skip
+    names = [
+        f"{c} {n}".strip() if c else "无路线编码"
+        for c, n in zip(f.route_code, f.road_name, strict=True)
+    ]
     more = (
         f"（共 {len(b['route'])} 条，列出事故最多的 {TOP_ROUTES} 条）"
         if len(b["route"]) > TOP_ROUTES
         else ""
     )
-    st.plotly_chart(charts.count_bar(names, f, "路线", f"按路线{more}"), config=CONFIG,
-                    key="by_route")  # fmt: skip
+    st.plotly_chart(
+        charts.count_bar(names, f, "路线", f"按路线{more}"), config=CONFIG, key="by_route"
+    )
 
 
 def _sites(ctx: Context, as_of: date, unit: str | None) -> pd.DataFrame:
     """The top accident-prone sites of a preset rule (analytics/accidents/sites.py)."""
     st.subheader("事故多发点段")
     names = list(hotspots.PRESETS)
-    name = st.selectbox("识别口径", names, key="acc_sites_preset",
-                        index=names.index(ctx.city.hotspot_preset),
-                        format_func=lambda n: hotspots.PRESETS[n].label)  # fmt: skip
+    name = st.selectbox(
+        "识别口径",
+        names,
+        key="acc_sites_preset",
+        index=names.index(ctx.city.hotspot_preset),
+        format_func=lambda n: hotspots.PRESETS[n].label,
+    )
     params = hotspots.preset(name)
     start = as_of - timedelta(days=params.days - 1)
     sites = ctx.store.cached(hotspots.find_sites, as_of, params, unit_adcode=unit, viewer=ctx.user)
@@ -187,8 +219,9 @@ def _accident_list(ctx: Context, s: aa.Summary, filters: dict, sites: pd.DataFra
         book,
         file_name=f"事故明细_{s.window[0]}_{s.window[1]}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        key="download_accidents", on_click="ignore",
-    )  # fmt: skip
+        key="download_accidents",
+        on_click="ignore",
+    )
 
 
 errors.guarded(page)

@@ -67,8 +67,12 @@ def page() -> None:
             st.text_input("用户名", key="new_username")
             st.text_input("名称", placeholder="例如：颍上县大队·张三", key="new_display_name")
             st.selectbox("角色", list(auth.ROLES), format_func=auth.ROLES.get, key="new_role")
-            st.selectbox("单位（区县大队账号必填）", [None, *units], key="new_unit",
-                         format_func=lambda u: units.get(u, "—"))  # fmt: skip
+            st.selectbox(
+                "单位（区县大队账号必填）",
+                [None, *units],
+                key="new_unit",
+                format_func=lambda u: units.get(u, "—"),
+            )
             st.text_input("初始密码", type="password", help=auth.PASSWORD_RULE, key="new_password")
             st.form_submit_button("创建", key="create_account", on_click=_create, args=(ctx,))
         _show_result("add_user_result")
@@ -76,10 +80,19 @@ def page() -> None:
         with st.form("change_user"):
             st.markdown("**修改账号**")
             st.selectbox("账号", users.username.tolist(), key="change_target")
-            st.text_input("新密码（留空则不改）", type="password", help=auth.PASSWORD_RULE,
-                          key="change_password")  # fmt: skip
-            st.radio("状态", STATUSES, horizontal=True, key="change_status",
-                     help="解锁：清除连续失败次数和锁定，账号可立即再次登录")  # fmt: skip
+            st.text_input(
+                "新密码（留空则不改）",
+                type="password",
+                help=auth.PASSWORD_RULE,
+                key="change_password",
+            )
+            st.radio(
+                "状态",
+                STATUSES,
+                horizontal=True,
+                key="change_status",
+                help="解锁：清除连续失败次数和锁定，账号可立即再次登录",
+            )
             st.form_submit_button("保存", key="save_account", on_click=_change, args=(ctx,))
         _show_result("change_user_result")
 
@@ -97,7 +110,7 @@ def _take_password(key: str) -> str:
     return password
 
 
-def _acting_admin(ctx: Context, cur) -> auth.User | None:  # noqa: ANN001 - a DuckDB cursor
+def _acting_admin(ctx: Context, cur) -> auth.User | None:  # a DuckDB cursor
     """The signed-in user, checked again (a callback runs before the page's own checks)."""
     user = session.current_user(replace(ctx, cur=cur))
     return user if user is not None and access.may(user, "manage_accounts") else None
@@ -112,8 +125,9 @@ def _create(ctx: Context) -> None:
         if (admin := _acting_admin(ctx, cur)) is None:
             return
         name = (s.get("new_display_name") or "").strip() or username
-        auth.add_user(cur, admin.username, username, name, s.get("new_role"), s.get("new_unit"),
-                      password)  # fmt: skip
+        auth.add_user(
+            cur, admin.username, username, name, s.get("new_role"), s.get("new_unit"), password
+        )
     except auth.AuthError as e:
         s["add_user_result"] = ("error", str(e))
     else:

@@ -83,8 +83,10 @@ def wall() -> None:
         if ranking["rank"].notna().any():
             st.plotly_chart(
                 charts.ranking_bar(ranking, "各单位整改率排名", dark=True),
-                config={"displayModeBar": False}, key="wall_rank", theme=None,
-            )  # fmt: skip
+                config={"displayModeBar": False},
+                key="wall_rank",
+                theme=None,
+            )
         else:
             st.info("尚无入单隐患，暂无排名。")
     with middle:
@@ -99,8 +101,10 @@ def wall() -> None:
         else:
             st.plotly_chart(
                 charts.backlog_chart(backlog, forecast, "在办隐患与清零预计", dark=True),
-                config={"displayModeBar": False}, key="wall_backlog", theme=None,
-            )  # fmt: skip
+                config={"displayModeBar": False},
+                key="wall_backlog",
+                theme=None,
+            )
 
     overdue = ctx.store.cached(hazard_list.overdue, as_of, viewer=ctx.user).head(5)
     if overdue.empty:

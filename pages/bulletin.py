@@ -26,14 +26,21 @@ def page() -> None:
     widgets.header(ctx, "通报", as_of, f"临期预警 {opts.horizon} 天 · 主送：{opts.recipients}")
     left, right = st.columns(2)
     period = left.selectbox(
-        "通报周期", list(BULLETIN_PERIODS), index=0, key="bulletin_period",
+        "通报周期",
+        list(BULLETIN_PERIODS),
+        index=0,
+        key="bulletin_period",
         format_func=lambda p: f"{BULLETIN_PERIODS[p]}通报（近一{BULLETIN_PERIODS[p]}）",
         help="统计周期为截至统计日的最近一周、一月或一季度；变化与上期通报（没有时与上期末）相比",
-    )  # fmt: skip
+    )
     dated = right.date_input(
-        "成文日期", value=max(ctx.today(), as_of), min_value=as_of, key="bulletin_dated",
-        format="YYYY-MM-DD", help="通报落款日期；期号按成文日期所在年度顺序编排",
-    )  # fmt: skip
+        "成文日期",
+        value=max(ctx.today(), as_of),
+        min_value=as_of,
+        key="bulletin_dated",
+        format="YYYY-MM-DD",
+        help="通报落款日期；期号按成文日期所在年度顺序编排",
+    )
     draft_tab, archive_tab = st.tabs(["草稿预览与签发", "通报存档"])
     with draft_tab:
         _draft(ctx, as_of, period, dated, opts)
@@ -52,15 +59,23 @@ def _draft(ctx: Context, as_of: date, period: str, dated: date, opts: archive.Op
     )
     c = st.columns(3)
     c[0].download_button(
-        "下载草稿（Word）", lambda: archive.render(content).docx,
-        file_name=archive.file_name(content, "docx"), mime=archive.DOCX_MIME,
-        key="draft_docx", on_click="ignore", icon=":material/description:",
-    )  # fmt: skip
+        "下载草稿（Word）",
+        lambda: archive.render(content).docx,
+        file_name=archive.file_name(content, "docx"),
+        mime=archive.DOCX_MIME,
+        key="draft_docx",
+        on_click="ignore",
+        icon=":material/description:",
+    )
     c[1].download_button(
-        "下载草稿（Excel）", lambda: archive.render(content).xlsx,
-        file_name=archive.file_name(content, "xlsx"), mime=archive.XLSX_MIME,
-        key="draft_xlsx", on_click="ignore", icon=":material/table:",
-    )  # fmt: skip
+        "下载草稿（Excel）",
+        lambda: archive.render(content).xlsx,
+        file_name=archive.file_name(content, "xlsx"),
+        mime=archive.XLSX_MIME,
+        key="draft_xlsx",
+        on_click="ignore",
+        icon=":material/table:",
+    )
     _issue_form(ctx, content, as_of, period, dated, opts)
     with st.container(border=True):
         _preview(content, "draft")
@@ -73,9 +88,13 @@ def _as_seen(ctx: Context, content: Bulletin) -> Bulletin:
 
 
 def _issue_form(
-    ctx: Context, content: Bulletin, as_of: date, period: str, dated: date,
+    ctx: Context,
+    content: Bulletin,
+    as_of: date,
+    period: str,
+    dated: date,
     opts: archive.Options,
-) -> None:  # fmt: skip
+) -> None:
     if not access.can(ctx.user, "issue_bulletin"):
         st.info("草稿可预览和下载；签发通报须由支队管理员操作。", icon=":material/info:")
         return
@@ -180,15 +199,23 @@ def _archive(ctx: Context) -> None:
         return
     c = st.columns(3)
     c[0].download_button(
-        "下载存档原件（Word）", frozen.files.docx,
-        file_name=archive.file_name(frozen.content, "docx"), mime=archive.DOCX_MIME,
-        key="archive_docx", on_click="ignore", icon=":material/description:",
-    )  # fmt: skip
+        "下载存档原件（Word）",
+        frozen.files.docx,
+        file_name=archive.file_name(frozen.content, "docx"),
+        mime=archive.DOCX_MIME,
+        key="archive_docx",
+        on_click="ignore",
+        icon=":material/description:",
+    )
     c[1].download_button(
-        "下载存档原件（Excel）", frozen.files.xlsx,
-        file_name=archive.file_name(frozen.content, "xlsx"), mime=archive.XLSX_MIME,
-        key="archive_xlsx", on_click="ignore", icon=":material/table:",
-    )  # fmt: skip
+        "下载存档原件（Excel）",
+        frozen.files.xlsx,
+        file_name=archive.file_name(frozen.content, "xlsx"),
+        mime=archive.XLSX_MIME,
+        key="archive_xlsx",
+        on_click="ignore",
+        icon=":material/table:",
+    )
     st.caption(f"签发人：{plain(frozen.issued_by)} · 签发时间：{frozen.issued_at:%Y-%m-%d %H:%M}")
     with st.expander("存档内容预览", expanded=False):
         _preview(frozen.content, "archived")
@@ -201,16 +228,23 @@ def _unit_copy(ctx: Context, frozen: archive.Issued) -> None:
     st.caption("区县大队下载的是本单位版本：汇总数字与原件相同，明细表仅列出本单位的隐患和点段。")
     c = st.columns(3)
     c[0].download_button(
-        "下载本单位版（Word）", lambda: archive.render(content).docx,
+        "下载本单位版（Word）",
+        lambda: archive.render(content).docx,
         file_name=archive.file_name(content, "docx").replace(".docx", "_本单位版.docx"),
-        mime=archive.DOCX_MIME, key="archive_docx", on_click="ignore",
+        mime=archive.DOCX_MIME,
+        key="archive_docx",
+        on_click="ignore",
         icon=":material/description:",
-    )  # fmt: skip
+    )
     c[1].download_button(
-        "下载本单位版（Excel）", lambda: archive.render(content).xlsx,
+        "下载本单位版（Excel）",
+        lambda: archive.render(content).xlsx,
         file_name=archive.file_name(content, "xlsx").replace(".xlsx", "_本单位版.xlsx"),
-        mime=archive.XLSX_MIME, key="archive_xlsx", on_click="ignore", icon=":material/table:",
-    )  # fmt: skip
+        mime=archive.XLSX_MIME,
+        key="archive_xlsx",
+        on_click="ignore",
+        icon=":material/table:",
+    )
     with st.expander("存档内容预览（本单位版）", expanded=False):
         _preview(content, "archived")
 

@@ -89,10 +89,16 @@ def _kpis(
             "days": lambda v: fmt.decimal(v, 1, "天"),
         }[kind](now)
         widgets.compare_metric(
-            col, label, value, now, before,
-            unit={"count": "处", "days": "天"}.get(kind, ""), rate=kind == "rate",
-            up_is_good=up_is_good, help=HELP[key].format(horizon=horizon),
-        )  # fmt: skip
+            col,
+            label,
+            value,
+            now,
+            before,
+            unit={"count": "处", "days": "天"}.get(kind, ""),
+            rate=kind == "rate",
+            up_is_good=up_is_good,
+            help=HELP[key].format(horizon=horizon),
+        )
 
 
 HELP = {
@@ -119,11 +125,14 @@ def _accidents(ctx: Context, as_of: date, period: periods.Period, unit: str | No
     st.subheader(f"{_who(ctx, unit)}道路交通事故（{w[0]} 至 {w[1]}）")
     for col, (key, label, u) in zip(st.columns(len(ACCIDENT_CARDS)), ACCIDENT_CARDS, strict=True):
         widgets.change_metric(
-            col, label, fmt.count(a.now[key], u), a.yoy(key),
+            col,
+            label,
+            fmt.count(a.now[key], u),
+            a.yoy(key),
             help=f"同比：上年同期（{y[0]} 至 {y[1]}）{fmt.count(a.year_ago[key], u)}；"
             f"环比：上期（{p[0]} 至 {p[1]}）{fmt.count(a.previous[key], u)}，"
             f"{fmt.relative_change(a.pop(key), '环比')}",
-        )  # fmt: skip
+        )
     loss, loss_before = a.now["loss_yuan"] / 10_000, a.year_ago["loss_yuan"] / 10_000
     st.caption(
         f"{_who(ctx, unit)}直接财产损失 {fmt.decimal(loss, 1, '万元')}（上年同期 {fmt.decimal(loss_before, 1, '万元')}，"
@@ -148,9 +157,11 @@ def _city_view(ctx: Context, as_of: date, period: periods.Period, horizon: int) 
         with left:
             event = st.plotly_chart(
                 charts.ranking_bar(ranking, f"各单位整改率排名（截至 {as_of}）"),
-                on_select="rerun", selection_mode="points", key="rank_chart",
+                on_select="rerun",
+                selection_mode="points",
+                key="rank_chart",
                 config={"displaylogo": False},
-            )  # fmt: skip
+            )
             _go_to_unit(_clicked_bar(event))
         with right:
             deck = maps.unit_rate_map(ctx.city, boundaries(ctx.city), ranking, zoom=7.4)
@@ -158,8 +169,9 @@ def _city_view(ctx: Context, as_of: date, period: periods.Period, horizon: int) 
             picked = st.pydeck_chart(deck, on_select="rerun", key="unit_map", height=430)
             _go_to_unit(maps.picked_unit(picked))
     table = _ranking_table(ranking)
-    event = st.dataframe(table, hide_index=True, on_select="rerun",
-                         selection_mode="single-row", key="rank_table")  # fmt: skip
+    event = st.dataframe(
+        table, hide_index=True, on_select="rerun", selection_mode="single-row", key="rank_table"
+    )
     if event.selection.rows:
         _go_to_unit(ranking.iloc[event.selection.rows[0]]["unit_adcode"])
     tables.download(table, "各单位排名", f"各单位排名_{as_of}.xlsx")
@@ -201,9 +213,11 @@ def _unit_view(ctx: Context, as_of: date, period: periods.Period, horizon: int, 
         hazard_list.hazards_as_of, as_of, horizon, unit=unit, viewer=ctx.user
     )
     standings = st.multiselect(
-        "状态", hazard_list.STANDINGS, default=list(hazard_list.STANDINGS[:3]),
+        "状态",
+        hazard_list.STANDINGS,
+        default=list(hazard_list.STANDINGS[:3]),
         help="截至统计日的办理情况：逾期、临期、正常推进（未逾期也未临期）或已销号；前三项合计为在办",
-    )  # fmt: skip
+    )
     shown = tables.hazard_table(hazards[hazards.standing.isin(standings)], as_of)
     if shown.empty:
         st.info("所选状态下没有隐患。")
@@ -234,8 +248,9 @@ def _trends(ctx: Context, as_of: date, unit: str | None) -> None:
                         charts.flow_chart(
                             flow, label, f"{_who(ctx, unit)}每{label}新增与销号（截至 {as_of}）"
                         ),
-                        config={"displaylogo": False}, key=f"flow_{freq}",
-                    )  # fmt: skip
+                        config={"displaylogo": False},
+                        key=f"flow_{freq}",
+                    )
     with right:
         backlog = ctx.store.cached(trends.backlog, as_of, unit)
         open_now = ctx.store.cached(metrics.total, as_of, 0, unit)["open"]
@@ -247,8 +262,9 @@ def _trends(ctx: Context, as_of: date, unit: str | None) -> None:
                 charts.backlog_chart(
                     backlog, forecast, f"{_who(ctx, unit)}在办隐患与清零预计（截至 {as_of}）"
                 ),
-                config={"displaylogo": False}, key="backlog",
-            )  # fmt: skip
+                config={"displaylogo": False},
+                key="backlog",
+            )
         st.caption(_who(ctx, unit) + _forecast_sentence(forecast) + " " + FORECAST_RULE)
 
 
@@ -264,8 +280,9 @@ def _forecast_sentence(f: trends.Forecast) -> str:
 
 def _forecast_table(ranking: pd.DataFrame, fc: dict) -> pd.DataFrame:
     rows = []
-    for code, name, open_now in zip(ranking.unit_adcode, ranking.unit_name, ranking.open,
-                                    strict=True):  # fmt: skip
+    for code, name, open_now in zip(
+        ranking.unit_adcode, ranking.unit_name, ranking.open, strict=True
+    ):
         f = fc[code]
         rows.append(_forecast_row(name, open_now, f))
     rows.append(_forecast_row("全市", fc[None].open_now, fc[None]))
@@ -332,8 +349,9 @@ def _breakdowns(ctx: Context, as_of: date, horizon: int, unit: str | None) -> No
             label = GROUPINGS[by]
             st.plotly_chart(
                 charts.breakdown_bar(s, label, f"{_who(ctx, unit)}按{label}统计（截至 {as_of}）"),
-                config={"displaylogo": False}, key=f"breakdown_{by}",
-            )  # fmt: skip
+                config={"displaylogo": False},
+                key=f"breakdown_{by}",
+            )
             st.dataframe(_group_table(s, label), hide_index=True)
 
 

@@ -19,8 +19,9 @@ CHART_HAZARDS = 30
 def page() -> None:
     ctx = gate.context()
     as_of = widgets.as_of_control(ctx)
-    judgeable = ctx.store.cached(effect.judgeable_months, as_of, ctx.settings.effect_months,
-                           viewer=ctx.user)  # fmt: skip
+    judgeable = ctx.store.cached(
+        effect.judgeable_months, as_of, ctx.settings.effect_months, viewer=ctx.user
+    )
     months, buffer_m = _settings(ctx, judgeable)
     widgets.header(ctx, "治理成效", as_of, effect.window_text(months, buffer_m))
     _why_shorter(ctx, as_of, judgeable)
@@ -47,8 +48,9 @@ def page() -> None:
             more = f"（列出入单前事故最多的 {len(shown)} 处）" if len(full) > len(shown) else ""
             st.plotly_chart(
                 charts.effect_chart(shown, months, f"治理前后事故对比{more}"),
-                config={"displaylogo": False}, key="effect_chart",
-            )  # fmt: skip
+                config={"displaylogo": False},
+                key="effect_chart",
+            )
     if len(e.hazards) > tables.SHOWN_ROWS:
         st.caption(
             f"表中列出前 {tables.SHOWN_ROWS} 处；下载可获取全部 {fmt.count(len(e.hazards), '处')}。"
@@ -64,16 +66,24 @@ def _settings(ctx: Context, judgeable: int | None) -> tuple[int, int]:
     s = ctx.settings
     with st.sidebar:
         months = st.number_input(
-            "观察月数", min_value=1, max_value=60, value=judgeable or s.effect_months, step=1,
+            "观察月数",
+            min_value=1,
+            max_value=60,
+            value=judgeable or s.effect_months,
+            step=1,
             key="eff_months",
             help=f"比较入单前与销号后各多少个月（系统默认 {s.effect_months} 个月，可在“数据与设置”查看）",
-        )  # fmt: skip
+        )
         buffer_m = st.number_input(
-            "缓冲距离（米）", min_value=0, max_value=5000, value=s.effect_buffer_m, step=50,
+            "缓冲距离（米）",
+            min_value=0,
+            max_value=5000,
+            value=s.effect_buffer_m,
+            step=50,
             key="eff_buffer",
             help="隐患路段两端各外延的米数；无桩号的隐患按坐标周围的半径"
             f"（系统默认 {s.effect_buffer_m} 米）",
-        )  # fmt: skip
+        )
     return int(months), int(buffer_m)
 
 
@@ -91,8 +101,9 @@ def _why_shorter(ctx: Context, as_of: date, judgeable: int | None) -> None:
 
 
 def _unit(ctx: Context) -> str | None:
-    return widgets.unit_select(ctx, st.columns(4)[0], "eff_unit",
-                           "区县大队账号只评价本单位的隐患；对比基准为全市")  # fmt: skip
+    return widgets.unit_select(
+        ctx, st.columns(4)[0], "eff_unit", "区县大队账号只评价本单位的隐患；对比基准为全市"
+    )
 
 
 def _method(ctx: Context, e: effect.Effect) -> None:
@@ -120,19 +131,30 @@ def _method(ctx: Context, e: effect.Effect) -> None:
 def _totals(e: effect.Effect) -> None:
     t = e.total
     c = st.columns(5)
-    c[0].metric("已销号且有位置", fmt.count(t["hazards"], "处"),
-                help="截至统计日已销号、有桩号或坐标的隐患")  # fmt: skip
-    c[1].metric("观察期已满", fmt.count(t["full"], "处"),
-                help=f"销号后已满 {e.months} 个月，计入合计；另有 {t['observing']} 处观察期未满")  # fmt: skip
-    c[2].metric("治理前事故", fmt.count(t["before"], "起"),
-                help=f"观察期已满的隐患入单前 {e.months} 个月内的事故合计")  # fmt: skip
-    c[3].metric("治理后事故", fmt.count(t["after"], "起"),
-                help=f"观察期已满的隐患销号后 {e.months} 个月内的事故合计")  # fmt: skip
+    c[0].metric(
+        "已销号且有位置", fmt.count(t["hazards"], "处"), help="截至统计日已销号、有桩号或坐标的隐患"
+    )
+    c[1].metric(
+        "观察期已满",
+        fmt.count(t["full"], "处"),
+        help=f"销号后已满 {e.months} 个月，计入合计；另有 {t['observing']} 处观察期未满",
+    )
+    c[2].metric(
+        "治理前事故",
+        fmt.count(t["before"], "起"),
+        help=f"观察期已满的隐患入单前 {e.months} 个月内的事故合计",
+    )
+    c[3].metric(
+        "治理后事故",
+        fmt.count(t["after"], "起"),
+        help=f"观察期已满的隐患销号后 {e.months} 个月内的事故合计",
+    )
     rr = t["ratio_of_ratios"]
     c[4].metric(
-        "比值比（对比全市）", fmt.DASH if rr is None else f"{rr:.2f}",
+        "比值比（对比全市）",
+        fmt.DASH if rr is None else f"{rr:.2f}",
         help="（治理后 ÷ 治理前，隐患处）÷（治理后 ÷ 治理前，全市同期）；小于 1 表示比全市下降得多",
-    )  # fmt: skip
+    )
     st.caption(_sentence(e))
 
 

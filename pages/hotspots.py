@@ -37,14 +37,23 @@ def page() -> None:
     c[2].metric("涉及事故", fmt.count(int(sites["accidents"].sum()) if len(sites) else 0, "起"))
     c[3].metric("涉及死亡", fmt.count(int(sites["deaths"].sum()) if len(sites) else 0, "人"))
     if sites.empty:
-        st.info(f"按“{params.describe()}”，{start} 至 {as_of} 无事故多发点段。"
-                "可更换口径、延长统计时长或调整统计截至日期。")  # fmt: skip
+        st.info(
+            f"按“{params.describe()}”，{start} 至 {as_of} 无事故多发点段。"
+            "可更换口径、延长统计时长或调整统计截至日期。"
+        )
         return
     table = hotspot_tables.table(sites, params)
-    st.caption(f"{params.ranking()}；点击一行查看点段详情" + ("、办理入单。" if
-               access.can(ctx.user, "list_site") else "。"))  # fmt: skip
-    event = st.dataframe(table.head(SHOWN), hide_index=True, on_select="rerun",
-                         selection_mode="single-row", key="sites_table")  # fmt: skip
+    st.caption(
+        f"{params.ranking()}；点击一行查看点段详情"
+        + ("、办理入单。" if access.can(ctx.user, "list_site") else "。")
+    )
+    event = st.dataframe(
+        table.head(SHOWN),
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        key="sites_table",
+    )
     if len(table) > SHOWN:
         st.caption(f"表中列出前 {SHOWN} 处，下载可获取全部 {len(table)} 处。")
     tables.download(table, "事故多发点段", f"事故多发点段_{as_of}.xlsx")
@@ -54,36 +63,57 @@ def page() -> None:
 
 def _rule_controls(city: City) -> rules.Params:
     names = list(rules.PRESETS)
-    name = st.selectbox("识别口径", names, index=names.index(city.hotspot_preset),
-                        format_func=lambda n: rules.PRESETS[n].label, key="hotspot_preset")  # fmt: skip
+    name = st.selectbox(
+        "识别口径",
+        names,
+        index=names.index(city.hotspot_preset),
+        format_func=lambda n: rules.PRESETS[n].label,
+        key="hotspot_preset",
+    )
     base = rules.PRESETS[name]
     st.caption(f"{base.note}。本市默认口径（城市配置）：{rules.PRESETS[city.hotspot_preset].label}")
     p = base.params
     with st.expander("调整参数（口径中的每个数值都可修改）"):
         c = st.columns(4)
-        mode = c[0].selectbox("方法", list(rules.MODES), index=list(rules.MODES).index(p.mode),
-                              format_func=rules.MODES.get, key=f"hs_mode_{name}")  # fmt: skip
+        mode = c[0].selectbox(
+            "方法",
+            list(rules.MODES),
+            index=list(rules.MODES).index(p.mode),
+            format_func=rules.MODES.get,
+            key=f"hs_mode_{name}",
+        )
         days = c[1].number_input("统计时长（天）", 1, 3650, p.days, key=f"hs_days_{name}")
         if mode == "coords":
-            radius = c[2].number_input("聚类半径（米）", 1.0, 5000.0, float(p.radius_m),
-                                       key=f"hs_radius_{name}")  # fmt: skip
+            radius = c[2].number_input(
+                "聚类半径（米）", 1.0, 5000.0, float(p.radius_m), key=f"hs_radius_{name}"
+            )
             window = p.window_m
         else:
-            window = c[2].number_input("窗口长度（米）", 1 if mode in ("sliding", "peak") else 0,
-                                       100_000, p.window_m, key=f"hs_window_{name}")  # fmt: skip
+            window = c[2].number_input(
+                "窗口长度（米）",
+                1 if mode in ("sliding", "peak") else 0,
+                100_000,
+                p.window_m,
+                key=f"hs_window_{name}",
+            )
             radius = p.radius_m
         first = p.conditions[0]
         measures = list(rules.MEASURES)
-        measure = c[3].selectbox("统计指标", measures, index=measures.index(first.measure),
-                                 format_func=lambda m: rules.MEASURES[m][0],
-                                 key=f"hs_measure_{name}")  # fmt: skip
+        measure = c[3].selectbox(
+            "统计指标",
+            measures,
+            index=measures.index(first.measure),
+            format_func=lambda m: rules.MEASURES[m][0],
+            key=f"hs_measure_{name}",
+        )
         c = st.columns(4)
-        threshold = c[0].number_input("阈值（≥）", 0.0, 100_000.0, float(first.threshold),
-                                      key=f"hs_threshold_{name}")  # fmt: skip
+        threshold = c[0].number_input(
+            "阈值（≥）", 0.0, 100_000.0, float(first.threshold), key=f"hs_threshold_{name}"
+        )
         weights = tuple(
             c[i + 1].number_input(
                 f"当量权重·{label}", 0.0, 1000.0, float(p.weights[i]), key=f"hs_w{i}_{name}"
-            )  # fmt: skip
+            )
             for i, label in enumerate(("死亡事故", "伤人事故", "财产损失事故"))
         )
         if len(p.conditions) > 1:
@@ -93,16 +123,21 @@ def _rule_controls(city: City) -> rules.Params:
     changed_condition = (measure, threshold) != (first.measure, float(first.threshold))
     try:
         return rules.from_options(
-            name, mode=mode, window_m=int(window), radius_m=float(radius), days=int(days),
+            name,
+            mode=mode,
+            window_m=int(window),
+            radius_m=float(radius),
+            days=int(days),
             measure=measure if changed_condition else None,
-            threshold=threshold if changed_condition else None, weights=weights,
-        )  # fmt: skip
+            threshold=threshold if changed_condition else None,
+            weights=weights,
+        )
     except ValueError as e:
         st.error(f"参数有误：{plain(e)}。已改用预设口径。")
         return p
 
 
-def _detail(ctx: Context, site: pd.Series, as_of, params: rules.Params) -> None:  # noqa: ANN001
+def _detail(ctx: Context, site: pd.Series, as_of, params: rules.Params) -> None:
     st.subheader(f"点段详情：{plain(hotspot_tables.place(site))}")
     c = st.columns(5)
     c[0].metric("事故", fmt.count(int(site["accidents"]), "起"))
@@ -111,11 +146,14 @@ def _detail(ctx: Context, site: pd.Series, as_of, params: rules.Params) -> None:
     c[3].metric("受伤", fmt.count(int(site["injuries"]), "人"))
     c[4].metric("当量事故数", f"{float(site['score']):g}")
     month = f"{int(site['peak_month'])}月" if pd.notna(site["peak_month"]) else "—"
-    st.markdown(f"所属单位：{plain(site['unit_name'])}；道路：{plain(site['road_name']) or '—'}；"
-                f"主要事故形态：{plain(site['top_collision_type']) or '—'}；高发月份：{month}。")  # fmt: skip
+    st.markdown(
+        f"所属单位：{plain(site['unit_name'])}；道路：{plain(site['road_name']) or '—'}；"
+        f"主要事故形态：{plain(site['top_collision_type']) or '—'}；高发月份：{month}。"
+    )
     with st.expander(f"构成该点段的事故（{int(site['accidents'])}起）"):
-        found = ctx.store.cached(hotspots.site_accident_list, as_of, params, site["site_key"],
-                           viewer=ctx.user)  # fmt: skip
+        found = ctx.store.cached(
+            hotspots.site_accident_list, as_of, params, site["site_key"], viewer=ctx.user
+        )
         st.dataframe(hotspot_tables.accident_table(found), hide_index=True)
     covered = list(site["covered_by"])
     if covered:
@@ -129,8 +167,9 @@ def _detail(ctx: Context, site: pd.Series, as_of, params: rules.Params) -> None:
                 token = widgets.submission_token(
                     ctx.user, "list_site", site["site_key"], ctx.today()
                 )
-                hid = hotspots.put_on_list(ctx.cur, ctx.user, site.to_dict(), params, ctx.now(),
-                                           token=token)  # fmt: skip
+                hid = hotspots.put_on_list(
+                    ctx.cur, ctx.user, site.to_dict(), params, ctx.now(), token=token
+                )
             except DuplicateSubmission as e:
                 st.warning(plain(e), icon=":material/content_copy:")
             except (WorkflowError, ConflictError, auth.AuthError) as e:

@@ -35,9 +35,12 @@ def page() -> None:
     if len(frame) > tables.SHOWN_ROWS:
         st.caption(f"表中列出前 {tables.SHOWN_ROWS} 处；请缩小筛选范围，或下载获取全部。")
     event = st.dataframe(
-        shown.style.apply(tables.standing_marks, axis=None), hide_index=True, on_select="rerun",
-        selection_mode="single-row", key="ledger_table",
-    )  # fmt: skip
+        shown.style.apply(tables.standing_marks, axis=None),
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        key="ledger_table",
+    )
     if event.selection.rows:
         widgets.open_hazard(shown.iloc[event.selection.rows[0]]["隐患编号"])
     tables.download(lambda: export.ledger_sheet(frame), "隐患台账", f"隐患台账_{as_of}.xlsx")
@@ -60,11 +63,20 @@ def _filters(ctx: Context) -> dict[str, str | None]:
     grade = c[1].selectbox(
         "风险等级", [None, *ledger.RISK_GRADES], format_func=lambda s: s or "全部"
     )
-    level = c[2].selectbox("挂牌督办", [None, *ledger.SUPERVISION_LEVELS],
-                           format_func=lambda s: s or "全部")  # fmt: skip
+    level = c[2].selectbox(
+        "挂牌督办", [None, *ledger.SUPERVISION_LEVELS], format_func=lambda s: s or "全部"
+    )
     source = c[3].selectbox("隐患来源", [None, *ledger.SOURCES], format_func=lambda s: s or "全部")
-    return {"unit": unit, "standing": standing, "state": state, "text": text or None,
-            "type": kind, "grade": grade, "level": level, "source": source}  # fmt: skip
+    return {
+        "unit": unit,
+        "standing": standing,
+        "state": state,
+        "text": text or None,
+        "type": kind,
+        "grade": grade,
+        "level": level,
+        "source": source,
+    }
 
 
 errors.guarded(page)

@@ -45,9 +45,12 @@ def page() -> None:
     base = f"上年同期（{o.period_last_year[0]} 至 {o.period_last_year[1]}）"
     for col, (key, label, unit) in zip(st.columns(4), ACCIDENT_CARDS, strict=True):
         widgets.change_metric(
-            col, label, fmt.count(a[key], unit), o.yoy(key),
+            col,
+            label,
+            fmt.count(a[key], unit),
+            o.yoy(key),
             help=f"同比：与{base}的 {fmt.count(last[key], unit)} 相比",
-        )  # fmt: skip
+        )
 
     st.subheader("各单位情况")
     if not o.listed:

@@ -29,23 +29,34 @@ def page() -> None:
     period = widgets.period_control()
     start, end = periods.window(as_of, period)
     horizon = ctx.settings.due_soon_days
-    widgets.header(ctx, "道路地图", as_of,
-               f"事故统计周期：{periods.PERIOD_LABELS[period]}（{start} 至 {end}）")  # fmt: skip
+    widgets.header(
+        ctx, "道路地图", as_of, f"事故统计周期：{periods.PERIOD_LABELS[period]}（{start} 至 {end}）"
+    )
 
     c1, c2, c3 = st.columns([3, 2, 2])
     shown = c1.multiselect(
-        "显示图层", list(road_layers.MAP_LAYERS), default=list(road_layers.MAP_LAYERS),
-        format_func=road_layers.MAP_LAYERS.get, key="map_layers",
-    )  # fmt: skip
+        "显示图层",
+        list(road_layers.MAP_LAYERS),
+        default=list(road_layers.MAP_LAYERS),
+        format_func=road_layers.MAP_LAYERS.get,
+        key="map_layers",
+    )
     measure = c2.radio(
-        "路段着色", list(road_map.MEASURES), format_func=lambda m: f"每公里{road_map.MEASURES[m]}",
-        horizontal=True, key="map_measure", help="统计周期内路段上的事故起数（或死亡人数）÷ 路段里程",
-    )  # fmt: skip
+        "路段着色",
+        list(road_map.MEASURES),
+        format_func=lambda m: f"每公里{road_map.MEASURES[m]}",
+        horizontal=True,
+        key="map_measure",
+        help="统计周期内路段上的事故起数（或死亡人数）÷ 路段里程",
+    )
     level = c3.radio(
-        "显示范围", list(road_map.DETAIL_LEVELS), format_func=road_map.DETAIL_LEVELS.get,
-        horizontal=True, key="map_level",
+        "显示范围",
+        list(road_map.DETAIL_LEVELS),
+        format_func=road_map.DETAIL_LEVELS.get,
+        horizontal=True,
+        key="map_level",
         help="全市：事故按网格汇总；选定区县或路线：地图放大到该范围，事故逐起显示",
-    )  # fmt: skip
+    )
     unit, route, view = _scope(ctx, level)
 
     content = road_layers.RoadMap(measure=measure)
@@ -69,15 +80,22 @@ def page() -> None:
         notes.append("区县大队账号只能查看本单位的隐患明细，其他区县的隐患不在图上标出。")
     elif "hazards" in shown:
         content.hazards, unplaced, listed = ctx.store.cached(
-            road_map.hazard_points, as_of, horizon, unit, route, viewer=ctx.user,
+            road_map.hazard_points,
+            as_of,
+            horizon,
+            unit,
+            route,
+            viewer=ctx.user,
             limit=road_map.HAZARD_LIMIT,
-        )  # fmt: skip
+        )
         if unplaced:
             notes.append(f"另有 {unplaced} 处隐患既无坐标、桩号也不在已知路段上，未在图上标出。")
         if listed > road_map.HAZARD_LIMIT:  # the list is most urgent first
             hidden = listed - road_map.HAZARD_LIMIT
-            notes.append(f"隐患较多，图上显示最紧急的 {road_map.HAZARD_LIMIT} 处（逾期、临期优先），"
-                         f"另有 {fmt.count(hidden, '处')}未显示；可选择区县或路线。")  # fmt: skip
+            notes.append(
+                f"隐患较多，图上显示最紧急的 {road_map.HAZARD_LIMIT} 处（逾期、临期优先），"
+                f"另有 {fmt.count(hidden, '处')}未显示；可选择区县或路线。"
+            )
         if own_only:
             notes.append("区县大队账号只显示本单位的隐患。")
     if "sites" in shown and not access.sees_rows_of(ctx.user, unit or access.home_unit(ctx.user)):
@@ -107,16 +125,21 @@ def _scope(ctx: Context, level: str) -> tuple[str | None, str | None, tuple]:
     m = ctx.city.map
     outlines = boundaries(ctx.city)
     city_view = (
-        maps.view_for_bbox(geo.bbox(outlines)) if outlines["features"]
+        maps.view_for_bbox(geo.bbox(outlines))
+        if outlines["features"]
         else (m.center_lon, m.center_lat, m.zoom)
-    )  # fmt: skip
+    )
     if level == "unit":
         units = {u.adcode: u.name for u in ctx.city.units}
         default = ctx.user.unit_adcode if ctx.user.unit_adcode in units else next(iter(units))
-        unit = st.selectbox("区县", list(units), format_func=units.get,
-                            index=list(units).index(default), key="map_unit")  # fmt: skip
-        outline = [f for f in outlines["features"]
-                   if f["properties"]["unit_code"] == unit]  # fmt: skip
+        unit = st.selectbox(
+            "区县",
+            list(units),
+            format_func=units.get,
+            index=list(units).index(default),
+            key="map_unit",
+        )
+        outline = [f for f in outlines["features"] if f["properties"]["unit_code"] == unit]
         if outline:
             return unit, None, maps.view_for_bbox(geo.bbox(outline[0]))
         return unit, None, city_view
@@ -126,8 +149,9 @@ def _scope(ctx: Context, level: str) -> tuple[str | None, str | None, tuple]:
             st.info("尚无路线数据。")
             return None, None, city_view
         names = dict(zip(table.route_code, table.name, strict=True))
-        route = st.selectbox("路线", list(names), key="map_route",
-                             format_func=lambda r: f"{r} {names[r]}")  # fmt: skip
+        route = st.selectbox(
+            "路线", list(names), key="map_route", format_func=lambda r: f"{r} {names[r]}"
+        )
         box = ctx.store.cached(road_map.route_bbox, route)
         return None, route, maps.view_for_bbox(box) if box else city_view
     return None, None, city_view
@@ -139,10 +163,13 @@ def _sites(
     """The accident-prone sites of the chosen rule (analytics/accidents/sites.py) as of the date."""
     names = list(hotspots.PRESETS)
     name = st.selectbox(
-        "事故多发点段口径", names, index=names.index(ctx.city.hotspot_preset),
-        format_func=lambda n: hotspots.PRESETS[n].label, key="map_preset",
+        "事故多发点段口径",
+        names,
+        index=names.index(ctx.city.hotspot_preset),
+        format_func=lambda n: hotspots.PRESETS[n].label,
+        key="map_preset",
         help="与“事故多发点段”页面相同的规则；统计时段按规则自身（截至统计日）",
-    )  # fmt: skip
+    )
     params = hotspots.preset(name)
     sites = ctx.store.cached(hotspots.find_sites, as_of, params, unit_adcode=unit, viewer=ctx.user)
     if route:
@@ -157,13 +184,26 @@ def _sites(
 
 
 def _accidents(
-    ctx: Context, content: road_layers.RoadMap, notes: list[str], level: str,
-    start: date, end: date, unit: str | None, route: str | None,
-) -> None:  # fmt: skip
+    ctx: Context,
+    content: road_layers.RoadMap,
+    notes: list[str],
+    level: str,
+    start: date,
+    end: date,
+    unit: str | None,
+    route: str | None,
+) -> None:
     detail = access.can(ctx.user, "view_detail", unit)
     if level == "city" or not detail:
-        grid = ctx.store.cached(road_map.accident_grid, start, end, road_map.CELL_M[level],
-                          ctx.city.map.center_lat, unit, route)  # fmt: skip
+        grid = ctx.store.cached(
+            road_map.accident_grid,
+            start,
+            end,
+            road_map.CELL_M[level],
+            ctx.city.map.center_lat,
+            unit,
+            route,
+        )
         content.grid = grid
         if level != "city":
             notes.append("区县大队账号只能逐起查看本单位的事故，其他范围的事故按网格汇总显示。")
@@ -216,29 +256,69 @@ def _legend(content: road_layers.RoadMap, measure: str, shown: list[str]) -> Non
 
 
 DETAIL_FIELDS = {
-    "segments": ("路段详情", [("name", "路段"), ("route_code", "路线"), ("stakes", "桩号"),
-                              ("unit_name", "所属单位"), ("km", "里程（公里）"),
-                              ("accidents", "事故（起）"), ("fatal_accidents", "死亡事故（起）"),
-                              ("deaths", "死亡（人）"), ("injuries", "受伤（人）"),
-                              ("rate", "每公里（所选指标）")]),
-    "hazards": ("隐患详情", [("hazard_id", "隐患编号"), ("standing", "办理情况"),
-                             ("days_overdue", "逾期"), ("state", "流程状态"),
-                             ("hazard_type", "隐患类型"), ("place", "位置"),
-                             ("unit_name", "所属单位"), ("risk_grade", "风险等级"),
-                             ("supervision_level", "挂牌督办"), ("responsible_unit", "责任单位"),
-                             ("deadline", "完成时限")]),
-    "sites_stake": ("事故多发点段", [("rank", "排名"), ("place", "位置"), ("unit_name", "所属单位"),
-                                     ("accidents", "事故（起）"), ("fatal_accidents", "死亡事故（起）"),
-                                     ("deaths", "死亡（人）"), ("injuries", "受伤（人）"),
-                                     ("top_collision_type", "主要事故形态"),
-                                     ("covered_by", "已列入的隐患")]),
-    "accident_points": ("事故详情", [("accident_id", "事故编号"), ("occurred_at", "时间"),
-                                     ("severity", "事故类型"), ("place", "位置"),
-                                     ("unit_name", "所属单位"), ("collision_type", "事故形态"),
-                                     ("deaths", "死亡（人）"), ("injuries", "受伤（人）")]),
-    "accident_grid": ("网格汇总", [("accidents", "事故（起）"), ("fatal", "死亡事故（起）"),
-                                   ("deaths", "死亡（人）")]),
-}  # fmt: skip
+    "segments": (
+        "路段详情",
+        [
+            ("name", "路段"),
+            ("route_code", "路线"),
+            ("stakes", "桩号"),
+            ("unit_name", "所属单位"),
+            ("km", "里程（公里）"),
+            ("accidents", "事故（起）"),
+            ("fatal_accidents", "死亡事故（起）"),
+            ("deaths", "死亡（人）"),
+            ("injuries", "受伤（人）"),
+            ("rate", "每公里（所选指标）"),
+        ],
+    ),
+    "hazards": (
+        "隐患详情",
+        [
+            ("hazard_id", "隐患编号"),
+            ("standing", "办理情况"),
+            ("days_overdue", "逾期"),
+            ("state", "流程状态"),
+            ("hazard_type", "隐患类型"),
+            ("place", "位置"),
+            ("unit_name", "所属单位"),
+            ("risk_grade", "风险等级"),
+            ("supervision_level", "挂牌督办"),
+            ("responsible_unit", "责任单位"),
+            ("deadline", "完成时限"),
+        ],
+    ),
+    "sites_stake": (
+        "事故多发点段",
+        [
+            ("rank", "排名"),
+            ("place", "位置"),
+            ("unit_name", "所属单位"),
+            ("accidents", "事故（起）"),
+            ("fatal_accidents", "死亡事故（起）"),
+            ("deaths", "死亡（人）"),
+            ("injuries", "受伤（人）"),
+            ("top_collision_type", "主要事故形态"),
+            ("covered_by", "已列入的隐患"),
+        ],
+    ),
+    "accident_points": (
+        "事故详情",
+        [
+            ("accident_id", "事故编号"),
+            ("occurred_at", "时间"),
+            ("severity", "事故类型"),
+            ("place", "位置"),
+            ("unit_name", "所属单位"),
+            ("collision_type", "事故形态"),
+            ("deaths", "死亡（人）"),
+            ("injuries", "受伤（人）"),
+        ],
+    ),
+    "accident_grid": (
+        "网格汇总",
+        [("accidents", "事故（起）"), ("fatal", "死亡事故（起）"), ("deaths", "死亡（人）")],
+    ),
+}
 DETAIL_FIELDS["sites_coords"] = DETAIL_FIELDS["sites_stake"]
 
 

@@ -54,8 +54,13 @@ def page() -> None:
                 ),
             }
         )
-        event = st.dataframe(table, hide_index=True, on_select="rerun",
-                             selection_mode="single-row", key=f"tasks_{name}")  # fmt: skip
+        event = st.dataframe(
+            table,
+            hide_index=True,
+            on_select="rerun",
+            selection_mode="single-row",
+            key=f"tasks_{name}",
+        )
         if event.selection.rows:
             widgets.open_hazard(table.iloc[event.selection.rows[0]]["隐患编号"])
     if access.may(user, "report"):
@@ -85,8 +90,13 @@ def _report_form(ctx: Context, user: auth.User) -> None:
         typed = place_form.inputs("report")
         submitted = st.form_submit_button("上报", type="primary")
     if submitted:
-        fields = {"road_name": road, "township": township or None, "hazard_type": kind,
-                  "source": source, "description": description}  # fmt: skip
+        fields = {
+            "road_name": road,
+            "township": township or None,
+            "hazard_type": kind,
+            "source": source,
+            "description": description,
+        }
         try:
             fields |= place.locate(ctx.city, **typed, required=True)
         except place.PlaceError as e:
@@ -104,8 +114,15 @@ def _report(ctx: Context, user: auth.User, unit: str, fields: dict, found: date)
     token = widgets.submission_token(user, "report", unit, fields, found, ctx.today())
     st.session_state.pop("report_duplicate", None)
     try:
-        hid = workflow.report(ctx.cur, user, unit_adcode=unit, fields=fields, found_date=found,
-                              now=ctx.now(), token=token)  # fmt: skip
+        hid = workflow.report(
+            ctx.cur,
+            user,
+            unit_adcode=unit,
+            fields=fields,
+            found_date=found,
+            now=ctx.now(),
+            token=token,
+        )
     except workflow.DuplicateSubmission as e:
         st.warning(plain(e), icon=":material/content_copy:")
         st.session_state["report_duplicate"] = e.hazard_id

@@ -32,21 +32,32 @@ def page() -> None:
         lambda: template(kind, ctx.city, access.home_unit(ctx.user)),
         file_name=f"{KINDS[kind]}模板.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        on_click="ignore", key=f"template_{kind}",
-    )  # fmt: skip
+        on_click="ignore",
+        key=f"template_{kind}",
+    )
     mb = ctx.settings.import_max_mb
-    upload = st.file_uploader(f"选择文件（CSV、XLSX 或 XLS，不超过 {mb} MB）", type=["csv", "xlsx", "xls"],
-                              key="ledger_file", max_upload_size=mb)  # fmt: skip
+    upload = st.file_uploader(
+        f"选择文件（CSV、XLSX 或 XLS，不超过 {mb} MB）",
+        type=["csv", "xlsx", "xls"],
+        key="ledger_file",
+        max_upload_size=mb,
+    )
     if upload is not None:
         _import(ctx, kind, upload.name, upload.getvalue())
     _history(ctx, kind)
 
 
 KINDS = {"hazards": "隐患台账", "accidents": "事故记录", "roads": "路段"}
-IMPORTERS = {"hazards": ingest.import_hazards, "accidents": accidents.import_accidents,
-             "roads": roads.import_roads}  # fmt: skip
-SPECS = {"hazards": headers.HAZARD_HEADERS, "accidents": headers.ACCIDENT_HEADERS,
-         "roads": headers.ROAD_HEADERS}  # fmt: skip
+IMPORTERS = {
+    "hazards": ingest.import_hazards,
+    "accidents": accidents.import_accidents,
+    "roads": roads.import_roads,
+}
+SPECS = {
+    "hazards": headers.HAZARD_HEADERS,
+    "accidents": headers.ACCIDENT_HEADERS,
+    "roads": headers.ROAD_HEADERS,
+}
 
 
 def _import(ctx: Context, kind: str, name: str, data: bytes) -> None:
@@ -54,8 +65,10 @@ def _import(ctx: Context, kind: str, name: str, data: bytes) -> None:
     limits = read.Limits(ctx.settings.import_max_rows, ctx.settings.import_max_columns)
     try:
         if len(data) > ctx.settings.import_max_mb * 2**20:  # bounded before any parser sees it
-            raise read.ReadError(f"文件 {name} 大小 {len(data) / 2**20:.1f} MB，"
-                                 f"超过导入上限 {ctx.settings.import_max_mb} MB")  # fmt: skip
+            raise read.ReadError(
+                f"文件 {name} 大小 {len(data) / 2**20:.1f} MB，"
+                f"超过导入上限 {ctx.settings.import_max_mb} MB"
+            )
         table = read.read(name, data, limits=limits)
         if len(table.sheet_names) > 1:
             sheet = st.selectbox("工作表", table.sheet_names, key="ledger_sheet")
@@ -65,10 +78,15 @@ def _import(ctx: Context, kind: str, name: str, data: bytes) -> None:
         return
     _file_preview(table.rows, SPECS[kind])
     coords = st.selectbox(
-        "坐标系（文件中没有“坐标系”列时使用）", ["WGS84", "GCJ02", "BD09"], key="file_coords",
-        format_func={"WGS84": "WGS84（GPS、天地图）", "GCJ02": "GCJ02（高德、腾讯）",
-                     "BD09": "BD09（百度）"}.get,
-    )  # fmt: skip
+        "坐标系（文件中没有“坐标系”列时使用）",
+        ["WGS84", "GCJ02", "BD09"],
+        key="file_coords",
+        format_func={
+            "WGS84": "WGS84（GPS、天地图）",
+            "GCJ02": "GCJ02（高德、腾讯）",
+            "BD09": "BD09（百度）",
+        }.get,
+    )
     accept_valid = st.checkbox("只导入没有问题的行（有问题的行不导入）", key="accept_valid")
     if st.button("检查并导入", type="primary", key="do_import"):
         st.session_state["run_import"] = True
@@ -80,8 +98,12 @@ def _import(ctx: Context, kind: str, name: str, data: bytes) -> None:
             + "；".join(f"{plain(k)} → {plain(v)}" for k, v in mapping.items())
         )
     _mapping_form(ctx, kind, unit, table.rows, mapping)
-    options = {"sheet": sheet, "accept_valid": accept_valid, "mapping": mapping,
-               "coord_system": coords}  # fmt: skip
+    options = {
+        "sheet": sheet,
+        "accept_valid": accept_valid,
+        "mapping": mapping,
+        "coord_system": coords,
+    }
     key = (kind, name, hashlib.sha256(data).hexdigest(), repr(sorted(options.items())))
     if st.session_state.pop("run_import", False):
         st.session_state.pop("import_preview", None)
@@ -113,17 +135,26 @@ def _file_preview(rows: list[list[object]], spec: dict, n: int = 8) -> None:
     st.dataframe(pd.DataFrame(body, columns=names), hide_index=True)
 
 
-def _run(ctx: Context, kind: str, name: str, data: bytes, options: dict, **more: object):  # noqa: ANN202
+def _run(ctx: Context, kind: str, name: str, data: bytes, options: dict, **more: object):
     """The import (or its dry run) with a progress bar; a Chinese message instead of an error."""
     bar = st.progress(0.0, text="正在读取文件……")
     try:
         result = IMPORTERS[kind](
-            ctx.cur, ctx.city, ctx.user, name, data, now=ctx.now(),
-            max_bytes=ctx.settings.import_max_mb * 2**20, max_rows=ctx.settings.import_max_rows,
-            keep_in=ctx.settings.uploads_dir, max_columns=ctx.settings.import_max_columns,
+            ctx.cur,
+            ctx.city,
+            ctx.user,
+            name,
+            data,
+            now=ctx.now(),
+            max_bytes=ctx.settings.import_max_mb * 2**20,
+            max_rows=ctx.settings.import_max_rows,
+            keep_in=ctx.settings.uploads_dir,
+            max_columns=ctx.settings.import_max_columns,
             deadline_years=ctx.settings.deadline_horizon_years,
-            progress=lambda done, text: bar.progress(done, text=text), **options, **more,
-        )  # fmt: skip
+            progress=lambda done, text: bar.progress(done, text=text),
+            **options,
+            **more,
+        )
     except (read.ReadError, common.PlanChanged) as e:
         bar.empty()
         st.error(plain(e))
@@ -132,8 +163,14 @@ def _run(ctx: Context, kind: str, name: str, data: bytes, options: dict, **more:
     return result
 
 
-def _preview(ctx: Context, kind: str, name: str, data: bytes, options: dict,  # noqa: PLR0913
-             plan: common.ImportResult) -> None:  # fmt: skip
+def _preview(
+    ctx: Context,
+    kind: str,
+    name: str,
+    data: bytes,
+    options: dict,
+    plan: common.ImportResult,
+) -> None:
     """What the import would do, before anything is written; written only when confirmed."""
     st.markdown("**导入预览**（尚未写入，请核对后确认）")
     _result(plan)
@@ -178,8 +215,12 @@ def _mapping_form(ctx: Context, kind: str, unit: str | None, rows: list, saved: 
             chosen = {}
             for col in columns:
                 default = saved.get(col, "（不导入）")
-                chosen[col] = st.selectbox(plain(col), standard, index=standard.index(default)
-                                           if default in standard else 0, key=f"map_{kind}_{col}")  # fmt: skip
+                chosen[col] = st.selectbox(
+                    plain(col),
+                    standard,
+                    index=standard.index(default) if default in standard else 0,
+                    key=f"map_{kind}_{col}",
+                )
             if st.form_submit_button("保存映射", key=f"save_mapping_{kind}"):
                 mapping = {**saved, **{k: v for k, v in chosen.items() if v != "（不导入）"}}
                 common.save_mapping(ctx.cur, unit, kind, mapping, ctx.user.actor)
@@ -193,8 +234,17 @@ def _result(r: common.ImportResult) -> None:
     for note in r.notes:
         st.info(note)
     c = st.columns(5)
-    for col, (label, value) in zip(c, (("读取", r.rows), ("新增", r.inserted), ("更新", r.updated),
-                                       ("未变", r.unchanged), ("拒收", r.rejected)), strict=True):  # fmt: skip
+    for col, (label, value) in zip(
+        c,
+        (
+            ("读取", r.rows),
+            ("新增", r.inserted),
+            ("更新", r.updated),
+            ("未变", r.unchanged),
+            ("拒收", r.rejected),
+        ),
+        strict=True,
+    ):
         col.metric(label, f"{value} 行")
     if r.written:
         st.success(f"已导入：新增 {r.inserted} 条，更新 {r.updated} 条，未变 {r.unchanged} 条。")
@@ -216,17 +266,28 @@ def _result(r: common.ImportResult) -> None:
     if r.unmatched_columns:
         st.warning("以下列没有对应的台账字段，未导入：" + plain("、".join(r.unmatched_columns)))
     if r.not_in_upload:
-        st.info(f"本单位有 {len(r.not_in_upload)} 处隐患不在本次上传的文件中（不会删除）："
-                + plain("、".join(r.not_in_upload[:20])) + ("……" if len(r.not_in_upload) > 20 else ""))  # fmt: skip
+        st.info(
+            f"本单位有 {len(r.not_in_upload)} 处隐患不在本次上传的文件中（不会删除）："
+            + plain("、".join(r.not_in_upload[:20]))
+            + ("……" if len(r.not_in_upload) > 20 else "")
+        )
 
 
 def _changes(r: common.ImportResult) -> None:
     """Every change to an existing record: id, field, before → after (shown as text)."""
     table = pd.DataFrame(
-        [(c.record_id, c.label, text_cells([c.before])[0], text_cells([c.after])[0],
-          "是" if c.protected else "") for c in r.changes],
+        [
+            (
+                c.record_id,
+                c.label,
+                text_cells([c.before])[0],
+                text_cells([c.after])[0],
+                "是" if c.protected else "",
+            )
+            for c in r.changes
+        ],
         columns=["记录编号", "字段", "原值", "新值", "受保护"],
-    )  # fmt: skip
+    )
     st.markdown(f"**逐条修改**（{len({c.record_id for c in r.changes})} 条记录，{len(table)} 处）")
     st.dataframe(table, hide_index=True)
     tables.download(table, "逐条修改", f"逐条修改_{r.file}.xlsx")

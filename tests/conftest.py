@@ -41,7 +41,7 @@ def demo_env(monkeypatch, tmp_path, demo_db_path) -> Path:
 
 
 @pytest.fixture
-def demo_store(tmp_path, demo_db_path, fuyang):  # noqa: ANN001, ANN201
+def demo_store(tmp_path, demo_db_path, fuyang):  # ANN201
     """A writable store on a private copy of the demo database."""
     path = tmp_path / "hazards.duckdb"
     shutil.copy(demo_db_path, path)
@@ -60,7 +60,7 @@ def tiny_city() -> city_mod.City:
 COLS = "hazard_id, unit_adcode, state, found_date, listed_date, deadline, closed_date, voided_date"
 FIVE = "goal, lead_leader, responsible_unit, completion_standard"
 INSERT_HAZARD = (
-    f"INSERT INTO hazards ({COLS}, {FIVE}) VALUES"  # noqa: S608 - fixed column lists
+    f"INSERT INTO hazards ({COLS}, {FIVE}) VALUES"  # fixed column lists  # noqa: S608
     " (?, ?, '整改中', ?, ?, ?, ?, ?, '目标', ?, '责任单位', '标准')"
 )
 # id, unit, found, listed, deadline, closed, voided, lead leader present
@@ -141,7 +141,7 @@ def app_pages() -> list[tuple[str, str, str | None]]:
     raise AssertionError("app.py has no PAGES table")
 
 
-def app_as(username: str | None = "admin", script: str = "app.py", **query: str):  # noqa: ANN201
+def app_as(username: str | None = "admin", script: str = "app.py", **query: str):
     """An AppTest of app.py (or of another script, e.g. a page file run directly) whose session is
     signed in as ``username`` (None: signed out).
 

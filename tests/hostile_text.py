@@ -50,28 +50,58 @@ def make_hostile(path: Path, city: City, evidence_dir: Path) -> str:
         lon, lat = conn.execute(
             "SELECT lon, lat FROM hazards WHERE unit_adcode = '341226' AND lon IS NOT NULL LIMIT 1"
         ).fetchone()
-        fields = {"road_name": "测试路" + ATTACKS[0] + ATTACKS[2], "hazard_type": "急弯陡坡",
-                  "description": "描述 " + ALL, "source": "日常排查",
-                  "township": "乡镇" + ATTACKS[1], "lon": lon, "lat": lat}  # fmt: skip
-        hid = workflow.report(conn, county, unit_adcode="341226", fields=fields,
-                              found_date=date(2022, 9, 1), now=NOW)  # fmt: skip
-        workflow.list_hazard(conn, admin, hid, 1, risk_grade="一般", supervision_level="无",
-                             listed_date=date(2022, 9, 1), now=NOW)  # fmt: skip
-        five = {"goal": "目标" + ATTACKS[4], "lead_leader": "王某" + ATTACKS[3],
-                "responsible_unit": "交通局" + ATTACKS[1], "completion_standard": "标准 " + ALL,
-                "deadline": date(2022, 9, 10)}  # fmt: skip
+        fields = {
+            "road_name": "测试路" + ATTACKS[0] + ATTACKS[2],
+            "hazard_type": "急弯陡坡",
+            "description": "描述 " + ALL,
+            "source": "日常排查",
+            "township": "乡镇" + ATTACKS[1],
+            "lon": lon,
+            "lat": lat,
+        }
+        hid = workflow.report(
+            conn, county, unit_adcode="341226", fields=fields, found_date=date(2022, 9, 1), now=NOW
+        )
+        workflow.list_hazard(
+            conn,
+            admin,
+            hid,
+            1,
+            risk_grade="一般",
+            supervision_level="无",
+            listed_date=date(2022, 9, 1),
+            now=NOW,
+        )
+        five = {
+            "goal": "目标" + ATTACKS[4],
+            "lead_leader": "王某" + ATTACKS[3],
+            "responsible_unit": "交通局" + ATTACKS[1],
+            "completion_standard": "标准 " + ALL,
+            "deadline": date(2022, 9, 10),
+        }
         workflow.assign(conn, admin, hid, 2, elements=five, reward_penalty=ATTACKS[5], now=NOW)
         workflow.record_progress(
-            conn, county, hid, 3, text="进展 " + ALL, measures="措施 " + ALL,
-            temporary_controls=ATTACKS[2], now=NOW,
+            conn,
+            county,
+            hid,
+            3,
+            text="进展 " + ALL,
+            measures="措施 " + ALL,
+            temporary_controls=ATTACKS[2],
+            now=NOW,
             files=[workflow.Upload("照片" + ATTACKS[1] + ".png", png())],
             evidence_dir=evidence_dir,
-        )  # fmt: skip
+        )
         workflow.request_signoff(
-            conn, county, hid, 4, note="完成 " + ALL, now=NOW,
+            conn,
+            county,
+            hid,
+            4,
+            note="完成 " + ALL,
+            now=NOW,
             files=[workflow.Upload("验收" + ATTACKS[0] + ".png", png())],
             evidence_dir=evidence_dir,
-        )  # fmt: skip
+        )
         # imported text: every open hazard's road and leader (the bulletin names the oldest
         # overdue one), accidents' roads (hotspots) and the audit trail's notes
         conn.execute(

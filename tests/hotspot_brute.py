@@ -74,7 +74,7 @@ def coord_sites(points: list[tuple], conditions: list[tuple[int, float]], radius
     return sorted(sites)
 
 
-def coord_sites_rows(lon, lat, values, threshold: float, radius_m: float):  # noqa: ANN001, ANN201
+def coord_sites_rows(lon, lat, values, threshold: float, radius_m: float):  # ANN201
     """coord_sites for thousands of points: the same literal definition, with each point's
     distances to all others computed one row at a time (numpy, no grid, no sorting)."""
     import numpy as np
@@ -83,8 +83,10 @@ def coord_sites_rows(lon, lat, values, threshold: float, radius_m: float):  # no
     p = np.radians(lat)
     near = []
     for i in range(n):
-        h = (np.sin((p - p[i]) / 2) ** 2
-             + np.cos(p[i]) * np.cos(p) * np.sin(np.radians(lon - lon[i]) / 2) ** 2)  # fmt: skip
+        h = (
+            np.sin((p - p[i]) / 2) ** 2
+            + np.cos(p[i]) * np.cos(p) * np.sin(np.radians(lon - lon[i]) / 2) ** 2
+        )
         d = 2 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(h)))
         near.append(np.flatnonzero(d <= radius_m))
     qualifies = np.array([values[near[i]].sum() >= threshold for i in range(n)], dtype=bool)

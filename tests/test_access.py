@@ -101,8 +101,13 @@ def test_row_scope() -> None:
 
 NOW = datetime(2022, 9, 15, 10, 0)
 UNIT_USERS = {OWN: COUNTY, OTHER: auth.User("w", "西区大队", "county", OTHER)}
-FIVE = {"goal": "消除隐患", "lead_leader": "王某", "responsible_unit": "交通局",
-        "completion_standard": "护栏达标", "deadline": date(2022, 10, 31)}  # fmt: skip
+FIVE = {
+    "goal": "消除隐患",
+    "lead_leader": "王某",
+    "responsible_unit": "交通局",
+    "completion_standard": "护栏达标",
+    "deadline": date(2022, 10, 31),
+}
 
 
 def _png() -> bytes:
@@ -114,25 +119,69 @@ def _png() -> bytes:
 EVIDENCE = None  # set by the store fixture: where evidence files go
 
 
-def _hazard_in(conn, unit: str, state: str) -> str:  # noqa: ANN001
+def _hazard_in(conn, unit: str, state: str) -> str:
     """A fresh hazard of ``unit`` driven through the workflow into ``state``."""
     brigade = UNIT_USERS[unit]
-    hid = workflow.report(conn, brigade, unit_adcode=unit, found_date=date(2022, 9, 1), now=NOW,
-                          fields={"road_name": "东环路", "hazard_type": "急弯陡坡",
-                                  "description": "急弯", "source": "日常排查"})  # fmt: skip
+    hid = workflow.report(
+        conn,
+        brigade,
+        unit_adcode=unit,
+        found_date=date(2022, 9, 1),
+        now=NOW,
+        fields={
+            "road_name": "东环路",
+            "hazard_type": "急弯陡坡",
+            "description": "急弯",
+            "source": "日常排查",
+        },
+    )
     steps = [
-        (S.LISTED, lambda v: workflow.list_hazard(conn, ADMIN, hid, v, risk_grade="一般",
-                                                  supervision_level="无",
-                                                  listed_date=date(2022, 9, 2), now=NOW)),
-        (S.ASSIGNED, lambda v: workflow.assign(conn, ADMIN, hid, v, elements=FIVE,
-                                               reward_penalty=None, now=NOW)),
-        (S.RECTIFYING, lambda v: workflow.record_progress(conn, brigade, hid, v, text="施工中",
-                                                          measures=None, temporary_controls=None,
-                                                          now=NOW)),
-        (S.SIGNOFF_REQUESTED, lambda v: workflow.request_signoff(
-            conn, brigade, hid, v, note="已完成", now=NOW,
-            files=[Upload("after.png", _png())], evidence_dir=EVIDENCE)),
-    ]  # fmt: skip
+        (
+            S.LISTED,
+            lambda v: workflow.list_hazard(
+                conn,
+                ADMIN,
+                hid,
+                v,
+                risk_grade="一般",
+                supervision_level="无",
+                listed_date=date(2022, 9, 2),
+                now=NOW,
+            ),
+        ),
+        (
+            S.ASSIGNED,
+            lambda v: workflow.assign(
+                conn, ADMIN, hid, v, elements=FIVE, reward_penalty=None, now=NOW
+            ),
+        ),
+        (
+            S.RECTIFYING,
+            lambda v: workflow.record_progress(
+                conn,
+                brigade,
+                hid,
+                v,
+                text="施工中",
+                measures=None,
+                temporary_controls=None,
+                now=NOW,
+            ),
+        ),
+        (
+            S.SIGNOFF_REQUESTED,
+            lambda v: workflow.request_signoff(
+                conn,
+                brigade,
+                hid,
+                v,
+                note="已完成",
+                now=NOW,
+                files=[Upload("after.png", _png())],
+                evidence_dir=EVIDENCE,
+            ),
+        ),
+    ]
     for reached, step in steps:
         if workflow.hazard(conn, hid)["state"] == state:
             break
@@ -141,8 +190,8 @@ def _hazard_in(conn, unit: str, state: str) -> str:  # noqa: ANN001
     return hid
 
 
-def _on_hazard(state: str, call):  # noqa: ANN001, ANN202
-    def probe(conn, user, unit, tmp_path):  # noqa: ANN001, ANN202
+def _on_hazard(state: str, call):  # ANN202
+    def probe(conn, user, unit, tmp_path):  # ANN202
         hid = _hazard_in(conn, unit, state)
         before = workflow.hazard(conn, hid)["version"]
         try:
@@ -155,7 +204,7 @@ def _on_hazard(state: str, call):  # noqa: ANN001, ANN202
     return probe
 
 
-def _import(conn, user, unit, tmp_path):  # noqa: ANN001, ANN202
+def _import(conn, user, unit, tmp_path):  # ANN202
     row = f"NEW-{user.role}-{unit},{unit},东环路,急弯陡坡,2022-09-01\n"
     data = ("隐患编号,所属区县,道路名称,隐患类型,排查日期\n" + row).encode()
     result = ingest_hazards.import_hazards(
@@ -165,7 +214,7 @@ def _import(conn, user, unit, tmp_path):  # noqa: ANN001, ANN202
         raise access.PermissionDenied("; ".join(p.problem for p in result.problems))
 
 
-def _import_override(conn, user, unit, tmp_path):  # noqa: ANN001, ANN202
+def _import_override(conn, user, unit, tmp_path):  # ANN202
     hid = _hazard_in(conn, unit, S.LISTED)
     data = f"隐患编号,所属区县,风险等级\n{hid},{unit},重大\n".encode()
     result = ingest_hazards.import_hazards(
@@ -183,24 +232,34 @@ def _import_override(conn, user, unit, tmp_path):  # noqa: ANN001, ANN202
     assert workflow.hazard(conn, hid)["risk_grade"] == "重大"
 
 
-def tiny_city_file():  # noqa: ANN201
+def tiny_city_file():
     from analytics import city as city_mod
     from tests.conftest import FIXTURES
 
     return city_mod.load_city(FIXTURES / "tinycity" / "city.toml")
 
 
-def _site(conn, user, unit, tmp_path):  # noqa: ANN001, ANN202
-    site = {"unit_adcode": unit, "route_code": "X001", "road_name": "东环路", "start_m": 0,
-            "end_m": 500, "accidents": 3, "fatal_accidents": 3, "deaths": 3, "injuries": 0}  # fmt: skip
+def _site(conn, user, unit, tmp_path):  # ANN202
+    site = {
+        "unit_adcode": unit,
+        "route_code": "X001",
+        "road_name": "东环路",
+        "start_m": 0,
+        "end_m": 500,
+        "accidents": 3,
+        "fatal_accidents": 3,
+        "deaths": 3,
+        "injuries": 0,
+    }
     hotspots.put_on_list(conn, user, site, hotspot_rules.preset("point_500m_1y"), NOW)
 
 
-def _bulletin(conn, user, unit, tmp_path):  # noqa: ANN001, ANN202
+def _bulletin(conn, user, unit, tmp_path):  # ANN202
     settings = Settings.from_env({"HAZARDS_DB_PATH": str(tmp_path / "x.duckdb")})
     opts = bulletin_archive.options(settings, tiny_city_file())
-    bulletin_archive.issue(conn, user, date(2022, 9, 14), "week", opts,
-                           dated=date(2022, 9, 15), now=NOW)  # fmt: skip
+    bulletin_archive.issue(
+        conn, user, date(2022, 9, 14), "week", opts, dated=date(2022, 9, 15), now=NOW
+    )
 
 
 PROBES = {
@@ -208,36 +267,93 @@ PROBES = {
         conn, date(2022, 9, 15), 15, unit=unit, viewer=user
     ),
     "report": lambda conn, user, unit, _t: workflow.report(
-        conn, user, unit_adcode=unit, found_date=date(2022, 9, 1), now=NOW,
-        fields={"road_name": "西环路", "hazard_type": "视距不良", "description": "遮挡",
-                "source": "日常排查"},
-    ),  # fmt: skip
+        conn,
+        user,
+        unit_adcode=unit,
+        found_date=date(2022, 9, 1),
+        now=NOW,
+        fields={
+            "road_name": "西环路",
+            "hazard_type": "视距不良",
+            "description": "遮挡",
+            "source": "日常排查",
+        },
+    ),
     "import": _import,
     "import_override": _import_override,
-    "list": _on_hazard(S.FOUND, lambda c, u, h, v, _t: workflow.list_hazard(
-        c, u, h, v, risk_grade="一般", supervision_level="无", listed_date=date(2022, 9, 2),
-        now=NOW)),
-    "assign": _on_hazard(S.LISTED, lambda c, u, h, v, _t: workflow.assign(
-        c, u, h, v, elements=FIVE, reward_penalty=None, now=NOW)),
-    "change_supervision": _on_hazard(S.LISTED, lambda c, u, h, v, _t: workflow.change_supervision(
-        c, u, h, v, level="市", reason="升级督办", now=NOW)),
-    "progress": _on_hazard(S.ASSIGNED, lambda c, u, h, v, _t: workflow.record_progress(
-        c, u, h, v, text="进展", measures=None, temporary_controls=None, now=NOW)),
-    "request_signoff": _on_hazard(S.RECTIFYING, lambda c, u, h, v, t: workflow.request_signoff(
-        c, u, h, v, note="完成", now=NOW, files=[Upload("a.png", _png())], evidence_dir=t)),
-    "accept": _on_hazard(S.SIGNOFF_REQUESTED, lambda c, u, h, v, _t: workflow.accept(
-        c, u, h, v, accepted_by="李四", accept_unit="支队", accepted_date=date(2022, 9, 15),
-        conclusion="合格", now=NOW)),
-    "reject": _on_hazard(S.SIGNOFF_REQUESTED, lambda c, u, h, v, _t: workflow.reject(
-        c, u, h, v, reason="不合格", now=NOW)),
-    "void": _on_hazard(S.FOUND, lambda c, u, h, v, _t: workflow.void(
-        c, u, h, v, reason="重复上报", now=NOW)),
-    "edit_basic": _on_hazard(S.ASSIGNED, lambda c, u, h, v, _t: workflow.correct_basic(
-        c, u, h, v, fields={"route_code": "X001", "start_m": 1200, "end_m": 1200},
-        reason="桩号有误", now=NOW)),
+    "list": _on_hazard(
+        S.FOUND,
+        lambda c, u, h, v, _t: workflow.list_hazard(
+            c,
+            u,
+            h,
+            v,
+            risk_grade="一般",
+            supervision_level="无",
+            listed_date=date(2022, 9, 2),
+            now=NOW,
+        ),
+    ),
+    "assign": _on_hazard(
+        S.LISTED,
+        lambda c, u, h, v, _t: workflow.assign(
+            c, u, h, v, elements=FIVE, reward_penalty=None, now=NOW
+        ),
+    ),
+    "change_supervision": _on_hazard(
+        S.LISTED,
+        lambda c, u, h, v, _t: workflow.change_supervision(
+            c, u, h, v, level="市", reason="升级督办", now=NOW
+        ),
+    ),
+    "progress": _on_hazard(
+        S.ASSIGNED,
+        lambda c, u, h, v, _t: workflow.record_progress(
+            c, u, h, v, text="进展", measures=None, temporary_controls=None, now=NOW
+        ),
+    ),
+    "request_signoff": _on_hazard(
+        S.RECTIFYING,
+        lambda c, u, h, v, t: workflow.request_signoff(
+            c, u, h, v, note="完成", now=NOW, files=[Upload("a.png", _png())], evidence_dir=t
+        ),
+    ),
+    "accept": _on_hazard(
+        S.SIGNOFF_REQUESTED,
+        lambda c, u, h, v, _t: workflow.accept(
+            c,
+            u,
+            h,
+            v,
+            accepted_by="李四",
+            accept_unit="支队",
+            accepted_date=date(2022, 9, 15),
+            conclusion="合格",
+            now=NOW,
+        ),
+    ),
+    "reject": _on_hazard(
+        S.SIGNOFF_REQUESTED,
+        lambda c, u, h, v, _t: workflow.reject(c, u, h, v, reason="不合格", now=NOW),
+    ),
+    "void": _on_hazard(
+        S.FOUND, lambda c, u, h, v, _t: workflow.void(c, u, h, v, reason="重复上报", now=NOW)
+    ),
+    "edit_basic": _on_hazard(
+        S.ASSIGNED,
+        lambda c, u, h, v, _t: workflow.correct_basic(
+            c,
+            u,
+            h,
+            v,
+            fields={"route_code": "X001", "start_m": 1200, "end_m": 1200},
+            reason="桩号有误",
+            now=NOW,
+        ),
+    ),
     "list_site": _site,
     "issue_bulletin": _bulletin,
-}  # fmt: skip
+}
 # pages opened by an access action (app.py's PAGES table): action → page file
 APP_PAGES = app_pages()
 PAGE_ACTIONS = {action: page for page, _title, action in APP_PAGES if action is not None}
@@ -250,15 +366,15 @@ def test_every_action_has_an_enforcement_probe() -> None:
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory, tiny_city):  # noqa: ANN001, ANN201
-    global EVIDENCE  # noqa: PLW0603 - the probes' evidence folder
+def store(tmp_path_factory, tiny_city):  # ANN201
+    global EVIDENCE  # the probes' evidence folder
     folder = tmp_path_factory.mktemp("access")
     EVIDENCE = folder / "evidence"
     return db.open_store(folder / "a.duckdb", tiny_city), folder
 
 
 @pytest.mark.parametrize(("role", "action", "unit", "allowed"), DATA_CASES)
-def test_enforcement_follows_the_policy(store, role, action, unit, allowed) -> None:  # noqa: ANN001
+def test_enforcement_follows_the_policy(store, role, action, unit, allowed) -> None:
     conn, folder = store
     target = OWN if unit == "own" else OTHER
     if action == "issue_bulletin":  # one bulletin a period: each allowed probe its own as-of
@@ -298,7 +414,7 @@ def test_the_page_registry_is_read_from_app_py() -> None:
 
 @pytest.mark.parametrize("role", list(DEMO_USERS))
 @pytest.mark.parametrize(("page", "action"), [(p, a) for p, _, a in APP_PAGES])
-def test_every_page_opens_only_for_its_action(demo_env, role, page, action) -> None:  # noqa: ANN001
+def test_every_page_opens_only_for_its_action(demo_env, role, page, action) -> None:
     path = f"pages/{page}.py"
     if action is None or MATRIX[action][list(DEMO_USERS).index(role)]:
         at = app_as(DEMO_USERS[role]).run()  # through the menu, as people open it
@@ -317,7 +433,7 @@ def test_every_page_opens_only_for_its_action(demo_env, role, page, action) -> N
 
 
 @pytest.mark.parametrize("role", list(DEMO_USERS))
-def test_only_an_administrator_sees_the_backup_button(demo_env, role) -> None:  # noqa: ANN001
+def test_only_an_administrator_sees_the_backup_button(demo_env, role) -> None:
     at = app_as(DEMO_USERS[role]).run()
     if not access.may(USERS[role], "view_settings"):
         return  # the page itself is refused (above)

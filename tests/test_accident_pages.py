@@ -62,8 +62,11 @@ def test_accident_page_shows_the_figures_of_the_period(demo_env, demo) -> None:
     assert m["受伤"][0] == f"{s.now['injuries']} 人"
     assert m["直接财产损失"][0] == fmt.decimal(s.now["loss_wan"], 1, "万元")
     titles = _titles(at)
-    assert titles[:3] == ["近12个月各月事故（截至 2022-09-15）", "各年事故及同比（截至 2022-09-15）",
-                          "各星期、各时段事故分布"]  # fmt: skip
+    assert titles[:3] == [
+        "近12个月各月事故（截至 2022-09-15）",
+        "各年事故及同比（截至 2022-09-15）",
+        "各星期、各时段事故分布",
+    ]
     assert {"按事故形态", "按单位"} <= set(titles)
     assert any(t.startswith("按路线") for t in titles)
     # the month chart: this year's bars are the analytics' months

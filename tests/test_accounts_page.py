@@ -89,8 +89,15 @@ def test_a_locked_account_is_shown_and_unlocked(demo_env, fuyang) -> None:
 
 def test_a_display_name_is_shown_as_text(demo_env, fuyang) -> None:
     conn = db.open_store(demo_env, fuyang)
-    auth.add_user(conn, "cli", "mark", "**粗** [链接](http://x) :red[红] $x$", "admin", None,
-                  "Huaiyuan-Rd-K12")  # fmt: skip
+    auth.add_user(
+        conn,
+        "cli",
+        "mark",
+        "**粗** [链接](http://x) :red[红] $x$",
+        "admin",
+        None,
+        "Huaiyuan-Rd-K12",
+    )
     conn.close()
     at = app_as("mark").run()
     assert at.sidebar.markdown[0].value == (

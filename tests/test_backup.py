@@ -112,7 +112,7 @@ def test_folder_layout(trip):
 
 @pytest.mark.parametrize("table", [*db.TABLES, "dataset", "column_mappings", "schema_version"])
 def test_restore_reproduces_every_row(trip, table):
-    sql = f"SELECT * FROM {table} ORDER BY ALL"  # noqa: S608 - fixed names
+    sql = f"SELECT * FROM {table} ORDER BY ALL"  # fixed names  # noqa: S608
     if table == "hazards":
         sql = "SELECT * FROM hazards ORDER BY hazard_id"
     elif table == "schema_version":
@@ -480,8 +480,11 @@ def test_tables_and_columns_come_from_the_program_even_when_signed(trip, tmp_pat
     conn.close()
     shutil.copy(tmp_path / "x.parquet", victim)
     data = victim.read_bytes()
-    units = {**manifest["tables"]["units"], "sha256": hashlib.sha256(data).hexdigest(),
-             "size_bytes": len(data)}  # fmt: skip
+    units = {
+        **manifest["tables"]["units"],
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "size_bytes": len(data),
+    }
     sign(folder, {**manifest, "tables": {**manifest["tables"], "units": units}}, trip.key_file)
     message = refused(folder, tmp_path, trip.key_file, "列与本程序的数据库结构不符")
     assert message == "备份中数据表 units 的列与本程序的数据库结构不符，拒绝恢复。"

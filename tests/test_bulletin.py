@@ -166,24 +166,27 @@ def test_issue_numbers_freezes_and_compares_with_the_last_bulletin(store) -> Non
     # the ledger changes after issuing: the archived files stay byte for byte
     overdue_id = first.content.tables["逾期隐患"].rows[0][1]
     h = workflow.hazard(store, overdue_id)
-    workflow.change_supervision(store, ADMIN, overdue_id, h["version"], level="部",
-                                reason="逾期挂牌", now=NOW)  # fmt: skip
+    workflow.change_supervision(
+        store, ADMIN, overdue_id, h["version"], level="部", reason="逾期挂牌", now=NOW
+    )
     redo = archive.draft(store, STORY, "week", OPTS, date(2022, 9, 16))
     assert redo.tables["挂牌督办"].rows != first.content.tables["挂牌督办"].rows
     again = archive.fetch(store, 2022, 1)
     assert again.files == first.files
     assert again.content.to_json() == first.content.to_json()
     # the next bulletin compares with the frozen figures of the first
-    second = archive.issue(store, ADMIN, date(2022, 9, 22), "week", OPTS,
-                           dated=date(2022, 9, 23), now=NOW)  # fmt: skip
+    second = archive.issue(
+        store, ADMIN, date(2022, 9, 22), "week", OPTS, dated=date(2022, 9, 23), now=NOW
+    )
     assert second.number == 2
     assert (
         "较上期通报（2022年第1期，截至2022年9月15日）" in second.content.sections[0].paragraphs[0]
     )
     assert second.content.previous["figures"]["listed"] == 172
     # a new year starts again at 1; the archive lists every bulletin, newest first
-    third = archive.issue(store, ADMIN, date(2022, 12, 31), "month", OPTS,
-                          dated=date(2023, 1, 3), now=NOW)  # fmt: skip
+    third = archive.issue(
+        store, ADMIN, date(2022, 12, 31), "month", OPTS, dated=date(2023, 1, 3), now=NOW
+    )
     assert (third.year, third.number) == (2023, 1)
     listed = archive.archive(store)
     assert list(zip(listed.year, listed.number, strict=True)) == [(2023, 1), (2022, 2), (2022, 1)]
@@ -208,7 +211,7 @@ def test_concurrent_issues_take_consecutive_numbers(store) -> None:
         cur = store.cursor()
         try:
             results.append(archive.issue(cur, ADMIN, d, "week", OPTS, dated=d, now=NOW).number)
-        except Exception as e:  # noqa: BLE001 - collected and asserted below
+        except Exception as e:  # collected and asserted below
             errors.append(e)
         finally:
             cur.close()
@@ -283,8 +286,10 @@ def test_long_tables_list_the_first_rows_in_word_and_every_row_in_excel(story) -
     table = next(t for t in doc.tables if t.rows[0].cells[0].text == "隐患编号")
     assert len(table.rows) == 1 + DOC_ROWS
     assert table.rows[-1].cells[0].text == f"H{DOC_ROWS - 1:04d}"
-    assert any(p.text == f"（共250项，文中列出前{DOC_ROWS}项；完整清单见同期Excel版通报。）"
-               for p in doc.paragraphs)  # fmt: skip
+    assert any(
+        p.text == f"（共250项，文中列出前{DOC_ROWS}项；完整清单见同期Excel版通报。）"
+        for p in doc.paragraphs
+    )
     ws = load_workbook(io.BytesIO(files.xlsx))["逾期隐患"]
     assert ws.max_row == 2 + 250 and ws.cell(252, 1).value == "H0249"
     assert ws.cell(252, 1).fill.fgColor.rgb.endswith("F8D7DA")

@@ -10,25 +10,52 @@ from analytics.bulletin.model import Bulletin, Section, Table
 
 def _bulletin() -> Bulletin:
     overdue = Table(
-        "逾期隐患", "表2　逾期未整改隐患", ["序号", "隐患编号", "单位", "逾期天数"],
+        "逾期隐患",
+        "表2　逾期未整改隐患",
+        ["序号", "隐患编号", "单位", "逾期天数"],
         [[1, "A-1", "东区", 30], [2, "B-1", "西区", 20], [3, "A-2", "东区", 5]],
         ["red", "red", "red"],
-    )  # fmt: skip
-    ranking = Table("单位排名", "表1　排名", ["排名", "单位"], [[1, "西区"], [2, "东区"]],
-                    [None, "red"])  # fmt: skip
-    sites = Table("多发点段变化", "表3　点段", ["变化", "单位", "点段位置"],
-                  [["新增", "西区", "G1 K1"], ["新增", "东区", "G2 K2"]], ["red", "red"])  # fmt: skip
-    text = ("截至2022年9月15日，全市逾期未整改隐患3处，涉及2个单位（东区2处、西区1处）。"
-            "其中逾期时间最长的是西区国道1急弯隐患（B-9），完成时限为2022年8月1日，已逾期45天，"
-            "牵头领导张三。")  # fmt: skip
+    )
+    ranking = Table(
+        "单位排名", "表1　排名", ["排名", "单位"], [[1, "西区"], [2, "东区"]], [None, "red"]
+    )
+    sites = Table(
+        "多发点段变化",
+        "表3　点段",
+        ["变化", "单位", "点段位置"],
+        [["新增", "西区", "G1 K1"], ["新增", "东区", "G2 K2"]],
+        ["red", "red"],
+    )
+    text = (
+        "截至2022年9月15日，全市逾期未整改隐患3处，涉及2个单位（东区2处、西区1处）。"
+        "其中逾期时间最长的是西区国道1急弯隐患（B-9），完成时限为2022年8月1日，已逾期45天，"
+        "牵头领导张三。"
+    )
     return Bulletin(
-        period="week", as_of=date(2022, 9, 15), start=date(2022, 9, 9), end=date(2022, 9, 15),
-        dated=date(2022, 9, 16), number=None, draft_number=1, issuer="支队", recipients="各大队",
-        city="示例市", title="通报", horizon=15, figures={}, previous=None,
-        sections=[Section("一、总体情况", [text, "另有2处隐患将在15日内到期。"],
-                          tables=["单位排名", "逾期隐患", "多发点段变化"])],
-        tables={"单位排名": ranking, "逾期隐患": overdue, "多发点段变化": sites}, charts={},
-    )  # fmt: skip
+        period="week",
+        as_of=date(2022, 9, 15),
+        start=date(2022, 9, 9),
+        end=date(2022, 9, 15),
+        dated=date(2022, 9, 16),
+        number=None,
+        draft_number=1,
+        issuer="支队",
+        recipients="各大队",
+        city="示例市",
+        title="通报",
+        horizon=15,
+        figures={},
+        previous=None,
+        sections=[
+            Section(
+                "一、总体情况",
+                [text, "另有2处隐患将在15日内到期。"],
+                tables=["单位排名", "逾期隐患", "多发点段变化"],
+            )
+        ],
+        tables={"单位排名": ranking, "逾期隐患": overdue, "多发点段变化": sites},
+        charts={},
+    )
 
 
 def test_rows_of_other_units_go_and_the_rest_stays() -> None:

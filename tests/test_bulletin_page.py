@@ -40,8 +40,9 @@ def test_the_draft_preview_says_the_cockpits_figures(demo_env) -> None:
     assert list(tables["排名"]["单位"])[:2] == ["颍州区", "颍东区"]
     charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]  # drawn in the browser
     assert [c["layout"]["title"]["text"] for c in charts] == [
-        "近12周新增入单与整改销号（截至2022年9月15日）", "各单位隐患整改率（截至2022年9月15日）",
-    ]  # fmt: skip
+        "近12周新增入单与整改销号（截至2022年9月15日）",
+        "各单位隐患整改率（截至2022年9月15日）",
+    ]
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["下载草稿（Word）", "下载草稿（Excel）"]
     assert not at.get("form")  # a leader previews but does not issue
@@ -94,8 +95,11 @@ def test_a_brigade_reads_only_its_own_rows(demo_env) -> None:
     row_tables = {"逾期天数", "按期", "变化"}  # a column each hazard or site table has
 
     def unit_sets(at: AppTest) -> list[set[str]]:
-        return [set(d.value["单位"]) for d in at.dataframe
-                if "单位" in d.value.columns and row_tables & set(d.value.columns)]  # fmt: skip
+        return [
+            set(d.value["单位"])
+            for d in at.dataframe
+            if "单位" in d.value.columns and row_tables & set(d.value.columns)
+        ]
 
     assert any(len(units) > 1 for units in unit_sets(leader))  # the leader sees every unit
     assert unit_sets(county) and all(units <= {"颍上县"} for units in unit_sets(county))

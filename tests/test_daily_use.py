@@ -56,9 +56,10 @@ def test_zai_ban_is_one_count_on_every_page(demo_env, demo_db_path) -> None:
     wall = app_as("leader", as_of="2022-09-15").run()
     wall.switch_page("pages/big_screen.py").run()
     backlog = next(
-        json.loads(c.proto.spec) for c in wall.get("plotly_chart")
+        json.loads(c.proto.spec)
+        for c in wall.get("plotly_chart")
         if json.loads(c.proto.spec)["layout"]["title"]["text"] == "在办隐患与清零预计"
-    )  # fmt: skip
+    )
     line = next(t for t in backlog["data"] if t["name"] == "在办隐患")
     assert (line["x"][-1], line["y"][-1]) == ("2022-09-15", 87)
 
@@ -67,9 +68,12 @@ def test_a_brigade_sees_its_sign_off_requests_as_waiting_for_acceptance(demo_env
     """临泉县 has 4 hazards in 申请销号 in the demo (all past their deadline today): they are
     listed under 待验收 with the words for waiting, and not under 逾期 with 请尽快整改."""
     con = duckdb.connect(str(demo_env), read_only=True)
-    waiting = {r[0] for r in con.execute(
-        "SELECT hazard_id FROM hazards WHERE state = '申请销号' AND unit_adcode = '341221'"
-    ).fetchall()}  # fmt: skip
+    waiting = {
+        r[0]
+        for r in con.execute(
+            "SELECT hazard_id FROM hazards WHERE state = '申请销号' AND unit_adcode = '341221'"
+        ).fetchall()
+    }
     con.close()
     assert len(waiting) == 4
     at = app_as("linquan").run()
@@ -77,8 +81,9 @@ def test_a_brigade_sees_its_sign_off_requests_as_waiting_for_acceptance(demo_env
     assert not at.exception
     heads = [h.value for h in at.subheader]
     assert "待验收（4 处）" in heads
-    tables = {h: t.value for h, t in zip([h for h in heads if "（" in h], at.dataframe,
-                                        strict=False)}  # fmt: skip
+    tables = {
+        h: t.value for h, t in zip([h for h in heads if "（" in h], at.dataframe, strict=False)
+    }
     assert set(tables["待验收（4 处）"]["隐患编号"]) == waiting
     assert set(tables["待验收（4 处）"]["流程状态"]) == {"申请销号"}
     overdue = next(t for h, t in tables.items() if h.startswith("逾期"))
@@ -98,8 +103,9 @@ def test_the_city_file_names_the_default_rule(fuyang, tiny_city, tmp_path) -> No
     assert tiny_city.hotspot_preset == hotspot_rules.DEFAULT_PRESET == "point_500m_1y"
     bad = tmp_path / "city.toml"
     text = (fuyang.source).read_text(encoding="utf-8")
-    bad.write_text(text.replace('default_preset = "city_3y"', 'default_preset = "nope"'),
-                   encoding="utf-8")  # fmt: skip
+    bad.write_text(
+        text.replace('default_preset = "city_3y"', 'default_preset = "nope"'), encoding="utf-8"
+    )
     with pytest.raises(city_mod.CityConfigError, match="default_preset 的值 nope"):
         city_mod.load_city(bad)
 
@@ -155,8 +161,7 @@ def test_the_bulletin_uses_the_city_rule_unless_a_setting_names_one(fuyang, demo
 def test_the_cli_uses_the_city_rule_by_default(demo_db_path, capsys) -> None:
     from analytics import __main__ as cli
 
-    assert cli.main(["hotspots", "--db", str(demo_db_path), "--as-of", "2022-12-31",
-                     "--json"]) == 0  # fmt: skip
+    assert cli.main(["hotspots", "--db", str(demo_db_path), "--as-of", "2022-12-31", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["parameters"]["rule"].startswith("桩号法·2000米/3年/")
     assert len(out["sites"]) == 34
@@ -178,10 +183,12 @@ def test_sites_of_a_several_condition_rule_rank_on_the_weighted_score(demo_db_pa
         sites = hotspots.find_sites(conn, date(2022, 12, 31), params)
         members = hotspots.site_accidents(conn, date(2022, 12, 31), params)
         conn.register("m", members)
-        scores = dict(conn.execute(
-            "SELECT m.site_key, sum(CASE WHEN a.deaths > 0 THEN 12 WHEN a.injuries > 0 THEN 3"
-            " ELSE 1 END) FROM m JOIN accidents a USING (accident_id) GROUP BY m.site_key"
-        ).fetchall())  # fmt: skip
+        scores = dict(
+            conn.execute(
+                "SELECT m.site_key, sum(CASE WHEN a.deaths > 0 THEN 12 WHEN a.injuries > 0 THEN 3"
+                " ELSE 1 END) FROM m JOIN accidents a USING (accident_id) GROUP BY m.site_key"
+            ).fetchall()
+        )
     finally:
         conn.close()
     assert dict(zip(sites.site_key, sites.measure, strict=True)) == scores
@@ -281,9 +288,13 @@ def test_a_week_and_a_month_bulletin_of_one_day_are_two_files(demo_db_path) -> N
     assert archive.file_name(month, "xlsx") == "月通报_2022年第1期草稿_2022-09-01至2022-09-30.xlsx"
     # a month bulletin at the month's end compares September with August (环比) and 2021's September
     assert month.tables["事故情况"].columns == [
-        "项目", "本期（09-01至09-30）", "上年同期（2021-09-01至09-30）", "同比",
-        "上期（08-01至08-31）", "环比",
-    ]  # fmt: skip
+        "项目",
+        "本期（09-01至09-30）",
+        "上年同期（2021-09-01至09-30）",
+        "同比",
+        "上期（08-01至08-31）",
+        "环比",
+    ]
     assert "较上期末（2022年8月31日）" in month.sections[0].paragraphs[0]
 
 
@@ -345,8 +356,9 @@ def test_the_maps_name_the_units_in_a_font_that_has_chinese(demo_env, fuyang) ->
         code = next(u.adcode for u in fuyang.units if u.name == row["name"])
         x0, y0, x1, y1 = _bbox(outlines[code]["geometry"])
         assert x0 < row["position"][0] < x1 and y0 < row["position"][1] < y1
-    assert maps.outline_centre({"type": "Polygon", "coordinates": [
-        [[0, 0], [4, 0], [4, 2], [0, 2], [0, 0]]]}) == (2.0, 1.0)  # fmt: skip
+    assert maps.outline_centre(
+        {"type": "Polygon", "coordinates": [[[0, 0], [4, 0], [4, 2], [0, 2], [0, 0]]]}
+    ) == (2.0, 1.0)
 
     at.switch_page("pages/big_screen.py").run()
     assert {row["name"] for row in _label_layer(at)["data"]} == UNIT_NAMES

@@ -14,8 +14,9 @@ from analytics.ledger.evidence import EvidenceError
 from analytics.store import db
 
 
-def minimal_pdf(catalog: bytes = b"", page: bytes = b"", extra: tuple[bytes, ...] = (),
-                hidden: bytes = b"") -> bytes:  # fmt: skip
+def minimal_pdf(
+    catalog: bytes = b"", page: bytes = b"", extra: tuple[bytes, ...] = (), hidden: bytes = b""
+) -> bytes:
     """A hand-written one-page PDF with a correct cross-reference table; ``extra`` objects are
     numbered from 4, ``hidden`` bytes sit before the table without an entry in it."""
     objects = [
@@ -152,7 +153,7 @@ def test_refuses_too_many_pixels() -> None:
     )
 
 
-def written_pdf(change=None, pages: int = 1) -> bytes:  # noqa: ANN001 - a PdfWriter callback
+def written_pdf(change=None, pages: int = 1) -> bytes:  # a PdfWriter callback
     from pypdf import PdfWriter
 
     writer = PdfWriter()
@@ -180,18 +181,24 @@ def test_pdfs_that_parse_are_kept() -> None:
         w.add_annotation(0, Link(rect=(10, 10, 100, 30), url="https://www.gov.cn/"))
         w.pages[0][NameObject("/Rotate")] = NumberObject(90)
 
-    for data in (PDF, written_pdf(), written_pdf(open_at_first_page), written_pdf(with_a_link),
-                 written_pdf(pages=500), compressed_pdf(b"[3 0 R /Fit]")):  # fmt: skip
+    for data in (
+        PDF,
+        written_pdf(),
+        written_pdf(open_at_first_page),
+        written_pdf(with_a_link),
+        written_pdf(pages=500),
+        compressed_pdf(b"[3 0 R /Fit]"),
+    ):
         assert evidence.validate("验收单.pdf", data) == "application/pdf"
 
 
-def _add_document_js(w) -> None:  # noqa: ANN001
+def _add_document_js(w) -> None:
     from pypdf.actions import JavaScript
 
     w.add_open_action(JavaScript("app.alert('x');"))
 
 
-def _add_launch(w) -> None:  # noqa: ANN001
+def _add_launch(w) -> None:
     from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 
     w.pages[0][NameObject("/AA")] = DictionaryObject(
@@ -206,7 +213,7 @@ def _add_launch(w) -> None:  # noqa: ANN001
     )
 
 
-def _add_open_js(w) -> None:  # noqa: ANN001
+def _add_open_js(w) -> None:
     from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 
     w._root_object[NameObject("/OpenAction")] = DictionaryObject(
@@ -214,7 +221,7 @@ def _add_open_js(w) -> None:  # noqa: ANN001
     )
 
 
-def _add_file_annotation(w) -> None:  # noqa: ANN001
+def _add_file_annotation(w) -> None:
     from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject
 
     annotation = DictionaryObject(
@@ -265,7 +272,7 @@ ACTIVE = "含有脚本、自动执行的动作或嵌入的文件"
         "hidden",
         "object_stream",
         "hidden_between_streams",
-    ],  # fmt: skip
+    ],
 )
 def test_active_pdfs_are_refused(data: bytes) -> None:
     with pytest.raises(EvidenceError) as e:

@@ -26,14 +26,71 @@ KINDS = {
     "roads": (roads.import_roads, headers.ROAD_HEADERS),
 }
 ODD = [
-    "", " ", "\u3000", "0", "-1", "1.5", "1e308", "1e999", "-1e999", "NaN", "nan", "inf", "-inf",
-    "99999999999999999999999", "2022-06-03", "2022/6/3", "2022.6.3", "2022年6月3日", "20220603",
-    "1899-12-31", "9999-12-31", "2022-02-30", "44834", "25:61", "14:30", "K12+300", "K12+300-K12+800",
-    "K99999999999999+000", "123公里500米", "颍上县", "颍上", "341226", "合肥", "合计", "已销号", "整改中",
-    "重大", "一级", "省级", "WGS84", "GCJ02", "BD09", "116.27", "32.63", "121.47", "-73.9", "181",
-    "116.27,32.63;116.28,32.64", "=1+1", "@SUM(A1)", "\x00", "a\x01b", "\x0b", '"', "'", ",", "\n",
-    "\r\n", "\ufeff", "\ud7ff", "𠀀", "死亡事故", "简易程序", "x" * 6000,
-]  # fmt: skip
+    "",
+    " ",
+    "\u3000",
+    "0",
+    "-1",
+    "1.5",
+    "1e308",
+    "1e999",
+    "-1e999",
+    "NaN",
+    "nan",
+    "inf",
+    "-inf",
+    "99999999999999999999999",
+    "2022-06-03",
+    "2022/6/3",
+    "2022.6.3",
+    "2022年6月3日",
+    "20220603",
+    "1899-12-31",
+    "9999-12-31",
+    "2022-02-30",
+    "44834",
+    "25:61",
+    "14:30",
+    "K12+300",
+    "K12+300-K12+800",
+    "K99999999999999+000",
+    "123公里500米",
+    "颍上县",
+    "颍上",
+    "341226",
+    "合肥",
+    "合计",
+    "已销号",
+    "整改中",
+    "重大",
+    "一级",
+    "省级",
+    "WGS84",
+    "GCJ02",
+    "BD09",
+    "116.27",
+    "32.63",
+    "121.47",
+    "-73.9",
+    "181",
+    "116.27,32.63;116.28,32.64",
+    "=1+1",
+    "@SUM(A1)",
+    "\x00",
+    "a\x01b",
+    "\x0b",
+    '"',
+    "'",
+    ",",
+    "\n",
+    "\r\n",
+    "\ufeff",
+    "\ud7ff",
+    "𠀀",
+    "死亡事故",
+    "简易程序",
+    "x" * 6000,
+]
 cell_text = st.one_of(st.sampled_from(ODD), st.text(max_size=12))
 xlsx_value = st.one_of(
     cell_text,
@@ -92,13 +149,13 @@ def store(tmp_path_factory, fuyang):
     conn.close()
 
 
-def _counts(conn) -> list:  # noqa: ANN001 - row counts of every table, in one cheap query
+def _counts(conn) -> list:  # row counts of every table, in one cheap query
     return conn.execute(
         "SELECT table_name, estimated_size FROM duckdb_tables() ORDER BY table_name"
     ).fetchall()
 
 
-def _import_once(store, fuyang, kind: str, name: str, data: bytes, accept: bool) -> None:  # noqa: ANN001
+def _import_once(store, fuyang, kind: str, name: str, data: bytes, accept: bool) -> None:
     importer, _ = KINDS[kind]
     before = _counts(store)
     try:
@@ -129,7 +186,7 @@ def test_csv_imports_never_raise_anything_else(store, fuyang, kind: str) -> None
         mangle=st.integers(0, 3),
         accept=st.booleans(),
     )
-    def check(rows, encoding, mangle, accept) -> None:  # noqa: ANN001
+    def check(rows, encoding, mangle, accept) -> None:
         _import_once(store, fuyang, kind, "随机.csv", csv_bytes(rows, encoding, mangle), accept)
 
     check()
@@ -140,9 +197,13 @@ def test_xlsx_imports_never_raise_anything_else(store, fuyang, kind: str) -> Non
     spec = KINDS[kind][1]
 
     @FUZZ
-    @given(rows=table(spec, xlsx_value), sheets=st.integers(1, 3), accept=st.booleans(),
-           cut=st.sampled_from([None, 100, 1000, -50]))  # fmt: skip
-    def check(rows, sheets, accept, cut) -> None:  # noqa: ANN001
+    @given(
+        rows=table(spec, xlsx_value),
+        sheets=st.integers(1, 3),
+        accept=st.booleans(),
+        cut=st.sampled_from([None, 100, 1000, -50]),
+    )
+    def check(rows, sheets, accept, cut) -> None:
         data = xlsx_bytes(rows, sheets)
         if cut is not None:  # a truncated upload
             data = data[:cut]

@@ -109,14 +109,34 @@ def test_convert_geojson_deep_copies_and_converts_all_types():
     fc = {
         "type": "FeatureCollection",
         "features": [
-            {"type": "Feature", "properties": {"a": [1]}, "geometry": {"type": "Point", "coordinates": list(gcj)}},
-            {"type": "Feature", "properties": {}, "geometry": {"type": "LineString", "coordinates": [list(gcj)] * 2}},
-            {"type": "Feature", "properties": {}, "geometry": {"type": "MultiLineString", "coordinates": [[list(gcj)]]}},
-            {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [[list(gcj)]]}},
-            {"type": "Feature", "properties": {}, "geometry": {"type": "MultiPolygon", "coordinates": [[[list(gcj)]]]}},
+            {
+                "type": "Feature",
+                "properties": {"a": [1]},
+                "geometry": {"type": "Point", "coordinates": list(gcj)},
+            },
+            {
+                "type": "Feature",
+                "properties": {},
+                "geometry": {"type": "LineString", "coordinates": [list(gcj)] * 2},
+            },
+            {
+                "type": "Feature",
+                "properties": {},
+                "geometry": {"type": "MultiLineString", "coordinates": [[list(gcj)]]},
+            },
+            {
+                "type": "Feature",
+                "properties": {},
+                "geometry": {"type": "Polygon", "coordinates": [[list(gcj)]]},
+            },
+            {
+                "type": "Feature",
+                "properties": {},
+                "geometry": {"type": "MultiPolygon", "coordinates": [[[list(gcj)]]]},
+            },
             {"type": "Feature", "properties": {}, "geometry": None},
         ],
-    }  # fmt: skip
+    }
     out = geo.convert_geojson(fc, "高德")
     assert fc["features"][0]["geometry"]["coordinates"] == list(gcj)  # input untouched
     assert out["features"][0]["properties"] == {"a": [1]}

@@ -60,8 +60,14 @@ def test_the_far_cell_is_refused_in_bounded_memory(tmp_path) -> None:
             "print(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')))\n"
         )
         t = time.perf_counter()
-        done = subprocess.run([sys.executable, "-c", code, str(path)], cwd=ROOT,
-                              capture_output=True, text=True, timeout=60, check=True)  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, "-c", code, str(path)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
         assert time.perf_counter() - t < 10
         assert int(done.stdout) < 150 * 1024  # KB: the interpreter and its imports, no more
 
@@ -76,19 +82,33 @@ def _book(*rows: list[object]) -> bytes:
 
 
 def test_an_ordinary_workbook_reads_as_before() -> None:
-    data = _book(["隐患编号", "排查日期", "资金", "空"], ["A1", datetime(2022, 6, 3), 1.0, None],
-                 ["A2", "2022/6/4", 2.5, ""])  # fmt: skip
+    data = _book(
+        ["隐患编号", "排查日期", "资金", "空"],
+        ["A1", datetime(2022, 6, 3), 1.0, None],
+        ["A2", "2022/6/4", 2.5, ""],
+    )
     sheet = read.read("台账.xlsx", data)
-    assert sheet.rows == [["隐患编号", "排查日期", "资金", "空"],
-                          ["A1", datetime(2022, 6, 3), 1, None], ["A2", "2022/6/4", 2.5, None]]  # fmt: skip
+    assert sheet.rows == [
+        ["隐患编号", "排查日期", "资金", "空"],
+        ["A1", datetime(2022, 6, 3), 1, None],
+        ["A2", "2022/6/4", 2.5, None],
+    ]
     assert sheet.sheet_names == ("Sheet",)
 
 
 def test_rows_above_the_data_keep_their_excel_numbers() -> None:
     """A sheet whose first cell is C3: the rows read still start at Excel's row 1."""
-    data = bombs.xlsx([("台账", bombs.sheet_xml(
-        '<row r="3"><c r="C3" t="inlineStr"><is><t>隐患编号</t></is></c></row>'
-        '<row r="4"><c r="C4" t="inlineStr"><is><t>A1</t></is></c></row>'))])  # fmt: skip
+    data = bombs.xlsx(
+        [
+            (
+                "台账",
+                bombs.sheet_xml(
+                    '<row r="3"><c r="C3" t="inlineStr"><is><t>隐患编号</t></is></c></row>'
+                    '<row r="4"><c r="C4" t="inlineStr"><is><t>A1</t></is></c></row>'
+                ),
+            )
+        ]
+    )
     assert read.read("台账.xlsx", data).rows == [[None], [None], ["隐患编号"], ["A1"]]
 
 
@@ -183,5 +203,10 @@ def test_a_sheet_outside_the_workbook_list_is_not_scanned_nor_read() -> None:
 
 def test_column_letters() -> None:
     assert [read.column_number(c) for c in ("A", "Z", "AA", "GR", "ZZ", "XFD")] == [
-        1, 26, 27, 200, 702, 16384
-    ]  # fmt: skip
+        1,
+        26,
+        27,
+        200,
+        702,
+        16384,
+    ]

@@ -22,7 +22,7 @@ def store(tmp_path, tiny_city):
     return db.open_store(tmp_path / "h.duckdb", tiny_city)
 
 
-def add(conn, rows):  # noqa: ANN001, ANN201
+def add(conn, rows):  # ANN201
     """rows: (id, time, route, stake, deaths, injuries[, collision, unit, lon, lat, procedure])."""
     for r in rows:
         aid, at, route, stake, deaths, injuries, *rest = r
@@ -32,22 +32,38 @@ def add(conn, rows):  # noqa: ANN001, ANN201
             "INSERT INTO accidents (accident_id, occurred_at, route_code, stake_m, deaths,"
             " injuries, collision_type, unit_adcode, lon, lat, procedure, loss_yuan, road_name)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 100, ?)",
-            [aid, at, route, stake, deaths, injuries, collision, unit, lon, lat, procedure,
-             None if route is None else f"{route}路"],
-        )  # fmt: skip
+            [
+                aid,
+                at,
+                route,
+                stake,
+                deaths,
+                injuries,
+                collision,
+                unit,
+                lon,
+                lat,
+                procedure,
+                None if route is None else f"{route}路",
+            ],
+        )
 
 
-def ranges(sites):  # noqa: ANN001, ANN201
+def ranges(sites):  # ANN201
     return sorted(zip(sites.route_code, sites.start_m, sites.end_m, strict=True))
 
 
 def test_a_window_qualifies_only_with_the_accident_on_its_end_point(store):
-    add(store, [
-        ("a1", IN, "X001", 1000, 1, 0, "翻车"), ("a2", IN, "X001", 1200, 1, 2, "翻车"),
-        ("a3", IN, "X001", 1500, 2, 0, "撞行人"),  # exactly s + L: counted
-        ("a4", IN, "X001", 1300, 0, 1, "侧面相撞"),  # not counting, inside: in the figures
-        ("a5", IN, "X001", 1501, 0, 3),  # just past the last counting accident: not in the site
-    ])  # fmt: skip
+    add(
+        store,
+        [
+            ("a1", IN, "X001", 1000, 1, 0, "翻车"),
+            ("a2", IN, "X001", 1200, 1, 2, "翻车"),
+            ("a3", IN, "X001", 1500, 2, 0, "撞行人"),  # exactly s + L: counted
+            ("a4", IN, "X001", 1300, 0, 1, "侧面相撞"),  # not counting, inside: in the figures
+            ("a5", IN, "X001", 1501, 0, 3),  # just past the last counting accident: not in the site
+        ],
+    )
     sites = hotspots.find_sites(store, AS_OF, RULE)
     assert ranges(sites) == [("X001", 1000, 1500)]
     s = sites.iloc[0]
@@ -69,8 +85,14 @@ def test_a_window_qualifies_only_with_the_accident_on_its_end_point(store):
 
 def test_windows_that_touch_merge_and_a_gap_of_one_metre_does_not(store):
     add(store, [(f"t{i}", IN, "X002", 3000, 1, 0) for i in range(3)])
-    add(store, [("t3", IN, "X002", 3500, 1, 0), ("t4", IN, "X002", 3990, 1, 0),
-                ("t5", IN, "X002", 4000, 1, 0)])  # fmt: skip
+    add(
+        store,
+        [
+            ("t3", IN, "X002", 3500, 1, 0),
+            ("t4", IN, "X002", 3990, 1, 0),
+            ("t5", IN, "X002", 4000, 1, 0),
+        ],
+    )
     add(store, [(f"g{i}", IN, "X002", 6000, 1, 0) for i in range(3)])
     add(store, [(f"h{i}", IN, "X002", 6501, 1, 0) for i in range(3)])
     sites = hotspots.find_sites(store, AS_OF, RULE)
@@ -81,16 +103,23 @@ def test_windows_that_touch_merge_and_a_gap_of_one_metre_does_not(store):
 
 
 def test_routes_are_kept_apart_and_the_time_window_has_sharp_edges(store):
-    add(store, [
-        ("b1", IN, "X003", 1000, 1, 0), ("b2", IN, "X003", 1100, 1, 0),
-        ("b3", IN, "X003", 1200, 1, 0),
-        ("c1", IN, "X004", 1000, 1, 0), ("c2", IN, "X004", 1100, 1, 0),  # 2 on another route
-        ("e1", "2022-01-01 00:00", "X005", 500, 1, 0),  # first minute of the window
-        ("e2", IN, "X005", 600, 1, 0), ("e3", "2022-12-31 23:59", "X005", 700, 1, 0),
-        ("f1", "2021-12-31 23:59", "X006", 500, 1, 0),  # a minute before the window
-        ("f2", IN, "X006", 600, 1, 0), ("f3", IN, "X006", 700, 1, 0),
-        ("f4", "2023-01-01 00:00", "X006", 650, 1, 0),  # after the as-of date
-    ])  # fmt: skip
+    add(
+        store,
+        [
+            ("b1", IN, "X003", 1000, 1, 0),
+            ("b2", IN, "X003", 1100, 1, 0),
+            ("b3", IN, "X003", 1200, 1, 0),
+            ("c1", IN, "X004", 1000, 1, 0),
+            ("c2", IN, "X004", 1100, 1, 0),  # 2 on another route
+            ("e1", "2022-01-01 00:00", "X005", 500, 1, 0),  # first minute of the window
+            ("e2", IN, "X005", 600, 1, 0),
+            ("e3", "2022-12-31 23:59", "X005", 700, 1, 0),
+            ("f1", "2021-12-31 23:59", "X006", 500, 1, 0),  # a minute before the window
+            ("f2", IN, "X006", 600, 1, 0),
+            ("f3", IN, "X006", 700, 1, 0),
+            ("f4", "2023-01-01 00:00", "X006", 650, 1, 0),  # after the as-of date
+        ],
+    )
     sites = hotspots.find_sites(store, AS_OF, RULE)
     assert ranges(sites) == [("X003", 1000, 1200), ("X005", 500, 700)]
     assert hotspots.find_sites(store, AS_OF, RULE.with_(days=364)).route_code.tolist() == ["X003"]
@@ -98,14 +127,31 @@ def test_routes_are_kept_apart_and_the_time_window_has_sharp_edges(store):
 
 def test_alternative_conditions_and_measures(store):
     # city 3-year style: >=2 accidents with >=3 deaths each, or >=3 fatal, or >=5 一般程序
-    rule = Params("stake", 1095, 2000, conditions=(
-        Condition("major_accidents", 2), Condition("fatal_accidents", 3),
-        Condition("general_procedure_accidents", 5)))  # fmt: skip
+    rule = Params(
+        "stake",
+        1095,
+        2000,
+        conditions=(
+            Condition("major_accidents", 2),
+            Condition("fatal_accidents", 3),
+            Condition("general_procedure_accidents", 5),
+        ),
+    )
     add(store, [("m1", IN, "X007", 0, 3, 0), ("m2", IN, "X007", 2000, 4, 1)])
-    add(store, [(f"p{i}", IN, "X008", 100 * i, 0, 0, None, "990101", None, None, "一般程序")
-                for i in range(5)])  # fmt: skip
-    add(store, [(f"q{i}", IN, "X009", 100 * i, 0, 0, None, "990101", None, None, "一般程序")
-                for i in range(4)])  # fmt: skip
+    add(
+        store,
+        [
+            (f"p{i}", IN, "X008", 100 * i, 0, 0, None, "990101", None, None, "一般程序")
+            for i in range(5)
+        ],
+    )
+    add(
+        store,
+        [
+            (f"q{i}", IN, "X009", 100 * i, 0, 0, None, "990101", None, None, "一般程序")
+            for i in range(4)
+        ],
+    )
     sites = hotspots.find_sites(store, AS_OF, rule)
     assert ranges(sites) == [("X007", 0, 2000), ("X008", 0, 400)]
     by = sites.set_index("route_code")
@@ -128,8 +174,13 @@ def test_coordinates_mode_chains_qualifying_accidents(store):
     # ... and so does an injury accident 0.0004 deg (44.48 m) north: it sees the four + itself
     add(store, [("k4", IN, None, None, 0, 1, "撞行人", "990101", lon, lat0 + 0.0004)])
     # property-only 0.00044 deg (48.93 m) north of k4: a member; 0.00045 deg (50.04 m): not
-    add(store, [("k5", IN, None, None, 0, 0, None, "990101", lon, lat0 + 0.00084),
-                ("k6", IN, None, None, 0, 0, None, "990101", lon, lat0 - 0.00045)])  # fmt: skip
+    add(
+        store,
+        [
+            ("k5", IN, None, None, 0, 0, None, "990101", lon, lat0 + 0.00084),
+            ("k6", IN, None, None, 0, 0, None, "990101", lon, lat0 - 0.00045),
+        ],
+    )
     # a lone injury pair far away: not a site
     add(store, [(f"z{i}", IN, None, None, 0, 1, None, "990102", 100.05, 30.05) for i in range(3)])
     rule = hotspots.preset("uk_cluster_50m_3y")
@@ -166,7 +217,9 @@ def test_coverage_by_a_hazard_on_the_list_and_putting_a_site_on_the_list(store):
         hotspots.put_on_list(store, admin, site, RULE, now, token="site-1")
     row = store.execute(
         "SELECT state, source, hazard_type, route_code, start_m, end_m, unit_adcode, description"
-        " FROM hazards WHERE hazard_id = ?", [hid]).fetchone()  # fmt: skip
+        " FROM hazards WHERE hazard_id = ?",
+        [hid],
+    ).fetchone()
     assert row[:7] == ("待认定", "事故分析", "事故多发点段", "X011", 5000, 5200, "990101")
     assert "死亡事故3起" in row[7] and "500米/1年/≥3起死亡事故" in row[7]
     assert (
@@ -188,10 +241,22 @@ def test_site_changes_between_two_lists(store):
 
 
 def test_coordinate_sites_match_within_the_larger_radius():
-    def sites(*rows):  # noqa: ANN002, ANN202
-        return pd.DataFrame([{"site_key": k, "mode": "coords", "lon": 100.1, "lat": lat,
-                              "radius_m": r, "route_code": None, "start_m": None, "end_m": None}
-                             for k, lat, r in rows])  # fmt: skip
+    def sites(*rows):  # ANN202
+        return pd.DataFrame(
+            [
+                {
+                    "site_key": k,
+                    "mode": "coords",
+                    "lon": 100.1,
+                    "lat": lat,
+                    "radius_m": r,
+                    "route_code": None,
+                    "start_m": None,
+                    "end_m": None,
+                }
+                for k, lat, r in rows
+            ]
+        )
 
     # 0.0004 deg of latitude = 44.48 m; 0.0005 deg = 55.60 m
     before = sites(("p1", 30.0, 50.0), ("p2", 30.01, 50.0), ("p3", 30.02, 50.0))
@@ -212,10 +277,18 @@ def test_rules_describe_themselves_and_reject_nonsense():
 
 def test_equal_measures_rank_by_deaths_then_accidents(store):
     add(store, [(f"r{i}", IN, "X010", 100, 1, 0) for i in range(3)])  # 3 fatal, 3 deaths
-    add(store, [("s0", IN, "X011", 100, 2, 0), ("s1", IN, "X011", 100, 1, 0),
-                ("s2", IN, "X011", 100, 1, 0)])  # 3 fatal, 4 deaths  # fmt: skip
-    add(store, [(f"u{i}", IN, "X012", 100, 1, 0) for i in range(3)]
-        + [("u3", IN, "X012", 100, 0, 1)])  # 3 fatal, 3 deaths, 4 accidents  # fmt: skip
+    add(
+        store,
+        [
+            ("s0", IN, "X011", 100, 2, 0),
+            ("s1", IN, "X011", 100, 1, 0),
+            ("s2", IN, "X011", 100, 1, 0),
+        ],
+    )  # 3 fatal, 4 deaths
+    add(
+        store,
+        [(f"u{i}", IN, "X012", 100, 1, 0) for i in range(3)] + [("u3", IN, "X012", 100, 0, 1)],
+    )  # 3 fatal, 3 deaths, 4 accidents
     sites = hotspots.find_sites(store, AS_OF, RULE)
     assert list(zip(sites.route_code, sites["rank"], strict=True)) == [
         ("X011", 1),

@@ -35,8 +35,9 @@ def test_stake_windows_match_brute_force(seed):
     window = int(rng.choice([0, 100, 250, 500, 1000]))
     conditions = [(0, 3.0), (1, 4.0)] if seed % 3 else [(0, 2.0)]
     values = np.vstack([fatal, deaths])
-    got = search.stake_sites(route, stake, values[[c for c, _ in conditions]],
-                             [t for _, t in conditions], window)  # fmt: skip
+    got = search.stake_sites(
+        route, stake, values[[c for c, _ in conditions]], [t for _, t in conditions], window
+    )
     rows = [(int(route[i]), int(stake[i]), fatal[i], deaths[i]) for i in range(n)]
     assert sorted(
         zip(got.route.tolist(), got.start_m.tolist(), got.end_m.tolist(), strict=True)
@@ -59,16 +60,22 @@ def test_coordinate_clusters_match_brute_force(seed):
 
 
 def _nyc() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    f = pd.read_csv(REAL / "nyc-collisions-11234" / "Motor_Vehicle_Collisions_-_Crashes_zip11234.csv",
-                    usecols=["LATITUDE", "LONGITUDE", "NUMBER OF PERSONS INJURED"])  # fmt: skip
+    f = pd.read_csv(
+        REAL / "nyc-collisions-11234" / "Motor_Vehicle_Collisions_-_Crashes_zip11234.csv",
+        usecols=["LATITUDE", "LONGITUDE", "NUMBER OF PERSONS INJURED"],
+    )
     f = f.dropna()
     f = f[(f.LATITUDE != 0) & (f.LONGITUDE != 0)]
     return f.LONGITUDE.to_numpy(), f.LATITUDE.to_numpy(), (f.iloc[:, 2] > 0).to_numpy(float)
 
 
 def _saopaulo() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    f = pd.read_csv(REAL / "saopaulo-cet-accidents" / "ocorrencias-transito-pmsp-2014.csv",
-                    usecols=["WKT"], dtype=str, encoding="latin-1")  # fmt: skip
+    f = pd.read_csv(
+        REAL / "saopaulo-cet-accidents" / "ocorrencias-transito-pmsp-2014.csv",
+        usecols=["WKT"],
+        dtype=str,
+        encoding="latin-1",
+    )
     xy = f.WKT.str.extract(r"POINT \((\S+) (\S+)\)").astype(float).dropna()
     return xy[0].to_numpy(), xy[1].to_numpy(), np.ones(len(xy))
 
@@ -82,9 +89,15 @@ def _taiwan() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 @pytest.mark.skipif(not REAL.exists(), reason="../shared/data/real is not beside the checkout")
-@pytest.mark.parametrize(("load", "threshold", "radius"), [
-    (_nyc, 4.0, 50.0), (_nyc, 10.0, 150.0), (_saopaulo, 3.0, 50.0), (_taiwan, 2.0, 2000.0),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("load", "threshold", "radius"),
+    [
+        (_nyc, 4.0, 50.0),
+        (_nyc, 10.0, 150.0),
+        (_saopaulo, 3.0, 50.0),
+        (_taiwan, 2.0, 2000.0),
+    ],
+)
 def test_real_accident_files_match_brute_force(load, threshold, radius):
     lon, lat, values = load()
     if len(lon) > 6000:  # the brute force is quadratic; a deterministic sample keeps it quick

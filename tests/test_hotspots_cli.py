@@ -11,8 +11,18 @@ from analytics.store import db
 
 
 def test_hotspots_json_on_the_demo_names_g105_in_2017(demo_db_path, capsys):
-    code = cli.main(["hotspots", "--db", str(demo_db_path), "--as-of", "2017-12-31", "--preset",
-                     "point_500m_1y", "--json"])  # fmt: skip
+    code = cli.main(
+        [
+            "hotspots",
+            "--db",
+            str(demo_db_path),
+            "--as-of",
+            "2017-12-31",
+            "--preset",
+            "point_500m_1y",
+            "--json",
+        ]
+    )
     assert code == 0
     out = json.loads(capsys.readouterr().out)
     assert out["parameters"]["rule"] == "桩号法·500米/1年/≥3起死亡事故"
@@ -23,8 +33,18 @@ def test_hotspots_json_on_the_demo_names_g105_in_2017(demo_db_path, capsys):
     conn.close()
     assert [s["site_key"] for s in out["sites"]] == expected["site_key"].tolist()
     first = out["sites"][0]
-    for key in ("route", "start_m", "end_m", "accidents", "fatal_accidents", "deaths",
-                "injuries", "score", "rank", "covered_by"):  # fmt: skip
+    for key in (
+        "route",
+        "start_m",
+        "end_m",
+        "accidents",
+        "fatal_accidents",
+        "deaths",
+        "injuries",
+        "score",
+        "rank",
+        "covered_by",
+    ):
         assert key in first
     # the demo's G105 story: three clusters inside K867–K877, each with >= 3 fatal accidents
     assert {s["route"] for s in out["sites"]} == {"G105"}
@@ -33,8 +53,20 @@ def test_hotspots_json_on_the_demo_names_g105_in_2017(demo_db_path, capsys):
 
 
 def test_hotspots_options_override_the_preset_and_csv(demo_db_path, capsys):
-    args = ["hotspots", "--db", str(demo_db_path), "--as-of", "2022-09-15", "--preset",
-            "uk_cluster_50m_3y", "--radius-m", "80", "--threshold", "6", "--csv"]  # fmt: skip
+    args = [
+        "hotspots",
+        "--db",
+        str(demo_db_path),
+        "--as-of",
+        "2022-09-15",
+        "--preset",
+        "uk_cluster_50m_3y",
+        "--radius-m",
+        "80",
+        "--threshold",
+        "6",
+        "--csv",
+    ]
     assert cli.main(args) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     conn = db.open_for_reading(demo_db_path)

@@ -33,8 +33,10 @@ def test_the_one_year_rule_finds_the_g105_sites_of_2017(demo_env):
     )
     table = at.dataframe[0].value
     assert table["位置"].tolist() == [
-        "G105 K872+110—K872+476", "G105 K869+539—K870+034", "G105 K875+583—K875+854",
-    ]  # fmt: skip
+        "G105 K872+110—K872+476",
+        "G105 K869+539—K870+034",
+        "G105 K875+583—K875+854",
+    ]
     assert table["排名"].tolist() == [1, 2, 3]  # 4 fatal, 5 deaths each: 11 accidents before 8
     assert not [b for b in at.button if b.key == "list_site"]  # no one selected a site yet
 

@@ -5,10 +5,19 @@ import pytest
 from analytics.accidents import hsm
 
 # HSM peak-searching worked example: a 0.47 mi segment. Values and CVs per window as printed.
-FIRST = {(0.0, 0.1): (5.2, 0.53), (0.1, 0.2): (7.8, 0.36), (0.2, 0.3): (1.1, 2.53),
-         (0.3, 0.4): (6.5, 0.43), (0.37, 0.47): (7.8, 0.36)}  # fmt: skip
-SECOND = {(0.0, 0.2): (6.50, 0.25), (0.1, 0.3): (4.45, 0.36), (0.2, 0.4): (3.80, 0.42),
-          (0.27, 0.47): (7.15, 0.22)}  # fmt: skip
+FIRST = {
+    (0.0, 0.1): (5.2, 0.53),
+    (0.1, 0.2): (7.8, 0.36),
+    (0.2, 0.3): (1.1, 2.53),
+    (0.3, 0.4): (6.5, 0.43),
+    (0.37, 0.47): (7.8, 0.36),
+}
+SECOND = {
+    (0.0, 0.2): (6.50, 0.25),
+    (0.1, 0.3): (4.45, 0.36),
+    (0.2, 0.4): (3.80, 0.42),
+    (0.27, 0.47): (7.15, 0.22),
+}
 
 
 def _lookup(s: float, e: float) -> tuple[float, float]:
@@ -67,14 +76,15 @@ def test_peak_windows_for_many_segments_equal_peak_search_one_by_one(seed):
     limit = float(rng.choice([0.25, 0.5, 0.8]))
     got = peak_windows(stake, values, lo, hi, first=first, growth=growth, cv_limit=limit)
 
-    def stats(a, b):  # noqa: ANN001, ANN202
+    def stats(a, b):  # ANN202
         inside = values[(stake >= a) & (stake <= b)]
         total = inside.sum()
         return total, (np.sqrt((inside**2).sum()) / total if total > 0 else None)
 
     for i in range(len(lo)):
-        want = hsm.peak_search(int(lo[i]), int(hi[i]), stats, first=first, growth=growth,
-                               cv_limit=limit)  # fmt: skip
+        want = hsm.peak_search(
+            int(lo[i]), int(hi[i]), stats, first=first, growth=growth, cv_limit=limit
+        )
         assert (got.start[i], got.end[i], got.value[i], got.passed[i]) == (
             want.window.start,
             want.window.end,

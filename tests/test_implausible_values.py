@@ -28,28 +28,30 @@ def conn(tmp_path, fuyang):
     c.close()
 
 
-def _problems(result) -> list[tuple]:  # noqa: ANN001
+def _problems(result) -> list[tuple]:
     return [(p.row, p.column, p.value, p.problem) for p in result.problems]
 
 
-def _counts(conn) -> tuple:  # noqa: ANN001
+def _counts(conn) -> tuple:
     return db.table_counts(conn)
 
 
 def test_implausible_hazard_values_are_row_problems(conn, fuyang) -> None:
-    data = "\n".join([
-        H_HEAD,
-        "H1,颍上县,G105,K1+000,1999-12-31,2000-03-01,1,",  # found before 2000
-        "H2,颍上县,G105,K1+000,2022-09-21,2022-12-01,1,",  # found tomorrow
-        "H3,颍上县,G105,K1+000,2022-06-01,2027-09-21,1,",  # deadline beyond 5 years
-        "H4,颍上县,G105,K10001+000,2022-06-01,2022-12-01,1,",  # a stake beyond 10,000 km
-        "H5,颍上县,G105,K1+000,2022-06-01,2022-12-01,NaN,",  # NaN money
-        "H6,颍上县,G105,K1+000,2022-06-01,2022-12-01,inf,",  # infinite money
-        "H7,颍上县,G105,K1+000,2022-06-01,2022-12-01,1e300,",  # absurd money
-        "H8,颍上县,G105,K1+000,2022-06-01,2022-12-01,-5,",  # negative money
-        "H9,颍上县,G105,K1+000,2022-06-01,2027-09-20," + "1," + "长" * 5001,  # overlong text
-        "H10,颍上县,G105,K99999999999999999999+000,2022-06-01,2022-12-01,1,",  # beyond int64
-    ]).encode()  # fmt: skip
+    data = "\n".join(
+        [
+            H_HEAD,
+            "H1,颍上县,G105,K1+000,1999-12-31,2000-03-01,1,",  # found before 2000
+            "H2,颍上县,G105,K1+000,2022-09-21,2022-12-01,1,",  # found tomorrow
+            "H3,颍上县,G105,K1+000,2022-06-01,2027-09-21,1,",  # deadline beyond 5 years
+            "H4,颍上县,G105,K10001+000,2022-06-01,2022-12-01,1,",  # a stake beyond 10,000 km
+            "H5,颍上县,G105,K1+000,2022-06-01,2022-12-01,NaN,",  # NaN money
+            "H6,颍上县,G105,K1+000,2022-06-01,2022-12-01,inf,",  # infinite money
+            "H7,颍上县,G105,K1+000,2022-06-01,2022-12-01,1e300,",  # absurd money
+            "H8,颍上县,G105,K1+000,2022-06-01,2022-12-01,-5,",  # negative money
+            "H9,颍上县,G105,K1+000,2022-06-01,2027-09-20," + "1," + "长" * 5001,  # overlong text
+            "H10,颍上县,G105,K99999999999999999999+000,2022-06-01,2022-12-01,1,",  # beyond int64
+        ]
+    ).encode()
     before = _counts(conn)
     r = ih.import_hazards(conn, fuyang, ADMIN, "离谱.csv", data, now=NOW)
     assert _problems(r) == [
@@ -78,29 +80,41 @@ def test_the_deadline_horizon_is_a_setting(conn, fuyang) -> None:
 
 
 def test_implausible_accident_values_are_row_problems(conn, fuyang) -> None:
-    data = "\n".join([
-        A_HEAD,
-        "A1,2022-06-03 10:00,颍上县,G105,K871+500,1.5,0,100",  # a fractional death
-        "A2,2022-06-03 10:00,颍上县,G105,K871+500,0,100000000000000000000,100",  # huge
-        "A3,2022-06-03 10:00,颍上县,G105,K871+500,0,-1,100",  # negative
-        "A4,2022-06-03 10:00,颍上县,G105,K871+500,0,0,nan",  # NaN loss
-        "A5,2022-06-03 10:00,颍上县,G105,K871+500,0,0,2000000000",  # 20 亿元
-        "A6,2023-01-01 10:00,颍上县,G105,K871+500,0,0,100",  # in the future
-        "A7,1990-01-01 10:00,颍上县,G105,K871+500,0,0,100",  # before 2000
-        "A8,2022-06-03 10:00,颍上县,G105,K871+500,501,0,100",  # beyond 500 people
-    ]).encode()  # fmt: skip
+    data = "\n".join(
+        [
+            A_HEAD,
+            "A1,2022-06-03 10:00,颍上县,G105,K871+500,1.5,0,100",  # a fractional death
+            "A2,2022-06-03 10:00,颍上县,G105,K871+500,0,100000000000000000000,100",  # huge
+            "A3,2022-06-03 10:00,颍上县,G105,K871+500,0,-1,100",  # negative
+            "A4,2022-06-03 10:00,颍上县,G105,K871+500,0,0,nan",  # NaN loss
+            "A5,2022-06-03 10:00,颍上县,G105,K871+500,0,0,2000000000",  # 20 亿元
+            "A6,2023-01-01 10:00,颍上县,G105,K871+500,0,0,100",  # in the future
+            "A7,1990-01-01 10:00,颍上县,G105,K871+500,0,0,100",  # before 2000
+            "A8,2022-06-03 10:00,颍上县,G105,K871+500,501,0,100",  # beyond 500 people
+        ]
+    ).encode()
     before = _counts(conn)
     r = ia.import_accidents(conn, fuyang, ADMIN, "离谱.csv", data, now=NOW)
     assert _problems(r) == [
         (2, "死亡人数", "1.5", "死亡人数“1.5”须为整数"),
-        (3, "受伤人数", "100000000000000000000", "受伤人数“100000000000000000000”超过 500 人，请核对"),
+        (
+            3,
+            "受伤人数",
+            "100000000000000000000",
+            "受伤人数“100000000000000000000”超过 500 人，请核对",
+        ),
         (4, "受伤人数", "-1", "受伤人数不能为负数"),
         (5, "直接财产损失(元)", "nan", "直接财产损失“nan”不是有效的数字"),
-        (6, "直接财产损失(元)", "2000000000", "直接财产损失超过 1,000,000,000 元，请核对单位和数值"),
+        (
+            6,
+            "直接财产损失(元)",
+            "2000000000",
+            "直接财产损失超过 1,000,000,000 元，请核对单位和数值",
+        ),
         (7, "事故时间", "2023-01-01 10:00", "日期 2023-01-01 晚于今天（2022-09-20），请核对"),
         (8, "事故时间", "1990-01-01 10:00", "日期 1990-01-01 早于 2000 年，请核对"),
         (9, "死亡人数", "501", "死亡人数“501”超过 500 人，请核对"),
-    ]  # fmt: skip
+    ]
     assert (r.written, _counts(conn)) == (False, before)
 
 
@@ -112,10 +126,14 @@ def test_a_road_far_from_the_city_is_a_problem(conn, fuyang) -> None:
     ).encode()
     r = ir.import_roads(conn, fuyang, ADMIN, "路段.csv", data, now=NOW)
     assert _problems(r) == [
-        (2, "路径", "121.47 31.23;121.48 31.24",
-         "坐标（121.47, 31.23）距阜阳市超过 50 公里，请核对经纬度"),
+        (
+            2,
+            "路径",
+            "121.47 31.23;121.48 31.24",
+            "坐标（121.47, 31.23）距阜阳市超过 50 公里，请核对经纬度",
+        ),
         (3, "止点桩号", "K20000+000", "桩号超出合理范围（0 至 K10000），请核对"),
-    ]  # fmt: skip
+    ]
 
 
 def test_control_characters_are_removed_with_a_warning(conn, fuyang) -> None:
@@ -145,10 +163,15 @@ def test_a_future_accident_does_not_move_the_default_as_of_date(conn, fuyang) ->
 
 @pytest.mark.parametrize(
     ("cell", "message"),
-    [("1.5", "死亡人数“1.5”须为整数"), ("-2", "死亡人数不能为负数"),
-     ("1e3", "死亡人数“1e3”超过 500 人，请核对"), ("NaN", "死亡人数“NaN”不是有效的数字"),
-     ("1e999", "死亡人数“1e999”不是有效的数字"), ("两人", "死亡人数“两人”不是数字")],
-)  # fmt: skip
+    [
+        ("1.5", "死亡人数“1.5”须为整数"),
+        ("-2", "死亡人数不能为负数"),
+        ("1e3", "死亡人数“1e3”超过 500 人，请核对"),
+        ("NaN", "死亡人数“NaN”不是有效的数字"),
+        ("1e999", "死亡人数“1e999”不是有效的数字"),
+        ("两人", "死亡人数“两人”不是数字"),
+    ],
+)
 def test_counts(cell: str, message: str) -> None:
     with pytest.raises(values.ValueProblem) as e:
         values.count(cell, "死亡人数", 500)

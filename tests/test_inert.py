@@ -48,13 +48,20 @@ def _cells(data: bytes, sheet: str | None = None) -> openpyxl.worksheet.workshee
     return book[sheet] if sheet else book.active
 
 
-def _no_formulas(ws) -> None:  # noqa: ANN001
+def _no_formulas(ws) -> None:
     assert not [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"]
 
 
 def test_a_page_download_quotes_text_and_keeps_numbers() -> None:
-    frame = pd.DataFrame({"描述": HOSTILE, "数值": [-5, -1.5, 0, 1, 2, 3], "文本数": ["-5"] * 6,
-                          "分类": pd.Categorical(HOSTILE), "文字": pd.array(HOSTILE, "string")})  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "描述": HOSTILE,
+            "数值": [-5, -1.5, 0, 1, 2, 3],
+            "文本数": ["-5"] * 6,
+            "分类": pd.Categorical(HOSTILE),
+            "文字": pd.array(HOSTILE, "string"),
+        }
+    )
     ws = _cells(xlsx_bytes(frame, "表"))
     assert [c.value for c in ws["D"]][1:] == QUOTED and [c.value for c in ws["E"]][1:] == QUOTED
     assert [c.value for c in ws["A"]] == ["描述", *QUOTED]
@@ -193,8 +200,14 @@ def test_metrics_csv(hostile_db, capsys) -> None:
 
 
 def test_hotspots_csv(tmp_path, demo_db_path, capsys, monkeypatch) -> None:
-    record = {"rank": 1, "site_key": "=1", "unit": "@SUM(1)", "accidents": -3,
-              "covered_by": ["+cmd", "ok"], "note": "-5"}  # fmt: skip
+    record = {
+        "rank": 1,
+        "site_key": "=1",
+        "unit": "@SUM(1)",
+        "accidents": -3,
+        "covered_by": ["+cmd", "ok"],
+        "note": "-5",
+    }
     monkeypatch.setattr(hotspot_tables, "records", lambda sites: [record])
     assert main(["hotspots", "--db", str(demo_db_path), "--as-of", "2022-09-15", "--csv"]) == 0
     rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))

@@ -42,11 +42,31 @@ def test_a_police_extract(conn, fuyang) -> None:
         " severity, procedure FROM accidents ORDER BY accident_id"
     ).fetchall()
     assert rows == [
-        ("A001", datetime(2022, 6, 3, 14, 30), "341226", "G105", 871500, 1, 2, "死亡事故", "一般程序"),
-        ("A002", datetime(2022, 6, 4, 8, 5), "341226", "G105", 872000, 0, 0, "财产损失事故", "简易程序"),
+        (
+            "A001",
+            datetime(2022, 6, 3, 14, 30),
+            "341226",
+            "G105",
+            871500,
+            1,
+            2,
+            "死亡事故",
+            "一般程序",
+        ),
+        (
+            "A002",
+            datetime(2022, 6, 4, 8, 5),
+            "341226",
+            "G105",
+            872000,
+            0,
+            0,
+            "财产损失事故",
+            "简易程序",
+        ),
         # no unit given: found from its coordinates
         ("A003", datetime(2022, 6, 5, 22, 10), "341202", None, None, 0, 1, "伤人事故", "一般程序"),
-    ]  # fmt: skip
+    ]
 
 
 def test_rows_without_a_date_or_a_place_are_reported(conn, fuyang) -> None:
@@ -92,9 +112,18 @@ def test_the_nyc_file_through_a_mapping(tmp_path, capsys) -> None:
     outside = ~no_place & ~(lat.between(40.57, 40.66) & lon.between(-73.96, -73.86))
     rejected = int((no_place | outside).sum())  # 390 without coordinates, 3 outside the unit
     db_path = tmp_path / "nyc.duckdb"
-    args = ["import", "accidents", str(path), "--db", str(db_path), "--city",
-            str(FIXTURES / "nyc" / "city.toml"), "--mapping", str(FIXTURES / "nyc" / "mapping.json"),
-            "--json"]  # fmt: skip
+    args = [
+        "import",
+        "accidents",
+        str(path),
+        "--db",
+        str(db_path),
+        "--city",
+        str(FIXTURES / "nyc" / "city.toml"),
+        "--mapping",
+        str(FIXTURES / "nyc" / "mapping.json"),
+        "--json",
+    ]
     assert main(args) == 1  # strict: rows were rejected, nothing written
     out = json.loads(capsys.readouterr().out)
     assert (out["rows"], out["rejected"], out["inserted"]) == (15753, rejected, 0)
@@ -113,7 +142,7 @@ def test_the_nyc_file_through_a_mapping(tmp_path, capsys) -> None:
     conn.close()
 
 
-def _record_problems(fuyang, given: dict, names: dict) -> list[tuple]:  # noqa: ANN001
+def _record_problems(fuyang, given: dict, names: dict) -> list[tuple]:
     """Every problem one row's record carries: its own and those that refuse it only when new."""
     from analytics.city import boundaries
 
@@ -129,18 +158,28 @@ PLACE_NAMES = {"unit": "所属区县", "lon": "经度", "lat": "纬度"}
 @pytest.mark.parametrize(
     ("given", "names", "expected"),
     [
-        ({"occurred_at": "2022-02-30 14:30"}, {"occurred_at": "事故时间"},
-         ("事故时间", "2022-02-30 14:30", "日期“2022-02-30”不存在")),
-        ({"occurred_at": "2022-02-30"}, {"occurred_at": "事故时间"},
-         ("事故时间", "2022-02-30", "日期“2022-02-30”不存在")),
-        ({"occurred_date": "2022年2月30日", "occurred_time": "14:30"},
-         {"occurred_date": "事故日期", "occurred_time": "时间"},
-         ("事故日期", "2022年2月30日", "日期“2022年2月30日”不存在")),
-        ({"occurred_date": "2022-06-03", "occurred_time": "25:00"},
-         {"occurred_date": "事故日期", "occurred_time": "时间"},
-         ("事故日期", "2022-06-03", "时间“25:00”不存在")),
+        (
+            {"occurred_at": "2022-02-30 14:30"},
+            {"occurred_at": "事故时间"},
+            ("事故时间", "2022-02-30 14:30", "日期“2022-02-30”不存在"),
+        ),
+        (
+            {"occurred_at": "2022-02-30"},
+            {"occurred_at": "事故时间"},
+            ("事故时间", "2022-02-30", "日期“2022-02-30”不存在"),
+        ),
+        (
+            {"occurred_date": "2022年2月30日", "occurred_time": "14:30"},
+            {"occurred_date": "事故日期", "occurred_time": "时间"},
+            ("事故日期", "2022年2月30日", "日期“2022年2月30日”不存在"),
+        ),
+        (
+            {"occurred_date": "2022-06-03", "occurred_time": "25:00"},
+            {"occurred_date": "事故日期", "occurred_time": "时间"},
+            ("事故日期", "2022-06-03", "时间“25:00”不存在"),
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_date_or_time_that_does_not_exist_is_one_problem(fuyang, given, names, expected) -> None:
     """One problem per cell, the precise one: never 缺少事故时间 as well."""
     given = {"accident_id": "D1", **PLACE, **given}
@@ -150,8 +189,13 @@ def test_a_date_or_time_that_does_not_exist_is_one_problem(fuyang, given, names,
 
 def test_an_unreadable_coordinate_is_one_problem(fuyang) -> None:
     """经度 that is not a number: reported so, not as 没有可用的位置 for the same cell as well."""
-    given = {"accident_id": "D2", "occurred_at": "2022-06-03 14:30", "unit": "颍上县",
-             "lon": "东经115.8", "lat": "32.88"}  # fmt: skip
+    given = {
+        "accident_id": "D2",
+        "occurred_at": "2022-06-03 14:30",
+        "unit": "颍上县",
+        "lon": "东经115.8",
+        "lat": "32.88",
+    }
     names = {"accident_id": "事故编号", "occurred_at": "事故时间", **PLACE_NAMES}
     assert _record_problems(fuyang, given, names) == [
         (2, "经度", "东经115.8", "经度“东经115.8”不是数字")

@@ -43,7 +43,7 @@ def conn(tmp_path, fuyang):
     c.close()
 
 
-def _hazards(conn) -> list[tuple]:  # noqa: ANN001
+def _hazards(conn) -> list[tuple]:
     return conn.execute(
         "SELECT hazard_id, unit_adcode, road_name, start_m, end_m, risk_grade, supervision_level,"
         " found_date, deadline, state, closed_date, accepted_by FROM hazards ORDER BY hazard_id"
@@ -55,11 +55,35 @@ def test_a_gbk_csv_with_title_row_and_totals(conn, fuyang) -> None:
     assert (r.rows, r.accepted, r.rejected, r.inserted) == (2, 2, 0, 2)
     assert r.problems == [] and r.unmatched_columns == []
     assert _hazards(conn) == [
-        ("YS-001", "341226", "国道105线", 12300, 12800, "较大", "市", date(2022, 6, 3),
-         date(2022, 8, 31), "已销号", date(2022, 8, 20), "张三"),
-        ("YS-002", "341226", "S237", 3050, 3050, "一般", "无", date(2022, 6, 5),
-         date(2022, 9, 30), "整改中", None, None),
-    ]  # fmt: skip
+        (
+            "YS-001",
+            "341226",
+            "国道105线",
+            12300,
+            12800,
+            "较大",
+            "市",
+            date(2022, 6, 3),
+            date(2022, 8, 31),
+            "已销号",
+            date(2022, 8, 20),
+            "张三",
+        ),
+        (
+            "YS-002",
+            "341226",
+            "S237",
+            3050,
+            3050,
+            "一般",
+            "无",
+            date(2022, 6, 5),
+            date(2022, 9, 30),
+            "整改中",
+            None,
+            None,
+        ),
+    ]
     events = conn.execute("SELECT hazard_id, action, note FROM hazard_events ORDER BY 1").fetchall()
     assert events == [
         ("YS-001", "导入", "导入文件：颍上.csv"),
@@ -137,9 +161,9 @@ def test_a_corrected_upload_updates_by_id_and_never_deletes(conn, fuyang) -> Non
     fixed = _csv("YS-002,颍上县,省道237线,2022-06-05,2022-09-30,整改中,,,,")
     r = ih.import_hazards(conn, fuyang, ADMIN, "第二版.csv", fixed, now=NOW)
     assert (r.updated, r.inserted, r.not_in_upload) == (1, 0, ["YS-001"])
-    assert conn.execute("SELECT road_name, version FROM hazards WHERE hazard_id = 'YS-002'").fetchone() == (
-        "省道237线", 2
-    )  # fmt: skip
+    assert conn.execute(
+        "SELECT road_name, version FROM hazards WHERE hazard_id = 'YS-002'"
+    ).fetchone() == ("省道237线", 2)
     change = conn.execute(
         "SELECT changes FROM hazard_events WHERE hazard_id = 'YS-002' ORDER BY event_id DESC LIMIT 1"
     ).fetchone()[0]
@@ -148,16 +172,18 @@ def test_a_corrected_upload_updates_by_id_and_never_deletes(conn, fuyang) -> Non
 
 
 def test_swapped_coordinates_are_corrected_with_a_warning(conn, fuyang) -> None:
-    r = ih.import_hazards(conn, fuyang, ADMIN, "坐标.csv", _csv("C1,颍上县,G105,2022-06-10,,,,,32.63,116.27"),
-                          now=NOW)  # fmt: skip
+    r = ih.import_hazards(
+        conn, fuyang, ADMIN, "坐标.csv", _csv("C1,颍上县,G105,2022-06-10,,,,,32.63,116.27"), now=NOW
+    )
     assert [w.problem for w in r.warnings] == ["经纬度填反，已自动对调"]
     assert conn.execute("SELECT lon, lat FROM hazards").fetchone() == (116.27, 32.63)
 
 
 def test_a_point_just_outside_the_city_is_flagged(conn, fuyang) -> None:
     """About 26 km east of the box around Fuyang's outlines: a neighbour's road, perhaps."""
-    r = ih.import_hazards(conn, fuyang, ADMIN, "坐标.csv",
-                          _csv("C2,颍上县,G105,2022-06-10,,,,,116.9,32.6"), now=NOW)  # fmt: skip
+    r = ih.import_hazards(
+        conn, fuyang, ADMIN, "坐标.csv", _csv("C2,颍上县,G105,2022-06-10,,,,,116.9,32.6"), now=NOW
+    )
     assert [w.problem for w in r.warnings] == ["坐标不在阜阳市范围内，请核对"]
     assert r.inserted == 1  # kept, with the warning: the officer decides
 
@@ -176,7 +202,7 @@ def test_a_point_far_from_the_city_is_a_problem(conn, fuyang) -> None:
 
 
 def test_a_failure_half_way_leaves_the_database_as_it_was(conn, fuyang, monkeypatch) -> None:
-    def failing(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - after the hazards went in
+    def failing(*args, **kwargs):  # ANN003, ANN202 - after the hazards went in
         raise RuntimeError("power cut")
 
     monkeypatch.setattr(ih, "_insert_events", failing)
@@ -237,12 +263,20 @@ def test_the_command_line(tmp_path, capsys) -> None:
 
 @pytest.mark.parametrize(
     ("cell", "start", "end"),
-    [("K123+500", 123500, 123500), ("k123+500m", 123500, 123500), ("123K+500", 123500, 123500),
-     ("1325Km+500m", 1325500, 1325500), ("123公里500米", 123500, 123500),
-     ("77公里加800米", 77800, 77800), ("123.5", 123500, 123500),
-     ("K867+000-K877+000", 867000, 877000), ("867公里至877公里", 867000, 877000),
-     ("K12+300～K12+800", 12300, 12800), ("Ｋ１２＋３００", 12300, 12300)],
-)  # fmt: skip
+    [
+        ("K123+500", 123500, 123500),
+        ("k123+500m", 123500, 123500),
+        ("123K+500", 123500, 123500),
+        ("1325Km+500m", 1325500, 1325500),
+        ("123公里500米", 123500, 123500),
+        ("77公里加800米", 77800, 77800),
+        ("123.5", 123500, 123500),
+        ("K867+000-K877+000", 867000, 877000),
+        ("867公里至877公里", 867000, 877000),
+        ("K12+300～K12+800", 12300, 12800),
+        ("Ｋ１２＋３００", 12300, 12300),
+    ],
+)
 def test_every_stake_spelling_through_the_importer(conn, fuyang, cell, start, end) -> None:
     data = f"隐患编号,所属区县,道路名称,排查日期,桩号\nS1,颍上县,G105,2022-06-10,{cell}\n".encode()
     r = ih.import_hazards(conn, fuyang, ADMIN, f"桩号{cell}.csv", data, now=NOW)
@@ -270,8 +304,10 @@ def test_killing_the_import_leaves_the_database_as_it_was(tmp_path, fuyang) -> N
     env = {**os.environ, "HAZARDS_IMPORT_MAX_ROWS": "400000", "HAZARDS_UPLOADS_DIR": str(tmp_path)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "analytics", "import", "hazards", str(big), "--db", str(db_path)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     time.sleep(6)  # reading and checking 300,000 rows takes longer than this
     assert proc.poll() is None, "the import finished before it could be killed"
     proc.send_signal(signal.SIGKILL)
@@ -317,11 +353,21 @@ def test_progress_is_reported(conn, fuyang) -> None:
 
     seen: list[tuple[float, str]] = []
     data = ledger_frame(fuyang, 5000).to_csv(index=False).encode()
-    r = ih.import_hazards(conn, fuyang, ADMIN, "大文件.csv", data, now=datetime(2026, 1, 1),
-                          progress=lambda done, text: seen.append((round(done, 2), text)))  # fmt: skip
+    r = ih.import_hazards(
+        conn,
+        fuyang,
+        ADMIN,
+        "大文件.csv",
+        data,
+        now=datetime(2026, 1, 1),
+        progress=lambda done, text: seen.append((round(done, 2), text)),
+    )
     assert r.inserted == 5000
-    assert seen == [(0.38, "正在检查第 2000 行……"), (0.66, "正在检查第 4000 行……"),
-                    (0.85, "正在写入 5000 条记录……")]  # fmt: skip
+    assert seen == [
+        (0.38, "正在检查第 2000 行……"),
+        (0.66, "正在检查第 4000 行……"),
+        (0.85, "正在写入 5000 条记录……"),
+    ]
 
 
 def test_an_old_xls_workbook(conn, fuyang) -> None:
@@ -343,25 +389,99 @@ def test_an_old_xls_workbook(conn, fuyang) -> None:
 
 # A county ledger as counties lay it out: the title, then who filled it in and when (one cell
 # here; two cells in the workbook below), then the header; 备注 is the last column.
-TITLED_HEADER = ["序号", "隐患编号", "所属区县", "道路名称", "桩号", "隐患类型", "风险等级",
-                 "排查日期", "完成时限", "整改措施", "责任单位", "备注"]  # fmt: skip
+TITLED_HEADER = [
+    "序号",
+    "隐患编号",
+    "所属区县",
+    "道路名称",
+    "桩号",
+    "隐患类型",
+    "风险等级",
+    "排查日期",
+    "完成时限",
+    "整改措施",
+    "责任单位",
+    "备注",
+]
 TITLED_ROWS = [
-    [1, "YS-101", "颍上县", "国道105线", "K12+300-K12+800", "急弯陡坡", "一般", "2022-06-03",
-     "2022-08-31", "设置警示标志", "县公路局", "已上报"],
-    [2, "YS-102", "颍上县", "S237", "K3+050", "视距不良", "较大", "2022-06-05", "2022-09-30",
-     "清理遮挡物", "县公路局", None],
-]  # fmt: skip
+    [
+        1,
+        "YS-101",
+        "颍上县",
+        "国道105线",
+        "K12+300-K12+800",
+        "急弯陡坡",
+        "一般",
+        "2022-06-03",
+        "2022-08-31",
+        "设置警示标志",
+        "县公路局",
+        "已上报",
+    ],
+    [
+        2,
+        "YS-102",
+        "颍上县",
+        "S237",
+        "K3+050",
+        "视距不良",
+        "较大",
+        "2022-06-05",
+        "2022-09-30",
+        "清理遮挡物",
+        "县公路局",
+        None,
+    ],
+]
 TITLE = "颍上县道路交通安全隐患排查治理台账（2022年9月）"
 FILLED_BY = "填报单位：颍上县公安局交警大队 填报日期：2022年9月20日"
-TITLED_COLUMNS = {0: "row_number", 1: "hazard_id", 2: "unit", 3: "road_name", 4: "stakes",
-                  5: "hazard_type", 6: "risk_grade", 7: "found_date", 8: "deadline",
-                  9: "measures", 10: "responsible_unit"}  # fmt: skip
+TITLED_COLUMNS = {
+    0: "row_number",
+    1: "hazard_id",
+    2: "unit",
+    3: "road_name",
+    4: "stakes",
+    5: "hazard_type",
+    6: "risk_grade",
+    7: "found_date",
+    8: "deadline",
+    9: "measures",
+    10: "responsible_unit",
+}
 TITLED_IMPORTED = [
-    ("YS-101", "341226", "国道105线", 12300, 12800, "一般", "无", date(2022, 6, 3),
-     date(2022, 8, 31), ledger.LISTED, None, None, "设置警示标志", "县公路局"),
-    ("YS-102", "341226", "S237", 3050, 3050, "较大", "无", date(2022, 6, 5),
-     date(2022, 9, 30), ledger.LISTED, None, None, "清理遮挡物", "县公路局"),
-]  # fmt: skip
+    (
+        "YS-101",
+        "341226",
+        "国道105线",
+        12300,
+        12800,
+        "一般",
+        "无",
+        date(2022, 6, 3),
+        date(2022, 8, 31),
+        ledger.LISTED,
+        None,
+        None,
+        "设置警示标志",
+        "县公路局",
+    ),
+    (
+        "YS-102",
+        "341226",
+        "S237",
+        3050,
+        3050,
+        "较大",
+        "无",
+        date(2022, 6, 5),
+        date(2022, 9, 30),
+        ledger.LISTED,
+        None,
+        None,
+        "清理遮挡物",
+        "县公路局",
+    ),
+]
 
 
 def titled_csv() -> bytes:
@@ -390,7 +510,7 @@ def titled_xlsx() -> bytes:
     return buf.getvalue()
 
 
-def _titled_hazards(conn) -> list[tuple]:  # noqa: ANN001
+def _titled_hazards(conn) -> list[tuple]:
     return conn.execute(
         "SELECT hazard_id, unit_adcode, road_name, start_m, end_m, risk_grade, supervision_level,"
         " found_date, deadline, state, closed_date, accepted_by, measures, responsible_unit"
@@ -430,15 +550,34 @@ def test_a_title_above_a_real_two_row_header(conn, fuyang) -> None:
     ws.merge_cells("G3:I3")
     for j in range(1, 5):
         ws.merge_cells(start_row=3, start_column=j, end_row=4, end_column=j)
-    ws.append(["YS-201", "颍上县", "G105", "2022-06-03", "增设护栏", "已完工", "县交通局", "李四",
-               "2022-08-30"])  # fmt: skip
+    ws.append(
+        [
+            "YS-201",
+            "颍上县",
+            "G105",
+            "2022-06-03",
+            "增设护栏",
+            "已完工",
+            "县交通局",
+            "李四",
+            "2022-08-30",
+        ]
+    )
     buf = io.BytesIO()
     book.save(buf)
     header = headers.find_header(read.read("两行表头.xlsx", buf.getvalue()).rows)
     assert (header.row, header.unmatched) == (3, [])
-    assert header.columns == {0: "hazard_id", 1: "unit", 2: "road_name", 3: "found_date",
-                              4: "measures", 5: "progress", 6: "accept_unit", 7: "accepted_by",
-                              8: "accepted_date"}  # fmt: skip
+    assert header.columns == {
+        0: "hazard_id",
+        1: "unit",
+        2: "road_name",
+        3: "found_date",
+        4: "measures",
+        5: "progress",
+        6: "accept_unit",
+        7: "accepted_by",
+        8: "accepted_date",
+    }
     r = ih.import_hazards(conn, fuyang, ADMIN, "两行表头.xlsx", buf.getvalue(), now=NOW)
     assert (r.inserted, r.problems, r.unmatched_columns) == (1, [], [])
     row = conn.execute(
@@ -452,8 +591,13 @@ def _every_problem(rec: dict, problems: list) -> list[tuple]:
     return [(p.row, p.column, p.value, p.problem) for p in [*problems, *rec["_if_new"]]]
 
 
-HAZARD_DATES = {"found_date": "排查日期", "listed_date": "入单日期", "deadline": "完成时限",
-                "closed_date": "销号日期", "accepted_date": "验收日期"}  # fmt: skip
+HAZARD_DATES = {
+    "found_date": "排查日期",
+    "listed_date": "入单日期",
+    "deadline": "完成时限",
+    "closed_date": "销号日期",
+    "accepted_date": "验收日期",
+}
 
 
 @pytest.mark.parametrize("field", list(HAZARD_DATES))

@@ -70,10 +70,20 @@ def test_roads_have_no_date_columns_and_an_unreadable_stake_is_one_problem(fuyan
     from analytics.ingest import headers
 
     assert not [f for f in headers.ROAD_HEADERS if "date" in f or "time" in f]
-    given = {"segment_id": "R9", "route_code": "X901", "stakes": "K1+abc-K2+000",
-             "unit": "颍州区", "path": "115.80 32.88;115.82 32.89"}  # fmt: skip
-    names = {"segment_id": "路段编号", "route_code": "路线编码", "stakes": "起止桩号",
-             "unit": "所属区县", "path": "路径"}  # fmt: skip
+    given = {
+        "segment_id": "R9",
+        "route_code": "X901",
+        "stakes": "K1+abc-K2+000",
+        "unit": "颍州区",
+        "path": "115.80 32.88;115.82 32.89",
+    }
+    names = {
+        "segment_id": "路段编号",
+        "route_code": "路线编码",
+        "stakes": "起止桩号",
+        "unit": "所属区县",
+        "path": "路径",
+    }
     features = boundaries(fuyang)["features"]
     rec, problems, _warnings = roads._record(fuyang, ADMIN, features, given, names, 2)
     assert [(p.row, p.column, p.value, p.problem) for p in [*problems, *rec["_if_new"]]] == [

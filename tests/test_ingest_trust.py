@@ -57,7 +57,7 @@ def conn(tmp_path, fuyang):
     c.close()
 
 
-def _hazard(conn, hid: str) -> tuple:  # noqa: ANN001
+def _hazard(conn, hid: str) -> tuple:
     return conn.execute(
         "SELECT unit_adcode, state, risk_grade, supervision_level, goal, lead_leader, deadline,"
         " closed_date, accepted_by, progress, version FROM hazards WHERE hazard_id = ?",
@@ -65,16 +65,38 @@ def _hazard(conn, hid: str) -> tuple:  # noqa: ANN001
     ).fetchone()
 
 
-def _nothing_written(conn) -> bool:  # noqa: ANN001
+def _nothing_written(conn) -> bool:
     events = conn.execute("SELECT count(*) FROM hazard_events").fetchone()[0]
     imports = conn.execute("SELECT count(*) FROM imports").fetchone()[0]
     return (events, imports) == (0, 0)
 
 
-YS1 = ("341226", "已销号", "一般", "无", "消除隐患", "王某", date(2022, 8, 31), date(2022, 8, 20),
-       "张三", "已设置警示标志", 1)  # fmt: skip
-YS2 = ("341226", "整改中", "一般", "无", "消除隐患", "王某", date(2022, 9, 30), None, None,
-       "已设置警示标志", 1)  # fmt: skip
+YS1 = (
+    "341226",
+    "已销号",
+    "一般",
+    "无",
+    "消除隐患",
+    "王某",
+    date(2022, 8, 31),
+    date(2022, 8, 20),
+    "张三",
+    "已设置警示标志",
+    1,
+)
+YS2 = (
+    "341226",
+    "整改中",
+    "一般",
+    "无",
+    "消除隐患",
+    "王某",
+    date(2022, 9, 30),
+    None,
+    None,
+    "已设置警示标志",
+    1,
+)
 
 
 def _file(head: str, *rows: str) -> bytes:
@@ -96,8 +118,10 @@ def test_a_county_cannot_overwrite_another_units_hazard_by_its_id(conn, fuyang) 
 
 
 def test_a_county_cannot_overwrite_another_units_accident_or_segment(conn, fuyang) -> None:
-    data = _file("事故编号,事故时间,所属区县,道路名称,路线编码,公里数,米数,死亡人数,受伤人数",
-                 "A-YZ,2022-06-03 14:30,颍上县,国道105线,G105,871,500,0,0")  # fmt: skip
+    data = _file(
+        "事故编号,事故时间,所属区县,道路名称,路线编码,公里数,米数,死亡人数,受伤人数",
+        "A-YZ,2022-06-03 14:30,颍上县,国道105线,G105,871,500,0,0",
+    )
     r = ia.import_accidents(conn, fuyang, YINGSHANG, "事故.csv", data, now=NOW)
     assert [(p.row, p.problem) for p in r.problems] == [
         (2, "事故编号 A-YZ 属于颍州区，区县大队账号不能修改其他单位的记录"),
@@ -105,8 +129,10 @@ def test_a_county_cannot_overwrite_another_units_accident_or_segment(conn, fuyan
     assert conn.execute("SELECT deaths FROM accidents WHERE accident_id = 'A-YZ'").fetchone() == (
         1,
     )
-    data = _file("路段编号,路线编码,起止桩号,所属区县,路径",
-                 'R-YZ,G105,K0+000-K0+500,颍上县,"116.2,32.6;116.21,32.61"')  # fmt: skip
+    data = _file(
+        "路段编号,路线编码,起止桩号,所属区县,路径",
+        'R-YZ,G105,K0+000-K0+500,颍上县,"116.2,32.6;116.21,32.61"',
+    )
     r = ir.import_roads(conn, fuyang, YINGSHANG, "路段.csv", data, now=NOW)
     assert [(p.row, p.problem) for p in r.problems] == [
         (2, "路段编号 R-YZ 属于颍州区，区县大队账号不能修改其他单位的记录"),
@@ -151,9 +177,12 @@ def test_a_countys_new_hazards_await_confirmation(conn, fuyang) -> None:
     r = ih.import_hazards(conn, fuyang, YINGSHANG, "新增.csv", data, now=NOW)
     assert (r.problems, r.inserted) == ([], 1)
     assert [(w.row, w.problem) for w in r.warnings] == [
-        (2, "新上报的隐患为“待认定”，须由支队认定入单、交办；文件中的风险等级、挂牌督办、流程状态、"
-            "销号日期、验收人未采用"),
-    ]  # fmt: skip
+        (
+            2,
+            "新上报的隐患为“待认定”，须由支队认定入单、交办；文件中的风险等级、挂牌督办、流程状态、"
+            "销号日期、验收人未采用",
+        ),
+    ]
     row = conn.execute(
         "SELECT state, risk_grade, supervision_level, closed_date, accepted_by FROM hazards"
         " WHERE hazard_id = 'YS-9'"
@@ -182,9 +211,14 @@ def test_absent_columns_and_empty_cells_never_change_stored_values(conn, fuyang)
         "SELECT action, from_state, to_state, changes, note FROM hazard_events"
     ).fetchall()
     assert [(e[0], e[1], e[2], json.loads(e[3]), e[4]) for e in event] == [
-        ("导入", "整改中", "整改中", {"progress": ["已设置警示标志", "护栏已安装"]},
-         "导入文件：四列.csv"),
-    ]  # fmt: skip
+        (
+            "导入",
+            "整改中",
+            "整改中",
+            {"progress": ["已设置警示标志", "护栏已安装"]},
+            "导入文件：四列.csv",
+        ),
+    ]
 
 
 def test_a_re_import_never_reopens_or_wipes_a_closed_hazard(conn, fuyang) -> None:
@@ -222,8 +256,9 @@ def test_an_administrators_protected_changes_need_a_reason(conn, fuyang) -> None
         ("YS-2", "progress", "已设置警示标志", "延期整改", False),
     ]
     assert _nothing_written(conn)
-    r = ih.import_hazards(conn, fuyang, ADMIN, "延期.csv", data, now=NOW,
-                          override_reason="市政府同意延期")  # fmt: skip
+    r = ih.import_hazards(
+        conn, fuyang, ADMIN, "延期.csv", data, now=NOW, override_reason="市政府同意延期"
+    )
     assert (r.written, r.updated) == (True, 1)
     assert _hazard(conn, "YS-2")[6] == date(2022, 12, 31)
     changes, note = conn.execute("SELECT changes, note FROM hazard_events").fetchone()
@@ -241,15 +276,19 @@ def test_a_county_account_cannot_override(conn, fuyang) -> None:
     assert not access.can(YINGSHANG, "import_override", "341226")
     assert access.can(ADMIN, "import_override", "341226")
     data = _file("隐患编号,所属区县,完成时限", "YS-2,颍上县,2099-12-31")
-    r = ih.import_hazards(conn, fuyang, YINGSHANG, "延期.csv", data, now=NOW,
-                          override_reason="我说可以")  # fmt: skip
+    r = ih.import_hazards(
+        conn, fuyang, YINGSHANG, "延期.csv", data, now=NOW, override_reason="我说可以"
+    )
     assert (r.written, [p.column for p in r.problems]) == (False, ["完成时限"])
     assert _hazard(conn, "YS-2") == YS2
 
 
 def test_a_dry_run_plans_without_writing_and_the_write_rechecks(conn, fuyang) -> None:
-    data = _file("隐患编号,所属区县,道路名称,整改进展,排查日期",
-                 "YS-2,颍上县,国道105线,护栏已安装,", "YS-7,颍上县,S237,,2022-09-01")  # fmt: skip
+    data = _file(
+        "隐患编号,所属区县,道路名称,整改进展,排查日期",
+        "YS-2,颍上县,国道105线,护栏已安装,",
+        "YS-7,颍上县,S237,,2022-09-01",
+    )
     plan = ih.import_hazards(conn, fuyang, YINGSHANG, "计划.csv", data, now=NOW, dry_run=True)
     assert (plan.written, plan.inserted, plan.updated, plan.unchanged) == (False, 1, 1, 0)
     assert [(c.record_id, c.field, c.after) for c in plan.changes] == [
@@ -258,8 +297,9 @@ def test_a_dry_run_plans_without_writing_and_the_write_rechecks(conn, fuyang) ->
     assert _nothing_written(conn) and _hazard(conn, "YS-2") == YS2
     conn.execute("UPDATE hazards SET version = 2, progress = '他人更新' WHERE hazard_id = 'YS-2'")
     with pytest.raises(common.PlanChanged, match="预览后数据已被他人修改"):
-        ih.import_hazards(conn, fuyang, YINGSHANG, "计划.csv", data, now=NOW,
-                          expect=plan.fingerprint)  # fmt: skip
+        ih.import_hazards(
+            conn, fuyang, YINGSHANG, "计划.csv", data, now=NOW, expect=plan.fingerprint
+        )
     assert _nothing_written(conn)
     assert conn.execute("SELECT count(*) FROM hazards WHERE hazard_id = 'YS-7'").fetchone() == (0,)
 
@@ -270,8 +310,11 @@ def test_the_unchanged_template_imports_nothing(demo_env, fuyang) -> None:
     conn = db.open_store(demo_env, fuyang)
     before = conn.execute("SELECT * FROM hazards ORDER BY hazard_id").fetchall()
     events = conn.execute("SELECT count(*) FROM hazard_events").fetchone()
-    for kind, fn in (("hazards", ih.import_hazards), ("accidents", ia.import_accidents),
-                     ("roads", ir.import_roads)):  # fmt: skip
+    for kind, fn in (
+        ("hazards", ih.import_hazards),
+        ("accidents", ia.import_accidents),
+        ("roads", ir.import_roads),
+    ):
         example_id = TEMPLATES[kind][2][TEMPLATES[kind][1][0]]
         assert example_id.startswith("示例")
         r = fn(conn, fuyang, ADMIN, "模板.xlsx", template(kind, fuyang), now=NOW)
@@ -302,7 +345,7 @@ def store(tmp_path, fuyang):
     return path
 
 
-def _cli_file(tmp_path, text: str):  # noqa: ANN202
+def _cli_file(tmp_path, text: str):
     f = tmp_path / "台账.csv"
     f.write_text(text, encoding="utf-8")
     return str(f)
@@ -311,8 +354,11 @@ def _cli_file(tmp_path, text: str):  # noqa: ANN202
 def test_the_command_line_as_a_county_account(store, tmp_path, capsys) -> None:
     from analytics.__main__ import main
 
-    f = _cli_file(tmp_path, "隐患编号,所属区县,整改状态,销号日期,验收人\n"
-                            "YS-2,颍上县,已销号,2022-09-10,颍上县大队\nYZ-1,颍上县,,,\n")  # fmt: skip
+    f = _cli_file(
+        tmp_path,
+        "隐患编号,所属区县,整改状态,销号日期,验收人\n"
+        "YS-2,颍上县,已销号,2022-09-10,颍上县大队\nYZ-1,颍上县,,,\n",
+    )
     args = ["import", "hazards", f, "--db", str(store), "--as", "yingshang"]
     assert main([*args, "--override-protected", "--reason", "我说可以"]) == 2
     assert capsys.readouterr().err == (
@@ -338,10 +384,21 @@ def test_the_command_line_dry_run_and_override(store, tmp_path, capsys) -> None:
     assert main([*args, "--dry-run", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert (out["dry_run"], out["written"], out["updated"], out["needs_override"]) == (
-        True, False, 1, True
-    )  # fmt: skip
-    assert out["changes"] == [{"record_id": "YS-2", "field": "deadline", "label": "完成时限",
-                               "before": "2022-09-30", "after": "2022-12-31", "protected": True}]  # fmt: skip
+        True,
+        False,
+        1,
+        True,
+    )
+    assert out["changes"] == [
+        {
+            "record_id": "YS-2",
+            "field": "deadline",
+            "label": "完成时限",
+            "before": "2022-09-30",
+            "after": "2022-12-31",
+            "protected": True,
+        }
+    ]
     assert main(args) == 1
     captured = capsys.readouterr()
     assert captured.out.splitlines() == [
@@ -358,9 +415,11 @@ def test_the_command_line_dry_run_and_override(store, tmp_path, capsys) -> None:
         date(2022, 12, 31),
     )
     assert conn.execute("SELECT actor, note FROM hazard_events").fetchall() == [
-        ("命令行（本机管理员）·cli",
-         "导入文件：台账.csv；管理员确认修改受保护字段（完成时限），理由：市政府同意延期"),
-    ]  # fmt: skip
+        (
+            "命令行（本机管理员）·cli",
+            "导入文件：台账.csv；管理员确认修改受保护字段（完成时限），理由：市政府同意延期",
+        ),
+    ]
     conn.close()
 
 

@@ -75,8 +75,13 @@ def test_rank_units_ties_and_empty_units() -> None:
     )
     ranks = metrics.rank_units(frame)
     assert dict(zip(frame.unit, ranks.astype(object).where(ranks.notna(), None), strict=True)) == {
-        "A": 2, "B": 2, "C": 4, "D": 1, "E": None, "F": 5,
-    }  # fmt: skip
+        "A": 2,
+        "B": 2,
+        "C": 4,
+        "D": 1,
+        "E": None,
+        "F": 5,
+    }
 
 
 def test_unit_ranking_against_the_previous_period(conn) -> None:

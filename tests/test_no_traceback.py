@@ -63,8 +63,9 @@ def test_a_bulletin_renders_stored_control_characters(dirty_db, tmp_path, capsys
     assert not textsafe.has_illegal(text)
 
 
-def test_an_unexpected_error_is_a_reference_not_a_traceback(tmp_path, demo_db_path, capsys,
-                                                            monkeypatch) -> None:  # fmt: skip
+def test_an_unexpected_error_is_a_reference_not_a_traceback(
+    tmp_path, demo_db_path, capsys, monkeypatch
+) -> None:
     from analytics.ledger import metrics
 
     path = tmp_path / "d.duckdb"
@@ -95,18 +96,27 @@ def test_a_held_database_is_reported_as_held(tmp_path) -> None:
     csv = tmp_path / "a.csv"
     csv.write_text("隐患编号\nA\n", encoding="utf-8")
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]);"
-         " print('held', flush=True); time.sleep(60)", str(path)],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]);"
+            " print('held', flush=True); time.sleep(60)",
+            str(path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline() == "held\n"
         for args in (["import", "hazards", str(csv)], ["migrate"], ["info"]):
             t = time.perf_counter()
             done = subprocess.run(
                 [sys.executable, "-m", "analytics", *args, "--db", str(path)],
-                cwd=ROOT, capture_output=True, text=True, timeout=60,
-            )  # fmt: skip
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
             assert time.perf_counter() - t < 30
             assert done.returncode == 2
             assert done.stderr == (
@@ -125,10 +135,21 @@ def test_a_hostile_file_through_the_command_line(tmp_path) -> None:
     path = tmp_path / name
     path.write_bytes(data)
     done = subprocess.run(
-        [sys.executable, "-m", "analytics", "import", "hazards", str(path),
-         "--db", str(tmp_path / "x.duckdb")],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "analytics",
+            "import",
+            "hazards",
+            str(path),
+            "--db",
+            str(tmp_path / "x.duckdb"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2
     assert done.stderr.startswith(
         "错误：文件 far-cell.xlsx 有 1048576 行，超过单次导入上限 200000 行"

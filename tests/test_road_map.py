@@ -76,8 +76,10 @@ def test_per_km_rates_of_two_segments(road) -> None:
 def test_grid_cell_counts(road) -> None:
     g = road_map.accident_grid(road, *APRIL, cell_m=CELL, ref_lat=0.0)
     assert (g.total, g.unplaced, g.cell_m) == (7, 2, CELL)
-    cells = [(round(r.lon, 6), round(r.lat, 6), r.accidents, r.fatal_accidents, r.deaths)
-             for r in g.cells.itertuples()]  # fmt: skip
+    cells = [
+        (round(r.lon, 6), round(r.lat, 6), r.accidents, r.fatal_accidents, r.deaths)
+        for r in g.cells.itertuples()
+    ]
     # g1, g2 and g4 (placed by stake) in one cell, g3 and g5 in the next one east
     assert cells == [(100.10, 30.0, 3, 1, 1), (100.12, 30.0, 2, 0, 0)]
 
@@ -110,12 +112,19 @@ def test_accident_points_are_capped_newest_first(road) -> None:
     assert points.loc[0, ["lon", "lat"]].tolist() == pytest.approx([100.125, 30.003])
 
 
-def _hazards(road):  # noqa: ANN001, ANN202
-    for hid, lon in (("h1", 100.101), ("h2", 100.102), ("h3", 100.103), ("h4", 100.104),
-                     ("h7", 100.107), ("h10", 100.110)):  # fmt: skip
+def _hazards(road):  # ANN202
+    for hid, lon in (
+        ("h1", 100.101),
+        ("h2", 100.102),
+        ("h3", 100.103),
+        ("h4", 100.104),
+        ("h7", 100.107),
+        ("h10", 100.110),
+    ):
         road.execute("UPDATE hazards SET lon = ?, lat = 30.02 WHERE hazard_id = ?", [lon, hid])
-    road.execute("UPDATE hazards SET route_code = 'R1', start_m = 500, end_m = 1500"
-                 " WHERE hazard_id = 'h9'")  # fmt: skip
+    road.execute(
+        "UPDATE hazards SET route_code = 'R1', start_m = 500, end_m = 1500 WHERE hazard_id = 'h9'"
+    )
     return road_map.hazard_points(road, D, 15)
 
 
@@ -136,18 +145,29 @@ def test_hazard_colour_by_standing(road) -> None:
     assert h3["days_overdue"] == "11 天"
 
 
-def _deck(road, city, **extra):  # noqa: ANN001, ANN003, ANN202
+def _deck(road, city, **extra):  # ANN003, ANN202
     hazards, _, _ = _hazards(road)
     content = road_layers.RoadMap(
-        outlines={"type": "FeatureCollection", "features": [{
-            "type": "Feature", "properties": {"unit_code": "990101"},
-            "geometry": {"type": "Polygon", "coordinates": [[[100.1, 30.0], [100.2, 30.0],
-                                                             [100.2, 30.1], [100.1, 30.0]]]}}]},
+        outlines={
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "properties": {"unit_code": "990101"},
+                    "geometry": {
+                        "type": "Polygon",
+                        "coordinates": [
+                            [[100.1, 30.0], [100.2, 30.0], [100.2, 30.1], [100.1, 30.0]]
+                        ],
+                    },
+                }
+            ],
+        },
         segments=road_map.segment_rates(road, *MARCH),
         hazards=hazards,
         grid=road_map.accident_grid(road, *APRIL, cell_m=CELL, ref_lat=0.0),
         **extra,
-    )  # fmt: skip
+    )
     return json.loads(road_layers.road_map_deck(city, content, (100.1, 30.05, 10)).to_json())
 
 
@@ -167,8 +187,9 @@ def test_no_basemap_means_no_tile_layer(road, tiny_city) -> None:
 
 def test_gcj02_basemap_shifts_every_layer(road, tiny_city) -> None:
     url = "http://127.0.0.1:9/amap/{z}/{x}/{y}.png"
-    city = replace(tiny_city, map=replace(tiny_city.map, basemap_url=url,
-                                          basemap_coord_system="GCJ02"))  # fmt: skip
+    city = replace(
+        tiny_city, map=replace(tiny_city.map, basemap_url=url, basemap_coord_system="GCJ02")
+    )
     deck = _deck(road, city)
     tiles = [layer for layer in deck["layers"] if layer["id"].startswith("basemap-")]
     assert {t["@@type"] for t in tiles} == {"BitmapLayer"}

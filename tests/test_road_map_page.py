@@ -36,8 +36,14 @@ def test_city_view_draws_every_layer(demo_env, demo_db_path) -> None:
     at.selectbox(key="period").set_value("year").run()
     layers = _layers(at)
     assert list(layers) == [
-        "units", "accident_grid", "segments", "sites_stake", "sites_coords", "hazards", "unit_names"
-    ]  # fmt: skip
+        "units",
+        "accident_grid",
+        "segments",
+        "sites_stake",
+        "sites_coords",
+        "hazards",
+        "unit_names",
+    ]
     conn = db.open_for_reading(demo_db_path)
     accidents = conn.execute(
         "SELECT count(*) FROM accidents WHERE occurred_at >= '2022-01-01'"

@@ -112,8 +112,14 @@ def test_a_password_change_ends_every_session_of_that_account(conn) -> None:
         found = _look(conn, token, now + timedelta(minutes=1))
         assert found.username is None and "密码已修改" in found.reason
     assert _look(conn, other, now + timedelta(minutes=1)).username == "qian"
-    assert _look(conn, sessions.create(conn, "zhao", now + timedelta(minutes=1)),
-                 now + timedelta(minutes=2)).username == "zhao"  # fmt: skip
+    assert (
+        _look(
+            conn,
+            sessions.create(conn, "zhao", now + timedelta(minutes=1)),
+            now + timedelta(minutes=2),
+        ).username
+        == "zhao"
+    )
 
 
 def test_long_finished_sessions_are_purged_on_sign_in(conn) -> None:

@@ -29,7 +29,7 @@ def _token(at: AppTest) -> str:
     return _scripts(at).split(f"{sessions.COOKIE}=")[1].split(";")[0]
 
 
-def _sessions(path) -> list[tuple]:  # noqa: ANN001
+def _sessions(path) -> list[tuple]:
     conn = duckdb.connect(str(path), config=db.DUCKDB_CONFIG)  # the app's own instance
     try:
         return conn.execute(

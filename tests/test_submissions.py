@@ -16,27 +16,43 @@ from tests.hostile_text import png
 
 NOW = datetime(2022, 12, 31, 9, 0)
 ADMIN = auth.User("admin", "支队秩序科（演示）", "admin", None)
-FIELDS = {"road_name": "测试路", "hazard_type": "急弯陡坡", "description": "双击测试",
-          "source": "日常排查"}  # fmt: skip
-FIVE = {"goal": "消除隐患", "lead_leader": "王某", "responsible_unit": "交通局",
-        "completion_standard": "达标", "deadline": date(2023, 3, 31)}  # fmt: skip
+FIELDS = {
+    "road_name": "测试路",
+    "hazard_type": "急弯陡坡",
+    "description": "双击测试",
+    "source": "日常排查",
+}
+FIVE = {
+    "goal": "消除隐患",
+    "lead_leader": "王某",
+    "responsible_unit": "交通局",
+    "completion_standard": "达标",
+    "deadline": date(2023, 3, 31),
+}
 
 
 @pytest.fixture
-def store(demo_store):  # noqa: ANN001, ANN201
+def store(demo_store):  # ANN201
     return demo_store
 
 
-def _counts(conn) -> tuple[int, int]:  # noqa: ANN001
+def _counts(conn) -> tuple[int, int]:
     return conn.execute(
         "SELECT (SELECT count(*) FROM hazards), (SELECT count(*) FROM hazard_events)"
     ).fetchone()
 
 
-def _report(conn, token: str | None) -> str:  # noqa: ANN001
+def _report(conn, token: str | None) -> str:
     county = auth.get_user(conn, "yingshang")
-    return workflow.report(conn, county, unit_adcode="341226", fields=FIELDS,
-                           found_date=date(2022, 12, 30), now=NOW, token=token)  # fmt: skip
+    return workflow.report(
+        conn,
+        county,
+        unit_adcode="341226",
+        fields=FIELDS,
+        found_date=date(2022, 12, 30),
+        now=NOW,
+        token=token,
+    )
 
 
 def test_the_same_report_twice_makes_one_hazard_and_one_event(store) -> None:
@@ -74,15 +90,23 @@ def test_a_submission_committed_by_a_twin_session_is_refused(store) -> None:
     assert refused.value.hazard_id == hid
 
 
-def _assigned(conn) -> str:  # noqa: ANN001
+def _assigned(conn) -> str:
     hid = _report(conn, None)
-    workflow.list_hazard(conn, ADMIN, hid, 1, risk_grade="一般", supervision_level="无",
-                         listed_date=date(2022, 12, 30), now=NOW)  # fmt: skip
+    workflow.list_hazard(
+        conn,
+        ADMIN,
+        hid,
+        1,
+        risk_grade="一般",
+        supervision_level="无",
+        listed_date=date(2022, 12, 30),
+        now=NOW,
+    )
     workflow.assign(conn, ADMIN, hid, 2, elements=FIVE, reward_penalty=None, now=NOW)
     return hid
 
 
-def _events(conn, hid: str) -> int:  # noqa: ANN001
+def _events(conn, hid: str) -> int:
     return conn.execute("SELECT count(*) FROM hazard_events WHERE hazard_id = ?", [hid]).fetchone()[
         0
     ]
@@ -91,8 +115,15 @@ def _events(conn, hid: str) -> int:  # noqa: ANN001
 def test_progress_twice_with_one_token_is_one_entry(store, tmp_path) -> None:
     hid = _assigned(store)
     county = auth.get_user(store, "yingshang")
-    args = {"text": "护栏已装", "measures": None, "temporary_controls": None, "now": NOW,
-            "files": [Upload("a.png", png())], "evidence_dir": tmp_path / "ev", "token": "p-1"}  # fmt: skip
+    args = {
+        "text": "护栏已装",
+        "measures": None,
+        "temporary_controls": None,
+        "now": NOW,
+        "files": [Upload("a.png", png())],
+        "evidence_dir": tmp_path / "ev",
+        "token": "p-1",
+    }
     event = workflow.record_progress(store, county, hid, 3, **args)
     with pytest.raises(DuplicateSubmission) as refused:
         workflow.record_progress(store, county, hid, 3, **args)
@@ -106,21 +137,29 @@ def test_versioned_actions_without_a_token_are_already_written_once(store, tmp_p
     """The version check alone refuses the second of two identical submissions."""
     hid = _assigned(store)
     county = auth.get_user(store, "yingshang")
-    workflow.record_progress(store, county, hid, 3, text="护栏已装", measures=None,
-                             temporary_controls=None, now=NOW)  # fmt: skip
+    workflow.record_progress(
+        store, county, hid, 3, text="护栏已装", measures=None, temporary_controls=None, now=NOW
+    )
     with pytest.raises(workflow.ConflictError):
-        workflow.record_progress(store, county, hid, 3, text="护栏已装", measures=None,
-                                 temporary_controls=None, now=NOW)  # fmt: skip
+        workflow.record_progress(
+            store, county, hid, 3, text="护栏已装", measures=None, temporary_controls=None, now=NOW
+        )
     assert _events(store, hid) == 4
 
 
 def test_signoff_request_twice_with_one_token_is_one_request(store, tmp_path) -> None:
     hid = _assigned(store)
     county = auth.get_user(store, "yingshang")
-    workflow.record_progress(store, county, hid, 3, text="进展", measures=None,
-                             temporary_controls=None, now=NOW)  # fmt: skip
-    args = {"note": "已完成", "now": NOW, "files": [Upload("b.png", png())],
-            "evidence_dir": tmp_path / "ev", "token": "s-1"}  # fmt: skip
+    workflow.record_progress(
+        store, county, hid, 3, text="进展", measures=None, temporary_controls=None, now=NOW
+    )
+    args = {
+        "note": "已完成",
+        "now": NOW,
+        "files": [Upload("b.png", png())],
+        "evidence_dir": tmp_path / "ev",
+        "token": "s-1",
+    }
     workflow.request_signoff(store, county, hid, 4, **args)
     with pytest.raises(DuplicateSubmission):
         workflow.request_signoff(store, county, hid, 4, **args)
@@ -131,7 +170,7 @@ def test_signoff_request_twice_with_one_token_is_one_request(store, tmp_path) ->
 # --- the pages -----------------------------------------------------------------------------
 
 
-def _db_counts(path) -> tuple[int, int]:  # noqa: ANN001
+def _db_counts(path) -> tuple[int, int]:
     conn = duckdb.connect(str(path), config=db.DUCKDB_CONFIG)
     try:
         return _counts(conn)
@@ -139,7 +178,7 @@ def _db_counts(path) -> tuple[int, int]:  # noqa: ANN001
         conn.close()
 
 
-def _fill_report(at) -> None:  # noqa: ANN001
+def _fill_report(at) -> None:
     next(w for w in at.text_input if w.label == "道路名称").set_value("双击路")
     next(w for w in at.text_area if w.label == "隐患描述").set_value("双击上报测试")
     next(w for w in at.text_input if w.label == "路线编码").set_value("S305")

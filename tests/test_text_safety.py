@@ -15,7 +15,7 @@ from ui.text import plain, plain_table
 
 
 @pytest.fixture(scope="module")
-def hostile_db(tmp_path_factory, demo_db_path, fuyang):  # noqa: ANN001, ANN201
+def hostile_db(tmp_path_factory, demo_db_path, fuyang):  # ANN201
     folder = tmp_path_factory.mktemp("hostile")
     shutil.copy(demo_db_path, folder / "hazards.duckdb")
     hid = make_hostile(folder / "hazards.duckdb", fuyang, folder / "evidence")
@@ -23,18 +23,28 @@ def hostile_db(tmp_path_factory, demo_db_path, fuyang):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def hostile(monkeypatch, hostile_db):  # noqa: ANN001, ANN201
+def hostile(monkeypatch, hostile_db):  # ANN201
     folder, hid = hostile_db
     monkeypatch.setenv("HAZARDS_DB_PATH", str(folder / "hazards.duckdb"))
     monkeypatch.setenv("HAZARDS_EVIDENCE_DIR", str(folder / "evidence"))
     return hid
 
 
-def markdown_texts(at) -> list[str]:  # noqa: ANN001
+def markdown_texts(at) -> list[str]:
     """Every string the page handed to Streamlit's Markdown renderer."""
     texts = []
-    for kind in ("markdown", "caption", "title", "header", "subheader", "info", "success",
-                 "warning", "error", "toast"):  # fmt: skip
+    for kind in (
+        "markdown",
+        "caption",
+        "title",
+        "header",
+        "subheader",
+        "info",
+        "success",
+        "warning",
+        "error",
+        "toast",
+    ):
         texts += [e.value for e in getattr(at, kind)]
     texts += [m.label for m in at.metric] + [e.label for e in at.expander]
     texts += [t.label for t in at.tabs]
@@ -47,7 +57,7 @@ def markdown_texts(at) -> list[str]:  # noqa: ANN001
     return texts
 
 
-def assert_literal(at, expected: list[str]) -> None:  # noqa: ANN001
+def assert_literal(at, expected: list[str]) -> None:
     """No attack reaches Markdown raw; each expected text is there, escaped."""
     assert not at.exception, at.exception
     texts = markdown_texts(at)
@@ -87,9 +97,22 @@ def test_hazard_page_shows_typed_text_literally(hostile) -> None:
 
 
 @pytest.mark.parametrize(
-    "page", ["tasks", "audit_log", "accounts", "ledger", "bulletin", "cockpit", "big_screen",
-             "hotspots", "road_map", "overview", "accidents", "effect"],
-)  # fmt: skip
+    "page",
+    [
+        "tasks",
+        "audit_log",
+        "accounts",
+        "ledger",
+        "bulletin",
+        "cockpit",
+        "big_screen",
+        "hotspots",
+        "road_map",
+        "overview",
+        "accidents",
+        "effect",
+    ],
+)
 def test_pages_show_typed_text_literally(hostile, page) -> None:
     at = app_as("admin").run()
     at.switch_page(f"pages/{page}.py").run()
@@ -112,10 +135,22 @@ def test_bulletin_preview_names_the_oldest_overdue_road_literally(hostile) -> No
 def test_road_map_detail_panel_escapes_the_picked_object() -> None:
     from ui import road_layers
 
-    obj = {"hazard_id": "h<1>", "place": ATTACKS[0], "unit_name": ATTACKS[1],
-           "responsible_unit": ATTACKS[2], "state": "整改中", "deaths": 0}  # fmt: skip
-    fields = [("hazard_id", "隐患编号"), ("place", "位置"), ("unit_name", "所属单位"),
-              ("responsible_unit", "责任单位"), ("state", "流程状态"), ("deaths", "死亡")]  # fmt: skip
+    obj = {
+        "hazard_id": "h<1>",
+        "place": ATTACKS[0],
+        "unit_name": ATTACKS[1],
+        "responsible_unit": ATTACKS[2],
+        "state": "整改中",
+        "deaths": 0,
+    }
+    fields = [
+        ("hazard_id", "隐患编号"),
+        ("place", "位置"),
+        ("unit_name", "所属单位"),
+        ("responsible_unit", "责任单位"),
+        ("state", "流程状态"),
+        ("deaths", "死亡"),
+    ]
     text = road_layers.detail_markdown(obj, fields)
     for attack in ATTACKS[:3]:
         assert attack not in text
@@ -126,11 +161,19 @@ def test_road_map_detail_panel_escapes_the_picked_object() -> None:
 def test_the_unit_map_tooltip_is_html_with_escaped_names(fuyang) -> None:
     from ui import maps
 
-    outlines = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"unit_code": "341226", "name": ATTACKS[2] + ATTACKS[3]},
-         "geometry": {"type": "Point", "coordinates": [116.2, 32.6]}}]}  # fmt: skip
-    ranking = pd.DataFrame({"unit_adcode": ["341226"], "rate": [0.5], "rank": [1],
-                            "listed": [2], "overdue": [0]})  # fmt: skip
+    outlines = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"unit_code": "341226", "name": ATTACKS[2] + ATTACKS[3]},
+                "geometry": {"type": "Point", "coordinates": [116.2, 32.6]},
+            }
+        ],
+    }
+    ranking = pd.DataFrame(
+        {"unit_adcode": ["341226"], "rate": [0.5], "rank": [1], "listed": [2], "overdue": [0]}
+    )
     deck = maps.unit_rate_map(fuyang, outlines, ranking)
     assert "html" in deck._tooltip  # an HTML template: the values must be escaped in the data
     text = json.dumps(json.loads(deck.to_json()), ensure_ascii=False)
@@ -154,7 +197,15 @@ def test_chart_labels_are_escaped_for_plotly() -> None:
     f = pd.DataFrame({"accidents": [3], "deaths": [1], "injuries": [0]})
     fig = accident_charts.count_bar([name], f, "路线", "按路线")
     assert list(fig.data[0].y) == ['&lt;a href="http://evil.example/"&gt;点我&lt;/a&gt;']
-    stack = pd.DataFrame({"group_key": [name], "listed": [2], "closed": [1], "open": [1],
-                          "overdue": [0], "rate": [0.5]})  # fmt: skip
+    stack = pd.DataFrame(
+        {
+            "group_key": [name],
+            "listed": [2],
+            "closed": [1],
+            "open": [1],
+            "overdue": [0],
+            "rate": [0.5],
+        }
+    )
     fig = charts.breakdown_bar(stack, "责任单位", "按责任单位")
     assert all("<a" not in str(y) for trace in fig.data for y in trace.y)

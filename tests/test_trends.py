@@ -33,10 +33,18 @@ def test_backlog(conn) -> None:
     b = trends.backlog(conn, D).set_index("day")["open"]
     assert len(b) == 86  # 2022-01-05 … 2022-03-31
     expected = {
-        "2022-01-05": 1, "2022-01-10": 2, "2022-01-15": 3, "2022-01-25": 2, "2022-02-01": 5,
-        "2022-02-20": 4, "2022-02-28": 4, "2022-03-01": 6, "2022-03-15": 5, "2022-03-20": 4,
+        "2022-01-05": 1,
+        "2022-01-10": 2,
+        "2022-01-15": 3,
+        "2022-01-25": 2,
+        "2022-02-01": 5,
+        "2022-02-20": 4,
+        "2022-02-28": 4,
+        "2022-03-01": 6,
+        "2022-03-15": 5,
+        "2022-03-20": 4,
         "2022-03-31": 4,
-    }  # fmt: skip
+    }
     assert {d: int(b[pd.Timestamp(d)]) for d in expected} == expected
     assert int(b.iloc[-1]) == metrics.total(conn, D, 15)["open"]
 
@@ -68,16 +76,22 @@ def test_forecasts_per_unit_and_city(conn) -> None:
     assert (city.open_now, city.weekly_closed) == (4, (0, 1, 1, 0, 0, 1, 0, 0))
     assert city.mean == 0.375
     assert (city.expected, city.earliest, city.latest) == (
-        date(2022, 6, 14), date(2022, 5, 16), date(2022, 10, 17),
-    )  # fmt: skip
+        date(2022, 6, 14),
+        date(2022, 5, 16),
+        date(2022, 10, 17),
+    )
     assert f["990171"].status == "已清零"
 
 
 def test_hazard_list_standing(conn) -> None:
     east = hazard_list.hazards_as_of(conn, D, 15, unit="990101")
     assert list(zip(east.hazard_id, east.standing, strict=True)) == [
-        ("h3", "逾期"), ("h4", "临期"), ("h7", "正常推进"), ("h1", "已销号"), ("h2", "已销号"),
-    ]  # fmt: skip
+        ("h3", "逾期"),
+        ("h4", "临期"),
+        ("h7", "正常推进"),
+        ("h1", "已销号"),
+        ("h2", "已销号"),
+    ]
     assert east.days_overdue.iloc[0] == 11
     overdue = hazard_list.overdue(conn, D)
     assert overdue.hazard_id.tolist() == ["h3"]

@@ -11,7 +11,7 @@ from tests.conftest import app_as
 from tests.test_ingest_hazards import _csv, _gbk
 
 
-def _upload_page(username: str = "yingshang"):  # noqa: ANN202
+def _upload_page(username: str = "yingshang"):
     at = app_as(username).run()
     at.switch_page("pages/upload.py").run()
     assert not at.exception
@@ -53,8 +53,14 @@ def test_the_template_imports_cleanly(demo_env, fuyang, tmp_path) -> None:
     assert book.sheetnames == ["隐患台账", "选项", "填写说明"]
     assert book["隐患台账"].data_validations.count >= 6
     conn = db.open_store(tmp_path / "t.duckdb", fuyang)
-    r = ih.import_hazards(conn, fuyang, auth.User("a", "a", "admin", None), "模板.xlsx", data,
-                          now=datetime(2022, 9, 20))  # fmt: skip
+    r = ih.import_hazards(
+        conn,
+        fuyang,
+        auth.User("a", "a", "admin", None),
+        "模板.xlsx",
+        data,
+        now=datetime(2022, 9, 20),
+    )
     # the example row is recognised as one: read, skipped with a note, nothing written
     assert (r.rows, r.inserted, r.problems, r.written) == (1, 0, [], False)
     assert r.notes == ["第 2 行是模板中的示例行（编号以“示例”开头），已跳过"]
@@ -85,12 +91,20 @@ def test_upload_an_accident_extract(demo_env) -> None:
 def test_map_another_systems_columns_once(demo_env) -> None:
     at = _upload_page("admin")
     at.radio(key="kind").set_value("accidents").run()
-    data = (b"ID,WHEN,LAT,LNG,KILLED,HURT\n"
-            b"X1,2022-06-03 14:30,32.88,115.80,0,1\n"
-            b"X2,2022-06-04 08:00,32.90,115.78,1,0\n")  # fmt: skip
+    data = (
+        b"ID,WHEN,LAT,LNG,KILLED,HURT\n"
+        b"X1,2022-06-03 14:30,32.88,115.80,0,1\n"
+        b"X2,2022-06-04 08:00,32.90,115.78,1,0\n"
+    )
     at.file_uploader(key="ledger_file").set_value(("其他系统.csv", data, "text/csv")).run()
-    for col, standard in (("ID", "事故编号"), ("WHEN", "事故时间"), ("LAT", "纬度"),
-                          ("LNG", "经度"), ("KILLED", "死亡人数"), ("HURT", "受伤人数")):  # fmt: skip
+    for col, standard in (
+        ("ID", "事故编号"),
+        ("WHEN", "事故时间"),
+        ("LAT", "纬度"),
+        ("LNG", "经度"),
+        ("KILLED", "死亡人数"),
+        ("HURT", "受伤人数"),
+    ):
         at.selectbox(key=f"map_accidents_{col}").set_value(standard)
     at.button(key="save_mapping_accidents").click().run()
     assert "已保存列映射" in at.success[0].value
@@ -115,8 +129,14 @@ def test_the_accident_template_imports_cleanly(fuyang, tmp_path) -> None:
     data = template("accidents", fuyang)
     assert openpyxl.load_workbook(io.BytesIO(data)).sheetnames == ["事故记录", "选项", "填写说明"]
     conn = db.open_store(tmp_path / "a.duckdb", fuyang)
-    r = accidents.import_accidents(conn, fuyang, auth.User("a", "a", "admin", None), "模板.xlsx",
-                                   data, now=datetime(2022, 9, 20))  # fmt: skip
+    r = accidents.import_accidents(
+        conn,
+        fuyang,
+        auth.User("a", "a", "admin", None),
+        "模板.xlsx",
+        data,
+        now=datetime(2022, 9, 20),
+    )
     assert (r.rows, r.inserted, r.problems, r.notes != []) == (1, 0, [], True)
     conn.close()
 
@@ -129,13 +149,19 @@ def test_the_road_template_imports_cleanly(fuyang, tmp_path) -> None:
     from analytics.ingest.template import template
 
     conn = db.open_store(tmp_path / "r.duckdb", fuyang)
-    r = roads.import_roads(conn, fuyang, auth.User("a", "a", "admin", None), "模板.xlsx",
-                           template("roads", fuyang), now=datetime(2022, 9, 20))  # fmt: skip
+    r = roads.import_roads(
+        conn,
+        fuyang,
+        auth.User("a", "a", "admin", None),
+        "模板.xlsx",
+        template("roads", fuyang),
+        now=datetime(2022, 9, 20),
+    )
     assert (r.rows, r.inserted, r.problems, r.notes != []) == (1, 0, [], True)
     conn.close()
 
 
-def _open_hazard(path, unit: str) -> tuple[str, str, object, str]:  # noqa: ANN001
+def _open_hazard(path, unit: str) -> tuple[str, str, object, str]:
     """A demo hazard of ``unit`` in rectification: id, progress, deadline, unit name."""
     conn = db.connect(path, read_only=False)
     row = conn.execute(
@@ -148,7 +174,7 @@ def _open_hazard(path, unit: str) -> tuple[str, str, object, str]:  # noqa: ANN0
     return row
 
 
-def _events(path, hid: str) -> list[tuple]:  # noqa: ANN001
+def _events(path, hid: str) -> list[tuple]:
     conn = db.connect(path, read_only=False)
     rows = conn.execute(
         "SELECT action, changes, note FROM hazard_events WHERE hazard_id = ? ORDER BY event_id",
@@ -177,8 +203,10 @@ def test_an_update_is_previewed_and_written_only_when_confirmed(demo_env) -> Non
     assert "已导入：新增 0 条，更新 1 条，未变 0 条。" in at.success[0].value
     action, change, note = _events(demo_env, hid)[-1]
     assert (action, json.loads(change), note) == (
-        "导入", {"progress": [progress, "护栏已安装（导入）"]}, "导入文件：进展.csv"
-    )  # fmt: skip
+        "导入",
+        {"progress": [progress, "护栏已安装（导入）"]},
+        "导入文件：进展.csv",
+    )
 
 
 def test_a_county_cannot_touch_another_units_hazard_on_the_page(demo_env) -> None:
@@ -276,8 +304,14 @@ def test_the_preview_names_duplicate_and_blank_columns(demo_env) -> None:
     assert not at.exception
     preview = at.dataframe[0].value
     assert preview.columns.tolist() == [
-        "隐患编号", "所属区县", "道路名称", "备注", "第5列", "备注（2）", "排查日期"
-    ]  # fmt: skip
+        "隐患编号",
+        "所属区县",
+        "道路名称",
+        "备注",
+        "第5列",
+        "备注（2）",
+        "排查日期",
+    ]
     assert preview.values.tolist() == [["Y1", "颍上县", "G105", "甲", "乙", "丙", "2022-06-10"]]
 
 

@@ -52,8 +52,13 @@ ADMIN = auth.User("admin", "支队秩序科", "admin", None)
 EAST = auth.User("east", "东区大队", "county", "990101")
 WEST = auth.User("west", "西区大队", "county", "990102")
 LEADER = auth.User("boss", "领导", "leader", None)
-FIVE = {"goal": "消除隐患", "lead_leader": "王某（副区长）", "responsible_unit": "东区交通局",
-        "completion_standard": "护栏达标", "deadline": date(2022, 10, 31)}  # fmt: skip
+FIVE = {
+    "goal": "消除隐患",
+    "lead_leader": "王某（副区长）",
+    "responsible_unit": "东区交通局",
+    "completion_standard": "护栏达标",
+    "deadline": date(2022, 10, 31),
+}
 
 
 def _png() -> bytes:
@@ -65,13 +70,23 @@ def _png() -> bytes:
 @pytest.fixture
 def store(tmp_path, tiny_city):
     conn = db.open_store(tmp_path / "w.duckdb", tiny_city)
-    hid = workflow.report(conn, EAST, unit_adcode="990101", found_date=date(2022, 9, 1), now=NOW,
-                          fields={"road_name": "东环路", "hazard_type": "急弯陡坡",
-                                  "description": "急弯无警告标志", "source": "日常排查"})  # fmt: skip
+    hid = workflow.report(
+        conn,
+        EAST,
+        unit_adcode="990101",
+        found_date=date(2022, 9, 1),
+        now=NOW,
+        fields={
+            "road_name": "东环路",
+            "hazard_type": "急弯陡坡",
+            "description": "急弯无警告标志",
+            "source": "日常排查",
+        },
+    )
     return conn, hid, tmp_path / "evidence"
 
 
-def _version(conn, hid) -> int:  # noqa: ANN001
+def _version(conn, hid) -> int:
     return workflow.hazard(conn, hid)["version"]
 
 
@@ -79,41 +94,107 @@ def test_the_whole_way_to_closing(store) -> None:
     conn, hid, folder = store
     assert hid == "990101-YH-2022-001"
     assert workflow.hazard(conn, hid)["state"] == S.FOUND
-    workflow.list_hazard(conn, ADMIN, hid, 1, risk_grade="较大", supervision_level="市",
-                         listed_date=date(2022, 9, 2), now=NOW)  # fmt: skip
+    workflow.list_hazard(
+        conn,
+        ADMIN,
+        hid,
+        1,
+        risk_grade="较大",
+        supervision_level="市",
+        listed_date=date(2022, 9, 2),
+        now=NOW,
+    )
     with pytest.raises(workflow.WorkflowError, match="五要件缺少“牵头领导”"):
-        workflow.assign(conn, ADMIN, hid, 2, elements={**FIVE, "lead_leader": " "},
-                        reward_penalty=None, now=NOW)  # fmt: skip
+        workflow.assign(
+            conn, ADMIN, hid, 2, elements={**FIVE, "lead_leader": " "}, reward_penalty=None, now=NOW
+        )
     workflow.assign(conn, ADMIN, hid, 2, elements=FIVE, reward_penalty="逾期约谈", now=NOW)
-    event = workflow.record_progress(conn, EAST, hid, 3, text="护栏已完成一半", measures=None,
-                                     temporary_controls=None, now=NOW,
-                                     files=[Upload("现场.png", _png())], evidence_dir=folder)  # fmt: skip
+    event = workflow.record_progress(
+        conn,
+        EAST,
+        hid,
+        3,
+        text="护栏已完成一半",
+        measures=None,
+        temporary_controls=None,
+        now=NOW,
+        files=[Upload("现场.png", _png())],
+        evidence_dir=folder,
+    )
     files = evidence.for_events(conn, [event])[event]
     assert [f["file_name"] for f in files] == ["现场.png"]
     with pytest.raises(workflow.WorkflowError, match="申请销号须上传整改后的照片或验收材料"):
         workflow.request_signoff(conn, EAST, hid, 4, note="完成", now=NOW)
-    workflow.request_signoff(conn, EAST, hid, 4, note="完成", now=NOW,
-                             files=[Upload("完工.png", _png())], evidence_dir=folder)  # fmt: skip
+    workflow.request_signoff(
+        conn,
+        EAST,
+        hid,
+        4,
+        note="完成",
+        now=NOW,
+        files=[Upload("完工.png", _png())],
+        evidence_dir=folder,
+    )
     workflow.reject(conn, ADMIN, hid, 5, reason="标线未施划", now=NOW)
-    workflow.record_progress(conn, EAST, hid, 6, text="标线已施划", measures=None,
-                             temporary_controls=None, now=NOW)  # fmt: skip
-    workflow.request_signoff(conn, EAST, hid, 7, note="全部完成", now=NOW,
-                             files=[Upload("完工2.png", _png())], evidence_dir=folder)  # fmt: skip
+    workflow.record_progress(
+        conn, EAST, hid, 6, text="标线已施划", measures=None, temporary_controls=None, now=NOW
+    )
+    workflow.request_signoff(
+        conn,
+        EAST,
+        hid,
+        7,
+        note="全部完成",
+        now=NOW,
+        files=[Upload("完工2.png", _png())],
+        evidence_dir=folder,
+    )
     with pytest.raises(workflow.WorkflowError, match="请填写验收人"):
-        workflow.accept(conn, ADMIN, hid, 8, accepted_by="", accept_unit="秩序科",
-                        accepted_date=date(2022, 9, 15), conclusion="合格", now=NOW)  # fmt: skip
-    workflow.accept(conn, ADMIN, hid, 8, accepted_by="李四", accept_unit="秩序科",
-                    accepted_date=date(2022, 9, 15), conclusion="现场核查合格", now=NOW)  # fmt: skip
+        workflow.accept(
+            conn,
+            ADMIN,
+            hid,
+            8,
+            accepted_by="",
+            accept_unit="秩序科",
+            accepted_date=date(2022, 9, 15),
+            conclusion="合格",
+            now=NOW,
+        )
+    workflow.accept(
+        conn,
+        ADMIN,
+        hid,
+        8,
+        accepted_by="李四",
+        accept_unit="秩序科",
+        accepted_date=date(2022, 9, 15),
+        conclusion="现场核查合格",
+        now=NOW,
+    )
     h = workflow.hazard(conn, hid)
     assert (h["state"], h["closed_date"], h["accepted_by"], h["version"]) == (
-        S.CLOSED, date(2022, 9, 15), "李四", 9,
-    )  # fmt: skip
+        S.CLOSED,
+        date(2022, 9, 15),
+        "李四",
+        9,
+    )
     events = conn.execute(
         "SELECT action, from_state, to_state FROM hazard_events WHERE hazard_id = ?"
-        " ORDER BY event_id", [hid]
-    ).fetchall()  # fmt: skip
-    assert [e[0] for e in events] == ["发现", "入单", "交办", "进展", "申请销号", "退回", "进展",
-                                      "申请销号", "销号"]  # fmt: skip
+        " ORDER BY event_id",
+        [hid],
+    ).fetchall()
+    assert [e[0] for e in events] == [
+        "发现",
+        "入单",
+        "交办",
+        "进展",
+        "申请销号",
+        "退回",
+        "进展",
+        "申请销号",
+        "销号",
+    ]
     state = None
     for action, before, after in events:  # the history replays to the current state
         assert before == state
@@ -128,8 +209,16 @@ def test_the_whole_way_to_closing(store) -> None:
 
 def test_a_stale_version_is_a_conflict_and_writes_nothing(store) -> None:
     conn, hid, _ = store
-    workflow.list_hazard(conn, ADMIN, hid, 1, risk_grade="一般", supervision_level="无",
-                         listed_date=date(2022, 9, 2), now=NOW)  # fmt: skip
+    workflow.list_hazard(
+        conn,
+        ADMIN,
+        hid,
+        1,
+        risk_grade="一般",
+        supervision_level="无",
+        listed_date=date(2022, 9, 2),
+        now=NOW,
+    )
     before = conn.execute("SELECT count(*) FROM hazard_events").fetchone()[0]
     with pytest.raises(workflow.ConflictError, match="已被支队秩序科·admin于2022-09-15 10:00修改"):
         workflow.void(conn, ADMIN, hid, 1, reason="重复上报", now=NOW)
@@ -139,14 +228,30 @@ def test_a_stale_version_is_a_conflict_and_writes_nothing(store) -> None:
 
 def test_bad_evidence_rolls_the_whole_action_back(store) -> None:
     conn, hid, folder = store
-    workflow.list_hazard(conn, ADMIN, hid, 1, risk_grade="一般", supervision_level="无",
-                         listed_date=date(2022, 9, 2), now=NOW)  # fmt: skip
+    workflow.list_hazard(
+        conn,
+        ADMIN,
+        hid,
+        1,
+        risk_grade="一般",
+        supervision_level="无",
+        listed_date=date(2022, 9, 2),
+        now=NOW,
+    )
     workflow.assign(conn, ADMIN, hid, 2, elements=FIVE, reward_penalty=None, now=NOW)
     with pytest.raises(evidence.EvidenceError, match="只能上传 JPG、PNG 图片或 PDF 文件"):
-        workflow.record_progress(conn, EAST, hid, 3, text="进展", measures=None,
-                                 temporary_controls=None, now=NOW,
-                                 files=[Upload("好.png", _png()), Upload("坏.jpg", b"MZ\x90\x00")],
-                                 evidence_dir=folder)  # fmt: skip
+        workflow.record_progress(
+            conn,
+            EAST,
+            hid,
+            3,
+            text="进展",
+            measures=None,
+            temporary_controls=None,
+            now=NOW,
+            files=[Upload("好.png", _png()), Upload("坏.jpg", b"MZ\x90\x00")],
+            evidence_dir=folder,
+        )
     h = workflow.hazard(conn, hid)
     assert (h["state"], h["version"], h["progress"]) == (S.ASSIGNED, 3, None)
     assert conn.execute("SELECT count(*) FROM attachments").fetchone()[0] == 0
@@ -155,18 +260,47 @@ def test_bad_evidence_rolls_the_whole_action_back(store) -> None:
 @pytest.mark.parametrize(
     ("user", "call", "message"),
     [
-        (WEST, lambda c, h: workflow.record_progress(c, WEST, h, 3, text="x", measures=None,
-         temporary_controls=None, now=NOW), "无权对东区的隐患执行“记录整改进展”"),
-        (LEADER, lambda c, h: workflow.void(c, LEADER, h, 3, reason="x", now=NOW),
-         "领导·领导）无权执行“作废”"),
-        (EAST, lambda c, h: workflow.accept(c, EAST, h, 3, accepted_by="x", accept_unit="y",
-         accepted_date=date(2022, 9, 15), conclusion="z", now=NOW), "无权执行“验收销号”"),
+        (
+            WEST,
+            lambda c, h: workflow.record_progress(
+                c, WEST, h, 3, text="x", measures=None, temporary_controls=None, now=NOW
+            ),
+            "无权对东区的隐患执行“记录整改进展”",
+        ),
+        (
+            LEADER,
+            lambda c, h: workflow.void(c, LEADER, h, 3, reason="x", now=NOW),
+            "领导·领导）无权执行“作废”",
+        ),
+        (
+            EAST,
+            lambda c, h: workflow.accept(
+                c,
+                EAST,
+                h,
+                3,
+                accepted_by="x",
+                accept_unit="y",
+                accepted_date=date(2022, 9, 15),
+                conclusion="z",
+                now=NOW,
+            ),
+            "无权执行“验收销号”",
+        ),
     ],
-)  # fmt: skip
+)
 def test_permissions_are_enforced_in_the_workflow(store, user, call, message) -> None:
     conn, hid, _ = store
-    workflow.list_hazard(conn, ADMIN, hid, 1, risk_grade="一般", supervision_level="无",
-                         listed_date=date(2022, 9, 2), now=NOW)  # fmt: skip
+    workflow.list_hazard(
+        conn,
+        ADMIN,
+        hid,
+        1,
+        risk_grade="一般",
+        supervision_level="无",
+        listed_date=date(2022, 9, 2),
+        now=NOW,
+    )
     workflow.assign(conn, ADMIN, hid, 2, elements=FIVE, reward_penalty=None, now=NOW)
     with pytest.raises(auth.PermissionDenied, match=message):
         call(conn, hid)
@@ -179,8 +313,16 @@ def test_wrong_state_void_and_supervision(store) -> None:
         workflow.assign(conn, ADMIN, hid, 1, elements=FIVE, reward_penalty=None, now=NOW)
     with pytest.raises(workflow.WorkflowError, match="当前状态“待认定”下不能执行“调整督办”"):
         workflow.change_supervision(conn, ADMIN, hid, 1, level="省", reason="上级要求", now=NOW)
-    workflow.list_hazard(conn, ADMIN, hid, 1, risk_grade="重大", supervision_level="市",
-                         listed_date=date(2022, 9, 2), now=NOW)  # fmt: skip
+    workflow.list_hazard(
+        conn,
+        ADMIN,
+        hid,
+        1,
+        risk_grade="重大",
+        supervision_level="市",
+        listed_date=date(2022, 9, 2),
+        now=NOW,
+    )
     workflow.change_supervision(conn, ADMIN, hid, 2, level="省", reason="上级要求", now=NOW)
     assert workflow.hazard(conn, hid)["supervision_level"] == "省"
     with pytest.raises(workflow.WorkflowError, match="请填写作废原因"):
@@ -193,15 +335,41 @@ def test_wrong_state_void_and_supervision(store) -> None:
 def test_report_checks_its_unit_and_fields(store) -> None:
     conn, _, _ = store
     with pytest.raises(auth.PermissionDenied, match="无权对西区的隐患执行“上报隐患”"):
-        workflow.report(conn, EAST, unit_adcode="990102", found_date=date(2022, 9, 1), now=NOW,
-                        fields={"road_name": "x", "hazard_type": "急弯陡坡", "description": "y",
-                                "source": "日常排查"})  # fmt: skip
+        workflow.report(
+            conn,
+            EAST,
+            unit_adcode="990102",
+            found_date=date(2022, 9, 1),
+            now=NOW,
+            fields={
+                "road_name": "x",
+                "hazard_type": "急弯陡坡",
+                "description": "y",
+                "source": "日常排查",
+            },
+        )
     with pytest.raises(workflow.WorkflowError, match="请填写道路名称；请填写隐患描述"):
-        workflow.report(conn, EAST, unit_adcode="990101", found_date=date(2022, 9, 1), now=NOW,
-                        fields={"road_name": "", "hazard_type": "急弯陡坡", "source": "日常排查"})  # fmt: skip
-    second = workflow.report(conn, ADMIN, unit_adcode="990101", found_date=date(2022, 9, 3),
-                             now=NOW, fields={"road_name": "西环路", "hazard_type": "视距不良",
-                                              "description": "遮挡", "source": "群众举报"})  # fmt: skip
+        workflow.report(
+            conn,
+            EAST,
+            unit_adcode="990101",
+            found_date=date(2022, 9, 1),
+            now=NOW,
+            fields={"road_name": "", "hazard_type": "急弯陡坡", "source": "日常排查"},
+        )
+    second = workflow.report(
+        conn,
+        ADMIN,
+        unit_adcode="990101",
+        found_date=date(2022, 9, 3),
+        now=NOW,
+        fields={
+            "road_name": "西环路",
+            "hazard_type": "视距不良",
+            "description": "遮挡",
+            "source": "群众举报",
+        },
+    )
     assert second == "990101-YH-2022-002"
 
 
@@ -222,39 +390,109 @@ def test_the_last_administrator_cannot_be_disabled(store) -> None:
 
 def test_acceptance_cannot_be_dated_before_the_request(store) -> None:
     conn, hid, folder = store
-    workflow.list_hazard(conn, ADMIN, hid, 1, risk_grade="一般", supervision_level="无",
-                         listed_date=date(2022, 9, 2), now=NOW)  # fmt: skip
+    workflow.list_hazard(
+        conn,
+        ADMIN,
+        hid,
+        1,
+        risk_grade="一般",
+        supervision_level="无",
+        listed_date=date(2022, 9, 2),
+        now=NOW,
+    )
     workflow.assign(conn, ADMIN, hid, 2, elements=FIVE, reward_penalty=None, now=NOW)
-    workflow.record_progress(conn, EAST, hid, 3, text="完成", measures=None,
-                             temporary_controls=None, now=NOW)  # fmt: skip
-    workflow.request_signoff(conn, EAST, hid, 4, note="完成", now=NOW,
-                             files=[Upload("a.png", _png())], evidence_dir=folder)  # fmt: skip
+    workflow.record_progress(
+        conn, EAST, hid, 3, text="完成", measures=None, temporary_controls=None, now=NOW
+    )
+    workflow.request_signoff(
+        conn,
+        EAST,
+        hid,
+        4,
+        note="完成",
+        now=NOW,
+        files=[Upload("a.png", _png())],
+        evidence_dir=folder,
+    )
     with pytest.raises(workflow.WorkflowError, match="验收日期不能早于申请销号日期（2022-09-15）"):
-        workflow.accept(conn, ADMIN, hid, 5, accepted_by="李四", accept_unit="秩序科",
-                        accepted_date=date(2022, 9, 3), conclusion="合格", now=NOW)  # fmt: skip
+        workflow.accept(
+            conn,
+            ADMIN,
+            hid,
+            5,
+            accepted_by="李四",
+            accept_unit="秩序科",
+            accepted_date=date(2022, 9, 3),
+            conclusion="合格",
+            now=NOW,
+        )
     with pytest.raises(workflow.WorkflowError, match="入单日期不能早于排查日期"):
-        other = workflow.report(conn, EAST, unit_adcode="990101", found_date=date(2022, 9, 10),
-                                now=NOW, fields={"road_name": "x", "hazard_type": "急弯陡坡",
-                                                 "description": "y", "source": "日常排查"})  # fmt: skip
-        workflow.list_hazard(conn, ADMIN, other, 1, risk_grade="一般", supervision_level="无",
-                             listed_date=date(2022, 9, 1), now=NOW)  # fmt: skip
+        other = workflow.report(
+            conn,
+            EAST,
+            unit_adcode="990101",
+            found_date=date(2022, 9, 10),
+            now=NOW,
+            fields={
+                "road_name": "x",
+                "hazard_type": "急弯陡坡",
+                "description": "y",
+                "source": "日常排查",
+            },
+        )
+        workflow.list_hazard(
+            conn,
+            ADMIN,
+            other,
+            1,
+            risk_grade="一般",
+            supervision_level="无",
+            listed_date=date(2022, 9, 1),
+            now=NOW,
+        )
 
 
 def test_the_size_limit_setting_reaches_the_evidence(store) -> None:
     conn, hid, folder = store
-    workflow.list_hazard(conn, ADMIN, hid, 1, risk_grade="一般", supervision_level="无",
-                         listed_date=date(2022, 9, 2), now=NOW)  # fmt: skip
+    workflow.list_hazard(
+        conn,
+        ADMIN,
+        hid,
+        1,
+        risk_grade="一般",
+        supervision_level="无",
+        listed_date=date(2022, 9, 2),
+        now=NOW,
+    )
     workflow.assign(conn, ADMIN, hid, 2, elements=FIVE, reward_penalty=None, now=NOW)
     with pytest.raises(evidence.EvidenceError, match="超过上限"):
-        workflow.record_progress(conn, EAST, hid, 3, text="完成", measures=None,
-                                 temporary_controls=None, now=NOW, evidence_dir=folder,
-                                 files=[Upload("a.png", _png())], max_bytes=10)  # fmt: skip
+        workflow.record_progress(
+            conn,
+            EAST,
+            hid,
+            3,
+            text="完成",
+            measures=None,
+            temporary_controls=None,
+            now=NOW,
+            evidence_dir=folder,
+            files=[Upload("a.png", _png())],
+            max_bytes=10,
+        )
 
 
 def test_the_same_progress_again_is_refused_not_an_empty_entry(store) -> None:
     conn, hid, folder = store
-    workflow.list_hazard(conn, ADMIN, hid, 1, risk_grade="一般", supervision_level="无",
-                         listed_date=date(2022, 9, 2), now=NOW)  # fmt: skip
+    workflow.list_hazard(
+        conn,
+        ADMIN,
+        hid,
+        1,
+        risk_grade="一般",
+        supervision_level="无",
+        listed_date=date(2022, 9, 2),
+        now=NOW,
+    )
     workflow.assign(conn, ADMIN, hid, 2, elements=FIVE, reward_penalty=None, now=NOW)
     kw = {"measures": None, "temporary_controls": None, "now": NOW}
     workflow.record_progress(conn, EAST, hid, 3, text="护栏已完成一半", **kw)
@@ -265,6 +503,14 @@ def test_the_same_progress_again_is_refused_not_an_empty_entry(store) -> None:
     after = conn.execute("SELECT count(*) FROM hazard_events WHERE hazard_id = ?", [hid])
     assert (after.fetchone()[0], _version(conn, hid)) == (before, 4)
     # the same words with a new photo are a new entry (the photo is the progress)
-    workflow.record_progress(conn, EAST, hid, 4, text="护栏已完成一半", **kw,
-                             files=[Upload("现场.png", _png())], evidence_dir=folder)  # fmt: skip
+    workflow.record_progress(
+        conn,
+        EAST,
+        hid,
+        4,
+        text="护栏已完成一半",
+        **kw,
+        files=[Upload("现场.png", _png())],
+        evidence_dir=folder,
+    )
     assert _version(conn, hid) == 5

@@ -18,8 +18,13 @@ from ui.text import plain
 
 NOW = datetime(2022, 12, 31, 9, 0)
 ADMIN = auth.User("admin", "支队秩序科（演示）", "admin", None)
-FIVE = {"goal": "消除隐患", "lead_leader": "王某", "responsible_unit": "交通局",
-        "completion_standard": "达标", "deadline": date(2023, 3, 31)}  # fmt: skip
+FIVE = {
+    "goal": "消除隐患",
+    "lead_leader": "王某",
+    "responsible_unit": "交通局",
+    "completion_standard": "达标",
+    "deadline": date(2023, 3, 31),
+}
 
 
 def _png() -> bytes:
@@ -35,19 +40,42 @@ def prepared(monkeypatch, tmp_path, demo_db_path, fuyang):
     shutil.copy(demo_db_path, path)
     conn = db.open_store(path, fuyang)
     county = auth.get_user(conn, "yingshang")
-    fields = {"road_name": "测试路", "hazard_type": "急弯陡坡", "description": "测试",
-              "source": "日常排查"}  # fmt: skip
+    fields = {
+        "road_name": "测试路",
+        "hazard_type": "急弯陡坡",
+        "description": "测试",
+        "source": "日常排查",
+    }
     ids = {}
-    ids["found"] = workflow.report(conn, county, unit_adcode="341226", fields=fields,
-                                   found_date=date(2022, 12, 30), now=NOW)  # fmt: skip
-    ids["listed"] = workflow.report(conn, county, unit_adcode="341226", fields=fields,
-                                    found_date=date(2022, 12, 30), now=NOW)  # fmt: skip
-    workflow.list_hazard(conn, ADMIN, ids["listed"], 1, risk_grade="一般", supervision_level="无",
-                         listed_date=date(2022, 12, 30), now=NOW)  # fmt: skip
-    ids["assigned"] = workflow.report(conn, county, unit_adcode="341226", fields=fields,
-                                      found_date=date(2022, 12, 30), now=NOW)  # fmt: skip
-    workflow.list_hazard(conn, ADMIN, ids["assigned"], 1, risk_grade="一般",
-                         supervision_level="无", listed_date=date(2022, 12, 30), now=NOW)  # fmt: skip
+    ids["found"] = workflow.report(
+        conn, county, unit_adcode="341226", fields=fields, found_date=date(2022, 12, 30), now=NOW
+    )
+    ids["listed"] = workflow.report(
+        conn, county, unit_adcode="341226", fields=fields, found_date=date(2022, 12, 30), now=NOW
+    )
+    workflow.list_hazard(
+        conn,
+        ADMIN,
+        ids["listed"],
+        1,
+        risk_grade="一般",
+        supervision_level="无",
+        listed_date=date(2022, 12, 30),
+        now=NOW,
+    )
+    ids["assigned"] = workflow.report(
+        conn, county, unit_adcode="341226", fields=fields, found_date=date(2022, 12, 30), now=NOW
+    )
+    workflow.list_hazard(
+        conn,
+        ADMIN,
+        ids["assigned"],
+        1,
+        risk_grade="一般",
+        supervision_level="无",
+        listed_date=date(2022, 12, 30),
+        now=NOW,
+    )
     workflow.assign(conn, ADMIN, ids["assigned"], 2, elements=FIVE, reward_penalty=None, now=NOW)
     ids["requested"] = conn.execute(
         "SELECT hazard_id FROM hazards WHERE unit_adcode = '341226' AND state = '申请销号'"
@@ -70,11 +98,11 @@ def _hazard_page(username: str, hid: str) -> AppTest:
     return at
 
 
-def _widget(elements, label: str):  # noqa: ANN001, ANN202
+def _widget(elements, label: str):  # ANN202
     return next(w for w in elements if w.label == label)
 
 
-def _state(path, hid: str) -> str:  # noqa: ANN001
+def _state(path, hid: str) -> str:
     import duckdb
 
     conn = duckdb.connect(str(path), config=db.DUCKDB_CONFIG)
@@ -87,38 +115,81 @@ def _state(path, hid: str) -> str:  # noqa: ANN001
 # action, user, hazard, fill(at), state after
 CASES = [
     ("list", "admin", "found", lambda at: None, "已入单"),
-    ("assign", "admin", "listed", lambda at: [
-        _widget(at.text_input, "工作目标").set_value("消除急弯隐患"),
-        _widget(at.text_input, "牵头领导").set_value("王某（副县长）"),
-        _widget(at.text_input, "责任单位").set_value("颍上县交通运输局"),
-        _widget(at.text_area, "完成标准").set_value("设置警告标志和护栏"),
-        _widget(at.date_input, "完成时限").set_value(date(2023, 2, 28)),
-    ], "已交办"),
-    ("progress", "yingshang", "assigned", lambda at: [
-        _widget(at.text_area, "整改进展").set_value("已完成标志设置"),
-    ], "整改中"),
-    ("request_signoff", "yingshang", "rectifying", lambda at: [
-        _widget(at.text_area, "整改完成情况").set_value("全部完成"),
-    ], "申请销号"),
-    ("accept", "admin", "requested", lambda at: [
-        _widget(at.text_input, "验收人").set_value("李四"),
-        _widget(at.text_area, "验收结论及依据").set_value("现场核查合格"),
-    ], "已销号"),
-    ("reject", "admin", "requested", lambda at: [
-        _widget(at.text_area, "退回原因").set_value("标线未完成"),
-    ], "整改中"),
-    ("void", "admin", "listed", lambda at: [
-        _widget(at.text_area, "作废原因").set_value("重复上报"),
-    ], "已作废"),
-    ("change_supervision", "admin", "listed", lambda at: [
-        _widget(at.selectbox, "挂牌督办级别").set_value("市"),
-        _widget(at.text_input, "调整原因").set_value("上级要求"),
-    ], "已入单"),
-]  # fmt: skip
+    (
+        "assign",
+        "admin",
+        "listed",
+        lambda at: [
+            _widget(at.text_input, "工作目标").set_value("消除急弯隐患"),
+            _widget(at.text_input, "牵头领导").set_value("王某（副县长）"),
+            _widget(at.text_input, "责任单位").set_value("颍上县交通运输局"),
+            _widget(at.text_area, "完成标准").set_value("设置警告标志和护栏"),
+            _widget(at.date_input, "完成时限").set_value(date(2023, 2, 28)),
+        ],
+        "已交办",
+    ),
+    (
+        "progress",
+        "yingshang",
+        "assigned",
+        lambda at: [
+            _widget(at.text_area, "整改进展").set_value("已完成标志设置"),
+        ],
+        "整改中",
+    ),
+    (
+        "request_signoff",
+        "yingshang",
+        "rectifying",
+        lambda at: [
+            _widget(at.text_area, "整改完成情况").set_value("全部完成"),
+        ],
+        "申请销号",
+    ),
+    (
+        "accept",
+        "admin",
+        "requested",
+        lambda at: [
+            _widget(at.text_input, "验收人").set_value("李四"),
+            _widget(at.text_area, "验收结论及依据").set_value("现场核查合格"),
+        ],
+        "已销号",
+    ),
+    (
+        "reject",
+        "admin",
+        "requested",
+        lambda at: [
+            _widget(at.text_area, "退回原因").set_value("标线未完成"),
+        ],
+        "整改中",
+    ),
+    (
+        "void",
+        "admin",
+        "listed",
+        lambda at: [
+            _widget(at.text_area, "作废原因").set_value("重复上报"),
+        ],
+        "已作废",
+    ),
+    (
+        "change_supervision",
+        "admin",
+        "listed",
+        lambda at: [
+            _widget(at.selectbox, "挂牌督办级别").set_value("市"),
+            _widget(at.text_input, "调整原因").set_value("上级要求"),
+        ],
+        "已入单",
+    ),
+]
 
 
-@pytest.mark.parametrize(("action", "username", "which", "fill", "after"), CASES,
-                         ids=[c[0] for c in CASES])  # fmt: skip
+@pytest.mark.parametrize(
+    ("action", "username", "which", "fill", "after"), CASES, ids=[c[0] for c in CASES]
+)
 def test_each_action_form(prepared, action, username, which, fill, after) -> None:
     path, ids = prepared
     hid = ids[which]
@@ -241,7 +312,7 @@ def test_opening_an_old_database_backs_it_up_first(tmp_path, fuyang, monkeypatch
             "HAZARDS_DB_PATH": str(path),
             "HAZARDS_BACKUP_DIR": str(tmp_path / "bk"),
             "HAZARDS_EVIDENCE_DIR": str(tmp_path / "ev"),
-        }  # fmt: skip
+        }
     )
     conn, _ = bootstrap.open_configured(settings)
     assert db.schema_version(conn) == db.LATEST_VERSION
@@ -261,8 +332,16 @@ def test_a_conflict_keeps_text_typed_over_prefilled_fields(prepared) -> None:
     other = duckdb.connect(str(path), config=db.DUCKDB_CONFIG)
     county = auth.get_user(other, "yingshang")
     version = workflow.hazard(other, hid)["version"]
-    workflow.record_progress(other, county, hid, version, text="B 的进展", measures="B 的措施",
-                             temporary_controls="B 的管控", now=NOW)  # fmt: skip
+    workflow.record_progress(
+        other,
+        county,
+        hid,
+        version,
+        text="B 的进展",
+        measures="B 的措施",
+        temporary_controls="B 的管控",
+        now=NOW,
+    )
     other.close()
     at.button(key="submit_progress").click().run()
     assert "您看到的是旧版本" in at.error[0].value

@@ -20,9 +20,12 @@ def month_chart(m: pd.DataFrame, day: int, title: str) -> go.Figure:
     x = [f"{r.label}（1—{day}日）" if r.partial else r.label for r in m.itertuples()]
     fig = go.Figure()
     fig.add_bar(
-        x=x, y=[int(v) for v in m.accidents_last_year], name="上年同月", marker_color=GREY,
+        x=x,
+        y=[int(v) for v in m.accidents_last_year],
+        name="上年同月",
+        marker_color=GREY,
         hovertemplate="%{x}<br>上年同月：%{y} 起<extra></extra>",
-    )  # fmt: skip
+    )
     fig.add_bar(
         x=x,
         y=[int(v) for v in m.accidents],
@@ -52,7 +55,7 @@ def year_chart(y: pd.DataFrame, as_of_text: str, title: str) -> go.Figure:
         textposition="outside",
         customdata=[
             [int(d), int(b), _yoy(c)] for d, b, c in zip(y.deaths, y.base, y.yoy, strict=True)
-        ],  # fmt: skip
+        ],
         hovertemplate="%{x}<br>事故：%{y} 起<br>死亡：%{customdata[0]} 人"
         "<br>上年同期：%{customdata[1]} 起<br>%{customdata[2]}<extra></extra>",
     )
@@ -65,8 +68,10 @@ def year_chart(y: pd.DataFrame, as_of_text: str, title: str) -> go.Figure:
 
 def heat_chart(heat: pd.DataFrame, title: str) -> go.Figure:
     """Accidents by hour of day (columns) and weekday (rows)."""
-    z = [[int(heat[(heat.weekday == w) & (heat.hour == h)].accidents.iloc[0]) for h in range(24)]
-         for w in range(1, 8)]  # fmt: skip
+    z = [
+        [int(heat[(heat.weekday == w) & (heat.hour == h)].accidents.iloc[0]) for h in range(24)]
+        for w in range(1, 8)
+    ]
     fig = go.Figure(
         go.Heatmap(
             z=z,
@@ -110,19 +115,30 @@ def effect_chart(h: pd.DataFrame, months: int, title: str) -> go.Figure:
     names = plotly_text(f.hazard_id)
     fig = go.Figure()
     for x0, x1, y in zip(f.before, f.after, names, strict=True):
-        fig.add_scatter(x=[int(x0), int(x1)], y=[y, y], mode="lines", showlegend=False,
-                        line={"color": GREY, "width": 2}, hoverinfo="skip")  # fmt: skip
+        fig.add_scatter(
+            x=[int(x0), int(x1)],
+            y=[y, y],
+            mode="lines",
+            showlegend=False,
+            line={"color": GREY, "width": 2},
+            hoverinfo="skip",
+        )
     rr = [fmt.DASH if pd.isna(r) else f"{r:.2f}" for r in f.ratio_of_ratios]
     custom = [[r, s] for r, s in zip(rr, f.status, strict=True)]
-    for name, col, colour in ((f"入单前{months}个月", "before", RED),
-                              (f"销号后{months}个月", "after", GREEN)):  # fmt: skip
+    for name, col, colour in (
+        (f"入单前{months}个月", "before", RED),
+        (f"销号后{months}个月", "after", GREEN),
+    ):
         fig.add_scatter(
-            x=[int(v) for v in f[col]], y=names, mode="markers", name=name,
+            x=[int(v) for v in f[col]],
+            y=names,
+            mode="markers",
+            name=name,
             marker={"color": colour, "size": 11, "line": {"color": "white", "width": 1}},
             customdata=custom,
             hovertemplate="%{y}<br>" + name + "：%{x} 起<br>比值比：%{customdata[0]}"
             "<br>%{customdata[1]}<extra></extra>",
-        )  # fmt: skip
+        )
     _layout(fig, title, "事故数（起）", "隐患编号", height=130 + 26 * max(len(f), 1), dark=False)
     largest = max([*f.before, *f.after, 1])
     _count_axis(fig, "x", largest)

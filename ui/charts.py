@@ -173,7 +173,7 @@ def flow_chart(flow: pd.DataFrame, freq_label: str, title: str, dark: bool = Fal
     return fig
 
 
-def backlog_chart(backlog: pd.DataFrame, forecast, title: str, dark: bool = False) -> go.Figure:  # noqa: ANN001
+def backlog_chart(backlog: pd.DataFrame, forecast, title: str, dark: bool = False) -> go.Figure:
     """Open hazards per day, and the 清零 projection with its 80% range when there is one."""
     fig = go.Figure()
     days = [d.strftime("%Y-%m-%d") for d in backlog["day"]]
@@ -209,15 +209,21 @@ def backlog_chart(backlog: pd.DataFrame, forecast, title: str, dark: bool = Fals
     # inside the plot's top right corner (the projection runs down to zero at the right): above
     # the plot the three entries wrap in the big screen's narrow column and cover the title
     fig.update_layout(
-        legend={"x": 1, "xanchor": "right", "y": 1, "yanchor": "top", "orientation": "v",
-                "bgcolor": "rgba(12,20,35,0.6)" if dark else "rgba(255,255,255,0.8)"},
+        legend={
+            "x": 1,
+            "xanchor": "right",
+            "y": 1,
+            "yanchor": "top",
+            "orientation": "v",
+            "bgcolor": "rgba(12,20,35,0.6)" if dark else "rgba(255,255,255,0.8)",
+        },
         margin={"t": 60 if dark else 50},
-    )  # fmt: skip
+    )
     _date_axis(fig)
     return fig
 
 
-def bulletin_chart(chart) -> go.Figure:  # noqa: ANN001 - an analytics.bulletin.Chart
+def bulletin_chart(chart) -> go.Figure:  # an analytics.bulletin.Chart
     """A bulletin's chart drawn in the browser for the page's preview: the same data and colours
     as the PNG the documents carry (analytics/bulletin/charts.py), without drawing it on the
     server until a document is made."""
@@ -225,19 +231,32 @@ def bulletin_chart(chart) -> go.Figure:  # noqa: ANN001 - an analytics.bulletin.
     if chart.kind == "bar_h":
         ((name, values),) = chart.series.items()
         labels, values = plotly_text(chart.categories[::-1]), values[::-1]  # the best at the top
-        colours = [RED if i == 0 else GREEN if i == len(values) - 1 else BLUE
-                   for i in range(len(values))]  # fmt: skip
-        fig.add_bar(y=labels, x=values, orientation="h", marker_color=colours, name=name,
-                    text=[f"{v:.1f}%" for v in values], textposition="outside",
-                    hovertemplate="%{y}：%{x:.1f}%<extra></extra>")  # fmt: skip
+        colours = [
+            RED if i == 0 else GREEN if i == len(values) - 1 else BLUE for i in range(len(values))
+        ]
+        fig.add_bar(
+            y=labels,
+            x=values,
+            orientation="h",
+            marker_color=colours,
+            name=name,
+            text=[f"{v:.1f}%" for v in values],
+            textposition="outside",
+            hovertemplate="%{y}：%{x:.1f}%<extra></extra>",
+        )
         _layout(fig, chart.title, chart.x_label, "", height=90 + 30 * len(values), dark=False)
         fig.update_xaxes(range=[0, 110])
         return fig
     style = {"新增入单": BLUE, "整改销号": GREEN}  # closed is green everywhere
     for name, values in chart.series.items():
-        fig.add_scatter(x=chart.categories, y=values, mode="lines+markers", name=name,
-                        line_color=style.get(name, GREY),
-                        hovertemplate=f"{name}：%{{y}}<extra>%{{x}}</extra>")  # fmt: skip
+        fig.add_scatter(
+            x=chart.categories,
+            y=values,
+            mode="lines+markers",
+            name=name,
+            line_color=style.get(name, GREY),
+            hovertemplate=f"{name}：%{{y}}<extra>%{{x}}</extra>",
+        )
     _layout(fig, chart.title, chart.x_label, chart.y_label, height=360, dark=False)
     fig.update_xaxes(type="category")  # labels such as 10-17 are weeks, not dates to parse
     fig.update_yaxes(rangemode="tozero")

@@ -33,17 +33,32 @@ _CHINESE_WIDGETS = """<style>
 </style>"""
 # the tooltips of plotly's chart toolbar (drawn from data-title by ::after)
 _PLOTLY_TITLES = {
-    "Download plot as a png": "下载为图片", "Download plot as a PNG": "下载为图片",
-    "Download plot as png": "下载为图片", "Download plot as an svg": "下载为图片",
+    "Download plot as a png": "下载为图片",
+    "Download plot as a PNG": "下载为图片",
+    "Download plot as png": "下载为图片",
+    "Download plot as an svg": "下载为图片",
     "Download plot as JSON": "下载图表数据（JSON）",
-    "Download plot": "下载为图片", "Zoom": "框选放大", "Pan": "平移", "Zoom in": "放大",
-    "Zoom out": "缩小", "Autoscale": "自动缩放", "Reset axes": "复原坐标轴",
-    "Reset view": "复原视图", "Box Select": "框选", "Lasso Select": "套索选择",
-    "Toggle Spike Lines": "显示参考线", "Show closest data on hover": "悬停显示最近数据",
-    "Compare data on hover": "悬停对比数据", "Fullscreen": "全屏", "Exit fullscreen": "退出全屏",
-    "Close fullscreen": "退出全屏", "Orbital rotation": "旋转", "Turntable rotation": "旋转",
-    "Reset camera to default": "复原视角", "Reset camera to last save": "复原视角",
-}  # fmt: skip
+    "Download plot": "下载为图片",
+    "Zoom": "框选放大",
+    "Pan": "平移",
+    "Zoom in": "放大",
+    "Zoom out": "缩小",
+    "Autoscale": "自动缩放",
+    "Reset axes": "复原坐标轴",
+    "Reset view": "复原视图",
+    "Box Select": "框选",
+    "Lasso Select": "套索选择",
+    "Toggle Spike Lines": "显示参考线",
+    "Show closest data on hover": "悬停显示最近数据",
+    "Compare data on hover": "悬停对比数据",
+    "Fullscreen": "全屏",
+    "Exit fullscreen": "退出全屏",
+    "Close fullscreen": "退出全屏",
+    "Orbital rotation": "旋转",
+    "Turntable rotation": "旋转",
+    "Reset camera to default": "复原视角",
+    "Reset camera to last save": "复原视角",
+}
 _CHINESE_WIDGETS = _CHINESE_WIDGETS.replace(
     "</style>",
     "".join(

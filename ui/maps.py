@@ -60,14 +60,24 @@ def label_layer(labels: list[dict], *, dark: bool = False, size: int = 14) -> pd
     pydeck sends a plain string as an expression ("@@=…"); constants are quoted ("'…'")."""
     characters = "".join(sorted({c for row in labels for c in row["name"]}))
     return pdk.Layer(
-        "TextLayer", id="unit_names", data=labels, get_position="position", get_text="name",
-        get_size=size, size_units="'pixels'",
+        "TextLayer",
+        id="unit_names",
+        data=labels,
+        get_position="position",
+        get_text="name",
+        get_size=size,
+        size_units="'pixels'",
         get_color=[255, 255, 255, 255] if dark else [30, 30, 30, 255],
-        font_family=f"'{LABEL_FONT}'", character_set=f"'{characters}'", font_weight=700,
-        get_text_anchor="'middle'", get_alignment_baseline="'center'",
-        font_settings={"sdf": True}, outline_width=3 if dark else 4,
-        outline_color=[0, 0, 0, 200] if dark else [255, 255, 255, 230], pickable=False,
-    )  # fmt: skip
+        font_family=f"'{LABEL_FONT}'",
+        character_set=f"'{characters}'",
+        font_weight=700,
+        get_text_anchor="'middle'",
+        get_alignment_baseline="'center'",
+        font_settings={"sdf": True},
+        outline_width=3 if dark else 4,
+        outline_color=[0, 0, 0, 200] if dark else [255, 255, 255, 230],
+        pickable=False,
+    )
 
 
 def rate_colour(rate: float | None, lo: float, hi: float) -> list[int]:
@@ -132,7 +142,7 @@ def unit_rate_map(
             unit_labels(outlines, {u.adcode: u.name for u in city.units}),
             dark=dark,
             size=18 if dark else 14,
-        ),  # fmt: skip
+        ),
     ]
     return pdk.Deck(
         layers=layers,

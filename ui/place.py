@@ -27,28 +27,57 @@ def picker(ctx: Context, unit: str, prefix: str) -> None:
     if not grid:
         st.caption("没有该单位的边界数据，无法在地图上选点，请直接填写坐标。")
         return
-    outline = [f for f in boundaries(ctx.city)["features"]
-               if f["properties"].get("unit_code") == unit]  # fmt: skip
+    outline = [
+        f for f in boundaries(ctx.city)["features"] if f["properties"].get("unit_code") == unit
+    ]
     chosen = _typed_point(prefix)
     layers = [
-        pdk.Layer("GeoJsonLayer", data={"type": "FeatureCollection", "features": outline},
-                  stroked=True, filled=False, get_line_color=[47, 111, 191],
-                  line_width_min_pixels=2),
-        pdk.Layer("ScatterplotLayer", id="pick", data=grid, get_position=["lon", "lat"],
-                  get_radius=200, radius_min_pixels=2, get_fill_color=[47, 111, 191, 60],
-                  pickable=True, auto_highlight=True, highlight_color=[214, 69, 65, 200]),
-    ]  # fmt: skip
+        pdk.Layer(
+            "GeoJsonLayer",
+            data={"type": "FeatureCollection", "features": outline},
+            stroked=True,
+            filled=False,
+            get_line_color=[47, 111, 191],
+            line_width_min_pixels=2,
+        ),
+        pdk.Layer(
+            "ScatterplotLayer",
+            id="pick",
+            data=grid,
+            get_position=["lon", "lat"],
+            get_radius=200,
+            radius_min_pixels=2,
+            get_fill_color=[47, 111, 191, 60],
+            pickable=True,
+            auto_highlight=True,
+            highlight_color=[214, 69, 65, 200],
+        ),
+    ]
     if chosen:
-        layers.append(pdk.Layer("ScatterplotLayer", data=[chosen], get_position=["lon", "lat"],
-                                get_radius=250, radius_min_pixels=7,
-                                get_fill_color=[214, 69, 65]))  # fmt: skip
+        layers.append(
+            pdk.Layer(
+                "ScatterplotLayer",
+                data=[chosen],
+                get_position=["lon", "lat"],
+                get_radius=250,
+                radius_min_pixels=7,
+                get_fill_color=[214, 69, 65],
+            )
+        )
     lo_lon, lo_lat, hi_lon, hi_lat = geo.bbox(outline[0]["geometry"])
     view = pdk.ViewState(longitude=(lo_lon + hi_lon) / 2, latitude=(lo_lat + hi_lat) / 2, zoom=8.6)
     event = st.pydeck_chart(
-        pdk.Deck(layers=layers, initial_view_state=view, map_provider=None,
-                 tooltip={"text": "点击选用此位置"}),
-        height=360, on_select="rerun", selection_mode="single-object", key=f"{prefix}_pick",
-    )  # fmt: skip
+        pdk.Deck(
+            layers=layers,
+            initial_view_state=view,
+            map_provider=None,
+            tooltip={"text": "点击选用此位置"},
+        ),
+        height=360,
+        on_select="rerun",
+        selection_mode="single-object",
+        key=f"{prefix}_pick",
+    )
     st.caption(
         "点击单位范围内的小圆点选取位置（圆点间距约 500 米，误差约 350 米；"
         "需精确时请直接填写坐标）。红点为当前填写的坐标。"
@@ -92,8 +121,9 @@ def inputs(prefix: str, current: dict | None = None) -> dict[str, str]:
         "桩号或桩号范围", key=f"{prefix}_stakes", placeholder="如 K12+300 或 K12+300-K12+800"
     )
     c = st.columns(3)
-    system = c[0].selectbox("坐标系", SYSTEMS, format_func=place.SYSTEM_LABELS.get,
-                            key=f"{prefix}_system")  # fmt: skip
+    system = c[0].selectbox(
+        "坐标系", SYSTEMS, format_func=place.SYSTEM_LABELS.get, key=f"{prefix}_system"
+    )
     lon = c[1].text_input("经度", key=f"{prefix}_lon", placeholder="如 116.26952")
     lat = c[2].text_input("纬度", key=f"{prefix}_lat", placeholder="如 32.63037")
     return {"route_code": route, "stakes": stakes, "lon": lon, "lat": lat, "system": system}

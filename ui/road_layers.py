@@ -61,11 +61,11 @@ class Display:
     def __init__(self, system: str) -> None:
         self.system = system
 
-    def points(self, lons, lats) -> tuple[list[float], list[float]]:  # noqa: ANN001
+    def points(self, lons, lats) -> tuple[list[float], list[float]]:
         x, y = road_map.to_basemap(lons, lats, self.system)
         return [round(float(v), 5) for v in x], [round(float(v), 5) for v in y]
 
-    def path(self, path) -> list[list[float]]:  # noqa: ANN001
+    def path(self, path) -> list[list[float]]:
         xs, ys = self.points([p[0] for p in path], [p[1] for p in path])
         return [[x, y] for x, y in zip(xs, ys, strict=True)]
 
@@ -92,29 +92,51 @@ def segment_layer(segments: pd.DataFrame, measure: str, d: Display) -> pdk.Layer
         rate = getattr(s, col)
         rows.append(
             {
-                "segment_id": s.segment_id, "name": s.name, "route_code": s.route_code,
-                "stakes": geo.format_stake_range(s.start_m, s.end_m), "unit_name": s.unit_name or "",
-                "km": round(float(s.km), 3), "accidents": int(s.accidents),
-                "fatal_accidents": int(s.fatal_accidents), "deaths": int(s.deaths),
-                "injuries": int(s.injuries), "rate": None if rate is None else round(rate, 3),
-                "path": d.path(s.path), "color": heat_colour(rate, hi),
+                "segment_id": s.segment_id,
+                "name": s.name,
+                "route_code": s.route_code,
+                "stakes": geo.format_stake_range(s.start_m, s.end_m),
+                "unit_name": s.unit_name or "",
+                "km": round(float(s.km), 3),
+                "accidents": int(s.accidents),
+                "fatal_accidents": int(s.fatal_accidents),
+                "deaths": int(s.deaths),
+                "injuries": int(s.injuries),
+                "rate": None if rate is None else round(rate, 3),
+                "path": d.path(s.path),
+                "color": heat_colour(rate, hi),
                 "tip": f"{s.name}\n{s.unit_name or ''} · {float(s.km):.1f} 公里\n"
                 f"事故 {int(s.accidents)} 起 · 死亡 {int(s.deaths)} 人\n"
                 f"每公里{label}：{_num(rate)} {unit}\n点击查看详情",
             }
-        )  # fmt: skip
+        )
     return pdk.Layer(
-        "PathLayer", id="segments", data=rows, get_path="path", get_color="color",
-        get_width=5, width_units="'pixels'", width_min_pixels=3, cap_rounded=True,
-        pickable=True, auto_highlight=True,
-    )  # fmt: skip
+        "PathLayer",
+        id="segments",
+        data=rows,
+        get_path="path",
+        get_color="color",
+        get_width=5,
+        width_units="'pixels'",
+        width_min_pixels=3,
+        cap_rounded=True,
+        pickable=True,
+        auto_highlight=True,
+    )
 
 
 def network_layer(lines: pd.DataFrame, d: Display) -> pdk.Layer:
     rows = [{"path": d.path(p)} for p in lines["path"]]
-    return pdk.Layer("PathLayer", id="network", data=rows, get_path="path",
-                     get_color=NO_ACCIDENTS, get_width=2, width_units="'pixels'",
-                     pickable=False)  # fmt: skip
+    return pdk.Layer(
+        "PathLayer",
+        id="network",
+        data=rows,
+        get_path="path",
+        get_color=NO_ACCIDENTS,
+        get_width=2,
+        width_units="'pixels'",
+        pickable=False,
+    )
 
 
 def grid_layer(grid: road_map.Grid, d: Display) -> pdk.Layer:
@@ -124,18 +146,27 @@ def grid_layer(grid: road_map.Grid, d: Display) -> pdk.Layer:
     km = grid.cell_m / 1000
     rows = [
         {
-            "position": [x, y], "accidents": int(n), "deaths": int(k), "fatal": int(f),
+            "position": [x, y],
+            "accidents": int(n),
+            "deaths": int(k),
+            "fatal": int(f),
             "color": heat_colour(math.log1p(n), hi, 170),
-            "tip": f"{km:g} 公里网格\n事故 {int(n)} 起（死亡事故 {int(f)} 起）"
-            f"\n死亡 {int(k)} 人",
+            "tip": f"{km:g} 公里网格\n事故 {int(n)} 起（死亡事故 {int(f)} 起）\n死亡 {int(k)} 人",
         }
-        for x, y, n, k, f in zip(xs, ys, cells.accidents, cells.deaths, cells.fatal_accidents,
-                                 strict=True)
-    ]  # fmt: skip
+        for x, y, n, k, f in zip(
+            xs, ys, cells.accidents, cells.deaths, cells.fatal_accidents, strict=True
+        )
+    ]
     return pdk.Layer(
-        "GridCellLayer", id="accident_grid", data=rows, get_position="position",
-        cell_size=grid.cell_m, extruded=False, get_fill_color="color", pickable=True,
-    )  # fmt: skip
+        "GridCellLayer",
+        id="accident_grid",
+        data=rows,
+        get_position="position",
+        cell_size=grid.cell_m,
+        extruded=False,
+        get_fill_color="color",
+        pickable=True,
+    )
 
 
 def accident_layer(points: pd.DataFrame, d: Display) -> pdk.Layer:
@@ -148,19 +179,30 @@ def accident_layer(points: pd.DataFrame, d: Display) -> pdk.Layer:
         )
         rows.append(
             {
-                "accident_id": p.accident_id, "position": [x, y], "occurred_at": when,
-                "unit_name": p.unit_name or "", "place": place, "deaths": int(p.deaths),
-                "injuries": int(p.injuries), "severity": p.severity or "",
+                "accident_id": p.accident_id,
+                "position": [x, y],
+                "occurred_at": when,
+                "unit_name": p.unit_name or "",
+                "place": place,
+                "deaths": int(p.deaths),
+                "injuries": int(p.injuries),
+                "severity": p.severity or "",
                 "collision_type": p.collision_type or "",
                 "color": SEVERITY_RGB.get(p.severity, OTHER_ACCIDENT),
                 "tip": f"事故 {p.accident_id}\n{when} · {p.severity or ''}\n{place}"
                 f"\n死亡 {int(p.deaths)} 人 · 受伤 {int(p.injuries)} 人",
             }
-        )  # fmt: skip
+        )
     return pdk.Layer(
-        "ScatterplotLayer", id="accident_points", data=rows, get_position="position",
-        get_fill_color="color", get_radius=4, radius_units="'pixels'", pickable=True,
-    )  # fmt: skip
+        "ScatterplotLayer",
+        id="accident_points",
+        data=rows,
+        get_position="position",
+        get_fill_color="color",
+        get_radius=4,
+        radius_units="'pixels'",
+        pickable=True,
+    )
 
 
 def hazard_layer(hazards: pd.DataFrame, d: Display) -> pdk.Layer:
@@ -173,25 +215,41 @@ def hazard_layer(hazards: pd.DataFrame, d: Display) -> pdk.Layer:
         place = " ".join(v for v in (h.road_name, geo.format_stake_range(h.start_m, h.end_m)) if v)
         rows.append(
             {
-                "hazard_id": h.hazard_id, "position": [x, y], "standing": h.standing,
-                "hazard_type": h.hazard_type or "", "place": place, "unit_name": h.unit_name or "",
-                "deadline": deadline, "state": h.state, "risk_grade": h.risk_grade or "",
+                "hazard_id": h.hazard_id,
+                "position": [x, y],
+                "standing": h.standing,
+                "hazard_type": h.hazard_type or "",
+                "place": place,
+                "unit_name": h.unit_name or "",
+                "deadline": deadline,
+                "state": h.state,
+                "risk_grade": h.risk_grade or "",
                 "supervision_level": h.supervision_level or "",
-                "responsible_unit": h.responsible_unit or "", "days_overdue": late,
-                "by_stake": bool(h.placed_by_stake), "color": STANDING_RGB[h.standing],
+                "responsible_unit": h.responsible_unit or "",
+                "days_overdue": late,
+                "by_stake": bool(h.placed_by_stake),
+                "color": STANDING_RGB[h.standing],
                 "radius": 4 if h.standing == "已销号" else 7,  # open hazards stand out
                 "tip": f"隐患 {h.hazard_id}（{standing}）\n"
                 + " · ".join(v for v in (h.hazard_type, place) if v)
                 + f"\n完成时限：{deadline}",
             }
-        )  # fmt: skip
+        )
     rows.sort(key=lambda r: r["standing"] != "已销号")  # closed ones drawn first, underneath
     return pdk.Layer(
-        "ScatterplotLayer", id="hazards", data=rows, get_position="position",
-        get_fill_color="color", get_line_color=[255, 255, 255], stroked=True,
-        line_width_min_pixels=1, get_radius="radius", radius_units="'pixels'", pickable=True,
+        "ScatterplotLayer",
+        id="hazards",
+        data=rows,
+        get_position="position",
+        get_fill_color="color",
+        get_line_color=[255, 255, 255],
+        stroked=True,
+        line_width_min_pixels=1,
+        get_radius="radius",
+        radius_units="'pixels'",
+        pickable=True,
         auto_highlight=True,
-    )  # fmt: skip
+    )
 
 
 def site_layers(sites: pd.DataFrame, d: Display) -> list[pdk.Layer]:
@@ -203,15 +261,23 @@ def site_layers(sites: pd.DataFrame, d: Display) -> list[pdk.Layer]:
         )
         covered = "、".join(s.covered_by) if len(s.covered_by) else ""
         row = {
-            "site_key": s.site_key, "rank": int(s.rank), "unit_name": s.unit_name or "",
-            "place": (f"{s.road_name or s.route_code} {geo.format_stake_range(s.start_m, s.end_m)}"
-                      if s.mode != "coords" else f"半径 {int(s.radius_m)} 米范围"),
-            "accidents": int(s.accidents), "fatal_accidents": int(s.fatal_accidents),
-            "deaths": int(s.deaths), "injuries": int(s.injuries),
-            "top_collision_type": s.top_collision_type or "", "covered_by": covered,
+            "site_key": s.site_key,
+            "rank": int(s.rank),
+            "unit_name": s.unit_name or "",
+            "place": (
+                f"{s.road_name or s.route_code} {geo.format_stake_range(s.start_m, s.end_m)}"
+                if s.mode != "coords"
+                else f"半径 {int(s.radius_m)} 米范围"
+            ),
+            "accidents": int(s.accidents),
+            "fatal_accidents": int(s.fatal_accidents),
+            "deaths": int(s.deaths),
+            "injuries": int(s.injuries),
+            "top_collision_type": s.top_collision_type or "",
+            "covered_by": covered,
             "tip": f"事故多发点段 第{int(s.rank)}名\n{figures}\n"
             + (f"已列入隐患：{covered}" if covered else "尚未列入隐患清单"),
-        }  # fmt: skip
+        }
         path = s.path if isinstance(s.path, list | tuple) or hasattr(s.path, "__len__") else None
         if s.mode != "coords" and path is not None and len(path) >= 2:
             paths.append({**row, "path": d.path([list(p) for p in path])})
@@ -221,25 +287,46 @@ def site_layers(sites: pd.DataFrame, d: Display) -> list[pdk.Layer]:
             circles.append({**row, "position": [x, y], "radius": radius})
     return [
         pdk.Layer(
-            "PathLayer", id="sites_stake", data=paths, get_path="path", get_color=SITE_RGB,
-            get_width=14, width_units="'pixels'", cap_rounded=True, pickable=True,
+            "PathLayer",
+            id="sites_stake",
+            data=paths,
+            get_path="path",
+            get_color=SITE_RGB,
+            get_width=14,
+            width_units="'pixels'",
+            cap_rounded=True,
+            pickable=True,
         ),
         pdk.Layer(
-            "ScatterplotLayer", id="sites_coords", data=circles, get_position="position",
-            get_radius="radius", radius_units="'meters'", radius_min_pixels=6, stroked=True,
-            get_fill_color=SITE_RGB[:3] + [60], get_line_color=SITE_RGB[:3] + [230],
-            line_width_min_pixels=2, pickable=True,
+            "ScatterplotLayer",
+            id="sites_coords",
+            data=circles,
+            get_position="position",
+            get_radius="radius",
+            radius_units="'meters'",
+            radius_min_pixels=6,
+            stroked=True,
+            get_fill_color=SITE_RGB[:3] + [60],
+            get_line_color=SITE_RGB[:3] + [230],
+            line_width_min_pixels=2,
+            pickable=True,
         ),
-    ]  # fmt: skip
+    ]
 
 
 def boundary_layer(outlines: dict, d: Display, filled: bool = True) -> pdk.Layer:
     """The unit outlines; filled pale when there is no basemap (they give the map its shape)."""
     return pdk.Layer(
-        "GeoJsonLayer", id="units", data=d.geojson(outlines), stroked=True, filled=filled,
-        get_fill_color=[236, 240, 245, 255], get_line_color=[120, 130, 145, 255],
-        line_width_min_pixels=1.2, pickable=False,
-    )  # fmt: skip
+        "GeoJsonLayer",
+        id="units",
+        data=d.geojson(outlines),
+        stroked=True,
+        filled=filled,
+        get_fill_color=[236, 240, 245, 255],
+        get_line_color=[120, 130, 145, 255],
+        line_width_min_pixels=1.2,
+        pickable=False,
+    )
 
 
 def _tile_lon(x: float, z: int) -> float:
@@ -282,7 +369,7 @@ def basemap_layers(
                     image=f"'{tile}'",
                     bounds=[round(v, 7) for v in bounds],
                     pickable=False,
-                )  # fmt: skip
+                )
             )
     return layers
 
@@ -353,9 +440,10 @@ def detail_markdown(obj: dict, fields: list[tuple[str, str]]) -> str:
     """A picked map object's fields as a Markdown list whose values (road, unit and place names
     from imports) read literally."""
     return "\n".join(
-        f"- {label}：{text.plain(obj.get(key))}" for key, label in fields
+        f"- {label}：{text.plain(obj.get(key))}"
+        for key, label in fields
         if obj.get(key) not in (None, "")
-    )  # fmt: skip
+    )
 
 
 def payload_bytes(deck: pdk.Deck) -> int:

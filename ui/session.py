@@ -17,8 +17,13 @@ def sign_in(ctx: Context, user: auth.User, cur: duckdb.DuckDBPyConnection | None
     """Start a session in the database; its token goes to the browser's cookie on this run."""
     now = ctx.settings.now()  # sessions run on the real clock, also in the demo
     token = sessions.create(cur or ctx.cur, user.username, now)
-    st.session_state.update(user=user, signed_in_at=now, last_seen=now,
-                            session=sessions.token_hash(token), set_cookie=token)  # fmt: skip
+    st.session_state.update(
+        user=user,
+        signed_in_at=now,
+        last_seen=now,
+        session=sessions.token_hash(token),
+        set_cookie=token,
+    )
 
 
 def sign_out(ctx: Context) -> None:
@@ -66,8 +71,9 @@ def current_user(ctx: Context) -> auth.User | None:
         _forget()
         st.session_state["dead_cookie"] = hashed  # looked up once: not again in this tab
         return None
-    st.session_state.update(user=fresh, session=hashed, signed_in_at=found.created_at,
-                            last_seen=now)  # fmt: skip
+    st.session_state.update(
+        user=fresh, session=hashed, signed_in_at=found.created_at, last_seen=now
+    )
     return fresh
 
 
@@ -75,9 +81,12 @@ def _memory_session(ctx: Context, user: auth.User) -> auth.User | None:
     """A session held only in this tab's memory (tests and benchmarks set one directly)."""
     now = ctx.settings.now()
     expired = auth.session_expired(
-        st.session_state["signed_in_at"], st.session_state["last_seen"], now,
-        ctx.settings.session_idle_minutes, ctx.settings.session_max_hours,
-    )  # fmt: skip
+        st.session_state["signed_in_at"],
+        st.session_state["last_seen"],
+        now,
+        ctx.settings.session_idle_minutes,
+        ctx.settings.session_max_hours,
+    )
     fresh = auth.get_user(ctx.cur, user.username)
     if fresh is None:
         reason = sessions.REASONS["disabled"]

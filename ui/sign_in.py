@@ -57,9 +57,13 @@ def _submit(ctx: Context) -> None:
     cur = ctx.cur.cursor()  # this callback runs before the page: a cursor of its own
     try:
         user = auth.authenticate(
-            cur, username, password, ctx.settings.now(),
-            ctx.settings.max_failed_logins, ctx.settings.lockout_minutes,
-        )  # fmt: skip
+            cur,
+            username,
+            password,
+            ctx.settings.now(),
+            ctx.settings.max_failed_logins,
+            ctx.settings.lockout_minutes,
+        )
     except auth.AuthError as e:
         st.session_state["sign_in_error"] = str(e)
     else:

@@ -14,8 +14,14 @@ from ui.text import text_cells
 
 SHOWN_ROWS = 500  # longer tables are cut on screen and downloaded whole
 
-STANDING_COLOURS = {"逾期": "#d64541", "临期": "#f0a202", "正常推进": "#2f6fbf", "已销号": "#2e9e5b",
-                    "未入单": "#9e9e9e", "已作废": "#9e9e9e"}  # fmt: skip
+STANDING_COLOURS = {
+    "逾期": "#d64541",
+    "临期": "#f0a202",
+    "正常推进": "#2f6fbf",
+    "已销号": "#2e9e5b",
+    "未入单": "#9e9e9e",
+    "已作废": "#9e9e9e",
+}
 
 
 def hazard_table(f: pd.DataFrame, as_of: date) -> pd.DataFrame:

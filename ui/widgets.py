@@ -71,7 +71,7 @@ def header(ctx: Context, title: str, as_of: date | None = None, rule: str | None
 
 def change_metric(
     col, label: str, value: str, change: float | None, *, help: str, fewer_is_better: bool = True
-) -> None:  # noqa: ANN001 - a Streamlit container
+) -> None:  # a Streamlit container
     """A metric with its 同比 change: arrow by the sign, green when it moved the right way."""
     if change is None or round(change * 1000) == 0:
         col.metric(
@@ -108,7 +108,7 @@ def period_control() -> str:
 
 
 def compare_metric(
-    col,  # noqa: ANN001 - a Streamlit container
+    col,  # a Streamlit container
     label: str,
     value: str,
     now: float | None,
@@ -125,8 +125,9 @@ def compare_metric(
         return
     diff = (now - before) * (100 if rate else 1)
     if round(diff, 1) == 0:
-        col.metric(label, value, delta="较上期 持平", delta_color="gray", delta_arrow="off",
-                   help=help)  # fmt: skip
+        col.metric(
+            label, value, delta="较上期 持平", delta_color="gray", delta_arrow="off", help=help
+        )
         return
     text = signed_points(before, now) if rate else f"{signed(diff, 0 if unit else 1)} {unit}"
     good = None if up_is_good is None else (diff > 0) == up_is_good

@@ -45,7 +45,7 @@ def _filtered(body: str, subquery: bool = False) -> str:
     joined here, every value is a bound parameter."""
     if subquery:  # a query file with its own WITH clause
         body = f"SELECT * FROM ({body})"  # noqa: S608
-    return f"WITH filtered AS ({read_sql('accidents_filtered')})\n{body}"  # noqa: S608
+    return f"WITH filtered AS ({read_sql('accidents_filtered')})\n{body}"
 
 
 def _query(
@@ -68,8 +68,13 @@ def totals(
         " coalesce(sum(injuries), 0), coalesce(sum(loss_yuan), 0) / 10000 FROM filtered"
     )
     row = conn.execute(sql, {"start": start, "end": end, **_params(viewer, filters)}).fetchone()
-    return {"accidents": int(row[0]), "fatal": int(row[1]), "deaths": int(row[2]),
-            "injuries": int(row[3]), "loss_wan": float(row[4])}  # fmt: skip
+    return {
+        "accidents": int(row[0]),
+        "fatal": int(row[1]),
+        "deaths": int(row[2]),
+        "injuries": int(row[3]),
+        "loss_wan": float(row[4]),
+    }
 
 
 @dataclass(frozen=True)
@@ -107,8 +112,9 @@ def by_month(
     earlier. The as-of month counts up to as_of and is compared with its days 1 … as_of.day
     a year earlier (partial = True)."""
     first = shift_months(as_of.replace(day=1), -(months + 11))
-    f = _query(conn, "accident_by_month", first, as_of, {"day": as_of.day,
-               **_params(viewer, filters)})  # fmt: skip
+    f = _query(
+        conn, "accident_by_month", first, as_of, {"day": as_of.day, **_params(viewer, filters)}
+    )
     f = f.set_index(f["month"].map(lambda m: pd.Timestamp(m).date()))
     rows = []
     for i in range(months - 1, -1, -1):
@@ -118,9 +124,18 @@ def by_month(
         base = "_to_day" if partial else ""
         now_a, now_d = _get(f, m, "accidents"), _get(f, m, "deaths")
         ago_a, ago_d = _get(f, ago, "accidents" + base), _get(f, ago, "deaths" + base)
-        rows.append({"month": m, "label": f"{m.year}-{m.month:02d}", "partial": partial,
-                     "accidents": now_a, "deaths": now_d, "accidents_last_year": ago_a,
-                     "deaths_last_year": ago_d, "yoy": change(now_a, ago_a)})  # fmt: skip
+        rows.append(
+            {
+                "month": m,
+                "label": f"{m.year}-{m.month:02d}",
+                "partial": partial,
+                "accidents": now_a,
+                "deaths": now_d,
+                "accidents_last_year": ago_a,
+                "deaths_last_year": ago_d,
+                "yoy": change(now_a, ago_a),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -133,8 +148,9 @@ def by_year(
     """Every year from the first with an accident to as_of's year (which counts up to as_of and
     is compared with 1 January … the same day of the year before: partial = True)."""
     mmdd = f"{as_of.month:02d}-{as_of.day:02d}"
-    f = _query(conn, "accident_by_year", EARLIEST, as_of, {"mmdd": mmdd,
-               **_params(viewer, filters)})  # fmt: skip
+    f = _query(
+        conn, "accident_by_year", EARLIEST, as_of, {"mmdd": mmdd, **_params(viewer, filters)}
+    )
     if f.empty:
         return pd.DataFrame(columns=["year", "partial", "accidents", "deaths", "base", "yoy"])
     f = f.set_index(f["year"].astype(int))
@@ -143,9 +159,16 @@ def by_year(
         partial = year == as_of.year and (as_of.month, as_of.day) != (12, 31)
         base = "_to_date" if partial else ""
         now_a, now_d = _get(f, year, "accidents"), _get(f, year, "deaths")
-        rows.append({"year": year, "partial": partial, "accidents": now_a, "deaths": now_d,
-                     "base": _get(f, year - 1, "accidents" + base),
-                     "base_deaths": _get(f, year - 1, "deaths" + base)})  # fmt: skip
+        rows.append(
+            {
+                "year": year,
+                "partial": partial,
+                "accidents": now_a,
+                "deaths": now_d,
+                "base": _get(f, year - 1, "accidents" + base),
+                "base_deaths": _get(f, year - 1, "deaths" + base),
+            }
+        )
         rows[-1]["yoy"] = change(now_a, rows[-1]["base"]) if year > f.index.min() else None
     return pd.DataFrame(rows)
 
@@ -167,17 +190,20 @@ def breakdown(
     figures = ["accidents", "fatal", "deaths", "injuries", "loss_yuan"]
     heat = f[f.dim == "heat"].assign(hour=lambda x: x.key.astype(int), weekday=lambda x: x.key2)
     grid = pd.MultiIndex.from_product([range(1, 8), range(24)], names=["weekday", "hour"])
-    heat = (heat.set_index(["weekday", "hour"])[["accidents", "deaths"]]
-            .reindex(grid, fill_value=0).reset_index())  # fmt: skip
+    heat = (
+        heat.set_index(["weekday", "hour"])[["accidents", "deaths"]]
+        .reindex(grid, fill_value=0)
+        .reset_index()
+    )
     order = {c: i for i, c in enumerate(COLLISION_TYPES)}
     collision = f[f.dim == "collision"].rename(columns={"key": "collision_type"})
     collision = collision.sort_values(
-        ["accidents", "collision_type"], ascending=[False, True],
+        ["accidents", "collision_type"],
+        ascending=[False, True],
         key=lambda s: s if s.name == "accidents" else s.map(lambda c: order.get(c, 99)),
-    )[["collision_type", *figures]]  # fmt: skip
+    )[["collision_type", *figures]]
     route = f[f.dim == "route"].rename(columns={"key": "route_code", "name": "road_name"})
-    route = route.sort_values(["accidents", "deaths", "route_code"],
-                              ascending=[False, False, True])  # fmt: skip
+    route = route.sort_values(["accidents", "deaths", "route_code"], ascending=[False, False, True])
     unit = f[f.dim == "unit"].rename(columns={"key": "unit_adcode", "name": "unit_name"})
     unit = unit.sort_values(["accidents", "sort_order"], ascending=[False, True])
     return {
@@ -245,10 +271,16 @@ def options(conn: duckdb.DuckDBPyConnection, viewer: User | None = None) -> dict
         " GROUP BY a.route_code ORDER BY count(*) DESC, a.route_code",
         {"unit": unit},
     ).fetchall()
-    weather = [r[0] for r in conn.execute(
-        "SELECT DISTINCT weather FROM accidents WHERE weather IS NOT NULL"
-        " AND ($unit IS NULL OR unit_adcode = $unit)", {"unit": unit},
-    ).fetchall()]  # fmt: skip
+    weather = [
+        r[0]
+        for r in conn.execute(
+            "SELECT DISTINCT weather FROM accidents WHERE weather IS NOT NULL"
+            " AND ($unit IS NULL OR unit_adcode = $unit)",
+            {"unit": unit},
+        ).fetchall()
+    ]
     known = [w for w in WEATHERS if w in weather]
-    return {"routes": [(code, name) for code, name in routes],
-            "weather": known + sorted(set(weather) - set(known))}  # fmt: skip
+    return {
+        "routes": [(code, name) for code, name in routes],
+        "weather": known + sorted(set(weather) - set(known)),
+    }

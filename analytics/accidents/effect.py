@@ -54,8 +54,9 @@ def evaluate(
         raise ValueError("观察月数须至少为 1，缓冲距离不能为负数")
     params = {"as_of": as_of, "months": months, "unit": access.row_scope(viewer, unit)}
     hazards = conn.execute(read_sql("effect_hazards"), params).df()
-    counts = pd.concat([_stake_counts(conn, params, buffer_m),
-                        _coord_counts(conn, params, buffer_m)])  # fmt: skip
+    counts = pd.concat(
+        [_stake_counts(conn, params, buffer_m), _coord_counts(conn, params, buffer_m)]
+    )
     hazards = hazards.merge(counts, on="hazard_id", how="left")
     hazards[list(COUNTS)] = hazards[list(COUNTS)].fillna(0).astype(int)
     city = _city_counter(conn, as_of)
@@ -78,7 +79,7 @@ def judgeable_months(
     hazard with a location is judged (its after-period over by as_of): ``months`` itself when
     one is; None when no hazard closed a whole month before as_of."""
     params = {"as_of": as_of, "unit": access.row_scope(viewer, unit)}
-    sql = f"WITH closed AS ({read_sql('effect_hazards')})\nSELECT count(*) FROM closed WHERE after_end <= $as_of"  # noqa: S608, E501 - fixed SQL text
+    sql = f"WITH closed AS ({read_sql('effect_hazards')})\nSELECT count(*) FROM closed WHERE after_end <= $as_of"  # E501 - fixed SQL text
     for m in range(months, 0, -1):
         if conn.execute(sql, {**params, "months": m}).fetchone()[0]:
             return m
@@ -88,7 +89,7 @@ def judgeable_months(
 def _over_closed(name: str) -> str:
     """analytics/store/sql/<name>.sql run over the CTE "closed" (effect_hazards.sql); only fixed SQL
     text is joined here, every value is a bound parameter."""
-    return f"WITH closed AS ({read_sql('effect_hazards')})\nSELECT * FROM ({read_sql(name)})"  # noqa: S608
+    return f"WITH closed AS ({read_sql('effect_hazards')})\nSELECT * FROM ({read_sql(name)})"
 
 
 def _stake_counts(conn: duckdb.DuckDBPyConnection, params: dict, buffer_m: int) -> pd.DataFrame:
@@ -98,8 +99,9 @@ def _stake_counts(conn: duckdb.DuckDBPyConnection, params: dict, buffer_m: int) 
 def _coord_counts(conn: duckdb.DuckDBPyConnection, params: dict, buffer_m: int) -> pd.DataFrame:
     """Candidates in a box from DuckDB, kept when within buffer_m great-circle metres."""
     c = conn.execute(_over_closed("effect_coord_candidates"), {**params, "buffer": buffer_m}).df()
-    d = geo.haversine_m_array(c.hazard_lon.to_numpy(), c.hazard_lat.to_numpy(),
-                              c.lon.to_numpy(), c.lat.to_numpy())  # fmt: skip
+    d = geo.haversine_m_array(
+        c.hazard_lon.to_numpy(), c.hazard_lat.to_numpy(), c.lon.to_numpy(), c.lat.to_numpy()
+    )
     c = c[d <= buffer_m]
     after = c.is_after.astype(bool)
     out = pd.DataFrame(
@@ -114,7 +116,7 @@ def _coord_counts(conn: duckdb.DuckDBPyConnection, params: dict, buffer_m: int) 
     return out.groupby("hazard_id", as_index=False).sum()
 
 
-def _city_counter(conn: duckdb.DuckDBPyConnection, as_of: date):  # noqa: ANN202 - a closure
+def _city_counter(conn: duckdb.DuckDBPyConnection, as_of: date):  # a closure
     """count(starts, ends): the city's accidents on each [start, end] (days, both included)."""
     f = conn.execute(
         "SELECT CAST(occurred_at AS DATE) AS day, count(*) AS n FROM accidents"
@@ -143,20 +145,24 @@ def _judge(h: pd.DataFrame) -> None:
     no_city = h.full & ~no_base & ~(h.city_ratio > 0)
     small = h.full & ~no_base & ~no_city & (h.before < SMALL_SAMPLE)
     h["ratio_of_ratios"] = rr.where(h.full & ~no_base & ~no_city)
-    h["status"] = np.select([~h.full, no_base, no_city, small],
-                            [OBSERVING, NO_BASE, NO_BASE, SMALL], VALID)  # fmt: skip
+    h["status"] = np.select(
+        [~h.full, no_base, no_city, small], [OBSERVING, NO_BASE, NO_BASE, SMALL], VALID
+    )
     day = "%Y-%m-%d"
     h["note"] = np.select(
         [~h.full, no_base, no_city, small],
         [
-            "销号后满 " + h.after_end.dt.strftime(day) + " 方可评价（已观察至 "
-            + h.observed_end.dt.strftime(day) + "）",
+            "销号后满 "
+            + h.after_end.dt.strftime(day)
+            + " 方可评价（已观察至 "
+            + h.observed_end.dt.strftime(day)
+            + "）",
             "入单前该处无事故，无法计算比值",
             "全市同期无事故，无法比较",
             "入单前仅 " + h.before.astype(str) + " 起，比值易受偶然因素影响",
         ],
         "",
-    )  # fmt: skip
+    )
 
 
 def _ratio(a: float, b: float) -> float | None:

@@ -91,7 +91,7 @@ def segment_rates(
         LEFT JOIN units u ON u.adcode = s.unit_adcode
         WHERE ($unit IS NULL OR s.unit_adcode = $unit) AND ($route IS NULL OR s.route_code = $route)
         ORDER BY s.route_code, s.start_m, s.segment_id
-        """,  # noqa: S608 - _PERIOD is a fixed clause; values are bound
+        """,  # _PERIOD is a fixed clause; values are bound  # noqa: S608
         _params(start, end, unit, route),
     ).df()
     stake_km = (frame["end_m"] - frame["start_m"]) / 1000.0
@@ -224,7 +224,7 @@ def accident_grid(
     The cell doubles until there are at most max_cells cells."""
     p = _params(start, end, unit, route)
     located = conn.execute(
-        f"SELECT lon, lat, deaths FROM accidents WHERE {_PERIOD}"  # noqa: S608 - fixed clause
+        f"SELECT lon, lat, deaths FROM accidents WHERE {_PERIOD}"  # fixed clause  # noqa: S608
         " AND lon IS NOT NULL AND lat IS NOT NULL",
         p,
     ).fetchnumpy()
@@ -259,8 +259,9 @@ def accident_grid(
 
 def _bin(pts: pd.DataFrame, cell_m: float, ref_lat: float) -> pd.DataFrame:
     dlon, dlat = _cell_deg(cell_m, ref_lat)
-    keyed = pts.assign(i=np.floor(pts.lon / dlon).astype("int64"),
-                       j=np.floor(pts.lat / dlat).astype("int64"))  # fmt: skip
+    keyed = pts.assign(
+        i=np.floor(pts.lon / dlon).astype("int64"), j=np.floor(pts.lat / dlat).astype("int64")
+    )
     cells = keyed.groupby(["i", "j"], sort=True)[["accidents", "fatal_accidents", "deaths"]].sum()
     cells = cells.reset_index()
     out = pd.DataFrame({"lon": cells.i * dlon, "lat": cells.j * dlat})
@@ -291,7 +292,7 @@ def accident_points(
           AND ((a.lon IS NOT NULL AND a.lat IS NOT NULL)
                OR (a.route_code IS NOT NULL AND a.stake_m IS NOT NULL))
         ORDER BY a.occurred_at DESC, a.accident_id
-        """,  # noqa: S608 - fixed clause
+        """,  # fixed clause  # noqa: S608
         p,
     ).df()
     missing = frame.lon.isna() | frame.lat.isna()

@@ -68,8 +68,9 @@ class Params:
             problems.append("窗口长度和步长须大于0")
         if not self.conditions:
             problems.append("至少需要一个判定条件")
-        problems += [f"未知的统计口径：{c.measure}" for c in self.conditions
-                     if c.measure not in MEASURES]  # fmt: skip
+        problems += [
+            f"未知的统计口径：{c.measure}" for c in self.conditions if c.measure not in MEASURES
+        ]
         if problems:
             raise ValueError("；".join(problems))
 
@@ -152,7 +153,7 @@ PRESETS: dict[str, Preset] = {
                 Condition("fatal_accidents", 3),
                 Condition("general_procedure_accidents", 5),
             ),
-        ),  # fmt: skip
+        ),
         "≥2起一次死亡3人以上事故，或≥3起死亡事故，或≥5起一般程序事故",
     ),
     "mps_10km_1y": Preset(
@@ -164,7 +165,7 @@ PRESETS: dict[str, Preset] = {
         "英国聚类点（半径50米/3年/≥4起伤亡事故）",
         Params(
             "coords", 1095, radius_m=50.0, conditions=(Condition("injury_or_fatal_accidents", 4),)
-        ),  # fmt: skip
+        ),
         "适用于有坐标无桩号的城市道路",
     ),
     "korea_rural_1000m_3y": Preset(
@@ -177,7 +178,7 @@ PRESETS: dict[str, Preset] = {
                 Condition("fatal_accidents", 3),
                 Condition("injury_or_fatal_accidents", 10),
             ),
-        ),  # fmt: skip
+        ),
         "≥3起死亡事故或≥10起伤亡事故（原规则为重伤事故，本系统以伤亡事故计）",
     ),
     "korea_urban_600m_3y": Preset(
@@ -190,7 +191,7 @@ PRESETS: dict[str, Preset] = {
                 Condition("fatal_accidents", 3),
                 Condition("injury_or_fatal_accidents", 10),
             ),
-        ),  # fmt: skip
+        ),
         "≥3起死亡事故或≥10起伤亡事故（原规则为重伤事故，本系统以伤亡事故计）",
     ),
     "hsm_sliding": Preset(
@@ -201,7 +202,7 @@ PRESETS: dict[str, Preset] = {
             round(0.3 * MILE_M),
             step_m=round(0.1 * MILE_M),
             conditions=(Condition("score", 1),),
-        ),  # fmt: skip
+        ),
         "美国《公路安全手册》：每条路线以其当量最高的窗口代表并排名",
     ),
     "hsm_peak": Preset(
@@ -212,7 +213,7 @@ PRESETS: dict[str, Preset] = {
             round(0.1 * MILE_M),
             step_m=round(0.1 * MILE_M),
             conditions=(Condition("score", 1),),
-        ),  # fmt: skip
+        ),
         "美国《公路安全手册》：每个路段窗口逐次增长0.1英里，直到变异系数低于0.25",
     ),
 }
@@ -249,22 +250,32 @@ def from_options(
             "days": days,
             "weights": weights,
         }.items()
-        if v is not None  # fmt: skip
+        if v is not None
     }
     if measure is not None or threshold is not None:
         first = base.conditions[0]
-        changes["conditions"] = (Condition(measure or first.measure,
-                                           first.threshold if threshold is None else threshold),)  # fmt: skip
+        changes["conditions"] = (
+            Condition(
+                measure or first.measure, first.threshold if threshold is None else threshold
+            ),
+        )
     return replace(base, **changes)
 
 
 def as_dict(params: Params) -> dict[str, object]:
     """The parameters as plain values (for JSON and for showing which rule produced a figure)."""
     return {
-        "mode": params.mode, "days": params.days, "window_m": params.window_m,
-        "radius_m": params.radius_m, "step_m": params.step_m, "cv_limit": params.cv_limit,
+        "mode": params.mode,
+        "days": params.days,
+        "window_m": params.window_m,
+        "radius_m": params.radius_m,
+        "step_m": params.step_m,
+        "cv_limit": params.cv_limit,
         "conditions": [{"measure": c.measure, "threshold": c.threshold} for c in params.conditions],
-        "weights": {"fatal": params.weights[0], "injury": params.weights[1],
-                    "property": params.weights[2]},
+        "weights": {
+            "fatal": params.weights[0],
+            "injury": params.weights[1],
+            "property": params.weights[2],
+        },
         "rule": params.describe(),
-    }  # fmt: skip
+    }

@@ -138,7 +138,7 @@ def neighbour_pairs(lon: np.ndarray, lat: np.ndarray, radius_m: float) -> np.nda
     return np.concatenate((one_way, one_way[:, ::-1], itself))
 
 
-def _pairs_in_ranges(points, radius_m, order, lo, counts):  # noqa: ANN001, ANN202
+def _pairs_in_ranges(points, radius_m, order, lo, counts):  # ANN202
     """Pairs (order[k], order[lo[k] + t]) for t < counts[k], kept when within R, where k runs
     over the points in cell order; in memory-bounded chunks.
 
@@ -161,8 +161,10 @@ def _pairs_in_ranges(points, radius_m, order, lo, counts):  # noqa: ANN001, ANN2
             k = np.repeat(np.arange(i0, i1), c)
             offset = np.arange(total) - np.repeat(np.cumsum(c) - c, c)
             i, j = order[k], order[lo[k] + offset]
-            h = (np.sin((rad[j] - rad[i]) / 2) ** 2
-                 + cos[i] * cos[j] * np.sin(np.radians(lon[j] - lon[i]) / 2) ** 2)  # fmt: skip
+            h = (
+                np.sin((rad[j] - rad[i]) / 2) ** 2
+                + cos[i] * cos[j] * np.sin(np.radians(lon[j] - lon[i]) / 2) ** 2
+            )
             keep = h <= sure_in
             edge = np.flatnonzero((h > sure_in) & (h <= sure_out))
             if len(edge):

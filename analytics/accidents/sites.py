@@ -27,22 +27,48 @@ from analytics.store.db import read_sql
 __all__ = ["MEASURES", "MODES", "PRESETS", "Params", "find_sites", "preset", "site_changes"]
 
 COLUMNS = [
-    "site_key", "mode", "route_code", "road_name", "start_m", "end_m", "lon", "lat", "radius_m",
-    "path", "unit_adcode", "unit_name", "accidents", "fatal_accidents", "deaths", "injuries",
-    "loss_yuan", "score", "measure", "top_collision_type", "peak_hour", "peak_month", "rank",
+    "site_key",
+    "mode",
+    "route_code",
+    "road_name",
+    "start_m",
+    "end_m",
+    "lon",
+    "lat",
+    "radius_m",
+    "path",
+    "unit_adcode",
+    "unit_name",
+    "accidents",
+    "fatal_accidents",
+    "deaths",
+    "injuries",
+    "loss_yuan",
+    "score",
+    "measure",
+    "top_collision_type",
+    "peak_hour",
+    "peak_month",
+    "rank",
     "covered_by",
-]  # fmt: skip
+]
 SOURCE = "事故分析"
 
 
 def _window(as_of: date, params: Params, unit: str | None) -> dict[str, object]:
     w_fatal, w_injury, w_property = params.weights
-    return {"start": as_of - timedelta(days=params.days - 1), "end": as_of, "unit": unit,
-            "w_fatal": w_fatal, "w_injury": w_injury, "w_property": w_property}  # fmt: skip
+    return {
+        "start": as_of - timedelta(days=params.days - 1),
+        "end": as_of,
+        "unit": unit,
+        "w_fatal": w_fatal,
+        "w_injury": w_injury,
+        "w_property": w_property,
+    }
 
 
 def _accidents(conn: duckdb.DuckDBPyConnection, args: dict, where: str, cols: str) -> dict:
-    sql = f"SELECT {cols} FROM ({read_sql('hotspot_accidents')}) WHERE {where}"  # noqa: S608 - fixed text
+    sql = f"SELECT {cols} FROM ({read_sql('hotspot_accidents')}) WHERE {where}"  # fixed text  # noqa: S608
     return conn.execute(sql, args).fetchnumpy()
 
 
@@ -57,8 +83,10 @@ def _measures(rows: dict, params: Params) -> tuple[np.ndarray, list[float]]:
 def _stake_ranges(conn: duckdb.DuckDBPyConnection, args: dict, params: Params) -> pd.DataFrame:
     """(route_code, start_m, end_m) of every site of a stake-like rule."""
     measure_cols = ", ".join(dict.fromkeys(c.measure for c in params.conditions))
-    sql = (f"SELECT route_code, stake_m, {measure_cols} FROM ({read_sql('hotspot_accidents')})"  # noqa: S608 - fixed text
-           " WHERE route_code IS NOT NULL AND stake_m IS NOT NULL")  # fmt: skip
+    sql = (
+        f"SELECT route_code, stake_m, {measure_cols} FROM ({read_sql('hotspot_accidents')})"  # fixed text  # noqa: S608
+        " WHERE route_code IS NOT NULL AND stake_m IS NOT NULL"
+    )
     with warnings.catch_warnings():  # DuckDB notes the copy; measured, still 3× the two-query way
         warnings.simplefilter("ignore", UserWarning)
         table = conn.execute(sql, args).to_arrow_table()
@@ -82,7 +110,7 @@ def _stake_ranges(conn: duckdb.DuckDBPyConnection, args: dict, params: Params) -
     return out
 
 
-def _route_arrays(route: np.ndarray, stake: np.ndarray, values: np.ndarray, r: int):  # noqa: ANN202
+def _route_arrays(route: np.ndarray, stake: np.ndarray, values: np.ndarray, r: int):
     on = route == r
     order = np.argsort(stake[on], kind="stable")
     s, v = stake[on][order], values[on][order]
@@ -93,7 +121,7 @@ def _sums(s: np.ndarray, cum: np.ndarray, lo: float, hi: float) -> float:
     return float(cum[np.searchsorted(s, hi, side="right")] - cum[np.searchsorted(s, lo)])
 
 
-def _sliding(conn, codes, route, stake, values, threshold, params):  # noqa: ANN001, ANN202
+def _sliding(conn, codes, route, stake, values, threshold, params):  # ANN202
     """Each route's worst window (HSM sliding window) when it reaches the threshold."""
     extent = dict(conn.execute("SELECT route_code, [start_m, end_m] FROM routes").fetchall())
     for r, code in enumerate(codes):
@@ -103,37 +131,46 @@ def _sliding(conn, codes, route, stake, values, threshold, params):  # noqa: ANN
         lo, hi = extent.get(code) or [None, None]
         lo = int(s[0]) if lo is None else min(int(lo), int(s[0]))
         hi = int(s[-1]) if hi is None else max(int(hi), int(s[-1]))
-        best = hsm.sliding_window(lo, hi, params.window_m, params.step_m,
-                                  lambda a, b, s=s, cum=cum: _sums(s, cum, a, b))  # fmt: skip
+        best = hsm.sliding_window(
+            lo, hi, params.window_m, params.step_m, lambda a, b, s=s, cum=cum: _sums(s, cum, a, b)
+        )
         if best.value >= threshold:
             yield r, round(best.start), round(best.end)
 
 
-def _peaks(conn, codes, route, stake, values, threshold, params):  # noqa: ANN001, ANN202
+def _peaks(conn, codes, route, stake, values, threshold, params):  # ANN202
     """Each road segment's peak window (HSM peak searching) when it reaches the threshold.
     CV of a window = sqrt(sum of squared values) / sum of values (Poisson counts)."""
     index = {code: r for r, code in enumerate(codes)}
     segments = [
-        (index[code], lo, hi) for code, lo, hi in conn.execute(
+        (index[code], lo, hi)
+        for code, lo, hi in conn.execute(
             "SELECT route_code, start_m, end_m FROM road_segments WHERE end_m > start_m"
-        ).fetchall() if code in index
-    ]  # fmt: skip
+        ).fetchall()
+        if code in index
+    ]
     if not segments or not len(stake):
         return
     r, lo, hi = (np.array(x, dtype=np.int64) for x in zip(*segments, strict=True))
     span = int(max(stake.max(), hi.max())) + 1  # keys of two routes never share a window
-    found = search.peak_windows(route * span + stake, values, r * span + lo, r * span + hi,
-                                first=params.window_m, growth=params.step_m,
-                                cv_limit=params.cv_limit)  # fmt: skip
+    found = search.peak_windows(
+        route * span + stake,
+        values,
+        r * span + lo,
+        r * span + hi,
+        first=params.window_m,
+        growth=params.step_m,
+        cv_limit=params.cv_limit,
+    )
     for i in np.flatnonzero((found.value > 0) & (found.value >= threshold)):
         yield int(r[i]), int(found.start[i] - r[i] * span), int(found.end[i] - r[i] * span)
 
 
-def _stake_members(conn: duckdb.DuckDBPyConnection, args: dict, ranges: pd.DataFrame):  # noqa: ANN202
+def _stake_members(conn: duckdb.DuckDBPyConnection, args: dict, ranges: pd.DataFrame):
     conn.register("site_ranges", ranges[["site_no", "route_code", "start_m", "end_m"]])
     try:
         return conn.execute(
-            f"SELECT s.site_no, w.accident_id FROM site_ranges AS s"  # noqa: S608 - fixed text
+            f"SELECT s.site_no, w.accident_id FROM site_ranges AS s"  # fixed text  # noqa: S608
             f" INNER JOIN ({read_sql('hotspot_accidents')}) AS w ON w.route_code = s.route_code"
             " AND w.stake_m BETWEEN s.start_m AND s.end_m",
             args,
@@ -144,14 +181,21 @@ def _stake_members(conn: duckdb.DuckDBPyConnection, args: dict, ranges: pd.DataF
 
 def _coord_members(conn: duckdb.DuckDBPyConnection, args: dict, params: Params) -> pd.DataFrame:
     measure_cols = ", ".join(dict.fromkeys(c.measure for c in params.conditions))
-    rows = _accidents(conn, args, "lon IS NOT NULL AND lat IS NOT NULL",
-                      f"accident_id, lon, lat, {measure_cols}")  # fmt: skip
+    rows = _accidents(
+        conn, args, "lon IS NOT NULL AND lat IS NOT NULL", f"accident_id, lon, lat, {measure_cols}"
+    )
     values, thresholds = _measures(rows, params)
     found = search.coord_sites(rows["lon"], rows["lat"], values, thresholds, params.radius_m)
     ids = np.asarray(rows["accident_id"], dtype=object)
     k = found.members[:, 1]
-    return pd.DataFrame({"site_no": found.members[:, 0], "accident_id": ids[k],
-                         "lon": rows["lon"][k], "lat": rows["lat"][k]})  # fmt: skip
+    return pd.DataFrame(
+        {
+            "site_no": found.members[:, 0],
+            "accident_id": ids[k],
+            "lon": rows["lon"][k],
+            "lat": rows["lat"][k],
+        }
+    )
 
 
 def _figures(conn: duckdb.DuckDBPyConnection, args: dict, members: pd.DataFrame) -> pd.DataFrame:
@@ -214,14 +258,16 @@ def site_accident_list(
     ).df()
 
 
-def _members(conn: duckdb.DuckDBPyConnection, args: dict, params: Params):  # noqa: ANN202
+def _members(conn: duckdb.DuckDBPyConnection, args: dict, params: Params):
     """(which accident belongs to which site: site_no, accident_id[, lon, lat]; each site's
     site_no, site_key and place: route_code, start_m, end_m, or lon, lat)."""
     if params.mode in STAKE_LIKE:
         places = _stake_ranges(conn, args, params)
         places["site_no"] = np.arange(len(places))
-        places["site_key"] = [f"{r}:{a}-{b}" for r, a, b in
-                              zip(places.route_code, places.start_m, places.end_m, strict=True)]  # fmt: skip
+        places["site_key"] = [
+            f"{r}:{a}-{b}"
+            for r, a, b in zip(places.route_code, places.start_m, places.end_m, strict=True)
+        ]
         return _stake_members(conn, args, places), places
     members = _coord_members(conn, args, params)
     places = members.groupby("site_no", as_index=False)[["lon", "lat"]].mean()  # the centre
@@ -229,7 +275,7 @@ def _members(conn: duckdb.DuckDBPyConnection, args: dict, params: Params):  # no
     return members, places
 
 
-def _find(conn: duckdb.DuckDBPyConnection, as_of: date, params: Params, unit: str | None):  # noqa: ANN202
+def _find(conn: duckdb.DuckDBPyConnection, as_of: date, params: Params, unit: str | None):
     args = _window(as_of, params, unit)
     members, places = _members(conn, args, params)
     if members.empty:
@@ -248,8 +294,11 @@ def _find(conn: duckdb.DuckDBPyConnection, as_of: date, params: Params, unit: st
     names = dict(conn.execute("SELECT adcode, name FROM units").fetchall())
     sites["unit_name"] = [names.get(u, "未归属单位") for u in sites["unit_adcode"]]
     sites["covered_by"] = _coverage(conn, sites, members, params)
-    sites = sites.sort_values(["measure", "deaths", "accidents", "site_key"],
-                              ascending=[False, False, False, True], ignore_index=True)  # fmt: skip
+    sites = sites.sort_values(
+        ["measure", "deaths", "accidents", "site_key"],
+        ascending=[False, False, False, True],
+        ignore_index=True,
+    )
     # competition ranking (1, 2, 2, 4) on (measure, deaths, accidents): ties only when all agree
     key = sites[["measure", "deaths", "accidents"]]
     starts = np.where(key.ne(key.shift()).any(axis=1), np.arange(len(sites)), 0)
@@ -299,12 +348,14 @@ def _coverage(
     if params.mode in STAKE_LIKE:
         conn.register("site_ranges", sites[["site_no", "route_code", "start_m", "end_m"]])
         try:
-            found = dict(conn.execute(
-                "SELECT s.site_no, list(h.hazard_id ORDER BY h.hazard_id) FROM site_ranges AS s"
-                " INNER JOIN hazards AS h ON h.route_code = s.route_code AND h.state <> '已作废'"
-                " AND h.start_m <= s.end_m AND coalesce(h.end_m, h.start_m) >= s.start_m"
-                " GROUP BY s.site_no"
-            ).fetchall())  # fmt: skip
+            found = dict(
+                conn.execute(
+                    "SELECT s.site_no, list(h.hazard_id ORDER BY h.hazard_id) FROM site_ranges AS s"
+                    " INNER JOIN hazards AS h ON h.route_code = s.route_code AND h.state <> '已作废'"
+                    " AND h.start_m <= s.end_m AND coalesce(h.end_m, h.start_m) >= s.start_m"
+                    " GROUP BY s.site_no"
+                ).fetchall()
+            )
         finally:
             conn.unregister("site_ranges")
         return [list(found.get(n, [])) for n in sites["site_no"]]
@@ -312,8 +363,11 @@ def _coverage(
         "SELECT hazard_id, lon, lat FROM hazards WHERE state <> '已作废'"
         " AND lon IS NOT NULL AND lat IS NOT NULL ORDER BY hazard_id"
     ).fetchnumpy()
-    points = {"site_no": members["site_no"].to_numpy(), "lon": members["lon"].to_numpy(),
-              "lat": members["lat"].to_numpy()}  # fmt: skip
+    points = {
+        "site_no": members["site_no"].to_numpy(),
+        "lon": members["lon"].to_numpy(),
+        "lat": members["lat"].to_numpy(),
+    }
     h = len(hazards["hazard_id"])
     lon = np.concatenate((hazards["lon"], points["lon"]))
     lat = np.concatenate((hazards["lat"], points["lat"]))
@@ -364,9 +418,13 @@ def _matched(a: pd.DataFrame, b: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 
 def put_on_list(
-    conn: duckdb.DuckDBPyConnection, user: User, site: dict, params: Params, now: datetime,
+    conn: duckdb.DuckDBPyConnection,
+    user: User,
+    site: dict,
+    params: Params,
+    now: datetime,
     token: str | None = None,
-) -> str:  # fmt: skip
+) -> str:
     """An administrator puts an uncovered site on the list: a hazard in 待认定 with source
     事故分析, the site's location and figures. Returns the new hazard's id. The same ``token``
     twice (a double click) raises workflow.DuplicateSubmission."""
@@ -379,8 +437,9 @@ def put_on_list(
         raise workflow.WorkflowError(["该点段的事故未归属任何单位，无法确定责任单位"])
     where = (
         f"{site['route_code']} {geo.format_stake_range(site['start_m'], site['end_m'])}"
-        if site.get("route_code") else f"以({site['lon']:.5f}, {site['lat']:.5f})为中心半径{params.radius_m:g}米"
-    )  # fmt: skip
+        if site.get("route_code")
+        else f"以({site['lon']:.5f}, {site['lat']:.5f})为中心半径{params.radius_m:g}米"
+    )
     text = (
         f"事故多发点段（{where}）：按“{params.describe()}”识别，统计期内发生事故{site['accidents']}起、"
         f"死亡事故{site['fatal_accidents']}起、死亡{site['deaths']}人、受伤{site['injuries']}人，"
@@ -391,8 +450,18 @@ def put_on_list(
         "route_code": site.get("route_code"),
         "start_m": None if site.get("start_m") is None else int(site["start_m"]),
         "end_m": None if site.get("end_m") is None else int(site["end_m"]),
-        "lon": site.get("lon"), "lat": site.get("lat"),
-        "hazard_type": ledger.ACCIDENT_SITE_TYPE, "description": text, "source": SOURCE,
-    }  # fmt: skip
-    return workflow.report(conn, user, unit_adcode=site["unit_adcode"], fields=fields,
-                           found_date=now.date(), now=now, token=token)  # fmt: skip
+        "lon": site.get("lon"),
+        "lat": site.get("lat"),
+        "hazard_type": ledger.ACCIDENT_SITE_TYPE,
+        "description": text,
+        "source": SOURCE,
+    }
+    return workflow.report(
+        conn,
+        user,
+        unit_adcode=site["unit_adcode"],
+        fields=fields,
+        found_date=now.date(),
+        now=now,
+        token=token,
+    )

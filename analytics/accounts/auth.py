@@ -262,8 +262,12 @@ def authenticate(
     refused = AuthError(sign_in_failed_message(max_failures, lock_minutes))
     dummy = _dummy_hash()  # made on the first sign-in of the process, whoever signs in
     lock_until = now + timedelta(minutes=lock_minutes)
-    params = {"username": username, "now": now, "max_failures": max_failures,
-              "lock_until": lock_until}  # fmt: skip
+    params = {
+        "username": username,
+        "now": now,
+        "max_failures": max_failures,
+        "lock_until": lock_until,
+    }
     with _SIGN_IN_LOCK:
         claimed = conn.execute(_CLAIM_ATTEMPT, params).fetchone()
         if claimed is None:
@@ -279,8 +283,13 @@ def authenticate(
         raise refused
     password_hash, attempt = claimed
     if not _verify(password_hash, password):
-        _log(conn, username, username, "锁定" if attempt >= max_failures else "登录失败",
-             f"第 {attempt} 次")  # fmt: skip
+        _log(
+            conn,
+            username,
+            username,
+            "锁定" if attempt >= max_failures else "登录失败",
+            f"第 {attempt} 次",
+        )
         raise refused
     with _SIGN_IN_LOCK:
         conn.execute(
@@ -346,8 +355,9 @@ def _demo_hash(password: str) -> str:
     return _hash(password)
 
 
-def _log(conn: duckdb.DuckDBPyConnection, username: str, actor: str, action: str,
-         note: str | None = None) -> None:  # fmt: skip
+def _log(
+    conn: duckdb.DuckDBPyConnection, username: str, actor: str, action: str, note: str | None = None
+) -> None:
     conn.execute(
         "INSERT INTO account_events (username, actor, action, note) VALUES (?, ?, ?, ?)",
         [username, actor, action, note],

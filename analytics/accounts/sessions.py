@@ -92,13 +92,21 @@ def lookup(
         elif now - last_seen > timedelta(minutes=idle_minutes):
             ended = "idle"
         if ended:
-            _write(conn, "UPDATE sessions SET ended_at = ?, end_reason = ?"
-                   " WHERE token_hash = ? AND ended_at IS NULL", [now, ended, hashed])  # fmt: skip
+            _write(
+                conn,
+                "UPDATE sessions SET ended_at = ?, end_reason = ?"
+                " WHERE token_hash = ? AND ended_at IS NULL",
+                [now, ended, hashed],
+            )
     if ended:
         return Lookup(reason=REASONS.get(ended, REASONS["sign_out"]))
     if now - last_seen >= TOUCH_EVERY:
-        _write(conn, "UPDATE sessions SET last_seen = ? WHERE token_hash = ? AND ended_at IS NULL"
-               " AND last_seen < ?", [now, hashed, now])  # fmt: skip
+        _write(
+            conn,
+            "UPDATE sessions SET last_seen = ? WHERE token_hash = ? AND ended_at IS NULL"
+            " AND last_seen < ?",
+            [now, hashed, now],
+        )
     return Lookup(username, created_at)
 
 

@@ -47,10 +47,14 @@ class Options:
     )
 
 
-def options(settings: Any, city: Any) -> Options:  # noqa: ANN401 - Settings, City
-    return Options(settings.due_soon_days, settings.bulletin_issuer or city.detachment,
-                   settings.bulletin_recipients, city.name,
-                   settings.bulletin_hotspot_preset or city.hotspot_preset)  # fmt: skip
+def options(settings: Any, city: Any) -> Options:  # Settings, City
+    return Options(
+        settings.due_soon_days,
+        settings.bulletin_issuer or city.detachment,
+        settings.bulletin_recipients,
+        city.name,
+        settings.bulletin_hotspot_preset or city.hotspot_preset,
+    )
 
 
 @dataclass(frozen=True)
@@ -106,25 +110,35 @@ def sites(
 
 
 def draft(
-    conn: duckdb.DuckDBPyConnection, as_of: date, period: str, opts: Options,
+    conn: duckdb.DuckDBPyConnection,
+    as_of: date,
+    period: str,
+    opts: Options,
     dated: date | None = None,
-) -> Bulletin:  # fmt: skip
+) -> Bulletin:
     """The bulletin as it would be issued now (number: the next free one, marked 草稿)."""
     check_period(period)
     dated = dated or as_of
     return bulletin.build(
-        conn, as_of, period, horizon=opts.horizon, issuer=opts.issuer,
-        recipients=opts.recipients, city=opts.city, dated=dated,
-        previous=previous(conn, period, as_of), draft_number=next_number(conn, dated.year),
+        conn,
+        as_of,
+        period,
+        horizon=opts.horizon,
+        issuer=opts.issuer,
+        recipients=opts.recipients,
+        city=opts.city,
+        dated=dated,
+        previous=previous(conn, period, as_of),
+        draft_number=next_number(conn, dated.year),
         sites=sites(conn, as_of, opts.hotspot_preset),
-    )  # fmt: skip
+    )
 
 
 def render(content: Bulletin, charts: dict[str, bytes] | None = None) -> Files:
     """The .docx and .xlsx of a bulletin. The renderers (matplotlib, python-docx, openpyxl) are
     imported here, when a document is made, so a page showing a draft starts without them."""
     from analytics.bulletin import docx_file as bulletin_docx
-    from analytics.bulletin import xlsx_file as bulletin_xlsx  # noqa: PLC0415 - see above
+    from analytics.bulletin import xlsx_file as bulletin_xlsx  # see above
 
     content = textsafe.clean_deep(content)  # stored text may hold what XML cannot
     charts = _png_charts(content) if charts is None else charts
@@ -132,15 +146,21 @@ def render(content: Bulletin, charts: dict[str, bytes] | None = None) -> Files:
 
 
 def _png_charts(content: Bulletin) -> dict[str, bytes]:
-    from analytics.bulletin import charts as bulletin_charts  # noqa: PLC0415 - imported when a document is made
+    from analytics.bulletin import charts as bulletin_charts  # imported when a document is made
 
     return bulletin_charts.render_all(textsafe.clean_deep(content))
 
 
 def issue(
-    conn: duckdb.DuckDBPyConnection, user: auth.User, as_of: date, period: str, opts: Options,
-    *, dated: date, now: datetime,
-) -> Issued:  # fmt: skip
+    conn: duckdb.DuckDBPyConnection,
+    user: auth.User,
+    as_of: date,
+    period: str,
+    opts: Options,
+    *,
+    dated: date,
+    now: datetime,
+) -> Issued:
     """Issue the bulletin: check the permission, number it, render it, store it frozen."""
     access.check(user, "issue_bulletin")
     check_period(period)
@@ -160,10 +180,22 @@ def issue(
                     "INSERT INTO bulletins (year, number, period, as_of, dated, title, issued_by,"
                     " issued_at, content, docx, xlsx, docx_sha256, xlsx_sha256)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [dated.year, number, period, as_of, dated, frozen.title, user.actor, now,
-                     frozen.to_json(), files.docx, files.xlsx, _sha(files.docx),
-                     _sha(files.xlsx)],
-                )  # fmt: skip
+                    [
+                        dated.year,
+                        number,
+                        period,
+                        as_of,
+                        dated,
+                        frozen.title,
+                        user.actor,
+                        now,
+                        frozen.to_json(),
+                        files.docx,
+                        files.xlsx,
+                        _sha(files.docx),
+                        _sha(files.xlsx),
+                    ],
+                )
             return Issued(dated.year, number, frozen, files, user.actor, now)
         except (duckdb.ConstraintException, duckdb.TransactionException) as e:
             log.info("bulletin number taken concurrently (attempt %d): %s", attempt + 1, e)

@@ -10,10 +10,10 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display: images only
 
-from matplotlib import font_manager  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+from matplotlib import font_manager
+from matplotlib.figure import Figure
 
-from analytics.bulletin.model import Bulletin, Chart  # noqa: E402
+from analytics.bulletin.model import Bulletin, Chart
 
 log = logging.getLogger("hazards.bulletin")
 
@@ -48,8 +48,11 @@ _FAMILY = _font_family()
 
 def png(chart: Chart) -> bytes:
     """One chart as PNG bytes (same content, same bytes: no timestamps in the file)."""
-    rc = {"font.family": [_FAMILY, "DejaVu Sans"] if _FAMILY else ["DejaVu Sans"],
-          "axes.unicode_minus": False, "font.size": 9}  # fmt: skip
+    rc = {
+        "font.family": [_FAMILY, "DejaVu Sans"] if _FAMILY else ["DejaVu Sans"],
+        "axes.unicode_minus": False,
+        "font.size": 9,
+    }
     with matplotlib.rc_context(rc):
         fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
         ax = fig.subplots()
@@ -69,11 +72,12 @@ def png(chart: Chart) -> bytes:
     return buf.getvalue()
 
 
-def _bar_h(ax, chart: Chart) -> None:  # noqa: ANN001 - a matplotlib Axes
-    (name, values), = chart.series.items()  # fmt: skip
+def _bar_h(ax, chart: Chart) -> None:  # a matplotlib Axes
+    ((name, values),) = chart.series.items()
     labels, values = chart.categories[::-1], values[::-1]  # the best at the top
-    colours = [RED if i == 0 else GREEN if i == len(values) - 1 else BLUE
-               for i in range(len(values))]  # fmt: skip
+    colours = [
+        RED if i == 0 else GREEN if i == len(values) - 1 else BLUE for i in range(len(values))
+    ]
     bars = ax.barh(labels, values, color=colours, height=0.6)
     ax.bar_label(bars, labels=[f"{v:.1f}%" for v in values], padding=3, fontsize=8)
     ax.set_xlim(0, 100 if max(values, default=0) <= 90 else 110)
@@ -82,7 +86,7 @@ def _bar_h(ax, chart: Chart) -> None:  # noqa: ANN001 - a matplotlib Axes
     ax.set_axisbelow(True)
 
 
-def _lines(ax, chart: Chart) -> None:  # noqa: ANN001 - a matplotlib Axes
+def _lines(ax, chart: Chart) -> None:  # a matplotlib Axes
     x = range(len(chart.categories))
     for name, values in chart.series.items():
         colour, marker = SERIES_STYLE.get(name, (GREY, "^"))

@@ -85,21 +85,47 @@ def build(
         "flow": _flow_chart(flow, as_of),
     }
     ctx = text.Facts(
-        as_of=as_of, start=start, end=end, horizon=horizon, period=period, figures=figures,
-        previous=previous, ranking=ranking, overdue=overdue, supervision=supervision,
-        accidents=accidents, site_changes=site_changes, site_rule=sites[1] if sites else "",
-    )  # fmt: skip
+        as_of=as_of,
+        start=start,
+        end=end,
+        horizon=horizon,
+        period=period,
+        figures=figures,
+        previous=previous,
+        ranking=ranking,
+        overdue=overdue,
+        supervision=supervision,
+        accidents=accidents,
+        site_changes=site_changes,
+        site_rule=sites[1] if sites else "",
+    )
     sections = text.sections(ctx)
     _number_tables(sections, tables)
     return Bulletin(
-        period=period, as_of=as_of, start=start, end=end, dated=dated or as_of, number=None,
-        draft_number=draft_number, issuer=issuer, recipients=recipients, city=city,
-        title=text.title(city, period), horizon=horizon, figures=figures,
-        previous={"label": previous.label, "as_of": previous.as_of.isoformat(),
-                  "figures": previous.figures},
-        sections=sections, tables=tables, charts=charts,
-        sites=sites[0] if sites else None, site_rule=sites[1] if sites else "",
-    )  # fmt: skip
+        period=period,
+        as_of=as_of,
+        start=start,
+        end=end,
+        dated=dated or as_of,
+        number=None,
+        draft_number=draft_number,
+        issuer=issuer,
+        recipients=recipients,
+        city=city,
+        title=text.title(city, period),
+        horizon=horizon,
+        figures=figures,
+        previous={
+            "label": previous.label,
+            "as_of": previous.as_of.isoformat(),
+            "figures": previous.figures,
+        },
+        sections=sections,
+        tables=tables,
+        charts=charts,
+        sites=sites[0] if sites else None,
+        site_rule=sites[1] if sites else "",
+    )
 
 
 SITE_FIELDS = (
@@ -118,7 +144,7 @@ SITE_FIELDS = (
     "deaths",
     "injuries",
     "rank",
-)  # fmt: skip  (what a bulletin keeps of each accident-prone site)
+)  # what a bulletin keeps of each accident-prone site
 
 
 def site_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -164,8 +190,9 @@ def for_unit(content: Bulletin, unit_name: str) -> Bulletin:
             for i, r in enumerate(rows, start=1):
                 r[0] = i
         note = f"本表仅列出本单位（{unit_name}）的明细；其他单位见上文汇总数字。"
-        tables[key] = replace(t, rows=rows, marks=[m for _, m in kept],
-                              note=f"{t.note} {note}".strip())  # fmt: skip
+        tables[key] = replace(
+            t, rows=rows, marks=[m for _, m in kept], note=f"{t.note} {note}".strip()
+        )
 
     def own_only(paragraph: str) -> str:
         return _TOP_OVERDUE.sub(
@@ -200,14 +227,32 @@ def _str(value: object) -> str:
 def _ranking_table(r: pd.DataFrame) -> Table:
     r = r[r["rank"].notna()]
     rows = [
-        [int(x.rank), text.rank_change(x.rank_change), x.unit_name, int(x.listed), int(x.closed),
-         fmt.percent(x.rate), fmt.percent(x.on_time_rate), int(x.overdue), int(x.due_soon)]
+        [
+            int(x.rank),
+            text.rank_change(x.rank_change),
+            x.unit_name,
+            int(x.listed),
+            int(x.closed),
+            fmt.percent(x.rate),
+            fmt.percent(x.on_time_rate),
+            int(x.overdue),
+            int(x.due_soon),
+        ]
         for x in r.itertuples()
-    ]  # fmt: skip
+    ]
     worst = r["rank"].max() if len(r) else None
     marks = ["red" if x.rank == worst else None for x in r.itertuples()]
-    cols = ["排名", "排名变化", "单位", "入单（处）", "已销号（处）", "整改率", "按期整改率",
-            "逾期（处）", "临期（处）"]  # fmt: skip
+    cols = [
+        "排名",
+        "排名变化",
+        "单位",
+        "入单（处）",
+        "已销号（处）",
+        "整改率",
+        "按期整改率",
+        "逾期（处）",
+        "临期（处）",
+    ]
     return Table("单位排名", "各单位隐患整改排名", cols, rows, marks, "暂无入单隐患，未排名。")
 
 
@@ -216,17 +261,27 @@ def _hazard_table(key: str, f: pd.DataFrame, *, with_overdue: bool) -> Table:
     if with_overdue:
         cols.append("逾期天数")
     text = ["unit_name", "road_name", "hazard_type", "responsible_unit", "lead_leader"]
-    table = pd.DataFrame({"n": range(1, len(f) + 1), "id": f.hazard_id.astype(str).to_numpy(),
-                          **{c: f[c].astype(object).fillna("").astype(str).to_numpy() for c in text},
-                          "deadline": pd.to_datetime(f.deadline).dt.strftime("%Y-%m-%d")
-                          .astype(object).fillna("").to_numpy()})  # fmt: skip
+    table = pd.DataFrame(
+        {
+            "n": range(1, len(f) + 1),
+            "id": f.hazard_id.astype(str).to_numpy(),
+            **{c: f[c].astype(object).fillna("").astype(str).to_numpy() for c in text},
+            "deadline": pd.to_datetime(f.deadline)
+            .dt.strftime("%Y-%m-%d")
+            .astype(object)
+            .fillna("")
+            .to_numpy(),
+        }
+    )
     if with_overdue:
         table["days"] = f.days_overdue.astype(int).to_numpy()
     rows = table.to_numpy(dtype=object).tolist()  # column by column: tens of thousands of rows
     marks = [{"逾期": "red", "临期": "yellow"}.get(s) for s in f.standing]
-    titles = {"逾期隐患": ("逾期未整改隐患（按逾期天数由长到短）", "无逾期未整改隐患。"),
-              "临期隐患": ("临期隐患（完成时限将至）", "无临期隐患。"),
-              "本期新增": ("本期新增入单隐患", "本期无新增入单隐患。")}  # fmt: skip
+    titles = {
+        "逾期隐患": ("逾期未整改隐患（按逾期天数由长到短）", "无逾期未整改隐患。"),
+        "临期隐患": ("临期隐患（完成时限将至）", "无临期隐患。"),
+        "本期新增": ("本期新增入单隐患", "本期无新增入单隐患。"),
+    }
     title, empty = titles[key]
     return Table(key, title, cols, rows, marks, empty)
 
@@ -234,13 +289,30 @@ def _hazard_table(key: str, f: pd.DataFrame, *, with_overdue: bool) -> Table:
 def _closed_table(f: pd.DataFrame) -> Table:
     f = f.sort_values(["closed_date", "hazard_id"])
     rows = [
-        [i, x.hazard_id, _str(x.unit_name), _str(x.road_name), _str(x.hazard_type),
-         _str(x.responsible_unit), _day(x.deadline), _day(x.closed_date),
-         "是" if x.closed_date <= x.deadline else "否"]
+        [
+            i,
+            x.hazard_id,
+            _str(x.unit_name),
+            _str(x.road_name),
+            _str(x.hazard_type),
+            _str(x.responsible_unit),
+            _day(x.deadline),
+            _day(x.closed_date),
+            "是" if x.closed_date <= x.deadline else "否",
+        ]
         for i, x in enumerate(f.itertuples(), start=1)
-    ]  # fmt: skip
-    cols = ["序号", "隐患编号", "单位", "道路", "隐患类型", "责任单位", "完成时限", "销号日期",
-            "按期"]  # fmt: skip
+    ]
+    cols = [
+        "序号",
+        "隐患编号",
+        "单位",
+        "道路",
+        "隐患类型",
+        "责任单位",
+        "完成时限",
+        "销号日期",
+        "按期",
+    ]
     marks = [None if r[-1] == "是" else "yellow" for r in rows]
     return Table("本期销号", "本期整改销号隐患", cols, rows, marks, "本期无整改销号隐患。")
 
@@ -255,23 +327,51 @@ def _supervision_table(s: pd.DataFrame) -> Table:
         if level not in by.index:
             continue
         x = by.loc[level]
-        rows.append([f"{level}级挂牌", int(x.listed), int(x.closed), int(x.open),
-                     fmt.percent(x.rate), int(x.overdue), int(x.due_soon)])  # fmt: skip
+        rows.append(
+            [
+                f"{level}级挂牌",
+                int(x.listed),
+                int(x.closed),
+                int(x.open),
+                fmt.percent(x.rate),
+                int(x.overdue),
+                int(x.due_soon),
+            ]
+        )
         marks.append("red" if x.overdue else None)
     if rows:
         listed, closed = sum(r[1] for r in rows), sum(r[2] for r in rows)
-        rows.append(["合计", listed, closed, sum(r[3] for r in rows),
-                     fmt.percent(metrics.rate(closed, listed)), sum(r[5] for r in rows),
-                     sum(r[6] for r in rows)])  # fmt: skip
+        rows.append(
+            [
+                "合计",
+                listed,
+                closed,
+                sum(r[3] for r in rows),
+                fmt.percent(metrics.rate(closed, listed)),
+                sum(r[5] for r in rows),
+                sum(r[6] for r in rows),
+            ]
+        )
         marks.append(None)
-    cols = ["督办级别", "入单（处）", "已销号（处）", "在办（处）", "整改率", "逾期（处）",
-            "临期（处）"]  # fmt: skip
+    cols = [
+        "督办级别",
+        "入单（处）",
+        "已销号（处）",
+        "在办（处）",
+        "整改率",
+        "逾期（处）",
+        "临期（处）",
+    ]
     return Table("挂牌督办", "挂牌督办隐患整改情况", cols, rows, marks, "无挂牌督办隐患。")
 
 
-ACCIDENT_ROWS = (("accidents", "事故起数", "起"), ("fatal", "死亡事故", "起"),
-                 ("deaths", "死亡人数", "人"), ("injuries", "受伤人数", "人"),
-                 ("loss_yuan", "直接财产损失", "万元"))  # fmt: skip
+ACCIDENT_ROWS = (
+    ("accidents", "事故起数", "起"),
+    ("fatal", "死亡事故", "起"),
+    ("deaths", "死亡人数", "人"),
+    ("injuries", "受伤人数", "人"),
+    ("loss_yuan", "直接财产损失", "万元"),
+)
 
 
 def _accident_table(a: metrics.AccidentComparison) -> Table:
@@ -281,15 +381,26 @@ def _accident_table(a: metrics.AccidentComparison) -> Table:
     rows, marks = [], []
     for key, label, unit in ACCIDENT_ROWS:
         yoy = a.yoy(key)
-        rows.append([f"{label}（{unit}）", shown(key, a.now[key]), shown(key, a.year_ago[key]),
-                     fmt.relative_change(yoy, "").strip(), shown(key, a.previous[key]),
-                     fmt.relative_change(a.pop(key), "").strip()])  # fmt: skip
+        rows.append(
+            [
+                f"{label}（{unit}）",
+                shown(key, a.now[key]),
+                shown(key, a.year_ago[key]),
+                fmt.relative_change(yoy, "").strip(),
+                shown(key, a.previous[key]),
+                fmt.relative_change(a.pop(key), "").strip(),
+            ]
+        )
         marks.append("red" if yoy is not None and yoy > 0 else None)
     (s, e), (ys, ye), (ps, pe) = a.window, a.year_ago_window, a.previous_window
     cols = [
-        "项目", f"本期（{s:%m-%d}至{e:%m-%d}）", f"上年同期（{ys}至{ye:%m-%d}）", "同比",
-        f"上期（{ps:%m-%d}至{pe:%m-%d}）", "环比",
-    ]  # fmt: skip
+        "项目",
+        f"本期（{s:%m-%d}至{e:%m-%d}）",
+        f"上年同期（{ys}至{ye:%m-%d}）",
+        "同比",
+        f"上期（{ps:%m-%d}至{pe:%m-%d}）",
+        "环比",
+    ]
     return Table("事故情况", "道路交通事故情况", cols, rows, marks)
 
 
@@ -298,8 +409,16 @@ def _sites_table(changes: text.SiteChanges) -> Table:
     new_label = "新增" if changes.compared else "现有"
     for label, frame, mark in ((new_label, changes.new, "red"), ("不再构成", changes.gone, None)):
         for s in frame:
-            rows.append([label, s.get("unit_name") or "", text.site_place(s), int(s["accidents"]),
-                         int(s["fatal_accidents"]), int(s["deaths"])])  # fmt: skip
+            rows.append(
+                [
+                    label,
+                    s.get("unit_name") or "",
+                    text.site_place(s),
+                    int(s["accidents"]),
+                    int(s["fatal_accidents"]),
+                    int(s["deaths"]),
+                ]
+            )
             marks.append(mark)
     cols = ["变化", "单位", "点段位置", "事故（起）", "死亡事故（起）", "死亡（人）"]
     if not changes.compared:
@@ -314,16 +433,22 @@ def _sites_table(changes: text.SiteChanges) -> Table:
 def _ranking_chart(r: pd.DataFrame, as_of: date) -> Chart:
     r = r[r["rank"].notna()]
     return Chart(
-        "ranking", f"各单位隐患整改率（截至{fmt.date_cn(as_of)}）", "bar_h",
-        [str(n) for n in r.unit_name], {"整改率": [round(float(x) * 100, 1) for x in r.rate]},
+        "ranking",
+        f"各单位隐患整改率（截至{fmt.date_cn(as_of)}）",
+        "bar_h",
+        [str(n) for n in r.unit_name],
+        {"整改率": [round(float(x) * 100, 1) for x in r.rate]},
         x_label="整改率（%）",
-    )  # fmt: skip
+    )
 
 
 def _flow_chart(flow: pd.DataFrame, as_of: date) -> Chart:
     return Chart(
-        "flow", f"近{FLOW_WEEKS}周新增入单与整改销号（截至{fmt.date_cn(as_of)}）", "lines",
+        "flow",
+        f"近{FLOW_WEEKS}周新增入单与整改销号（截至{fmt.date_cn(as_of)}）",
+        "lines",
         [f"{pd.Timestamp(b):%m-%d}" for b in flow.bucket],
         {"新增入单": [int(x) for x in flow.new], "整改销号": [int(x) for x in flow.closed]},
-        x_label="周（起始日）", y_label="隐患（处）",
-    )  # fmt: skip
+        x_label="周（起始日）",
+        y_label="隐患（处）",
+    )

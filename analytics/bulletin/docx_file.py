@@ -72,7 +72,7 @@ def render(content: Bulletin, charts: dict[str, bytes]) -> bytes:
     return buf.getvalue()
 
 
-def _page(doc) -> None:  # noqa: ANN001 - a docx Document
+def _page(doc) -> None:  # a docx Document
     s = doc.sections[0]
     s.page_width, s.page_height = Mm(210), Mm(297)
     s.top_margin, s.bottom_margin, s.left_margin, s.right_margin = Mm(37), Mm(35), Mm(28), Mm(26)
@@ -92,7 +92,7 @@ def _page(doc) -> None:  # noqa: ANN001 - a docx Document
     _run(footer, " —", LATIN, SIHAO)
 
 
-def _fonts(rpr, east_asia: str, latin: str = LATIN) -> None:  # noqa: ANN001 - a w:rPr element
+def _fonts(rpr, east_asia: str, latin: str = LATIN) -> None:  # a w:rPr element
     """Name the fonts on an rPr: eastAsia for Chinese text, the Latin font for the rest."""
     fonts = rpr.find(qn("w:rFonts"))
     if fonts is None:
@@ -104,7 +104,7 @@ def _fonts(rpr, east_asia: str, latin: str = LATIN) -> None:  # noqa: ANN001 - a
         fonts.set(qn(f"w:{attr}"), value)
 
 
-def _styles(doc) -> None:  # noqa: ANN001
+def _styles(doc) -> None:
     normal = doc.styles["Normal"]
     normal.font.size = SANHAO
     _fonts(normal.element.get_or_add_rPr(), BODY_FONT)
@@ -128,20 +128,24 @@ def _styles(doc) -> None:  # noqa: ANN001
     _fonts(rpr, BODY_FONT)
 
 
-def _font_table(doc) -> None:  # noqa: ANN001
+def _font_table(doc) -> None:
     """Declare the Chinese fonts (charset GB2312, an alternative name) in word/fontTable.xml."""
     part = next(p for p in doc.part.package.iter_parts() if p.partname == "/word/fontTable.xml")
     root = etree.fromstring(part.blob)
     for name, (alt, family, pitch) in FONT_TABLE.items():
         font = etree.SubElement(root, qn("w:font"))
         font.set(qn("w:name"), name)
-        for tag, value in (("altName", alt), ("charset", "86"), ("family", family),
-                           ("pitch", pitch)):  # fmt: skip
+        for tag, value in (
+            ("altName", alt),
+            ("charset", "86"),
+            ("family", family),
+            ("pitch", pitch),
+        ):
             etree.SubElement(font, qn(f"w:{tag}")).set(qn("w:val"), value)
     part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def _properties(doc, content: Bulletin) -> None:  # noqa: ANN001
+def _properties(doc, content: Bulletin) -> None:
     p = doc.core_properties
     p.title = f"{content.title}（{content.number_label}）"
     p.author = p.last_modified_by = content.issuer
@@ -151,7 +155,7 @@ def _properties(doc, content: Bulletin) -> None:  # noqa: ANN001
     p.revision = 1
 
 
-def _run(paragraph, text: str, font: str, size, *, bold: bool = False, colour=None):  # noqa: ANN001, ANN202
+def _run(paragraph, text: str, font: str, size, *, bold: bool = False, colour=None):  # ANN202
     run = paragraph.add_run(text)
     run.font.size, run.font.bold = size, bold
     _fonts(run._r.get_or_add_rPr(), font)
@@ -160,12 +164,25 @@ def _run(paragraph, text: str, font: str, size, *, bold: bool = False, colour=No
     return run
 
 
-def _para(doc, text: str, font: str, size, *, align: str = "left", before=None, line=None,  # noqa: ANN001, ANN202
-          colour=None, bold: bool = False):  # fmt: skip
+def _para(
+    doc,
+    text: str,
+    font: str,
+    size,
+    *,
+    align: str = "left",
+    before=None,
+    line=None,  # ANN202
+    colour=None,
+    bold: bool = False,
+):
     p = doc.add_paragraph()
     p.paragraph_format.first_line_indent = Pt(0)
-    p.alignment = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER,
-                   "right": WD_ALIGN_PARAGRAPH.RIGHT}[align]  # fmt: skip
+    p.alignment = {
+        "left": WD_ALIGN_PARAGRAPH.LEFT,
+        "center": WD_ALIGN_PARAGRAPH.CENTER,
+        "right": WD_ALIGN_PARAGRAPH.RIGHT,
+    }[align]
     if before is not None:
         p.paragraph_format.space_before = before
     if line is not None:
@@ -175,10 +192,11 @@ def _para(doc, text: str, font: str, size, *, align: str = "left", before=None, 
     return p
 
 
-def _masthead(doc, content: Bulletin) -> None:  # noqa: ANN001
+def _masthead(doc, content: Bulletin) -> None:
     """版头: the red masthead, the issue-number line, issuer and date over a red rule."""
-    _para(doc, "道路交通安全隐患治理通报", TITLE_FONT, Pt(36), align="center", line=Pt(54),
-          colour=RED)  # fmt: skip
+    _para(
+        doc, "道路交通安全隐患治理通报", TITLE_FONT, Pt(36), align="center", line=Pt(54), colour=RED
+    )
     _para(doc, content.number_label, BODY_FONT, SANHAO, align="center", before=Pt(12))
     p = _para(doc, "", BODY_FONT, SANHAO, before=Pt(6))
     p.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_WIDTH_MM), WD_TAB_ALIGNMENT.RIGHT)
@@ -192,7 +210,7 @@ def _masthead(doc, content: Bulletin) -> None:  # noqa: ANN001
     ppr.append(border)
 
 
-def _chart(doc, image: bytes) -> None:  # noqa: ANN001
+def _chart(doc, image: bytes) -> None:
     p = doc.add_paragraph()
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     p.paragraph_format.first_line_indent = Pt(0)
@@ -239,7 +257,7 @@ def _widths(t: Table) -> list[float]:
     return widths
 
 
-def _table(doc, t: Table) -> None:  # noqa: ANN001
+def _table(doc, t: Table) -> None:
     title = _para(doc, t.title, HEI, SIHAO, align="center", before=Pt(8))
     title.paragraph_format.keep_with_next = True
     if not t.rows:
@@ -285,7 +303,7 @@ def _table(doc, t: Table) -> None:  # noqa: ANN001
         _para(doc, "注：" + "；".join(marks) + "。", KAI, Pt(12), before=Pt(2))
 
 
-def _signature(doc, content: Bulletin) -> None:  # noqa: ANN001
+def _signature(doc, content: Bulletin) -> None:
     """The issuing body and the date, right-aligned, the date four characters from the margin."""
     _para(doc, "", BODY_FONT, SANHAO)
     _para(doc, "", BODY_FONT, SANHAO)

@@ -262,7 +262,7 @@ def sections(f: Facts) -> list[Section]:
                 f"{f.figures['closed_in_period']}处，明细见下表。"
             ],
             tables=["本期新增", "本期销号"],
-        ),  # fmt: skip
+        ),
         Section("挂牌督办隐患", supervision_text(f), tables=["挂牌督办"]),
         Section("道路交通事故情况", accident_text(f), tables=["事故情况", *sites]),
         Section("工作要求", requirements(f, due_soon)),

@@ -25,11 +25,16 @@ HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
 THIN = Side(style="thin", color="999999")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 FIGURES = (
-    ("listed", "入单隐患（处）"), ("closed", "已销号（处）"), ("rate", "整改率"),
-    ("open", "在办（处）"), ("overdue", "逾期（处）"), ("due_soon", "临期（处）"),
-    ("on_time_rate", "按期整改率"), ("new_in_period", "本期新增入单（处）"),
+    ("listed", "入单隐患（处）"),
+    ("closed", "已销号（处）"),
+    ("rate", "整改率"),
+    ("open", "在办（处）"),
+    ("overdue", "逾期（处）"),
+    ("due_soon", "临期（处）"),
+    ("on_time_rate", "按期整改率"),
+    ("new_in_period", "本期新增入单（处）"),
     ("closed_in_period", "本期整改销号（处）"),
-)  # fmt: skip
+)
 
 
 def _styles(wb: Workbook) -> None:
@@ -56,14 +61,18 @@ def render(content: Bulletin, charts: dict[str, bytes]) -> bytes:
     return buf.getvalue()
 
 
-def _text_sheet(ws, c: Bulletin) -> None:  # noqa: ANN001 - a worksheet
+def _text_sheet(ws, c: Bulletin) -> None:  # a worksheet
     ws.title = "通报正文"
     rows = [
-        ("期号", c.number_label), ("标题", c.title),
-        ("统计周期", f"{c.start} 至 {c.end}"), ("统计截至", c.as_of.isoformat()),
-        ("成文日期", c.dated.isoformat()), ("发文单位", c.issuer), ("主送", c.recipients),
+        ("期号", c.number_label),
+        ("标题", c.title),
+        ("统计周期", f"{c.start} 至 {c.end}"),
+        ("统计截至", c.as_of.isoformat()),
+        ("成文日期", c.dated.isoformat()),
+        ("发文单位", c.issuer),
+        ("主送", c.recipients),
         ("比较基准", c.previous["label"] if c.previous else "—"),
-    ]  # fmt: skip
+    ]
     for key, label in FIGURES:
         v = c.figures.get(key)
         rows.append((label, fmt.percent(v) if key.endswith("rate") else v))
@@ -86,7 +95,7 @@ def _width(v: object) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in str(v))
 
 
-def _table_sheet(ws, t: Table) -> None:  # noqa: ANN001
+def _table_sheet(ws, t: Table) -> None:
     inert.append_row(ws, [t.title])
     ws.cell(1, 1).font = Font(bold=True, size=13)
     inert.append_row(ws, t.columns)
@@ -111,7 +120,7 @@ def _table_sheet(ws, t: Table) -> None:  # noqa: ANN001
         ws.column_dimensions[get_column_letter(i)].width = min(max(longest + 2, 6), 48)
 
 
-def _chart_sheet(ws, charts: dict[str, bytes]) -> None:  # noqa: ANN001
+def _chart_sheet(ws, charts: dict[str, bytes]) -> None:
     row = 1
     for png in charts.values():
         image = Image(io.BytesIO(png))

@@ -74,7 +74,7 @@ PROJECT_KM_M = 547_795  # 547.795 km in metres
 PROJECT_FUNDS_FEN_WAN = 785_400  # 7,854 万元 in hundredths of 万元
 
 
-def accidents(seed: int, routes, segments, hazards: list[dict]) -> pd.DataFrame:  # noqa: ANN001
+def accidents(seed: int, routes, segments, hazards: list[dict]) -> pd.DataFrame:
     """All demo accidents with stake, coordinates on the route's path, and unit."""
     rng = np.random.default_rng(seed)
     rows: list[dict] = []
@@ -125,7 +125,7 @@ def _times(rng: np.random.Generator, year: int, n: int) -> list[datetime]:
     return out
 
 
-def _row(rng: np.random.Generator, route, stake: int, when: datetime, hot: bool) -> dict:  # noqa: ANN001
+def _row(rng: np.random.Generator, route, stake: int, when: datetime, hot: bool) -> dict:
     night = when.hour >= 20 or when.hour < 6
     expressway = route.spec.road_class == "高速公路"
     p_fatal = 0.02 * (2.2 if night else 1.0) * (1.4 if expressway else 1.0) * (1.6 if hot else 1.0)
@@ -138,7 +138,7 @@ def _row(rng: np.random.Generator, route, stake: int, when: datetime, hot: bool)
     return _record(rng, route, stake, when, 0, 0)
 
 
-def _record(rng, route, stake: int, when: datetime, deaths: int, injuries: int) -> dict:  # noqa: ANN001
+def _record(rng, route, stake: int, when: datetime, deaths: int, injuries: int) -> dict:
     if deaths:
         severity, procedure, loss = "死亡事故", "一般程序", rng.lognormal(10.3, 0.6)
     elif injuries:
@@ -173,7 +173,7 @@ def _record(rng, route, stake: int, when: datetime, deaths: int, injuries: int) 
     }
 
 
-def _g105_story_row(rng: np.random.Generator, g105, i: int) -> dict:  # noqa: ANN001
+def _g105_story_row(rng: np.random.Generator, g105, i: int) -> dict:
     """The 48 accidents of G105 K867–K877 in 2017: 11 fatal with 14 deaths, around 3 sites."""
     sites = (869_500, 872_300, 875_800)
     stake = int(np.clip(sites[i % 3] + rng.normal(0, 250), *G105_STRETCH))
@@ -184,7 +184,7 @@ def _g105_story_row(rng: np.random.Generator, g105, i: int) -> dict:  # noqa: AN
     return _record(rng, g105, stake, when, 0, injuries)
 
 
-def _locate(frame: pd.DataFrame, routes, segments) -> None:  # noqa: ANN001
+def _locate(frame: pd.DataFrame, routes, segments) -> None:
     """Give each accident the unit of its segment and an id: <adcode><year><serial>."""
     starts: dict[str, list[int]] = {}
     units: dict[str, list[str | None]] = {}

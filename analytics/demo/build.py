@@ -102,7 +102,7 @@ def generate(city: City, seed: int = 2022) -> DemoData:
     )
 
 
-def write(  # noqa: ANN001 - a DuckDB connection
+def write(  # a DuckDB connection
     conn, data: DemoData, progress: Callable[[str], None] = lambda step: None
 ) -> None:
     """Replace the database's content with the demo city, in one transaction."""
@@ -117,7 +117,7 @@ def write(  # noqa: ANN001 - a DuckDB connection
     }
     with db.transaction(conn):
         for table, frame in frames.items():
-            conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+            conn.execute(f"DELETE FROM {table}")  # fixed table names  # noqa: S608
             conn.register("demo_frame", frame)
             conn.execute(f"INSERT INTO {table} BY NAME SELECT * FROM demo_frame")  # noqa: S608
             conn.unregister("demo_frame")
@@ -126,8 +126,9 @@ def write(  # noqa: ANN001 - a DuckDB connection
         progress("创建演示账号")
         conn.execute("DELETE FROM accounts WHERE is_demo")
         for username, name, role, unit in DEMO_ACCOUNTS:
-            auth.add_user(conn, "演示数据生成", username, name, role, unit, DEMO_PASSWORD,
-                          is_demo=True)  # fmt: skip
+            auth.add_user(
+                conn, "演示数据生成", username, name, role, unit, DEMO_PASSWORD, is_demo=True
+            )
 
 
 def create_database(

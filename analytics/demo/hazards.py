@@ -71,7 +71,7 @@ G105_STORY = ((869_500, "平交路口缺陷"), (872_300, "穿村过镇"), (875_8
 
 def build(
     rng: random.Random, city: City, routes, segments, features: list[dict]
-) -> tuple[list[dict], list[dict]]:  # noqa: ANN001
+) -> tuple[list[dict], list[dict]]:
     """The hazards (as records) and their events."""
     by_unit: dict[str, list] = {}
     for s in segments:
@@ -103,14 +103,14 @@ def _rand_date(rng: random.Random, start: date, end: date) -> date:
     return start + timedelta(days=rng.randint(0, max(0, (end - start).days)))
 
 
-def _unit_plans(  # noqa: PLR0913
+def _unit_plans(
     rng,
     adcode,
     n_listed,
     n_closed,
     n_late,
     later_share,
-    n_story,  # noqa: ANN001
+    n_story,
 ) -> list[dict]:
     """Dates for each hazard of a unit: found, listed, closed, voided (None when not).
 
@@ -168,7 +168,7 @@ def _person(rng: random.Random) -> str:
 
 def _hazard(
     rng, unit: Unit, serial: int, index: int, plan, segments, route_of, story, features
-) -> dict:  # noqa: ANN001, PLR0913
+) -> dict:  # PLR0913
     if story:
         stake, htype = story
         seg = next(s for s in segments if s.route_code == "G105" and s.start_m <= stake < s.end_m)

@@ -19,17 +19,46 @@ from analytics.ingest.values import ValueProblem
 
 SEVERITIES = ("财产损失事故", "伤人事故", "死亡事故")
 PROCEDURES = ("简易程序", "一般程序")
-STORED = ("occurred_at", "unit_adcode", "road_name", "route_code", "stake_m", "lon", "lat",
-          "coord_source", "deaths", "injuries", "loss_yuan", "collision_type", "weather",
-          "severity", "procedure", "legacy_grade")  # fmt: skip
+STORED = (
+    "occurred_at",
+    "unit_adcode",
+    "road_name",
+    "route_code",
+    "stake_m",
+    "lon",
+    "lat",
+    "coord_source",
+    "deaths",
+    "injuries",
+    "loss_yuan",
+    "collision_type",
+    "weather",
+    "severity",
+    "procedure",
+    "legacy_grade",
+)
 _SCHEMA = pa.schema(
-    [("accident_id", pa.string()), ("occurred_at", pa.timestamp("us")), ("unit_adcode", pa.string()),
-     ("road_name", pa.string()), ("route_code", pa.string()), ("stake_m", pa.int64()),
-     ("lon", pa.float64()), ("lat", pa.float64()), ("coord_source", pa.string()),
-     ("deaths", pa.int64()), ("injuries", pa.int64()), ("loss_yuan", pa.float64()),
-     ("collision_type", pa.string()), ("weather", pa.string()), ("severity", pa.string()),
-     ("procedure", pa.string()), ("legacy_grade", pa.string()), ("import_id", pa.int64())]
-)  # fmt: skip
+    [
+        ("accident_id", pa.string()),
+        ("occurred_at", pa.timestamp("us")),
+        ("unit_adcode", pa.string()),
+        ("road_name", pa.string()),
+        ("route_code", pa.string()),
+        ("stake_m", pa.int64()),
+        ("lon", pa.float64()),
+        ("lat", pa.float64()),
+        ("coord_source", pa.string()),
+        ("deaths", pa.int64()),
+        ("injuries", pa.int64()),
+        ("loss_yuan", pa.float64()),
+        ("collision_type", pa.string()),
+        ("weather", pa.string()),
+        ("severity", pa.string()),
+        ("procedure", pa.string()),
+        ("legacy_grade", pa.string()),
+        ("import_id", pa.int64()),
+    ]
+)
 
 
 def import_accidents(
@@ -48,21 +77,47 @@ def import_accidents(
     access.check(user, "import", access.home_unit(user))  # a leader imports nothing
     context = checks.Context(city, user, features)
     return common.run(
-        conn, "accidents", headers.ACCIDENT_HEADERS, "accident_id",
+        conn,
+        "accidents",
+        headers.ACCIDENT_HEADERS,
+        "accident_id",
         lambda raw, names, row: rules.check_row(ROWS, raw, names, row, context),
-        lambda records: plan.simple_plan(conn, user, records, table="accidents",
-                                         key="accident_id", id_label="事故编号", columns=STORED,
-                                         labels=LABELS, merge=_merge),
+        lambda records: plan.simple_plan(
+            conn,
+            user,
+            records,
+            table="accidents",
+            key="accident_id",
+            id_label="事故编号",
+            columns=STORED,
+            labels=LABELS,
+            merge=_merge,
+        ),
         lambda result, p: _write(conn, user, result, p, now),
-        file_name, data, common.Options(**{"today": now.date(), **options}),
-    )  # fmt: skip
+        file_name,
+        data,
+        common.Options(**{"today": now.date(), **options}),
+    )
 
 
-LABELS = {"occurred_at": "事故时间", "unit_adcode": "所属区县", "road_name": "道路名称",
-          "route_code": "路线编码", "stake_m": "桩号（米）", "lon": "经度", "lat": "纬度",
-          "coord_source": "坐标系", "deaths": "死亡人数", "injuries": "受伤人数",
-          "loss_yuan": "直接财产损失(元)", "collision_type": "事故形态", "weather": "天气",
-          "severity": "事故严重程度", "procedure": "处理程序", "legacy_grade": "事故等级"}  # fmt: skip
+LABELS = {
+    "occurred_at": "事故时间",
+    "unit_adcode": "所属区县",
+    "road_name": "道路名称",
+    "route_code": "路线编码",
+    "stake_m": "桩号（米）",
+    "lon": "经度",
+    "lat": "纬度",
+    "coord_source": "坐标系",
+    "deaths": "死亡人数",
+    "injuries": "受伤人数",
+    "loss_yuan": "直接财产损失(元)",
+    "collision_type": "事故形态",
+    "weather": "天气",
+    "severity": "事故严重程度",
+    "procedure": "处理程序",
+    "legacy_grade": "事故等级",
+}
 
 
 def _severity(deaths: int, injuries: int) -> str:
@@ -107,9 +162,12 @@ def _stake(row: RowCheck) -> None:
 
 def _unit(row: RowCheck) -> None:
     out = row.out
-    checks.unit(row, "所属区县为空或不是本市的单位，且坐标不在本市任何区县内",
-                None if out["lon"] is None else (out["lon"], out["lat"]),
-                if_new=row.text("unit") is None)  # fmt: skip
+    checks.unit(
+        row,
+        "所属区县为空或不是本市的单位，且坐标不在本市任何区县内",
+        None if out["lon"] is None else (out["lon"], out["lat"]),
+        if_new=row.text("unit") is None,
+    )
 
 
 _PLACE_CELLS = ("km", "stake", "lon", "coord_system")
@@ -176,17 +234,17 @@ ROWS = rules.Declaration(
 )
 
 
-def _record(city, user, features, raw, names, row):  # noqa: ANN001, ANN202, PLR0913
+def _record(city, user, features, raw, names, row):  # ANN202, PLR0913
     """One row as accident columns, with its problems and warnings (what import_accidents does)."""
     return rules.check_row(ROWS, raw, names, row, checks.Context(city, user, features))
 
 
-def _write(conn, user: auth.User, result: ImportResult, p: plan.Plan, now: datetime) -> None:  # noqa: ANN001
+def _write(conn, user: auth.User, result: ImportResult, p: plan.Plan, now: datetime) -> None:
     """Apply the plan inside the caller's transaction; the updates' changes go to imports.note."""
     import_id = plan.record_import(conn, "accidents", user, result, p, now)
     for u in p.updates:
         conn.execute(
-            f"UPDATE accidents SET {', '.join(f'{c} = ?' for c in u.diff)}, import_id = ?"  # noqa: S608 - STORED names
+            f"UPDATE accidents SET {', '.join(f'{c} = ?' for c in u.diff)}, import_id = ?"  # STORED names  # noqa: S608
             " WHERE accident_id = ?",
             [*(v[1] for v in u.diff.values()), import_id, u.record["accident_id"]],
         )

@@ -24,8 +24,9 @@ class Context:
     features: list[dict] = field(default_factory=list)  # the units' outlines, to locate a point
 
 
-def unit(row: RowCheck, message: str, point: tuple[float, float] | None = None,
-         *, if_new: bool) -> None:  # fmt: skip
+def unit(
+    row: RowCheck, message: str, point: tuple[float, float] | None = None, *, if_new: bool
+) -> None:
     """record["unit_adcode"]: the unit the 所属区县 cell names or, when it is empty, the unit the
     point lies in; a county account imports only its own unit's rows. message: the problem when
     there is no unit (only when the id is new if if_new)."""
@@ -73,8 +74,12 @@ def coordinates(row: RowCheck) -> None:
     if bounds:
         lo_lon, lo_lat, hi_lon, hi_lat = bounds
         if not (lo_lon <= lon <= hi_lon and lo_lat <= lat <= hi_lat):
-            row.warn("lon", f"{lon:.5f},{lat:.5f}", f"坐标不在{city.name}范围内，请核对",
-                     default_column="经度")  # fmt: skip
+            row.warn(
+                "lon",
+                f"{lon:.5f},{lat:.5f}",
+                f"坐标不在{city.name}范围内，请核对",
+                default_column="经度",
+            )
     out["lon"], out["lat"], out["coord_source"] = round(lon, 6), round(lat, 6), system
 
 

@@ -152,8 +152,11 @@ def check_rows(
         result.warnings += warnings
         k = rec.get(key)
         if k and k in records:
-            problems.append(Problem(row.number, names.get(key, key), k,
-                                    f"{spec[key][0]}与第 {records[k][0]} 行重复"))  # fmt: skip
+            problems.append(
+                Problem(
+                    row.number, names.get(key, key), k, f"{spec[key][0]}与第 {records[k][0]} 行重复"
+                )
+            )
         if problems:
             result.problems += problems
             result.rejected += 1
@@ -186,11 +189,21 @@ def run(
     o = options
     per_row = {"_file_coord_system": o.coord_system}
     result, records = check_rows(
-        conn, kind, spec, key, file_name, data,
+        conn,
+        kind,
+        spec,
+        key,
+        file_name,
+        data,
         lambda raw, names, row: record({**raw, **per_row}, names, row),
-        sheet=o.sheet, max_bytes=o.max_bytes, max_rows=o.max_rows, mapping=o.mapping,
-        progress=o.progress, max_columns=o.max_columns, bounds=_bounds_of(o),
-    )  # fmt: skip
+        sheet=o.sheet,
+        max_bytes=o.max_bytes,
+        max_rows=o.max_rows,
+        mapping=o.mapping,
+        progress=o.progress,
+        max_columns=o.max_columns,
+        bounds=_bounds_of(o),
+    )
     if result.duplicate_file:
         return result
     if o.dry_run:
@@ -225,7 +238,7 @@ def run(
     return result
 
 
-def _settle(result: ImportResult, plan, key: str, o: Options) -> None:  # noqa: ANN001 - a plan.Plan
+def _settle(result: ImportResult, plan, key: str, o: Options) -> None:  # a plan.Plan
     """The plan's counts, changes and refusals into the result (rows as the user sees them)."""
     result.problems = sorted(result.problems + plan.problems, key=lambda p: p.row)
     result.warnings = sorted(result.warnings + plan.warnings, key=lambda p: p.row)
@@ -282,12 +295,19 @@ def _cell_problems(row: Row, names: dict[str, str]) -> tuple[list[Problem], list
         if not isinstance(cell, str):
             continue
         if len(cell) > plausible.MAX_CELL_CHARS:
-            too_long.append(Problem(row.number, names.get(f, f), textsafe.clean_cell(cell[:20]) + "……",
-                                    f"内容过长（{len(cell):,} 字，上限 {plausible.MAX_CELL_CHARS:,} 字）"))  # fmt: skip
+            too_long.append(
+                Problem(
+                    row.number,
+                    names.get(f, f),
+                    textsafe.clean_cell(cell[:20]) + "……",
+                    f"内容过长（{len(cell):,} 字，上限 {plausible.MAX_CELL_CHARS:,} 字）",
+                )
+            )
         elif not cell.isprintable() and textsafe.has_illegal(cell):
             row.raw[f] = textsafe.clean_cell(cell)
-            cleaned.append(Problem(row.number, names.get(f, f), row.raw[f],
-                                   "含有不可见的控制字符，已删除"))  # fmt: skip
+            cleaned.append(
+                Problem(row.number, names.get(f, f), row.raw[f], "含有不可见的控制字符，已删除")
+            )
     return too_long, cleaned
 
 
@@ -295,10 +315,14 @@ def _implausible(
     kind: str, rec: dict, row: Row, names: dict[str, str], bounds: plausible.Bounds
 ) -> list[Problem]:
     return [
-        Problem(row.number, plausible.column(f, names),
-                str(values.text(plausible.raw_field(f, row.raw)) or ""), message)
+        Problem(
+            row.number,
+            plausible.column(f, names),
+            str(values.text(plausible.raw_field(f, row.raw)) or ""),
+            message,
+        )
         for f, message in plausible.problems(kind, rec, bounds)
-    ]  # fmt: skip
+    ]
 
 
 def _rows(table: read.Sheet, header: headers.Header) -> Iterator[Row]:
@@ -306,8 +330,9 @@ def _rows(table: read.Sheet, header: headers.Header) -> Iterator[Row]:
         cells = table.rows[i]
         if all(values.text(c) is None for c in cells) or values.is_total_row(cells):
             continue
-        yield Row(i + 1, {f: (cells[j] if j < len(cells) else None)
-                          for j, f in header.columns.items()})  # fmt: skip
+        yield Row(
+            i + 1, {f: (cells[j] if j < len(cells) else None) for j, f in header.columns.items()}
+        )
 
 
 def keep(folder: Path, sha256: str, file_name: str, data: bytes) -> None:

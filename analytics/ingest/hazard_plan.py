@@ -26,14 +26,29 @@ from analytics.ingest.common import Problem
 from analytics.ingest.plan import Change, Plan, Update, diff, existing, owned, unit_names
 from analytics.ledger import vocabulary as ledger
 
-PROTECTED = ("unit_adcode", "state", "risk_grade", "supervision_level", "listed_date",
-             *ledger.FIVE_ELEMENTS, "closed_date", "accept_unit", "accepted_by",
-             "accepted_date")  # fmt: skip
+PROTECTED = (
+    "unit_adcode",
+    "state",
+    "risk_grade",
+    "supervision_level",
+    "listed_date",
+    *ledger.FIVE_ELEMENTS,
+    "closed_date",
+    "accept_unit",
+    "accepted_by",
+    "accepted_date",
+)
 FINAL = (ledger.CLOSED, ledger.VOIDED)
 ACCEPTANCE = ("closed_date", "accept_unit", "accepted_by", "accepted_date")
 # what the detachment decides: not taken from a county's file for a new hazard
-COUNTY_NEW_DROPPED = ("risk_grade", "supervision_level", "listed_date", *ledger.FIVE_ELEMENTS,
-                      "state", *ACCEPTANCE)  # fmt: skip
+COUNTY_NEW_DROPPED = (
+    "risk_grade",
+    "supervision_level",
+    "listed_date",
+    *ledger.FIVE_ELEMENTS,
+    "state",
+    *ACCEPTANCE,
+)
 # the file's field (headers.HAZARD_HEADERS) a stored column comes from, where the names differ
 SOURCE_FIELD = {"unit_adcode": "unit", "start_m": "start_stake", "end_m": "end_stake"}
 ORDER = tuple(ledger.FIELD_LABELS)  # changes are listed in the ledger's column order
@@ -48,8 +63,9 @@ def plan(conn: duckdb.DuckDBPyConnection, user: auth.User, records: list[dict]) 
         if before is None:
             _new(p, user, rec)
             continue
-        if not owned(p, user, rec["_row"], rec["hazard_id"], before["unit_adcode"], "隐患编号",
-                     names):  # fmt: skip
+        if not owned(
+            p, user, rec["_row"], rec["hazard_id"], before["unit_adcode"], "隐患编号", names
+        ):
             continue
         d = diff(before, rec, [c for c in ORDER if c in rec["_given"]])
         if not d:
@@ -59,14 +75,22 @@ def plan(conn: duckdb.DuckDBPyConnection, user: auth.User, records: list[dict]) 
         if protected and not _may_override(p, user, rec, before, d, protected):
             continue
         p.updates.append(Update(rec, before, d, protected))
-        p.changes += [Change(rec["hazard_id"], c, ledger.FIELD_LABELS.get(c, c), b, a,
-                             c in protected) for c, (b, a) in d.items()]  # fmt: skip
+        p.changes += [
+            Change(rec["hazard_id"], c, ledger.FIELD_LABELS.get(c, c), b, a, c in protected)
+            for c, (b, a) in d.items()
+        ]
     p.not_in_upload = _not_in_upload(conn, records)
     return p
 
 
-def _may_override(p: Plan, user: auth.User, rec: dict, before: dict, d: dict,  # noqa: PLR0913
-                  protected: tuple[str, ...]) -> bool:  # fmt: skip
+def _may_override(
+    p: Plan,
+    user: auth.User,
+    rec: dict,
+    before: dict,
+    d: dict,
+    protected: tuple[str, ...],
+) -> bool:
     """Whether protected changes may wait for an administrator's confirmation; the row is
     refused (with a reason per change) otherwise."""
     row, names = rec["_row"], rec["_names"]
@@ -86,8 +110,12 @@ def _may_override(p: Plan, user: auth.User, rec: dict, before: dict, d: dict,  #
     if after == ledger.CLOSED and before["state"] != ledger.CLOSED:
         closing_data = all(rec[c] or before[c] for c in ("closed_date", "accepted_by"))
         if not overridable:
-            p.refuse(row, column("state"), after,
-                     "导入不能销号：请在隐患详情页“申请销号”并上传整改材料，由支队验收销号")  # fmt: skip
+            p.refuse(
+                row,
+                column("state"),
+                after,
+                "导入不能销号：请在隐患详情页“申请销号”并上传整改材料，由支队验收销号",
+            )
             return False
         if not closing_data:
             p.refuse(row, column("state"), after, "已销号的隐患须有销号日期和验收人")
@@ -112,21 +140,32 @@ def _new(p: Plan, user: auth.User, rec: dict) -> None:
         return
     if access.can(user, "list", rec["unit_adcode"]):  # the detachment: the state its file gives
         if rec["state"] == ledger.CLOSED and not (rec["closed_date"] and rec["accepted_by"]):
-            p.refuse(rec["_row"], rec["_names"].get("state", "整改状态"), rec["state"],
-                     "已销号的隐患须有销号日期和验收人")  # fmt: skip
+            p.refuse(
+                rec["_row"],
+                rec["_names"].get("state", "整改状态"),
+                rec["state"],
+                "已销号的隐患须有销号日期和验收人",
+            )
             return
     else:  # a county's report: 待认定
-        dropped = [c for c in COUNTY_NEW_DROPPED if c in rec["_given"]
-                   and not (c == "state" and rec[c] == ledger.FOUND)]  # fmt: skip
+        dropped = [
+            c
+            for c in COUNTY_NEW_DROPPED
+            if c in rec["_given"] and not (c == "state" and rec[c] == ledger.FOUND)
+        ]
         for c in COUNTY_NEW_DROPPED:
             rec[c] = None
         rec["supervision_level"], rec["state"] = "无", ledger.FOUND
         if dropped:
             labels = "、".join(ledger.FIELD_LABELS[c] for c in dropped)
-            p.warnings.append(Problem(
-                rec["_row"], rec["_names"].get("hazard_id", "隐患编号"), rec["hazard_id"],
-                f"新上报的隐患为“{ledger.FOUND}”，须由支队认定入单、交办；文件中的{labels}未采用",
-            ))  # fmt: skip
+            p.warnings.append(
+                Problem(
+                    rec["_row"],
+                    rec["_names"].get("hazard_id", "隐患编号"),
+                    rec["hazard_id"],
+                    f"新上报的隐患为“{ledger.FOUND}”，须由支队认定入单、交办；文件中的{labels}未采用",
+                )
+            )
     p.inserts.append(rec)
 
 

@@ -22,24 +22,61 @@ from analytics.ingest.plan import Plan
 from analytics.ingest.rules import Column, RowCheck
 from analytics.ledger import vocabulary as ledger
 
-TEXT_FIELDS = ("township", "road_name", "route_code", "hazard_type", "description", "source",
-               "goal", "lead_leader", "responsible_unit", "completion_standard", "reward_penalty",
-               "measures", "temporary_controls", "progress", "accept_unit", "accepted_by")  # fmt: skip
+TEXT_FIELDS = (
+    "township",
+    "road_name",
+    "route_code",
+    "hazard_type",
+    "description",
+    "source",
+    "goal",
+    "lead_leader",
+    "responsible_unit",
+    "completion_standard",
+    "reward_penalty",
+    "measures",
+    "temporary_controls",
+    "progress",
+    "accept_unit",
+    "accepted_by",
+)
 DATE_FIELDS = ("found_date", "listed_date", "deadline", "closed_date", "accepted_date")
-STORED = (*TEXT_FIELDS, *DATE_FIELDS, "unit_adcode", "start_m", "end_m", "lon", "lat",
-          "coord_source", "risk_grade", "supervision_level", "state", "funds_wan")  # fmt: skip
+STORED = (
+    *TEXT_FIELDS,
+    *DATE_FIELDS,
+    "unit_adcode",
+    "start_m",
+    "end_m",
+    "lon",
+    "lat",
+    "coord_source",
+    "risk_grade",
+    "supervision_level",
+    "state",
+    "funds_wan",
+)
 
 
 _ARROW_SCHEMA = pa.schema(
     [("hazard_id", pa.string())]
     + [(c, pa.string()) for c in TEXT_FIELDS]
     + [(c, pa.date32()) for c in DATE_FIELDS]
-    + [("unit_adcode", pa.string()), ("start_m", pa.int64()), ("end_m", pa.int64()),
-       ("lon", pa.float64()), ("lat", pa.float64()), ("coord_source", pa.string()),
-       ("risk_grade", pa.string()), ("supervision_level", pa.string()), ("state", pa.string()),
-       ("funds_wan", pa.float64()), ("import_id", pa.int64()), ("created_at", pa.timestamp("us")),
-       ("updated_at", pa.timestamp("us"))]
-)  # fmt: skip
+    + [
+        ("unit_adcode", pa.string()),
+        ("start_m", pa.int64()),
+        ("end_m", pa.int64()),
+        ("lon", pa.float64()),
+        ("lat", pa.float64()),
+        ("coord_source", pa.string()),
+        ("risk_grade", pa.string()),
+        ("supervision_level", pa.string()),
+        ("state", pa.string()),
+        ("funds_wan", pa.float64()),
+        ("import_id", pa.int64()),
+        ("created_at", pa.timestamp("us")),
+        ("updated_at", pa.timestamp("us")),
+    ]
+)
 
 
 def import_hazards(
@@ -60,12 +97,17 @@ def import_hazards(
     o = common.Options(**{"today": now.date(), **options})
     context = checks.Context(city, user)
     return common.run(
-        conn, "hazards", headers.HAZARD_HEADERS, "hazard_id",
+        conn,
+        "hazards",
+        headers.HAZARD_HEADERS,
+        "hazard_id",
         lambda raw, names, row: rules.check_row(ROWS, raw, names, row, context),
         lambda records: hazard_plan.plan(conn, user, records),
         lambda result, plan: _write(conn, user, result, plan, now, o.override_reason),
-        file_name, data, o,
-    )  # fmt: skip
+        file_name,
+        data,
+        o,
+    )
 
 
 def _unit(row: RowCheck) -> None:
@@ -154,13 +196,19 @@ ROWS = rules.Declaration(
 )
 
 
-def _record(city: City, user: auth.User, raw: dict, names: dict, row: int):  # noqa: ANN202
+def _record(city: City, user: auth.User, raw: dict, names: dict, row: int):
     """One row as hazard columns, with its problems and warnings (what import_hazards does)."""
     return rules.check_row(ROWS, raw, names, row, checks.Context(city, user))
 
 
-def _write(conn, user: auth.User, result: ImportResult, plan: Plan, now: datetime,  # noqa: ANN001
-           reason: str | None) -> None:  # fmt: skip
+def _write(
+    conn,
+    user: auth.User,
+    result: ImportResult,
+    plan: Plan,
+    now: datetime,
+    reason: str | None,
+) -> None:
     """Apply the plan (inside the caller's transaction): insert the new hazards in bulk, update
     the changed ones (version + 1), one event each with every change before → after."""
     override = any(u.protected for u in plan.updates)
@@ -168,14 +216,22 @@ def _write(conn, user: auth.User, result: ImportResult, plan: Plan, now: datetim
         "INSERT INTO imports (file_name, sha256, kind, unit_adcode, imported_by, imported_at,"
         " rows_read, rows_rejected, note) VALUES (?, ?, 'hazards', ?, ?, ?, ?, ?, ?)"
         " RETURNING import_id",
-        [result.file, result.sha256, user.unit_adcode, user.actor, now, result.rows,
-         result.rejected, f"管理员确认修改受保护字段，理由：{reason.strip()}" if override else None],
-    ).fetchone()[0]  # fmt: skip
+        [
+            result.file,
+            result.sha256,
+            user.unit_adcode,
+            user.actor,
+            now,
+            result.rows,
+            result.rejected,
+            f"管理员确认修改受保护字段，理由：{reason.strip()}" if override else None,
+        ],
+    ).fetchone()[0]
     events = []
     for u in plan.updates:
         hid, d = u.record["hazard_id"], u.diff
         conn.execute(
-            f"UPDATE hazards SET {', '.join(f'{c} = ?' for c in d)}, version = version + 1,"  # noqa: S608 - STORED names
+            f"UPDATE hazards SET {', '.join(f'{c} = ?' for c in d)}, version = version + 1,"  # STORED names  # noqa: S608
             " updated_at = ?, import_id = ? WHERE hazard_id = ?",
             [*(v[1] for v in d.values()), now, import_id, hid],
         )
@@ -186,15 +242,20 @@ def _write(conn, user: auth.User, result: ImportResult, plan: Plan, now: datetim
         after = d["state"][1] if "state" in d else u.before["state"]
         events.append(_event_row(hid, now, user, u.before["state"], after, d, note))
     for rec in plan.inserts:  # the values are the new row's own (its import_id: the kept file)
-        events.append(_event_row(rec["hazard_id"], now, user, None, rec["state"], None,
-                                 f"导入文件：{result.file}"))  # fmt: skip
+        events.append(
+            _event_row(
+                rec["hazard_id"], now, user, None, rec["state"], None, f"导入文件：{result.file}"
+            )
+        )
     if plan.inserts:  # an Arrow table: DuckDB reads it column by column, fast
         stamp = {"import_id": import_id, "created_at": now, "updated_at": now}
         rows = pa.Table.from_pylist(
-            [{"hazard_id": r["hazard_id"], **{c: r[c] for c in STORED}, **stamp}
-             for r in plan.inserts],
+            [
+                {"hazard_id": r["hazard_id"], **{c: r[c] for c in STORED}, **stamp}
+                for r in plan.inserts
+            ],
             schema=_ARROW_SCHEMA,
-        )  # fmt: skip
+        )
         conn.register("upload_rows", rows)
         try:
             conn.execute("INSERT INTO hazards BY NAME SELECT * FROM upload_rows")
@@ -207,12 +268,25 @@ def _write(conn, user: auth.User, result: ImportResult, plan: Plan, now: datetim
     )
 
 
-def _event_row(hid: str, now: datetime, user: auth.User, before: str | None, after: str,  # noqa: PLR0913
-               changes: dict | None, note: str) -> dict:  # fmt: skip
-    return {"hazard_id": hid, "event_at": now, "actor": user.actor, "action": "导入",
-            "from_state": before, "to_state": after,
-            "changes": json.dumps(changes, ensure_ascii=False, default=str) if changes else None,
-            "note": note}  # fmt: skip
+def _event_row(
+    hid: str,
+    now: datetime,
+    user: auth.User,
+    before: str | None,
+    after: str,
+    changes: dict | None,
+    note: str,
+) -> dict:
+    return {
+        "hazard_id": hid,
+        "event_at": now,
+        "actor": user.actor,
+        "action": "导入",
+        "from_state": before,
+        "to_state": after,
+        "changes": json.dumps(changes, ensure_ascii=False, default=str) if changes else None,
+        "note": note,
+    }
 
 
 def _insert_events(conn: duckdb.DuckDBPyConnection, events: list[dict]) -> None:

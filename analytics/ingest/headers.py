@@ -149,7 +149,7 @@ def is_title_row(cells: list[object]) -> bool:
     """A title above the header: one or two non-empty cells, each long text (the ledger's name)
     or a 填报单位/填报日期/制表 line. Never the upper row of a merged header."""
     texts = [normalize(c) for c in cells if normalize(c)]
-    return 0 < len(texts) <= 2 and all(  # noqa: PLR2004 - one or two cells
+    return 0 < len(texts) <= 2 and all(  # one or two cells
         len(t) >= TITLE_CHARS or t.startswith(TITLE_PREFIXES) for t in texts
     )
 
@@ -181,8 +181,11 @@ def column_names(rows: list[list[object]], header: Header | None) -> tuple[int, 
     width = max((len(r) for r in rows), default=0)
     names: list[str] = []
     for j in range(width):
-        texts = [str(rows[i][j]).strip() for i in range(last, first - 1, -1)
-                 if i < len(rows) and j < len(rows[i]) and normalize(rows[i][j])]  # fmt: skip
+        texts = [
+            str(rows[i][j]).strip()
+            for i in range(last, first - 1, -1)
+            if i < len(rows) and j < len(rows[i]) and normalize(rows[i][j])
+        ]
         base = texts[0] if texts else f"第{j + 1}列"
         name, k = base, 1
         while name in names:

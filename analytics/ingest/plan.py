@@ -101,13 +101,25 @@ def unit_names(conn: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return dict(conn.execute("SELECT adcode, name FROM units").fetchall())
 
 
-def owned(plan: Plan, user: auth.User, row: int, rid: str, unit: str | None, id_label: str,
-          names: dict[str, str]) -> bool:  # fmt: skip
+def owned(
+    plan: Plan,
+    user: auth.User,
+    row: int,
+    rid: str,
+    unit: str | None,
+    id_label: str,
+    names: dict[str, str],
+) -> bool:
     """Whether the user may change a stored record of ``unit``; the row is refused otherwise."""
     if access.can(user, "import", unit):
         return True
-    plan.refuse(row, id_label, rid, f"{id_label} {rid} 属于{names.get(unit, unit or '未注明单位')}，"
-                "区县大队账号不能修改其他单位的记录")  # fmt: skip
+    plan.refuse(
+        row,
+        id_label,
+        rid,
+        f"{id_label} {rid} 属于{names.get(unit, unit or '未注明单位')}，"
+        "区县大队账号不能修改其他单位的记录",
+    )
     return False
 
 
@@ -160,12 +172,27 @@ def change_log(plan: Plan) -> str | None:
     return json.dumps({"changes": changes}, ensure_ascii=False, default=str)
 
 
-def record_import(conn: duckdb.DuckDBPyConnection, kind: str, user: auth.User, result: object,
-                  plan: Plan, now: datetime) -> int:  # fmt: skip
+def record_import(
+    conn: duckdb.DuckDBPyConnection,
+    kind: str,
+    user: auth.User,
+    result: object,
+    plan: Plan,
+    now: datetime,
+) -> int:
     """The imports row of an accident or road import (its updates' changes in note); its id."""
     return conn.execute(
         "INSERT INTO imports (file_name, sha256, kind, unit_adcode, imported_by, imported_at,"
         " rows_read, rows_rejected, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING import_id",
-        [result.file, result.sha256, kind, user.unit_adcode, user.actor, now, result.rows,
-         result.rejected, change_log(plan)],
-    ).fetchone()[0]  # fmt: skip
+        [
+            result.file,
+            result.sha256,
+            kind,
+            user.unit_adcode,
+            user.actor,
+            now,
+            result.rows,
+            result.rejected,
+            change_log(plan),
+        ],
+    ).fetchone()[0]

@@ -21,8 +21,11 @@ DATES = {
 }
 DEADLINES = {"hazards": ("deadline",)}
 STAKES = {"hazards": ("start_m", "end_m"), "accidents": ("stake_m",), "roads": ("start_m", "end_m")}
-STAKE_COLUMNS = {"start_m": ("start_stake", "stakes"), "end_m": ("end_stake", "stakes"),
-                 "stake_m": ("stake", "km")}  # fmt: skip
+STAKE_COLUMNS = {
+    "start_m": ("start_stake", "stakes"),
+    "end_m": ("end_stake", "stakes"),
+    "stake_m": ("stake", "km"),
+}
 MONEY = {
     "hazards": {"funds_wan": (MAX_FUNDS_WAN, "投入资金", "万元")},
     "accidents": {"loss_yuan": (MAX_LOSS_YUAN, "直接财产损失", "元")},
@@ -57,8 +60,13 @@ def problems(kind: str, rec: dict, bounds: Bounds) -> list[tuple[str, str]]:
         if d is not None and d < EARLIEST:
             out.append((f, f"日期 {d} 早于 {EARLIEST.year} 年，请核对"))
         elif d is not None and d > bounds.latest_deadline:
-            out.append((f, f"完成时限 {d} 晚于今天起 {bounds.deadline_years} 年"
-                           f"（{bounds.latest_deadline}），请核对"))  # fmt: skip
+            out.append(
+                (
+                    f,
+                    f"完成时限 {d} 晚于今天起 {bounds.deadline_years} 年"
+                    f"（{bounds.latest_deadline}），请核对",
+                )
+            )
     seen = set()  # a single stake stands for both ends: reported once
     for f in STAKES.get(kind, ()):
         m = rec.get(f)

@@ -204,8 +204,10 @@ _ATTR = re.compile(rb'([\w.:-]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
 
 
 def _attrs(text: bytes) -> dict[str, str]:
-    return {m[1].decode(): html.unescape((m[2] or m[3] or b"").decode("utf-8", "replace"))
-            for m in _ATTR.finditer(text)}  # fmt: skip
+    return {
+        m[1].decode(): html.unescape((m[2] or m[3] or b"").decode("utf-8", "replace"))
+        for m in _ATTR.finditer(text)
+    }
 
 
 def _small_part(z: zipfile.ZipFile, name: str) -> bytes:
@@ -322,8 +324,7 @@ class _CellScan:
             return
         rows = [int(c[2]) for c in corners]
         cols = [column_number(c[1]) for c in corners]
-        _too_big(self.file_name, max(rows) - min(rows) + 1, max(cols) - min(cols) + 1,
-                 self.limits)  # fmt: skip
+        _too_big(self.file_name, max(rows) - min(rows) + 1, max(cols) - min(cols) + 1, self.limits)
         _too_big(self.file_name, max(rows), 1, self.limits)
         _too_big(self.file_name, 1, max(cols), self.limits)
 
@@ -337,7 +338,7 @@ class _CellScan:
 
 
 def _calamine_rows(file_name: str, data: bytes, sheet: str, limits: Limits) -> list[list[object]]:
-    import python_calamine  # noqa: PLC0415 - only when a workbook is read
+    import python_calamine  # only when a workbook is read
 
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -385,7 +386,7 @@ def _read_xls(file_name: str, data: bytes, sheet: str | None, limits: Limits) ->
         )
     for rows, columns in extent.ranges:
         _too_big(file_name, rows, columns, limits)
-    import python_calamine  # noqa: PLC0415
+    import python_calamine
 
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))

@@ -35,18 +35,37 @@ def import_roads(
     access.check(user, "import", access.home_unit(user))  # a leader imports nothing
     context = checks.Context(city, user, features)
     return common.run(
-        conn, "roads", headers.ROAD_HEADERS, "segment_id",
+        conn,
+        "roads",
+        headers.ROAD_HEADERS,
+        "segment_id",
         lambda raw, names, row: rules.check_row(ROWS, raw, names, row, context),
-        lambda records: plan.simple_plan(conn, user, records, table="road_segments",
-                                         key="segment_id", id_label="路段编号", columns=STORED,
-                                         labels=LABELS, merge=_merge),
+        lambda records: plan.simple_plan(
+            conn,
+            user,
+            records,
+            table="road_segments",
+            key="segment_id",
+            id_label="路段编号",
+            columns=STORED,
+            labels=LABELS,
+            merge=_merge,
+        ),
         lambda result, p: _write(conn, user, result, p, now),
-        file_name, data, common.Options(**{"today": now.date(), **options}),
-    )  # fmt: skip
+        file_name,
+        data,
+        common.Options(**{"today": now.date(), **options}),
+    )
 
 
-LABELS = {"route_code": "路线编码", "name": "路段名称", "start_m": "起点桩号（米）",
-          "end_m": "止点桩号（米）", "unit_adcode": "所属区县", "path": "路径"}  # fmt: skip
+LABELS = {
+    "route_code": "路线编码",
+    "name": "路段名称",
+    "start_m": "起点桩号（米）",
+    "end_m": "止点桩号（米）",
+    "unit_adcode": "所属区县",
+    "path": "路径",
+}
 
 
 def _merge(before: dict, rec: dict) -> dict:
@@ -68,8 +87,11 @@ def _stakes(row: RowCheck) -> None:
         start = geo.parse_stake(texts[1] or "")
         end = geo.parse_stake(texts[2] or "")
     if start is None or end is None:
-        row.problem("start_stake" if "start_stake" in row.names else "stakes",
-                    "缺少或无法识别起止桩号", if_new=not any(texts))  # fmt: skip
+        row.problem(
+            "start_stake" if "start_stake" in row.names else "stakes",
+            "缺少或无法识别起止桩号",
+            if_new=not any(texts),
+        )
     elif end < start:
         row.problem("end_stake" if "end_stake" in row.names else "stakes", "止点桩号小于起点桩号")
     row.out["start_m"], row.out["end_m"] = start, end
@@ -99,9 +121,12 @@ def _path(row: RowCheck) -> None:
 
 def _unit(row: RowCheck) -> None:
     path = row.out["path"]
-    checks.unit(row, "所属区县为空或不是本市的单位，且路径不在本市任何区县内",
-                tuple(path[len(path) // 2]) if path else None,
-                if_new=row.text("unit") is None and not path)  # fmt: skip
+    checks.unit(
+        row,
+        "所属区县为空或不是本市的单位，且路径不在本市任何区县内",
+        tuple(path[len(path) // 2]) if path else None,
+        if_new=row.text("unit") is None and not path,
+    )
 
 
 def _name(row: RowCheck) -> None:
@@ -138,12 +163,12 @@ ROWS = rules.Declaration(
 )
 
 
-def _record(city, user, features, raw, names, row):  # noqa: ANN001, ANN202, PLR0913
+def _record(city, user, features, raw, names, row):  # ANN202, PLR0913
     """One row as segment columns, with its problems (what import_roads does)."""
     return rules.check_row(ROWS, raw, names, row, checks.Context(city, user, features))
 
 
-def _write(conn, user: auth.User, result: ImportResult, p: plan.Plan, now: datetime) -> None:  # noqa: ANN001
+def _write(conn, user: auth.User, result: ImportResult, p: plan.Plan, now: datetime) -> None:
     """Apply the plan inside the caller's transaction; the updates' changes go to imports.note.
     A route seen for the first time becomes a route; a known one's stake range may grow."""
     import_id = plan.record_import(conn, "roads", user, result, p, now)
@@ -155,7 +180,7 @@ def _write(conn, user: auth.User, result: ImportResult, p: plan.Plan, now: datet
         )
     for u in p.updates:
         conn.execute(
-            f"UPDATE road_segments SET {', '.join(f'{c} = ?' for c in u.diff)}, import_id = ?"  # noqa: S608 - STORED names
+            f"UPDATE road_segments SET {', '.join(f'{c} = ?' for c in u.diff)}, import_id = ?"  # STORED names  # noqa: S608
             " WHERE segment_id = ?",
             [*(v[1] for v in u.diff.values()), import_id, u.record["segment_id"]],
         )
@@ -165,10 +190,15 @@ def _write(conn, user: auth.User, result: ImportResult, p: plan.Plan, now: datet
             " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (route_code) DO UPDATE SET"
             " start_m = least(routes.start_m, excluded.start_m),"
             " end_m = greatest(routes.end_m, excluded.end_m)",
-            [rec["route_code"], rec.get("route_name") or rec["route_code"],
-             rec.get("road_class") or "未注明", rec["start_m"], rec["end_m"],
-             f"导入：{result.file}"],
-        )  # fmt: skip
+            [
+                rec["route_code"],
+                rec.get("route_name") or rec["route_code"],
+                rec.get("road_class") or "未注明",
+                rec["start_m"],
+                rec["end_m"],
+                f"导入：{result.file}",
+            ],
+        )
     conn.execute(
         "UPDATE imports SET rows_added = ?, rows_updated = ? WHERE import_id = ?",
         [result.inserted, result.updated, import_id],

@@ -67,8 +67,18 @@ class RowCheck:
     Cross-field checks read and write these; env is what the import is done for (a kind's
     context: the city, the user…)."""
 
-    __slots__ = ("raw", "names", "number", "env", "out", "problems", "warnings", "if_new",
-                 "failed", "derived")  # fmt: skip
+    __slots__ = (
+        "raw",
+        "names",
+        "number",
+        "env",
+        "out",
+        "problems",
+        "warnings",
+        "if_new",
+        "failed",
+        "derived",
+    )
 
     def __init__(self, raw: dict, names: dict[str, str], number: int, env: object = None) -> None:
         self.raw, self.names, self.number, self.env = raw, names, number, env
@@ -92,10 +102,11 @@ class RowCheck:
             self.failed.add(f)
 
     def warn(self, f: str, value: str, message: str, default_column: str | None = None) -> None:
-        self.warnings.append(Problem(self.number, self.names.get(f, default_column or f), value,
-                                     message))  # fmt: skip
+        self.warnings.append(
+            Problem(self.number, self.names.get(f, default_column or f), value, message)
+        )
 
-    def read(self, f: str, parse: Parser, *args: object) -> Any:  # noqa: ANN401 - parse's value
+    def read(self, f: str, parse: Parser, *args: object) -> Any:  # parse's value
         """parse(cell of f, *args); None (and the problem reported) when it cannot be read."""
         try:
             return parse(self.raw.get(f), *args)

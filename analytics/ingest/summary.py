@@ -12,19 +12,36 @@ from analytics.ingest.common import ImportResult
 
 def as_json(result: ImportResult) -> dict:
     return {
-        "kind": result.kind, "file": result.file, "sha256": result.sha256, "rows": result.rows,
-        "accepted": result.accepted, "rejected": result.rejected, "inserted": result.inserted,
-        "updated": result.updated, "unchanged": result.unchanged,
+        "kind": result.kind,
+        "file": result.file,
+        "sha256": result.sha256,
+        "rows": result.rows,
+        "accepted": result.accepted,
+        "rejected": result.rejected,
+        "inserted": result.inserted,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
         "duplicate_file": result.duplicate_file,
         "problems": [p.__dict__ for p in result.problems],
         "warnings": [p.__dict__ for p in result.warnings],
-        "unmatched_columns": result.unmatched_columns, "not_in_upload": result.not_in_upload,
-        "dry_run": result.dry_run, "written": result.written,
-        "needs_override": result.needs_override, "notes": result.notes,
-        "changes": [{"record_id": c.record_id, "field": c.field, "label": c.label,
-                     "before": c.before, "after": c.after, "protected": c.protected}
-                    for c in result.changes],
-    }  # fmt: skip
+        "unmatched_columns": result.unmatched_columns,
+        "not_in_upload": result.not_in_upload,
+        "dry_run": result.dry_run,
+        "written": result.written,
+        "needs_override": result.needs_override,
+        "notes": result.notes,
+        "changes": [
+            {
+                "record_id": c.record_id,
+                "field": c.field,
+                "label": c.label,
+                "before": c.before,
+                "after": c.after,
+                "protected": c.protected,
+            }
+            for c in result.changes
+        ],
+    }
 
 
 def override_problem(override: bool, reason: str | None, user: auth.User) -> str | None:
@@ -46,8 +63,10 @@ def print_result(result: ImportResult) -> None:
         return
     for note in result.notes:
         print(note)
-    counts = (f"读取 {result.rows} 行：新增 {result.inserted}，更新 {result.updated}，"
-              f"未变 {result.unchanged}，拒收 {result.rejected}。")  # fmt: skip
+    counts = (
+        f"读取 {result.rows} 行：新增 {result.inserted}，更新 {result.updated}，"
+        f"未变 {result.unchanged}，拒收 {result.rejected}。"
+    )
     print(f"试运行（未写入）：{counts}" if result.dry_run else counts)
     for c in result.changes:
         shown = ["（空）" if v is None or v == "" else v for v in (c.before, c.after)]
@@ -56,8 +75,11 @@ def print_result(result: ImportResult) -> None:
     for p in result.problems:
         print(f"  第 {p.row} 行 [{p.column}] {p.value}：{p.problem}", file=sys.stderr)
     if result.needs_override:
-        print('以上标为“受保护”的修改须经“一单四制”流程办理，本次未导入任何数据。确需通过导入修改，'
-              '请由支队管理员加 --override-protected --reason "理由" 重新导入。', file=sys.stderr)  # fmt: skip
+        print(
+            "以上标为“受保护”的修改须经“一单四制”流程办理，本次未导入任何数据。确需通过导入修改，"
+            '请由支队管理员加 --override-protected --reason "理由" 重新导入。',
+            file=sys.stderr,
+        )
 
 
 def write_problems(path: Path, result: ImportResult) -> None:

@@ -14,18 +14,35 @@ from analytics.ledger import vocabulary as ledger
 from analytics.ledger.export import CANONICAL
 
 EXAMPLE = {
-    "隐患编号": "示例-隐患-001", "乡镇": "慎城镇", "道路名称": "国道105线", "路线编码": "G105",
-    "起点桩号": "K871+500", "止点桩号": "K872+000", "坐标系": "WGS84", "隐患类型": "平交路口缺陷",
-    "隐患描述": "路口缺少信号灯和渠化设施", "风险等级": "较大", "挂牌督办": "市", "隐患来源": "日常排查",
-    "排查日期": "2022-06-03", "入单日期": "2022-06-05", "工作目标": "消除路口隐患",
-    "牵头领导": "王某（副县长）", "责任单位": "颍上县交通运输局", "完成标准": "完善信号灯和渠化",
-    "完成时限": "2022-09-30", "整改状态": "整改中",
-}  # fmt: skip
+    "隐患编号": "示例-隐患-001",
+    "乡镇": "慎城镇",
+    "道路名称": "国道105线",
+    "路线编码": "G105",
+    "起点桩号": "K871+500",
+    "止点桩号": "K872+000",
+    "坐标系": "WGS84",
+    "隐患类型": "平交路口缺陷",
+    "隐患描述": "路口缺少信号灯和渠化设施",
+    "风险等级": "较大",
+    "挂牌督办": "市",
+    "隐患来源": "日常排查",
+    "排查日期": "2022-06-03",
+    "入单日期": "2022-06-05",
+    "工作目标": "消除路口隐患",
+    "牵头领导": "王某（副县长）",
+    "责任单位": "颍上县交通运输局",
+    "完成标准": "完善信号灯和渠化",
+    "完成时限": "2022-09-30",
+    "整改状态": "整改中",
+}
 CHOICES = {
-    "隐患类型": ledger.ALL_HAZARD_TYPES, "风险等级": ledger.RISK_GRADES,
-    "挂牌督办": ledger.SUPERVISION_LEVELS, "隐患来源": ledger.SOURCES, "整改状态": ledger.STATES,
+    "隐患类型": ledger.ALL_HAZARD_TYPES,
+    "风险等级": ledger.RISK_GRADES,
+    "挂牌督办": ledger.SUPERVISION_LEVELS,
+    "隐患来源": ledger.SOURCES,
+    "整改状态": ledger.STATES,
     "坐标系": ("WGS84", "GCJ02", "BD09"),
-}  # fmt: skip
+}
 EXAMPLE_NOTE = (
     "第 2 行是示例（编号以“示例”开头），导入时自动跳过；可直接在其下方填写，或删除后填写。"
 )
@@ -46,15 +63,40 @@ INSTRUCTIONS = (
 
 
 ACCIDENT_HEADERS = (
-    "事故编号", "事故时间", "所属区县", "道路名称", "路线编码", "公里数", "米数", "经度", "纬度", "坐标系",
-    "死亡人数", "受伤人数", "直接财产损失(元)", "事故形态", "天气", "事故严重程度", "处理程序",
-)  # fmt: skip
+    "事故编号",
+    "事故时间",
+    "所属区县",
+    "道路名称",
+    "路线编码",
+    "公里数",
+    "米数",
+    "经度",
+    "纬度",
+    "坐标系",
+    "死亡人数",
+    "受伤人数",
+    "直接财产损失(元)",
+    "事故形态",
+    "天气",
+    "事故严重程度",
+    "处理程序",
+)
 ACCIDENT_EXAMPLE = {
-    "事故编号": "示例-事故-001", "事故时间": "2022-06-03 14:30", "道路名称": "国道105线",
-    "路线编码": "G105", "公里数": 871, "米数": 500, "坐标系": "WGS84", "死亡人数": 0, "受伤人数": 1,
-    "直接财产损失(元)": 3000, "事故形态": "侧面相撞", "天气": "晴", "事故严重程度": "伤人事故",
+    "事故编号": "示例-事故-001",
+    "事故时间": "2022-06-03 14:30",
+    "道路名称": "国道105线",
+    "路线编码": "G105",
+    "公里数": 871,
+    "米数": 500,
+    "坐标系": "WGS84",
+    "死亡人数": 0,
+    "受伤人数": 1,
+    "直接财产损失(元)": 3000,
+    "事故形态": "侧面相撞",
+    "天气": "晴",
+    "事故严重程度": "伤人事故",
     "处理程序": "一般程序",
-}  # fmt: skip
+}
 ACCIDENT_INSTRUCTIONS = (
     EXAMPLE_NOTE,
     "每行一起事故；事故编号必填且不能重复，再次上传同一编号会更新该事故。",
@@ -66,8 +108,14 @@ ACCIDENT_INSTRUCTIONS = (
 )
 
 
-def _template(city: City, title: str, headers: list[str], example: dict, choices: dict,  # noqa: PLR0913
-              instructions: tuple[str, ...]) -> bytes:  # fmt: skip
+def _template(
+    city: City,
+    title: str,
+    headers: list[str],
+    example: dict,
+    choices: dict,
+    instructions: tuple[str, ...],
+) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = title
@@ -88,9 +136,14 @@ def _template(city: City, title: str, headers: list[str], example: dict, choices
         for i, option in enumerate(options, start=2):
             lists.cell(i, j, option)
         letter = lists.cell(1, j).column_letter
-        check = DataValidation(type="list", formula1=f"=选项!${letter}$2:${letter}${len(options) + 1}",
-                               allow_blank=True, showErrorMessage=True,
-                               errorTitle="请从下拉列表中选择", error=f"{header}须为下拉列表中的一项")  # fmt: skip
+        check = DataValidation(
+            type="list",
+            formula1=f"=选项!${letter}$2:${letter}${len(options) + 1}",
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="请从下拉列表中选择",
+            error=f"{header}须为下拉列表中的一项",
+        )
         sheet.add_data_validation(check)
         target = sheet.cell(1, headers.index(header) + 1).column_letter
         check.add(f"{target}2:{target}5000")
@@ -105,12 +158,27 @@ def _template(city: City, title: str, headers: list[str], example: dict, choices
     return buf.getvalue()
 
 
-ROAD_HEADERS = ("路段编号", "路线编码", "路线名称", "技术等级", "起点桩号", "止点桩号", "所属区县", "路径",
-                "坐标系")  # fmt: skip
+ROAD_HEADERS = (
+    "路段编号",
+    "路线编码",
+    "路线名称",
+    "技术等级",
+    "起点桩号",
+    "止点桩号",
+    "所属区县",
+    "路径",
+    "坐标系",
+)
 ROAD_EXAMPLE = {
-    "路段编号": "示例-路段-001", "路线编码": "G105", "路线名称": "国道105线", "技术等级": "国道",
-    "起点桩号": "K871+000", "止点桩号": "K873+000", "路径": "115.80,32.88;115.81,32.89", "坐标系": "WGS84",
-}  # fmt: skip
+    "路段编号": "示例-路段-001",
+    "路线编码": "G105",
+    "路线名称": "国道105线",
+    "技术等级": "国道",
+    "起点桩号": "K871+000",
+    "止点桩号": "K873+000",
+    "路径": "115.80,32.88;115.81,32.89",
+    "坐标系": "WGS84",
+}
 ROAD_INSTRUCTIONS = (
     EXAMPLE_NOTE,
     "每行一个路段；路段编号必填且不能重复，再次上传同一编号会更新该路段。",
@@ -126,10 +194,15 @@ ROAD_CHOICES = {
 # kind: sheet title, headers, example row, drop-down lists, instructions
 TEMPLATES = {
     "hazards": ("隐患台账", tuple(CANONICAL), EXAMPLE, CHOICES, INSTRUCTIONS),
-    "accidents": ("事故记录", ACCIDENT_HEADERS, ACCIDENT_EXAMPLE, ACCIDENT_CHOICES,
-                  ACCIDENT_INSTRUCTIONS),
+    "accidents": (
+        "事故记录",
+        ACCIDENT_HEADERS,
+        ACCIDENT_EXAMPLE,
+        ACCIDENT_CHOICES,
+        ACCIDENT_INSTRUCTIONS,
+    ),
     "roads": ("路段", ROAD_HEADERS, ROAD_EXAMPLE, ROAD_CHOICES, ROAD_INSTRUCTIONS),
-}  # fmt: skip
+}
 
 
 def template(kind: str, city: City, unit_adcode: str | None = None) -> bytes:

@@ -73,13 +73,40 @@ def parse_date(cell: object) -> date | None:
         raise ValueProblem(f"日期“{t}”不存在") from None
 
 
-GRADES = {"重大": "重大", "较大": "较大", "一般": "一般", "一级": "重大", "二级": "较大",
-          "三级": "一般", "i级": "重大", "ii级": "较大", "iii级": "一般"}  # fmt: skip
-LEVELS = {"部": "部", "部级": "部", "公安部": "部", "省": "省", "省级": "省", "市": "市",
-          "市级": "市", "县": "县", "县级": "县", "区级": "县", "无": "无", "否": "无", "": "无"}  # fmt: skip
+GRADES = {
+    "重大": "重大",
+    "较大": "较大",
+    "一般": "一般",
+    "一级": "重大",
+    "二级": "较大",
+    "三级": "一般",
+    "i级": "重大",
+    "ii级": "较大",
+    "iii级": "一般",
+}
+LEVELS = {
+    "部": "部",
+    "部级": "部",
+    "公安部": "部",
+    "省": "省",
+    "省级": "省",
+    "市": "市",
+    "市级": "市",
+    "县": "县",
+    "县级": "县",
+    "区级": "县",
+    "无": "无",
+    "否": "无",
+    "": "无",
+}
 CLOSED_WORDS = ("已销号", "销号", "已整改", "整改完成", "完成", "已完成", "是")
-STATE_WORDS = {s: s for s in ledger.STATES} | {"在办": ledger.RECTIFYING, "未整改": ledger.RECTIFYING,
-               "整改中": ledger.RECTIFYING, "正在整改": ledger.RECTIFYING, "否": ledger.RECTIFYING}  # fmt: skip
+STATE_WORDS = {s: s for s in ledger.STATES} | {
+    "在办": ledger.RECTIFYING,
+    "未整改": ledger.RECTIFYING,
+    "整改中": ledger.RECTIFYING,
+    "正在整改": ledger.RECTIFYING,
+    "否": ledger.RECTIFYING,
+}
 
 
 def grade(cell: object) -> str | None:
@@ -171,7 +198,7 @@ def parse_datetime(cell: object, time_cell: object = None) -> datetime | None:
     return moment
 
 
-def _clock(cell: object):  # noqa: ANN202 - a datetime.time
+def _clock(cell: object):  # a datetime.time
     if isinstance(cell, datetime):
         return cell.time()
     if isinstance(cell, float) and 0 <= cell < 1:  # an Excel time of day

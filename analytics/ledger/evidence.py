@@ -32,9 +32,18 @@ MAX_PDF_DEPTH = 100
 # Names that make a PDF active: scripts, actions run on opening or on events, embedded files
 # (keys anywhere, /S of an action, /Subtype of an annotation).
 _PDF_ACTIVE_KEYS = frozenset(
-    {"/JS", "/JavaScript", "/AA", "/Launch", "/EmbeddedFiles", "/EmbeddedFile", "/EF",
-     "/RichMedia", "/XFA"}
-)  # fmt: skip
+    {
+        "/JS",
+        "/JavaScript",
+        "/AA",
+        "/Launch",
+        "/EmbeddedFiles",
+        "/EmbeddedFile",
+        "/EF",
+        "/RichMedia",
+        "/XFA",
+    }
+)
 _PDF_ACTIVE_ACTIONS = frozenset(
     {"/JavaScript", "/Launch", "/ImportData", "/GoToE", "/RichMediaExecute", "/Rendition"}
 )

@@ -25,8 +25,12 @@ def hazards_as_of(
     viewer: auth.User | None = None,
 ) -> pd.DataFrame:
     """Listed hazards on ``as_of``, overdue first (longest overdue first), then due soon."""
-    params = {"as_of": as_of, "horizon": horizon, "unit": access.row_scope(viewer, unit),
-              "only_overdue": only_overdue}  # fmt: skip
+    params = {
+        "as_of": as_of,
+        "horizon": horizon,
+        "unit": access.row_scope(viewer, unit),
+        "only_overdue": only_overdue,
+    }
     return conn.execute(read_sql("hazard_list"), params).df()
 
 
@@ -98,9 +102,15 @@ def audit_log(
         "   AND ($actor IS NULL OR e.actor = $actor) AND ($unit IS NULL OR h.unit_adcode = $unit)"
         "   AND ($action IS NULL OR e.action = $action)"
         " ORDER BY e.event_at DESC, e.event_id DESC LIMIT $limit",
-        {"start": start, "end": end, "actor": actor, "unit": unit, "action": action,
-         "limit": limit},
-    ).df()  # fmt: skip
+        {
+            "start": start,
+            "end": end,
+            "actor": actor,
+            "unit": unit,
+            "action": action,
+            "limit": limit,
+        },
+    ).df()
 
 
 def tasks(
@@ -134,9 +144,10 @@ def tasks(
 
 def actors(conn: duckdb.DuckDBPyConnection) -> list[str]:
     """Everyone who appears in the hazard histories, alphabetically."""
-    return [r[0] for r in conn.execute(
-        "SELECT DISTINCT actor FROM hazard_events ORDER BY actor"
-    ).fetchall()]  # fmt: skip
+    return [
+        r[0]
+        for r in conn.execute("SELECT DISTINCT actor FROM hazard_events ORDER BY actor").fetchall()
+    ]
 
 
 SEARCH_LIMIT = 200
@@ -150,12 +161,11 @@ def search(
     words = [w for w in str(text or "").split()][:5]
     if not words:
         return pd.DataFrame(columns=list(_SEARCH_COLUMNS))
-    hay = ("lower(concat_ws(' ', h.hazard_id, h.road_name, h.township, h.route_code,"
-           " h.description))")  # fmt: skip
+    hay = "lower(concat_ws(' ', h.hazard_id, h.road_name, h.township, h.route_code, h.description))"
     where = " AND ".join(f"contains({hay}, lower(?))" for _ in words)
     unit = access.row_scope(viewer, None)
     return conn.execute(
-        f"SELECT {', '.join(_SEARCH_COLUMNS.values())} FROM hazards h"  # noqa: S608 - fixed names
+        f"SELECT {', '.join(_SEARCH_COLUMNS.values())} FROM hazards h"  # fixed names  # noqa: S608
         " LEFT JOIN units u ON u.adcode = h.unit_adcode"
         f" WHERE ({where}) AND (? IS NULL OR h.unit_adcode = ?)"
         " ORDER BY h.found_date DESC, h.hazard_id LIMIT ?",
@@ -164,7 +174,11 @@ def search(
 
 
 _SEARCH_COLUMNS = {
-    "hazard_id": "h.hazard_id", "unit_name": "u.name AS unit_name", "state": "h.state",
-    "road_name": "h.road_name", "hazard_type": "h.hazard_type", "found_date": "h.found_date",
+    "hazard_id": "h.hazard_id",
+    "unit_name": "u.name AS unit_name",
+    "state": "h.state",
+    "road_name": "h.road_name",
+    "hazard_type": "h.hazard_type",
+    "found_date": "h.found_date",
     "description": "h.description",
-}  # fmt: skip
+}

@@ -173,9 +173,14 @@ def accident_totals(conn: duckdb.DuckDBPyConnection, start: date, end: date) -> 
 
 
 ACCIDENT_FIGURES = (
-    "accidents", "fatal", "deaths", "injuries", "loss_yuan", "general_procedure",
+    "accidents",
+    "fatal",
+    "deaths",
+    "injuries",
+    "loss_yuan",
+    "general_procedure",
     "simple_procedure",
-)  # fmt: skip
+)
 
 
 def accident_summary(
@@ -215,11 +220,13 @@ def accident_comparison(
 ) -> AccidentComparison:
     w, pw, yw = period.window, period.previous_window, period.year_ago_window
     return AccidentComparison(
-        w, pw, yw,
+        w,
+        pw,
+        yw,
         accident_summary(conn, *w, unit=unit),
         accident_summary(conn, *pw, unit=unit),
         accident_summary(conn, *yw, unit=unit),
-    )  # fmt: skip
+    )
 
 
 @dataclass(frozen=True)
@@ -319,9 +326,18 @@ def upgrade_totals(conn: duckdb.DuckDBPyConnection, up_to_year: int) -> pd.DataF
 
 
 REPORT_FIELDS = (
-    "listed", "closed", "open", "rate", "due", "on_time", "on_time_rate", "overdue", "due_soon",
-    "assigned_complete_rate", "avg_days_to_close",
-)  # fmt: skip
+    "listed",
+    "closed",
+    "open",
+    "rate",
+    "due",
+    "on_time",
+    "on_time_rate",
+    "overdue",
+    "due_soon",
+    "assigned_complete_rate",
+    "avg_days_to_close",
+)
 
 
 def report(conn: duckdb.DuckDBPyConnection, as_of: date, horizon: int, by: str = "unit") -> dict:
@@ -333,8 +349,11 @@ def report(conn: duckdb.DuckDBPyConnection, as_of: date, horizon: int, by: str =
     groups = []
     for row in status(conn, as_of, horizon, by=by).to_dict("records"):
         if by == "unit":
-            head = {"unit_code": row["unit_adcode"], "unit_name": row["unit_name"],
-                    "rank": _plain(row["rank"])}  # fmt: skip
+            head = {
+                "unit_code": row["unit_adcode"],
+                "unit_name": row["unit_name"],
+                "rank": _plain(row["rank"]),
+            }
         else:
             head = {"group": row["group_key"]}
         groups.append(head | record(row))

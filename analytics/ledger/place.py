@@ -22,8 +22,11 @@ ROUTE_CODE = re.compile(r"^[GSXYCZ]\d{1,4}$")
 NEAR_KM = 5  # a point this far beyond the box of the city's outlines is refused
 PICK_STEP_M = 500  # the spacing of the map picker's points (a picked point is within ~350 m)
 LOCATION_FIELDS = ("route_code", "start_m", "end_m", "lon", "lat", "coord_source")
-SYSTEM_LABELS = {geo.WGS84: "WGS-84（GPS、天地图）", geo.GCJ02: "GCJ-02（高德、腾讯）",
-                 geo.BD09: "BD-09（百度）"}  # fmt: skip
+SYSTEM_LABELS = {
+    geo.WGS84: "WGS-84（GPS、天地图）",
+    geo.GCJ02: "GCJ-02（高德、腾讯）",
+    geo.BD09: "BD-09（百度）",
+}
 
 
 class PlaceError(ValueError):
@@ -173,8 +176,9 @@ def pick_grid(city: City, unit_adcode: str, step_m: float = PICK_STEP_M) -> list
 
 
 def _grid(city: City, unit_adcode: str, step_m: float) -> list[dict]:
-    feats = [f for f in boundaries(city)["features"]
-             if f["properties"].get("unit_code") == unit_adcode]  # fmt: skip
+    feats = [
+        f for f in boundaries(city)["features"] if f["properties"].get("unit_code") == unit_adcode
+    ]
     if not feats:
         return []
     geometry = feats[0]["geometry"]
@@ -184,5 +188,7 @@ def _grid(city: City, unit_adcode: str, step_m: float) -> list[dict]:
     lons, lats = np.meshgrid(np.arange(lo_lon, hi_lon, dlon), np.arange(lo_lat, hi_lat, dlat))
     lons, lats = lons.ravel(), lats.ravel()
     inside = geo.points_in_polygon(lons, lats, geometry)
-    return [{"lon": round(float(x), 6), "lat": round(float(y), 6)}
-            for x, y in zip(lons[inside], lats[inside], strict=True)]  # fmt: skip
+    return [
+        {"lon": round(float(x), 6), "lat": round(float(y), 6)}
+        for x, y in zip(lons[inside], lats[inside], strict=True)
+    ]

@@ -82,16 +82,38 @@ def next_state(action: str, current: str | None) -> str:
 
 # Chinese labels of the hazard columns, for histories and exports.
 FIELD_LABELS: dict[str, str] = {
-    "hazard_id": "隐患编号", "unit_adcode": "所属区县", "township": "乡镇", "road_name": "道路名称",
-    "route_code": "路线编码", "start_m": "起点桩号", "end_m": "止点桩号", "lon": "经度", "lat": "纬度",
-    "coord_source": "坐标系", "hazard_type": "隐患类型", "description": "隐患描述",
-    "risk_grade": "风险等级", "supervision_level": "挂牌督办", "source": "隐患来源",
-    "found_date": "排查日期", "listed_date": "入单日期", **FIVE_ELEMENTS,
-    "reward_penalty": "奖惩措施", "measures": "整改措施", "temporary_controls": "临时管控措施",
-    "progress": "整改进展", "state": "流程状态", "closed_date": "销号日期", "accept_unit": "验收单位",
-    "accepted_by": "验收人", "accepted_date": "验收日期", "acceptance_evidence": "验收结论及依据",
-    "voided_date": "作废日期", "void_reason": "作废原因", "funds_wan": "投入资金（万元）",
-}  # fmt: skip
+    "hazard_id": "隐患编号",
+    "unit_adcode": "所属区县",
+    "township": "乡镇",
+    "road_name": "道路名称",
+    "route_code": "路线编码",
+    "start_m": "起点桩号",
+    "end_m": "止点桩号",
+    "lon": "经度",
+    "lat": "纬度",
+    "coord_source": "坐标系",
+    "hazard_type": "隐患类型",
+    "description": "隐患描述",
+    "risk_grade": "风险等级",
+    "supervision_level": "挂牌督办",
+    "source": "隐患来源",
+    "found_date": "排查日期",
+    "listed_date": "入单日期",
+    **FIVE_ELEMENTS,
+    "reward_penalty": "奖惩措施",
+    "measures": "整改措施",
+    "temporary_controls": "临时管控措施",
+    "progress": "整改进展",
+    "state": "流程状态",
+    "closed_date": "销号日期",
+    "accept_unit": "验收单位",
+    "accepted_by": "验收人",
+    "accepted_date": "验收日期",
+    "acceptance_evidence": "验收结论及依据",
+    "voided_date": "作废日期",
+    "void_reason": "作废原因",
+    "funds_wan": "投入资金（万元）",
+}
 
 
 def describe_changes(changes: object) -> str:

@@ -28,10 +28,23 @@ from analytics.store.db import transaction
 
 # columns an action may change (never built from user input)
 EDITABLE = (
-    *ledger.FIVE_ELEMENTS, "reward_penalty", "measures", "temporary_controls", "progress",
-    "risk_grade", "supervision_level", "listed_date", "closed_date", "accept_unit", "accepted_by",
-    "accepted_date", "acceptance_evidence", "voided_date", "void_reason", "funds_wan",
-)  # fmt: skip
+    *ledger.FIVE_ELEMENTS,
+    "reward_penalty",
+    "measures",
+    "temporary_controls",
+    "progress",
+    "risk_grade",
+    "supervision_level",
+    "listed_date",
+    "closed_date",
+    "accept_unit",
+    "accepted_by",
+    "accepted_date",
+    "acceptance_evidence",
+    "voided_date",
+    "void_reason",
+    "funds_wan",
+)
 
 
 class WorkflowError(ValueError):
@@ -68,8 +81,15 @@ def _already(conn: duckdb.DuckDBPyConnection, token: str | None) -> None:
         raise DuplicateSubmission(*row)
 
 
-def _record_submission(conn, token: str | None, action: str, hazard_id: str,  # noqa: ANN001
-                       event_id: int | None, actor: str, now: datetime) -> None:  # fmt: skip
+def _record_submission(
+    conn,
+    token: str | None,
+    action: str,
+    hazard_id: str,
+    event_id: int | None,
+    actor: str,
+    now: datetime,
+) -> None:
     if token:
         conn.execute(
             "INSERT INTO submissions (token, action, hazard_id, event_id, actor, submitted_at)"
@@ -109,8 +129,21 @@ def _apply(
 ) -> int:
     """Check, then write the hazard, its event and its evidence; return the event id."""
     try:
-        return _write(conn, user, permission, hazard_id, version, action, changes, now, note,
-                      files, evidence_dir, max_bytes, token)  # fmt: skip
+        return _write(
+            conn,
+            user,
+            permission,
+            hazard_id,
+            version,
+            action,
+            changes,
+            now,
+            note,
+            files,
+            evidence_dir,
+            max_bytes,
+            token,
+        )
     except (duckdb.TransactionException, duckdb.ConstraintException):
         # another session wrote the same row (or the same submission) at the same time
         _already(conn, token)
@@ -120,8 +153,21 @@ def _apply(
         ) from None
 
 
-def _write(conn, user, permission, hazard_id, version, action, changes, now, note, files,  # noqa: ANN001, PLR0913
-           evidence_dir, max_bytes, token) -> int:  # noqa: ANN001 # fmt: skip
+def _write(
+    conn,
+    user,
+    permission,
+    hazard_id,
+    version,
+    action,
+    changes,
+    now,
+    note,
+    files,  # PLR0913
+    evidence_dir,
+    max_bytes,
+    token,
+) -> int:
     with transaction(conn):
         _already(conn, token)
         h = hazard(conn, hazard_id)
@@ -153,18 +199,26 @@ def _write(conn, user, permission, hazard_id, version, action, changes, now, not
             diff["state"] = [h["state"], after]
         editable = BASIC_FIELDS if action == "更正" else EDITABLE
         sets = ", ".join(f"{col} = ?" for col in changes if col in editable)
-        assert len(changes) == sets.count("?"), "only EDITABLE columns"  # noqa: S101
+        assert len(changes) == sets.count("?"), "only EDITABLE columns"
         conn.execute(
-            f"UPDATE hazards SET {sets + ', ' if sets else ''}state = ?, version = version + 1,"  # noqa: S608 - EDITABLE names
+            f"UPDATE hazards SET {sets + ', ' if sets else ''}state = ?, version = version + 1,"  # EDITABLE names  # noqa: S608
             " updated_at = ? WHERE hazard_id = ? AND version = ?",
             [*changes.values(), after, now, hazard_id, version],
         )
         event_id = conn.execute(
             "INSERT INTO hazard_events (hazard_id, event_at, actor, action, from_state, to_state,"
             " changes, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING event_id",
-            [hazard_id, now, user.actor, action, h["state"], after,
-             json.dumps(diff, ensure_ascii=False, default=str) if diff else None, note],
-        ).fetchone()[0]  # fmt: skip
+            [
+                hazard_id,
+                now,
+                user.actor,
+                action,
+                h["state"],
+                after,
+                json.dumps(diff, ensure_ascii=False, default=str) if diff else None,
+                note,
+            ],
+        ).fetchone()[0]
         for f in files:
             if evidence_dir is None:
                 raise WorkflowError(["未配置证明材料存放目录"])
@@ -188,9 +242,18 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def list_hazard(conn, user: User, hazard_id: str, version: int, *, risk_grade: str,  # noqa: ANN001
-                supervision_level: str, listed_date: date, now: datetime,
-                token: str | None = None) -> int:  # fmt: skip
+def list_hazard(
+    conn,
+    user: User,
+    hazard_id: str,
+    version: int,
+    *,
+    risk_grade: str,
+    supervision_level: str,
+    listed_date: date,
+    now: datetime,
+    token: str | None = None,
+) -> int:
     """认定入单: confirm a reported hazard and put it on the list with its grade and level."""
     h = _may(conn, user, "list", hazard_id)
     problems = []
@@ -204,13 +267,25 @@ def list_hazard(conn, user: User, hazard_id: str, version: int, *, risk_grade: s
         problems.append("入单日期不能晚于今天")
     if problems:
         raise WorkflowError(problems)
-    changes = {"risk_grade": risk_grade, "supervision_level": supervision_level,
-               "listed_date": listed_date}  # fmt: skip
+    changes = {
+        "risk_grade": risk_grade,
+        "supervision_level": supervision_level,
+        "listed_date": listed_date,
+    }
     return _apply(conn, user, "list", hazard_id, version, "入单", changes, now, token=token)
 
 
-def assign(conn, user: User, hazard_id: str, version: int, *, elements: dict[str, object],  # noqa: ANN001
-           reward_penalty: str | None, now: datetime, token: str | None = None) -> int:  # fmt: skip
+def assign(
+    conn,
+    user: User,
+    hazard_id: str,
+    version: int,
+    *,
+    elements: dict[str, object],
+    reward_penalty: str | None,
+    now: datetime,
+    token: str | None = None,
+) -> int:
     """交办 with the five elements; refused while any is missing."""
     h = _may(conn, user, "assign", hazard_id)
     missing = [label for col, label in ledger.FIVE_ELEMENTS.items() if _blank(elements.get(col))]
@@ -227,11 +302,21 @@ def assign(conn, user: User, hazard_id: str, version: int, *, elements: dict[str
     return _apply(conn, user, "assign", hazard_id, version, "交办", changes, now, token=token)
 
 
-def record_progress(conn, user: User, hazard_id: str, version: int, *, text: str,  # noqa: ANN001
-                    measures: str | None, temporary_controls: str | None, now: datetime,
-                    files: Sequence[Upload] = (), evidence_dir: Path | None = None,
-                    max_bytes: int = evidence.DEFAULT_MAX_BYTES,
-                    token: str | None = None) -> int:  # fmt: skip
+def record_progress(
+    conn,
+    user: User,
+    hazard_id: str,
+    version: int,
+    *,
+    text: str,
+    measures: str | None,
+    temporary_controls: str | None,
+    now: datetime,
+    files: Sequence[Upload] = (),
+    evidence_dir: Path | None = None,
+    max_bytes: int = evidence.DEFAULT_MAX_BYTES,
+    token: str | None = None,
+) -> int:
     """整改进展, with optional photos or documents."""
     _may(conn, user, "progress", hazard_id)
     if _blank(text):
@@ -241,16 +326,35 @@ def record_progress(conn, user: User, hazard_id: str, version: int, *, text: str
         changes["measures"] = measures
     if not _blank(temporary_controls):
         changes["temporary_controls"] = temporary_controls
-    return _apply(conn, user, "progress", hazard_id, version, "进展", changes, now,
-                  files=files, evidence_dir=evidence_dir, max_bytes=max_bytes,
-                  token=token)  # fmt: skip
+    return _apply(
+        conn,
+        user,
+        "progress",
+        hazard_id,
+        version,
+        "进展",
+        changes,
+        now,
+        files=files,
+        evidence_dir=evidence_dir,
+        max_bytes=max_bytes,
+        token=token,
+    )
 
 
-def request_signoff(conn, user: User, hazard_id: str, version: int, *, note: str,  # noqa: ANN001
-                    now: datetime, files: Sequence[Upload] = (),
-                    evidence_dir: Path | None = None,
-                    max_bytes: int = evidence.DEFAULT_MAX_BYTES,
-                    token: str | None = None) -> int:  # fmt: skip
+def request_signoff(
+    conn,
+    user: User,
+    hazard_id: str,
+    version: int,
+    *,
+    note: str,
+    now: datetime,
+    files: Sequence[Upload] = (),
+    evidence_dir: Path | None = None,
+    max_bytes: int = evidence.DEFAULT_MAX_BYTES,
+    token: str | None = None,
+) -> int:
     """申请销号 with the evidence of rectification (a note and at least one file)."""
     _may(conn, user, "request_signoff", hazard_id)
     problems = []
@@ -260,14 +364,36 @@ def request_signoff(conn, user: User, hazard_id: str, version: int, *, note: str
         problems.append("申请销号须上传整改后的照片或验收材料")
     if problems:
         raise WorkflowError(problems)
-    return _apply(conn, user, "request_signoff", hazard_id, version, "申请销号", {}, now,
-                  note=note.strip(), files=files, evidence_dir=evidence_dir,
-                  max_bytes=max_bytes, token=token)  # fmt: skip
+    return _apply(
+        conn,
+        user,
+        "request_signoff",
+        hazard_id,
+        version,
+        "申请销号",
+        {},
+        now,
+        note=note.strip(),
+        files=files,
+        evidence_dir=evidence_dir,
+        max_bytes=max_bytes,
+        token=token,
+    )
 
 
-def accept(conn, user: User, hazard_id: str, version: int, *, accepted_by: str,  # noqa: ANN001
-           accept_unit: str, accepted_date: date, conclusion: str, now: datetime,
-           token: str | None = None) -> int:  # fmt: skip
+def accept(
+    conn,
+    user: User,
+    hazard_id: str,
+    version: int,
+    *,
+    accepted_by: str,
+    accept_unit: str,
+    accepted_date: date,
+    conclusion: str,
+    now: datetime,
+    token: str | None = None,
+) -> int:
     """验收销号: closed only with who accepted it, when, and on what evidence."""
     h = _may(conn, user, "accept", hazard_id)
     problems = []
@@ -290,36 +416,95 @@ def accept(conn, user: User, hazard_id: str, version: int, *, accepted_by: str, 
         problems.append(f"验收日期不能早于入单日期（{h['listed_date']}）")
     if problems:
         raise WorkflowError(problems)
-    changes = {"accepted_by": accepted_by.strip(), "accept_unit": accept_unit.strip(),
-               "accepted_date": accepted_date, "closed_date": accepted_date,
-               "acceptance_evidence": conclusion.strip()}  # fmt: skip
-    return _apply(conn, user, "accept", hazard_id, version, "销号", changes, now,
-                  note=f"验收通过：{conclusion.strip()}", token=token)  # fmt: skip
+    changes = {
+        "accepted_by": accepted_by.strip(),
+        "accept_unit": accept_unit.strip(),
+        "accepted_date": accepted_date,
+        "closed_date": accepted_date,
+        "acceptance_evidence": conclusion.strip(),
+    }
+    return _apply(
+        conn,
+        user,
+        "accept",
+        hazard_id,
+        version,
+        "销号",
+        changes,
+        now,
+        note=f"验收通过：{conclusion.strip()}",
+        token=token,
+    )
 
 
-def reject(conn, user: User, hazard_id: str, version: int, *, reason: str,  # noqa: ANN001
-           now: datetime, token: str | None = None) -> int:  # fmt: skip
+def reject(
+    conn,
+    user: User,
+    hazard_id: str,
+    version: int,
+    *,
+    reason: str,
+    now: datetime,
+    token: str | None = None,
+) -> int:
     """退回: acceptance failed (隐患不消除不销号); back to rectification."""
     _may(conn, user, "reject", hazard_id)
     if _blank(reason):
         raise WorkflowError(["请填写退回原因"])
-    return _apply(conn, user, "reject", hazard_id, version, "退回", {}, now,
-                  note=f"验收未通过：{reason.strip()}", token=token)  # fmt: skip
+    return _apply(
+        conn,
+        user,
+        "reject",
+        hazard_id,
+        version,
+        "退回",
+        {},
+        now,
+        note=f"验收未通过：{reason.strip()}",
+        token=token,
+    )
 
 
-def void(conn, user: User, hazard_id: str, version: int, *, reason: str,  # noqa: ANN001
-         now: datetime, token: str | None = None) -> int:  # fmt: skip
+def void(
+    conn,
+    user: User,
+    hazard_id: str,
+    version: int,
+    *,
+    reason: str,
+    now: datetime,
+    token: str | None = None,
+) -> int:
     """作废 a hazard found to be mistaken, with the reason."""
     _may(conn, user, "void", hazard_id)
     if _blank(reason):
         raise WorkflowError(["请填写作废原因"])
     changes = {"voided_date": now.date(), "void_reason": reason.strip()}
-    return _apply(conn, user, "void", hazard_id, version, "作废", changes, now, note=reason.strip(),
-                  token=token)  # fmt: skip
+    return _apply(
+        conn,
+        user,
+        "void",
+        hazard_id,
+        version,
+        "作废",
+        changes,
+        now,
+        note=reason.strip(),
+        token=token,
+    )
 
 
-def change_supervision(conn, user: User, hazard_id: str, version: int, *, level: str,  # noqa: ANN001
-                       reason: str, now: datetime, token: str | None = None) -> int:  # fmt: skip
+def change_supervision(
+    conn,
+    user: User,
+    hazard_id: str,
+    version: int,
+    *,
+    level: str,
+    reason: str,
+    now: datetime,
+    token: str | None = None,
+) -> int:
     """调整挂牌督办 level (部/省/市/县/无), independent of the workflow state."""
     _may(conn, user, "change_supervision", hazard_id)
     problems = []
@@ -329,12 +514,30 @@ def change_supervision(conn, user: User, hazard_id: str, version: int, *, level:
         problems.append("请填写调整原因")
     if problems:
         raise WorkflowError(problems)
-    return _apply(conn, user, "change_supervision", hazard_id, version, "调整督办",
-                  {"supervision_level": level}, now, note=reason.strip(), token=token)  # fmt: skip
+    return _apply(
+        conn,
+        user,
+        "change_supervision",
+        hazard_id,
+        version,
+        "调整督办",
+        {"supervision_level": level},
+        now,
+        note=reason.strip(),
+        token=token,
+    )
 
 
-def report(conn, user: User, *, unit_adcode: str, fields: dict[str, object],  # noqa: ANN001
-           found_date: date, now: datetime, token: str | None = None) -> str:  # fmt: skip
+def report(
+    conn,
+    user: User,
+    *,
+    unit_adcode: str,
+    fields: dict[str, object],
+    found_date: date,
+    now: datetime,
+    token: str | None = None,
+) -> str:
     """上报 a new hazard (待认定); returns its id. fields: road_name, hazard_type, description,
     source, township, route_code, start_m, end_m, lon, lat, coord_source (the last seven
     optional; a point is WGS-84 with the system it was given in, see place.locate; without
@@ -371,8 +574,15 @@ def report(conn, user: User, *, unit_adcode: str, fields: dict[str, object],  # 
     raise AssertionError("unreachable")
 
 
-def _insert_report(conn, user: User, unit_adcode: str, found_date: date, now: datetime,  # noqa: ANN001
-                   allowed: dict[str, object], token: str | None) -> str:  # fmt: skip
+def _insert_report(
+    conn,
+    user: User,
+    unit_adcode: str,
+    found_date: date,
+    now: datetime,
+    allowed: dict[str, object],
+    token: str | None,
+) -> str:
     with transaction(conn):
         _already(conn, token)  # a retry after a concurrent twin committed finds it here
         prefix = f"{unit_adcode}-YH-{found_date.year}-"
@@ -382,36 +592,74 @@ def _insert_report(conn, user: User, unit_adcode: str, found_date: date, now: da
             [len(prefix) + 1, prefix, len(prefix) + 1],
         ).fetchone()[0]
         hazard_id = f"{prefix}{(last or 0) + 1:03d}"
-        cols = ["hazard_id", "unit_adcode", "state", "found_date", "created_at", "updated_at",
-                *allowed]  # fmt: skip
+        cols = [
+            "hazard_id",
+            "unit_adcode",
+            "state",
+            "found_date",
+            "created_at",
+            "updated_at",
+            *allowed,
+        ]
         conn.execute(
-            f"INSERT INTO hazards ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",  # noqa: S608 - fixed names
+            f"INSERT INTO hazards ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",  # fixed names  # noqa: S608
             [hazard_id, unit_adcode, ledger.FOUND, found_date, now, now, *allowed.values()],
         )
         event_id = conn.execute(
             "INSERT INTO hazard_events (hazard_id, event_at, actor, action, from_state, to_state,"
             " changes) VALUES (?, ?, ?, '发现', NULL, ?, ?) RETURNING event_id",
-            [hazard_id, now, user.actor, ledger.FOUND,
-             json.dumps({k: [None, v] for k, v in allowed.items() if v is not None},
-                        ensure_ascii=False, default=str)],
-        ).fetchone()[0]  # fmt: skip
+            [
+                hazard_id,
+                now,
+                user.actor,
+                ledger.FOUND,
+                json.dumps(
+                    {k: [None, v] for k, v in allowed.items() if v is not None},
+                    ensure_ascii=False,
+                    default=str,
+                ),
+            ],
+        ).fetchone()[0]
         _record_submission(conn, token, "report", hazard_id, event_id, user.actor, now)
     return hazard_id
 
 
-REPORT_REQUIRED = {"road_name": "道路名称", "hazard_type": "隐患类型", "description": "隐患描述",
-                   "source": "隐患来源"}  # fmt: skip
-REPORT_FIELDS = ("township", "road_name", "route_code", "start_m", "end_m", "lon", "lat",
-                 "coord_source", "hazard_type", "description", "source")  # fmt: skip
+REPORT_REQUIRED = {
+    "road_name": "道路名称",
+    "hazard_type": "隐患类型",
+    "description": "隐患描述",
+    "source": "隐患来源",
+}
+REPORT_FIELDS = (
+    "township",
+    "road_name",
+    "route_code",
+    "start_m",
+    "end_m",
+    "lon",
+    "lat",
+    "coord_source",
+    "hazard_type",
+    "description",
+    "source",
+)
 # 更正基本信息: what a brigade (own unit) or the administrator may correct after reporting; the
 # five elements, state and supervision stay with the workflow's own actions
 BASIC_FIELDS = ("road_name", "township", "hazard_type", "description", *place.LOCATION_FIELDS)
 BASIC_REQUIRED = {"road_name": "道路名称", "hazard_type": "隐患类型", "description": "隐患描述"}
 
 
-def correct_basic(conn, user: User, hazard_id: str, version: int, *,  # noqa: ANN001
-                  fields: dict[str, object], reason: str, now: datetime,
-                  token: str | None = None) -> int | None:  # fmt: skip
+def correct_basic(
+    conn,
+    user: User,
+    hazard_id: str,
+    version: int,
+    *,
+    fields: dict[str, object],
+    reason: str,
+    now: datetime,
+    token: str | None = None,
+) -> int | None:
     """更正基本信息: location (route, stakes, point), road name, township, type and description.
     ``fields`` holds every basic field as it should now be (a location's columns all together);
     one event lists each change before → after. None when nothing changed (nothing written)."""
@@ -419,8 +667,11 @@ def correct_basic(conn, user: User, hazard_id: str, version: int, *,  # noqa: AN
     unknown = set(fields) - set(BASIC_FIELDS)
     if unknown:
         raise ValueError(f"not basic fields: {sorted(unknown)}")
-    problems = [f"请填写{label}" for col, label in BASIC_REQUIRED.items()
-                if col in fields and _blank(fields[col])]  # fmt: skip
+    problems = [
+        f"请填写{label}"
+        for col, label in BASIC_REQUIRED.items()
+        if col in fields and _blank(fields[col])
+    ]
     if fields.get("hazard_type") and fields["hazard_type"] not in ledger.ALL_HAZARD_TYPES:
         problems.append("隐患类型不在清单中")
     if _blank(reason):
@@ -437,8 +688,18 @@ def correct_basic(conn, user: User, hazard_id: str, version: int, *,  # noqa: AN
     if not changes:
         _already(conn, token)  # the same correction sent again finds nothing left to change
         return None
-    return _apply(conn, user, "edit_basic", hazard_id, version, "更正", changes, now,
-                  note=reason.strip(), token=token)  # fmt: skip
+    return _apply(
+        conn,
+        user,
+        "edit_basic",
+        hazard_id,
+        version,
+        "更正",
+        changes,
+        now,
+        note=reason.strip(),
+        token=token,
+    )
 
 
 def _same(before: object, after: object) -> bool:

@@ -56,9 +56,10 @@ log = logging.getLogger(__name__)
 PREFIX = "hazards-backup-"
 EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}
 SEQUENCES = {  # sequence -> (table, id column) whose ids must keep counting after a restore
-    "hazard_event_seq": ("hazard_events", "event_id"), "import_seq": ("imports", "import_id"),
+    "hazard_event_seq": ("hazard_events", "event_id"),
+    "import_seq": ("imports", "import_id"),
     "account_event_seq": ("account_events", "event_id"),
-}  # fmt: skip
+}
 _SHA = re.compile(r"[0-9a-f]{64}")
 _LABEL = re.compile(r"[\w.\-]{1,60}")
 _PARTIAL = re.compile(rf"\.{PREFIX}.*\.partial")
@@ -179,9 +180,16 @@ def backup(
             rel = f"{sha[:2]}/{sha}{EXTENSIONS.get(mime, '.bin')}"
             size = _copy_verified(Path(evidence_dir) / rel, tmp / "evidence" / rel, sha)
             evidence.append({"path": rel, "sha256": sha, "size_bytes": size})
-        manifest = {"format": FORMAT_VERSION, "created_at": now.isoformat(), "label": label,
-                    "schema_version": version, "duckdb_version": duckdb.__version__,
-                    "key_id": key_id(key), "tables": tables, "evidence": evidence}  # fmt: skip
+        manifest = {
+            "format": FORMAT_VERSION,
+            "created_at": now.isoformat(),
+            "label": label,
+            "schema_version": version,
+            "duckdb_version": duckdb.__version__,
+            "key_id": key_id(key),
+            "tables": tables,
+            "evidence": evidence,
+        }
         data = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
         (tmp / MANIFEST).write_bytes(data)
         (tmp / SIGNATURE).write_text(sign(key, data) + "\n", "ascii")
@@ -355,8 +363,12 @@ def restore(
     try:
         for table in known:  # verified copies: what is loaded is exactly what was hashed
             entry = manifest["tables"][table]
-            _copy_verified(backup_dir / entry["file"], staged / f"{table}.parquet",
-                           entry["sha256"], what=f"数据文件（{table}）")  # fmt: skip
+            _copy_verified(
+                backup_dir / entry["file"],
+                staged / f"{table}.parquet",
+                entry["sha256"],
+                what=f"数据文件（{table}）",
+            )
         conn = db.connect(tmp)
         try:
             db.migrate(conn, target=version)  # the program's own schema, never the backup's
@@ -408,8 +420,13 @@ def backup_before_migration(
         old = db.schema_version(conn)
         if not 0 < old < db.LATEST_VERSION:
             return None
-        return backup(conn, evidence_dir, out_dir, label=f"before-migration-v{old}",
-                      key_file=key_file or key_file_for(db_path))  # fmt: skip
+        return backup(
+            conn,
+            evidence_dir,
+            out_dir,
+            label=f"before-migration-v{old}",
+            key_file=key_file or key_file_for(db_path),
+        )
     finally:
         conn.close()
 
@@ -431,8 +448,11 @@ def list_backups(out_dir: Path, key: bytes | None = None) -> list[dict[str, Any]
             created = datetime.fromisoformat(manifest["created_at"])
             version = int(manifest["schema_version"])
             tables = manifest.get("tables") or {}
-            hazards = int(tables["hazards"]["rows"] if "hazards" in tables else
-                          manifest.get("row_counts", {}).get("hazards", 0))  # fmt: skip
+            hazards = int(
+                tables["hazards"]["rows"]
+                if "hazards" in tables
+                else manifest.get("row_counts", {}).get("hazards", 0)
+            )
         except (OSError, KeyError, TypeError, ValueError, AttributeError):
             continue
         verified = None
@@ -442,8 +462,15 @@ def list_backups(out_dir: Path, key: bytes | None = None) -> list[dict[str, Any]
                 verified = hmac.compare_digest(signature, sign(key, data))
             except (OSError, ValueError):
                 verified = False
-        found.append({"folder": folder, "created_at": created, "label": manifest.get("label", ""),
-                      "schema_version": version, "hazards": hazards,
-                      "verified": verified})  # fmt: skip
+        found.append(
+            {
+                "folder": folder,
+                "created_at": created,
+                "label": manifest.get("label", ""),
+                "schema_version": version,
+                "hazards": hazards,
+                "verified": verified,
+            }
+        )
     found.sort(key=lambda b: (b["created_at"], b["folder"].name), reverse=True)
     return found

@@ -230,16 +230,28 @@ def revision(conn: duckdb.DuckDBPyConnection) -> tuple:
 def table_counts(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Rows in each of the product's tables."""
     return {
-        t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # noqa: S608 - fixed names
+        t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # fixed names  # noqa: S608
         for t in TABLES
     }
 
 
 TABLES = (
-    "units", "routes", "road_segments", "hazards", "hazard_events", "accidents", "imports",
-    "upgrade_projects", "accounts", "account_events", "attachments", "event_attachments",
-    "bulletins", "submissions", "sessions",
-)  # fmt: skip
+    "units",
+    "routes",
+    "road_segments",
+    "hazards",
+    "hazard_events",
+    "accidents",
+    "imports",
+    "upgrade_projects",
+    "accounts",
+    "account_events",
+    "attachments",
+    "event_attachments",
+    "bulletins",
+    "submissions",
+    "sessions",
+)
 
 
 def read_sql(name: str) -> str:

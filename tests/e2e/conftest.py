@@ -39,16 +39,34 @@ def _free_port() -> int:
 def running_app(db: Path, log_path: Path) -> Iterator[str]:
     """`streamlit run app.py` on a free loopback port, on the database at ``db``."""
     port = _free_port()
-    env = {**os.environ, "HAZARDS_DB_PATH": str(db),
-           "HAZARDS_EVIDENCE_DIR": str(db.parent / "evidence"),
-           "HAZARDS_BACKUP_DIR": str(db.parent / "backups")}  # fmt: skip
+    env = {
+        **os.environ,
+        "HAZARDS_DB_PATH": str(db),
+        "HAZARDS_EVIDENCE_DIR": str(db.parent / "evidence"),
+        "HAZARDS_BACKUP_DIR": str(db.parent / "backups"),
+    }
     with log_path.open("w") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
-             "--server.port", str(port), "--server.headless", "true",
-             "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.address",
+                "127.0.0.1",
+                "--server.port",
+                str(port),
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -78,7 +96,7 @@ def server(demo_db_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 
 @pytest.fixture(scope="session")
-def browser():  # noqa: ANN201 - playwright Browser
+def browser():  # playwright Browser
     required = os.environ.get("HAZARDS_REQUIRE_BROWSER") == "1"  # CI: a missing browser fails
     if not Path(CHROMIUM).exists():
         message = f"no Chromium at {CHROMIUM}: apt-get install chromium fonts-wqy-microhei"
@@ -94,7 +112,7 @@ def browser():  # noqa: ANN201 - playwright Browser
         b.close()
 
 
-def sign_in(page, server: str, username: str = "admin", password: str = "demo2022") -> None:  # noqa: ANN001
+def sign_in(page, server: str, username: str = "admin", password: str = "demo2022") -> None:
     """Open the app and sign in through the form (the demo accounts share one password)."""
     from playwright.sync_api import expect
 
@@ -105,7 +123,7 @@ def sign_in(page, server: str, username: str = "admin", password: str = "demo202
     expect(page.get_by_role("button", name="退出登录")).to_be_visible(timeout=30_000)
 
 
-def open_hazard(page, hid: str) -> None:  # noqa: ANN001
+def open_hazard(page, hid: str) -> None:
     """Open a hazard through 隐患详情's search: type its id, then select the one row found."""
     from playwright.sync_api import expect
 

@@ -80,7 +80,7 @@ def test_the_allow_list_is_made_of_patterns() -> None:
     )
 
 
-def _settled(page) -> None:  # noqa: ANN001
+def _settled(page) -> None:
     """Wait for the script run to finish (the status widget gone) and the page's title."""
     from playwright.sync_api import expect
 
@@ -90,12 +90,12 @@ def _settled(page) -> None:  # noqa: ANN001
     page.wait_for_timeout(700)
 
 
-def _pages(page) -> list[str]:  # noqa: ANN001
+def _pages(page) -> list[str]:
     links = page.locator("[data-testid='stSidebarNav'] a")
     return [links.nth(i).inner_text().strip().splitlines()[-1] for i in range(links.count())]
 
 
-def _scan(page, username: str) -> dict[str, set[str]]:  # noqa: ANN001
+def _scan(page, username: str) -> dict[str, set[str]]:
     found = {}
     titles = sorted(_pages(page), key=lambda t: t == "指挥中心大屏")  # the wall hides the menu
     for title in titles:
@@ -110,7 +110,7 @@ def _scan(page, username: str) -> dict[str, set[str]]:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("username", ["admin", "yingshang"])
-def test_every_page_reads_in_chinese(server: str, browser, demo_db_path, username) -> None:  # noqa: ANN001
+def test_every_page_reads_in_chinese(server: str, browser, demo_db_path, username) -> None:
     from playwright.sync_api import expect
 
     from analytics.store import db
@@ -144,12 +144,12 @@ def test_every_page_reads_in_chinese(server: str, browser, demo_db_path, usernam
 PHONE = {"width": 390, "height": 844}
 
 
-def _overflow(page) -> int:  # noqa: ANN001
+def _overflow(page) -> int:
     """How far the page is wider than the phone's screen, in CSS pixels."""
     return page.evaluate("document.documentElement.scrollWidth") - PHONE["width"]
 
 
-def _open_from_menu(page, title: str) -> None:  # noqa: ANN001
+def _open_from_menu(page, title: str) -> None:
     """On a phone the sidebar is folded away: open it, then the page."""
     sidebar_open = page.locator("[data-testid='stSidebarNav']").is_visible()
     if not sidebar_open:
@@ -161,7 +161,7 @@ def _open_from_menu(page, title: str) -> None:  # noqa: ANN001
         page.wait_for_timeout(500)
 
 
-def test_a_brigade_works_from_a_phone(server: str, browser, demo_db_path) -> None:  # noqa: ANN001
+def test_a_brigade_works_from_a_phone(server: str, browser, demo_db_path) -> None:
     from playwright.sync_api import expect
 
     from analytics.store import db
@@ -176,8 +176,11 @@ def test_a_brigade_works_from_a_phone(server: str, browser, demo_db_path) -> Non
     page = browser.new_page(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
     sign_in(page, server, "yingshang")
     checked = {}
-    for title, shot in [("我的待办", "phone_tasks"), ("总览", "phone_overview"),
-                        ("领导驾驶舱", "phone_cockpit")]:  # fmt: skip
+    for title, shot in [
+        ("我的待办", "phone_tasks"),
+        ("总览", "phone_overview"),
+        ("领导驾驶舱", "phone_cockpit"),
+    ]:
         _open_from_menu(page, title)
         checked[title] = _overflow(page)
         page.screenshot(path=str(SCREENSHOTS / f"{shot}.png"), full_page=True)
@@ -195,13 +198,13 @@ def test_a_brigade_works_from_a_phone(server: str, browser, demo_db_path) -> Non
     assert all(over <= 4 for over in checked.values()), checked
 
 
-def _words_now(page, found: dict[str, set[str]], what: str) -> None:  # noqa: ANN001
+def _words_now(page, found: dict[str, set[str]], what: str) -> None:
     page.wait_for_timeout(700)
     if words := latin_words(page.evaluate(VISIBLE_TEXT)):
         found[what] = words
 
 
-def test_what_appears_on_interaction_reads_in_chinese(server: str, browser) -> None:  # noqa: ANN001
+def test_what_appears_on_interaction_reads_in_chinese(server: str, browser) -> None:
     """Streamlit's table toolbar and menus, typing hints, an empty select and the calendar."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
     sign_in(page, server, "admin")

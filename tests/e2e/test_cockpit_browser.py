@@ -14,13 +14,13 @@ pytestmark = pytest.mark.e2e
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 
 
-def _page(browser, hosts: set[str], width: int, height: int):  # noqa: ANN001, ANN202
+def _page(browser, hosts: set[str], width: int, height: int):  # ANN202
     page = browser.new_page(viewport={"width": width, "height": height}, locale="zh-CN")
     page.on("request", lambda r: hosts.add(urlparse(r.url).hostname or r.url))
     return page
 
 
-def _metric(page, label: str):  # noqa: ANN001, ANN202
+def _metric(page, label: str):  # ANN202
     return (
         page.locator("[data-testid='stMetric']")
         .filter(has_text=label)
@@ -28,7 +28,7 @@ def _metric(page, label: str):  # noqa: ANN001, ANN202
     )
 
 
-def test_cockpit_as_of_and_drill_down(server: str, browser) -> None:  # noqa: ANN001
+def test_cockpit_as_of_and_drill_down(server: str, browser) -> None:
     from playwright.sync_api import expect
 
     hosts: set[str] = set()
@@ -70,7 +70,7 @@ def test_cockpit_as_of_and_drill_down(server: str, browser) -> None:  # noqa: AN
     page.close()
 
 
-def test_big_screen_at_1920_by_1080(server: str, browser) -> None:  # noqa: ANN001
+def test_big_screen_at_1920_by_1080(server: str, browser) -> None:
     from playwright.sync_api import expect
 
     hosts: set[str] = set()
@@ -90,7 +90,7 @@ def test_big_screen_at_1920_by_1080(server: str, browser) -> None:  # noqa: ANN0
     page.close()
 
 
-def test_map_area_and_table_row_drill_down(server: str, browser, demo_db_path) -> None:  # noqa: ANN001
+def test_map_area_and_table_row_drill_down(server: str, browser, demo_db_path) -> None:
     from playwright.sync_api import expect
 
     from analytics.ledger import metrics

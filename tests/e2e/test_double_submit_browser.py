@@ -13,7 +13,7 @@ pytestmark = pytest.mark.e2e
 ROAD = "双击测试路"
 
 
-def _fill_report(page) -> None:  # noqa: ANN001
+def _fill_report(page) -> None:
     from playwright.sync_api import expect
 
     page.get_by_role("link", name="我的待办", exact=True).click()
@@ -26,7 +26,7 @@ def _fill_report(page) -> None:  # noqa: ANN001
     form.get_by_label("隐患描述").blur()
 
 
-def test_double_click_and_second_tab_make_one_hazard(demo_db_path, browser, tmp_path) -> None:  # noqa: ANN001
+def test_double_click_and_second_tab_make_one_hazard(demo_db_path, browser, tmp_path) -> None:
     from playwright.sync_api import expect
 
     from analytics.store import db
@@ -37,8 +37,9 @@ def test_double_click_and_second_tab_make_one_hazard(demo_db_path, browser, tmp_
         sign_in(page, server, "yingshang")
         _fill_report(page)
         page.get_by_role("button", name="上报").dblclick()
-        expect(page.get_by_text("已上报，隐患编号").or_(page.get_by_text("已提交，勿重复提交"))
-               .first).to_be_visible(timeout=30_000)  # fmt: skip
+        expect(
+            page.get_by_text("已上报，隐患编号").or_(page.get_by_text("已提交，勿重复提交")).first
+        ).to_be_visible(timeout=30_000)
         page.wait_for_timeout(3000)  # the second click's run, if any, has finished
 
         tab = browser.new_page(viewport={"width": 1400, "height": 2400}, locale="zh-CN")

@@ -24,7 +24,7 @@ GLYPH_CHECK = """(font) => {
 }"""
 
 
-def test_overview_in_browser(server: str, browser) -> None:  # noqa: ANN001
+def test_overview_in_browser(server: str, browser) -> None:
     page = browser.new_page(viewport={"width": 1400, "height": 2600}, locale="zh-CN")
     hosts: set[str] = set()
     page.on("request", lambda r: hosts.add(urlparse(r.url).hostname or r.url))
@@ -53,7 +53,7 @@ def test_overview_in_browser(server: str, browser) -> None:  # noqa: ANN001
     page.close()
 
 
-def test_data_and_settings_page_in_browser(server: str, browser) -> None:  # noqa: ANN001
+def test_data_and_settings_page_in_browser(server: str, browser) -> None:
     page = browser.new_page(viewport={"width": 1400, "height": 2200}, locale="zh-CN")
     hosts: set[str] = set()
     page.on("request", lambda r: hosts.add(urlparse(r.url).hostname or r.url))

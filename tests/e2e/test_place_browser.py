@@ -16,13 +16,13 @@ SHOTS = os.environ.get("HAZARDS_SCREENSHOTS")  # a folder: keep the screenshots 
 ROAD = "选点测试路"
 
 
-def _shot(page, name: str) -> None:  # noqa: ANN001
+def _shot(page, name: str) -> None:
     if SHOTS:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(SHOTS) / name))
 
 
-def test_pick_a_point_then_find_the_hazard(demo_db_path, browser, tmp_path) -> None:  # noqa: ANN001
+def test_pick_a_point_then_find_the_hazard(demo_db_path, browser, tmp_path) -> None:
     from playwright.sync_api import expect
 
     from analytics.store import db

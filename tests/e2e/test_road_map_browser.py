@@ -29,7 +29,7 @@ def _world(lon: float, lat: float, zoom: float) -> tuple[float, float]:
     return (lon + 180) / 360 * size, (math.pi - y) / (2 * math.pi) * size
 
 
-def _target(demo_db_path: Path, fuyang) -> tuple[str, tuple[float, float], tuple]:  # noqa: ANN001
+def _target(demo_db_path: Path, fuyang) -> tuple[str, tuple[float, float], tuple]:
     """A segment whose midpoint lies well clear of every hazard dot and accident-prone site of
     the city's default rule (both drawn above the segments), in map pixels from the view's
     centre; the view is the page's city view (the outlines' box)."""
@@ -69,7 +69,7 @@ def _coloured_pixels(png: bytes) -> int:
 
 def test_map_draws_and_a_segment_click_shows_its_details(
     server: str, browser, demo_db_path, fuyang
-) -> None:  # noqa: ANN001
+) -> None:
     from playwright.sync_api import expect
 
     name, (dx, dy), _view = _target(demo_db_path, fuyang)

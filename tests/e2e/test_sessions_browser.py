@@ -15,7 +15,7 @@ pytestmark = pytest.mark.e2e
 SIGNED_IN = 30_000
 
 
-def _hazard_id(path) -> str:  # noqa: ANN001
+def _hazard_id(path) -> str:
     conn = duckdb.connect(str(path), read_only=True, config=db.DUCKDB_CONFIG)
     try:
         return conn.execute("SELECT min(hazard_id) FROM hazards WHERE state = '整改中'").fetchone()[
@@ -25,7 +25,7 @@ def _hazard_id(path) -> str:  # noqa: ANN001
         conn.close()
 
 
-def test_a_session_survives_reloads_tabs_and_links(browser, demo_db_path, tmp_path) -> None:  # noqa: ANN001
+def test_a_session_survives_reloads_tabs_and_links(browser, demo_db_path, tmp_path) -> None:
     from playwright.sync_api import expect
 
     shutil.copy(demo_db_path, tmp_path / "hazards.duckdb")
@@ -92,7 +92,7 @@ def test_a_session_survives_reloads_tabs_and_links(browser, demo_db_path, tmp_pa
         context.close()
 
 
-def test_addresses_a_role_may_not_open_and_typos_answer_in_chinese(server: str, browser) -> None:  # noqa: ANN001
+def test_addresses_a_role_may_not_open_and_typos_answer_in_chinese(server: str, browser) -> None:
     from playwright.sync_api import expect
 
     page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
@@ -106,7 +106,7 @@ def test_addresses_a_role_may_not_open_and_typos_answer_in_chinese(server: str, 
     page.close()
 
 
-def test_a_new_servers_first_visit_lists_no_page_files(browser, demo_db_path, tmp_path) -> None:  # noqa: ANN001
+def test_a_new_servers_first_visit_lists_no_page_files(browser, demo_db_path, tmp_path) -> None:
     """Streamlit's folder-based page list (English module names) stayed beside the sign-in form
     of a server's first session."""
     from playwright.sync_api import expect

@@ -13,7 +13,7 @@ from tests.e2e.conftest import running_app
 pytestmark = pytest.mark.e2e
 
 
-def test_a_deep_link_to_a_fresh_server_asks_for_sign_in(browser, demo_db_path, tmp_path) -> None:  # noqa: ANN001
+def test_a_deep_link_to_a_fresh_server_asks_for_sign_in(browser, demo_db_path, tmp_path) -> None:
     from playwright.sync_api import expect
 
     shutil.copy(demo_db_path, tmp_path / "hazards.duckdb")
@@ -36,7 +36,7 @@ def test_a_deep_link_to_a_fresh_server_asks_for_sign_in(browser, demo_db_path, t
 
 def test_a_wrong_password_is_answered_and_the_field_emptied(
     browser, demo_db_path, tmp_path
-) -> None:  # noqa: ANN001
+) -> None:
     from playwright.sync_api import expect
 
     shutil.copy(demo_db_path, tmp_path / "hazards.duckdb")

@@ -26,7 +26,7 @@ OUTSIDE_DOM = """() => [
 
 
 @pytest.fixture(scope="module")
-def hostile_server(demo_db_path, fuyang, tmp_path_factory):  # noqa: ANN001, ANN201
+def hostile_server(demo_db_path, fuyang, tmp_path_factory):  # ANN201
     folder = tmp_path_factory.mktemp("hostile_e2e")
     shutil.copy(demo_db_path, folder / "hazards.duckdb")
     hid = make_hostile(folder / "hazards.duckdb", fuyang, folder / "evidence")
@@ -40,7 +40,7 @@ def shown(text: str) -> re.Pattern:
     return re.compile("\u2060?".join(re.escape(c) for c in text))
 
 
-def _visit(page, name: str, shot: str, literal: list[str], heading: str = "") -> None:  # noqa: ANN001
+def _visit(page, name: str, shot: str, literal: list[str], heading: str = "") -> None:
     """Open a page from the sidebar; each literal text shows as typed; no outside image/link."""
     from playwright.sync_api import expect
 
@@ -53,7 +53,7 @@ def _visit(page, name: str, shot: str, literal: list[str], heading: str = "") ->
     assert page.evaluate(OUTSIDE_DOM) == [], name
 
 
-def test_typed_text_stays_text_in_the_browser(hostile_server, browser) -> None:  # noqa: ANN001
+def test_typed_text_stays_text_in_the_browser(hostile_server, browser) -> None:
     from playwright.sync_api import expect
 
     server, hid = hostile_server
@@ -66,8 +66,13 @@ def test_typed_text_stays_text_in_the_browser(hostile_server, browser) -> None: 
     expect(page.get_by_text(shown(ADMIN_NAME)).first).to_be_visible(timeout=30_000)  # sidebar
 
     open_hazard(page, hid)
-    for text in [*ATTACKS, "测试路" + ATTACKS[0] + ATTACKS[2], "照片" + ATTACKS[1] + ".png",
-                 "验收" + ATTACKS[0] + ".png", "王某" + ATTACKS[3]]:  # fmt: skip
+    for text in [
+        *ATTACKS,
+        "测试路" + ATTACKS[0] + ATTACKS[2],
+        "照片" + ATTACKS[1] + ".png",
+        "验收" + ATTACKS[0] + ".png",
+        "王某" + ATTACKS[3],
+    ]:
         expect(page.get_by_text(shown(text)).first).to_be_visible(timeout=30_000)
     expect(page.locator("[data-testid='stImage']").first).to_be_visible(timeout=30_000)
     page.wait_for_timeout(1500)

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.e2e
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 
 
-def test_upload_a_gbk_file_and_see_the_problems(server: str, browser, tmp_path) -> None:  # noqa: ANN001
+def test_upload_a_gbk_file_and_see_the_problems(server: str, browser, tmp_path) -> None:
     from playwright.sync_api import expect
 
     rows = [

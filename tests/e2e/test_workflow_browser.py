@@ -23,15 +23,15 @@ def _photo(path: Path) -> Path:
     return path
 
 
-def _open_hazard(page, hid: str) -> None:  # noqa: ANN001
+def _open_hazard(page, hid: str) -> None:
     open_hazard(page, hid)
 
 
-def _form(page, text: str):  # noqa: ANN001, ANN202
+def _form(page, text: str):  # ANN202
     return page.locator("[data-testid='stForm']").filter(has_text=text).first
 
 
-def _closed_on_overview(page) -> str:  # noqa: ANN001
+def _closed_on_overview(page) -> str:
     from playwright.sync_api import expect
 
     page.get_by_role("link", name="总览").click()
@@ -42,7 +42,7 @@ def _closed_on_overview(page) -> str:  # noqa: ANN001
     return value.inner_text()
 
 
-def test_progress_signoff_and_acceptance(server: str, browser, demo_db_path, tmp_path) -> None:  # noqa: ANN001
+def test_progress_signoff_and_acceptance(server: str, browser, demo_db_path, tmp_path) -> None:
     from playwright.sync_api import expect
 
     from analytics.store import db
