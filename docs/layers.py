@@ -21,11 +21,11 @@ BOXES = [
         1,
         6.4,
         3.6,
-        "ui/  (today pages/_*.py)",
-        "Streamlit glue: context, cache,\ncontrols, charts, maps",
+        "ui/  (used by pages/)",
+        "Streamlit glue: context, gate,\nsession, widgets, charts, maps",
         "#dbe4f3",
     ),
-    (2, 0.0, 2.4, "bulletin/", "content, wording,\ndocx, xlsx, charts, archive", "#e3f0dc"),
+    (2, 0.0, 2.4, "bulletin/", "model, content, wording,\ndocx, xlsx, charts, archive", "#e3f0dc"),
     (
         2,
         2.6,
@@ -34,7 +34,14 @@ BOXES = [
         "analysis, sites, rules, search,\nhsm, road_map, effect",
         "#e3f0dc",
     ),
-    (2, 5.4, 2.3, "ingest/", "read, headers, values,\nplan, hazards, accidents", "#e3f0dc"),
+    (
+        2,
+        5.4,
+        2.3,
+        "ingest/",
+        "read, headers, values, rules,\nplan, hazards, accidents, roads",
+        "#e3f0dc",
+    ),
     (2, 7.9, 2.1, "demo/", "build, roads,\nhazards, accidents", "#e3f0dc"),
     (
         3,
@@ -52,7 +59,7 @@ BOXES = [
         6.2,
         "store/",
         "db (the only DuckDB connection), migrations, sql/*.sql,\n"
-        "backup, manifest, bootstrap, startup",
+        "Store (revision, cache), definition macros, backup, manifest",
         "#fbecd0",
     ),
     (
