@@ -1,5 +1,5 @@
 """Hostile spreadsheets, small on disk and enormous once parsed: the shapes the reader must
-refuse quickly and within bounded memory (tests/test_hostile_files.py and python -m bench).
+refuse quickly and within bounded memory (tests/ingest/test_hostile_files.py and python -m bench).
 
 Each builder returns (file name, bytes). The xlsx files are written by hand (zipfile), the way
 an attacker would, because no spreadsheet program writes them.

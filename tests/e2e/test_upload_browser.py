@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 import pytest
 
 from tests.e2e.conftest import sign_in
-from tests.test_ingest_hazards import GBK_ROWS
+from tests.ingest.test_ingest_hazards import GBK_ROWS
 
 pytestmark = pytest.mark.e2e
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"

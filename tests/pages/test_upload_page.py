@@ -8,7 +8,7 @@ import openpyxl
 
 from analytics.store import db
 from tests.conftest import app_as
-from tests.test_ingest_hazards import _csv, _gbk
+from tests.ingest.test_ingest_hazards import _csv, _gbk
 
 
 def _upload_page(username: str = "yingshang"):
@@ -76,7 +76,7 @@ def test_a_leader_has_no_upload_page(demo_env) -> None:
 
 
 def test_upload_an_accident_extract(demo_env) -> None:
-    from tests.test_ingest_accidents import ROWS
+    from tests.ingest.test_ingest_accidents import ROWS
 
     at = _upload_page()
     at.radio(key="kind").set_value("accidents").run()
@@ -284,7 +284,13 @@ def test_a_hostile_workbook_is_refused_on_the_page(demo_env) -> None:
 def test_the_preview_shows_the_files_own_header(demo_env) -> None:
     """数据上报's preview: the file's header as the column names (its title rows as a caption),
     the first rows below the header as the rows."""
-    from tests.test_ingest_hazards import FILLED_BY, TITLE, TITLED_HEADER, TITLED_ROWS, titled_csv
+    from tests.ingest.test_ingest_hazards import (
+        FILLED_BY,
+        TITLE,
+        TITLED_HEADER,
+        TITLED_ROWS,
+        titled_csv,
+    )
 
     at = _upload_page()
     at.file_uploader(key="ledger_file").set_value(("颍上.csv", titled_csv(), "text/csv")).run()

@@ -211,7 +211,7 @@ def test_an_older_backup_restores_with_the_definitions(tmp_path) -> None:
 
 def test_no_query_writes_a_definition_out_again() -> None:
     """The spellings of the definitions before migration 0009 appear nowhere else."""
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     spelled = ("voided_date IS NULL", "closed_date <= $as_of", ">= CAST($start AS TIMESTAMP)")
     found = [
         (str(path.relative_to(root)), words)

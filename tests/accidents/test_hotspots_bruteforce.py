@@ -1,4 +1,4 @@
-"""analytics/accidents/search.py agrees exactly with literal brute force (tests/hotspot_brute.py)
+"""analytics/accidents/search.py agrees exactly with literal brute force (tests/accidents/hotspot_brute.py)
 on random data and, in coordinates mode, on the real accident files in ../shared/data/real/."""
 
 from pathlib import Path
@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from analytics.accidents import search
-from tests import hotspot_brute as brute
+from tests.accidents import hotspot_brute as brute
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+REAL = Path(__file__).resolve().parents[3] / "shared" / "data" / "real"
 
 
 def _as_sites(found: search.CoordSites) -> list:
