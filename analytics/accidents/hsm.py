@@ -1,6 +1,6 @@
 """Network screening by the US Highway Safety Manual (HSM, Part B, chapter 4): the sliding window
 and peak searching. Pure functions over a window-value callback, so the Manual's worked example
-can be checked directly (tests/test_hsm.py).
+can be checked directly (tests/accidents/test_hsm.py).
 
 Windows along [start, end] of length w advance by `step`; the last window is aligned to the end
 (a 0.47 mi segment with 0.2 mi windows: 0–0.2, 0.1–0.3, 0.2–0.4, 0.27–0.47).

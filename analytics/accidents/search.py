@@ -11,7 +11,7 @@
 
 Several conditions may be given (a site qualifies when any holds: the city 3-year rule). Both run
 in O(n log n) with numpy: prefix sums and binary search along routes, a grid of R-sized cells for
-the neighbour search. tests/test_hotspots.py checks both against literal brute force.
+the neighbour search. tests/accidents/test_hotspots.py checks both against literal brute force.
 """
 
 from __future__ import annotations
@@ -246,7 +246,7 @@ def peak_windows(
     """analytics/hsm.peak_search for many segments at once, in integer metres. stake/values: the
     accidents, keyed so that segments of different routes never share a stake (the caller
     offsets each route); a window's value is the sum of values with stakes in [start, end], its
-    CV sqrt(sum of squares) / value. tests/test_hsm.py checks it against hsm.peak_search."""
+    CV sqrt(sum of squares) / value. tests/accidents/test_hsm.py checks it against hsm.peak_search."""
     order = np.argsort(stake, kind="stable")
     stake, values = np.asarray(stake)[order], np.asarray(values, dtype=np.float64)[order]
     cum = np.concatenate(([0.0], np.cumsum(values)))

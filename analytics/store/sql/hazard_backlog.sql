@@ -2,7 +2,7 @@
 -- Parameters: $as_of (DATE), $unit (adcode or NULL). Open on day t is open_as_of(…, t)
 -- (migration 0009): listed on or before t and neither closed nor voided on or before t. Counted
 -- for every day at once as a sweep: +1 on the listing day, −1 on the earlier of the close and
--- void days (tests/test_definitions.py checks the sweep against open_as_of day by day).
+-- void days (tests/store/test_definitions.py checks the sweep against open_as_of day by day).
 WITH hazard AS (
     SELECT
         listed_on,
