@@ -27,6 +27,8 @@ h1 { font-size: 2.4rem !important; padding: 0 !important; }
 [data-testid="stMetric"] { background: #13233d; border-radius: 10px; padding: 0.6rem 1rem; }
 [data-testid="stMetricLabel"] p { font-size: 1.35rem !important; color: #9fb3cf !important; }
 [data-testid="stMetricValue"] { font-size: 3.2rem !important; color: #ffffff !important; }
+[data-testid="stMetricDelta"] { background: #1d3557 !important; font-size: 1.1rem !important; }
+[data-testid="stMetricDelta"] div, [data-testid="stMetricDelta"] svg { color: #e8eef7 !important; }
 [data-testid="stCaptionContainer"] p { color: #9fb3cf !important; font-size: 1.05rem; }
 table { color: #e8eef7 !important; font-size: 1.1rem; }
 thead tr th { background: #13233d !important; color: #9fb3cf !important; }
