@@ -10,6 +10,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from analytics.accidents.vocabulary import ACCIDENT_CHOICES
 from analytics.city import City
 
 YEARS = range(2017, 2023)
@@ -45,21 +46,7 @@ HOUR_W = np.array(
         2.5,
     ]
 )
-COLLISIONS = (
-    "正面相撞",
-    "侧面相撞",
-    "尾随相撞",
-    "对向刮擦",
-    "同向刮擦",
-    "碾压",
-    "翻车",
-    "坠车",
-    "失火",
-    "撞固定物",
-    "撞静止车辆",
-    "撞行人",
-    "其他",
-)
+COLLISIONS = ACCIDENT_CHOICES["事故形态"]  # the closed list the template offers
 COLLISION_W = {
     "高速公路": (1, 4, 30, 2, 18, 1, 6, 1, 1, 18, 12, 1, 5),
     "other": (12, 24, 14, 10, 10, 2, 4, 1, 0.5, 5, 4, 10, 3.5),
