@@ -12,6 +12,7 @@ import pytest
 from analytics import city as city_mod
 from analytics.demo import build as demo
 from analytics.store import db
+from tests import pg_mode
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -184,6 +185,7 @@ def pg_server() -> str:  # the server's URL (its ``postgres`` database)
             pytest.fail("PostgreSQL 15 is required here (apt-get install postgresql-15)")
         pytest.skip("PostgreSQL 15 is not installed")
     url, folder = server.start()
+    os.environ["HAZARDS_TEST_POSTGRES"] = url  # servers and commands the tests start find it
     yield url
     server.stop(folder)
 
@@ -196,3 +198,30 @@ def pg_url(pg_server: str) -> str:
     from analytics.store import mirror
 
     return mirror.create_database(pg_server, "t_" + uuid.uuid4().hex[:20])
+
+
+@pytest.fixture(autouse=True)
+def _postgres_store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not pg_mode.ON_POSTGRES:
+        return
+    from analytics.store import mirror
+
+    server = request.getfixturevalue("pg_server")
+    real_read = db.open_for_reading
+
+    real_open = db.open_store
+
+    def open_store(path, city, timezone=db.DEFAULT_TIMEZONE):
+        if ".building-" in Path(path).name:  # demo.create_database builds a file, also here
+            return real_open(path, city, timezone)
+        return mirror.open_store(pg_mode.store_url_for(server, path), city, timezone)
+
+    def open_for_reading(path, timezone=db.DEFAULT_TIMEZONE):
+        if str(Path(path).resolve()) in pg_mode.SEEDING:
+            return real_read(path, timezone)
+        if not Path(path).exists() and str(Path(path).resolve()) not in pg_mode.DATABASES:
+            return real_read(path, timezone)  # the file store's own "no such database" error
+        return mirror.open_reading(pg_mode.store_url_for(server, path), timezone)
+
+    monkeypatch.setattr(db, "open_store", open_store)
+    monkeypatch.setattr(db, "open_for_reading", open_for_reading)

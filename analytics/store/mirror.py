@@ -90,6 +90,9 @@ class MirrorConnection:
         return self._cur.sql(query, *args, **kwargs)
 
     def cursor(self) -> MirrorConnection:
+        """A cursor for one thread or task, caught up with other processes' writes first (a
+        form's callback makes one and checks the acting account before it writes)."""
+        self.shared.sync()
         return MirrorConnection(self.shared, self._cur.cursor())
 
     def sync(self) -> None:
@@ -325,6 +328,16 @@ def verify(url: str) -> dict[str, tuple[int, int]]:
 
 
 _DB_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
+def database_exists(server_url: str, name: str) -> bool:
+    conn = shared._connect_pg(server_url)
+    try:
+        cur = conn.cursor()
+        cur.execute("SELECT count(*) FROM pg_database WHERE datname = $1", parameters=(name,))
+        return cur.fetchone()[0] == 1
+    finally:
+        conn.close()
 
 
 def create_database(server_url: str, name: str) -> str:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.pg_mode import ON_POSTGRES, store_url_for
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("HAZARDS_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -39,8 +41,14 @@ def _free_port() -> int:
 def running_app(db: Path, log_path: Path) -> Iterator[str]:
     """`streamlit run app.py` on a free loopback port, on the database at ``db``."""
     port = _free_port()
+    shared_store = {}
+    if ON_POSTGRES:  # the whole suite on PostgreSQL: the server gets the database for this file
+        shared_store["HAZARDS_DATABASE_URL"] = store_url_for(
+            os.environ["HAZARDS_TEST_POSTGRES"], db
+        )
     env = {
         **os.environ,
+        **shared_store,
         "HAZARDS_DB_PATH": str(db),
         "HAZARDS_EVIDENCE_DIR": str(db.parent / "evidence"),
         "HAZARDS_BACKUP_DIR": str(db.parent / "backups"),

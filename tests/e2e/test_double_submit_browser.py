@@ -8,6 +8,7 @@ import shutil
 import pytest
 
 from tests.e2e.conftest import running_app, sign_in
+from tests.pg_mode import store_conn
 
 pytestmark = pytest.mark.e2e
 ROAD = "双击测试路"
@@ -29,8 +30,6 @@ def _fill_report(page) -> None:
 def test_double_click_and_second_tab_make_one_hazard(demo_db_path, browser, tmp_path) -> None:
     from playwright.sync_api import expect
 
-    from analytics.store import db
-
     shutil.copy(demo_db_path, tmp_path / "hazards.duckdb")
     with running_app(tmp_path / "hazards.duckdb", tmp_path / "streamlit.log") as server:
         page = browser.new_page(viewport={"width": 1400, "height": 2400}, locale="zh-CN")
@@ -49,7 +48,7 @@ def test_double_click_and_second_tab_make_one_hazard(demo_db_path, browser, tmp_
         expect(tab.get_by_text("已提交，勿重复提交")).to_be_visible(timeout=30_000)
         page.close()
         tab.close()
-    conn = db.connect(tmp_path / "hazards.duckdb", read_only=True)
+    conn = store_conn(tmp_path / "hazards.duckdb", read_only=True)
     try:
         made = conn.execute(
             "SELECT count(*), count(DISTINCT e.event_id) FROM hazards h"

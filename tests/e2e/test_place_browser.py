@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import running_app, sign_in
+from tests.pg_mode import store_conn
 
 pytestmark = pytest.mark.e2e
 SHOTS = os.environ.get("HAZARDS_SCREENSHOTS")  # a folder: keep the screenshots there
@@ -24,8 +25,6 @@ def _shot(page, name: str) -> None:
 
 def test_pick_a_point_then_find_the_hazard(demo_db_path, browser, tmp_path) -> None:
     from playwright.sync_api import expect
-
-    from analytics.store import db
 
     shutil.copy(demo_db_path, tmp_path / "hazards.duckdb")
     with running_app(tmp_path / "hazards.duckdb", tmp_path / "streamlit.log") as server:
@@ -70,7 +69,7 @@ def test_pick_a_point_then_find_the_hazard(demo_db_path, browser, tmp_path) -> N
         )
         assert page.url.endswith("/hazard?id=341226-YH-2022-030")
         page.close()
-    conn = db.connect(tmp_path / "hazards.duckdb", read_only=True)
+    conn = store_conn(tmp_path / "hazards.duckdb", read_only=True)
     try:
         row = conn.execute(
             "SELECT unit_adcode, lon, lat, coord_source FROM hazards WHERE road_name = ?", [ROAD]

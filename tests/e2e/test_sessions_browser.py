@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import shutil
 
-import duckdb
 import pytest
 
-from analytics.store import db
 from tests.e2e.conftest import running_app, sign_in
+from tests.pg_mode import store_conn
 
 pytestmark = pytest.mark.e2e
 SIGNED_IN = 30_000
 
 
 def _hazard_id(path) -> str:
-    conn = duckdb.connect(str(path), read_only=True, config=db.DUCKDB_CONFIG)
+    conn = store_conn(path, read_only=True)
     try:
         return conn.execute("SELECT min(hazard_id) FROM hazards WHERE state = '整改中'").fetchone()[
             0

@@ -100,6 +100,7 @@ def test_the_nyc_file_through_a_mapping(tmp_path, capsys) -> None:
     import pandas as pd
 
     from tests.conftest import FIXTURES, ROOT
+    from tests.pg_mode import store_conn
 
     source = ROOT.parent / "shared" / "data" / "real" / "nyc-collisions-11234"
     path = source / "Motor_Vehicle_Collisions_-_Crashes_zip11234.csv"
@@ -132,7 +133,7 @@ def test_the_nyc_file_through_a_mapping(tmp_path, capsys) -> None:
     assert main([*args, "--accept-valid"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["inserted"] == 15753 - rejected
-    conn = db.connect(db_path)
+    conn = store_conn(db_path)
     killed = conn.execute(
         "SELECT sum(deaths), count(*) FILTER (severity = '死亡事故') FROM accidents"
     )

@@ -15,6 +15,7 @@ from analytics.ingest import hazards as ih
 from analytics.ingest import read
 from analytics.ledger import vocabulary as ledger
 from analytics.store import db
+from tests.pg_mode import store_conn
 
 NOW = datetime(2022, 9, 20, 9, 0)
 ADMIN = auth.User("admin", "支队秩序科", "admin", None)
@@ -253,7 +254,7 @@ def test_the_command_line(tmp_path, capsys) -> None:
         "所属区县为空或不是本市的单位",
         "拒收",
     ]
-    conn = db.connect(target)
+    conn = store_conn(target)
     assert conn.execute("SELECT count(*) FROM hazards").fetchone() == (2,)
     assert conn.execute(
         "SELECT count(*) FROM hazards WHERE state = ?", [ledger.CLOSED]
@@ -312,7 +313,7 @@ def test_killing_the_import_leaves_the_database_as_it_was(tmp_path, fuyang) -> N
     assert proc.poll() is None, "the import finished before it could be killed"
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
-    conn = db.connect(db_path)
+    conn = store_conn(db_path)
     assert _hazards(conn) == before
     assert conn.execute("SELECT count(*) FROM imports").fetchone() == (1,)
     conn.close()
@@ -335,7 +336,7 @@ def test_command_line_unit_sheet_and_coordinate_system(tmp_path, capsys) -> None
     assert "找不到表头" in json.loads(capsys.readouterr().out)["problems"][0]["problem"]
     assert main([*args, "--sheet", "台账", "--unit", "颍上", "--coords", "GCJ02"]) == 0
     capsys.readouterr()
-    conn = db.connect(target)
+    conn = store_conn(target)
     lon, lat, system = conn.execute("SELECT lon, lat, coord_source FROM hazards").fetchone()
     by = conn.execute("SELECT unit_adcode, imported_by FROM imports").fetchone()
     conn.close()

@@ -15,6 +15,7 @@ from analytics.ingest import hazards as ih
 from analytics.ingest import roads as ir
 from analytics.ledger import vocabulary as ledger
 from analytics.store import db
+from tests.pg_mode import store_conn
 
 NOW = datetime(2022, 9, 20, 9, 0)
 ADMIN = auth.User("admin", "支队秩序科", "admin", None)
@@ -371,7 +372,7 @@ def test_the_command_line_as_a_county_account(store, tmp_path, capsys) -> None:
         "由支队验收销号",
         "  第 3 行 [隐患编号] YZ-1：隐患编号 YZ-1 属于颍州区，区县大队账号不能修改其他单位的记录",
     ]
-    conn = db.connect(store, read_only=True)
+    conn = store_conn(store, read_only=True)
     assert conn.execute("SELECT count(*) FROM hazard_events").fetchone() == (0,)
     conn.close()
 
@@ -410,7 +411,7 @@ def test_the_command_line_dry_run_and_override(store, tmp_path, capsys) -> None:
     assert "须用 --reason" in capsys.readouterr().err
     assert main([*args, "--override-protected", "--reason", "市政府同意延期"]) == 0
     capsys.readouterr()
-    conn = db.connect(store, read_only=True)
+    conn = store_conn(store, read_only=True)
     assert conn.execute("SELECT deadline FROM hazards WHERE hazard_id = 'YS-2'").fetchone() == (
         date(2022, 12, 31),
     )

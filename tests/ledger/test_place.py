@@ -6,15 +6,14 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
-import duckdb
 import pytest
 
 from analytics import access, geo
 from analytics.accounts import auth
 from analytics.city import boundaries
 from analytics.ledger import hazard_list, place, workflow
-from analytics.store import db
 from tests.conftest import app_as
+from tests.pg_mode import store_conn
 from ui.text import plain
 
 NOW = datetime(2022, 12, 31, 9, 0)
@@ -238,7 +237,7 @@ def test_search_scoped_to_what_the_viewer_may_see(store) -> None:
 
 
 def _db(path):  # ANN202
-    return duckdb.connect(str(path), config=db.DUCKDB_CONFIG)
+    return store_conn(path)
 
 
 def _fill(at, **typed) -> None:

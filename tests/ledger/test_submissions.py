@@ -10,9 +10,9 @@ import pytest
 from analytics.accounts import auth
 from analytics.ledger import workflow
 from analytics.ledger.workflow import DuplicateSubmission, Upload
-from analytics.store import db
 from tests.conftest import app_as
 from tests.hostile_text import png
+from tests.pg_mode import store_conn
 
 NOW = datetime(2022, 12, 31, 9, 0)
 ADMIN = auth.User("admin", "支队秩序科（演示）", "admin", None)
@@ -171,7 +171,7 @@ def test_signoff_request_twice_with_one_token_is_one_request(store, tmp_path) ->
 
 
 def _db_counts(path) -> tuple[int, int]:
-    conn = duckdb.connect(str(path), config=db.DUCKDB_CONFIG)
+    conn = store_conn(path)
     try:
         return _counts(conn)
     finally:
@@ -216,7 +216,7 @@ def test_a_second_tab_sending_the_same_report_makes_no_second_hazard(demo_env) -
 
 
 def test_an_action_form_submitted_twice_writes_once(demo_env) -> None:
-    conn = db.connect(demo_env)
+    conn = store_conn(demo_env)
     hid = conn.execute(
         "SELECT hazard_id FROM hazards WHERE unit_adcode = '341226' AND state = '整改中'"
         " ORDER BY hazard_id LIMIT 1"

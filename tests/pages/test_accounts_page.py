@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import duckdb
 from streamlit.testing.v1 import AppTest
 
 from analytics.accounts import auth
 from analytics.store import db
 from tests.conftest import app_as
+from tests.pg_mode import store_conn
 
 
 def _whole_session_state(at: AppTest) -> str:
@@ -40,7 +40,7 @@ def test_creating_an_account_checks_the_password_and_keeps_none(demo_env) -> Non
     assert not at.error
     assert [s.value for s in at.success] == ["已创建账号 zhaoliu"]
     assert "Yingshang-K12-road" not in _whole_session_state(at)
-    conn = duckdb.connect(str(demo_env), config=db.DUCKDB_CONFIG)
+    conn = store_conn(demo_env)
     try:
         assert conn.execute(
             "SELECT display_name, role, unit_adcode FROM accounts WHERE username = 'zhaoliu'"

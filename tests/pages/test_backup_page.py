@@ -6,8 +6,8 @@ import json
 import os
 
 from analytics.__main__ import main
-from analytics.store import db
 from tests.conftest import app_as
+from tests.pg_mode import store_conn
 
 
 def test_the_page_backs_up_signed_and_cleans_a_killed_backup(demo_env, monkeypatch, tmp_path):
@@ -53,7 +53,7 @@ def test_the_commands_back_up_and_restore_with_the_key(tmp_path, demo_db_path, c
     assert "找不到备份密钥文件" in capsys.readouterr().err and not target.exists()
     assert main([*args, "--key", str(key)]) == 0
     assert capsys.readouterr().out.startswith(f"已恢复到 {target}：隐患 231 条")
-    conn = db.connect(target, read_only=True)
+    conn = store_conn(target, read_only=True)
     assert conn.execute("SELECT count(*) FROM hazards").fetchone() == (231,)
     conn.close()
     manifest = json.loads((folder / "manifest.json").read_text("utf-8"))

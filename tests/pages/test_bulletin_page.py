@@ -8,8 +8,8 @@ from datetime import date
 from streamlit.testing.v1 import AppTest
 
 from analytics.bulletin import archive
-from analytics.store import db
 from tests.conftest import ROOT, app_as
+from tests.pg_mode import store_conn
 from ui.text import plain
 
 STORY = date(2022, 9, 15)
@@ -61,7 +61,7 @@ def test_an_administrator_issues_and_the_archive_serves_the_original(demo_env) -
     assert list(archived["签发人"]) == ["支队秩序科（演示）·admin"]
     labels = [b.label for b in at.get("download_button")]
     assert "下载存档原件（Word）" in labels and "下载存档原件（Excel）" in labels
-    conn = db.connect(demo_env)
+    conn = store_conn(demo_env)
     issued = archive.fetch(conn, 2022, 1)
     conn.close()
     assert issued.content.figures["listed"] == 172 and issued.content.as_of == STORY
@@ -77,7 +77,7 @@ def test_issuing_needs_the_confirmation(demo_env) -> None:
     at = _bulletin("admin")
     at.button(key="FormSubmitter:issue_bulletin-签发").click().run()
     assert any("请先勾选" in w.value for w in at.warning)
-    conn = db.connect(demo_env)
+    conn = store_conn(demo_env)
     assert archive.archive(conn).empty
     conn.close()
 

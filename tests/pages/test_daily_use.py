@@ -7,17 +7,17 @@ from __future__ import annotations
 import json
 from datetime import date
 
-import duckdb
 import pytest
 
 from tests.conftest import app_as
+from tests.pg_mode import store_conn
 
 STORY = date(2022, 9, 15)
 
 
 def _independent_open(path, d: date) -> int:
     """Listed (listed date or found date <= d, not voided by d) and not closed by d."""
-    con = duckdb.connect(str(path), read_only=True)
+    con = store_conn(path, read_only=True)
     try:
         return con.execute(
             "SELECT count(*) FROM hazards WHERE coalesce(listed_date, found_date) <= ?"
@@ -67,7 +67,7 @@ def test_zai_ban_is_one_count_on_every_page(demo_env, demo_db_path) -> None:
 def test_a_brigade_sees_its_sign_off_requests_as_waiting_for_acceptance(demo_env) -> None:
     """临泉县 has 4 hazards in 申请销号 in the demo (all past their deadline today): they are
     listed under 待验收 with the words for waiting, and not under 逾期 with 请尽快整改."""
-    con = duckdb.connect(str(demo_env), read_only=True)
+    con = store_conn(demo_env, read_only=True)
     waiting = {
         r[0]
         for r in con.execute(
@@ -218,7 +218,7 @@ def test_effect_opens_on_the_longest_period_that_judges_hazards(demo_env, demo_d
     from analytics.accidents import effect
     from analytics.store import db
 
-    con = duckdb.connect(str(demo_db_path), read_only=True)
+    con = store_conn(demo_db_path, read_only=True)
     first = con.execute("SELECT min(closed_date) FROM hazards").fetchone()[0]
     con.close()
     assert first == date(2022, 6, 25)

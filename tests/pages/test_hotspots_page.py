@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-import duckdb
 from streamlit.testing.v1 import AppTest
 
 from analytics.accidents import sites as hotspots
-from analytics.store import db
 from tests.conftest import app_as
+from tests.pg_mode import store_conn
 
 Y2017 = date(2017, 12, 31)
 
@@ -56,7 +55,7 @@ def test_an_administrator_puts_an_uncovered_site_on_the_list(demo_env):
     at.button(key="list_site").click().run()
     assert not at.exception and not at.error
     assert any("已列入隐患清单" in s.value for s in at.success)
-    conn = duckdb.connect(str(demo_env), config=db.DUCKDB_CONFIG)  # as the app's own store
+    conn = store_conn(demo_env)  # as the app's own store
     params = hotspots.preset("uk_cluster_50m_3y")
     sites = hotspots.find_sites(conn, date(2022, 9, 15), params)
     listed = conn.execute(

@@ -3,13 +3,12 @@ tab found by its cookie, signing out everywhere. (The browser test checks the re
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from analytics.accounts import auth, sessions
-from analytics.store import db
 from tests.conftest import ROOT
+from tests.pg_mode import store_conn
 from ui import session
 
 
@@ -30,7 +29,7 @@ def _token(at: AppTest) -> str:
 
 
 def _sessions(path) -> list[tuple]:
-    conn = duckdb.connect(str(path), config=db.DUCKDB_CONFIG)  # the app's own instance
+    conn = store_conn(path)  # the app's own instance
     try:
         return conn.execute(
             "SELECT token_hash, username, end_reason FROM sessions ORDER BY created_at"
@@ -83,7 +82,7 @@ def test_signing_out_elsewhere_ends_this_tab_and_removes_the_cookie(demo_env, co
     cookie["token"] = _token(_signed_in(page=False))
     tab = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()  # by its cookie
     assert tab.session_state["user"].username == other.session_state["user"].username
-    conn = duckdb.connect(str(demo_env), config=db.DUCKDB_CONFIG)
+    conn = store_conn(demo_env)
     sessions.end_all(conn, "admin", "sign_out")  # what the button does, in a third tab
     conn.close()
     for at in (tab, other):
@@ -97,7 +96,7 @@ def test_signing_out_elsewhere_ends_this_tab_and_removes_the_cookie(demo_env, co
 
 def test_disabling_an_account_signs_out_its_open_tabs(demo_env, cookie) -> None:
     at = _signed_in("yingshang")
-    conn = duckdb.connect(str(demo_env), config=db.DUCKDB_CONFIG)
+    conn = store_conn(demo_env)
     auth.set_disabled(conn, "admin", "yingshang", True)
     conn.close()
     at.run()

@@ -9,6 +9,7 @@ import openpyxl
 from analytics.store import db
 from tests.conftest import app_as
 from tests.ingest.test_ingest_hazards import _csv, _gbk
+from tests.pg_mode import store_conn
 
 
 def _upload_page(username: str = "yingshang"):
@@ -34,7 +35,7 @@ def test_upload_problems_then_import(demo_env) -> None:
     assert "已导入：新增 2 条" in at.success[0].value
     history = at.dataframe[-1].value
     assert history["文件"].tolist()[0] == "颍上.csv"
-    conn = db.connect(demo_env, read_only=False)
+    conn = store_conn(demo_env)
     assert conn.execute("SELECT count(*) FROM hazards WHERE hazard_id LIKE 'YS-%'").fetchone() == (
         2,
     )
@@ -163,7 +164,7 @@ def test_the_road_template_imports_cleanly(fuyang, tmp_path) -> None:
 
 def _open_hazard(path, unit: str) -> tuple[str, str, object, str]:
     """A demo hazard of ``unit`` in rectification: id, progress, deadline, unit name."""
-    conn = db.connect(path, read_only=False)
+    conn = store_conn(path)
     row = conn.execute(
         "SELECT h.hazard_id, h.progress, h.deadline, u.name FROM hazards h"
         " JOIN units u ON u.adcode = h.unit_adcode WHERE h.unit_adcode = ? AND h.state = '整改中'"
@@ -175,7 +176,7 @@ def _open_hazard(path, unit: str) -> tuple[str, str, object, str]:
 
 
 def _events(path, hid: str) -> list[tuple]:
-    conn = db.connect(path, read_only=False)
+    conn = store_conn(path)
     rows = conn.execute(
         "SELECT action, changes, note FROM hazard_events WHERE hazard_id = ? ORDER BY event_id",
         [hid],
@@ -261,7 +262,7 @@ def test_the_unchanged_template_on_the_page_writes_nothing(demo_env, fuyang) -> 
     assert "第 2 行是模板中的示例行（编号以“示例”开头），已跳过" in infos
     assert "没有需要写入的新增或修改，数据库未做改动。" in infos
     assert not at.success
-    conn = db.connect(demo_env, read_only=False)
+    conn = store_conn(demo_env)
     assert conn.execute(
         "SELECT count(*) FROM imports WHERE file_name = '模板.xlsx'"
     ).fetchone() == (0,)

@@ -14,6 +14,7 @@ from analytics.accounts import auth
 from analytics.ledger import workflow
 from analytics.store import db
 from tests.conftest import ROOT, app_as
+from tests.pg_mode import store_conn
 from ui.text import plain
 
 NOW = datetime(2022, 12, 31, 9, 0)
@@ -103,9 +104,8 @@ def _widget(elements, label: str):  # ANN202
 
 
 def _state(path, hid: str) -> str:
-    import duckdb
 
-    conn = duckdb.connect(str(path), config=db.DUCKDB_CONFIG)
+    conn = store_conn(path)
     try:
         return conn.execute("SELECT state FROM hazards WHERE hazard_id = ?", [hid]).fetchone()[0]
     finally:
@@ -284,9 +284,8 @@ def test_a_stale_form_is_refused_and_keeps_what_was_typed(prepared) -> None:
     at = _hazard_page("admin", hid)  # admin opens the hazard (version 2)
     _widget(at.text_area, "作废原因").set_value("重复上报")
     # meanwhile another administrator changes the supervision level
-    import duckdb
 
-    other = duckdb.connect(str(path), config=db.DUCKDB_CONFIG)
+    other = store_conn(path)
     workflow.change_supervision(other, ADMIN, hid, 2, level="县", reason="调整", now=NOW)
     other.close()
     at.button(key="submit_void").click().run()
@@ -304,7 +303,7 @@ def test_opening_an_old_database_backs_it_up_first(tmp_path, fuyang, monkeypatch
     from analytics.config import Settings
 
     path = tmp_path / "old.duckdb"
-    conn = db.connect(path)
+    conn = store_conn(path)
     db.migrate(conn, target=1)
     conn.close()
     settings = Settings.from_env(
@@ -327,9 +326,8 @@ def test_a_conflict_keeps_text_typed_over_prefilled_fields(prepared) -> None:
     at = _hazard_page("yingshang", hid)
     _widget(at.text_area, "整改进展").set_value("A 的进展")
     _widget(at.text_area, "整改措施（如有调整）").set_value("A 的措施")
-    import duckdb
 
-    other = duckdb.connect(str(path), config=db.DUCKDB_CONFIG)
+    other = store_conn(path)
     county = auth.get_user(other, "yingshang")
     version = workflow.hazard(other, hid)["version"]
     workflow.record_progress(
