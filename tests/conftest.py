@@ -202,7 +202,7 @@ def pg_url(pg_server: str) -> str:
 
 @pytest.fixture(autouse=True)
 def _postgres_store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    if not pg_mode.ON_POSTGRES:
+    if not pg_mode.ON_POSTGRES or request.node.get_closest_marker("file_store"):
         return
     from analytics.store import mirror
 

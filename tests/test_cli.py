@@ -146,9 +146,9 @@ def test_user_commands_apply_the_password_rules(
     from datetime import datetime
 
     from analytics.accounts import auth
-    from analytics.store import db as store
+    from tests.pg_mode import store_conn
 
-    conn = store.connect(db)
+    conn = store_conn(db)
     for _ in range(5):
         try:
             auth.authenticate(conn, "zhao", "wrong-guess-1", datetime(2099, 1, 1))

@@ -340,13 +340,15 @@ def database_exists(server_url: str, name: str) -> bool:
         conn.close()
 
 
-def create_database(server_url: str, name: str) -> str:
-    """Create database ``name`` on the server (test and operations helper); return its URL."""
-    if not _DB_NAME.fullmatch(name):
+def create_database(server_url: str, name: str, template: str | None = None) -> str:
+    """Create database ``name`` on the server (as a copy of database ``template`` if given; test
+    and operations helper); return its URL."""
+    if not _DB_NAME.fullmatch(name) or (template and not _DB_NAME.fullmatch(template)):
         raise db.StoreError(f"数据库名称不合规：{name}")
     conn = shared._connect_pg(server_url)
     try:
-        conn.cursor().execute(f'CREATE DATABASE "{name}"')
+        copy = f' TEMPLATE "{template}"' if template else ""
+        conn.cursor().execute(f'CREATE DATABASE "{name}"{copy}')
     finally:
         conn.close()
     return urlsplit(server_url)._replace(path=f"/{name}").geturl()

@@ -298,12 +298,13 @@ def test_a_stale_form_is_refused_and_keeps_what_was_typed(prepared) -> None:
     assert _state(path, hid) == "已作废"
 
 
+@pytest.mark.file_store
 def test_opening_an_old_database_backs_it_up_first(tmp_path, fuyang, monkeypatch) -> None:
     from analytics import bootstrap
     from analytics.config import Settings
 
     path = tmp_path / "old.duckdb"
-    conn = store_conn(path)
+    conn = db.connect(path)
     db.migrate(conn, target=1)
     conn.close()
     settings = Settings.from_env(

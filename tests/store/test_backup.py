@@ -216,6 +216,7 @@ def test_sequences_skip_ids_inserted_explicitly(tmp_path, fuyang, key):
         conn.close()
 
 
+@pytest.mark.file_store
 def test_restore_refuses_to_overwrite(trip, tmp_path, fuyang):
     target = tmp_path / "existing.duckdb"
     db.open_store(target, fuyang).close()

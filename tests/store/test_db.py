@@ -73,6 +73,7 @@ def test_new_file_gets_every_table(tmp_path, tiny_city) -> None:
     assert db.dataset_facts(conn) == {"city_adcode": "990100"}
 
 
+@pytest.mark.file_store
 def test_upgrading_a_first_migration_file_keeps_its_data(tmp_path, tiny_city) -> None:
     path = tmp_path / "old.duckdb"
     conn = db.connect(path)
