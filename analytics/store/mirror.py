@@ -283,6 +283,28 @@ def is_empty(url: str) -> bool:
         link.mirror.close()
 
 
+def existing_objects(url: str) -> list[str]:
+    """The tables, views, sequences and functions a PostgreSQL database holds outside the system
+    schemas, as ``schema.name`` (a new, empty database holds none)."""
+    conn = shared._connect_pg(url)
+    try:
+        cur = conn.cursor()
+        cur.execute(
+            "SELECT n.nspname || '.' || c.relname FROM pg_class c"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')"
+            " AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+            " AND n.nspname NOT LIKE 'pg\\_%'"
+            " UNION ALL SELECT n.nspname || '.' || p.proname || '()' FROM pg_proc p"
+            " JOIN pg_namespace n ON n.oid = p.pronamespace"
+            " WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')"
+            " AND n.nspname NOT LIKE 'pg\\_%' ORDER BY 1"
+        )
+        return [r[0] for r in cur.fetchall()]
+    finally:
+        conn.close()
+
+
 def copy_from_file(path: str | Path, url: str) -> dict[str, tuple[int, int]]:
     """Move an embedded database into an empty PostgreSQL store (``migrate-store``); return every
     table's (rows, content hash), checked equal on a fresh mirror loaded back from PostgreSQL."""
