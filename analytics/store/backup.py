@@ -1,4 +1,5 @@
 """Backups: the database's tables as Parquet plus its evidence files, authenticated; restoring them.
+(A PostgreSQL store is backed up with pg_dump under the same manifest: pg_backup.py.)
 
 A backup is a folder ``hazards-backup-<YYYYmmdd-HHMMSS>-<label>`` holding ``data/<table>.parquet``
 (one file for each table of the program's own schema at the database's version), ``evidence/``

@@ -72,8 +72,17 @@ log = logging.getLogger(__name__)
 
 KEY_NAME = "postgresql.backup-key"
 META_TABLES = ("store_revision", "store_log")
-TOC_KINDS = ("TABLE DATA", "TABLE", "INDEX", "CONSTRAINT", "SEQUENCE SET", "SEQUENCE OWNED BY")
-TOC_KINDS += ("SEQUENCE",)  # the longer names first: "TABLE DATA …" also starts with "TABLE "
+# The entry kinds a store's archive may list; longer names first ("TABLE DATA …" also starts
+# with "TABLE ", and that reading is refused: its schema would be "DATA").
+TOC_KINDS = (
+    "TABLE DATA",
+    "TABLE",
+    "INDEX",
+    "CONSTRAINT",
+    "SEQUENCE SET",
+    "SEQUENCE OWNED BY",
+    "SEQUENCE",
+)
 _TOC_LINE = re.compile(r"\d+; \d+ \d+ (.+)")
 
 
@@ -114,13 +123,13 @@ def store_tables(version: int) -> set[str]:
     return data | {f"{t}_gone" for t in data} | set(META_TABLES)
 
 
-def check_toc(entries: list[str], tables: set[str]) -> None:
+def check_toc(entries: list[str], tables: set[str], refusal: str = "拒绝恢复") -> None:
     """Refuse an archive whose table of contents holds anything but the store's own tables."""
     odd = [e for e in entries if not _toc_entry_ok(e, tables)]
     if odd:
         shown = "；".join(odd[:5]) + ("……" if len(odd) > 5 else "")
         raise BackupError(
-            f"数据库转储文件中有本程序数据表之外的内容（共 {len(odd)} 项：{shown}），拒绝恢复。"
+            f"数据库转储文件中有本程序数据表之外的内容（共 {len(odd)} 项：{shown}），{refusal}。"
         )
 
 
@@ -187,7 +196,7 @@ def backup_shared(
         args += [f"--table=public.{t}" for t in sorted(tables)]
         _run(args, "pg_dump 导出", url)
         cur.execute("COMMIT")
-        check_toc(toc(dump), tables)
+        check_toc(toc(dump), tables, "不予备份（请检查共享数据库中是否被加入了其他对象）")
         sha, size = backup.file_sha256(dump)
         manifest = {
             "format": FORMAT_VERSION,

@@ -313,3 +313,21 @@ def test_the_password_travels_outside_the_command_line(monkeypatch):
     assert out == "listing"
     assert seen["args"] == ["pg_dump", "--dbname=postgresql://app@db.local:5432/hz"]
     assert seen["env"]["PGPASSWORD"] == "s@cret"
+
+
+def test_a_trigger_planted_in_the_source_is_not_signed_into_a_backup(tmp_path, pg_url, tiny_city):
+    mirror.open_store(pg_url, tiny_city).close()
+    run_sql(
+        pg_url,
+        "CREATE FUNCTION public.stamp() RETURNS trigger LANGUAGE plpgsql AS"
+        " 'BEGIN RETURN NEW; END'",
+    )
+    run_sql(
+        pg_url,
+        "CREATE TRIGGER stamp BEFORE INSERT ON hazards FOR EACH ROW EXECUTE FUNCTION stamp()",
+    )
+    out = tmp_path / "backups"
+    with pytest.raises(bk.BackupError, match="不予备份") as err:
+        pg_backup.backup_shared(pg_url, tmp_path / "ev", out, key_file=tmp_path / "k" / "key")
+    assert "TRIGGER public hazards stamp" in str(err.value)
+    assert list(out.iterdir()) == []  # no folder, not even a partial one
