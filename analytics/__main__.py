@@ -375,6 +375,7 @@ def _restore_shared(args: argparse.Namespace, settings: Settings, key: Path) -> 
         f"已恢复到 {shared.redact(url)}：隐患 {counts.get('hazards', 0)} 条，"
         f"事件 {counts.get('hazard_events', 0)} 条，附件 {counts.get('attachments', 0)} 个"
     )
+    print("使用该数据库：将设置 HAZARDS_DATABASE_URL 指向它，然后重启本系统。")
     return 0
 
 

@@ -95,7 +95,10 @@ def test_backup_and_restore_commands_on_postgresql(
     file = duckdb.connect(str(demo_db_path), read_only=True)
     (events,) = file.execute("SELECT count(*) FROM hazard_events").fetchone()
     file.close()
-    said = f"已恢复到 {target}：隐患 231 条，事件 {events} 条，附件 0 个\n"
+    said = (
+        f"已恢复到 {target}：隐患 231 条，事件 {events} 条，附件 0 个\n"
+        "使用该数据库：将设置 HAZARDS_DATABASE_URL 指向它，然后重启本系统。\n"
+    )
     assert capsys.readouterr().out == said
     assert mirror.verify(target) == mirror.verify(pg_url)
     assert main(["restore", str(folder), "--db", pg_url]) == 2  # the live store: not empty
