@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
             settings = replace(settings, database_url=target)
         elif target:
             settings = replace(settings, db_path=Path(target), database_url="")
-        if args.city:
+        if getattr(args, "city", None):
             settings = replace(settings, city_file=Path(args.city))
         return args.run(args, settings)
     except (
@@ -100,9 +100,9 @@ def _parser() -> argparse.ArgumentParser:
 
     def command(name: str, help_text: str, run, db: bool = True) -> argparse.ArgumentParser:
         c = sub.add_parser(name, help=help_text, description=help_text)
-        if db:
+        if db:  # migrate-store names its two stores itself and needs no city
             c.add_argument("--db", help=DB_HELP)
-        c.add_argument("--city", help="city file (default: setting HAZARDS_CITY_FILE)")
+            c.add_argument("--city", help="city file (default: setting HAZARDS_CITY_FILE)")
         c.set_defaults(run=run)
         return c
 
