@@ -71,7 +71,6 @@ from analytics.store.manifest import (
 log = logging.getLogger(__name__)
 
 KEY_NAME = "postgresql.backup-key"
-META_TABLES = ("store_revision", "store_log")
 # The entry kinds a store's archive may list; longer names first ("TABLE DATA …" also starts
 # with "TABLE ", and that reading is refused: its schema would be "DATA").
 TOC_KINDS = (
@@ -120,7 +119,7 @@ def make_backup(
 def store_tables(version: int) -> set[str]:
     """Every table of the PostgreSQL store at a schema version (the program's migrations say)."""
     data = {*known_tables(version), "schema_version"}
-    return data | {f"{t}_gone" for t in data} | set(META_TABLES)
+    return data | {f"{t}_gone" for t in data} | set(shared.META_TABLES)
 
 
 def check_toc(entries: list[str], tables: set[str], refusal: str = "拒绝恢复") -> None:

@@ -44,8 +44,9 @@ def test_migrate_store_refuses_a_database_that_holds_anything(
     args = ["migrate-store", "--from", str(demo_db_path), "--to", pg_url]
     assert main(args) == 2
     err = capsys.readouterr().err
-    assert err.startswith(
-        f"错误：目标数据库 {pg_url} 不是空的（已有 1 个数据表或函数：public.notes）"
+    assert err == (
+        f"错误：目标数据库 {pg_url} 已有数据（1 个数据表或函数：public.notes），"
+        "请指定一个新建的空数据库；迁移不会覆盖或删除已有数据。\n"
     )
     assert mirror.existing_objects(pg_url) == ["public.notes"]
 
@@ -56,9 +57,8 @@ def test_migrate_store_refuses_a_second_run(tmp_path, demo_db_path, pg_url, caps
     before = mirror.verify(pg_url)
     capsys.readouterr()
     assert main(args) == 2
-    # 36: the store's 18 tables and their tombstones (store_revision and store_log are what a
-    # failed attempt leaves, and do not count)
-    assert "不是空的（已有 36 个数据表或函数" in capsys.readouterr().err
+    # the store's 18 tables and their tombstones; the revision tables alone would not refuse it
+    assert "已有数据（36 个数据表或函数：public.accidents、" in capsys.readouterr().err
     assert mirror.verify(pg_url) == before
 
 
