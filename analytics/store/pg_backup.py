@@ -1,6 +1,7 @@
 """Backups of the PostgreSQL store (shared.py): a pg_dump archive plus the evidence files under the
 same authenticated manifest as a file backup (backup.py, manifest.py); restoring one into a new,
-empty database. ``make_backup`` and ``default_key_file`` pick the file or the PostgreSQL kind by settings.
+empty database. ``make_backup`` and ``default_key_file`` pick the file or the PostgreSQL kind by
+the settings (the 数据与设置 page and the backup command go through them).
 
 A PostgreSQL backup is a folder ``hazards-backup-<YYYYmmdd-HHMMSS>-<label>`` holding
 ``data/store.dump`` (``pg_dump --format=custom`` of exactly the store's tables: each data table,
@@ -36,7 +37,10 @@ someone planted objects in (a function or trigger signed into a backup along wit
 - afterwards every table's rows in PostgreSQL must equal the manifest's, and the store is opened
   with mirror.open_store (upgraded when the backup is older) and its tables counted again; every
   signed-in session it brings back is ended, as a file restore does.
-The evidence files go to the evidence folder setting (shared by the app processes), each checked.
+The table-of-contents check is no sandbox (a hand-made archive can put any SQL under a TABLE
+label): the signature is what keeps such an archive out. The evidence files go to the evidence
+folder setting (shared by the app processes), each checked. pg_dump and pg_restore are given the
+URL without its password, which travels in PGPASSWORD (never in a process list or a message).
 """
 
 from __future__ import annotations
