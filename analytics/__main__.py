@@ -24,7 +24,7 @@ from analytics.config import PROJECT_ROOT, SettingError, Settings
 from analytics.demo import build as demo
 from analytics.geo import format_stake
 from analytics.ledger import metrics
-from analytics.store import backup, db, shared
+from analytics.store import backup, db, mirror, pg_backup, shared
 
 log = logging.getLogger("hazards.cli")
 LOG_NAME = "analytics-errors.log"
@@ -36,11 +36,12 @@ def main(argv: list[str] | None = None) -> int:
     settings = None
     try:
         settings = Settings.from_env()
-        if args.db and shared.is_url(args.db):
-            settings = replace(settings, database_url=args.db)
-        elif args.db:
-            settings = replace(settings, db_path=Path(args.db), database_url="")
-        if args.city:
+        target = getattr(args, "db", None)
+        if target and shared.is_url(target):
+            settings = replace(settings, database_url=target)
+        elif target:
+            settings = replace(settings, db_path=Path(target), database_url="")
+        if getattr(args, "city", None):
             settings = replace(settings, city_file=Path(args.city))
         return args.run(args, settings)
     except (
@@ -97,10 +98,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(required=True, metavar="COMMAND")
 
-    def command(name: str, help_text: str, run) -> argparse.ArgumentParser:
+    def command(name: str, help_text: str, run, db: bool = True) -> argparse.ArgumentParser:
         c = sub.add_parser(name, help=help_text, description=help_text)
-        c.add_argument("--db", help="database file (default: setting HAZARDS_DB_PATH)")
-        c.add_argument("--city", help="city file (default: setting HAZARDS_CITY_FILE)")
+        if db:  # migrate-store names its two stores itself and needs no city
+            c.add_argument("--db", help=DB_HELP)
+            c.add_argument("--city", help="city file (default: setting HAZARDS_CITY_FILE)")
         c.set_defaults(run=run)
         return c
 
@@ -108,6 +110,14 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--seed", type=int, help="generator seed (default: setting HAZARDS_DEMO_SEED)")
     c.add_argument("--force", action="store_true", help="replace an existing file")
     command("migrate", "创建数据库，或将其结构升级到最新版本", _migrate)
+    c = command(
+        "migrate-store",
+        "将数据库文件迁入新建的空 PostgreSQL 数据库（共享数据库），并逐表核对行数与内容",
+        _migrate_store,
+        db=False,
+    )
+    c.add_argument("--from", dest="source", required=True, help="the DuckDB database file")
+    c.add_argument("--to", dest="target", required=True, help="postgresql://… of an empty database")
     command("info", "数据库结构版本、数据概况和各表行数", _info)
     c = command("metrics", "截至某日的台账指标，按单位、类型、等级等分组（JSON 或 CSV）", _metrics)
     c.add_argument("--as-of", type=date.fromisoformat, help="YYYY-MM-DD (default: latest data)")
@@ -122,7 +132,12 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--key", help=KEY_HELP)
     c = command("restore", "将备份文件夹恢复到 --db 指定的数据库（连同佐证材料文件）", _restore)
     c.add_argument("backup_dir", help="a folder written by the backup command")
-    c.add_argument("--force", action="store_true", help="replace an existing database file")
+    c.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing database file (a PostgreSQL restore only fills a new, empty "
+        "database)",
+    )
     c.add_argument("--key", help=KEY_HELP)
     c = command("import", "导入区县隐患台账、事故数据或道路数据（csv、xlsx、xls）", _import)
     c.add_argument("kind", choices=["hazards", "accidents", "roads"], help="what the file holds")
@@ -271,22 +286,41 @@ def _user(args: argparse.Namespace, settings: Settings) -> int:
         conn.close()
 
 
+DB_HELP = (
+    "database file (default: setting HAZARDS_DB_PATH), or postgresql://… of the shared store "
+    "(default: setting HAZARDS_DATABASE_URL)"
+)
 KEY_HELP = (
     "the backup key file that signs and checks backups (default: beside the database, "
-    "<name>.backup-key); keep it out of the backup folder and carry it separately"
+    f"<name>.backup-key; for PostgreSQL {pg_backup.KEY_NAME} in the parent of the backup "
+    "folder setting); keep it out of the backup folder and carry it separately"
 )
+
+
+def _migrate_store(args: argparse.Namespace, settings: Settings) -> int:
+    source, url = Path(args.source), args.target
+    if not shared.is_url(url):
+        print("错误：--to 须为 postgresql:// 开头的数据库地址", file=sys.stderr)
+        return 2
+    checked = mirror.copy_from_file(source, url)
+    print(f"已将 {source} 迁移到 {shared.redact(url)}：")
+    for table, (rows, _digest) in checked.items():
+        print(f"  {table}\t{rows:,} 行\t行数与内容哈希一致")
+    print(f"共 {len(checked)} 个数据表，迁移前后行数与内容哈希全部一致。")
+    return 0
 
 
 def _backup(args: argparse.Namespace, settings: Settings) -> int:
     out = Path(args.out or settings.backup_dir)
-    key = Path(args.key) if args.key else backup.key_file_for(settings.db_path)
+    key = Path(args.key) if args.key else pg_backup.default_key_file(settings)
     for folder in backup.clean_partials(out):
         print(f"已清理上次未完成的备份残留：{folder}", file=sys.stderr)
-    conn = bootstrap.open_for_reading(settings)
+    conn = None if settings.database_url else bootstrap.open_for_reading(settings)
     try:
-        folder = backup.backup(conn, settings.evidence_dir, out, key_file=key)
+        folder = pg_backup.make_backup(settings, conn, out, key_file=key)
     finally:
-        conn.close()
+        if conn is not None:
+            conn.close()
     print(f"已备份到 {folder}")
     print(
         f"备份清单已用密钥文件 {key} 签名；在其他服务器恢复时须另行带上此密钥文件（勿放入备份目录）。"
@@ -295,7 +329,9 @@ def _backup(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _restore(args: argparse.Namespace, settings: Settings) -> int:
-    key = Path(args.key) if args.key else backup.key_file_for(settings.db_path)
+    key = Path(args.key) if args.key else pg_backup.default_key_file(settings)
+    if settings.database_url:
+        return _restore_shared(args, settings, key)
     counts = backup.restore(
         Path(args.backup_dir),
         settings.db_path,
@@ -307,6 +343,26 @@ def _restore(args: argparse.Namespace, settings: Settings) -> int:
         f"已恢复到 {settings.db_path}：隐患 {counts.get('hazards', 0)} 条，"
         f"事件 {counts.get('hazard_events', 0)} 条，附件 {counts.get('attachments', 0)} 个"
     )
+    return 0
+
+
+def _restore_shared(args: argparse.Namespace, settings: Settings, key: Path) -> int:
+    url = settings.database_url
+    if args.force:
+        print(
+            "错误：共享数据库（PostgreSQL）只恢复到新建的空数据库，不覆盖已有数据，不能使用 --force。",
+            file=sys.stderr,
+        )
+        return 2
+    city = city_mod.load_city(settings.city_file)
+    counts = pg_backup.restore(
+        Path(args.backup_dir), url, settings.evidence_dir, city, key_file=key
+    )
+    print(
+        f"已恢复到 {shared.redact(url)}：隐患 {counts.get('hazards', 0)} 条，"
+        f"事件 {counts.get('hazard_events', 0)} 条，附件 {counts.get('attachments', 0)} 个"
+    )
+    print("使用该数据库：将设置 HAZARDS_DATABASE_URL 指向它，然后重启本系统。")
     return 0
 
 

@@ -9,7 +9,7 @@ from analytics import access, geo
 from analytics.accidents import roads
 from analytics.city import boundaries
 from analytics.config import Settings
-from analytics.store import backup, db
+from analytics.store import backup, db, pg_backup
 from ui import errors, gate, widgets
 from ui.context import Context
 from ui.text import plain, plain_table
@@ -115,13 +115,13 @@ def page() -> None:
 def _backups(ctx: Context) -> None:
     st.subheader("备份")
     folder = ctx.settings.backup_dir
-    key_file = backup.key_file_for(ctx.settings.db_path)
+    key_file = pg_backup.default_key_file(ctx.settings)
     if st.button("立即备份", icon=":material/backup:", help=f"写入 {folder}"):
         try:
             for left in backup.clean_partials(folder):
                 st.warning(f"已清理上次未完成的备份残留：{left.name}")
-            made = backup.backup(
-                ctx.cur, ctx.settings.evidence_dir, folder, label="app", key_file=key_file
+            made = pg_backup.make_backup(
+                ctx.settings, ctx.cur, folder, label="app", key_file=key_file
             )
         except backup.BackupError as e:
             st.error(plain(e))
@@ -148,10 +148,23 @@ def _backups(ctx: Context) -> None:
             hide_index=True,
         )
     st.caption(
-        "恢复备份须在服务器上停止本系统后运行：python -m analytics restore 备份目录 --db 数据库文件。"
-        f"备份清单用密钥文件 {key_file.name}（与数据库文件同目录）签名，恢复时逐个核对；"
-        "在另一台服务器恢复须另行带上此密钥文件（不要放进备份目录）。"
+        _RESTORE_SHARED if ctx.settings.database_url else _RESTORE_FILE.format(key_file.name)
     )
+
+
+_RESTORE_FILE = (
+    "恢复备份须在服务器上停止本系统后运行：python -m analytics restore 备份目录 --db 数据库文件。"
+    "备份清单用密钥文件 {}（与数据库文件同目录）签名，恢复时逐个核对；"
+    "在另一台服务器恢复须另行带上此密钥文件（不要放进备份目录）。"
+)
+_RESTORE_SHARED = (
+    "共享数据库（PostgreSQL）的备份用 pg_dump 导出，连同证明材料文件保存在备份目录中。"
+    "本页面不提供恢复：恢复须在服务器上运行命令 python -m analytics restore 备份目录"
+    " --db postgresql://…/新数据库名，只恢复到新建的空数据库，不会覆盖现有数据；"
+    "恢复完成后将设置 HAZARDS_DATABASE_URL 指向该数据库并重启本系统。备份清单用密钥文件"
+    f" {pg_backup.KEY_NAME}（备份目录的上一级目录）签名，恢复时逐个核对；"
+    "在另一台服务器恢复须另行带上此密钥文件（用 --key 指定，不要放进备份目录）。"
+)
 
 
 SIGNED = {True: "✓ 有效", False: "✗ 无效（旧格式或已被修改）", None: "— 未核对（无密钥）"}

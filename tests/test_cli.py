@@ -175,6 +175,7 @@ def test_the_command_registry_is_the_documented_one() -> None:
     assert COMMANDS == [
         "demo",
         "migrate",
+        "migrate-store",
         "info",
         "metrics",
         "overview",

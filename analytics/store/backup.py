@@ -1,4 +1,5 @@
 """Backups: the database's tables as Parquet plus its evidence files, authenticated; restoring them.
+(A PostgreSQL store is backed up with pg_dump under the same manifest: pg_backup.py.)
 
 A backup is a folder ``hazards-backup-<YYYYmmdd-HHMMSS>-<label>`` holding ``data/<table>.parquet``
 (one file for each table of the program's own schema at the database's version), ``evidence/``
@@ -73,7 +74,7 @@ def _sql_path(path: Path) -> str:
     return text
 
 
-def _copy_verified(src: Path, dst: Path, sha256: str, what: str = "证据文件") -> int:
+def copy_verified(src: Path, dst: Path, sha256: str, what: str = "证据文件") -> int:
     """Copy src to dst while hashing it; return its size. dst appears only when the hash matches."""
     if not src.is_file():
         raise BackupError(f"{what}缺失：{src}（SHA-256 {sha256}）")
@@ -96,7 +97,7 @@ def _copy_verified(src: Path, dst: Path, sha256: str, what: str = "证据文件"
     return size
 
 
-def _sha256(path: Path) -> tuple[str, int]:
+def file_sha256(path: Path) -> tuple[str, int]:
     digest, size = hashlib.sha256(), 0
     with path.open("rb") as f:
         while chunk := f.read(1 << 20):
@@ -150,11 +151,43 @@ def backup(
     The folder is written as ``.<name>.pid<N>.<random>.partial`` and renamed when complete;
     partial folders of backups killed earlier are removed first (clean_partials).
     """
-    if not _LABEL.fullmatch(label):
-        raise BackupError(f"备份标签只能包含文字、数字、点、横线和下划线：{label}")
+    check_label(label)
     if Path(key_file).resolve().is_relative_to(Path(out_dir).resolve()):
         log.warning("the backup key %s is inside the backup folder %s", key_file, out_dir)
     key = load_key(key_file, create=True)
+    final, tmp, now = start_folder(out_dir, label)
+    try:
+        version, tables, files = _export(conn, tmp / "data")
+        evidence = copy_evidence(files, evidence_dir, tmp / "evidence")
+        manifest = {
+            "format": FORMAT_VERSION,
+            "created_at": now.isoformat(),
+            "label": label,
+            "schema_version": version,
+            "duckdb_version": duckdb.__version__,
+            "key_id": key_id(key),
+            "tables": tables,
+            "evidence": evidence,
+        }
+        seal(tmp, final, manifest, key)
+    except (duckdb.Error, OSError) as e:
+        raise BackupError(f"备份失败：{e}") from e
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return final
+
+
+def check_label(label: str) -> None:
+    if not _LABEL.fullmatch(label):
+        raise BackupError(f"备份标签只能包含文字、数字、点、横线和下划线：{label}")
+
+
+def start_folder(out_dir: Path, label: str) -> tuple[Path, Path, datetime]:
+    """The backup's final folder, the ``.partial`` folder it is written into, and its time.
+
+    Partial folders of backups killed earlier are removed first (clean_partials).
+    """
+    check_label(label)
     now = datetime.now().astimezone()
     final = Path(out_dir) / f"{PREFIX}{now:%Y%m%d-%H%M%S}-{label}"
     if final.exists():
@@ -166,36 +199,29 @@ def backup(
             prefix=f".{final.name}.pid{os.getpid()}.", suffix=".partial", dir=final.parent
         )
     )
-    try:
-        version, tables, files = _export(conn, tmp / "data")
-        evidence = []
-        for sha, mime in files:
-            if not _SHA.fullmatch(sha or ""):
-                raise BackupError(f"附件记录的 SHA-256 无效：{sha}")
-            rel = f"{sha[:2]}/{sha}{EXTENSIONS.get(mime, '.bin')}"
-            size = _copy_verified(Path(evidence_dir) / rel, tmp / "evidence" / rel, sha)
-            evidence.append({"path": rel, "sha256": sha, "size_bytes": size})
-        manifest = {
-            "format": FORMAT_VERSION,
-            "created_at": now.isoformat(),
-            "label": label,
-            "schema_version": version,
-            "duckdb_version": duckdb.__version__,
-            "key_id": key_id(key),
-            "tables": tables,
-            "evidence": evidence,
-        }
-        data = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
-        (tmp / MANIFEST).write_bytes(data)
-        (tmp / SIGNATURE).write_text(sign(key, data) + "\n", "ascii")
-        if final.exists():
-            raise BackupError(f"备份文件夹已存在：{final}，请稍后再试或换一个标签。")
-        os.rename(tmp, final)
-    except (duckdb.Error, OSError) as e:
-        raise BackupError(f"备份失败：{e}") from e
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return final
+    return final, tmp, now
+
+
+def copy_evidence(files: list[tuple[str, str]], evidence_dir: Path, into: Path) -> list[dict]:
+    """Copy each attachment's file (sha, mime) into the backup, checked; the manifest entries."""
+    evidence = []
+    for sha, mime in files:
+        if not _SHA.fullmatch(sha or ""):
+            raise BackupError(f"附件记录的 SHA-256 无效：{sha}")
+        rel = f"{sha[:2]}/{sha}{EXTENSIONS.get(mime, '.bin')}"
+        size = copy_verified(Path(evidence_dir) / rel, into / rel, sha)
+        evidence.append({"path": rel, "sha256": sha, "size_bytes": size})
+    return evidence
+
+
+def seal(tmp: Path, final: Path, manifest: dict[str, Any], key: bytes) -> None:
+    """Write the manifest and its signature, then rename the partial folder into place."""
+    data = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
+    (tmp / MANIFEST).write_bytes(data)
+    (tmp / SIGNATURE).write_text(sign(key, data) + "\n", "ascii")
+    if final.exists():
+        raise BackupError(f"备份文件夹已存在：{final}，请稍后再试或换一个标签。")
+    os.rename(tmp, final)
 
 
 def _export(
@@ -231,7 +257,7 @@ def _export(
     finally:
         cur.close()
     for table, entry in tables.items():
-        entry["sha256"], entry["size_bytes"] = _sha256(target / f"{table}.parquet")
+        entry["sha256"], entry["size_bytes"] = file_sha256(target / f"{table}.parquet")
     return version, tables, files
 
 
@@ -358,7 +384,7 @@ def restore(
     try:
         for table in known:  # verified copies: what is loaded is exactly what was hashed
             entry = manifest["tables"][table]
-            _copy_verified(
+            copy_verified(
                 backup_dir / entry["file"],
                 staged / f"{table}.parquet",
                 entry["sha256"],
@@ -374,7 +400,7 @@ def restore(
             _fix_sequences(conn)
             for item in manifest["evidence"]:
                 rel, sha = item["path"], item["sha256"]
-                _copy_verified(backup_dir / "evidence" / rel, Path(evidence_dir) / rel, sha)
+                copy_verified(backup_dir / "evidence" / rel, Path(evidence_dir) / rel, sha)
             db.migrate(conn)
             sessions.end_all_restored(conn)  # an ended session must not live again
             conn.execute("CHECKPOINT")

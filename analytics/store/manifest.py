@@ -30,6 +30,8 @@ MANIFEST = "manifest.json"
 SIGNATURE = "manifest.hmac"
 FORMAT_VERSION = 2
 KEY_SUFFIX = ".backup-key"
+FILE_STORE, SHARED_STORE = "file", "postgresql"  # what a backup holds (manifest "store")
+DUMP_FILE = "data/store.dump"  # a PostgreSQL backup's pg_dump archive
 _SHA = re.compile(r"[0-9a-f]{64}")
 _EVIDENCE_PATH = re.compile(r"[0-9a-f]{2}/[0-9a-f]{64}\.[a-z0-9]{1,5}")
 
@@ -130,8 +132,9 @@ def known_tables(version: int) -> dict[str, tuple[str, ...]]:
 # --- reading a backup's manifest  --------------------------------------------------------------
 
 
-def read_manifest(backup_dir: Path, key: bytes) -> dict[str, Any]:
-    """The backup's manifest once its HMAC under key checks out, checked for what restore uses."""
+def read_manifest(backup_dir: Path, key: bytes, store: str = FILE_STORE) -> dict[str, Any]:
+    """The backup's manifest once its HMAC under key checks out, checked for what restore uses;
+    ``store`` is the kind the restore writes (a database file, or PostgreSQL)."""
     path = Path(backup_dir) / MANIFEST
     try:
         data = path.read_bytes()
@@ -154,7 +157,10 @@ def read_manifest(backup_dir: Path, key: bytes) -> dict[str, Any]:
                 f"备份 {backup_dir} 的格式（{found}）与本程序不兼容（须为 {FORMAT_VERSION}），"
                 "拒绝恢复。旧格式的备份请用做备份时的程序版本恢复，再用本程序重新备份。"
             )
-        ok = _manifest_ok(manifest)
+        kind = manifest.get("store", FILE_STORE)
+        if kind != store and kind in _WRONG_KIND:
+            raise BackupError(_WRONG_KIND[kind].format(folder=backup_dir))
+        ok = kind == store and _manifest_ok(manifest)
     except (ValueError, KeyError, TypeError, AttributeError) as e:
         raise BackupError(f"备份清单 {path} 格式不正确：{e}") from e
     if not ok:
@@ -176,13 +182,39 @@ def _signature_problem(data: bytes, key: bytes, backup_dir: Path) -> str:
     return f"备份清单签名校验失败：{backup_dir} 的清单在备份后被修改过（或密钥不符），拒绝恢复。"
 
 
+_WRONG_KIND = {
+    SHARED_STORE: "备份 {folder} 是共享数据库（PostgreSQL）的备份，只能恢复到新建的空 PostgreSQL"
+    " 数据库：python -m analytics restore 备份目录 --db postgresql://…/新数据库名。",
+    FILE_STORE: "备份 {folder} 是数据库文件的备份，不能直接恢复到 PostgreSQL：请先恢复为数据库文件"
+    "（--db 文件路径），再用 python -m analytics migrate-store 迁入新建的空数据库。",
+}
+
+
 def _manifest_ok(m: dict[str, Any]) -> bool:
     version = m["schema_version"]
     ok = m["format"] == FORMAT_VERSION and isinstance(version, int) and 0 < version
     tables, files = m["tables"], m["evidence"]
     ok = ok and isinstance(tables, dict) and isinstance(files, list)
-    ok = ok and all(_table_entry_ok(name, e) for name, e in tables.items())
+    if m.get("store", FILE_STORE) == SHARED_STORE:
+        ok = ok and _dump_entry_ok(m["dump"])
+        ok = ok and all(_rows_entry_ok(e) for e in tables.values())
+    else:
+        ok = ok and all(_table_entry_ok(name, e) for name, e in tables.items())
     return ok and all(_evidence_entry_ok(e) for e in files)
+
+
+def _dump_entry_ok(e: Any) -> bool:
+    return (
+        isinstance(e, dict)
+        and e.get("file") == DUMP_FILE
+        and isinstance(e.get("sha256"), str)
+        and bool(_SHA.fullmatch(e["sha256"]))
+        and isinstance(e.get("size_bytes"), int)
+    )
+
+
+def _rows_entry_ok(e: Any) -> bool:
+    return isinstance(e, dict) and isinstance(e.get("rows"), int) and e["rows"] >= 0
 
 
 def _table_entry_ok(name: str, e: Any) -> bool:

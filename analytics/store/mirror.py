@@ -286,6 +286,41 @@ def is_empty(url: str) -> bool:
         link.mirror.close()
 
 
+def existing_objects(url: str) -> list[str]:
+    """The tables, views, sequences and functions a PostgreSQL database holds outside the system
+    schemas, as ``schema.name`` (a new, empty database holds none)."""
+    conn = shared._connect_pg(url)
+    try:
+        cur = conn.cursor()
+        cur.execute(
+            "SELECT n.nspname || '.' || c.relname FROM pg_class c"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')"
+            " AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+            " AND n.nspname NOT LIKE 'pg\\_%'"
+            " UNION ALL SELECT n.nspname || '.' || p.proname || '()' FROM pg_proc p"
+            " JOIN pg_namespace n ON n.oid = p.pronamespace"
+            " WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')"
+            " AND n.nspname NOT LIKE 'pg\\_%' ORDER BY 1"
+        )
+        return [r[0] for r in cur.fetchall()]
+    finally:
+        conn.close()
+
+
+def _refuse_anything_in(url: str) -> None:
+    """A store moves only into an empty database (the revision tables a failed attempt made
+    aside): copying in replaces tables by name, which must never drop anything of someone else's."""
+    meta = {f"public.{t}" for t in shared.META_TABLES}
+    found = [o for o in existing_objects(url) if o not in meta]
+    if found:
+        shown = "、".join(found[:5]) + ("等" if len(found) > 5 else "")
+        raise db.StoreError(
+            f"目标数据库 {shared.redact(url)} 已有数据（{len(found)} 个数据表或函数：{shown}），"
+            "请指定一个新建的空数据库；迁移不会覆盖或删除已有数据。"
+        )
+
+
 def copy_from_file(path: str | Path, url: str) -> dict[str, tuple[int, int]]:
     """Move an embedded database into an empty PostgreSQL store (``migrate-store``); return every
     table's (rows, content hash), checked equal on a fresh mirror loaded back from PostgreSQL."""
@@ -294,6 +329,7 @@ def copy_from_file(path: str | Path, url: str) -> dict[str, tuple[int, int]]:
     try:
         tables = shared.describe(source)
         expected = {name: shared.content_hash(source, t) for name, t in tables.items()}
+        _refuse_anything_in(url)  # before the revision tables are made: a refusal leaves nothing
         with link.locked_for_open():
             if link.schema_version() != 0:
                 raise db.StoreError(

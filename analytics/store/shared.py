@@ -189,6 +189,7 @@ def _one(cur: Any, sql: str, params: tuple = ()) -> Any:
     return row[0] if row else None
 
 
+META_TABLES = ("store_revision", "store_log")  # made by META, before any store is copied in
 META = (
     "CREATE TABLE IF NOT EXISTS store_revision (id integer PRIMARY KEY CHECK (id = 1),"
     " rev bigint NOT NULL)",

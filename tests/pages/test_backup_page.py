@@ -62,3 +62,29 @@ def test_the_commands_back_up_and_restore_with_the_key(tmp_path, demo_db_path, c
     assert main([*args, "--key", str(key), "--force"]) == 2
     assert "备份清单签名校验失败" in capsys.readouterr().err
     assert os.path.exists(target)  # the earlier restore stays as it was
+
+
+def test_the_page_backs_up_the_shared_store_with_pg_dump(
+    monkeypatch, tmp_path, demo_db_path, pg_url
+):
+    from analytics.store import mirror
+
+    mirror.copy_from_file(demo_db_path, pg_url)
+    out = tmp_path / "srv" / "bk"
+    monkeypatch.setenv("HAZARDS_DATABASE_URL", pg_url)
+    monkeypatch.setenv("HAZARDS_BACKUP_DIR", str(out))
+    monkeypatch.setenv("HAZARDS_EVIDENCE_DIR", str(tmp_path / "ev"))
+    at = app_as("admin").run()
+    at.switch_page("pages/data_settings.py").run()
+    [button] = [b for b in at.button if b.label == "立即备份"]
+    button.click().run()
+    assert not at.exception and not at.error
+    [made] = list(out.iterdir())
+    assert any(s.value == f"已备份到 {made}" for s in at.success)
+    assert (made / "data" / "store.dump").read_bytes().startswith(b"PGDMP")
+    assert json.loads((made / "manifest.json").read_text("utf-8"))["store"] == "postgresql"
+    key = tmp_path / "srv" / "postgresql.backup-key"  # the backup folder setting's parent
+    assert key.stat().st_mode & 0o777 == 0o600
+    table = [d.value for d in at.dataframe if "签名" in d.value.columns][0]
+    assert table["签名"].tolist() == ["✓ 有效"] and table["隐患数"].tolist() == [231]
+    assert any("本页面不提供恢复" in c.value for c in at.caption)
