@@ -441,3 +441,94 @@ def test_a_browser_moved_to_the_other_process_stays_signed_in_and_sees_the_same_
     stored = mirror.open_reading(pg_url)
     assert _hazard_and_progress_count(stored, hid) == (version + 2, entries + 2)
     stored.close()
+
+
+# --- c. the commands run while an app process runs on the same store -------------------------
+
+
+def test_the_commands_run_while_the_app_runs_and_the_app_sees_their_writes(
+    pg_url, demo_db_path, browser, tmp_path
+) -> None:
+    import csv
+
+    from playwright.sync_api import expect
+
+    from analytics.ingest import template
+    from analytics.store import db, mirror
+
+    _demo_store(pg_url, demo_db_path)
+    conn = db.open_for_reading(demo_db_path)
+    bulletins = conn.execute("SELECT year, number FROM bulletins ORDER BY ALL").fetchall()
+    conn.close()
+    row = dict(template.EXAMPLE, 隐患编号="DJC-001", 所属区县="颍上县", 隐患描述="多进程导入测试")
+    with (tmp_path / "颍上.csv").open("w", newline="", encoding="utf-8") as f:
+        out = csv.DictWriter(f, fieldnames=list(row))
+        out.writeheader()
+        out.writerow(row)
+
+    with serving(tmp_path, pg_url, 1, nginx=False) as served:
+        (app,) = served.apps
+        page = browser.new_page(viewport={"width": 1500, "height": 2400}, locale="zh-CN")
+        sign_in(page, app, "admin")  # the app has its mirror loaded
+
+        def command(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+            return subprocess.run(
+                [sys.executable, "-m", "analytics", *args],
+                cwd=ROOT,
+                env=served.env,
+                input=stdin,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+
+        done = command("import", "hazards", str(tmp_path / "颍上.csv"), "--json")
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["inserted"] == 1
+        done = command(
+            "user",
+            "add",
+            "duojincheng",
+            "--role",
+            "county",
+            "--unit",
+            "341226",
+            "--name",
+            "多进程测试员",
+            "--password-stdin",
+            stdin="Jiance#2022pw\n",
+        )
+        assert done.returncode == 0, done.stderr
+        done = command(
+            "bulletin",
+            "--period",
+            "week",
+            "--as-of",
+            "2022-09-15",
+            "--date",
+            "2022-09-16",
+            "--out",
+            str(tmp_path / "周通报.docx"),
+            "--issue",
+        )
+        assert done.returncode == 0, done.stderr
+        assert (tmp_path / "周通报.docx").stat().st_size > 0
+        done = command("backup", "--out", str(tmp_path / "bk"), "--key", str(tmp_path / "bk.key"))
+        assert done.returncode == 0, done.stderr
+        assert len(list((tmp_path / "bk").glob("hazards-backup-*"))) == 1
+
+        # the running app sees the imported hazard, and the new account can sign in on it
+        page.reload()
+        expect(page.get_by_role("button", name="退出登录")).to_be_visible(timeout=30_000)
+        open_hazard(page, "DJC-001")
+        expect(page.get_by_text("多进程导入测试").first).to_be_visible(timeout=30_000)
+        page.get_by_role("button", name="退出登录").click()
+        sign_in(page, app, "duojincheng", "Jiance#2022pw")
+        expect(page.get_by_text("多进程测试员").first).to_be_visible(timeout=30_000)
+        page.close()
+
+    stored = mirror.open_reading(pg_url)
+    numbers = stored.execute("SELECT year, number FROM bulletins ORDER BY ALL").fetchall()
+    stored.close()
+    top = max((n for y, n in bulletins if y == 2022), default=0)
+    assert numbers == sorted([*bulletins, (2022, top + 1)])
