@@ -356,7 +356,7 @@ def _progress(page, text: str, photo: Path | None = None) -> None:
 
 
 def _cookie(context, name: str) -> str:
-    for _ in range(100):  # the session cookie is set by a script in the page, just after sign-in
+    for _ in range(300):  # the session cookie is set by a script in the page, just after sign-in
         found = {c["name"]: c["value"] for c in context.cookies()}
         if name in found:
             return found[name]
@@ -523,6 +523,7 @@ def test_the_commands_run_while_the_app_runs_and_the_app_sees_their_writes(
         open_hazard(page, "DJC-001")
         expect(page.get_by_text("多进程导入测试").first).to_be_visible(timeout=30_000)
         page.get_by_role("button", name="退出登录").click()
+        expect(page.get_by_label("密码")).to_be_visible(timeout=30_000)  # signed out
         sign_in(page, app, "duojincheng", "Jiance#2022pw")
         expect(page.get_by_text("多进程测试员").first).to_be_visible(timeout=30_000)
         page.close()
