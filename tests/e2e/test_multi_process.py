@@ -22,6 +22,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -391,6 +392,22 @@ def test_a_browser_moved_to_the_other_process_stays_signed_in_and_sees_the_same_
     view = {"viewport": {"width": 1500, "height": 2400}, "locale": "zh-CN"}
 
     with serving(tmp_path, pg_url, 2, nginx=True) as served:
+        # nginx's upstream holds both processes: browsers spread over them, each kept on one
+        rendered = (served.run / "nginx.conf").read_text(encoding="utf-8")
+        assert re.findall(r"server (127\.0\.0\.1:\d+) ", rendered) == [
+            u.removeprefix("http://") for u in served.apps
+        ]
+        for n in range(40):
+            for _ in range(2):
+                ask = urllib.request.Request(
+                    served.proxy + "/_stcore/health", headers={"Cookie": f"hazards_route=r{n}"}
+                )
+                with urllib.request.urlopen(ask, timeout=30) as answer:
+                    assert answer.status == 200
+        spread = {r: u for r, u in served.routes().items() if re.fullmatch(r"r\d+", r)}
+        assert len(spread) == 40 and all(len(u) == 1 for u in spread.values())
+        assert set().union(*spread.values()) == {u.removeprefix("http://") for u in served.apps}
+
         # A: through nginx; the route cookie pins every request of this browser to one process
         a = browser.new_context(**view)
         page_a = a.new_page()
