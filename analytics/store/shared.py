@@ -380,23 +380,31 @@ class Shared:
                         cur.execute(f"DELETE FROM {table.name}")  # noqa: S608
                     elif gone.num_rows:
                         cur.register("_gone_in", gone)
-                        cur.execute(
-                            f"DELETE FROM {table.name} t WHERE EXISTS (SELECT 1 FROM "  # noqa: S608
-                            f"(SELECT {table.duck_select('_gone_in', table.key_columns())}) g"
-                            f" WHERE {table.key_match('t', 'g')})"
-                        )
+                        self._delete_keys(cur, table, "_gone_in")
                         cur.unregister("_gone_in")
                     if rows.num_rows:
                         cur.register("_rows_in", rows)
-                        verb = "INSERT" if gone is None else "INSERT OR REPLACE"
+                        if gone is not None:  # changed rows replace their older versions
+                            # (not INSERT OR REPLACE: DuckDB refuses it on a table with a UNIQUE
+                            # constraint besides the key, e.g. bulletins and units)
+                            self._delete_keys(cur, table, "_rows_in")
                         cur.execute(
-                            f"{verb} INTO {table.name} ({table.names})"
+                            f"INSERT INTO {table.name} ({table.names})"
                             f" SELECT {table.duck_select('_rows_in')}"
                         )
                         cur.unregister("_rows_in")
             db.advance_sequences(cur)
         finally:
             cur.close()
+
+    @staticmethod
+    def _delete_keys(cur: duckdb.DuckDBPyConnection, table: Table, source: str) -> None:
+        """Delete the mirror's rows whose keys are in the registered Arrow table ``source``."""
+        cur.execute(
+            f"DELETE FROM {table.name} t WHERE EXISTS (SELECT 1 FROM "  # noqa: S608
+            f"(SELECT {table.duck_select(source, table.key_columns())}) g"
+            f" WHERE {table.key_match('t', 'g')})"
+        )
 
     # -- writing ----------------------------------------------------------------------------
 
