@@ -200,6 +200,14 @@ def pg_url(pg_server: str) -> str:
     return mirror.create_database(pg_server, "t_" + uuid.uuid4().hex[:20])
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _postgres_for_the_run(request: pytest.FixtureRequest) -> None:
+    """On PostgreSQL, the server is up (and HAZARDS_TEST_POSTGRES set) before any fixture of a
+    narrower scope starts an app on it."""
+    if pg_mode.ON_POSTGRES:
+        request.getfixturevalue("pg_server")
+
+
 @pytest.fixture(autouse=True)
 def _postgres_store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     if not pg_mode.ON_POSTGRES or request.node.get_closest_marker("file_store"):
