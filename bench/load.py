@@ -4,12 +4,13 @@ python -m bench --load [--load-users 10,25,50] [--load-seconds 60] [--processes 
                        [--database-url postgresql://…] [--load-url http://…] [--load-quick]
 
 Each user is one websocket session (bench/wsclient.py: Streamlit's own protocol, no browser, so
-the client's cost stays small next to the server's on a 2-core machine). A user signs in through
-the form (demo accounts, a mix of roles), then opens 领导驾驶舱, 隐患台账 and 道路地图 in turn
-from the menu, pausing 2–5 s (seeded) between pages, until the level's time is up. Users
-arrive spread over the first few seconds. With 2 processes users are dealt round-robin, as a
-sticky reverse proxy would. The bench starts the processes itself (loopback ports, the demo
-database or ``--database-url``), or uses running servers (``--load-url``).
+the client's cost stays small next to the server's on a 2-core machine). Users arrive spread over
+the first 5 s and sign in through the form (demo accounts, a mix of roles: the sign-in also runs
+总览, the page shown after it). Once all are in, the measured window starts: each user opens
+领导驾驶舱, 隐患台账 and 道路地图 in turn from the menu, pausing 2–5 s (seeded) between pages,
+until the level's time is up. With 2 processes users are dealt round-robin, as a sticky reverse
+proxy would. The bench starts the processes itself (loopback ports, the demo database or
+``--database-url``), or uses running servers (``--load-url``).
 
 Reported per process count and level: page time p50/p95 (send → script_finished) per page and
 overall, pages completed, errors, and each server process's CPU (cores busy) and peak memory.
@@ -27,7 +28,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,6 +56,7 @@ class Level:
     received_bytes: int = 0
     server: dict[str, float] = field(default_factory=dict)
     client_cpu_s: float = 0.0
+    sign_in_phase_s: float = 0.0
 
     def record(self, page: str, run: Run) -> None:
         self.received_bytes += run.received_bytes
@@ -78,16 +80,22 @@ def percentile(values: list[float], q: float) -> float:
 # ---- one user -------------------------------------------------------------------------------
 
 
-async def user(n: int, url: str, level: Level, until: float, seed: int) -> None:
-    """Sign in, then cockpit → ledger → road map → … with think time, until ``until``."""
-    rng = random.Random(f"{seed}:{level.users}:{n}")
-    await asyncio.sleep(rng.uniform(0, ARRIVAL_S))
+async def arrive(n: int, url: str, level: Level, seed: int) -> Tab | None:
+    """A user arrives (spread over ARRIVAL_S) and signs in through the form."""
+    await asyncio.sleep(random.Random(f"{seed}:{level.users}:{n}:arrive").uniform(0, ARRIVAL_S))
     tab = Tab(url)
-    account = ACCOUNTS[n % len(ACCOUNTS)]
+    if await _sign_in(tab, ACCOUNTS[n % len(ACCOUNTS)], level):
+        return tab
+    await tab.close()
+    return None
+
+
+async def work(n: int, tab: Tab, level: Level, until: float, seed: int) -> None:
+    """Cockpit → ledger → road map → … from the menu, with think time, until ``until``."""
+    rng = random.Random(f"{seed}:{level.users}:{n}")
+    step = n % len(PAGES)  # users start on different pages, at different moments
+    await asyncio.sleep(rng.uniform(0, THINK_S[1]))
     try:
-        if not await _sign_in(tab, account, level):
-            return
-        step = n % len(PAGES)  # users start on different pages
         while time.monotonic() < until:
             page = list(PAGES)[step % len(PAGES)]
             step += 1
@@ -96,7 +104,7 @@ async def user(n: int, url: str, level: Level, until: float, seed: int) -> None:
             if lost:
                 run.problems.append(f"wrong page: {run.headings[:1]}")
             level.record(page, run)
-            if (lost or tab.closed) and not await _sign_in(tab, account, level):
+            if (lost or tab.closed) and not await _sign_in(tab, ACCOUNTS[n % len(ACCOUNTS)], level):
                 return
             await asyncio.sleep(rng.uniform(*THINK_S))
     finally:
@@ -104,21 +112,33 @@ async def user(n: int, url: str, level: Level, until: float, seed: int) -> None:
 
 
 async def _sign_in(tab: Tab, account: str, level: Level) -> bool:
-    await tab.close()  # a fresh tab: after a disconnect, a timeout or a lost session
+    """Open the app's address in a fresh tab (the form shows) and sign in."""
+    await tab.close()  # after a disconnect, a timeout or a lost session, too
     opened = await tab.open("")
-    run = await tab.sign_in(account, PASSWORD) if not opened.problems else opened
-    run.ms += opened.ms
+    run = opened if opened.problems else await tab.sign_in(account, PASSWORD)
     if run.problems:
         level.errors.extend(f"sign-in {account}: {p}" for p in run.problems)
         return False
-    level.sign_in_ms.append(run.ms)
+    level.sign_in_ms.append(opened.ms + run.ms)
     return True
 
 
-async def run_level(urls: list[str], users: int, seconds: float, seed: int) -> Level:
+async def run_level(
+    urls: list[str], users: int, seconds: float, seed: int, started: Callable[[], None]
+) -> Level:
+    """Every user signs in (users arrive over ARRIVAL_S), then all work for ``seconds``;
+    ``started`` is called between the two (the measured window starts)."""
     level = Level(users, len(urls), seconds)
-    until = time.monotonic() + ARRIVAL_S + seconds
-    await asyncio.gather(*(user(n, urls[n % len(urls)], level, until, seed) for n in range(users)))
+    t = time.monotonic()
+    tabs = await asyncio.gather(
+        *(arrive(n, urls[n % len(urls)], level, seed) for n in range(users))
+    )
+    level.sign_in_phase_s = time.monotonic() - t
+    started()
+    until = time.monotonic() + seconds
+    await asyncio.gather(
+        *(work(n, tab, level, until, seed) for n, tab in enumerate(tabs) if tab is not None)
+    )
     return level
 
 
@@ -252,15 +272,21 @@ def measure(
     results = asyncio.run(_warm(urls))
     done = []
     for users in levels:
-        cpu0 = [p.cpu_seconds() for p in procs]
-        client0, t0 = time.process_time(), time.monotonic()
-        level = asyncio.run(run_level(urls, users, seconds, seed))
-        wall = time.monotonic() - t0
-        level.client_cpu_s = time.process_time() - client0
-        for i, (p, c0) in enumerate(zip(procs, cpu0, strict=True)):
+        mark: dict[str, float] = {}
+
+        def started(mark: dict[str, float] = mark) -> None:
+            mark |= {f"cpu{i}": p.cpu_seconds() for i, p in enumerate(procs)}
+            mark |= {"client": time.process_time(), "t": time.monotonic()}
+
+        level = asyncio.run(run_level(urls, users, seconds, seed, started))
+        wall = time.monotonic() - mark["t"]
+        level.client_cpu_s = time.process_time() - mark["client"]
+        for i, p in enumerate(procs):
             rss, peak = p.memory_mb()
             level.server |= {
-                f"process {i + 1} CPU (% of one core)": 100 * (p.cpu_seconds() - c0) / wall,
+                f"process {i + 1} CPU (% of one core)": 100
+                * (p.cpu_seconds() - mark[f"cpu{i}"])
+                / wall,
                 f"process {i + 1} memory now (MB)": rss,
                 f"process {i + 1} peak memory (MB)": peak,
             }
@@ -285,8 +311,10 @@ def report(level: Level) -> dict[str, float]:
     out[f"{head}: all pages p50 (ms)"] = percentile(every, 50)
     out[f"{head}: all pages p95 (ms)"] = percentile(every, 95)
     out[f"{head}: pages completed"] = len(every)
-    out[f"{head}: pages per second"] = len(every) / (level.seconds + ARRIVAL_S)
+    out[f"{head}: pages per second"] = len(every) / level.seconds
     out[f"{head}: sign-in p50 (ms)"] = percentile(level.sign_in_ms, 50)
+    out[f"{head}: sign-in p95 (ms)"] = percentile(level.sign_in_ms, 95)
+    out[f"{head}: all signed in after (s)"] = level.sign_in_phase_s
     out[f"{head}: errors"] = len(level.errors)
     out[f"{head}: received (MB)"] = level.received_bytes / 2**20
     out |= {f"{head}: {k}": v for k, v in level.server.items()}

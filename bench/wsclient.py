@@ -70,6 +70,7 @@ class Tab:
         self.timeout = timeout
         self.pages: dict[str, str] = {}  # URL path → page_script_hash (the menu)
         self.page_hash = ""  # the page this tab shows
+        self.shown = Run()  # what the last run showed
         self._ws: websockets.ClientConnection | None = None
 
     @property
@@ -101,8 +102,8 @@ class Tab:
         return await self.run(page_name=url_path, url_path=url_path)
 
     async def sign_in(self, username: str, password: str) -> Run:
-        """Fill in and submit the sign-in form shown on the current page (open one first)."""
-        form = await self.run(page_hash=self.page_hash)
+        """Fill in and submit the sign-in form the last run showed (open a page first)."""
+        form = self.shown
         try:
             states = [
                 WidgetState(id=form.inputs["用户名"], string_value=username),
@@ -113,7 +114,6 @@ class Tab:
             form.problems.append(f"no sign-in form (page shows {form.headings[:1]})")
             return form
         done = await self.run(page_hash=self.page_hash, widgets=states)
-        done.ms += form.ms
         if done.cookie:
             self.cookie = done.cookie
         if "退出登录" not in done.buttons:
@@ -155,6 +155,7 @@ class Tab:
             out.problems.append(f"disconnected ({e.rcvd.code if e.rcvd else 'no close frame'})")
             self._ws = None
         out.ms = (time.perf_counter() - start) * 1000
+        self.shown = out
         return out
 
     async def _read(self, out: Run) -> None:
