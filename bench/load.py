@@ -37,8 +37,15 @@ from bench.wsclient import Run, Tab
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = {"cockpit": "领导驾驶舱", "ledger": "隐患台账", "road_map": "道路地图"}
 # leaders and administrators and the brigades, in the order users are dealt them
-ACCOUNTS = ("leader", "yingzhou", "admin", "yingdong", "taihe", "linquan", "funan", "jieshou")
-PASSWORD = "demo2022"  # analytics.demo.build.DEMO_PASSWORD, listed in the README
+# The demo accounts (password listed in the README) in the order users are dealt them, for servers
+# the bench did not start; on its own database each user gets an account of its own (own_accounts)
+DEMO_PASSWORD = "demo2022"
+DEMO = ("leader", "yingzhou", "admin", "yingdong", "taihe", "linquan", "funan", "jieshou")
+DEMO_ACCOUNTS = tuple((name, DEMO_PASSWORD) for name in DEMO)
+# own accounts: leaders, administrators and brigades (unit adcodes of the demo city) in turn
+ROLES = (("leader", None), ("county", "341202"), ("admin", None), ("county", "341203"),
+         ("county", "341222"), ("county", "341221"), ("county", "341225"), ("county", "341282"))  # fmt: skip
+OWN_PASSWORD = "Huaihe-load-bench-2022"
 THINK_S = (2.0, 5.0)
 ARRIVAL_S = 5.0  # users arrive spread over this long
 
@@ -50,6 +57,7 @@ class Level:
     users: int
     processes: int
     seconds: float
+    accounts: tuple[tuple[str, str], ...]  # user n signs in as accounts[n % len]: (name, password)
     times: dict[str, list[float]] = field(default_factory=dict)  # page → ms of good runs
     sign_in_ms: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -84,7 +92,7 @@ async def arrive(n: int, url: str, level: Level, seed: int) -> Tab | None:
     """A user arrives (spread over ARRIVAL_S) and signs in through the form."""
     await asyncio.sleep(random.Random(f"{seed}:{level.users}:{n}:arrive").uniform(0, ARRIVAL_S))
     tab = Tab(url)
-    if await _sign_in(tab, ACCOUNTS[n % len(ACCOUNTS)], level):
+    if await _sign_in(tab, level.accounts[n % len(level.accounts)], level):
         return tab
     await tab.close()
     return None
@@ -104,31 +112,37 @@ async def work(n: int, tab: Tab, level: Level, until: float, seed: int) -> None:
             if lost:
                 run.problems.append(f"wrong page: {run.headings[:1]}")
             level.record(page, run)
-            if (lost or tab.closed) and not await _sign_in(tab, ACCOUNTS[n % len(ACCOUNTS)], level):
+            account = level.accounts[n % len(level.accounts)]
+            if (lost or tab.closed) and not await _sign_in(tab, account, level):
                 return
             await asyncio.sleep(rng.uniform(*THINK_S))
     finally:
         await tab.close()
 
 
-async def _sign_in(tab: Tab, account: str, level: Level) -> bool:
+async def _sign_in(tab: Tab, account: tuple[str, str], level: Level) -> bool:
     """Open the app's address in a fresh tab (the form shows) and sign in."""
     await tab.close()  # after a disconnect, a timeout or a lost session, too
     opened = await tab.open("")
-    run = opened if opened.problems else await tab.sign_in(account, PASSWORD)
+    run = opened if opened.problems else await tab.sign_in(*account)
     if run.problems:
-        level.errors.extend(f"sign-in {account}: {p}" for p in run.problems)
+        level.errors.extend(f"sign-in {account[0]}: {p}" for p in run.problems)
         return False
     level.sign_in_ms.append(opened.ms + run.ms)
     return True
 
 
 async def run_level(
-    urls: list[str], users: int, seconds: float, seed: int, started: Callable[[], None]
+    urls: list[str],
+    users: int,
+    seconds: float,
+    seed: int,
+    accounts: tuple[tuple[str, str], ...],
+    started: Callable[[], None],
 ) -> Level:
     """Every user signs in (users arrive over ARRIVAL_S), then all work for ``seconds``;
     ``started`` is called between the two (the measured window starts)."""
-    level = Level(users, len(urls), seconds)
+    level = Level(users, len(urls), seconds, accounts)
     t = time.monotonic()
     tabs = await asyncio.gather(
         *(arrive(n, urls[n % len(urls)], level, seed) for n in range(users))
@@ -152,9 +166,12 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def servers(count: int, folder: Path, database_url: str | None) -> Iterator[list[Server]]:
+def servers(
+    count: int, folder: Path, database_url: str | None, accounts: int = 0
+) -> Iterator[list[Server]]:
     """``count`` app processes on loopback ports: the demo database (one process: DuckDB holds
-    its file), or all on the shared database at ``database_url``."""
+    its file) with ``accounts`` accounts of own_accounts added, or all on the shared database at
+    ``database_url``."""
     if count > 1 and not database_url:
         raise SystemExit(
             "--processes 2 needs the shared database: --database-url postgresql://… "
@@ -168,7 +185,7 @@ def servers(count: int, folder: Path, database_url: str | None) -> Iterator[list
     if database_url:
         env["HAZARDS_DATABASE_URL"] = database_url
     else:
-        env["HAZARDS_DB_PATH"] = str(_demo_database(folder))
+        env["HAZARDS_DB_PATH"] = str(_demo_database(folder, accounts))
     started = [Server.start(env, folder / f"streamlit-{i}.log") for i in range(count)]
     try:
         for s in started:
@@ -179,13 +196,30 @@ def servers(count: int, folder: Path, database_url: str | None) -> Iterator[list
             s.stop()
 
 
-def _demo_database(folder: Path) -> Path:
+def own_accounts(n: int) -> tuple[tuple[str, str], ...]:
+    """One account a user, as officers have: load01, load02, … (roles in the order of ROLES)."""
+    return tuple((f"load{i + 1:02d}", OWN_PASSWORD) for i in range(n))
+
+
+def _demo_database(folder: Path, accounts: int) -> Path:
+    """The demo city at folder/hazards.duckdb (kept when there), with own_accounts(accounts)."""
     from analytics import city
+    from analytics.accounts import auth
     from analytics.demo import build
+    from analytics.store import db
 
     path = folder / "hazards.duckdb"
+    fuyang = city.load_city(ROOT / "data" / "city.toml")
     if not path.exists():
-        build.create_database(path, city.load_city(ROOT / "data" / "city.toml"), 2022)
+        build.create_database(path, fuyang, 2022)
+    if accounts:
+        conn = db.open_store(path, fuyang)
+        try:
+            for i, (name, password) in enumerate(own_accounts(accounts)):
+                role, unit = ROLES[i % len(ROLES)]
+                auth.add_user(conn, "压力测试", name, f"压测账号{i + 1:02d}", role, unit, password)
+        finally:
+            conn.close()
     return path
 
 
@@ -249,13 +283,13 @@ class Server:
 # ---- running and reporting --------------------------------------------------------------------
 
 
-async def _warm(urls: list[str]) -> dict[str, float]:
+async def _warm(urls: list[str], account: tuple[str, str]) -> dict[str, float]:
     """The first visit to each process (the caches fill): sign in, open each page once."""
     out: dict[str, float] = {}
     for i, url in enumerate(urls):
-        level = Level(1, 1, 0)
+        level = Level(1, 1, 0, (account,))
         tab = Tab(url)
-        if not await _sign_in(tab, "admin", level):
+        if not await _sign_in(tab, account, level):
             raise SystemExit(f"cannot sign in on {url}: {level.errors}")
         for page, title in PAGES.items():
             run = await tab.open(page)
@@ -267,9 +301,14 @@ async def _warm(urls: list[str]) -> dict[str, float]:
 
 
 def measure(
-    urls: list[str], procs: list[Server], levels: list[int], seconds: float, seed: int
+    urls: list[str],
+    procs: list[Server],
+    levels: list[int],
+    seconds: float,
+    seed: int,
+    accounts: tuple[tuple[str, str], ...],
 ) -> tuple[dict[str, float], list[Level]]:
-    results = asyncio.run(_warm(urls))
+    results = asyncio.run(_warm(urls, accounts[0]))
     done = []
     for users in levels:
         mark: dict[str, float] = {}
@@ -278,7 +317,7 @@ def measure(
             mark |= {f"cpu{i}": p.cpu_seconds() for i, p in enumerate(procs)}
             mark |= {"client": time.process_time(), "t": time.monotonic()}
 
-        level = asyncio.run(run_level(urls, users, seconds, seed, started))
+        level = asyncio.run(run_level(urls, users, seconds, seed, accounts, started))
         wall = time.monotonic() - mark["t"]
         level.client_cpu_s = time.process_time() - mark["client"]
         for i, p in enumerate(procs):
@@ -329,17 +368,23 @@ def run(
     urls: list[str] | None,
     seed: int = 2022,
 ) -> dict[str, float]:
-    """Every process count × level; prints the errors seen (the figures are returned)."""
+    """Every process count × level; prints the errors seen (the figures are returned).
+
+    On the database the bench builds, each user signs in with an account of its own; on servers
+    it did not start or a shared database it did not fill, users share the demo accounts (an
+    account signed in by five users at once can lock itself: see auth.authenticate)."""
     results: dict[str, float] = {}
     levels_run: list[Level] = []
     if urls:  # servers someone else runs: no CPU or memory figures
-        found, levels_run = measure(urls, [], levels, seconds, seed)
+        found, levels_run = measure(urls, [], levels, seconds, seed, DEMO_ACCOUNTS)
         results |= found
     for count in process_counts if not urls else []:
         folder = Path(os.environ.get("TMPDIR", "/tmp")) / f"hazards-load-{os.getpid()}-{count}"
         folder.mkdir(parents=True, exist_ok=True)
-        with servers(count, folder, database_url) as procs:
-            found, done = measure([p.url for p in procs], procs, levels, seconds, seed)
+        own = 0 if database_url else max(levels)
+        accounts = own_accounts(own) if own else DEMO_ACCOUNTS
+        with servers(count, folder, database_url, own) as procs:
+            found, done = measure([p.url for p in procs], procs, levels, seconds, seed, accounts)
         shutil.rmtree(folder, ignore_errors=True)  # kept, with the servers' logs, on a failure
         results |= found
         levels_run += done

@@ -77,7 +77,7 @@ def test_a_wrong_password_is_counted_as_an_error(app_url):
 
 
 def test_a_page_run_is_timed_only_when_it_had_no_problem():
-    level = load.Level(users=1, processes=1, seconds=1)
+    level = load.Level(users=1, processes=1, seconds=1, accounts=load.DEMO_ACCOUNTS)
     level.record("ledger", Run(ms=120.0, received_bytes=10))
     level.record("ledger", Run(ms=900.0, received_bytes=5, problems=["timeout after 120 s"]))
     assert level.times == {"ledger": [120.0]}
