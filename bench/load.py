@@ -13,7 +13,8 @@ proxy would. The bench starts the processes itself (loopback ports, the demo dat
 ``--database-url``), or uses running servers (``--load-url``).
 
 Reported per process count and level: page time p50/p95 (send → script_finished) per page and
-overall, pages completed, errors, and each server process's CPU (cores busy) and peak memory.
+overall, pages completed, errors, each server process's CPU and peak memory, the bench client's
+CPU, and what else kept the machine busy meanwhile (the cores are shared: read the figures with it).
 """
 
 from __future__ import annotations
@@ -280,6 +281,12 @@ class Server:
         return int(status["VmRSS"].split()[0]) / 1024, int(status["VmHWM"].split()[0]) / 1024
 
 
+def machine_cpu_seconds() -> float:
+    """CPU time every core of the machine spent busy so far (/proc/stat: all but idle, iowait)."""
+    ticks = [int(t) for t in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+
+
 # ---- running and reporting --------------------------------------------------------------------
 
 
@@ -316,6 +323,7 @@ def measure(
         def started(mark: dict[str, float] = mark) -> None:
             mark |= {f"cpu{i}": p.cpu_seconds() for i, p in enumerate(procs)}
             mark |= {"client": time.process_time(), "t": time.monotonic()}
+            mark["machine"] = machine_cpu_seconds()
 
         level = asyncio.run(run_level(urls, users, seconds, seed, accounts, started))
         wall = time.monotonic() - mark["t"]
@@ -330,6 +338,9 @@ def measure(
                 f"process {i + 1} peak memory (MB)": peak,
             }
         level.server["bench client CPU (% of one core)"] = 100 * level.client_cpu_s / wall
+        servers_cpu = sum(p.cpu_seconds() - mark[f"cpu{i}"] for i, p in enumerate(procs))
+        others = machine_cpu_seconds() - mark["machine"] - servers_cpu - level.client_cpu_s
+        level.server["other work on the machine, CPU (% of one core)"] = 100 * others / wall
         results |= report(level)
         done.append(level)
     return results, done
