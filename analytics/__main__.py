@@ -24,7 +24,7 @@ from analytics.config import PROJECT_ROOT, SettingError, Settings
 from analytics.demo import build as demo
 from analytics.geo import format_stake
 from analytics.ledger import metrics
-from analytics.store import backup, db
+from analytics.store import backup, db, shared
 
 log = logging.getLogger("hazards.cli")
 LOG_NAME = "analytics-errors.log"
@@ -36,8 +36,10 @@ def main(argv: list[str] | None = None) -> int:
     settings = None
     try:
         settings = Settings.from_env()
-        if args.db:
-            settings = replace(settings, db_path=Path(args.db))
+        if args.db and shared.is_url(args.db):
+            settings = replace(settings, database_url=args.db)
+        elif args.db:
+            settings = replace(settings, db_path=Path(args.db), database_url="")
         if args.city:
             settings = replace(settings, city_file=Path(args.city))
         return args.run(args, settings)
@@ -280,7 +282,7 @@ def _backup(args: argparse.Namespace, settings: Settings) -> int:
     key = Path(args.key) if args.key else backup.key_file_for(settings.db_path)
     for folder in backup.clean_partials(out):
         print(f"已清理上次未完成的备份残留：{folder}", file=sys.stderr)
-    conn = db.open_for_reading(settings.db_path, settings.timezone)
+    conn = bootstrap.open_for_reading(settings)
     try:
         folder = backup.backup(conn, settings.evidence_dir, out, key_file=key)
     finally:
@@ -403,7 +405,7 @@ def _bulletin(args: argparse.Namespace, settings: Settings) -> int:
     if args.issue:
         conn, city = bootstrap.open_configured(replace(settings, auto_demo=False))
     else:
-        conn = db.open_for_reading(settings.db_path, settings.timezone)
+        conn = bootstrap.open_for_reading(settings)
         city = city_mod.load_city(settings.city_file)
     try:
         as_of = args.as_of or metrics.default_as_of(metrics.latest_date(conn), settings.today())
@@ -445,7 +447,7 @@ def _password(from_stdin: bool) -> str:
 
 
 def _info(args: argparse.Namespace, settings: Settings) -> int:
-    conn = db.open_for_reading(settings.db_path, settings.timezone)
+    conn = bootstrap.open_for_reading(settings)
     out = {
         "db": str(settings.db_path),
         "schema_version": db.schema_version(conn),
@@ -458,7 +460,7 @@ def _info(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _metrics(args: argparse.Namespace, settings: Settings) -> int:
-    conn = db.open_for_reading(settings.db_path, settings.timezone)
+    conn = bootstrap.open_for_reading(settings)
     as_of = args.as_of or metrics.default_as_of(metrics.latest_date(conn), settings.today())
     out = metrics.report(conn, as_of, settings.due_soon_days, by=args.by)
     conn.close()
@@ -472,7 +474,7 @@ def _metrics(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _overview(args: argparse.Namespace, settings: Settings) -> int:
-    conn = db.open_for_reading(settings.db_path, settings.timezone)
+    conn = bootstrap.open_for_reading(settings)
     as_of = args.as_of or metrics.default_as_of(metrics.latest_date(conn), settings.today())
     o = metrics.overview(conn, as_of, settings.due_soon_days)
     conn.close()
@@ -519,7 +521,7 @@ def _hotspots(args: argparse.Namespace, settings: Settings) -> int:
     except (ValueError, city_mod.CityConfigError) as e:
         print(f"错误：{e}", file=sys.stderr)
         return 2
-    conn = db.open_for_reading(settings.db_path, settings.timezone)
+    conn = bootstrap.open_for_reading(settings)
     try:
         as_of = args.as_of or metrics.default_as_of(metrics.latest_date(conn), settings.today())
         sites = hotspots.find_sites(conn, as_of, params, unit_adcode=args.unit)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 import duckdb
 
@@ -11,7 +13,7 @@ from analytics import city as city_mod
 from analytics.city import City
 from analytics.config import Settings
 from analytics.demo import build as demo
-from analytics.store import backup, db
+from analytics.store import backup, db, mirror, shared
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,8 @@ def open_configured(
     """
     progress("读取城市配置")
     city = city_mod.load_city(settings.city_file)
+    if settings.database_url:
+        return _open_shared(settings, city, progress), city
     if not settings.db_path.exists() and settings.auto_demo and demo.supports(city):
         log.info("creating demo database at %s (seed %s)", settings.db_path, settings.demo_seed)
         settings.db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -35,3 +39,32 @@ def open_configured(
     progress("检查数据库结构")
     backup.backup_before_migration(settings.db_path, settings.evidence_dir, settings.backup_dir)
     return db.open_store(settings.db_path, city, settings.timezone), city
+
+
+def open_for_reading(settings: Settings) -> duckdb.DuckDBPyConnection | mirror.MirrorConnection:
+    """The store for a read command: the file opened read-only, or a mirror of the shared store."""
+    if settings.database_url:
+        return mirror.open_reading(settings.database_url, settings.timezone)
+    return db.open_for_reading(settings.db_path, settings.timezone)
+
+
+def _open_shared(
+    settings: Settings, city: City, progress: Callable[[str], None]
+) -> mirror.MirrorConnection:
+    """The PostgreSQL store (shared.py); an empty database gets the demo city when auto_demo is
+    on, built in a temporary file and moved in as migrate-store does."""
+    url = settings.database_url
+    progress("连接共享数据库")
+    if settings.auto_demo and demo.supports(city) and mirror.is_empty(url):
+        with tempfile.TemporaryDirectory(prefix="hazards-demo-") as tmp:
+            path = Path(tmp) / "demo.duckdb"
+            log.info("creating the demo city in %s", shared.redact(url))
+            demo.create_database(path, city, settings.demo_seed, progress)
+            progress("写入共享数据库")
+            try:
+                mirror.copy_from_file(path, url)
+            except db.StoreError:
+                if mirror.is_empty(url):  # another process filled it meanwhile: use theirs
+                    raise
+    progress("加载数据")
+    return mirror.open_store(url, city, settings.timezone)

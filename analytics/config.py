@@ -7,6 +7,7 @@ otherwise its default applies. docs/operations.md lists each of them (a test che
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from pathlib import Path
@@ -32,6 +33,15 @@ SETTINGS: tuple[Setting, ...] = (
         "DuckDB database file. Created (with demo data when auto_demo is on) on first start.",
         "数据库文件；首次启动时自动创建（开启自动演示数据时写入演示城市）",
         "数据库文件",
+    ),
+    Setting(
+        "database_url",
+        "",
+        "PostgreSQL URL (postgresql://user:password@host:port/database) of the shared store; "
+        "set it to run several app processes and commands on one database. Empty: the DuckDB "
+        "file db_path.",
+        "共享数据库（PostgreSQL）连接地址；设置后多个看板进程与命令行共用该数据库，留空则使用数据库文件",
+        "共享数据库地址",
     ),
     Setting(
         "city_file",
@@ -211,6 +221,7 @@ SETTINGS: tuple[Setting, ...] = (
 @dataclass(frozen=True)
 class Settings:
     db_path: Path
+    database_url: str
     city_file: Path
     auto_demo: bool
     demo_seed: int
@@ -243,6 +254,7 @@ class Settings:
         raw = {s.name: env.get(ENV_PREFIX + s.name.upper(), s.default) for s in SETTINGS}
         values = {
             "db_path": Path(raw["db_path"]),
+            "database_url": _parse_url(raw["database_url"]),
             "city_file": Path(raw["city_file"]),
             "auto_demo": _parse_bool(raw["auto_demo"], "auto_demo"),
             "demo_seed": _parse_int(raw["demo_seed"], "demo_seed"),
@@ -292,6 +304,10 @@ class Settings:
         """Today's date in the configured time zone (the server clock may run on UTC)."""
         return self.now().date()
 
+    def as_shown(self, name: str) -> str:
+        """A setting's value as the settings page shows it (secrets hidden)."""
+        return _shown(name, getattr(self, name))
+
     def as_rows(self) -> list[dict[str, str]]:
         """The settings in force with their Chinese name, environment variable and Chinese help."""
         declared = {s.name: s for s in SETTINGS}
@@ -314,6 +330,8 @@ class Settings:
 def _shown(name: str, value: object) -> str:
     if name == "initial_admin_password":
         return "（已设置）" if value else ""
+    if name == "database_url":  # the password never shows
+        return re.sub(r"//([^:/@]+):[^@/]*@", r"//\1:***@", str(value))
     return str(int(value)) if isinstance(value, bool) else str(value)
 
 
@@ -327,6 +345,15 @@ def _parse_timezone(value: str) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         raise SettingError(f"设置 {ENV_PREFIX}TIMEZONE 的值“{value}”不是有效的时区名称") from None
     return value.strip()
+
+
+def _parse_url(value: str) -> str:
+    v = value.strip()
+    if v and not v.startswith(("postgresql://", "postgres://")):
+        raise SettingError(
+            f"设置 {ENV_PREFIX}DATABASE_URL 应以 postgresql:// 开头（当前值无效），或留空使用数据库文件"
+        )
+    return v
 
 
 def _parse_bool(value: str, name: str) -> bool:

@@ -8,6 +8,7 @@ import streamlit as st
 from analytics import access, geo
 from analytics.accidents import roads
 from analytics.city import boundaries
+from analytics.config import Settings
 from analytics.store import backup, db
 from ui import errors, gate, widgets
 from ui.context import Context
@@ -40,6 +41,12 @@ SETTING_COLUMNS = {  # the Chinese name first, then the environment variable tha
 KIND_LABELS = {"district": "区", "county": "县", "city": "县级市", "zone": "功能区"}
 
 
+def _where(settings: Settings) -> str:
+    if settings.database_url:
+        return f"共享数据库（PostgreSQL）：`{settings.as_shown('database_url')}`"
+    return f"文件：`{settings.db_path}`"
+
+
 def page() -> None:
     ctx = gate.context(action="view_settings")
     widgets.header(ctx, "数据与设置")
@@ -48,7 +55,7 @@ def page() -> None:
     counts = {TABLE_LABELS[t]: n for t, n in db.table_counts(ctx.cur).items()}
     first, last = ctx.data_span
     st.markdown(
-        f"- 文件：`{ctx.settings.db_path}`\n"
+        f"- {_where(ctx.settings)}\n"
         f"- 结构版本：{db.schema_version(ctx.cur)}（程序支持 {db.LATEST_VERSION}）\n"
         f"- 数据时间范围：{first or '—'} 至 {last or '—'}\n"
         f"- 数据性质：{'演示数据（种子 ' + db.dataset_facts(ctx.cur).get('demo_seed', '') + '）' if ctx.is_demo else '导入数据'}"

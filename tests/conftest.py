@@ -162,3 +162,37 @@ def app_as(username: str | None = "admin", script: str = "app.py", **query: str)
     for key, value in query.items():
         at.query_params[key] = value
     return at
+
+
+# --- PostgreSQL: a throwaway server for the shared-store tests (bench/pg_server.py) ----------
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> str:  # the server's URL (its ``postgres`` database)
+    """HAZARDS_TEST_POSTGRES names a running server; otherwise one is started for the run.
+    With HAZARDS_REQUIRE_POSTGRES=1 (CI) a missing PostgreSQL fails instead of skipping."""
+    import os
+
+    from bench import pg_server as server
+
+    given = os.environ.get("HAZARDS_TEST_POSTGRES")
+    if given:
+        yield given
+        return
+    if not server.available():
+        if os.environ.get("HAZARDS_REQUIRE_POSTGRES") == "1":
+            pytest.fail("PostgreSQL 15 is required here (apt-get install postgresql-15)")
+        pytest.skip("PostgreSQL 15 is not installed")
+    url, folder = server.start()
+    yield url
+    server.stop(folder)
+
+
+@pytest.fixture
+def pg_url(pg_server: str) -> str:
+    """A new, empty database on the test server."""
+    import uuid
+
+    from analytics.store import mirror
+
+    return mirror.create_database(pg_server, "t_" + uuid.uuid4().hex[:20])

@@ -55,11 +55,6 @@ log = logging.getLogger(__name__)
 
 PREFIX = "hazards-backup-"
 EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}
-SEQUENCES = {  # sequence -> (table, id column) whose ids must keep counting after a restore
-    "hazard_event_seq": ("hazard_events", "event_id"),
-    "import_seq": ("imports", "import_id"),
-    "account_event_seq": ("account_events", "event_id"),
-}
 _SHA = re.compile(r"[0-9a-f]{64}")
 _LABEL = re.compile(r"[\w.\-]{1,60}")
 _PARTIAL = re.compile(rf"\.{PREFIX}.*\.partial")
@@ -253,7 +248,7 @@ def _fix_sequences(conn: duckdb.DuckDBPyConnection) -> None:
     starts = dict(
         conn.execute("SELECT sequence_name, start_value FROM duckdb_sequences()").fetchall()
     )
-    for seq, (table, col) in SEQUENCES.items():
+    for seq, (table, col) in db.SEQUENCES.items():
         if seq not in starts:
             continue
         top = conn.execute(f"SELECT max({col}) FROM {table}").fetchone()[0]  # noqa: S608

@@ -254,6 +254,30 @@ TABLES = (
 )
 
 
+SEQUENCES = {  # sequence -> (table, id column) whose ids must keep counting after loaded rows
+    "hazard_event_seq": ("hazard_events", "event_id"),
+    "import_seq": ("imports", "import_id"),
+    "account_event_seq": ("account_events", "event_id"),
+}
+
+
+def advance_sequences(conn: duckdb.DuckDBPyConnection) -> None:
+    """Move every id sequence past the highest id its table holds (rows written elsewhere:
+    another process of a shared store). A sequence only moves forward, one nextval at a time."""
+    for seq, (table, col) in SEQUENCES.items():
+        row = conn.execute(
+            "SELECT coalesce(last_value, start_value - 1) FROM duckdb_sequences()"
+            " WHERE sequence_name = ?",
+            [seq],
+        ).fetchone()
+        if row is None:
+            continue
+        top = conn.execute(f"SELECT max({col}) FROM {table}").fetchone()[0]  # noqa: S608
+        behind = 0 if top is None else int(top) - int(row[0])
+        if behind > 0:
+            conn.execute(f"SELECT max(nextval('{seq}')) FROM range(?)", [behind])  # fixed names  # noqa: S608
+
+
 def read_sql(name: str) -> str:
     """The text of analytics/store/sql/<name>.sql."""
     return (resources.files("analytics.store") / "sql" / f"{name}.sql").read_text("utf-8")

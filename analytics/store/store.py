@@ -49,6 +49,9 @@ class Store:
     def view(self) -> StoreView:
         """The store as one script run sees it: a cursor of its own and the data revision as of
         now."""
+        sync = getattr(self.conn, "sync", None)  # a shared store catches up with the others
+        if sync is not None:
+            sync()
         cur = self.cursor()
         return StoreView(self, cur, db.revision(cur))
 
