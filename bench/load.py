@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench import loadstore
 from bench.wsclient import Run, Tab
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,10 +44,6 @@ PAGES = {"cockpit": "领导驾驶舱", "ledger": "隐患台账", "road_map": "�
 DEMO_PASSWORD = "demo2022"
 DEMO = ("leader", "yingzhou", "admin", "yingdong", "taihe", "linquan", "funan", "jieshou")
 DEMO_ACCOUNTS = tuple((name, DEMO_PASSWORD) for name in DEMO)
-# own accounts: leaders, administrators and brigades (unit adcodes of the demo city) in turn
-ROLES = (("leader", None), ("county", "341202"), ("admin", None), ("county", "341203"),
-         ("county", "341222"), ("county", "341221"), ("county", "341225"), ("county", "341282"))  # fmt: skip
-OWN_PASSWORD = "Huaihe-load-bench-2022"
 THINK_S = (2.0, 5.0)
 ARRIVAL_S = 5.0  # users arrive spread over this long
 
@@ -167,11 +164,9 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def servers(
-    count: int, folder: Path, database_url: str | None, accounts: int = 0
-) -> Iterator[list[Server]]:
-    """``count`` app processes on loopback ports: the demo database (one process: DuckDB holds
-    its file) with ``accounts`` accounts of own_accounts added, or all on the shared database at
+def servers(count: int, folder: Path, database_url: str | None) -> Iterator[list[Server]]:
+    """``count`` app processes on loopback ports: on folder/hazards.duckdb (one process: DuckDB
+    holds its file; bench/loadstore.py fills it), or all on the shared database at
     ``database_url``."""
     if count > 1 and not database_url:
         raise SystemExit(
@@ -186,7 +181,7 @@ def servers(
     if database_url:
         env["HAZARDS_DATABASE_URL"] = database_url
     else:
-        env["HAZARDS_DB_PATH"] = str(_demo_database(folder, accounts))
+        env["HAZARDS_DB_PATH"] = str(folder / "hazards.duckdb")
     started = [Server.start(env, folder / f"streamlit-{i}.log") for i in range(count)]
     try:
         for s in started:
@@ -195,33 +190,6 @@ def servers(
     finally:
         for s in started:
             s.stop()
-
-
-def own_accounts(n: int) -> tuple[tuple[str, str], ...]:
-    """One account a user, as officers have: load01, load02, … (roles in the order of ROLES)."""
-    return tuple((f"load{i + 1:02d}", OWN_PASSWORD) for i in range(n))
-
-
-def _demo_database(folder: Path, accounts: int) -> Path:
-    """The demo city at folder/hazards.duckdb (kept when there), with own_accounts(accounts)."""
-    from analytics import city
-    from analytics.accounts import auth
-    from analytics.demo import build
-    from analytics.store import db
-
-    path = folder / "hazards.duckdb"
-    fuyang = city.load_city(ROOT / "data" / "city.toml")
-    if not path.exists():
-        build.create_database(path, fuyang, 2022)
-    if accounts:
-        conn = db.open_store(path, fuyang)
-        try:
-            for i, (name, password) in enumerate(own_accounts(accounts)):
-                role, unit = ROLES[i % len(ROLES)]
-                auth.add_user(conn, "压力测试", name, f"压测账号{i + 1:02d}", role, unit, password)
-        finally:
-            conn.close()
-    return path
 
 
 @dataclass
@@ -314,7 +282,10 @@ def measure(
     seconds: float,
     seed: int,
     accounts: tuple[tuple[str, str], ...],
+    helpers: dict[str, Callable[[], float]],
 ) -> tuple[dict[str, float], list[Level]]:
+    """Warm each process up, then run every level; ``helpers`` are other processes serving the
+    app (PostgreSQL) by name → their CPU seconds so far."""
     results = asyncio.run(_warm(urls, accounts[0]))
     done = []
     for users in levels:
@@ -324,6 +295,7 @@ def measure(
             mark |= {f"cpu{i}": p.cpu_seconds() for i, p in enumerate(procs)}
             mark |= {"client": time.process_time(), "t": time.monotonic()}
             mark["machine"] = machine_cpu_seconds()
+            mark |= {name: cpu() for name, cpu in helpers.items()}
 
         level = asyncio.run(run_level(urls, users, seconds, seed, accounts, started))
         wall = time.monotonic() - mark["t"]
@@ -339,6 +311,10 @@ def measure(
             }
         level.server["bench client CPU (% of one core)"] = 100 * level.client_cpu_s / wall
         servers_cpu = sum(p.cpu_seconds() - mark[f"cpu{i}"] for i, p in enumerate(procs))
+        for name, cpu in helpers.items():
+            used = cpu() - mark[name]
+            level.server[f"{name} CPU (% of one core)"] = 100 * used / wall
+            servers_cpu += used
         others = machine_cpu_seconds() - mark["machine"] - servers_cpu - level.client_cpu_s
         level.server["other work on the machine, CPU (% of one core)"] = 100 * others / wall
         results |= report(level)
@@ -381,24 +357,32 @@ def run(
 ) -> dict[str, float]:
     """Every process count × level; prints the errors seen (the figures are returned).
 
-    On the database the bench builds, each user signs in with an account of its own; on servers
-    it did not start or a shared database it did not fill, users share the demo accounts (an
-    account signed in by five users at once can lock itself: see auth.authenticate)."""
+    One process runs on a DuckDB file unless ``database_url`` is given; when several processes
+    are asked for without a URL, every count runs on a throwaway PostgreSQL server (a new
+    database each), so 1 and 2 processes are compared on the same store. On a store the bench
+    fills, each user signs in with an account of its own; on servers it did not start or a
+    database it did not fill, users share the demo accounts (an account signed in by five users
+    at once locks itself: see auth.authenticate)."""
     results: dict[str, float] = {}
     levels_run: list[Level] = []
     if urls:  # servers someone else runs: no CPU or memory figures
-        found, levels_run = measure(urls, [], levels, seconds, seed, DEMO_ACCOUNTS)
+        found, levels_run = measure(urls, [], levels, seconds, seed, DEMO_ACCOUNTS, {})
         results |= found
-    for count in process_counts if not urls else []:
-        folder = Path(os.environ.get("TMPDIR", "/tmp")) / f"hazards-load-{os.getpid()}-{count}"
-        folder.mkdir(parents=True, exist_ok=True)
-        own = 0 if database_url else max(levels)
-        accounts = own_accounts(own) if own else DEMO_ACCOUNTS
-        with servers(count, folder, database_url, own) as procs:
-            found, done = measure([p.url for p in procs], procs, levels, seconds, seed, accounts)
-        shutil.rmtree(folder, ignore_errors=True)  # kept, with the servers' logs, on a failure
-        results |= found
-        levels_run += done
+    needed = not urls and not database_url and any(c > 1 for c in process_counts)
+    with loadstore.throwaway_postgres(needed) as pg:
+        for count in process_counts if not urls else []:
+            folder = Path(os.environ.get("TMPDIR", "/tmp")) / f"hazards-load-{os.getpid()}-{count}"
+            folder.mkdir(parents=True, exist_ok=True)
+            url = pg.new_database() if pg else database_url
+            own = loadstore.seed(folder, url, max(levels))
+            accounts = loadstore.own_accounts(own) if own else DEMO_ACCOUNTS
+            helpers = {"PostgreSQL": pg.cpu_seconds} if pg else {}
+            with servers(count, folder, url) as procs:
+                urls_ = [p.url for p in procs]
+                found, done = measure(urls_, procs, levels, seconds, seed, accounts, helpers)
+            shutil.rmtree(folder, ignore_errors=True)  # kept, with the servers' logs, on a failure
+            results |= found
+            levels_run += done
     for level in levels_run:
         for problem in sorted(set(level.errors))[:10]:
             n = level.errors.count(problem)
