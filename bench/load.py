@@ -5,12 +5,13 @@ python -m bench --load [--load-users 10,25,50] [--load-seconds 60] [--processes 
 
 Each user is one websocket session (bench/wsclient.py: Streamlit's own protocol, no browser, so
 the client's cost stays small next to the server's on a 2-core machine). Users arrive spread over
-the first 5 s and sign in through the form (demo accounts, a mix of roles: the sign-in also runs
-总览, the page shown after it). Once all are in, the measured window starts: each user opens
-领导驾驶舱, 隐患台账 and 道路地图 in turn from the menu, pausing 2–5 s (seeded) between pages,
-until the level's time is up. With 2 processes users are dealt round-robin, as a sticky reverse
-proxy would. The bench starts the processes itself (loopback ports, the demo database or
-``--database-url``), or uses running servers (``--load-url``).
+the first 5 s and sign in through the form, each with an account of its own (leaders,
+administrators and brigades in turn; bench/loadstore.py), the sign-in including 总览, the page
+shown after it. Once all are in, the measured window starts: each user opens 领导驾驶舱, 隐患台账
+and 道路地图 in turn from the menu, pausing 2–5 s (seeded) between pages, until the level's time
+is up. With 2 processes users are dealt round-robin, as a sticky reverse proxy would. The bench
+starts the processes itself on loopback ports (one: the demo city in a DuckDB file; several: in
+PostgreSQL, a throwaway server or ``--database-url``), or loads running servers (``--load-url``).
 
 Reported per process count and level: page time p50/p95 (send → script_finished) per page and
 overall, pages completed, errors, each server process's CPU and peak memory, the bench client's
@@ -38,7 +39,6 @@ from bench.wsclient import Run, Tab
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = {"cockpit": "领导驾驶舱", "ledger": "隐患台账", "road_map": "道路地图"}
-# leaders and administrators and the brigades, in the order users are dealt them
 # The demo accounts (password listed in the README) in the order users are dealt them, for servers
 # the bench did not start; on its own database each user gets an account of its own (own_accounts)
 DEMO_PASSWORD = "demo2022"

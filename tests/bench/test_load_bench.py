@@ -7,10 +7,11 @@ import asyncio
 import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from analytics.demo.build import DEMO_PASSWORD
-from bench import load
+from bench import load, loadstore
 from bench.wsclient import Run, Tab
 
 
@@ -89,3 +90,23 @@ def test_percentile_matches_linear_interpolation_between_ranks():
     assert load.percentile([4.0, 1.0, 3.0, 2.0], 50) == 2.5
     assert load.percentile([float(n) for n in range(1, 21)], 95) == pytest.approx(19.05)
     assert load.percentile([7.0], 95) == 7.0
+
+
+def test_the_bench_gives_each_user_an_account_of_its_own(demo_db_path, tmp_path):
+    shutil.copy(demo_db_path, tmp_path / "hazards.duckdb")
+    assert loadstore.seed(tmp_path, None, 3) == 3
+    conn = duckdb.connect(str(tmp_path / "hazards.duckdb"), read_only=True)
+    rows = conn.execute(
+        "SELECT username, role, unit_adcode, display_name, is_demo FROM accounts"
+        " WHERE username LIKE 'load%' ORDER BY username"
+    ).fetchall()
+    conn.close()
+    assert rows == [
+        ("load01", "leader", None, "压测账号01", False),
+        ("load02", "county", "341202", "压测账号02", False),
+        ("load03", "admin", None, "压测账号03", False),
+    ]
+    assert loadstore.own_accounts(2) == (
+        ("load01", "Huaihe-load-bench-2022"),
+        ("load02", "Huaihe-load-bench-2022"),
+    )
