@@ -1,5 +1,8 @@
 """Time the hot paths: python -m bench [--repeat N] [--scale] [--quick] [--json FILE].
 
+python -m bench --load [--load-quick] [...]: only the load benchmark (bench/load.py: simulated
+users over Streamlit's websocket protocol against 1 or 2 app processes).
+
 Median of N runs after one warm-up. Without --scale it runs on the demo city; with --scale on
 a generated province (100,000 hazards, 1,000,000 accidents, 100 units; --quick: a tenth).
 Every run also imports a 100,000-row CSV and a 50,000-row xlsx ledger (--quick: a tenth), once,
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -29,7 +33,7 @@ from analytics.demo import build as demo
 from analytics.ledger import hazard_list, metrics, trends
 from analytics.ledger.periods import Period
 from analytics.store import db
-from bench import baseline, hostile, imports, scale
+from bench import baseline, hostile, imports, load, scale
 
 
 def _median_ms(fn: Callable[[], object], repeat: int, warm: bool = True) -> float:
@@ -168,7 +172,11 @@ def main() -> None:
     p.add_argument("--scale", action="store_true", help="province-sized generated data")
     p.add_argument("--quick", action="store_true", help="a tenth of the scale size (for CI)")
     p.add_argument("--json", type=Path)
+    _load_arguments(p)
     args = p.parse_args()
+    if args.load or args.load_quick:
+        _print(_load(args), args.json)
+        return
     tmp = Path(tempfile.mkdtemp(prefix="hazards-bench-"))
     results: dict[str, float] = {}
     if args.scale or args.quick:
@@ -197,11 +205,45 @@ def main() -> None:
     results |= _hotspots(path, as_of, args.repeat)
     results |= _versus_baseline(path, as_of, 2_000 if args.quick else 20_000)
     results |= _pages(path, city_file, args.repeat)
+    _print(results, args.json)
+
+
+def _print(results: dict[str, float], to: Path | None) -> None:
     width = max(map(len, results))
     for k, v in results.items():
         print(f"{k:<{width}}  {v:9.1f}")
-    if args.json:
-        args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+    if to:
+        to.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def _load_arguments(p: argparse.ArgumentParser) -> None:
+    def numbers(text: str) -> list[int]:
+        return [int(n) for n in text.split(",")]
+
+    g = p.add_argument_group("load (bench/load.py)")
+    g.add_argument("--load", action="store_true", help="only the load benchmark")
+    g.add_argument("--load-quick", action="store_true", help="load: 5 and 10 users, 10 s each")
+    g.add_argument("--load-users", type=numbers, default=[10, 25, 50], help="e.g. 10,25,50")
+    g.add_argument("--load-seconds", type=float, default=60.0, help="each level's duration")
+    g.add_argument("--processes", type=numbers, default=[1], help="app processes: 1, 2 or 1,2")
+    g.add_argument(
+        "--database-url",
+        default=os.environ.get("HAZARDS_DATABASE_URL"),
+        help="the shared database for 2 processes (default: HAZARDS_DATABASE_URL)",
+    )
+    g.add_argument(
+        "--load-url",
+        action="append",
+        help="a running app to load instead of starting processes (repeat for several)",
+    )
+    g.add_argument("--load-seed", type=int, default=2022)
+
+
+def _load(args: argparse.Namespace) -> dict[str, float]:
+    users, seconds = ([5, 10], 10.0) if args.load_quick else (args.load_users, args.load_seconds)
+    return load.run(
+        users, seconds, args.processes, args.database_url, args.load_url, args.load_seed
+    )
 
 
 if __name__ == "__main__":
