@@ -6,7 +6,8 @@ users over Streamlit's websocket protocol against 1 or 2 app processes).
 Median of N runs after one warm-up. Without --scale it runs on the demo city; with --scale on
 a generated province (100,000 hazards, 1,000,000 accidents, 100 units; --quick: a tenth).
 Every run also imports a 100,000-row CSV and a 50,000-row xlsx ledger (--quick: a tenth), once,
-and refuses each hostile spreadsheet of bench/bombs.py in a child process (time, peak memory).
+and refuses each hostile spreadsheet of bench/bombs.py in a child process (time, peak memory), and
+measures the PostgreSQL store on the same data (bench/shared_store.py; skipped without PostgreSQL).
 Timings are printed and written as JSON; they are never asserted (see docs/performance.md).
 """
 
@@ -33,7 +34,7 @@ from analytics.demo import build as demo
 from analytics.ledger import hazard_list, metrics, trends
 from analytics.ledger.periods import Period
 from analytics.store import db
-from bench import baseline, hostile, imports, load, scale
+from bench import baseline, hostile, imports, load, scale, shared_store
 
 
 def _median_ms(fn: Callable[[], object], repeat: int, warm: bool = True) -> float:
@@ -205,6 +206,7 @@ def main() -> None:
     results |= _hotspots(path, as_of, args.repeat)
     results |= _versus_baseline(path, as_of, 2_000 if args.quick else 20_000)
     results |= _pages(path, city_file, args.repeat)
+    results |= shared_store.run(path, city_file, tmp, args.repeat)
     _print(results, args.json)
 
 

@@ -20,7 +20,6 @@ from analytics.ledger import workflow
 from analytics.store import db, mirror
 from bench import pg_server
 
-ADMIN = User("admin", "管理员", "admin", None)
 
 
 def _ms(t: float) -> float:
@@ -28,12 +27,15 @@ def _ms(t: float) -> float:
 
 
 def _progress(conn, hazard_id: str, i: int) -> None:
-    version = conn.execute("SELECT version FROM hazards WHERE hazard_id = ?", [hazard_id])
+    """整改进展 by the hazard's own brigade (the role that records progress)."""
+    version, unit = conn.execute(
+        "SELECT version, unit_adcode FROM hazards WHERE hazard_id = ?", [hazard_id]
+    ).fetchone()
     workflow.record_progress(
         conn,
-        ADMIN,
+        User("bench", "大队", "county", unit),
         hazard_id,
-        version.fetchone()[0],
+        version,
         text=f"第{i}次整改进展",
         measures=None,
         temporary_controls=None,

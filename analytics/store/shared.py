@@ -218,7 +218,8 @@ class Shared:
         self.lock = threading.RLock()  # one writer (or refresh) at a time in this process
         self._meta = _connect_pg(url)  # revision checks
         self._meta_lock = threading.Lock()
-        self._writer: Any = None  # the connection holding the advisory lock, during a write
+        self._conn: Any = None  # catching up and writing (under self.lock); kept open
+        self._locked = False  # whether self._conn holds the writer advisory lock
         self._depth = 0
 
     # -- the writer lock --------------------------------------------------------------------
@@ -229,32 +230,45 @@ class Shared:
         try:
             self._depth += 1
             if self._depth == 1:
-                self._writer = _connect_pg(self.url)
-                self._writer.cursor().execute(f"SELECT pg_advisory_lock({LOCK_KEY})")
+                self._pg().cursor().execute(f"SELECT pg_advisory_lock({LOCK_KEY})")
+                self._locked = True
             if catch_up:
                 self.refresh()
         except BaseException:
+            self._drop()
             self.release()
             raise
 
     def release(self) -> None:
         try:
             self._depth -= 1
-            if self._depth == 0 and self._writer is not None:
-                writer, self._writer = self._writer, None
-                with contextlib.suppress(Exception):
-                    writer.cursor().execute(f"SELECT pg_advisory_unlock({LOCK_KEY})")
-                with contextlib.suppress(Exception):
-                    writer.close()
+            if self._depth == 0 and self._locked:
+                self._locked = False
+                try:
+                    self._pg().cursor().execute(f"SELECT pg_advisory_unlock({LOCK_KEY})")
+                except Exception:
+                    self._drop()  # closing the session releases its locks
         finally:
             self.lock.release()
+
+    def _pg(self) -> Any:
+        if self._conn is None:
+            self._conn = _connect_pg(self.url)
+        return self._conn
+
+    def _drop(self) -> None:
+        """Forget the connection (after an error): the next use connects afresh."""
+        conn, self._conn, self._locked = self._conn, None, False
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.close()
 
     @contextlib.contextmanager
     def locked_for_open(self) -> Iterator[None]:
         """The writer lock while a store is created, upgraded, loaded or copied in."""
         self.acquire(catch_up=False)
         try:
-            cur = self._writer.cursor()
+            cur = self._pg().cursor()
             for statement in META:
                 cur.execute(statement)
             yield
@@ -292,9 +306,8 @@ class Shared:
     def refresh(self) -> None:
         """Bring the mirror to the shared revision: fetch the rows written after ours and the
         keys deleted after ours (all of a table after a full rewrite), in one snapshot."""
-        pg = _connect_pg(self.url)
+        cur = self._pg().cursor()
         try:
-            cur = pg.cursor()
             cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             rev = int(_one(cur, "SELECT rev FROM store_revision"))
             if rev == self.rev:
@@ -323,8 +336,9 @@ class Shared:
                     gone = self._fetch_gone(cur, table, self.rev)
                     work.append((table, gone, self._fetch(cur, table, self.rev)))
             cur.execute("COMMIT")
-        finally:
-            pg.close()
+        except BaseException:
+            self._drop()
+            raise
         self._apply(work)
         self.rev = rev
 
@@ -334,9 +348,8 @@ class Shared:
         self.refresh_all()
 
     def refresh_all(self) -> None:
-        pg = _connect_pg(self.url)
+        cur = self._pg().cursor()
         try:
-            cur = pg.cursor()
             cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             rev = int(_one(cur, "SELECT rev FROM store_revision"))
             present = _pg_tables(cur)
@@ -346,8 +359,9 @@ class Shared:
                 if t.name in present
             ]
             cur.execute("COMMIT")
-        finally:
-            pg.close()
+        except BaseException:
+            self._drop()
+            raise
         self._apply(work)
         self.rev = rev
 
@@ -411,7 +425,7 @@ class Shared:
     def publish(self, source: duckdb.DuckDBPyConnection, tables: dict[str, Table]) -> int:
         """Make PostgreSQL hold exactly ``source``'s tables (created or replaced), in one
         transaction; return the new revision. The caller holds the writer lock."""
-        cur = self._writer.cursor()
+        cur = self._pg().cursor()
         cur.execute("BEGIN")
         try:
             rev = int(_one(cur, "UPDATE store_revision SET rev = rev + 1 RETURNING rev"))
@@ -444,7 +458,7 @@ class Shared:
     def push(self, changes: list[tuple[Table, pa.Table, pa.Table]]) -> int:
         """Send one transaction's changes (table, changed rows, deleted keys); return the new
         revision. The caller holds the writer lock and the mirror is at self.rev."""
-        cur = self._writer.cursor()
+        cur = self._pg().cursor()
         cur.execute("BEGIN")
         try:
             rev = int(_one(cur, "UPDATE store_revision SET rev = rev + 1 RETURNING rev"))
@@ -493,3 +507,4 @@ class Shared:
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self._meta.close()
+        self._drop()
