@@ -21,7 +21,6 @@ from analytics.store import db, mirror
 from bench import pg_server
 
 
-
 def _ms(t: float) -> float:
     return (time.perf_counter() - t) * 1000
 
