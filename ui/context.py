@@ -53,10 +53,10 @@ def load() -> Context:
     try:
         settings = Settings.from_env()
         store, city = _store(settings)
+        view = store.view()  # on the shared store: catches up (PostgreSQL may be unreachable)
     except (db.StoreError, CityConfigError, SettingError, backup.BackupError) as e:
         st.error(plain(e))
         st.stop()
-    view = store.view()
     facts = db.dataset_facts(view.cur)
     span = view.cached(metrics.data_span)
     user = st.session_state.get("user")
