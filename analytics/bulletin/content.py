@@ -52,8 +52,9 @@ def build(
     start, end = span.window
     kpi = metrics.kpi_comparison(conn, span, horizon)
     listed = hazard_list.hazards_as_of(conn, as_of, horizon)
-    in_window = listed.listed_on.dt.date.between(start, end)
-    closed_in = listed.closed_date.notna() & listed.closed_date.dt.date.between(start, end)
+    first, last = pd.Timestamp(start), pd.Timestamp(end)  # (.dt.date of an all-empty column
+    in_window = listed.listed_on.between(first, last)  # stays datetime64 and refuses dates)
+    closed_in = listed.closed_date.notna() & listed.closed_date.between(first, last)
     figures = {k: metrics._plain(kpi.now[k]) for k in metrics.REPORT_FIELDS}
     figures |= {"new_in_period": int(in_window.sum()), "closed_in_period": int(closed_in.sum())}
     if previous is None:
