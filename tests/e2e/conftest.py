@@ -131,6 +131,14 @@ def sign_in(page, server: str, username: str = "admin", password: str = "demo202
     expect(page.get_by_role("button", name="退出登录")).to_be_visible(timeout=30_000)
 
 
+def sign_out(page) -> None:
+    """Sign out and wait for the sign-in form (the session has ended before the next step)."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("button", name="退出登录").click()
+    expect(page.get_by_label("密码")).to_be_visible(timeout=30_000)
+
+
 def open_hazard(page, hid: str) -> None:
     """Open a hazard through 隐患详情's search: type its id, then select the one row found."""
     from playwright.sync_api import expect

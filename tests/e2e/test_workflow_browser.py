@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 import pytest
 from PIL import Image
 
-from tests.e2e.conftest import open_hazard, sign_in
+from tests.e2e.conftest import open_hazard, sign_in, sign_out
 
 pytestmark = pytest.mark.e2e
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
@@ -60,7 +60,7 @@ def test_progress_signoff_and_acceptance(server: str, browser, demo_db_path, tmp
 
     sign_in(page, server, "admin")
     closed_before = _closed_on_overview(page)
-    page.get_by_role("button", name="退出登录").click()
+    sign_out(page)
 
     sign_in(page, server, "yingshang")
     _open_hazard(page, hid)
@@ -80,7 +80,7 @@ def test_progress_signoff_and_acceptance(server: str, browser, demo_db_path, tmp
     form.get_by_role("button", name="提交").click()
     expect(page.get_by_text("流程状态：申请销号")).to_be_visible(timeout=30_000)
     page.screenshot(path=str(SCREENSHOTS / "hazard_signoff_requested.png"), full_page=True)
-    page.get_by_role("button", name="退出登录").click()
+    sign_out(page)
 
     sign_in(page, server, "admin")
     _open_hazard(page, hid)
