@@ -7,12 +7,12 @@ import asyncio
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from analytics.demo.build import DEMO_PASSWORD
 from bench import load, loadstore
 from bench.wsclient import Run, Tab
+from tests.pg_mode import store_conn
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +95,7 @@ def test_percentile_matches_linear_interpolation_between_ranks():
 def test_the_bench_gives_each_user_an_account_of_its_own(demo_db_path, tmp_path):
     shutil.copy(demo_db_path, tmp_path / "hazards.duckdb")
     assert loadstore.seed(tmp_path, None, 3) == 3
-    conn = duckdb.connect(str(tmp_path / "hazards.duckdb"), read_only=True)
+    conn = store_conn(tmp_path / "hazards.duckdb", read_only=True)
     rows = conn.execute(
         "SELECT username, role, unit_adcode, display_name, is_demo FROM accounts"
         " WHERE username LIKE 'load%' ORDER BY username"
