@@ -331,7 +331,7 @@ def _shown(name: str, value: object) -> str:
     if name == "initial_admin_password":
         return "（已设置）" if value else ""
     if name == "database_url":  # the password never shows
-        return re.sub(r"//([^:/@]+):[^@/]*@", r"//\1:***@", str(value))
+        return redact_url(str(value))
     return str(int(value)) if isinstance(value, bool) else str(value)
 
 
@@ -345,6 +345,11 @@ def _parse_timezone(value: str) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         raise SettingError(f"设置 {ENV_PREFIX}TIMEZONE 的值“{value}”不是有效的时区名称") from None
     return value.strip()
+
+
+def redact_url(url: str) -> str:
+    """A database URL without its password, for pages, messages and logs."""
+    return re.sub(r"//([^:/@]+):[^@/]*@", r"//\1:***@", url)
 
 
 def _parse_url(value: str) -> str:

@@ -215,6 +215,13 @@ def _mirror(timezone: str) -> duckdb.DuckDBPyConnection:
     return db.connect(":memory:", timezone=timezone)
 
 
+def _load(link: Shared, version: int) -> None:
+    """Give the empty mirror the schema of ``version`` (the migrations) and every row."""
+    db.migrate(link.mirror, target=version)
+    link.tables = shared.describe(link.mirror)
+    link.load_all()
+
+
 def open_store(url: str, city: City, timezone: str = db.DEFAULT_TIMEZONE) -> MirrorConnection:
     """Open (creating and upgrading when needed) the PostgreSQL store and load this process's
     mirror; align its units with the city, as db.open_store does for a file."""
@@ -227,9 +234,7 @@ def open_store(url: str, city: City, timezone: str = db.DEFAULT_TIMEZONE) -> Mir
                 raise db.SchemaTooNewError(
                     f"数据库结构版本为 {pg_version}，高于本程序支持的 {db.LATEST_VERSION}，请升级程序。"
                 )
-            db.migrate(raw, target=pg_version)
-            link.tables = shared.describe(raw)
-            link.load_all()
+            _load(link, pg_version)
             if pg_version < db.LATEST_VERSION:
                 db.migrate(raw)
                 link.tables = shared.describe(raw)
@@ -266,9 +271,7 @@ def open_reading(url: str, timezone: str = db.DEFAULT_TIMEZONE) -> MirrorConnect
             raise db.StoreError(
                 f"数据库结构版本为 {version}，需要先升级：python -m analytics migrate"
             )
-        db.migrate(raw)
-        link.tables = shared.describe(raw)
-        link.load_all()
+        _load(link, db.LATEST_VERSION)
     except BaseException:
         link.close()
         raw.close()
@@ -354,9 +357,7 @@ def verify(url: str) -> dict[str, tuple[int, int]]:
     try:
         with link.locked_for_open():
             version = link.schema_version()
-            db.migrate(raw, target=version)
-            link.tables = shared.describe(raw)
-            link.load_all()
+            _load(link, version)
         return {name: shared.content_hash(raw, t) for name, t in link.tables.items()}
     finally:
         link.close()

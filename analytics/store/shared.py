@@ -32,6 +32,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from analytics import config
 from analytics.store import db
 
 LOCK_KEY = 7_210_402  # pg_advisory_lock key of the writer lock (any fixed number)
@@ -69,7 +70,7 @@ def is_url(target: object) -> bool:
 
 def redact(url: str) -> str:
     """The URL without its password, for messages and logs."""
-    return re.sub(r"//([^:/@]+):[^@/]*@", r"//\1:***@", url)
+    return config.redact_url(url)
 
 
 @dataclass(frozen=True)
@@ -305,59 +306,52 @@ class Shared:
 
     def refresh(self) -> None:
         """Bring the mirror to the shared revision: fetch the rows written after ours and the
-        keys deleted after ours (all of a table after a full rewrite), in one snapshot."""
-        cur = self._pg().cursor()
-        try:
-            cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            rev = int(_one(cur, "SELECT rev FROM store_revision"))
-            if rev == self.rev:
-                cur.execute("COMMIT")
-                return
+        keys deleted after ours (all of a table after a full rewrite)."""
+
+        def changes(cur: Any) -> list:
             cur.execute(
-                "SELECT coalesce(array_agg(DISTINCT t), '{}') FROM store_log,"
-                " unnest(tables) t WHERE rev > $1",
+                "SELECT (SELECT coalesce(array_agg(DISTINCT t), '{}') FROM store_log,"
+                " unnest(tables) t WHERE rev > $1), (SELECT coalesce(array_agg(DISTINCT t),"
+                " '{}') FROM store_log, unnest(full_tables) t WHERE rev > $1)",
                 parameters=(self.rev,),
             )
-            changed = set(cur.fetchone()[0])
-            cur.execute(
-                "SELECT coalesce(array_agg(DISTINCT t), '{}') FROM store_log,"
-                " unnest(full_tables) t WHERE rev > $1",
-                parameters=(self.rev,),
-            )
-            full = set(cur.fetchone()[0])
+            changed, full = (set(names) for names in cur.fetchone())
             work = []
             for name in sorted(changed | full):
                 table = self.tables.get(name)
                 if table is None:
                     continue
-                if name in full or self.rev == 0:
+                if name in full:
                     work.append((table, None, self._fetch(cur, table, None)))
                 else:
                     gone = self._fetch_gone(cur, table, self.rev)
                     work.append((table, gone, self._fetch(cur, table, self.rev)))
-            cur.execute("COMMIT")
-        except BaseException:
-            self._drop()
-            raise
-        self._apply(work)
-        self.rev = rev
+            return work
+
+        self._catch_up(changes, skip_when_current=True)
 
     def load_all(self) -> None:
         """Fill an empty mirror with every table (at open)."""
         self.rev = 0
-        self.refresh_all()
 
-    def refresh_all(self) -> None:
-        cur = self._pg().cursor()
-        try:
-            cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            rev = int(_one(cur, "SELECT rev FROM store_revision"))
+        def everything(cur: Any) -> list:
             present = _pg_tables(cur)
-            work = [
+            return [
                 (t, None, self._fetch(cur, t, None))
                 for t in self.tables.values()
                 if t.name in present
             ]
+
+        self._catch_up(everything, skip_when_current=False)
+
+    def _catch_up(self, plan: Any, *, skip_when_current: bool) -> None:
+        """Read the shared revision and what ``plan(cursor)`` fetches in one snapshot, then
+        apply it to the mirror."""
+        cur = self._pg().cursor()
+        try:
+            cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            rev = int(_one(cur, "SELECT rev FROM store_revision"))
+            work = [] if skip_when_current and rev == self.rev else plan(cur)
             cur.execute("COMMIT")
         except BaseException:
             self._drop()
