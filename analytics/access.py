@@ -42,6 +42,12 @@ ACTIONS: dict[str, Action] = {
     "void": _a("作废", "admin"),
     "edit_basic": _a("更正隐患基本信息", "admin county", own_unit=True),
     "list_site": _a("事故多发点段入单", "admin"),
+    # 人·车·企 source hazards (analytics.sources): imports use "import" above
+    "request_clear": _a("申请人工清零", "county", own_unit=True),
+    "accept_clear": _a("验收人工清零", "admin"),
+    "reject_clear": _a("退回清零申请", "admin"),
+    "record_summons": _a("记录约谈", "admin"),
+    "view_pii": _a("查看个人信息全文", "admin county", own_unit=True),
     # bulletins
     "issue_bulletin": _a("签发通报", "admin"),
     # pages and system functions

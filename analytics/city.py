@@ -53,6 +53,8 @@ class City:
     source: Path
     # [hotspots] default_preset: the accident-prone site rule shown unless the user picks another
     hotspot_preset: str = hotspot_rules.DEFAULT_PRESET
+    # [sources] file: the 人·车·企 indicators (analytics.sources.config); None: none configured
+    sources_file: Path | None = None
 
     def unit(self, adcode: str) -> Unit:
         for u in self.units:
@@ -136,6 +138,9 @@ def _city(raw: dict, path: Path) -> City:
         units=units,
         source=path,
         hotspot_preset=preset,
+        sources_file=(path.parent / sources)
+        if (sources := raw.get("sources", {}).get("file"))
+        else None,
     )
 
 

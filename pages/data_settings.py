@@ -30,6 +30,14 @@ TABLE_LABELS = {
     "event_attachments": "事件附件",
     "bulletins": "已签发通报",
     "sessions": "登录会话",
+    "source_subjects": "重点车辆、驾驶人和企业",
+    "source_snapshots": "源头隐患清单",
+    "source_snapshot_rows": "源头隐患清单明细",
+    "source_cases": "源头隐患案件",
+    "source_case_events": "源头隐患案件记录",
+    "source_event_attachments": "源头隐患证明材料",
+    "source_summons": "企业约谈记录",
+    "pii_views": "个人信息查看记录",
 }
 SETTING_COLUMNS = {  # the Chinese name first, then the environment variable that sets it
     "label": "设置",

@@ -16,9 +16,10 @@ from analytics.accounts import auth
 from analytics.bulletin import archive as bulletin_archive
 from analytics.config import Settings
 from analytics.ingest import hazards as ingest_hazards
-from analytics.ledger import hazard_list, workflow
+from analytics.ledger import evidence, hazard_list, workflow
 from analytics.ledger import vocabulary as S
 from analytics.ledger.workflow import Upload
+from analytics.sources import cases as source_cases
 from analytics.store import db
 from tests.conftest import app_as, app_pages
 
@@ -40,6 +41,11 @@ MATRIX = {
     "edit_basic": (False, True, True, False),
     "list_site": (False, True, False, False),
     "issue_bulletin": (False, True, False, False),
+    "request_clear": (False, False, True, False),
+    "accept_clear": (False, True, False, False),
+    "reject_clear": (False, True, False, False),
+    "record_summons": (False, True, False, False),
+    "view_pii": (False, True, True, False),
     "view_tasks": (False, True, True, True),
     "view_big_screen": (True, True, False, False),
     "view_settings": (True, True, False, False),
@@ -262,6 +268,33 @@ def _bulletin(conn, user, unit, tmp_path):  # ANN202
     )
 
 
+def _source_case(conn, unit: str, state: str) -> tuple[int, int]:
+    """A fresh source case of ``unit`` in ``state`` (its id and version)."""
+    n = conn.execute("SELECT count(*) FROM source_subjects").fetchone()[0]
+    key = f"V:皖K9{n:04d}"
+    conn.execute(
+        "INSERT INTO source_subjects (subject_key, subject, unit_adcode, plate, name, id_number,"
+        " updated_at) VALUES (?, 'vehicle', ?, ?, '张三明', '341202199001011234', ?)",
+        [key, unit, key[2:], NOW],
+    )
+    case_id = source_cases.open_case(conn, "V_INSPECTION", key, unit, date(2022, 9, 1), "t", NOW)
+    if state == source_cases.REQUESTED:
+        sha = evidence.store(conn, EVIDENCE, "a.png", _png())
+        source_cases.request_clear(
+            conn, UNIT_USERS[unit], case_id, 1, "已检验", [(sha, "a.png")], NOW
+        )
+    version = conn.execute("SELECT version FROM source_cases WHERE case_id = ?", [case_id])
+    return case_id, version.fetchone()[0]
+
+
+def _on_source_case(state: str, act):  # ANN202
+    def probe(conn, user, unit, _t) -> None:
+        case_id, version = _source_case(conn, unit, state)
+        act(conn, user, case_id, version)
+
+    return probe
+
+
 PROBES = {
     "view_detail": lambda conn, user, unit, _t: hazard_list.hazards_as_of(
         conn, date(2022, 9, 15), 15, unit=unit, viewer=user
@@ -353,6 +386,29 @@ PROBES = {
     ),
     "list_site": _site,
     "issue_bulletin": _bulletin,
+    "request_clear": lambda conn, user, unit, _t: source_cases.request_clear(
+        conn,
+        user,
+        *_source_case(conn, unit, source_cases.OPEN),
+        "已检验",
+        [(evidence.store(conn, EVIDENCE, "a.png", _png()), "a.png")],
+        NOW,
+    ),
+    "accept_clear": _on_source_case(
+        source_cases.REQUESTED,
+        lambda c, u, i, v: source_cases.accept_clear(c, u, i, v, "合格", NOW),
+    ),
+    "reject_clear": _on_source_case(
+        source_cases.REQUESTED,
+        lambda c, u, i, v: source_cases.reject_clear(c, u, i, v, "材料不全", NOW),
+    ),
+    "record_summons": lambda conn, user, unit, _t: source_cases.record_summons(
+        conn, user, "某运输公司", unit, date(2022, 9, 10), "约谈", NOW
+    ),
+    "view_pii": _on_source_case(
+        source_cases.OPEN,
+        lambda c, u, i, _v: source_cases.case_detail(c, u, i, NOW, reveal=True),
+    ),
 }
 # pages opened by an access action (app.py's PAGES table): action → page file
 APP_PAGES = app_pages()

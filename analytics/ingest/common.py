@@ -106,9 +106,11 @@ def check_rows(
     progress: Callable[[float, str], None] | None = None,
     max_columns: int = 100,
     bounds: plausible.Bounds | None = None,
+    example_field: str | None = None,
 ) -> tuple[ImportResult, list[dict]]:
     """Read and check every row; the valid records (by their key, first occurrence) and the result
-    with every problem. Nothing is written here."""
+    with every problem. Nothing is written here. A row whose example_field (default: the key)
+    begins with 示例 is the template's example row, skipped."""
     if len(data) > max_bytes:
         raise read.ReadError(
             f"文件 {file_name} 大小 {len(data) / 2**20:.1f} MB，超过导入上限 {max_bytes // 2**20} MB"
@@ -132,12 +134,13 @@ def check_rows(
     label = {j: str(table.rows[header.row][j] or f) for j, f in header.columns.items()}
     names = {f: label[j] for j, f in header.columns.items()}
     records: dict[str, tuple[int, dict]] = {}
+    label = spec.get(key, spec.get(example_field or key, (key,)))[0]
     total = max(len(table.rows) - header.row - 1, 1)
     for row in _rows(table, header):
         result.rows += 1
         if progress and result.rows % 2000 == 0:
             progress(0.1 + 0.7 * min(result.rows / total, 1), f"正在检查第 {result.rows} 行……")
-        if (values.text(row.raw.get(key)) or "").startswith(EXAMPLE_PREFIX):
+        if (values.text(row.raw.get(example_field or key)) or "").startswith(EXAMPLE_PREFIX):
             result.notes.append(
                 f"第 {row.number} 行是模板中的示例行（编号以“{EXAMPLE_PREFIX}”开头），已跳过"
             )
@@ -153,9 +156,7 @@ def check_rows(
         k = rec.get(key)
         if k and k in records:
             problems.append(
-                Problem(
-                    row.number, names.get(key, key), k, f"{spec[key][0]}与第 {records[k][0]} 行重复"
-                )
+                Problem(row.number, names.get(key, key), k, f"{label}与第 {records[k][0]} 行重复")
             )
         if problems:
             result.problems += problems
@@ -181,6 +182,8 @@ def run(
     file_name: str,
     data: bytes,
     options: Options,
+    *,
+    example_field: str | None = None,
 ) -> ImportResult:
     """The import of one file: check every row, work out the plan against the store, and write it
     when the policy allows, in one transaction that works the plan out again and refuses
@@ -203,6 +206,7 @@ def run(
         progress=o.progress,
         max_columns=o.max_columns,
         bounds=_bounds_of(o),
+        example_field=example_field,
     )
     if result.duplicate_file:
         return result
@@ -220,7 +224,7 @@ def run(
                 )
             if not should_write(result, o.accept_valid) or result.needs_override:
                 raise _Hold
-            if not (plan.inserts or plan.updates):
+            if not (plan.inserts or plan.updates or plan.always_write):
                 raise _Hold
             if o.progress:
                 o.progress(0.85, f"正在写入 {len(plan.inserts) + len(plan.updates)} 条记录……")

@@ -49,6 +49,7 @@ class Plan:
     rejected: set[int] = field(default_factory=set)  # row numbers refused by the plan
     changes: list[Change] = field(default_factory=list)
     not_in_upload: list[str] = field(default_factory=list)
+    always_write: bool = False  # written even with nothing inserted or updated (a snapshot)
 
     def refuse(self, row: int, column: str, value: object, message: str) -> None:
         self.problems.append(Problem(row, column, "" if value is None else str(value), message))

@@ -223,7 +223,8 @@ def revision(conn: duckdb.DuckDBPyConnection) -> tuple:
         "SELECT (SELECT max(event_id) FROM hazard_events), (SELECT max(import_id) FROM imports),"
         " (SELECT count(*) FROM hazards), (SELECT count(*) FROM accidents),"
         " (SELECT count(*) FROM upgrade_projects), (SELECT count(*) FROM units),"
-        " (SELECT count(*) FROM bulletins)"
+        " (SELECT count(*) FROM bulletins), (SELECT max(event_id) FROM source_case_events),"
+        " (SELECT count(*) FROM source_summons)"
     ).fetchone()
 
 
@@ -251,6 +252,14 @@ TABLES = (
     "bulletins",
     "submissions",
     "sessions",
+    "source_subjects",
+    "source_snapshots",
+    "source_snapshot_rows",
+    "source_cases",
+    "source_case_events",
+    "source_event_attachments",
+    "source_summons",
+    "pii_views",
 )
 
 
@@ -258,6 +267,11 @@ SEQUENCES = {  # sequence -> (table, id column) whose ids must keep counting aft
     "hazard_event_seq": ("hazard_events", "event_id"),
     "import_seq": ("imports", "import_id"),
     "account_event_seq": ("account_events", "event_id"),
+    "source_snapshot_seq": ("source_snapshots", "snapshot_id"),
+    "source_case_seq": ("source_cases", "case_id"),
+    "source_event_seq": ("source_case_events", "event_id"),
+    "source_summons_seq": ("source_summons", "summons_id"),
+    "pii_view_seq": ("pii_views", "view_id"),
 }
 
 

@@ -110,7 +110,7 @@ def test_the_folder_holds_the_dump_the_evidence_and_the_signed_manifest(trip):
 def test_the_manifest_counts_every_table_of_the_store(trip):
     tables = manifest_of(trip.folder)["tables"]
     expected = {*DATA_TABLES, *(f"{t}_gone" for t in DATA_TABLES), "store_revision", "store_log"}
-    assert set(tables) == expected and len(tables) == 38
+    assert set(tables) == expected and len(tables) == 54
     hashes = mirror.verify(trip.source)
     assert {t: tables[t]["rows"] for t in DATA_TABLES} == {t: hashes[t][0] for t in DATA_TABLES}
     assert tables["hazards"]["rows"] == 231 and tables["attachments"]["rows"] == 2
@@ -130,9 +130,9 @@ def test_the_dump_lists_only_the_store_tables_keys_and_indexes(trip):
         if line and not line.startswith(";"):
             words = line.split()
             kinds[" ".join(words[3:5]) if words[4] == "DATA" else words[3]] += 1
-    # 18 data tables and their tombstones, store_revision and store_log; primary keys on the data
-    # tables and the two meta tables (tombstones have none); a _rev index on each of the 36
-    assert kinds == {"TABLE": 38, "TABLE DATA": 38, "CONSTRAINT": 20, "INDEX": 36}
+    # 26 data tables and their tombstones, store_revision and store_log; primary keys on the data
+    # tables and the two meta tables (tombstones have none); a _rev index on each of the 52
+    assert kinds == {"TABLE": 54, "TABLE DATA": 54, "CONSTRAINT": 28, "INDEX": 52}
 
 
 def test_the_restored_database_holds_every_row(trip):
@@ -183,7 +183,7 @@ def test_a_changed_manifest_is_refused(trip, tmp_path, pg_url, fuyang):
 
 def test_a_database_holding_anything_is_refused_and_kept(trip, tmp_path, pg_url, fuyang):
     before = mirror.verify(trip.source)
-    with pytest.raises(bk.BackupError, match="不是空的（已有 38 个数据表或函数"):
+    with pytest.raises(bk.BackupError, match="不是空的（已有 54 个数据表或函数"):
         pg_backup.restore(trip.folder, trip.source, tmp_path / "ev", fuyang, key_file=trip.key)
     assert mirror.verify(trip.source) == before
     run_sql(pg_url, "CREATE TABLE notes (id integer)")

@@ -28,8 +28,8 @@ def test_migrate_store_moves_a_file_and_checks_every_table(tmp_path, demo_db_pat
     counts = {t: file.table(t).count("*").fetchall()[0][0] for t in names}
     hashes = {n: shared.content_hash(file, t) for n, t in shared.describe(file).items()}
     file.close()
-    assert printed == counts and len(printed) == 18 and printed["hazards"] == 231
-    assert lines[-1] == "共 18 个数据表，迁移前后行数与内容哈希全部一致。"
+    assert printed == counts and len(printed) == 26 and printed["hazards"] == 231
+    assert lines[-1] == "共 26 个数据表，迁移前后行数与内容哈希全部一致。"
     conn = mirror.open_reading(pg_url)
     assert {n: shared.content_hash(conn, t) for n, t in conn.shared.tables.items()} == hashes
     conn.close()
@@ -58,7 +58,7 @@ def test_migrate_store_refuses_a_second_run(tmp_path, demo_db_path, pg_url, caps
     capsys.readouterr()
     assert main(args) == 2
     # the store's 18 tables and their tombstones; the revision tables alone would not refuse it
-    assert "已有数据（36 个数据表或函数：public.accidents、" in capsys.readouterr().err
+    assert "已有数据（52 个数据表或函数：public.accidents、" in capsys.readouterr().err
     assert mirror.verify(pg_url) == before
 
 
@@ -113,4 +113,4 @@ def test_migrate_store_takes_a_database_a_failed_attempt_left(demo_db_path, pg_u
     conn.close()
     assert main(["migrate-store", "--from", str(demo_db_path), "--to", pg_url]) == 0
     assert capsys.readouterr().out.endswith("迁移前后行数与内容哈希全部一致。\n")
-    assert len(mirror.existing_objects(pg_url)) == 38
+    assert len(mirror.existing_objects(pg_url)) == 54

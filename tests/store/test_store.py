@@ -97,13 +97,13 @@ def test_a_write_changes_the_revision_and_the_next_view_computes_again(store) ->
     assert view.cached(hazard_count, "990101") == 8  # a view keeps the revision it opened with
     later = store.view()
     assert later.revision != view.revision
-    assert later.revision == (None, None, 12, 7, 0, 3, 0)
+    assert later.revision == (None, None, 12, 7, 0, 3, 0, None, 0)
     assert later.cached(hazard_count, "990101") == 9
     assert CALLS == [("990101", None), ("990101", None)]
 
 
 def test_the_revision_is_the_databases(store, conn) -> None:
-    assert store.view().revision == db.revision(conn) == (None, None, 11, 7, 0, 3, 0)
+    assert store.view().revision == db.revision(conn) == (None, None, 11, 7, 0, 3, 0, None, 0)
 
 
 def test_the_least_recently_used_entry_goes_first(conn) -> None:
