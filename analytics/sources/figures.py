@@ -1,4 +1,4 @@
-"""Figures of source hazards (docs/methods.md §四): per unit and indicator, over a period
+"""Figures of source hazards (docs/methods.md §八): per unit and indicator, over a period
 (start, end]: 存量 (open on start), 新增 (opened after start, by end), 已清零 (cleared after start,
 by end), 清零率 = 已清零 ÷ (存量 + 新增), 余量 (open on end) = 存量 + 新增 − 已清零, and the days
 since the oldest case open on end. Units ranked; enterprises by open cases; 清零 forecasts."""

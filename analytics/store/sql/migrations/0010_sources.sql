@@ -1,4 +1,4 @@
--- 0010: 人·车·企 source hazards (docs/methods.md §四). A county imports the list of one indicator
+-- 0010: 人·车·企 source hazards (docs/methods.md §八). A county imports the list of one indicator
 -- (逾期未检验, 逾期未审验 …) as of a date: a snapshot. A subject (vehicle, driver, enterprise) on the
 -- list with no open case of that indicator opens one; an open case whose subject is absent from the
 -- next snapshot, or listed with a clearing word (已检验 …), is cleared on that snapshot's date. A
