@@ -8,6 +8,10 @@ a generated province (100,000 hazards, 1,000,000 accidents, 100 units; --quick: 
 Every run also imports a 100,000-row CSV and a 50,000-row xlsx ledger (--quick: a tenth), once,
 and refuses each hostile spreadsheet of bench/bombs.py in a child process (time, peak memory), and
 measures the PostgreSQL store on the same data (bench/shared_store.py; skipped without PostgreSQL).
+The peers (bench/peers.py: DuckDB SQL and Polars stake windows, Polars ranking, PostGIS
+ST_ClusterDBSCAN clusters) run beside the product on the same data; a peer whose answer differs
+prints a MISMATCH line, is recorded in the JSON and makes the run exit with status 1.
+--compare OLD.json prints every figure beside a saved run's (bench/compare.py).
 Timings are printed and written as JSON; they are never asserted (see docs/performance.md).
 """
 
@@ -34,7 +38,7 @@ from analytics.demo import build as demo
 from analytics.ledger import hazard_list, metrics, trends
 from analytics.ledger.periods import Period
 from analytics.store import db
-from bench import baseline, hostile, imports, load, scale, shared_store
+from bench import baseline, compare, hostile, imports, load, peers, scale, shared_store
 
 
 def _median_ms(fn: Callable[[], object], repeat: int, warm: bool = True) -> float:
@@ -173,10 +177,11 @@ def main() -> None:
     p.add_argument("--scale", action="store_true", help="province-sized generated data")
     p.add_argument("--quick", action="store_true", help="a tenth of the scale size (for CI)")
     p.add_argument("--json", type=Path)
+    p.add_argument("--compare", type=Path, help="a saved --json file to compare this run with")
     _load_arguments(p)
     args = p.parse_args()
     if args.load or args.load_quick:
-        _print(_load(args), args.json)
+        _print(_load(args), args.json, args.compare)
         return
     tmp = Path(tempfile.mkdtemp(prefix="hazards-bench-"))
     results: dict[str, float] = {}
@@ -205,17 +210,28 @@ def main() -> None:
     results |= _analytics(path, as_of, args.repeat)
     results |= _hotspots(path, as_of, args.repeat)
     results |= _versus_baseline(path, as_of, 2_000 if args.quick else 20_000)
+    mismatches: list[str] = []
+    if args.scale or args.quick:
+        figures, mismatches = peers.run(path, as_of, args.repeat)
+        results |= figures | {f"{m} (count)": 1.0 for m in mismatches}
     results |= _pages(path, city_file, args.repeat)
     results |= shared_store.run(path, city_file, tmp, args.repeat)
-    _print(results, args.json)
+    _print(results, args.json, args.compare)
+    for m in mismatches:
+        print(m)
+    if mismatches:
+        sys.exit(1)
 
 
-def _print(results: dict[str, float], to: Path | None) -> None:
+def _print(results: dict[str, float], to: Path | None, old: Path | None = None) -> None:
     width = max(map(len, results))
-    for k, v in results.items():
-        print(f"{k:<{width}}  {v:9.1f}")
+    for k, v in results.items():  # ratios get more places: a peer may be 0.03 of us
+        print(f"{k:<{width}}  {v:9.3f}" if k.endswith("(x)") else f"{k:<{width}}  {v:9.1f}")
     if to:
         to.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+    if old:
+        print(f"\n== compared with {old}")
+        print("\n".join(compare.lines(compare.load(old), results)))
 
 
 def _load_arguments(p: argparse.ArgumentParser) -> None:

@@ -1,0 +1,35 @@
+"""python -m bench ... --compare OLD.json: every figure of this run beside a saved run's.
+
+Each line: the figure, its old and new value and new / old; a figure in milliseconds that grew by
+more than SLOWER (10 %) is marked "SLOWER". Figures present on one side only are listed as such.
+Nothing fails: the machine is shared and timings are noisy (docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+SLOWER = 1.10
+
+
+def load(path: Path) -> dict[str, float]:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def lines(old: dict[str, float], new: dict[str, float]) -> list[str]:
+    both = [k for k in new if k in old]
+    width = max(map(len, [*old, *new, "figure"]))
+    out = [f"{'figure':<{width}}  {'old':>10}  {'new':>10}  {'new/old':>7}"]
+    for k in both:
+        o, n = old[k], new[k]
+        ratio = f"{n / o:6.2f}x" if o else "    n/a"
+        mark = "  SLOWER" if k.endswith("(ms)") and o > 0 and n > o * SLOWER else ""
+        out.append(f"{k:<{width}}  {o:10.1f}  {n:10.1f}  {ratio}{mark}")
+    out += [
+        f"{k:<{width}}  {'':>10}  {new[k]:10.1f}  only in this run" for k in new if k not in old
+    ]
+    out += [
+        f"{k:<{width}}  {old[k]:10.1f}  {'':>10}  only in the old run" for k in old if k not in new
+    ]
+    return out
