@@ -33,6 +33,7 @@ PAGES = {
              ("big_screen", "指挥中心大屏", "tv", "view_big_screen")],
     "隐患治理": [("tasks", "我的待办", "task_alt", "view_tasks"),
                  ("ledger", "隐患台账", "list_alt", None), ("hazard", "隐患详情", "assignment", None),
+                 ("sources", "重点车辆与驾驶人", "local_shipping", None),
                  ("bulletin", "通报", "campaign", None), ("upload", "数据上报", "upload_file", "import")],
     "事故与点段": [("accidents", "事故分析", "car_crash", None),
                    ("hotspots", "事故多发点段", "warning", None),

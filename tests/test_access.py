@@ -456,7 +456,7 @@ def test_the_demo_accounts_cover_every_role() -> None:
 
 
 def test_the_page_registry_is_read_from_app_py() -> None:
-    assert len(APP_PAGES) == 15
+    assert len(APP_PAGES) == 16
     assert APP_PAGES[0] == ("overview", "总览", None)
     assert PAGE_ACTIONS == {
         "view_big_screen": "big_screen",

@@ -272,8 +272,48 @@ def case_list(
 ) -> pd.DataFrame:
     """Cases with their subjects, newest first; personal fields always masked (a list never shows
     them in full). A brigade gets its own unit's cases only."""
-    scope = access.row_scope(viewer, unit)
-    df = conn.execute(
+    df = _cases(conn, access.row_scope(viewer, unit), indicator, state, enterprise)
+    for f in pii.PERSONAL:
+        people = df.subject != "enterprise" if f == "name" else slice(None)
+        df.loc[people, f] = df.loc[people, f].map(pii.MASKS[f])
+    return df
+
+
+def case_export(
+    conn: duckdb.DuckDBPyConnection,
+    viewer: access.UserLike,
+    now: datetime,
+    *,
+    full: bool = False,
+    indicator: str | None = None,
+    unit: str | None = None,
+    state: str | None = None,
+    enterprise: str | None = None,
+) -> pd.DataFrame:
+    """The cases of case_list to download: masked, or with personal fields in full (``full``:
+    the viewer must be entitled for every unit in it; the download is recorded in pii_views with
+    the number of subjects whose personal data it shows)."""
+    if not full:
+        return case_list(
+            conn, viewer, indicator=indicator, unit=unit, state=state, enterprise=enterprise
+        )
+    df = _cases(conn, access.row_scope(viewer, unit), indicator, state, enterprise)
+    for u in sorted(set(df.unit_adcode)):
+        access.check(viewer, "view_pii", u)
+    personal = df[list(pii.PERSONAL)].notna().any(axis=1) & (df.subject != "enterprise")
+    people = df.loc[personal, "subject_key"].nunique()  # subjects named by personal data
+    pii.log_view(conn, viewer.actor, "下载", now, subjects=int(people))
+    return df
+
+
+def _cases(
+    conn: duckdb.DuckDBPyConnection,
+    scope: str | None,
+    indicator: str | None,
+    state: str | None,
+    enterprise: str | None,
+) -> pd.DataFrame:
+    return conn.execute(
         "SELECT c.case_id, c.indicator, c.unit_adcode, c.state, c.opened_on, c.cleared_on,"
         " c.cleared_how, c.version, s.subject, s.subject_key, s.plate, s.vehicle_kind,"
         " s.use_nature, s.name, s.id_number, s.licence_class, s.ab_class, s.phone, s.enterprise"
@@ -286,10 +326,14 @@ def case_list(
         " ORDER BY c.opened_on DESC, c.case_id DESC",
         {"unit": scope, "indicator": indicator, "state": state, "enterprise": enterprise},
     ).df()
-    for f in pii.PERSONAL:
-        people = df.subject != "enterprise" if f == "name" else slice(None)
-        df.loc[people, f] = df.loc[people, f].map(pii.MASKS[f])
-    return df
+
+
+def summons_list(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The recorded 约谈, latest first (enterprises are organisations: nothing personal)."""
+    return conn.execute(
+        "SELECT summons_id, enterprise, unit_adcode, summoned_on, open_cases, note, recorded_by,"
+        " recorded_at FROM source_summons ORDER BY summoned_on DESC, summons_id DESC"
+    ).df()
 
 
 def case_detail(

@@ -30,6 +30,11 @@ GROUP BY ALL
 """
 
 
+def latest_list(conn: duckdb.DuckDBPyConnection) -> date | None:
+    """The date of the latest list imported (None: none yet)."""
+    return conn.execute("SELECT max(as_of) FROM source_snapshots").fetchone()[0]
+
+
 def figures(
     conn: duckdb.DuckDBPyConnection,
     config: SourceConfig,

@@ -15,7 +15,7 @@ PERSONAL = ("name", "id_number", "phone")  # the subject fields masked in lists
 
 def mask_name(name: str | None) -> str | None:
     """张*明, 李*, 欧阳**华: the first and last character kept (one character: *)."""
-    if not isinstance(name, str) or not name:
+    if not isinstance(name, str) or not name:  # None, or a table's missing value (NaN)
         return name
     if len(name) == 1:
         return "*"
@@ -27,7 +27,7 @@ def mask_name(name: str | None) -> str | None:
 def mask_number(number: str | None) -> str | None:
     """3412**********1234 (ID numbers), 138****5678 (phones): the first 4 (a phone's 3) and the
     last 4 kept; 8 characters or fewer: all masked."""
-    if not isinstance(number, str) or not number:
+    if not isinstance(number, str) or not number:  # None, or a table's missing value (NaN)
         return number
     n = len(number)
     if n <= 8:

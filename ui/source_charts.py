@@ -1,0 +1,63 @@
+"""The chart of 重点车辆与驾驶人: open (余量) and cleared (已清零) cases by indicator or by unit."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from ui.charts import BLUE, FONT, GREEN, plotly_text
+
+
+def remaining_bar(frame: pd.DataFrame, names: list[str], label: str, title: str) -> go.Figure:
+    """Stacked bars per group (most open on top): 余量 (open, blue: in progress) and 已清零
+    (green); frame has remaining, cleared, stock, new, rate."""
+    order = list(range(len(frame)))[::-1]  # the frame comes most open first: plotly draws up
+    f = frame.iloc[order]
+    shown = [names[i] for i in order]
+    rates = ["—" if r is None or pd.isna(r) else f"{r * 100:.1f}%" for r in f["rate"]]
+    fig = go.Figure()
+    for name, values, colour in (("余量", f["remaining"], BLUE), ("已清零", f["cleared"], GREEN)):
+        fig.add_bar(
+            y=plotly_text(shown),
+            x=[int(v) for v in values],
+            name=name,
+            orientation="h",
+            marker_color=colour,
+            customdata=[
+                [int(s) + int(n), r] for s, n, r in zip(f["stock"], f["new"], rates, strict=True)
+            ],
+            hovertemplate=(
+                "%{y}<br>" + name + "：%{x} 件<br>存量＋新增：%{customdata[0]} 件"
+                "<br>清零率：%{customdata[1]}<extra></extra>"
+            ),
+        )
+    largest = int((f["remaining"] + f["cleared"]).max()) if len(f) else 1
+    fig.update_layout(
+        title={
+            "text": title,
+            "x": 0,
+            "xanchor": "left",
+            "yref": "container",
+            "y": 1,
+            "yanchor": "top",
+            "pad": {"t": 10},
+        },
+        xaxis_title="案件数（件）",
+        yaxis_title=label,
+        barmode="stack",
+        legend={
+            "orientation": "h",
+            "x": 0,
+            "xanchor": "left",
+            "y": 1.0,
+            "yanchor": "bottom",
+            "title": None,
+        },
+        font={"family": FONT, "size": 13},
+        margin={"l": 10, "r": 10, "t": 80, "b": 10},
+        height=110 + 34 * max(len(f), 1),
+        template="plotly_white",
+        hoverlabel={"font": {"family": FONT}},
+    )
+    fig.update_xaxes(tick0=0, dtick=max(1, -(-largest // 8)), rangemode="tozero")
+    return fig
