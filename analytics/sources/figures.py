@@ -76,7 +76,8 @@ def rank_units(df: pd.DataFrame) -> pd.DataFrame:
     """Units' totals ranked: higher 清零率 first, then fewer 余量; a unit with nothing to clear
     (no rate) last. rank 1 is best; ties share a rank."""
     out = df.copy()
-    key = list(zip(out.rate.map(lambda r: -1.0 if r is None else -r), out.remaining, strict=True))
+    # no rate (nothing to clear) sorts after every rate: -rate lies in [-1, 0]
+    key = list(zip(out.rate.map(lambda r: 1.0 if pd.isna(r) else -r), out.remaining, strict=True))
     order = sorted(set(key))
     out["rank"] = [order.index(k) + 1 for k in key]
     return out.sort_values(["rank", "unit_adcode"]).reset_index(drop=True)
