@@ -102,3 +102,19 @@ def actors(conn: duckdb.DuckDBPyConnection) -> list[str]:
 def latest_list(conn: duckdb.DuckDBPyConnection) -> date | None:
     """The date of the latest list imported (None: none yet)."""
     return conn.execute("SELECT max(as_of) FROM source_snapshots").fetchone()[0]
+
+
+def imports(conn: duckdb.DuckDBPyConnection, unit: str | None, limit: int = 200) -> pd.DataFrame:
+    """The lists imported (newest first), for the upload page's history: imported_at,
+    imported_by, file_name, indicator, as_of, units (how many units' snapshots), listed, opened,
+    cleared, rows_read. ``unit``: only that unit's snapshots of the lists (None: every unit's)."""
+    return conn.execute(
+        "SELECT i.imported_at, i.imported_by, i.file_name, n.indicator, max(n.as_of) AS as_of,"
+        " count(*) AS units, sum(n.listed) AS listed, sum(n.opened) AS opened,"
+        " sum(n.cleared) AS cleared, i.rows_read FROM imports i"
+        " JOIN source_snapshots n ON n.import_id = i.import_id"
+        " WHERE $unit IS NULL OR n.unit_adcode = $unit"
+        " GROUP BY i.import_id, i.imported_at, i.imported_by, i.file_name, n.indicator,"
+        " i.rows_read ORDER BY i.imported_at DESC, i.import_id DESC LIMIT $limit",
+        {"unit": unit, "limit": limit},
+    ).df()
