@@ -9,14 +9,23 @@ from tests.conftest import app_as
 from tests.pg_mode import store_conn
 
 HEAD = "号牌号码,使用性质,处理状态"
-SOURCE_TABLES = ("source_case_events", "source_cases", "source_snapshot_rows", "source_snapshots")
+WIPE = (
+    "DELETE FROM source_case_events",
+    "DELETE FROM source_cases",
+    "DELETE FROM source_snapshot_rows",
+    "DELETE FROM source_snapshots",
+)
 
 
 def _without_source_data(path) -> None:
     """The demo's own lists (if any) removed: the figures below are this test's alone."""
-    conn = store_conn(path)
-    for table in SOURCE_TABLES:
-        conn.execute(f"DELETE FROM {table}")  # fixed names  # noqa: S608
+    from analytics import city as city_mod
+    from analytics.store import db
+    from tests.conftest import ROOT
+
+    conn = db.open_store(path, city_mod.load_city(ROOT / "data" / "city.toml"))
+    for statement in WIPE:
+        conn.execute(statement)
     conn.close()
 
 
