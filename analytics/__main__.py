@@ -219,7 +219,58 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="read the password from standard input instead of prompting",
     )
+    _sources_parser(command("sources", SOURCES_HELP, None, db=False))
     return p
+
+
+SOURCES_HELP = (
+    "重点车辆与驾驶人（人·车·企源头隐患）：import 导入清单、metrics 清零指标、indicators 指标"
+)
+
+
+def _sources_parser(parent: argparse.ArgumentParser) -> None:
+    sub = parent.add_subparsers(required=True, metavar="SOURCES_COMMAND")
+
+    def command(name: str, help_text: str, run) -> argparse.ArgumentParser:
+        c = sub.add_parser(name, help=help_text, description=help_text)
+        c.add_argument("--db", help=DB_HELP)
+        c.add_argument("--city", help="city file (default: setting HAZARDS_CITY_FILE)")
+        c.set_defaults(run=run)
+        return c
+
+    c = command(
+        "import",
+        "导入某一指标截至某日的完整清单：名单上的对象新增案件，上次有、本次无或标明已清零的案件清零",
+        _sources_import,
+    )
+    c.add_argument("file")
+    c.add_argument("--indicator", required=True, help="the indicator's code (sources indicators)")
+    c.add_argument(
+        "--as-of", type=date.fromisoformat, required=True, help="the list's date YYYY-MM-DD"
+    )
+    c.add_argument(
+        "--unit",
+        help="the unit whose list it is (name, short name or adcode); without it and without "
+        "--as: every unit (a whole-city list clears the cases of units absent from it)",
+    )
+    c.add_argument("--as", dest="as_user", help="act as this account (its role and unit apply)")
+    c.add_argument("--sheet", help="the worksheet to read (default: the first)")
+    c.add_argument("--mapping", help='a JSON file {"the file\'s column": "standard column", ...}')
+    c.add_argument("--errors", help="write the problem table to this .xlsx or .csv file")
+    c.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    c.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="check the list and print the plan (cases opened, every case cleared) without "
+        "writing anything",
+    )
+    c = command(
+        "metrics", "各指标、各单位的存量、新增、清零、余量和清零率（JSON 或表格）", _sources_metrics
+    )
+    c.add_argument("--start", type=date.fromisoformat, help="YYYY-MM-DD (default: campaign start)")
+    c.add_argument("--end", type=date.fromisoformat, help="YYYY-MM-DD (default: the latest list)")
+    c.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    command("indicators", "列出配置的指标（代码、名称、清零词）", _sources_indicators)
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
@@ -608,6 +659,149 @@ def _hotspots(args: argparse.Namespace, settings: Settings) -> int:
                 f"{r['rank']:>3}. {where} {r['unit']}：事故{r['accidents']}起，死亡事故"
                 f"{r['fatal_accidents']}起，死亡{r['deaths']}人，受伤{r['injuries']}人；{cover}"
             )
+    return 0
+
+
+def _sources_import(args: argparse.Namespace, settings: Settings) -> int:
+    from analytics import access
+    from analytics.ingest import sources as ingest_sources
+    from analytics.ingest import summary
+    from analytics.ingest.common import PlanChanged, load_mapping
+    from analytics.ingest.read import ReadError
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"错误：找不到文件 {path}", file=sys.stderr)
+        return 2
+    try:
+        mapping = load_mapping(Path(args.mapping).read_text("utf-8")) if args.mapping else None
+    except (OSError, ReadError) as e:
+        print(f"错误：无法读取列映射文件 {args.mapping}：{e}", file=sys.stderr)
+        return 2
+    conn, city = bootstrap.open_configured(replace(settings, auto_demo=False))
+    try:
+        user = auth.User("cli", "命令行（本机管理员）", "admin", None)
+        if args.as_user and (user := auth.get_user(conn, args.as_user)) is None:
+            print(f"错误：账号“{args.as_user}”不存在或已停用", file=sys.stderr)
+            return 2
+        unit = None
+        if args.unit:
+            if (found := city.resolve_unit(args.unit)) is None:
+                print(f"错误：{args.unit} 不是本市的单位", file=sys.stderr)
+                return 2
+            unit = found.adcode
+        result = ingest_sources.import_snapshot(
+            conn,
+            city,
+            user,
+            path.name,
+            path.read_bytes(),
+            now=settings.now(),
+            indicator=args.indicator,
+            as_of=args.as_of,
+            unit=unit,
+            sheet=args.sheet,
+            max_bytes=settings.import_max_mb * 2**20,
+            max_rows=settings.import_max_rows,
+            max_columns=settings.import_max_columns,
+            deadline_years=settings.deadline_horizon_years,
+            keep_in=settings.uploads_dir,
+            mapping=mapping,
+            dry_run=args.dry_run,
+        )
+    except (ReadError, PlanChanged, access.AccessError) as e:
+        print(f"错误：{e}", file=sys.stderr)
+        return 2
+    finally:
+        conn.close()
+    if args.errors and (result.problems or result.warnings):
+        summary.write_problems(Path(args.errors), result)
+    if args.json:
+        print(json.dumps(summary.as_json(result), ensure_ascii=False, indent=2, default=str))
+    else:
+        if unit is None and access.home_unit(user) is None and not result.duplicate_file:
+            print(
+                "注意：本清单按全市导入，清单中没有的各单位未清零案件均按清单日期清零。",
+                file=sys.stderr,
+            )
+        if not (result.duplicate_file or result.problems):
+            print(
+                f"{'试运行（未写入）' if result.dry_run else '已导入'}：截至 {args.as_of} 的清单，"
+                f"新增案件 {result.inserted} 件，清零 {result.updated} 件，"
+                f"仍未清零 {result.unchanged} 件。"
+            )
+        summary.print_result(result)
+        for w in result.warnings:
+            print(f"  提示：{w.problem}", file=sys.stderr)
+    if result.duplicate_file or (result.dry_run and not result.problems):
+        return 0
+    return 0 if result.written else 1
+
+
+def _sources_metrics(args: argparse.Namespace, settings: Settings) -> int:
+    from analytics import fmt
+    from analytics.sources import config as sources_config
+    from analytics.sources import figures
+    from analytics.sources import log as sources_log
+
+    city = city_mod.load_city(settings.city_file)
+    cfg = sources_config.load(city)
+    if not cfg.indicators:
+        print("错误：本市未配置重点车辆与驾驶人指标（城市配置文件的 [sources]）", file=sys.stderr)
+        return 2
+    conn = bootstrap.open_for_reading(settings)
+    try:
+        end = args.end or sources_log.latest_list(conn) or settings.today()
+        start = args.start or cfg.start
+        if start >= end:
+            print(f"错误：起始日期 {start} 须早于截止日期 {end}", file=sys.stderr)
+            return 2
+        out = figures.report(conn, cfg, start, end)
+    finally:
+        conn.close()
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return 0
+    names = {u.adcode: u.name for u in city.units}
+
+    def line(label: str, r: dict) -> str:
+        oldest = "—" if r["oldest_days"] is None else f"{r['oldest_days']} 天"
+        return (
+            f"{label}\t存量 {r['stock']}\t新增 {r['new']}\t已清零 {r['cleared']}\t"
+            f"余量 {r['remaining']}\t清零率 {fmt.percent(r['rate'])}\t最久未清零 {oldest}"
+        )
+
+    print(f"{out['campaign']}（{start} 至 {end}）")
+    print("按指标：")
+    for r in out["by_indicator"]:
+        print("  " + line(r["name"], r))
+    print("按单位（按清零率排名）：")
+    for r in out["by_unit"]:
+        print(f"  {r['rank']:>2}. " + line(names.get(r["unit"], r["unit"]), r))
+    if out["city"]:
+        print("  全市\t" + line("合计", out["city"]).split("\t", 1)[1])
+    summons = "、".join(f"{e['enterprise']}（{e['open_cases']} 件）" for e in out["for_summons"])
+    print(f"待约谈企业：{summons or '无'}")
+    return 0
+
+
+def _sources_indicators(args: argparse.Namespace, settings: Settings) -> int:
+    from analytics.sources import config as sources_config
+
+    cfg = sources_config.load(city_mod.load_city(settings.city_file))
+    if not cfg.indicators:
+        print("本市未配置重点车辆与驾驶人指标（城市配置文件的 [sources]）。")
+        return 0
+    for i in cfg.indicators:
+        extra = [
+            *([f"{i.count_label}≥{i.min_count}"] if i.min_count is not None else []),
+            *(["只统计A、B类驾驶人"] if i.ab_only else []),
+            *(["每行一次抓拍"] if i.sightings else []),
+            *(["存量清零"] if i.stock else []),
+            *([f"车辆类别：{i.vehicle_kind}"] if i.vehicle_kind else []),
+        ]
+        words = "、".join(i.clear_words) or "—"
+        print(f"{i.code}\t{i.label}\t清零词：{words}" + (f"\t{'；'.join(extra)}" if extra else ""))
     return 0
 
 

@@ -4,6 +4,7 @@ confirm, see the history. The plan comes from analytics.ingest (dry_run); the wr
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 
 import pandas as pd
 import streamlit as st
@@ -11,7 +12,10 @@ import streamlit as st
 from analytics import access
 from analytics.ingest import accidents, common, headers, read, roads
 from analytics.ingest import hazards as ingest
-from analytics.ingest.template import template
+from analytics.ingest import sources as ingest_sources
+from analytics.ingest.template import sources_template, template
+from analytics.sources import config as sources_config
+from analytics.sources import log as sources_log
 from ui import errors, gate, tables, widgets
 from ui.context import Context
 from ui.text import plain, text_cells
@@ -21,19 +25,25 @@ def page() -> None:
     ctx = gate.context(action="import")
     widgets.header(ctx, "数据上报")
     st.markdown(
-        "上传本单位的**隐患台账**、**事故记录**或**路段**（.csv、.xlsx 或 .xls）。系统会自动识别标题行、合并表头和"
+        "上传本单位的**隐患台账**、**事故记录**、**路段**或**重点车辆与驾驶人清单**（.csv、.xlsx 或 .xls）。系统会自动识别标题行、合并表头和"
         "常见的列名写法，逐行检查后一次性列出全部问题；默认有任何问题整份不导入。修改已有记录时先列出逐条修改"
         "（原值 → 新值），确认后才写入；文件中没有的列、空单元格不会改动已有内容；流程状态、风险等级、挂牌督办、"
         "五要件等须按“一单四制”流程在隐患详情页办理。"
     )
     kind = st.radio("数据类型", list(KINDS), format_func=KINDS.get, horizontal=True, key="kind")
+    source = None
+    if kind == "sources":
+        source = _source_options(ctx)
+        if source is None:
+            return
+    subject = source["subject"] if source else None
     st.download_button(
-        f"下载{KINDS[kind]}空白模板（xlsx）",
-        lambda: template(kind, ctx.city, access.home_unit(ctx.user)),
-        file_name=f"{KINDS[kind]}模板.xlsx",
+        f"下载{_kind_name(kind, subject)}空白模板（xlsx）",
+        lambda: _template(ctx, kind, subject),
+        file_name=f"{_kind_name(kind, subject)}模板.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         on_click="ignore",
-        key=f"template_{kind}",
+        key=f"template_{kind}_{subject}",
     )
     mb = ctx.settings.import_max_mb
     upload = st.file_uploader(
@@ -43,15 +53,29 @@ def page() -> None:
         max_upload_size=mb,
     )
     if upload is not None:
-        _import(ctx, kind, upload.name, upload.getvalue())
-    _history(ctx, kind)
+        _import(ctx, kind, upload.name, upload.getvalue(), source)
+    if kind == "sources":
+        _source_history(ctx)
+    else:
+        _history(ctx, kind)
 
 
-KINDS = {"hazards": "隐患台账", "accidents": "事故记录", "roads": "路段"}
+KINDS = {
+    "hazards": "隐患台账",
+    "accidents": "事故记录",
+    "roads": "路段",
+    "sources": "重点车辆与驾驶人清单",
+}
 IMPORTERS = {
     "hazards": ingest.import_hazards,
     "accidents": accidents.import_accidents,
     "roads": roads.import_roads,
+    "sources": ingest_sources.import_snapshot,
+}
+SUBJECT_LISTS = {
+    "vehicle": "重点车辆清单",
+    "driver": "重点驾驶人清单",
+    "enterprise": "运输企业清单",
 }
 SPECS = {
     "hazards": headers.HAZARD_HEADERS,
@@ -60,7 +84,61 @@ SPECS = {
 }
 
 
-def _import(ctx: Context, kind: str, name: str, data: bytes) -> None:
+def _kind_name(kind: str, subject: str | None) -> str:
+    return SUBJECT_LISTS[subject] if subject else KINDS[kind]
+
+
+def _template(ctx: Context, kind: str, subject: str | None) -> bytes:
+    unit = access.home_unit(ctx.user)
+    if subject:
+        return sources_template(subject, ctx.city, sources_config.load(ctx.city), unit)
+    return template(kind, ctx.city, unit)
+
+
+def _source_options(ctx: Context) -> dict | None:
+    """The list's indicator, date and (the detachment) unit; None when none are configured."""
+    cfg = sources_config.load(ctx.city)
+    if not cfg.indicators:
+        st.info("本市尚未配置重点车辆与驾驶人指标（城市配置文件的 [sources]），无法导入清单。")
+        return None
+    st.info(
+        "清单是某一指标在清单日期的**完整名单**：名单上的对象为隐患（尚无案件的新增一件）；上次名单上有、"
+        "本次没有的对象，或“处理状态”写明已清零（如 已检验）的对象，按清单日期清零。清单是一个整体："
+        "任何一行有问题，整份清单都不导入。同一单位同一指标的清单须按日期先后导入。"
+    )
+    c = st.columns(3)
+    codes = [i.code for i in cfg.indicators]
+    labels = {i.code: i.label for i in cfg.indicators}
+    code = c[0].selectbox("指标", codes, format_func=labels.get, key="source_indicator")
+    as_of = c[1].date_input(
+        "清单日期",
+        value=ctx.today(),
+        max_value=ctx.today(),
+        format="YYYY-MM-DD",
+        key="source_as_of",
+    )
+    unit = access.home_unit(ctx.user)
+    if unit is None:
+        names = {u.adcode: u.name for u in ctx.city.units}
+        unit = c[2].selectbox(
+            "清单所属单位",
+            [None, *names],
+            format_func=lambda u: names.get(u, "全市（各单位）"),
+            key="source_unit",
+        )
+        if unit is None:
+            st.warning(
+                "按“全市”导入时，清单视为全市各单位的完整名单：清单中没有出现的单位，其该指标下"
+                "所有未清零案件都将按清单日期清零。只导入某一单位的清单时，请选择该单位。"
+            )
+    if not isinstance(as_of, date):
+        st.info("请选择清单日期。")
+        return None
+    ind = cfg.indicator(code)
+    return {"indicator": code, "as_of": as_of, "unit": unit, "subject": ind.subject}
+
+
+def _import(ctx: Context, kind: str, name: str, data: bytes, source: dict | None) -> None:
     sheet = None
     limits = read.Limits(ctx.settings.import_max_rows, ctx.settings.import_max_columns)
     try:
@@ -76,51 +154,58 @@ def _import(ctx: Context, kind: str, name: str, data: bytes) -> None:
     except read.ReadError as e:
         st.error(plain(e))
         return
-    _file_preview(table.rows, SPECS[kind])
-    coords = st.selectbox(
-        "坐标系（文件中没有“坐标系”列时使用）",
-        ["WGS84", "GCJ02", "BD09"],
-        key="file_coords",
-        format_func={
-            "WGS84": "WGS84（GPS、天地图）",
-            "GCJ02": "GCJ02（高德、腾讯）",
-            "BD09": "BD09（百度）",
-        }.get,
-    )
-    accept_valid = st.checkbox("只导入没有问题的行（有问题的行不导入）", key="accept_valid")
+    spec = ingest_sources.HEADERS[source["subject"]] if source else SPECS[kind]
+    _file_preview(table.rows, spec)
+    options: dict = {"sheet": sheet}
+    if source is None:
+        options["coord_system"] = st.selectbox(
+            "坐标系（文件中没有“坐标系”列时使用）",
+            ["WGS84", "GCJ02", "BD09"],
+            key="file_coords",
+            format_func={
+                "WGS84": "WGS84（GPS、天地图）",
+                "GCJ02": "GCJ02（高德、腾讯）",
+                "BD09": "BD09（百度）",
+            }.get,
+        )
+        options["accept_valid"] = st.checkbox(
+            "只导入没有问题的行（有问题的行不导入）", key="accept_valid"
+        )
+    else:  # a list is whole: no accepting the valid rows only
+        options.update({k: source[k] for k in ("indicator", "as_of", "unit")})
     if st.button("检查并导入", type="primary", key="do_import"):
         st.session_state["run_import"] = True
     unit = access.home_unit(ctx.user)
-    mapping = common.saved_mapping(ctx.cur, unit, kind)
+    map_kind = f"sources_{source['subject']}" if source else kind
+    mapping = common.saved_mapping(ctx.cur, unit, map_kind)
     if mapping:
         st.caption(
             "已套用本单位保存的列映射："
             + "；".join(f"{plain(k)} → {plain(v)}" for k, v in mapping.items())
         )
-    _mapping_form(ctx, kind, unit, table.rows, mapping)
-    options = {
-        "sheet": sheet,
-        "accept_valid": accept_valid,
-        "mapping": mapping,
-        "coord_system": coords,
-    }
+    _mapping_form(ctx, map_kind, spec, unit, table.rows, mapping)
+    options["mapping"] = mapping
+    accept_valid = bool(options.get("accept_valid"))
     key = (kind, name, hashlib.sha256(data).hexdigest(), repr(sorted(options.items())))
     if st.session_state.pop("run_import", False):
         st.session_state.pop("import_preview", None)
         plan = _run(ctx, kind, name, data, options, dry_run=True)
         if plan is None:
             return
-        if plan.updated or plan.protected:  # updates are shown and confirmed before any write
+        # updates (a list's cleared cases too) are shown and confirmed before any write; a list
+        # that only opens cases, or changes none, is written at once like new records
+        writes = plan.inserted or (source is not None and not plan.problems)
+        if plan.updated or plan.protected:
             st.session_state["import_preview"] = (key, plan)
-        elif plan.inserted and common.should_write(plan, accept_valid):
-            _done(_run(ctx, kind, name, data, options, expect=plan.fingerprint))
+        elif writes and common.should_write(plan, accept_valid):
+            _done(_run(ctx, kind, name, data, options, expect=plan.fingerprint), source)
             return
         else:
-            _result(plan)
+            _result(plan, source)
             return
     preview = st.session_state.get("import_preview")
     if preview and preview[0] == key:
-        _preview(ctx, kind, name, data, options, preview[1])
+        _preview(ctx, kind, name, data, options, preview[1], source)
 
 
 def _file_preview(rows: list[list[object]], spec: dict, n: int = 8) -> None:
@@ -170,12 +255,18 @@ def _preview(
     data: bytes,
     options: dict,
     plan: common.ImportResult,
+    source: dict | None = None,
 ) -> None:
     """What the import would do, before anything is written; written only when confirmed."""
     st.markdown("**导入预览**（尚未写入，请核对后确认）")
-    _result(plan)
-    if not common.should_write(plan, options["accept_valid"]):
+    _result(plan, source)
+    if not common.should_write(plan, bool(options.get("accept_valid"))):
         return
+    if source is not None:
+        st.warning(
+            f"确认后，上表所列 {plan.updated} 件案件将按清单日期 {source['as_of']} 清零"
+            "（清零后如再次列入清单，将新增案件）。"
+        )
     reason = None
     if plan.protected:
         st.warning(
@@ -185,23 +276,29 @@ def _preview(
         )
         reason = st.text_input("修改理由（必填）", key="override_reason")
     label = "确认修改受保护字段并导入" if plan.protected else "确认导入"
+    if source is not None:
+        label = "确认导入清单并清零"
     if not st.button(label, type="primary", key="confirm_import"):
         return
     if plan.protected and not (reason or "").strip():
         st.error("请填写修改理由后再确认。")
         return
     st.session_state.pop("import_preview", None)
-    _done(_run(ctx, kind, name, data, options, expect=plan.fingerprint, override_reason=reason))
+    more = {} if source is not None else {"override_reason": reason}
+    result = _run(ctx, kind, name, data, options, expect=plan.fingerprint, **more)
+    if result is not None:  # a list's cleared cases are listed in the preview above
+        _result(result, source, changes=source is None)
 
 
-def _done(result: common.ImportResult | None) -> None:
+def _done(result: common.ImportResult | None, source: dict | None = None) -> None:
     if result is not None:
-        _result(result)
+        _result(result, source)
 
 
-def _mapping_form(ctx: Context, kind: str, unit: str | None, rows: list, saved: dict) -> None:
+def _mapping_form(
+    ctx: Context, kind: str, spec: dict, unit: str | None, rows: list, saved: dict
+) -> None:
     """Map the file's own column names to standard ones once; saved for this unit and kind."""
-    spec = SPECS[kind]
     header = headers.find_header([list(r) for r in rows], spec)
     if header is not None and not header.unmatched:
         return
@@ -227,34 +324,41 @@ def _mapping_form(ctx: Context, kind: str, unit: str | None, rows: list, saved: 
                 st.success("已保存列映射，下次上传同类文件时自动套用。请点击“检查并导入”。")
 
 
-def _result(r: common.ImportResult) -> None:
+def _result(r: common.ImportResult, source: dict | None = None, changes: bool = True) -> None:
     if r.duplicate_file:
         st.info("该文件此前已导入过（内容完全相同），本次未做任何改动。")
         return
     for note in r.notes:
         st.info(note)
     c = st.columns(5)
-    for col, (label, value) in zip(
-        c,
-        (
-            ("读取", r.rows),
-            ("新增", r.inserted),
-            ("更新", r.updated),
-            ("未变", r.unchanged),
-            ("拒收", r.rejected),
-        ),
-        strict=True,
-    ):
-        col.metric(label, f"{value} 行")
-    if r.written:
+    if source is None:
+        figures = (("读取", r.rows, "行"), ("新增", r.inserted, "行"), ("更新", r.updated, "行"))
+        figures += (("未变", r.unchanged, "行"), ("拒收", r.rejected, "行"))
+    else:
+        figures = (("读取", r.rows, "行"), ("新增案件", r.inserted, "件"))
+        figures += (("清零", r.updated, "件"), ("仍未清零", r.unchanged, "件"))
+        figures += (("有问题", r.rejected, "行"),)
+    for col, (label, value, unit) in zip(c, figures, strict=True):
+        col.metric(label, f"{value} {unit}")
+    if r.written and source is not None:
+        st.success(
+            f"已导入截至 {source['as_of']} 的清单：新增案件 {r.inserted} 件，"
+            f"清零 {r.updated} 件，仍未清零 {r.unchanged} 件。"
+        )
+    elif r.written:
         st.success(f"已导入：新增 {r.inserted} 条，更新 {r.updated} 条，未变 {r.unchanged} 条。")
+    elif r.problems and source is not None:
+        st.error(
+            f"发现 {len(r.problems)} 个问题，整份清单未导入（清单须完整无误才能导入）。"
+            "请改正后重新上传。"
+        )
     elif r.problems:
         st.error(
             f"发现 {len(r.problems)} 个问题，整份文件未导入。请改正后重新上传，或勾选“只导入没有问题的行”。"
         )
     elif not (r.inserted or r.updated):
         st.info("没有需要写入的新增或修改，数据库未做改动。")
-    if r.changes:
+    if r.changes and changes:
         _changes(r)
     if r.problems or r.warnings:
         rows = [(p.row, p.column, p.value, p.problem, "拒收") for p in r.problems]
@@ -315,6 +419,31 @@ def _history(ctx: Context, kind: str) -> None:
                 "新增": log.rows_added,
                 "更新": log.rows_updated,
                 "拒收": log.rows_rejected,
+            }
+        ),
+        hide_index=True,
+    )
+
+
+def _source_history(ctx: Context) -> None:
+    st.subheader("导入记录（重点车辆与驾驶人清单）")
+    log = sources_log.imports(ctx.cur, access.home_unit(ctx.user))
+    if log.empty:
+        st.caption("还没有导入记录。")
+        return
+    labels = {i.code: i.label for i in sources_config.load(ctx.city).indicators}
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "时间": log.imported_at.dt.strftime("%Y-%m-%d %H:%M"),
+                "导入人": log.imported_by,
+                "指标": log.indicator.map(lambda c: labels.get(c, c)),
+                "清单日期": pd.to_datetime(log.as_of).dt.strftime("%Y-%m-%d"),
+                "单位数": log.units,
+                "列入": log.listed,
+                "新增案件": log.opened,
+                "清零": log.cleared,
+                "文件": log.file_name,
             }
         ),
         hide_index=True,

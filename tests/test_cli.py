@@ -47,7 +47,7 @@ def test_demo_refuses_to_overwrite_and_info_reports(tmp_path, capsys) -> None:
     assert "已存在" in capsys.readouterr().err
     assert main(["info", "--db", str(db)]) == 0
     info = json.loads(capsys.readouterr().out)
-    assert info["schema_version"] == 9
+    assert info["schema_version"] == 10
     assert info["dataset"] == {
         "city_adcode": "341200",
         "is_demo": "1",
@@ -65,7 +65,7 @@ def test_demo_for_another_city_is_refused_in_chinese(tmp_path, capsys) -> None:
 
 def test_migrate_creates_an_empty_store(tmp_path, capsys) -> None:
     assert main(["migrate", "--db", str(tmp_path / "m.duckdb")]) == 0
-    assert "数据库结构版本：9" in capsys.readouterr().out
+    assert "数据库结构版本：10" in capsys.readouterr().out
 
 
 def test_metrics_json_and_csv(tmp_path, demo_db_path, capsys) -> None:
@@ -185,6 +185,7 @@ def test_the_command_registry_is_the_documented_one() -> None:
         "bulletin",
         "hotspots",
         "user",
+        "sources",
     ]
 
 

@@ -12,6 +12,7 @@ from analytics.accidents.vocabulary import ACCIDENT_CHOICES
 from analytics.city import City
 from analytics.ledger import vocabulary as ledger
 from analytics.ledger.export import CANONICAL
+from analytics.sources.config import SourceConfig
 
 EXAMPLE = {
     "隐患编号": "示例-隐患-001",
@@ -212,3 +213,103 @@ def template(kind: str, city: City, unit_adcode: str | None = None) -> bytes:
     unit = next((u for u in city.units if u.adcode == unit_adcode), city.units[0])
     example = {**example, "所属区县": unit.name}
     return _template(city, title, list(headers), example, choices, instructions)
+
+
+# 人·车·企 lists (analytics.ingest.sources): one blank list per subject; the example row's key
+# (号牌号码, 身份证明号码, 企业名称) begins with 示例, so the import skips it before any check.
+SOURCE_HEADERS = {
+    "vehicle": (
+        "号牌号码",
+        "号牌种类",
+        "重点车辆类别",
+        "使用性质",
+        "车辆类型",
+        "核定载客",
+        "所属企业",
+        "所有人",
+        "联系电话",
+        "所属区县",
+        "处理状态",
+        "检验有效期止",
+        "违法未处理数",
+        "抓拍时间",
+        "抓拍地点",
+    ),
+    "driver": (
+        "姓名",
+        "身份证明号码",
+        "准驾车型",
+        "驾驶证状态",
+        "所属企业",
+        "联系电话",
+        "所属区县",
+        "处理状态",
+        "审验有效期止",
+        "累积记分",
+    ),
+    "enterprise": ("企业名称", "经营许可证号", "企业类型", "联系电话", "所属区县", "处理状态"),
+}
+SOURCE_EXAMPLES = {
+    "vehicle": {
+        "号牌号码": "示例-皖K12345",
+        "号牌种类": "大型汽车",
+        "使用性质": "旅游客运",
+        "车辆类型": "大型普通客车",
+        "核定载客": 45,
+        "所属企业": "某某旅游客运有限公司",
+        "检验有效期止": "2021-12-31",
+    },
+    "driver": {
+        "姓名": "张某",
+        "身份证明号码": "示例-341226198001010017",
+        "准驾车型": "A1",
+        "驾驶证状态": "正常",
+        "所属企业": "某某旅游客运有限公司",
+        "审验有效期止": "2021-12-31",
+    },
+    "enterprise": {
+        "企业名称": "示例-某某旅游客运有限公司",
+        "经营许可证号": "皖交运管许可阜字341200000001号",
+        "企业类型": "客运",
+    },
+}
+SOURCE_TITLES = {
+    "vehicle": "重点车辆清单",
+    "driver": "重点驾驶人清单",
+    "enterprise": "运输企业清单",
+}
+SOURCE_INSTRUCTIONS = (
+    "第 2 行是示例（号牌号码、身份证明号码或企业名称以“示例”开头），导入时自动跳过；"
+    "可直接在其下方填写，或删除后填写。",
+    "一份清单是某一指标（如“逾期未检验”）在清单日期的完整名单，每行一个对象；导入时在页面上选择指标和清单日期。",
+    "名单上的对象为隐患，尚无案件的新增一件；上次名单上有、本次没有的对象，或“处理状态”写明已清零"
+    "（如 已检验、已报废、已注销）的对象，按清单日期清零。因此请上传完整名单，不要只上传新增部分。",
+    "清单是一个整体：任何一行有问题，整份清单都不导入，改正后重新上传即可。",
+    "同一单位同一指标的清单须按日期先后导入，新清单的日期须晚于上一份。",
+    "所属区县可填全称、简称或行政区划代码；区县大队上传本单位清单时可不填。",
+    "车辆：无“重点车辆类别”列时，按“使用性质”“车辆类型”判断（如 旅游客运、危险货物运输、校车）。"
+    "“违法未处理”清单须填“违法未处理数”；“已注销/报废仍上路”清单每行一次抓拍，须填抓拍时间和地点。",
+    "驾驶人：身份证明号码须为 18 位且校验码正确；“逾期未审验”只统计 A、B 类驾驶人。",
+    "姓名、身份证明号码、联系电话属个人信息，系统中默认隐藏显示，查看全文会留下记录。",
+)
+
+
+def sources_template(
+    subject: str, city: City, config: SourceConfig, unit_adcode: str | None = None
+) -> bytes:
+    """The blank list of one subject (vehicle, driver, enterprise) as .xlsx bytes, with drop-down
+    lists of the key vehicle kinds and the subject's clearing words; a brigade's example row
+    names its own unit."""
+    unit = next((u for u in city.units if u.adcode == unit_adcode), city.units[0])
+    words = dict.fromkeys(w for i in config.of(subject) for w in i.clear_words)
+    choices: dict = {"处理状态": tuple(words)}
+    if subject == "vehicle":
+        choices["重点车辆类别"] = tuple(k.name for k in config.vehicle_kinds)
+    return _template(
+        city,
+        SOURCE_TITLES[subject],
+        list(SOURCE_HEADERS[subject]),
+        {**SOURCE_EXAMPLES[subject], "所属区县": unit.name},
+        choices,
+        SOURCE_INSTRUCTIONS,
+    )
