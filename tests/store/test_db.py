@@ -32,6 +32,14 @@ TABLES = {
     "bulletins",
     "submissions",
     "sessions",
+    "source_subjects",
+    "source_snapshots",
+    "source_snapshot_rows",
+    "source_cases",
+    "source_case_events",
+    "source_event_attachments",
+    "source_summons",
+    "pii_views",
 }
 
 
@@ -44,12 +52,12 @@ def _tables(conn: duckdb.DuckDBPyConnection) -> set[str]:
 def test_migrations_are_numbered_without_gaps() -> None:
     found = db.migrations()
     assert [m.version for m in found] == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
-    assert db.LATEST_VERSION == 9
+    assert db.LATEST_VERSION == 10
 
 
 def test_new_file_gets_every_table(tmp_path, tiny_city) -> None:
     conn = db.open_store(tmp_path / "new.duckdb", tiny_city)
-    assert db.schema_version(conn) == 9
+    assert db.schema_version(conn) == 10
     assert _tables(conn) == TABLES
     assert conn.execute("SELECT version, name FROM schema_version ORDER BY version").fetchall() == [
         (1, "core"),
@@ -61,6 +69,7 @@ def test_new_file_gets_every_table(tmp_path, tiny_city) -> None:
         (7, "submissions"),
         (8, "sessions"),
         (9, "definitions"),
+        (10, "sources"),
     ]
     units = conn.execute(
         "SELECT adcode, name, kind, aliases FROM units ORDER BY sort_order"
@@ -93,7 +102,7 @@ def test_upgrading_a_first_migration_file_keeps_its_data(tmp_path, tiny_city) ->
     conn.close()
 
     conn = db.open_store(path, tiny_city)
-    assert db.schema_version(conn) == 9
+    assert db.schema_version(conn) == 10
     assert _tables(conn) == TABLES
     assert conn.execute("SELECT hazard_id, listed_date, import_id FROM hazards").fetchall() == [
         ("H1", date(2022, 6, 3), None)
@@ -101,8 +110,8 @@ def test_upgrading_a_first_migration_file_keeps_its_data(tmp_path, tiny_city) ->
     assert conn.execute("SELECT count(*) FROM hazard_events").fetchone() == (1,)
     assert conn.execute("SELECT accident_id, deaths FROM accidents").fetchall() == [("A1", 1)]
     # the second open is a no-op
-    assert db.migrate(conn) == 9
-    assert conn.execute("SELECT count(*) FROM schema_version").fetchone() == (9,)
+    assert db.migrate(conn) == 10
+    assert conn.execute("SELECT count(*) FROM schema_version").fetchone() == (10,)
     # the view sees the old row: listed on its listing date
     assert conn.execute("SELECT listed_on FROM hazard_listing").fetchall() == [(date(2022, 6, 3),)]
 
@@ -111,7 +120,7 @@ def test_file_from_a_newer_version_is_refused(tmp_path) -> None:
     conn = db.connect(tmp_path / "future.duckdb")
     db.migrate(conn)
     conn.execute("INSERT INTO schema_version (version, name) VALUES (99, 'future')")
-    with pytest.raises(db.SchemaTooNewError, match="高于本程序支持的 9"):
+    with pytest.raises(db.SchemaTooNewError, match="高于本程序支持的 10"):
         db.migrate(conn)
 
 
