@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import access, geo
-from analytics.accidents import hsm, search
+from analytics.accidents import hsm, placing, search
 from analytics.accidents.rules import MEASURES, MODES, PRESETS, STAKE_LIKE, Params, preset
 from analytics.accounts.auth import User
 from analytics.ledger import vocabulary as ledger
@@ -287,7 +287,7 @@ def _find(conn: duckdb.DuckDBPyConnection, as_of: date, params: Params, unit: st
     sites["measure"] = sites[params.rank_measure]
     if params.mode in STAKE_LIKE:
         sites["radius_m"] = None
-        _place_on_routes(conn, sites)
+        placing.place_on_routes(conn, sites)
     else:
         sites[["route_code", "start_m", "end_m", "path"]] = None
         sites["radius_m"] = params.radius_m
@@ -307,37 +307,6 @@ def _find(conn: duckdb.DuckDBPyConnection, as_of: date, params: Params, unit: st
 
 
 # --- placing, coverage, changes --------------------------------------------------------------
-
-
-def _place_on_routes(conn: duckdb.DuckDBPyConnection, sites: pd.DataFrame) -> None:
-    """Each stake site's path along its route's segments and the point at its middle stake
-    (falling back to the mean position of its accidents when the route is not drawn)."""
-    conn.register("site_ranges", sites[["site_no", "route_code", "start_m", "end_m"]])
-    try:
-        pieces = conn.execute(
-            "SELECT s.site_no, r.start_m, r.end_m, r.path FROM site_ranges AS s"
-            " INNER JOIN road_segments AS r ON r.route_code = s.route_code"
-            " AND r.start_m <= s.end_m AND r.end_m >= s.start_m ORDER BY s.site_no, r.start_m"
-        ).fetchall()
-    finally:
-        conn.unregister("site_ranges")
-    by_site: dict[int, list] = {}
-    for site_no, lo, hi, path in pieces:
-        by_site.setdefault(site_no, []).append((lo, hi, [[float(x), float(y)] for x, y in path]))
-    paths, lons, lats = [], [], []
-    for row in sites.itertuples():
-        path: list[list[float]] = []
-        mid = (row.start_m + row.end_m) / 2
-        point = None
-        for lo, hi, seg in by_site.get(row.site_no, []):
-            part = geo.stake_subpath(seg, lo, hi, max(row.start_m, lo), min(row.end_m, hi))
-            path += part if not path or part[0] != path[-1] else part[1:]
-            if point is None and lo <= mid <= hi:  # the segment is at hand: no second lookup
-                point = geo.stake_subpath(seg, lo, hi, mid, mid)[0]
-        paths.append(path or None)
-        lons.append(point[0] if point else row.mean_lon)
-        lats.append(point[1] if point else row.mean_lat)
-    sites["path"], sites["lon"], sites["lat"] = paths, lons, lats
 
 
 def _coverage(
