@@ -114,32 +114,29 @@ def _stake_ranges(conn: duckdb.DuckDBPyConnection, args: dict, params: Params) -
     return out
 
 
-def _route_arrays(route: np.ndarray, stake: np.ndarray, values: np.ndarray, r: int):
-    on = route == r
-    order = np.argsort(stake[on], kind="stable")
-    s, v = stake[on][order], values[on][order]
-    return s, np.concatenate(([0.0], np.cumsum(v))), np.concatenate(([0.0], np.cumsum(v * v)))
-
-
-def _sums(s: np.ndarray, cum: np.ndarray, lo: float, hi: float) -> float:
-    return float(cum[np.searchsorted(s, hi, side="right")] - cum[np.searchsorted(s, lo)])
-
-
 def _sliding(conn, codes, route, stake, values, threshold, params):  # ANN202
-    """Each route's worst window (HSM sliding window) when it reaches the threshold."""
+    """Each route's worst window (HSM sliding window) when it reaches the threshold: the first
+    of the windows with the highest sum (hsm.sliding_window), all of a route's windows at once."""
     extent = dict(conn.execute("SELECT route_code, [start_m, end_m] FROM routes").fetchall())
+    order = np.lexsort((stake, route))  # stable: by stake within a route, ties as loaded
+    route, stake, values = route[order], stake[order], values[order]
+    bounds = np.searchsorted(route, np.arange(len(codes) + 1))
     for r, code in enumerate(codes):
-        s, cum, _ = _route_arrays(route, stake, values, r)
+        s = stake[bounds[r] : bounds[r + 1]]
+        cum = np.concatenate(([0.0], np.cumsum(values[bounds[r] : bounds[r + 1]])))
         if not len(s) or cum[-1] <= 0:
             continue
         lo, hi = extent.get(code) or [None, None]
         lo = int(s[0]) if lo is None else min(int(lo), int(s[0]))
         hi = int(s[-1]) if hi is None else max(int(hi), int(s[-1]))
-        best = hsm.sliding_window(
-            lo, hi, params.window_m, params.step_m, lambda a, b, s=s, cum=cum: _sums(s, cum, a, b)
+        win = hsm.window_bounds(lo, hi, params.window_m, params.step_m)
+        sums = (
+            cum[np.searchsorted(s, win[:, 1], side="right")]
+            - cum[np.searchsorted(s, win[:, 0], side="left")]
         )
-        if best.value >= threshold:
-            yield r, round(best.start), round(best.end)
+        best = int(np.argmax(sums))  # the first of equals
+        if float(sums[best]) >= threshold:
+            yield r, round(win[best, 0]), round(win[best, 1])
 
 
 def _peaks(conn, codes, route, stake, values, threshold, params):  # ANN202
