@@ -142,17 +142,16 @@ def _sliding(conn, codes, route, stake, values, threshold, params):  # ANN202
 def _peaks(conn, codes, route, stake, values, threshold, params):  # ANN202
     """Each road segment's peak window (HSM peak searching) when it reaches the threshold.
     CV of a window = sqrt(sum of squared values) / sum of values (Poisson counts)."""
-    index = {code: r for r, code in enumerate(codes)}
-    segments = [
-        (index[code], lo, hi)
-        for code, lo, hi in conn.execute(
-            "SELECT route_code, start_m, end_m FROM road_segments WHERE end_m > start_m"
-        ).fetchall()
-        if code in index
-    ]
-    if not segments or not len(stake):
+    drawn = conn.execute(
+        "SELECT route_code, start_m, end_m FROM road_segments WHERE end_m > start_m"
+    ).fetchnumpy()
+    r = pd.Index(codes).get_indexer(np.asarray(drawn["route_code"], dtype=object))
+    on = r >= 0  # segments of routes with accidents
+    if not on.any() or not len(stake):
         return
-    r, lo, hi = (np.array(x, dtype=np.int64) for x in zip(*segments, strict=True))
+    r = r[on].astype(np.int64)
+    lo = np.asarray(drawn["start_m"], dtype=np.int64)[on]
+    hi = np.asarray(drawn["end_m"], dtype=np.int64)[on]
     span = int(max(stake.max(), hi.max())) + 1  # keys of two routes never share a window
     found = search.peak_windows(
         route * span + stake,
