@@ -1,5 +1,8 @@
 """Time the hot paths: python -m bench [--repeat N] [--scale] [--quick] [--json FILE].
 
+python -m bench --only hotspots [--scale | --quick]: only the accident-prone-site timings, the
+baseline's and the peers' (with their equality checks), on the same generated data.
+
 python -m bench --load [--load-quick] [...]: only the load benchmark (bench/load.py: simulated
 users over Streamlit's websocket protocol against 1 or 2 app processes).
 
@@ -178,6 +181,7 @@ def main() -> None:
     p.add_argument("--quick", action="store_true", help="a tenth of the scale size (for CI)")
     p.add_argument("--json", type=Path)
     p.add_argument("--compare", type=Path, help="a saved --json file to compare this run with")
+    p.add_argument("--only", choices=["hotspots"], help="run only this part")
     _load_arguments(p)
     args = p.parse_args()
     if args.load or args.load_quick:
@@ -203,6 +207,9 @@ def main() -> None:
         )
         path = tmp / "d0.duckdb"
         as_of = date(2022, 9, 15)
+    if args.only == "hotspots":
+        _only_hotspots(results, path, as_of, args)
+        return
     rows_csv, rows_xlsx = (10_000, 5_000) if args.quick else (100_000, 50_000)
     fuyang = city_mod.load_city(PROJECT_ROOT / "data" / "city.toml")
     results |= imports.run(fuyang, tmp, rows_csv, rows_xlsx)
@@ -216,6 +223,22 @@ def main() -> None:
         results |= figures | {f"{m} (count)": 1.0 for m in mismatches}
     results |= _pages(path, city_file, args.repeat)
     results |= shared_store.run(path, city_file, tmp, args.repeat)
+    _print(results, args.json, args.compare)
+    for m in mismatches:
+        print(m)
+    if mismatches:
+        sys.exit(1)
+
+
+def _only_hotspots(
+    results: dict[str, float], path: Path, as_of: date, args: argparse.Namespace
+) -> None:
+    results |= _hotspots(path, as_of, args.repeat)
+    results |= _versus_baseline(path, as_of, 2_000 if args.quick else 20_000)
+    mismatches: list[str] = []
+    if args.scale or args.quick:
+        figures, mismatches = peers.run(path, as_of, args.repeat)
+        results |= figures | {f"{m} (count)": 1.0 for m in mismatches}
     _print(results, args.json, args.compare)
     for m in mismatches:
         print(m)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
+
 _EPS = 1e-9
 
 
@@ -26,6 +28,19 @@ def windows(start: float, end: float, length: float, step: float) -> list[tuple[
         k += 1
     if out[-1][1] < end - _EPS:
         out.append((end - length, end))
+    return out
+
+
+def window_bounds(start: float, end: float, length: float, step: float) -> np.ndarray:
+    """windows() as an array of shape (n, 2), the same numbers in the same order."""
+    if length >= end - start - _EPS:
+        return np.array([[start, end]])
+    k = np.arange(max(int((end - start - length) // step), 0) + 2)
+    s = start + k * step
+    s = s[s + length <= end + _EPS]  # the loop's test, on the same numbers
+    out = np.column_stack((s, s + length))
+    if out[-1, 1] < end - _EPS:
+        out = np.vstack((out, [[end - length, end]]))
     return out
 
 

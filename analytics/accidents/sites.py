@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import access, geo
-from analytics.accidents import hsm, search
+from analytics.accidents import hsm, placing, search
 from analytics.accidents.rules import MEASURES, MODES, PRESETS, STAKE_LIKE, Params, preset
 from analytics.accounts.auth import User
 from analytics.ledger import vocabulary as ledger
@@ -87,6 +87,10 @@ def _stake_ranges(conn: duckdb.DuckDBPyConnection, args: dict, params: Params) -
         f"SELECT route_code, stake_m, {measure_cols} FROM ({read_sql('hotspot_accidents')})"  # fixed text  # noqa: S608
         " WHERE route_code IS NOT NULL AND stake_m IS NOT NULL"
     )
+    if params.mode != "sliding":  # (sliding also places its windows by the other accidents)
+        # an accident adding 0 to every measure changes no window's sums: only the counting
+        # accidents (often a few percent of the rows) leave the database to be sorted
+        sql += f" AND ({' OR '.join(f'{c} <> 0' for c in measure_cols.split(', '))})"
     with warnings.catch_warnings():  # DuckDB notes the copy; measured, still 3× the two-query way
         warnings.simplefilter("ignore", UserWarning)
         table = conn.execute(sql, args).to_arrow_table()
@@ -110,48 +114,44 @@ def _stake_ranges(conn: duckdb.DuckDBPyConnection, args: dict, params: Params) -
     return out
 
 
-def _route_arrays(route: np.ndarray, stake: np.ndarray, values: np.ndarray, r: int):
-    on = route == r
-    order = np.argsort(stake[on], kind="stable")
-    s, v = stake[on][order], values[on][order]
-    return s, np.concatenate(([0.0], np.cumsum(v))), np.concatenate(([0.0], np.cumsum(v * v)))
-
-
-def _sums(s: np.ndarray, cum: np.ndarray, lo: float, hi: float) -> float:
-    return float(cum[np.searchsorted(s, hi, side="right")] - cum[np.searchsorted(s, lo)])
-
-
 def _sliding(conn, codes, route, stake, values, threshold, params):  # ANN202
-    """Each route's worst window (HSM sliding window) when it reaches the threshold."""
+    """Each route's worst window (HSM sliding window) when it reaches the threshold: the first
+    of the windows with the highest sum (hsm.sliding_window), all of a route's windows at once."""
     extent = dict(conn.execute("SELECT route_code, [start_m, end_m] FROM routes").fetchall())
+    order = np.lexsort((stake, route))  # stable: by stake within a route, ties as loaded
+    route, stake, values = route[order], stake[order], values[order]
+    bounds = np.searchsorted(route, np.arange(len(codes) + 1))
     for r, code in enumerate(codes):
-        s, cum, _ = _route_arrays(route, stake, values, r)
+        s = stake[bounds[r] : bounds[r + 1]]
+        cum = np.concatenate(([0.0], np.cumsum(values[bounds[r] : bounds[r + 1]])))
         if not len(s) or cum[-1] <= 0:
             continue
         lo, hi = extent.get(code) or [None, None]
         lo = int(s[0]) if lo is None else min(int(lo), int(s[0]))
         hi = int(s[-1]) if hi is None else max(int(hi), int(s[-1]))
-        best = hsm.sliding_window(
-            lo, hi, params.window_m, params.step_m, lambda a, b, s=s, cum=cum: _sums(s, cum, a, b)
+        win = hsm.window_bounds(lo, hi, params.window_m, params.step_m)
+        sums = (
+            cum[np.searchsorted(s, win[:, 1], side="right")]
+            - cum[np.searchsorted(s, win[:, 0], side="left")]
         )
-        if best.value >= threshold:
-            yield r, round(best.start), round(best.end)
+        best = int(np.argmax(sums))  # the first of equals
+        if float(sums[best]) >= threshold:
+            yield r, round(win[best, 0]), round(win[best, 1])
 
 
 def _peaks(conn, codes, route, stake, values, threshold, params):  # ANN202
     """Each road segment's peak window (HSM peak searching) when it reaches the threshold.
     CV of a window = sqrt(sum of squared values) / sum of values (Poisson counts)."""
-    index = {code: r for r, code in enumerate(codes)}
-    segments = [
-        (index[code], lo, hi)
-        for code, lo, hi in conn.execute(
-            "SELECT route_code, start_m, end_m FROM road_segments WHERE end_m > start_m"
-        ).fetchall()
-        if code in index
-    ]
-    if not segments or not len(stake):
+    drawn = conn.execute(
+        "SELECT route_code, start_m, end_m FROM road_segments WHERE end_m > start_m"
+    ).fetchnumpy()
+    r = pd.Index(codes).get_indexer(np.asarray(drawn["route_code"], dtype=object))
+    on = r >= 0  # segments of routes with accidents
+    if not on.any() or not len(stake):
         return
-    r, lo, hi = (np.array(x, dtype=np.int64) for x in zip(*segments, strict=True))
+    r = r[on].astype(np.int64)
+    lo = np.asarray(drawn["start_m"], dtype=np.int64)[on]
+    hi = np.asarray(drawn["end_m"], dtype=np.int64)[on]
     span = int(max(stake.max(), hi.max())) + 1  # keys of two routes never share a window
     found = search.peak_windows(
         route * span + stake,
@@ -287,7 +287,7 @@ def _find(conn: duckdb.DuckDBPyConnection, as_of: date, params: Params, unit: st
     sites["measure"] = sites[params.rank_measure]
     if params.mode in STAKE_LIKE:
         sites["radius_m"] = None
-        _place_on_routes(conn, sites)
+        placing.place_on_routes(conn, sites)
     else:
         sites[["route_code", "start_m", "end_m", "path"]] = None
         sites["radius_m"] = params.radius_m
@@ -307,37 +307,6 @@ def _find(conn: duckdb.DuckDBPyConnection, as_of: date, params: Params, unit: st
 
 
 # --- placing, coverage, changes --------------------------------------------------------------
-
-
-def _place_on_routes(conn: duckdb.DuckDBPyConnection, sites: pd.DataFrame) -> None:
-    """Each stake site's path along its route's segments and the point at its middle stake
-    (falling back to the mean position of its accidents when the route is not drawn)."""
-    conn.register("site_ranges", sites[["site_no", "route_code", "start_m", "end_m"]])
-    try:
-        pieces = conn.execute(
-            "SELECT s.site_no, r.start_m, r.end_m, r.path FROM site_ranges AS s"
-            " INNER JOIN road_segments AS r ON r.route_code = s.route_code"
-            " AND r.start_m <= s.end_m AND r.end_m >= s.start_m ORDER BY s.site_no, r.start_m"
-        ).fetchall()
-    finally:
-        conn.unregister("site_ranges")
-    by_site: dict[int, list] = {}
-    for site_no, lo, hi, path in pieces:
-        by_site.setdefault(site_no, []).append((lo, hi, [[float(x), float(y)] for x, y in path]))
-    paths, lons, lats = [], [], []
-    for row in sites.itertuples():
-        path: list[list[float]] = []
-        mid = (row.start_m + row.end_m) / 2
-        point = None
-        for lo, hi, seg in by_site.get(row.site_no, []):
-            part = geo.stake_subpath(seg, lo, hi, max(row.start_m, lo), min(row.end_m, hi))
-            path += part if not path or part[0] != path[-1] else part[1:]
-            if point is None and lo <= mid <= hi:  # the segment is at hand: no second lookup
-                point = geo.stake_subpath(seg, lo, hi, mid, mid)[0]
-        paths.append(path or None)
-        lons.append(point[0] if point else row.mean_lon)
-        lats.append(point[1] if point else row.mean_lat)
-    sites["path"], sites["lon"], sites["lat"] = paths, lons, lats
 
 
 def _coverage(

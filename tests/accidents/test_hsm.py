@@ -91,3 +91,20 @@ def test_peak_windows_for_many_segments_equal_peak_search_one_by_one(seed):
             want.window.value,
             want.passed,
         ), i
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "length", "step"),
+    [
+        (0, 756, 161, 161),  # the Manual's 0.47 mi segment in metres: the last window to the end
+        (0, 644, 161, 161),  # windows end exactly on the end: no extra one
+        (100, 200, 483, 161),  # one window when the length covers it all
+        (0.0, 0.47, 0.2, 0.1),
+        (3, 100_003, 483, 161),
+        (0, 483, 483, 161),
+    ],
+)
+def test_window_bounds_are_the_windows(start, end, length, step):
+    assert hsm.window_bounds(start, end, length, step).tolist() == [
+        list(w) for w in hsm.windows(start, end, length, step)
+    ]

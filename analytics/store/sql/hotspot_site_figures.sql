@@ -6,21 +6,32 @@ members AS (
     INNER JOIN windowed AS w ON w.accident_id = m.accident_id
 ),
 
-commonest AS (  -- the most frequent value per site, ties to the smallest
+counted AS (  -- how often each value occurs at each site; one grouping per column
+    SELECT site_no, 'collision' AS what, collision_type AS v, count(*) AS n
+    FROM members
+    WHERE collision_type IS NOT NULL
+    GROUP BY ALL
+    UNION ALL
+    SELECT site_no, 'hour', CAST(h AS VARCHAR), n
+    FROM (SELECT site_no, hour(occurred_at) AS h, count(*) AS n FROM members GROUP BY ALL)
+    UNION ALL
+    SELECT site_no, 'month', CAST(mo AS VARCHAR), n
+    FROM (SELECT site_no, month(occurred_at) AS mo, count(*) AS n FROM members GROUP BY ALL)
+    UNION ALL
+    SELECT site_no, 'unit', unit_adcode, count(*)
+    FROM members
+    WHERE unit_adcode IS NOT NULL
+    GROUP BY ALL
+    UNION ALL
+    SELECT site_no, 'road', road_name, count(*)
+    FROM members
+    WHERE road_name IS NOT NULL
+    GROUP BY ALL
+),
+
+commonest AS (  -- the most frequent value per site, ties to the smallest (as text)
     SELECT site_no, what, first(v ORDER BY n DESC, v) AS v
-    FROM (
-        SELECT site_no, what, v, count(*) AS n
-        FROM members,
-            LATERAL (VALUES
-                ('collision', collision_type),
-                ('hour', CAST(hour(occurred_at) AS VARCHAR)),
-                ('month', CAST(month(occurred_at) AS VARCHAR)),
-                ('unit', unit_adcode),
-                ('road', road_name)
-            ) AS t (what, v)
-        WHERE v IS NOT NULL
-        GROUP BY ALL
-    )
+    FROM counted
     GROUP BY ALL
 ),
 
