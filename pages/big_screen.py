@@ -33,6 +33,9 @@ h1 { font-size: 2.4rem !important; padding: 0 !important; }
 table { color: #e8eef7 !important; font-size: 1.1rem; }
 thead tr th { background: #13233d !important; color: #9fb3cf !important; }
 tbody tr td { background: #0f1d33 !important; border-color: #24385a !important; }
+.st-key-wall_sources [data-testid="stMetric"] { padding: 0.4rem 0.7rem; }
+.st-key-wall_sources [data-testid="stMetricLabel"] p { font-size: 0.9rem !important; }
+.st-key-wall_sources [data-testid="stMetricValue"] { font-size: 2.2rem !important; }
 </style>
 """
 
@@ -130,8 +133,8 @@ def wall() -> None:
                 )
             )
 
-    with sources:
-        source_cards.draw(ctx, as_of, per_row=2, title="重点车辆和驾驶人源头隐患", heading="h4")
+    with sources, st.container(key="wall_sources"):
+        source_cards.draw(ctx, as_of, per_row=4, title="重点车辆和驾驶人源头隐患", heading="h4")
 
 
 errors.guarded(page)

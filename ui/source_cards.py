@@ -23,7 +23,7 @@ def cards(ctx: Context, as_of: date) -> tuple[str, list[tuple[str, str, str]]] |
     c = ctx.store.cached(figures.cards, config, as_of)
     since = fmt.date_cn(c["start"])
     kinds = len(config.vehicle_kinds)
-    head = f"{config.campaign}：全市重点车辆和驾驶人源头隐患，自{since}起，截至{fmt.date_cn(as_of)}"
+    head = f"全市 · {config.campaign} · 自{since}起"
     return head, [
         (
             f"{kinds}类重点车辆隐患余量",
