@@ -34,7 +34,7 @@ table { color: #e8eef7 !important; font-size: 1.1rem; }
 thead tr th { background: #13233d !important; color: #9fb3cf !important; }
 tbody tr td { background: #0f1d33 !important; border-color: #24385a !important; }
 .st-key-wall_sources [data-testid="stMetric"] { padding: 0.4rem 0.7rem; }
-.st-key-wall_sources [data-testid="stMetricLabel"] p { font-size: 0.9rem !important; }
+.st-key-wall_sources [data-testid="stMetricLabel"] p { font-size: 0.85rem !important; }
 .st-key-wall_sources [data-testid="stMetricValue"] { font-size: 2.2rem !important; }
 </style>
 """
@@ -134,7 +134,9 @@ def wall() -> None:
             )
 
     with sources, st.container(key="wall_sources"):
-        source_cards.draw(ctx, as_of, per_row=4, title="重点车辆和驾驶人源头隐患", heading="h4")
+        source_cards.draw(
+            ctx, as_of, per_row=4, title="重点车辆和驾驶人源头隐患", heading="h4", with_help=False
+        )
 
 
 errors.guarded(page)

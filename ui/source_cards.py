@@ -51,9 +51,16 @@ def cards(ctx: Context, as_of: date) -> tuple[str, list[tuple[str, str, str]]] |
 
 
 def draw(
-    ctx: Context, as_of: date, *, per_row: int, title: str, heading: str = "subheader"
+    ctx: Context,
+    as_of: date,
+    *,
+    per_row: int,
+    title: str,
+    heading: str = "subheader",
+    with_help: bool = True,
 ) -> None:
-    """The cards under a title, ``per_row`` a row (nothing when there are no indicators)."""
+    """The cards under a title, ``per_row`` a row (nothing when there are no indicators);
+    without help on a wall nobody hovers over."""
     found = cards(ctx, as_of)
     if found is None:
         return
@@ -66,4 +73,4 @@ def draw(
     for i in range(0, len(items), per_row):
         row = items[i : i + per_row]
         for col, (label, value, text) in zip(st.columns(per_row), row, strict=False):
-            col.metric(label, value, help=text)
+            col.metric(label, value, help=text if with_help else None)
