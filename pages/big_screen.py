@@ -11,7 +11,7 @@ import streamlit as st
 from analytics import fmt
 from analytics.city import boundaries
 from analytics.ledger import hazard_list, metrics, periods, trends
-from ui import charts, errors, gate, maps, session, widgets
+from ui import charts, errors, gate, maps, session, source_cards, widgets
 from ui.text import plain_table
 
 DARK_CSS = """
@@ -33,6 +33,9 @@ h1 { font-size: 2.4rem !important; padding: 0 !important; }
 table { color: #e8eef7 !important; font-size: 1.1rem; }
 thead tr th { background: #13233d !important; color: #9fb3cf !important; }
 tbody tr td { background: #0f1d33 !important; border-color: #24385a !important; }
+.st-key-wall_sources [data-testid="stMetric"] { padding: 0.4rem 0.7rem; }
+.st-key-wall_sources [data-testid="stMetricLabel"] p { font-size: 0.85rem !important; }
+.st-key-wall_sources [data-testid="stMetricValue"] { font-size: 2.2rem !important; }
 </style>
 """
 
@@ -108,24 +111,31 @@ def wall() -> None:
                 theme=None,
             )
 
-    overdue = ctx.store.cached(hazard_list.overdue, as_of, viewer=ctx.user).head(5)
-    if overdue.empty:
-        st.markdown(f"#### 截至 {fmt.date_cn(as_of)} 没有逾期隐患")
-    else:
-        st.markdown(f"#### 逾期最久的隐患（共 {o.overdue} 处）")
-        st.table(
-            plain_table(
-                pd.DataFrame(
-                    {
-                        "逾期天数": overdue.days_overdue.astype(int),
-                        "单位": overdue.unit_name,
-                        "道路": overdue.road_name,
-                        "隐患类型": overdue.hazard_type,
-                        "责任单位": overdue.responsible_unit,
-                        "牵头领导": overdue.lead_leader,
-                    }
-                ).set_index("逾期天数")
+    bottom, sources = st.columns([1.6, 1])
+    with bottom:
+        overdue = ctx.store.cached(hazard_list.overdue, as_of, viewer=ctx.user).head(5)
+        if overdue.empty:
+            st.markdown(f"#### 截至 {fmt.date_cn(as_of)} 没有逾期隐患")
+        else:
+            st.markdown(f"#### 逾期最久的隐患（共 {o.overdue} 处）")
+            st.table(
+                plain_table(
+                    pd.DataFrame(
+                        {
+                            "逾期天数": overdue.days_overdue.astype(int),
+                            "单位": overdue.unit_name,
+                            "道路": overdue.road_name,
+                            "隐患类型": overdue.hazard_type,
+                            "责任单位": overdue.responsible_unit,
+                            "牵头领导": overdue.lead_leader,
+                        }
+                    ).set_index("逾期天数")
+                )
             )
+
+    with sources, st.container(key="wall_sources"):
+        source_cards.draw(
+            ctx, as_of, per_row=4, title="重点车辆和驾驶人源头隐患", heading="h4", with_help=False
         )
 
 

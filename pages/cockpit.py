@@ -11,7 +11,7 @@ from analytics import access, fmt
 from analytics.city import boundaries
 from analytics.ledger import hazard_list, metrics, periods, trends
 from analytics.ledger.metrics import GROUPINGS
-from ui import charts, errors, gate, maps, tables, widgets
+from ui import charts, errors, gate, maps, source_cards, tables, widgets
 from ui.context import Context
 from ui.text import plain
 
@@ -146,6 +146,7 @@ def _accidents(ctx: Context, as_of: date, period: periods.Period, unit: str | No
 def _city_view(ctx: Context, as_of: date, period: periods.Period, horizon: int) -> None:
     _kpis(ctx, as_of, period, horizon, None)
     _accidents(ctx, as_of, period, None)
+    source_cards.draw(ctx, as_of, per_row=4, title="重点车辆和驾驶人源头隐患")
 
     st.subheader("各单位排名")
     st.caption(RANK_RULE + "；排名变化与上期末相比。点击柱条、地图区域或表格行查看该单位。")

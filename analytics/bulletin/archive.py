@@ -22,6 +22,8 @@ from analytics.accounts import auth
 from analytics.bulletin import content as bulletin
 from analytics.bulletin.model import BULLETIN_PERIODS, Bulletin, Previous, check_period
 from analytics.ledger import periods
+from analytics.sources import config as sources_config
+from analytics.sources.config import SourceConfig
 from analytics.store.db import transaction
 
 log = logging.getLogger("hazards.bulletin")
@@ -45,6 +47,7 @@ class Options:
     hotspot_preset: str = (
         "point_500m_1y"  # the city file's default rule, unless a setting names one
     )
+    sources: SourceConfig = sources_config.EMPTY  # 人·车·企 indicators (none: no such section)
 
 
 def options(settings: Any, city: Any) -> Options:  # Settings, City
@@ -54,6 +57,7 @@ def options(settings: Any, city: Any) -> Options:  # Settings, City
         settings.bulletin_recipients,
         city.name,
         settings.bulletin_hotspot_preset or city.hotspot_preset,
+        sources_config.load(city),
     )
 
 
@@ -131,6 +135,7 @@ def draft(
         previous=previous(conn, period, as_of),
         draft_number=next_number(conn, dated.year),
         sites=sites(conn, as_of, opts.hotspot_preset),
+        sources=opts.sources,
     )
 
 

@@ -20,9 +20,11 @@ import duckdb
 import pandas as pd
 
 from analytics import fmt
+from analytics.bulletin import source_section
 from analytics.bulletin import wording as text
 from analytics.bulletin.model import Bulletin, Chart, Previous, Section, Table, check_period
 from analytics.ledger import hazard_list, metrics, periods, trends
+from analytics.sources.config import SourceConfig
 
 FLOW_WEEKS = 12  # weeks shown in the trend chart
 
@@ -40,12 +42,14 @@ def build(
     previous: Previous | None = None,
     draft_number: int = 1,
     sites: tuple[list[dict[str, Any]], str] | None = None,
+    sources: SourceConfig | None = None,
 ) -> Bulletin:
     """The content of the bulletin for the period of ``period`` ending on ``as_of``.
 
     previous: the last issued bulletin of this kind (bulletin_archive.previous); without one the
     change is against the end of the previous period. sites: (the accident-prone sites as of
-    as_of, the rule that found them), when that analysis is available.
+    as_of, the rule that found them), when that analysis is available. sources: the 人·车·企
+    indicators (with any, a section 重点车辆和驾驶人源头隐患清零情况 before 工作要求).
     """
     check_period(period)
     span = periods.Period.ending(as_of, period)  # every comparison below uses this one period
@@ -85,6 +89,12 @@ def build(
         "ranking": _ranking_chart(ranking, as_of),
         "flow": _flow_chart(flow, as_of),
     }
+    extra = []
+    if sources is not None and sources.indicators:
+        names = dict(conn.execute("SELECT adcode, name FROM units").fetchall())
+        section, more = source_section.build(conn, sources, start, end, names)
+        extra.append(section)
+        tables |= more
     ctx = text.Facts(
         as_of=as_of,
         start=start,
@@ -99,6 +109,7 @@ def build(
         accidents=accidents,
         site_changes=site_changes,
         site_rule=sites[1] if sites else "",
+        extra=tuple(extra),
     )
     sections = text.sections(ctx)
     _number_tables(sections, tables)
@@ -171,7 +182,7 @@ def _site_changes(
 
 
 # tables that list hazards or sites one by one (a brigade sees only its own unit's rows)
-ROW_TABLES = ("逾期隐患", "临期隐患", "本期新增", "本期销号", "多发点段变化")
+ROW_TABLES = ("逾期隐患", "临期隐患", "本期新增", "本期销号", "多发点段变化", "建议约谈企业")
 _TOP_OVERDUE = re.compile(r"其中逾期时间最长的是[^。]*。")
 
 

@@ -43,6 +43,7 @@ class Facts:
     accidents: metrics.AccidentComparison
     site_changes: SiteChanges | None
     site_rule: str
+    extra: tuple[Section, ...] = ()  # sections before 工作要求 (人·车·企 source hazards)
 
 
 def title(city: str, period: str) -> str:
@@ -265,6 +266,7 @@ def sections(f: Facts) -> list[Section]:
         ),
         Section("挂牌督办隐患", supervision_text(f), tables=["挂牌督办"]),
         Section("道路交通事故情况", accident_text(f), tables=["事故情况", *sites]),
+        *f.extra,
         Section("工作要求", requirements(f, due_soon)),
     ]
     for i, s in enumerate(out):

@@ -24,6 +24,9 @@ from analytics.city import City
 from analytics.demo import accidents as demo_accidents
 from analytics.demo import hazards as demo_hazards
 from analytics.demo import roads as demo_roads
+from analytics.demo import snapshots as demo_snapshots
+from analytics.demo import sources as demo_sources
+from analytics.sources import config as sources_config
 from analytics.store import db
 
 DEMO_CITY_ADCODE = "341200"
@@ -52,6 +55,7 @@ class DemoData:
     accidents: pd.DataFrame
     projects: pd.DataFrame
     facts: dict[str, str] = field(default_factory=dict)
+    sources: dict[str, pd.DataFrame] = field(default_factory=dict)  # table → rows (人·车·企)
 
 
 class DemoNotAvailable(RuntimeError):
@@ -76,6 +80,7 @@ def generate(city: City, seed: int = 2022) -> DemoData:
     accidents = demo_accidents.accidents(seed, routes, segments, hazards)
     projects = demo_accidents.projects(rng, city)
     return DemoData(
+        sources=_sources(seed, city, routes, segments),
         routes=pd.DataFrame(
             [
                 {
@@ -102,6 +107,44 @@ def generate(city: City, seed: int = 2022) -> DemoData:
     )
 
 
+def _actor(username: str) -> str:
+    """How a demo account is named in histories (auth.User.actor)."""
+    name = next(a[1] for a in DEMO_ACCOUNTS if a[0] == username)
+    return f"{name}·{username}"
+
+
+def source_lists(
+    city: City, seed: int = 2022, routes=None, segments=None
+) -> demo_sources.SourceLists | None:
+    """The demo's source-hazard lists, as the counties' platforms export them (None when the
+    city configures no indicators); sightings are on the demo's roads."""
+    config = sources_config.load(city)
+    if not config.indicators:
+        return None
+    if routes is None:
+        features = city_mod.boundaries(city)["features"]
+        routes = demo_roads.build_routes()
+        segments = [s for r in routes for s in demo_roads.cut_segments(r, features)]
+    names = {r.spec.code: r.spec.name for r in routes}
+    places: dict[str, list[str]] = {}
+    for s in (s for s in segments if s.unit_adcode):
+        stake = (s.start_m + s.end_m) // 2 // 100 * 100
+        places.setdefault(s.unit_adcode, []).append(
+            f"{names[s.route_code]}K{stake // 1000}+{stake % 1000:03d}"
+        )
+    return demo_sources.generate(seed, city, config, places)
+
+
+def _sources(seed: int, city: City, routes, segments) -> dict[str, pd.DataFrame]:
+    """The source-hazard snapshots and cases as table rows."""
+    lists = source_lists(city, seed, routes, segments)
+    if lists is None:
+        return {}
+    actors = {unit: _actor(username) for username, _n, _r, unit in DEMO_ACCOUNTS if unit}
+    config = sources_config.load(city)
+    return demo_snapshots.frames(lists, config, actors, _actor("admin"))
+
+
 def write(  # a DuckDB connection
     conn, data: DemoData, progress: Callable[[str], None] = lambda step: None
 ) -> None:
@@ -114,6 +157,7 @@ def write(  # a DuckDB connection
         "hazard_events": data.events,
         "accidents": data.accidents,
         "upgrade_projects": data.projects,
+        **data.sources,
     }
     with db.transaction(conn):
         for table, frame in frames.items():
@@ -123,6 +167,7 @@ def write(  # a DuckDB connection
             conn.unregister("demo_frame")
         for key, value in data.facts.items():
             conn.execute("INSERT OR REPLACE INTO dataset (key, value) VALUES (?, ?)", [key, value])
+        db.advance_sequences(conn)  # the source tables' ids were given: later ids follow them
         progress("创建演示账号")
         conn.execute("DELETE FROM accounts WHERE is_demo")
         for username, name, role, unit in DEMO_ACCOUNTS:

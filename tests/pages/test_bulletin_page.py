@@ -35,7 +35,8 @@ def test_the_draft_preview_says_the_cockpits_figures(demo_env) -> None:
     assert any("2022年第1期（草稿）" in t for t in texts)
     said = plain("全市累计排查认定道路交通安全隐患172处，已整改销号85处，整改率49.4%")
     assert any(said in t for t in texts)  # the paragraph is shown as text (escaped Markdown)
-    assert "**一、总体情况**" in texts and "**七、工作要求**" in texts
+    assert "**一、总体情况**" in texts and "**八、工作要求**" in texts
+    assert "**七、重点车辆和驾驶人源头隐患清零情况**" in texts  # the city configures indicators
     tables = {d.value.columns[0]: d.value for d in at.dataframe}
     assert list(tables["排名"]["单位"])[:2] == ["颍州区", "颍东区"]
     charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]  # drawn in the browser
