@@ -144,7 +144,7 @@ def import_snapshot(
     options = {k: v for k, v in options.items() if k not in ("accept_valid", "coord_system")}
     return common.run(
         conn,
-        f"source:{ind.code}",
+        kind(ind.code, as_of),
         spec,
         "row_key",
         lambda raw, names, row: rules.check_row(DECLARATIONS[ind.subject], raw, names, row, ctx),
@@ -155,6 +155,12 @@ def import_snapshot(
         common.Options(**{"today": now.date(), **options}),
         example_field=KEY_FIELD[ind.subject],
     )
+
+
+def kind(indicator: str, as_of: date) -> str:
+    """The imports kind of a list: its indicator and date, so that an unchanged export of the
+    next month (the same bytes) is a list of its own date, not a file imported twice."""
+    return f"source:{indicator}@{as_of.isoformat()}"
 
 
 def _scope(city: City, user: auth.User, unit: str | None) -> tuple[str, ...]:
@@ -483,7 +489,7 @@ def _write(
     now: datetime,
 ) -> None:
     ind, actor = ctx.indicator, ctx.user.actor
-    import_id = plan.record_import(conn, f"source:{ind.code}", ctx.user, result, p, now)
+    import_id = plan.record_import(conn, kind(ind.code, as_of), ctx.user, result, p, now)
     _save_subjects(conn, p.subjects, now)
     snapshot = {}
     for unit in ctx.scope:

@@ -88,7 +88,7 @@ def test_vehicles_opened_still_open_cleared_and_reappeared(conn, fuyang) -> None
     feb = csv(
         VEHICLE_HEAD, "皖K10001,旅游客运,未检验", "皖K10003,班线客运,已检验", "皖K10004,货运,"
     )
-    preview = run(conn, fuyang, feb, "V_INSPECTION", "2022-02-28", dry_run=True)
+    preview = run(conn, fuyang, feb, "V_INSPECTION", "2022-03-31", dry_run=True)
     assert (preview.inserted, preview.updated, preview.unchanged, preview.written) == (
         1,
         2,
@@ -267,19 +267,27 @@ def test_units_and_roles(conn, fuyang) -> None:
     }
 
 
-def test_duplicate_file_dry_run_and_a_changed_plan(conn, fuyang) -> None:
+def test_an_unchanged_list_next_month_a_dry_run_and_a_changed_plan(conn, fuyang) -> None:
     jan = csv(VEHICLE_HEAD, "皖K10001,旅游客运,", "皖K10002,旅游客运,")
     run(conn, fuyang, jan, "V_INSPECTION", "2022-01-31")
+    with pytest.raises(src.SnapshotError, match="须晚于该日"):  # the same date again
+        run(conn, fuyang, jan, "V_INSPECTION", "2022-01-31")
+    # the same bytes exported a month later are February's list: nothing changed, still a list
     again = run(conn, fuyang, jan, "V_INSPECTION", "2022-02-28")
-    assert (again.duplicate_file, again.written) == (True, False)
-    assert conn.execute("SELECT count(*) FROM source_snapshots").fetchone() == (1,)
-    # a dry run of February (K10002 absent → cleared) writes nothing
+    assert (again.duplicate_file, again.written, again.unchanged, again.inserted) == (
+        False,
+        True,
+        2,
+        0,
+    )
+    assert conn.execute("SELECT count(*) FROM source_snapshots").fetchone() == (2,)
+    # a dry run of March (K10002 absent → cleared) writes nothing
     feb = csv(VEHICLE_HEAD, "皖K10001,旅游客运,")
     before = conn.execute(
         "SELECT (SELECT count(*) FROM source_snapshots), (SELECT count(*) FROM source_case_events),"
         " (SELECT count(*) FROM imports)"
     ).fetchone()
-    preview = run(conn, fuyang, feb, "V_INSPECTION", "2022-02-28", dry_run=True)
+    preview = run(conn, fuyang, feb, "V_INSPECTION", "2022-03-31", dry_run=True)
     assert (preview.updated, preview.dry_run, preview.written) == (1, True, False)
     assert (
         conn.execute(
@@ -287,7 +295,7 @@ def test_duplicate_file_dry_run_and_a_changed_plan(conn, fuyang) -> None:
             " (SELECT count(*) FROM imports)"
         ).fetchone()
         == before
-        == (1, 2, 1)
+        == (2, 2, 2)
     )
     # meanwhile the brigade asks to clear K10002 by hand (its version moves): the plan agreed to
     # is no longer the plan, and nothing is written
@@ -296,8 +304,8 @@ def test_duplicate_file_dry_run_and_a_changed_plan(conn, fuyang) -> None:
     ).fetchone()
     cases.request_clear(conn, YINGSHANG, case_id, version, "已检验", [("0" * 64, "a.jpg")], NOW)
     with pytest.raises(common.PlanChanged):
-        run(conn, fuyang, feb, "V_INSPECTION", "2022-02-28", expect=preview.fingerprint)
-    assert conn.execute("SELECT count(*) FROM source_snapshots").fetchone() == (1,)
+        run(conn, fuyang, feb, "V_INSPECTION", "2022-03-31", expect=preview.fingerprint)
+    assert conn.execute("SELECT count(*) FROM source_snapshots").fetchone() == (2,)
 
 
 def test_an_unknown_indicator_and_an_empty_configuration(conn, fuyang) -> None:
