@@ -27,12 +27,12 @@ def cards(ctx: Context, as_of: date) -> tuple[str, list[tuple[str, str, str]]] |
     return head, [
         (
             f"{kinds}类重点车辆隐患余量",
-            fmt.count(c["vehicles_remaining"], "条"),
+            fmt.count(c["vehicles_remaining"], "件"),
             f"截至 {as_of} 未清零的重点车辆隐患（{'、'.join(i.name for i in config.of('vehicle'))}）",
         ),
         (
             "驾驶人隐患余量",
-            fmt.count(c["drivers_remaining"], "条"),
+            fmt.count(c["drivers_remaining"], "件"),
             "截至统计日未清零的驾驶人隐患（"
             f"{'、'.join(i.name for i in config.of('driver'))}；逾期未审验只统计 AB 类驾驶人）",
         ),
@@ -40,12 +40,12 @@ def cards(ctx: Context, as_of: date) -> tuple[str, list[tuple[str, str, str]]] |
             "源头隐患清零率",
             fmt.percent(c["rate"]),
             f"自{since}（{config.campaign}开始）起：已清零 ÷（存量 + 新增），"
-            f"已清零 {fmt.count(c['cleared'], '条')}，余量 {fmt.count(c['remaining'], '条')}",
+            f"已清零 {fmt.count(c['cleared'], '件')}，余量 {fmt.count(c['remaining'], '件')}",
         ),
         (
             "建议约谈企业",
             fmt.count(c["for_summons"], "家"),
-            f"未清零隐患达到 {config.summons_threshold} 条及以上的运输企业",
+            f"未清零隐患达到 {config.summons_threshold} 件及以上的运输企业",
         ),
     ]
 

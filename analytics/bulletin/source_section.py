@@ -70,10 +70,10 @@ def _text(
     p = _sum(period, end)
     out = [
         f"{config.campaign}自{fmt.date_cn(config.start)}开展以来，截至{fmt.date_cn(end)}，"
-        f"全市重点车辆和驾驶人源头隐患累计已清零{int(city['cleared'])}条，"
-        f"清零率{fmt.percent(city['rate'])}，余量{int(city['remaining'])}条。"
-        f"本期（{fmt.date_cn(start)}至{fmt.date_cn(end)}）期初存量{int(p['stock'])}条，"
-        f"新增{int(p['new'])}条，清零{int(p['cleared'])}条，"
+        f"全市重点车辆和驾驶人源头隐患累计已清零{int(city['cleared'])}件，"
+        f"清零率{fmt.percent(city['rate'])}，余量{int(city['remaining'])}件。"
+        f"本期（{fmt.date_cn(start)}至{fmt.date_cn(end)}）期初存量{int(p['stock'])}件，"
+        f"新增{int(p['new'])}件，清零{int(p['cleared'])}件，"
         f"本期清零率{fmt.percent(p['rate'])}，各单位情况见下表。"
     ]
     if lagging:
@@ -82,7 +82,7 @@ def _text(
             "要逐条分析未清零原因，落实源头监管责任，加快清零进度。"
         )
     if ents.empty:
-        out.append(f"全市没有未清零隐患达到{config.summons_threshold}条的运输企业。")
+        out.append(f"全市没有未清零隐患达到{config.summons_threshold}件的运输企业。")
     else:
         listed = "、".join(
             f"{e}（{n}条）" for e, n in zip(ents.enterprise, ents.open_cases, strict=True)

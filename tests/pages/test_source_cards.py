@@ -35,8 +35,8 @@ def _expected(conn, d: date) -> dict[str, str]:
         {"d": d},
     ).fetchone()
     return {
-        "8类重点车辆隐患余量": f"{vehicles} 条",
-        "驾驶人隐患余量": f"{drivers} 条",
+        "8类重点车辆隐患余量": f"{vehicles} 件",
+        "驾驶人隐患余量": f"{drivers} 件",
         "源头隐患清零率": f"{cleared / (stock + new) * 100:.1f}%",
         "建议约谈企业": f"{summons} 家",
     }
@@ -57,8 +57,8 @@ def test_the_expected_figures_tell_the_demos_story(expected) -> None:
         expected[STORY]
         == expected[date(2022, 12, 31)]
         == {
-            "8类重点车辆隐患余量": "146 条",
-            "驾驶人隐患余量": "103 条",
+            "8类重点车辆隐患余量": "146 件",
+            "驾驶人隐患余量": "103 件",
             "源头隐患清零率": "61.1%",
             "建议约谈企业": "6 家",
         }
