@@ -27,6 +27,9 @@ LIST_DATES = (
     date(2022, 6, 30),
     date(2022, 7, 31),
     date(2022, 8, 31),
+    date(2022, 9, 30),
+    date(2022, 10, 31),
+    date(2022, 11, 30),  # the demo's "today" is 2022-12-31: December's list is not out yet
 )
 # adcode: (size, monthly clearing probability of an open case)
 UNIT_PACE: dict[str, tuple[float, float]] = {

@@ -147,8 +147,8 @@ def test_lists_cover_every_unit_and_indicator_monthly(con, config):
     ).fetchall()
     assert len(rows) == 8 * len(config.indicators)
     assert {r[2][0] for r in rows} == {date(2021, 12, 31)}
-    assert {len(r[2]) for r in rows} == {9}
-    assert {r[2][-1] for r in rows} == {date(2022, 8, 31)}
+    assert {len(r[2]) for r in rows} == {12}
+    assert {r[2][-1] for r in rows} == {date(2022, 11, 30)}
 
 
 def test_sizes_and_subjects_are_plausible(con):
@@ -200,7 +200,7 @@ def test_most_units_clear_and_two_lag(con):
             [unit, d, d],
         ).fetchone()[0]
 
-    start, end = date(2021, 12, 31), date(2022, 8, 31)
+    start, end = date(2021, 12, 31), date(2022, 11, 30)
     units = [
         u
         for (u,) in con.execute(

@@ -31,6 +31,8 @@ def seeded(monkeypatch, tmp_path, demo_db_path, fuyang):
     conn = db.open_store(path, fuyang)
     _empty_sources(conn)
     seed.seed(conn, fuyang)
+    global BASE  # the seeded cases' ids follow whatever ids the demo's cases took
+    BASE = conn.execute("SELECT min(case_id) FROM source_cases").fetchone()[0]
     conn.close()
     monkeypatch.setenv("HAZARDS_DB_PATH", str(path))
     return path
@@ -46,6 +48,14 @@ SOURCE_TABLES = (
     "DELETE FROM source_summons",
     "DELETE FROM pii_views",
 )
+
+
+BASE = 1
+
+
+def c(n: int) -> int:
+    """The id of the seeded case numbered n (1 to 6) in tests/source_seed.py."""
+    return BASE + n - 1
 
 
 def _empty_sources(conn) -> None:
@@ -147,7 +157,7 @@ def test_subject_filter_and_chart_by_unit(seeded) -> None:
     at.selectbox(key="source_subject").set_value("driver").run()
     assert {m.label: m.value for m in at.metric}["余量"] == "2 件"
     assert list(_frame(at, "指标")["指标"]) == ["驾驶人·逾期未审验", "合计"]
-    assert sorted(_cases(at)["案件编号"]) == [5, 6]
+    assert sorted(_cases(at)["案件编号"]) == [c(5), c(6)]
     at.radio(key="source_chart_by").set_value("按单位").run()
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert dict(zip(spec["data"][0]["y"], spec["data"][0]["x"], strict=True)) == {
@@ -189,18 +199,18 @@ def test_every_role_sees_a_masked_list(seeded, role) -> None:
     text = table.to_csv()
     for secret in (seed.DRIVER_ID, seed.OTHER_DRIVER_ID, seed.PHONE, seed.OWNER, seed.DRIVER):
         assert secret not in text
-    driver = table[table["案件编号"] == 6].iloc[0]
+    driver = table[table["案件编号"] == c(6)].iloc[0]
     assert (driver["对象"], driver["身份证明号码"], driver["联系电话"]) == (
         "李*华",
         seed.DRIVER_ID[:4] + "*" * 10 + seed.DRIVER_ID[-4:],
         "138****5678",
     )
-    assert table[table["案件编号"] == 1].iloc[0]["所有人"] == "张*明"
+    assert table[table["案件编号"] == c(1)].iloc[0]["所有人"] == "张*明"
 
 
 def test_a_county_sees_only_its_own_cases_and_every_units_figures(seeded) -> None:
     at = _open("county")
-    assert sorted(_cases(at)["案件编号"]) == [1, 3, 6]  # 颍上县's
+    assert sorted(_cases(at)["案件编号"]) == [c(1), c(3), c(6)]  # 颍上县's
     assert set(_cases(at)["单位"]) == {"颍上县"}
     assert list(_frame(at, "排名")["单位"]) == ["颍上县", "颍州区"]
     assert {m.label: m.value for m in at.metric}["余量"] == "4 件"
@@ -222,7 +232,7 @@ def _subject_table(at) -> str:
 
 def test_admin_reveals_a_case_and_the_view_is_recorded(seeded) -> None:
     at = _open("admin")
-    at.selectbox(key="case_pick").set_value(6).run()
+    at.selectbox(key="case_pick").set_value(c(6)).run()
     assert seed.DRIVER_ID not in _subject_table(at).replace("\\", "")
     assert _pii_views(seeded) == []
     next(b for b in at.button if b.label == "显示完整信息").click().run()
@@ -230,14 +240,14 @@ def test_admin_reveals_a_case_and_the_view_is_recorded(seeded) -> None:
     shown = _subject_table(at).replace("\\", "")
     assert seed.DRIVER_ID in shown and seed.PHONE in shown and seed.DRIVER in shown
     assert seed.DRIVER_ID not in _cases(at).to_csv()  # the list stays masked
-    assert _pii_views(seeded) == [("支队秩序科（演示）·admin", "案件详情", 6, 1)]
+    assert _pii_views(seeded) == [("支队秩序科（演示）·admin", "案件详情", c(6), 1)]
     at.run()  # the next run shows the masked values again
     assert seed.DRIVER_ID not in _subject_table(at).replace("\\", "")
 
 
 def test_a_leader_has_no_reveal_button(seeded) -> None:
     at = _open("leader")
-    at.selectbox(key="case_pick").set_value(6).run()
+    at.selectbox(key="case_pick").set_value(c(6)).run()
     assert "显示完整信息" not in [b.label for b in at.button]
     assert "下载含完整个人信息的案件清单（将记入操作日志）" not in [c.label for c in at.checkbox]
 
@@ -279,19 +289,19 @@ def _attachments(path) -> list[tuple]:
 
 def test_clearing_by_hand_asked_then_accepted(seeded) -> None:
     at = _open("county")
-    at.selectbox(key="case_pick").set_value(6).run()
+    at.selectbox(key="case_pick").set_value(c(6)).run()
     submit = next(b for b in at.button if b.label == "申请人工清零")
     submit.click().run()
     assert [e.value for e in at.error] == ["无法提交：请填写清零情况说明。"]
     at.text_area[0].set_value("已完成审验")
-    at.file_uploader(key="request_files_6").set_value(("审验证明.png", _png(), "image/png"))
+    at.file_uploader(key=f"request_files_{c(6)}").set_value(("审验证明.png", _png(), "image/png"))
     next(b for b in at.button if b.label == "申请人工清零").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    assert _state(seeded, 6) == "待验收"
+    assert _state(seeded, c(6)) == "待验收"
 
     at = _open("admin")
-    at.selectbox(key="case_pick").set_value(6).run()
-    assert _attachments(seeded) == [(6, "申请清零", "审验证明.png")]
+    at.selectbox(key="case_pick").set_value(c(6)).run()
+    assert _attachments(seeded) == [(c(6), "申请清零", "审验证明.png")]
     next(b for b in at.button if b.label == "验收清零").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    assert _state(seeded, 6) == "已清零"
+    assert _state(seeded, c(6)) == "已清零"
