@@ -20,8 +20,9 @@ MASKED_ID = seed.DRIVER_ID[:4] + "*" * 10 + seed.DRIVER_ID[-4:]
 
 
 @pytest.fixture(scope="module")
-def seeded_server(demo_db_path, fuyang, tmp_path_factory) -> Iterator[str]:
-    """The app on a demo copy holding the seeded lists (written before the server starts)."""
+def seeded_server(demo_db_path, fuyang, tmp_path_factory) -> Iterator[tuple[str, int]]:
+    """The app on a demo copy holding the seeded lists (written before the server starts), and
+    the seeded driver's case id (ids follow the demo's)."""
     folder = tmp_path_factory.mktemp("e2e_sources")
     path = folder / "hazards.duckdb"
     shutil.copy(demo_db_path, path)
@@ -34,9 +35,12 @@ def seeded_server(demo_db_path, fuyang, tmp_path_factory) -> Iterator[str]:
     ):
         conn.execute(statement)
     seed.seed(conn, fuyang)
+    (case_id,) = conn.execute(
+        "SELECT case_id FROM source_cases WHERE subject_key = ?", [f"D:{seed.DRIVER_ID}"]
+    ).fetchone()
     conn.close()
     with running_app(path, folder / "streamlit.log") as url:
-        yield url
+        yield url, case_id
 
 
 def _page(browser, hosts: set[str], width: int, height: int):  # ANN202
@@ -45,7 +49,7 @@ def _page(browser, hosts: set[str], width: int, height: int):  # ANN202
     return page
 
 
-def _open_case(page, width: int) -> None:
+def _open_case(page, width: int, case_id: int) -> None:
     from playwright.sync_api import expect
 
     phone = width < 600
@@ -59,20 +63,21 @@ def _open_case(page, width: int) -> None:
     expect(page.get_by_text("单位排名与清零预计").first).to_be_visible()
     page.get_by_role("tab", name="案件").click()
     page.locator("[data-testid='stSelectbox']").filter(has_text="选择案件").click()
-    page.get_by_role("option", name="案件 6 · 驾驶人·逾期未审验 · 李*华").click()
+    page.get_by_role("option", name=f"案件 {case_id} · 驾驶人·逾期未审验 · 李*华").click()
     expect(page.get_by_text("该对象的其他案件")).to_be_visible(timeout=30_000)
 
 
-def test_case_detail_and_full_view(seeded_server: str, browser) -> None:
+def test_case_detail_and_full_view(seeded_server: tuple[str, int], browser) -> None:
     from playwright.sync_api import expect
 
+    url, case_id = seeded_server
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for width, height in ((1400, 3200), (390, 5200)):
         hosts: set[str] = set()
         page = _page(browser, hosts, width, height)
-        sign_in(page, seeded_server)
+        sign_in(page, url)
         page.get_by_role("link", name="重点车辆与驾驶人").wait_for(state="attached")
-        _open_case(page, width)
+        _open_case(page, width, case_id)
         table = page.locator("[data-testid='stTable']").first
         expect(table).to_contain_text(MASKED_ID)
         expect(table).not_to_contain_text(seed.DRIVER_ID)
