@@ -105,49 +105,82 @@ def _cells(lon: np.ndarray, lat: np.ndarray, radius_m: float) -> tuple[np.ndarra
     return cx * rows + cy, rows
 
 
+class _Grid:
+    """Points sorted by grid cell (see _cells). A cell's id is column × rows + row, so the three
+    cells of one column around a cell (rows − 1, 0, +1) are one run of points in that order."""
+
+    def __init__(self, lon: np.ndarray, lat: np.ndarray, radius_m: float) -> None:
+        self.radius_m = radius_m
+        cell, self.rows = _cells(lon, lat, radius_m)
+        rad = np.radians(lat)
+        self.points = (lon, rad, np.cos(rad))
+        self.order = np.argsort(cell)
+        self.in_order = tuple(x[self.order] for x in self.points)
+        in_order = cell[self.order]
+        first = np.flatnonzero(np.r_[True, in_order[1:] != in_order[:-1]])
+        self.ucell = in_order[first]  # the occupied cells, sorted
+        self.bounds = np.r_[first, len(cell)]  # where each one's points start, then the end
+        self.slot = np.empty(len(lon), dtype=np.int64)  # each point's cell, as an index of ucell
+        self.slot[self.order] = np.repeat(np.arange(len(first)), np.diff(self.bounds))
+        self._runs: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def run(self, dx: int) -> tuple[np.ndarray, np.ndarray]:
+        """For every occupied cell: the run [lo, hi) of the points, in cell order, of the three
+        cells dx columns away and one row below to one row above."""
+        if dx not in self._runs:
+            base = self.ucell + dx * self.rows  # sorted, so the searches run in order
+            self._runs[dx] = (
+                self.bounds[np.searchsorted(self.ucell, base - 1)],
+                self.bounds[np.searchsorted(self.ucell, base + 1, side="right")],
+            )
+        return self._runs[dx]
+
+    def pairs_from(self, chosen: np.ndarray) -> np.ndarray:
+        """Every ordered pair (i, j) within R with chosen[i] (a boolean per point) and j any
+        point, (i, i) included; shape (m, 2)."""
+        sources = self.order[chosen[self.order]]  # in cell order
+        slot = self.slot[sources]
+        values = tuple(x[sources] for x in self.points)
+        out = []
+        for dx in (-1, 0, 1):
+            lo, hi = self.run(dx)
+            out.extend(_pairs_in_ranges(self, sources, values, lo[slot], hi[slot] - lo[slot]))
+        return np.concatenate(out) if out else np.empty((0, 2), dtype=np.int64)
+
+
 def neighbour_pairs(lon: np.ndarray, lat: np.ndarray, radius_m: float) -> np.ndarray:
     """Every ordered pair (i, j) with distance(i, j) <= radius_m, i == j included; shape (m, 2).
     (distance(i, j) and distance(j, i) are the same number: the formula is symmetric.)"""
     n = len(lon)
     if n == 0:
         return np.empty((0, 2), dtype=np.int64)
-    cell, rows = _cells(lon, lat, radius_m)
-    rad = np.radians(lat)
-    points = (lon, rad, np.cos(rad))
-    order = np.argsort(cell, kind="stable")
-    ucell, ustart, inverse, ucount = np.unique(
-        cell[order], return_index=True, return_inverse=True, return_counts=True
-    )
-    cell_end = (ustart + ucount)[inverse]  # per position in cell order
+    grid = _Grid(lon, lat, radius_m)
+    order, slot = grid.order, grid.slot[grid.order]
     out = []
-    # each unordered pair once: later points of the same cell, and four of the eight
-    # neighbouring cells; the mirror images and the points themselves are added at the end
-    for dx, dy in ((0, 0), (0, 1), (1, -1), (1, 0), (1, 1)):
-        if dx == dy == 0:
-            lo = np.arange(1, n + 1)
-            counts = cell_end - lo
-        else:
-            target = ucell + (dx * rows + dy)  # sorted, so the search runs in order
-            at = np.minimum(np.searchsorted(ucell, target), len(ucell) - 1)
-            found = ucell[at] == target
-            lo = np.where(found, ustart[at], 0)[inverse]
-            counts = np.where(found, ucount[at], 0)[inverse]
-        out.extend(_pairs_in_ranges(points, radius_m, order, lo, counts))
+    # each unordered pair once: the later points of the same cell and of the cell one row
+    # above, and the three cells of the next column; the mirror images and the points
+    # themselves are added at the end
+    later = np.arange(1, n + 1)
+    for lo, hi in ((later, grid.run(0)[1][slot]), (grid.run(1)[0][slot], grid.run(1)[1][slot])):
+        out.extend(_pairs_in_ranges(grid, order, grid.in_order, lo, hi - lo))
     one_way = np.concatenate(out) if out else np.empty((0, 2), dtype=np.int64)
     itself = np.repeat(np.arange(n), 2).reshape(n, 2)
     return np.concatenate((one_way, one_way[:, ::-1], itself))
 
 
-def _pairs_in_ranges(points, radius_m, order, lo, counts):  # ANN202
-    """Pairs (order[k], order[lo[k] + t]) for t < counts[k], kept when within R, where k runs
-    over the points in cell order; in memory-bounded chunks.
+def _pairs_in_ranges(grid, src, values, lo, counts):  # ANN001, ANN202
+    """Pairs (src[k], grid.order[lo[k] + t]) for t < counts[k], kept when within R, where
+    values are the (lon, radians of lat, cos of that) of src; in memory-bounded chunks.
 
     The haversine term h is computed exactly as geo.haversine_m_array computes it; the distance
     itself (arcsin, sqrt) is only needed for the few pairs whose h is within 1e-9 of the value at
     R, since the distance grows with h: the result is the same as comparing every distance."""
-    lon, rad, cos = points
+    lon, rad, cos = values
+    lon_o, rad_o, cos_o = grid.in_order
+    radius_m = grid.radius_m
     h_at_r = np.sin(radius_m / (2.0 * EARTH_RADIUS_M)) ** 2
     sure_in, sure_out = h_at_r * (1 - 1e-9), h_at_r * (1 + 1e-9)
+    counts = np.maximum(counts, 0)
     cum = np.cumsum(counts)
     i0 = 0
     n = len(counts)
@@ -159,18 +192,18 @@ def _pairs_in_ranges(points, radius_m, order, lo, counts):  # ANN202
         total = int(c.sum())
         if total:
             k = np.repeat(np.arange(i0, i1), c)
-            offset = np.arange(total) - np.repeat(np.cumsum(c) - c, c)
-            i, j = order[k], order[lo[k] + offset]
+            # position in cell order of each candidate: lo[k] + its rank among k's candidates
+            at = np.arange(total) + (lo[i0:i1] - (np.cumsum(c) - c))[k - i0]
             h = (
-                np.sin((rad[j] - rad[i]) / 2) ** 2
-                + cos[i] * cos[j] * np.sin(np.radians(lon[j] - lon[i]) / 2) ** 2
+                np.sin((rad_o[at] - rad[k]) / 2) ** 2
+                + cos[k] * cos_o[at] * np.sin(np.radians(lon_o[at] - lon[k]) / 2) ** 2
             )
             keep = h <= sure_in
             edge = np.flatnonzero((h > sure_in) & (h <= sure_out))
             if len(edge):
                 d = 2.0 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(h[edge])))
                 keep[edge] = d <= radius_m
-            yield np.column_stack((i[keep], j[keep]))
+            yield np.column_stack((src[k[keep]], grid.order[at[keep]]))
         i0 = i1
 
 
@@ -196,31 +229,60 @@ def coord_sites(
     thresholds: Sequence[float],
     radius_m: float,
 ) -> CoordSites:
-    """Accident-prone clusters by coordinates (see the module docstring)."""
+    """Accident-prone clusters by coordinates (see the module docstring).
+
+    Only two kinds of pairs are searched for: those from an accident adding something to a
+    measure (the others add 0 to every sum), which give every accident's sums, and then those
+    from a qualifying accident, which give the chaining and the members."""
     lon = np.asarray(lon, dtype=np.float64)
     lat = np.asarray(lat, dtype=np.float64)
     measures = np.atleast_2d(np.asarray(measures, dtype=np.float64))
     n = len(lon)
-    pairs = neighbour_pairs(lon, lat, radius_m)
+    none = np.empty((0, 2), dtype=np.int64)
+    if n == 0:
+        return CoordSites(0, none, none)
+    grid = _Grid(lon, lat, radius_m)
+    counting = (measures != 0).any(axis=0)
+    to_counting = grid.pairs_from(counting)  # (counting accident, any)
     qualifies = np.zeros(n, dtype=bool)
     for values, threshold in zip(measures, thresholds, strict=True):
-        if n:
-            qualifies |= np.bincount(pairs[:, 0], weights=values[pairs[:, 1]], minlength=n) >= (
-                threshold
-            )
+        qualifies |= _sums_within(to_counting, values, n) >= threshold
     if not qualifies.any():
-        none = np.empty((0, 2), dtype=np.int64)
         return CoordSites(0, none, none)
-    both = pairs[qualifies[pairs[:, 0]] & qualifies[pairs[:, 1]]]
-    label = _components(n, both[both[:, 0] != both[:, 1]])
-    roots, site_of = np.unique(label[qualifies], return_inverse=True)
+    from_q = np.concatenate(
+        (
+            to_counting[qualifies[to_counting[:, 0]]],
+            grid.pairs_from(qualifies & ~counting),
+        )
+    )  # every pair (qualifying accident, any)
+    q = np.flatnonzero(qualifies)
+    compact = np.full(n, -1)
+    compact[q] = np.arange(len(q))
+    ends = compact[from_q]
+    links = ends[(ends[:, 1] >= 0) & (ends[:, 0] < ends[:, 1])]  # each pair of two once
+    roots, site_of = np.unique(_components(len(q), links), return_inverse=True)
     number = np.full(n, -1)
-    number[np.flatnonzero(qualifies)] = site_of
-    from_q = pairs[qualifies[pairs[:, 0]]]
-    code = np.unique(number[from_q[:, 0]] * n + from_q[:, 1])
+    number[q] = site_of
+    # a qualifying accident belongs to its own site only (any qualifying accident within R of
+    # it is chained to it); the others to the site of each qualifying accident within R
+    near = from_q[ends[:, 1] < 0]
+    code = np.sort(
+        np.concatenate((site_of * n + q, np.unique(number[near[:, 0]] * n + near[:, 1])))
+    )
     members = np.column_stack((code // n, code % n))
-    qualifying = np.column_stack((number[qualifies], np.flatnonzero(qualifies)))
+    qualifying = np.column_stack((site_of, q))
     return CoordSites(len(roots), members, qualifying)
+
+
+def _sums_within(pairs: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """For each accident j, the sum of values[i] over the pairs (i, j). Whole numbers (every
+    measure but a score with fractional weights) add up exactly in any order; otherwise they
+    are added in the order of i, as a literal loop over the accidents would."""
+    weights = values[pairs[:, 0]]
+    if not (np.array_equal(weights, np.round(weights)) and np.abs(weights).sum() < 2.0**52):
+        pairs = pairs[np.lexsort((pairs[:, 0], pairs[:, 1]))]
+        weights = values[pairs[:, 0]]
+    return np.bincount(pairs[:, 1], weights=weights, minlength=n)
 
 
 @dataclass(frozen=True)

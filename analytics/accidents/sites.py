@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from analytics import access, geo
 from analytics.accidents import hsm, placing, search
@@ -67,9 +68,11 @@ def _window(as_of: date, params: Params, unit: str | None) -> dict[str, object]:
     }
 
 
-def _accidents(conn: duckdb.DuckDBPyConnection, args: dict, where: str, cols: str) -> dict:
+def _accidents(conn: duckdb.DuckDBPyConnection, args: dict, where: str, cols: str) -> pa.Table:
     sql = f"SELECT {cols} FROM ({read_sql('hotspot_accidents')}) WHERE {where}"  # fixed text  # noqa: S608
-    return conn.execute(sql, args).fetchnumpy()
+    with warnings.catch_warnings():  # DuckDB notes the copy
+        warnings.simplefilter("ignore", UserWarning)
+        return conn.execute(sql, args).to_arrow_table()
 
 
 def _measures(rows: dict, params: Params) -> tuple[np.ndarray, list[float]]:
@@ -166,13 +169,22 @@ def _peaks(conn, codes, route, stake, values, threshold, params):  # ANN202
         yield int(r[i]), int(found.start[i] - r[i] * span), int(found.end[i] - r[i] * span)
 
 
+# which windowed accidents belong to which site: on the route within the site's stakes
+# (site_ranges: site_no, route_code, start_m, end_m), or listed by id (site_members: site_no,
+# accident_id)
+_IN_RANGE = """SELECT s.site_no, w.* FROM site_ranges AS s
+INNER JOIN windowed AS w ON w.route_code = s.route_code
+    AND w.stake_m BETWEEN s.start_m AND s.end_m"""
+_LISTED = """SELECT m.site_no, w.* FROM site_members AS m
+INNER JOIN windowed AS w ON w.accident_id = m.accident_id"""
+
+
 def _stake_members(conn: duckdb.DuckDBPyConnection, args: dict, ranges: pd.DataFrame):
     conn.register("site_ranges", ranges[["site_no", "route_code", "start_m", "end_m"]])
     try:
         return conn.execute(
-            f"SELECT s.site_no, w.accident_id FROM site_ranges AS s"  # fixed text  # noqa: S608
-            f" INNER JOIN ({read_sql('hotspot_accidents')}) AS w ON w.route_code = s.route_code"
-            " AND w.stake_m BETWEEN s.start_m AND s.end_m",
+            f"WITH windowed AS ({read_sql('hotspot_accidents')})\n"  # fixed text
+            f"SELECT site_no, accident_id FROM ({_IN_RANGE})",
             args,
         ).df()
     finally:
@@ -181,30 +193,40 @@ def _stake_members(conn: duckdb.DuckDBPyConnection, args: dict, ranges: pd.DataF
 
 def _coord_members(conn: duckdb.DuckDBPyConnection, args: dict, params: Params) -> pd.DataFrame:
     measure_cols = ", ".join(dict.fromkeys(c.measure for c in params.conditions))
-    rows = _accidents(
+    table = _accidents(
         conn, args, "lon IS NOT NULL AND lat IS NOT NULL", f"accident_id, lon, lat, {measure_cols}"
     )
+    rows = {c: table.column(c).to_numpy() for c in ["lon", "lat", *measure_cols.split(", ")]}
     values, thresholds = _measures(rows, params)
     found = search.coord_sites(rows["lon"], rows["lat"], values, thresholds, params.radius_m)
-    ids = np.asarray(rows["accident_id"], dtype=object)
     k = found.members[:, 1]
+    ids = table.column("accident_id").take(pa.array(k))  # stays in Arrow: no Python strings
     return pd.DataFrame(
         {
             "site_no": found.members[:, 0],
-            "accident_id": ids[k],
+            "accident_id": pd.Series(pd.arrays.ArrowStringArray(ids.combine_chunks())),
             "lon": rows["lon"][k],
             "lat": rows["lat"][k],
         }
     )
 
 
-def _figures(conn: duckdb.DuckDBPyConnection, args: dict, members: pd.DataFrame) -> pd.DataFrame:
-    conn.register("site_members", members)
+def _figures(
+    conn: duckdb.DuckDBPyConnection, args: dict, members: pd.DataFrame, params: Params
+) -> pd.DataFrame:
+    """Each site's figures; members: (site_no, accident_id), or for a stake-like rule the
+    sites' ranges (site_no, route_code, start_m, end_m)."""
+    stake_like = params.mode in STAKE_LIKE
+    name = "site_ranges" if stake_like else "site_members"
+    conn.register(name, members)
     try:
-        sql = f"WITH windowed AS ({read_sql('hotspot_accidents')}),\n"
+        sql = (
+            f"WITH windowed AS ({read_sql('hotspot_accidents')}),\n"
+            f"members AS ({_IN_RANGE if stake_like else _LISTED}),\n"
+        )
         return conn.execute(sql + read_sql("hotspot_site_figures"), args).df()
     finally:
-        conn.unregister("site_members")
+        conn.unregister(name)
 
 
 def find_sites(
@@ -262,12 +284,7 @@ def _members(conn: duckdb.DuckDBPyConnection, args: dict, params: Params):
     """(which accident belongs to which site: site_no, accident_id[, lon, lat]; each site's
     site_no, site_key and place: route_code, start_m, end_m, or lon, lat)."""
     if params.mode in STAKE_LIKE:
-        places = _stake_ranges(conn, args, params)
-        places["site_no"] = np.arange(len(places))
-        places["site_key"] = [
-            f"{r}:{a}-{b}"
-            for r, a, b in zip(places.route_code, places.start_m, places.end_m, strict=True)
-        ]
+        places = _stake_places(conn, args, params)
         return _stake_members(conn, args, places), places
     members = _coord_members(conn, args, params)
     places = members.groupby("site_no", as_index=False)[["lon", "lat"]].mean()  # the centre
@@ -275,13 +292,28 @@ def _members(conn: duckdb.DuckDBPyConnection, args: dict, params: Params):
     return members, places
 
 
+def _stake_places(conn: duckdb.DuckDBPyConnection, args: dict, params: Params) -> pd.DataFrame:
+    places = _stake_ranges(conn, args, params)
+    places["site_no"] = np.arange(len(places))
+    places["site_key"] = [
+        f"{r}:{a}-{b}"
+        for r, a, b in zip(places.route_code, places.start_m, places.end_m, strict=True)
+    ]
+    return places
+
+
 def _find(conn: duckdb.DuckDBPyConnection, as_of: date, params: Params, unit: str | None):
     args = _window(as_of, params, unit)
-    members, places = _members(conn, args, params)
+    if params.mode in STAKE_LIKE:  # the figures join the ranges themselves: no member list
+        members = places = _stake_places(conn, args, params)
+        by = places[["site_no", "route_code", "start_m", "end_m"]]
+    else:
+        members, places = _members(conn, args, params)
+        by = members[["site_no", "accident_id"]]
     if members.empty:
         empty = pd.DataFrame({c: pd.Series(dtype=object) for c in [*COLUMNS, "site_no"]})
         return empty, members
-    sites = _figures(conn, args, members[["site_no", "accident_id"]])
+    sites = _figures(conn, args, by, params)
     sites = sites.merge(places, on="site_no").sort_values("site_no", ignore_index=True)
     sites["mode"] = params.mode
     sites["measure"] = sites[params.rank_measure]

@@ -1,11 +1,6 @@
--- Figures of each site over its accidents. The caller registers site_members(site_no,
--- accident_id) and puts the windowed accidents (hotspot_accidents.sql) in front as `windowed`.
-members AS (
-    SELECT m.site_no, w.*
-    FROM site_members AS m
-    INNER JOIN windowed AS w ON w.accident_id = m.accident_id
-),
-
+-- Figures of each site over its accidents. The caller puts in front the windowed accidents
+-- (hotspot_accidents.sql) as `windowed` and which of them belong to which site as
+-- `members` (site_no, then every column of `windowed`).
 counted AS (  -- how often each value occurs at each site; one grouping per column
     SELECT site_no, 'collision' AS what, collision_type AS v, count(*) AS n
     FROM members
