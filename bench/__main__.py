@@ -12,6 +12,7 @@ The peers (bench/peers.py: DuckDB SQL and Polars stake windows, Polars ranking, 
 ST_ClusterDBSCAN clusters) run beside the product on the same data; a peer whose answer differs
 prints a MISMATCH line, is recorded in the JSON and makes the run exit with status 1.
 --compare OLD.json prints every figure beside a saved run's (bench/compare.py).
+--only imports runs only the two ledger imports (a tenth with --quick), --repeat times (medians).
 Timings are printed and written as JSON; they are never asserted (see docs/performance.md).
 """
 
@@ -178,6 +179,11 @@ def main() -> None:
     p.add_argument("--quick", action="store_true", help="a tenth of the scale size (for CI)")
     p.add_argument("--json", type=Path)
     p.add_argument("--compare", type=Path, help="a saved --json file to compare this run with")
+    p.add_argument(
+        "--only",
+        choices=("imports",),
+        help="only this part (imports: the CSV and xlsx ledger imports, --quick/--scale sizes)",
+    )
     _load_arguments(p)
     args = p.parse_args()
     if args.load or args.load_quick:
@@ -185,6 +191,10 @@ def main() -> None:
         return
     tmp = Path(tempfile.mkdtemp(prefix="hazards-bench-"))
     results: dict[str, float] = {}
+    if args.only == "imports":  # medians of --repeat runs (the full run imports once)
+        runs = [_imports(tmp, args.quick) for _ in range(args.repeat)]
+        _print({k: statistics.median(r[k] for r in runs) for k in runs[0]}, args.json, args.compare)
+        return
     if args.scale or args.quick:
         n_h, n_a = (10_000, 100_000) if args.quick else (100_000, 1_000_000)
         path = tmp / "scale.duckdb"
@@ -203,9 +213,7 @@ def main() -> None:
         )
         path = tmp / "d0.duckdb"
         as_of = date(2022, 9, 15)
-    rows_csv, rows_xlsx = (10_000, 5_000) if args.quick else (100_000, 50_000)
-    fuyang = city_mod.load_city(PROJECT_ROOT / "data" / "city.toml")
-    results |= imports.run(fuyang, tmp, rows_csv, rows_xlsx)
+    results |= _imports(tmp, args.quick)
     results |= hostile.run(tmp / "hostile")
     results |= _analytics(path, as_of, args.repeat)
     results |= _hotspots(path, as_of, args.repeat)
@@ -221,6 +229,12 @@ def main() -> None:
         print(m)
     if mismatches:
         sys.exit(1)
+
+
+def _imports(tmp: Path, quick: bool) -> dict[str, float]:
+    rows_csv, rows_xlsx = (10_000, 5_000) if quick else (100_000, 50_000)
+    fuyang = city_mod.load_city(PROJECT_ROOT / "data" / "city.toml")
+    return imports.run(fuyang, tmp, rows_csv, rows_xlsx)
 
 
 def _print(results: dict[str, float], to: Path | None, old: Path | None = None) -> None:
