@@ -104,14 +104,16 @@ def _csv_rows(file_name: str, text: str, limits: Limits) -> list[list[object]]:
     rows: list[list[object]] = []
     reader = csv.reader(io.StringIO(text))
     n = 0  # rows beyond the limit are counted (for the message), not kept
+    kept = limits.rows + HEADER_ROWS
     try:
         for r in reader:
             n += 1
             width = len(r)
             while width and r[width - 1] == "":
                 width -= 1
-            _too_big(file_name, 1, width, limits)
-            if n <= limits.rows + HEADER_ROWS:
+            if width > limits.columns or width > limits.cells:
+                _too_big(file_name, 1, width, limits)
+            if n <= kept:
                 rows.append([c if c != "" else None for c in r[: max(width, 1)]])
     except csv.Error as e:
         too_long = "field larger than field limit" in str(e)
@@ -126,7 +128,10 @@ def _csv_rows(file_name: str, text: str, limits: Limits) -> list[list[object]]:
         ) from None
     _too_big(file_name, n, 1, limits)
     width = max(map(len, rows), default=0)  # rectangular, as a sheet is
-    return [r + [None] * (width - len(r)) for r in rows]
+    for r in rows:
+        if len(r) < width:
+            r.extend([None] * (width - len(r)))
+    return rows
 
 
 # --- xlsx ------------------------------------------------------------------------------------
