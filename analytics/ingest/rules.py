@@ -12,8 +12,11 @@ value an update keeps from the stored record) go to record["_if_new"].
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import compress
 from typing import Any
 
 from analytics.ingest.common import Problem
@@ -153,12 +156,14 @@ def check_row(
             _column(row, step.column, step.seen)
         else:
             step(row)
-    given = frozenset([f for f in declaration.stored if out.get(f) is not None])
+    stored = declaration.stored  # the fields with a value (in C: map, compress)
+    given = frozenset(compress(stored, map(_is_value, map(out.get, stored))))
     out["_given"] = given.difference(row.derived) if row.derived else given
     out["_if_new"], out["_names"] = row.if_new, names
     return out, row.problems, row.warnings
 
 
+_is_value = functools.partial(operator.is_not, None)
 MEMO_SIZE = 20_000  # distinct texts remembered per column and file
 
 
