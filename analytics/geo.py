@@ -439,6 +439,8 @@ _STAKE_PATTERNS = (
     re.compile(rf"^({_NUM})KM?(?:\+({_NUM})M?|({_NUM})M)?$"),  # 123K+500, 1325KM+500M, 123KM500M
     re.compile(rf"^({_NUM})$"),  # 123 / 123.5 (kilometres)
 )
+# the common spelling, already clean: the same metres as _stake_metres(_clean(text)) gives
+_PLAIN_STAKE = re.compile(r"K(\d{1,6})\+(\d{3})", re.ASCII)
 _RANGE_SEP = re.compile(r"[-~—–〜]+|至|到")
 
 
@@ -467,6 +469,8 @@ def parse_stake(text: Any) -> int | None:
         return None
     if isinstance(text, int | float):
         return int(round(text * 1000)) if math.isfinite(text) and text >= 0 else None
+    if type(text) is str and (m := _PLAIN_STAKE.fullmatch(text)):  # K123+500, as most write it
+        return int(m[1]) * 1000 + int(m[2])
     return _stake_metres(_clean(str(text)))
 
 

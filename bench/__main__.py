@@ -15,6 +15,7 @@ The peers (bench/peers.py: DuckDB SQL and Polars stake windows, Polars ranking, 
 ST_ClusterDBSCAN clusters) run beside the product on the same data; a peer whose answer differs
 prints a MISMATCH line, is recorded in the JSON and makes the run exit with status 1.
 --compare OLD.json prints every figure beside a saved run's (bench/compare.py).
+--only imports runs only the two ledger imports (a tenth with --quick), --repeat times (medians).
 Timings are printed and written as JSON; they are never asserted (see docs/performance.md).
 """
 
@@ -181,7 +182,12 @@ def main() -> None:
     p.add_argument("--quick", action="store_true", help="a tenth of the scale size (for CI)")
     p.add_argument("--json", type=Path)
     p.add_argument("--compare", type=Path, help="a saved --json file to compare this run with")
-    p.add_argument("--only", choices=["hotspots"], help="run only this part")
+    p.add_argument(
+        "--only",
+        choices=("hotspots", "imports"),
+        help="only this part (hotspots: the presets, modes, baseline and peers; imports: the CSV"
+        " and xlsx ledger imports, medians of --repeat; both at the --quick/--scale sizes)",
+    )
     _load_arguments(p)
     args = p.parse_args()
     if args.load or args.load_quick:
@@ -189,6 +195,10 @@ def main() -> None:
         return
     tmp = Path(tempfile.mkdtemp(prefix="hazards-bench-"))
     results: dict[str, float] = {}
+    if args.only == "imports":  # medians of --repeat runs (the full run imports once)
+        runs = [_imports(tmp, args.quick) for _ in range(args.repeat)]
+        _print({k: statistics.median(r[k] for r in runs) for k in runs[0]}, args.json, args.compare)
+        return
     if args.scale or args.quick:
         n_h, n_a = (10_000, 100_000) if args.quick else (100_000, 1_000_000)
         path = tmp / "scale.duckdb"
@@ -210,9 +220,7 @@ def main() -> None:
     if args.only == "hotspots":
         _only_hotspots(results, path, as_of, args)
         return
-    rows_csv, rows_xlsx = (10_000, 5_000) if args.quick else (100_000, 50_000)
-    fuyang = city_mod.load_city(PROJECT_ROOT / "data" / "city.toml")
-    results |= imports.run(fuyang, tmp, rows_csv, rows_xlsx)
+    results |= _imports(tmp, args.quick)
     results |= hostile.run(tmp / "hostile")
     results |= _analytics(path, as_of, args.repeat)
     results |= _hotspots(path, as_of, args.repeat)
@@ -244,6 +252,12 @@ def _only_hotspots(
         print(m)
     if mismatches:
         sys.exit(1)
+
+
+def _imports(tmp: Path, quick: bool) -> dict[str, float]:
+    rows_csv, rows_xlsx = (10_000, 5_000) if quick else (100_000, 50_000)
+    fuyang = city_mod.load_city(PROJECT_ROOT / "data" / "city.toml")
+    return imports.run(fuyang, tmp, rows_csv, rows_xlsx)
 
 
 def _print(results: dict[str, float], to: Path | None, old: Path | None = None) -> None:

@@ -394,3 +394,19 @@ def test_format_stake_range() -> None:
     assert geo.format_stake_range(12300, None) == "K12+300"
     assert geo.format_stake_range(12300.0, float("nan")) == "K12+300"
     assert geo.format_stake_range(None, 5) == ""
+
+
+def test_parse_stake_plain_spelling_matches_the_general_reading() -> None:
+    # the fast path for K<km>+<3 digits> gives what cleaning and the patterns give
+    for text, metres in [
+        ("K0+000", 0),
+        ("K12+300", 12_300),
+        ("K012+045", 12_045),
+        ("K123456+999", 123_456_999),
+        ("K1234567+000", 1_234_567_000),  # 7 digits: the general reading
+        ("k12+300", 12_300),
+        ("K12+3000", None),
+        ("Ｋ12＋300", 12_300),
+    ]:
+        assert geo.parse_stake(text) == metres, text
+        assert geo._stake_metres(geo._clean(text)) == metres, text

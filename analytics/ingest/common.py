@@ -3,8 +3,11 @@ and keeping the uploaded file."""
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import json
+import operator
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -86,10 +89,26 @@ class Options:
     override_reason: str | None = None  # an administrator's reason for protected changes
 
 
+@contextlib.contextmanager
+def bulk() -> Iterator[None]:
+    """No cyclic garbage collection while a file is checked and written: the records of a big
+    file are hundreds of thousands of young objects that all live on, and every collection of
+    the older generations walks them all again (it cost more than the checks themselves). The
+    checks make no reference cycles; the collector runs again as soon as the import ends."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 # record(raw, names, row number) → (record, problems, warnings)
 RecordFn = Callable[[dict, dict, int], tuple[dict, list[Problem], list[Problem]]]
 
 
+@bulk()
 def check_rows(
     conn: duckdb.DuckDBPyConnection,
     kind: str,
@@ -171,6 +190,7 @@ class _Hold(Exception):
     """The plan may not be written (problems, or protected changes without a reason)."""
 
 
+@bulk()
 def run(
     conn: duckdb.DuckDBPyConnection,
     kind: str,
@@ -294,6 +314,9 @@ def _bounds_of(o: Options) -> plausible.Bounds | None:
 def _cell_problems(row: Row, names: dict[str, str]) -> tuple[list[Problem], list[Problem]]:
     """Overlong cells (problems) and cells with control characters, which are removed from the
     row in place (warnings): no writer (xlsx, docx) could store them later."""
+    texts = "".join([c for c in row.raw.values() if isinstance(c, str)])
+    if len(texts) <= plausible.MAX_CELL_CHARS and texts.isprintable():  # every cell fine
+        return [], []
     too_long, cleaned = [], []
     for f, cell in row.raw.items():
         if not isinstance(cell, str):
@@ -330,13 +353,24 @@ def _implausible(
 
 
 def _rows(table: read.Sheet, header: headers.Header) -> Iterator[Row]:
+    columns = tuple(header.columns.items())
+    fields = tuple(f for _, f in columns)
+    last = max((j for j, _ in columns), default=-1)
+    take = operator.itemgetter(*(j for j, _ in columns)) if len(columns) > 1 else None
+    text = values.text
     for i in range(header.row + 1, len(table.rows)):
         cells = table.rows[i]
-        if all(values.text(c) is None for c in cells) or values.is_total_row(cells):
+        for c in cells:  # a blank row: no cell with text (spaces are none)
+            if c is not None and text(c) is not None:
+                break
+        else:
             continue
-        yield Row(
-            i + 1, {f: (cells[j] if j < len(cells) else None) for j, f in header.columns.items()}
-        )
+        if values.is_total_row(cells):
+            continue
+        if take is not None and last < len(cells):
+            yield Row(i + 1, dict(zip(fields, take(cells), strict=True)))
+        else:
+            yield Row(i + 1, {f: (cells[j] if j < len(cells) else None) for j, f in columns})
 
 
 def keep(folder: Path, sha256: str, file_name: str, data: bytes) -> None:

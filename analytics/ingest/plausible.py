@@ -50,13 +50,17 @@ def problems(kind: str, rec: dict, bounds: Bounds) -> list[tuple[str, str]]:
     """(field, Chinese message) for each implausible value of one checked record."""
     out: list[tuple[str, str]] = []
     for f in DATES.get(kind, ()):
-        d = _day(rec.get(f))
+        if (d := rec.get(f)) is None:  # most dates of a row are empty
+            continue
+        d = _day(d)
         if d is not None and d < EARLIEST:
             out.append((f, f"日期 {d} 早于 {EARLIEST.year} 年，请核对"))
         elif d is not None and d > bounds.today:
             out.append((f, f"日期 {d} 晚于今天（{bounds.today}），请核对"))
     for f in DEADLINES.get(kind, ()):
-        d = _day(rec.get(f))
+        if (d := rec.get(f)) is None:
+            continue
+        d = _day(d)
         if d is not None and d < EARLIEST:
             out.append((f, f"日期 {d} 早于 {EARLIEST.year} 年，请核对"))
         elif d is not None and d > bounds.latest_deadline:

@@ -104,14 +104,16 @@ def _csv_rows(file_name: str, text: str, limits: Limits) -> list[list[object]]:
     rows: list[list[object]] = []
     reader = csv.reader(io.StringIO(text))
     n = 0  # rows beyond the limit are counted (for the message), not kept
+    kept = limits.rows + HEADER_ROWS
     try:
         for r in reader:
             n += 1
             width = len(r)
             while width and r[width - 1] == "":
                 width -= 1
-            _too_big(file_name, 1, width, limits)
-            if n <= limits.rows + HEADER_ROWS:
+            if width > limits.columns or width > limits.cells:
+                _too_big(file_name, 1, width, limits)
+            if n <= kept:
                 rows.append([c if c != "" else None for c in r[: max(width, 1)]])
     except csv.Error as e:
         too_long = "field larger than field limit" in str(e)
@@ -126,7 +128,10 @@ def _csv_rows(file_name: str, text: str, limits: Limits) -> list[list[object]]:
         ) from None
     _too_big(file_name, n, 1, limits)
     width = max(map(len, rows), default=0)  # rectangular, as a sheet is
-    return [r + [None] * (width - len(r)) for r in rows]
+    for r in rows:
+        if len(r) < width:
+            r.extend([None] * (width - len(r)))
+    return rows
 
 
 # --- xlsx ------------------------------------------------------------------------------------
@@ -242,6 +247,7 @@ def _sheet_parts(z: zipfile.ZipFile) -> list[tuple[str, str]]:
 _DIMENSION = re.compile(rb'<(?:[\w.-]+:)?dimension\b[^>]*?\bref="([^"]*)"')
 _FAST_REF = re.compile(rb'<c r="([A-Z]{1,3})([1-9]\d{0,6})"')
 _ANY_CELL = re.compile(rb"<(?:[\w.-]+:)?c[\s/>]")  # prefixed (<x:c …>) too: calamine reads them
+_CELL_ENDS = (b" ", b"\t", b"\n", b"\r", b"\x0b", b"\x0c", b"/", b">")  # rb"[\s/>]"
 _TAG = re.compile(rb"<(?:[\w.-]+:)?(row|c)(?=[\s/>])([^>]*)>")
 _R_ATTR = re.compile(rb"(?:^|\s)r\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")  # either quote
 _ANY_R = re.compile(rb"\sr\s*=")
@@ -285,12 +291,15 @@ class _CellScan:
             self.dimension_seen = True
             self._dimension(m[1].decode("ascii", "replace"))
         refs = _FAST_REF.findall(buf)
-        cells = len(_ANY_CELL.findall(buf))
+        if b":c" in buf:  # a namespace prefix may stand before c
+            cells = len(_ANY_CELL.findall(buf))
+        else:  # <c followed by whitespace, / or > (what _ANY_CELL finds), counted without it
+            cells = sum(buf.count(b"<c" + end) for end in _CELL_ENDS)
         r_attrs = len(_ANY_R.findall(buf))  # a second r="…" in a cell wins in calamine
         if len(refs) == cells and r_attrs == len(refs) + buf.count(b'<row r="'):
             # every cell says where it is, once
             if refs:
-                rows = [int(r) for _, r in refs]
+                rows = [int(r) for r in {r for _, r in refs}]
                 cols = [column_number(c) for c in {c for c, _ in refs}]
                 self._extend(min(rows), max(rows), min(cols), max(cols))
                 self.row, self.col = rows[-1], column_number(refs[-1][0])
@@ -355,7 +364,7 @@ def _rows(file_name: str, rows: Iterable[list[object]], limits: Limits) -> list[
     out: list[list[object]] = []
     for r in rows:
         _too_big(file_name, len(out) + 1, len(r), limits)
-        out.append([_cell(c) for c in r])
+        out.append([c if type(c) is str and c else _cell(c) for c in r])  # most cells: text
     return out
 
 

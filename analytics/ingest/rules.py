@@ -12,8 +12,11 @@ value an update keeps from the stored record) go to record["_if_new"].
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import compress
 from typing import Any
 
 from analytics.ingest.common import Problem
@@ -47,6 +50,8 @@ class Declaration:
     plan: tuple[tuple[tuple, ...] | Column | Callable[[RowCheck], None], ...] = field(
         init=False, repr=False, compare=False
     )
+    # (names, the plan with a memo per column) of the file being checked (see _memo)
+    memo: tuple[dict, tuple] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         plan: list = []
@@ -130,29 +135,82 @@ def check_row(
     gives; record["_if_new"]: the problems that refuse it only when its id is new."""
     row = RowCheck(raw, names, number, env)
     out, cell = row.out, raw.get
-    for step in declaration.plan:
+    for step in _memo(declaration, names):
         if type(step) is tuple:  # plain columns: a cell that cannot be read is rare
             try:
-                for f, parse, _c in step:
-                    out[f] = parse(cell(f))
+                for f, parse, _c, seen in step:
+                    v = cell(f)
+                    if v is None or type(v) is str:
+                        try:
+                            out[f] = seen[v]
+                        except KeyError:
+                            out[f] = value = parse(v)
+                            if len(seen) < MEMO_SIZE:
+                                seen[v] = value
+                    else:
+                        out[f] = parse(v)
             except ValueProblem:
-                for _f, _parse, c in step:
-                    _column(row, c)
-        elif type(step) is Column:
-            _column(row, step)
+                for _f, _parse, c, seen in step:
+                    _column(row, c, seen)
+        elif type(step) is _Memo:
+            _column(row, step.column, step.seen)
         else:
             step(row)
-    given = frozenset([f for f in declaration.stored if out.get(f) is not None])
+    stored = declaration.stored  # the fields with a value (in C: map, compress)
+    given = frozenset(compress(stored, map(_is_value, map(out.get, stored))))
     out["_given"] = given.difference(row.derived) if row.derived else given
     out["_if_new"], out["_names"] = row.if_new, names
     return out, row.problems, row.warnings
 
 
-def _column(row: RowCheck, c: Column) -> None:
+_is_value = functools.partial(operator.is_not, None)
+MEMO_SIZE = 20_000  # distinct texts remembered per column and file
+
+
+class _Memo:
+    """A column rule with its file's memo of parsed text cells."""
+
+    __slots__ = ("column", "seen")
+
+    def __init__(self, column: Column) -> None:
+        self.column, self.seen = column, {}
+
+
+def _memo(declaration: Declaration, names: dict[str, str]) -> tuple:
+    """The declaration's plan with a memo per column: column parsers are functions of the cell
+    alone, so a text cell repeated down a column (a unit, a type, a grade, a date) is parsed once
+    per file. The memos belong to the file's header mapping (the same names object for every row
+    of one file): a new file starts afresh, and at most MEMO_SIZE texts per column are kept.
+    A cell that cannot be read is never remembered (_column reports its problem every time)."""
+    held = declaration.memo
+    if held is not None and held[0] is names:
+        return held[1]
+    plan = tuple(
+        tuple((f, parse, c, {}) for f, parse, c in step)
+        if type(step) is tuple
+        else _Memo(step)
+        if type(step) is Column
+        else step
+        for step in declaration.plan
+    )
+    object.__setattr__(declaration, "memo", (names, plan))
+    return plan
+
+
+def _column(row: RowCheck, c: Column, seen: dict) -> None:
     """One column rule: the cell parsed, required, checked; a default is never given."""
     f = c.field
     try:
-        value = c.parse(row.raw.get(f))
+        cell = row.raw.get(f)
+        if cell is None or type(cell) is str:
+            if cell in seen:
+                value = seen[cell]
+            else:
+                value = c.parse(cell)
+                if len(seen) < MEMO_SIZE:
+                    seen[cell] = value
+        else:
+            value = c.parse(cell)
     except ValueProblem as e:
         row.problem(f, str(e))
         value = c.default

@@ -170,9 +170,15 @@ def count(cell: object, what: str, limit: int) -> int | None:
     return int(x)
 
 
+_TOTAL = re.compile(r"(合\s*计|小\s*计|总\s*计)")
+
+
 def is_total_row(cells: list[object]) -> bool:
-    """合计/小计/总计 rows sum the ledger up: they are not hazards."""
-    return any(re.fullmatch(r"(合\s*计|小\s*计|总\s*计)", text(c) or "") for c in cells[:4])
+    """合计/小计/总计 rows sum the ledger up: they are not hazards. (Only a text cell can hold
+    计: numbers and dates never do, so the others are not looked at.)"""
+    return any(
+        isinstance(c, str) and "计" in c and _TOTAL.fullmatch(text(c) or "") for c in cells[:4]
+    )
 
 
 _TIME = re.compile(r"(\d{1,2})[:时：](\d{1,2})(?:[:分：](\d{1,2}))?秒?")

@@ -68,7 +68,7 @@ def missing_elements(hazard: Mapping[str, object]) -> list[str]:
     return [
         label
         for col, label in FIVE_ELEMENTS.items()
-        if hazard.get(col) is None or str(hazard.get(col)).strip() == ""
+        if (value := hazard.get(col)) is None or str(value).strip() == ""
     ]
 
 

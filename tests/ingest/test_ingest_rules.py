@@ -104,3 +104,54 @@ def test_the_header_shown_is_the_files_own_and_a_field_without_one_is_named_as_i
 def test_one_of_names_the_allowed_words() -> None:
     check = rules.one_of(("简易程序", "一般程序"), "处理程序须为简易程序或一般程序")
     assert (check("一般程序"), check("快速程序")) == (None, "处理程序须为简易程序或一般程序")
+
+
+def _counting_declaration(calls: list[object]) -> rules.Declaration:
+    def parse(cell: object) -> str | None:
+        calls.append(cell)
+        t = values.text(cell)
+        if t == "坏":
+            raise values.ValueProblem("无法识别“坏”")
+        return None if t is None else t + "!"
+
+    return rules.Declaration(
+        steps=(Column("kind", parse), Column("need", parse, required="缺少")), stored=("kind",)
+    )
+
+
+def test_a_repeated_text_cell_is_parsed_once_per_file_a_bad_one_every_time() -> None:
+    calls: list[object] = []
+    declared = _counting_declaration(calls)
+    names = {"kind": "类型", "need": "必填"}  # one file: one header mapping for all its rows
+    rows = [{"kind": "甲", "need": "甲"}, {"kind": "甲", "need": "乙"}, {"kind": 7, "need": "甲"}]
+    outs = [rules.check_row(declared, raw, names, n)[0] for n, raw in enumerate(rows, 2)]
+    assert [(o["kind"], o["need"]) for o in outs] == [("甲!", "甲!"), ("甲!", "乙!"), ("7!", "甲!")]
+    # 甲 in each column once, 乙 once; a number is never remembered (7 and 7.0 and True differ)
+    assert calls == ["甲", "甲", "乙", 7]
+    bad = [rules.check_row(declared, {"kind": "坏", "need": "坏"}, names, n)[1] for n in (5, 6)]
+    assert [[(p.row, p.column, p.problem) for p in ps] for ps in bad] == [
+        [(5, "类型", "无法识别“坏”"), (5, "必填", "无法识别“坏”")],
+        [(6, "类型", "无法识别“坏”"), (6, "必填", "无法识别“坏”")],
+    ]
+    # another file (another header mapping) starts afresh
+    calls.clear()
+    rules.check_row(declared, {"kind": "甲", "need": "甲"}, dict(names), 2)
+    assert calls == ["甲", "甲"]
+
+
+def test_the_memo_keeps_at_most_memo_size_texts_per_column(monkeypatch) -> None:
+    monkeypatch.setattr(rules, "MEMO_SIZE", 2)
+    calls: list[object] = []
+    declared = _counting_declaration(calls)
+    names = {"kind": "类型"}
+    for n, t in enumerate(["a", "b", "c", "a", "c"], 2):
+        rules.check_row(declared, {"kind": t, "need": "x"}, names, n)
+    assert [c for c in calls if c != "x"] == ["a", "b", "c", "c"]  # c came after the memo filled
+
+
+def test_total_rows_are_text_cells_of_the_first_four() -> None:
+    assert values.is_total_row(["合 计", None, 12])
+    assert values.is_total_row([None, 3, None, "\u3000小计 "])
+    assert not values.is_total_row([None, None, None, None, "总计"])  # only the first four
+    assert not values.is_total_row(["合计：12 处", 1.0, None])
+    assert not values.is_total_row([20220603, 1.5, None, "计"])
