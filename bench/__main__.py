@@ -3,6 +3,9 @@
 python -m bench --only hotspots [--scale | --quick]: only the accident-prone-site timings, the
 baseline's and the peers' (with their equality checks), on the same generated data.
 
+python -m bench --only pages [--scale | --quick]: only the page timings (bench/pages.py) and the
+unit ranking beside its pandas baseline (with its equality check), on the same generated data.
+
 python -m bench --load [--load-quick] [...]: only the load benchmark (bench/load.py: simulated
 users over Streamlit's websocket protocol against 1 or 2 app processes).
 
@@ -87,6 +90,23 @@ def _pages(path: Path, city_file: Path, repeat: int) -> dict[str, float]:
     if done.returncode:
         raise RuntimeError(f"bench.pages failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _ranking(path: Path, as_of: date, repeat: int) -> dict[str, float]:
+    """Metrics by unit with ranking (as in _analytics) and the pandas baseline's ranking, checked
+    equal first (as in _versus_baseline)."""
+    conn = db.open_for_reading(path)
+    month = Period.ending(as_of, "month")
+    ms = _median_ms(lambda: metrics.unit_ranking(conn, month, 15), repeat)
+    t = time.perf_counter()
+    base = baseline.unit_ranking(conn.execute("SELECT * FROM hazards").df(), as_of)
+    slow = (time.perf_counter() - t) * 1000
+    ours = metrics.unit_ranking(conn, month, 15).set_index("unit_adcode")
+    assert (ours.loc[base.index, "listed"].to_numpy() == base["listed"].to_numpy()).all()
+    conn.close()
+    return {"metrics by unit with ranking (ms)": ms} | _pair(
+        "unit ranking (baseline incl. reading the hazards into pandas)", slow, ms
+    )
 
 
 def _hotspots(path: Path, as_of: date, repeat: int) -> dict[str, float]:
@@ -181,7 +201,7 @@ def main() -> None:
     p.add_argument("--quick", action="store_true", help="a tenth of the scale size (for CI)")
     p.add_argument("--json", type=Path)
     p.add_argument("--compare", type=Path, help="a saved --json file to compare this run with")
-    p.add_argument("--only", choices=["hotspots"], help="run only this part")
+    p.add_argument("--only", choices=["hotspots", "pages"], help="run only this part")
     _load_arguments(p)
     args = p.parse_args()
     if args.load or args.load_quick:
@@ -209,6 +229,11 @@ def main() -> None:
         as_of = date(2022, 9, 15)
     if args.only == "hotspots":
         _only_hotspots(results, path, as_of, args)
+        return
+    if args.only == "pages":
+        results |= _ranking(path, as_of, args.repeat)
+        results |= _pages(path, city_file, args.repeat)
+        _print(results, args.json, args.compare)
         return
     rows_csv, rows_xlsx = (10_000, 5_000) if args.quick else (100_000, 50_000)
     fuyang = city_mod.load_city(PROJECT_ROOT / "data" / "city.toml")
