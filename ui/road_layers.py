@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 import pydeck as pdk
+from pydeck.bindings import json_tools
 
 from analytics import geo
 from analytics.accidents import road_map
@@ -376,10 +377,19 @@ def basemap_layers(
 
 class CompactDeck(pdk.Deck):
     """A Deck whose JSON (what st.pydeck_chart sends) has no indentation and keeps Chinese as
-    UTF-8 rather than \\u escapes: about half of pydeck's indented ASCII JSON."""
+    UTF-8 rather than \\u escapes: about half of pydeck's indented ASCII JSON.
+
+    One pass of json's C encoder with pydeck's own object hook and sorted keys: the same text as
+    re-encoding pydeck's indented JSON (which the pure-Python encoder wrote, 4-5x slower)."""
 
     def to_json(self) -> str:
-        return json.dumps(json.loads(super().to_json()), ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(
+            self,
+            sort_keys=True,
+            default=json_tools.default_serialize,
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
 
 
 @dataclass

@@ -239,3 +239,24 @@ def test_payload_is_bounded_by_cells_not_accidents(road, tiny_city) -> None:
         sizes.append(road_layers.payload_bytes(deck))
         assert sizes[-1] == len(deck.to_json().encode("utf-8"))
     assert max(sizes) < 250_000  # about 200 bytes per cell, however many accidents
+
+
+def test_compact_json_is_pydecks_json_without_indentation(road, tiny_city) -> None:
+    """One pass of the C encoder gives the very text pydeck's indented JSON re-encoded gave."""
+    deck = road_layers.road_map_deck(
+        tiny_city,
+        road_layers.RoadMap(
+            segments=road_map.segment_rates(road, *MARCH),
+            grid=road_map.accident_grid(road, *APRIL, cell_m=CELL, ref_lat=0.0),
+        ),
+        (100.1, 30.05, 10),
+    )
+    deck.layers[0].data[0]["odd"] = [np.float64(0.1), float("nan"), -0.0, 1e16, "桩号 K1+500"]
+    text = deck.to_json()
+    old = json.dumps(
+        json.loads(super(road_layers.CompactDeck, deck).to_json()),
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    assert text == old
+    assert "桩号 K1+500" in text and '"odd":[0.1,NaN,-0.0,1e+16,' in text
