@@ -164,24 +164,33 @@ def place_stakes(
     routes = routes.reset_index(drop=True)
     stakes = pd.to_numeric(stakes, errors="coerce").reset_index(drop=True)
     lons, lats = np.full(len(routes), np.nan), np.full(len(routes), np.nan)
-    wanted = routes.notna() & stakes.notna()
+    wanted = (routes.notna() & stakes.notna()).to_numpy()
     if not wanted.any():
         return lons, lats
     segs = _segments(conn, sorted(routes[wanted].unique().tolist()))
-    for route, group in pd.DataFrame({"r": routes[wanted], "s": stakes[wanted]}).groupby("r"):
-        rs = segs[segs.route_code == route]
-        if rs.empty:
+    if segs.empty:
+        return lons, lats
+    seg_routes = segs.route_code.to_numpy(object)
+    starts_all, ends_all = segs.start_m.to_numpy(float), segs.end_m.to_numpy(float)
+    paths = segs.path.to_numpy(object)
+    cuts = np.flatnonzero(seg_routes[1:] != seg_routes[:-1]) + 1  # segments sorted by route
+    firsts, ends = [0, *cuts.tolist()], [*cuts.tolist(), len(segs)]
+    spans = dict(zip(seg_routes[firsts].tolist(), zip(firsts, ends, strict=True), strict=True))
+    values = stakes.to_numpy(float)
+    rows_wanted = np.flatnonzero(wanted)
+    codes, names = pd.factorize(routes.to_numpy(object)[rows_wanted])
+    order = np.argsort(codes, kind="stable")
+    for code, rows in enumerate(np.split(rows_wanted[order], np.cumsum(np.bincount(codes))[:-1])):
+        if names[code] not in spans:
             continue
-        starts, ends = rs.start_m.to_numpy(float), rs.end_m.to_numpy(float)
-        s = group.s.to_numpy(float)
+        lo, hi = spans[names[code]]
+        starts, ends = starts_all[lo:hi], ends_all[lo:hi]
+        s = values[rows]
         k = np.searchsorted(starts, s, side="right") - 1  # last segment starting at or before
         ok = (k >= 0) & (s <= ends[np.maximum(k, 0)])
         for j in np.unique(k[ok]):
-            rows = group.index.to_numpy()[ok & (k == j)]
-            seg = rs.iloc[j]
-            lons[rows], lats[rows] = _along(
-                seg.path, seg.start_m, seg.end_m, stakes[rows].to_numpy()
-            )
+            sel = rows[ok & (k == j)]
+            lons[sel], lats[sel] = _along(paths[lo + j], starts[j], ends[j], values[sel])
     return lons, lats
 
 
@@ -319,11 +328,11 @@ def hazard_points(
     most urgent first); one without coordinates is placed at the middle of its stakes on its
     route. With a limit only the first `limit` hazards are considered (and placed). Returns the
     placed hazards, how many of those considered could not be placed, and how many are listed."""
-    frame = hazard_list.hazards_as_of(conn, as_of, horizon, unit=unit, viewer=viewer)
-    if route:
-        frame = frame[frame.route_code == route]
+    scope = {"unit": unit, "viewer": viewer, "route": route}
+    frame = hazard_list.hazards_as_of(conn, as_of, horizon, limit=limit, **scope)
     listed = len(frame)
-    frame = (frame if limit is None else frame.head(limit)).reset_index(drop=True)
+    if limit is not None and listed == limit:  # there may be more
+        listed = hazard_list.count_as_of(conn, as_of, horizon, **scope)
     frame["placed_by_stake"] = False
     missing = frame.lon.isna() | frame.lat.isna()
     if missing.any():

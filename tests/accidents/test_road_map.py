@@ -12,6 +12,7 @@ import pytest
 
 from analytics import geo
 from analytics.accidents import road_map
+from analytics.ledger import hazard_list
 from tests.conftest import D
 from ui import road_layers
 
@@ -143,6 +144,21 @@ def test_hazard_colour_by_standing(road) -> None:
     h3 = next(r for r in layer.data if r["hazard_id"] == "h3")
     assert h3["tip"] == "隐患 h3（逾期 11 天）\n\n完成时限：2022-03-20"
     assert h3["days_overdue"] == "11 天"
+
+
+def test_hazard_points_limit_and_route(road) -> None:
+    """Only the most urgent `limit` hazards are placed; `listed` still counts every one."""
+    _hazards(road)  # h3 逾期, h9 临期 (R1, by stake), h4 临期, h7, then h8 (nowhere), h1, h2, h10
+    hazards, unplaced, listed = road_map.hazard_points(road, D, 15, limit=2)
+    assert (hazards.hazard_id.tolist(), unplaced, listed) == (["h3", "h9"], 0, 8)
+    hazards, unplaced, listed = road_map.hazard_points(road, D, 15, limit=5)
+    assert (hazards.hazard_id.tolist(), unplaced, listed) == (["h3", "h9", "h4", "h7"], 1, 8)
+    hazards, unplaced, listed = road_map.hazard_points(road, D, 15, route="R1", limit=1)
+    assert (hazards.hazard_id.tolist(), unplaced, listed) == (["h9"], 0, 1)
+    assert hazard_list.count_as_of(road, D, 15) == 8
+    assert hazard_list.count_as_of(road, D, 15, route="R1") == 1
+    assert hazard_list.count_as_of(road, D, 15, only_overdue=True) == 1
+    assert hazard_list.hazards_as_of(road, D, 15, limit=3).hazard_id.tolist() == ["h3", "h9", "h4"]
 
 
 def _deck(road, city, **extra):  # ANN003, ANN202
