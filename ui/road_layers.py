@@ -392,6 +392,10 @@ class CompactDeck(pdk.Deck):
         )
 
 
+# plain text (the values are escaped in an html tooltip); lines break at \n
+TOOLTIP = {"text": "{tip}", "style": {"fontFamily": FONT, "fontSize": "13px"}}
+
+
 @dataclass
 class RoadMap:
     """What the road map shows; None leaves a layer out."""
@@ -440,10 +444,21 @@ def road_map_deck(
         layers=layers,
         initial_view_state=pdk.ViewState(longitude=lon, latitude=lat, zoom=view[2]),
         map_provider=None,
-        # plain text (the values are escaped in an html tooltip); lines break at \n
-        tooltip={"text": "{tip}", "style": {"fontFamily": FONT, "fontSize": "13px"}},
+        tooltip=TOOLTIP,
         height=height,
     )
+
+
+class BuiltDeck(pdk.Deck):
+    """A road map deck already turned into its JSON (road_map_deck(...).to_json()), for
+    st.pydeck_chart: the JSON as it was built, with the road map's tooltip."""
+
+    def __init__(self, spec: str) -> None:
+        super().__init__(layers=[], map_provider=None, tooltip=TOOLTIP)
+        self._spec = spec
+
+    def to_json(self) -> str:
+        return self._spec
 
 
 def detail_markdown(obj: dict, fields: list[tuple[str, str]]) -> str:
