@@ -94,9 +94,11 @@ def segment_rates(
         """,  # _PERIOD is a fixed clause; values are bound  # noqa: S608
         _params(start, end, unit, route),
     ).df()
-    stake_km = (frame["end_m"] - frame["start_m"]) / 1000.0
-    path_km = pd.Series([geo.path_length_m(p) / 1000.0 for p in frame["path"]], dtype=float)
-    frame["km"] = stake_km.where(stake_km > 0, path_km).astype(float)
+    stake_km = ((frame["end_m"] - frame["start_m"]) / 1000.0).astype(float)
+    no_stakes = ~(stake_km > 0).to_numpy()  # then (or without stakes) the path's length
+    path_km = [geo.path_length_m(p) / 1000.0 for p in frame["path"].to_numpy()[no_stakes]]
+    path_km = pd.Series(path_km, index=frame.index[no_stakes], dtype=float)
+    frame["km"] = stake_km.where(~no_stakes, path_km).astype(float)
     for measure in MEASURES:
         frame[f"{measure}_per_km"] = [
             (float(n) / km if km > 0 else None)

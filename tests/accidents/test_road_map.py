@@ -74,6 +74,15 @@ def test_per_km_rates_of_two_segments(road) -> None:
     assert road_map.segment_rates(road, *MARCH, unit="990102").segment_id.tolist() == ["s3"]
 
 
+def test_a_segment_without_a_stake_length_is_as_long_as_its_path(road) -> None:
+    # s3 bends: 0.01° north (1,111.95 m on the sphere) then 0.01° east at 30.01° N (962.9 m)
+    road.execute("UPDATE road_segments SET end_m = 0 WHERE segment_id = 's3'")
+    s = road_map.segment_rates(road, *MARCH).set_index("segment_id")
+    assert s.loc["s3", "km"] == pytest.approx(geo.path_length_m(SEGMENTS[2][5]) / 1000, rel=1e-12)
+    assert s.loc["s3", "km"] == pytest.approx(2.07485, abs=1e-4)
+    assert s.km.tolist()[:2] == [2.0, 3.0]  # the others keep their stake lengths
+
+
 def test_grid_cell_counts(road) -> None:
     g = road_map.accident_grid(road, *APRIL, cell_m=CELL, ref_lat=0.0)
     assert (g.total, g.unplaced, g.cell_m) == (7, 2, CELL)
