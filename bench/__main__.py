@@ -3,6 +3,9 @@
 python -m bench --only hotspots [--scale | --quick]: only the accident-prone-site timings, the
 baseline's and the peers' (with their equality checks), on the same generated data.
 
+python -m bench --only pages [--scale | --quick]: only the page timings (bench/pages.py) and the
+unit ranking beside its pandas baseline (with its equality check), on the same generated data.
+
 python -m bench --load [--load-quick] [...]: only the load benchmark (bench/load.py: simulated
 users over Streamlit's websocket protocol against 1 or 2 app processes).
 
@@ -88,6 +91,23 @@ def _pages(path: Path, city_file: Path, repeat: int) -> dict[str, float]:
     if done.returncode:
         raise RuntimeError(f"bench.pages failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _ranking(path: Path, as_of: date, repeat: int) -> dict[str, float]:
+    """Metrics by unit with ranking (as in _analytics) and the pandas baseline's ranking, checked
+    equal first (as in _versus_baseline)."""
+    conn = db.open_for_reading(path)
+    month = Period.ending(as_of, "month")
+    ms = _median_ms(lambda: metrics.unit_ranking(conn, month, 15), repeat)
+    t = time.perf_counter()
+    base = baseline.unit_ranking(conn.execute("SELECT * FROM hazards").df(), as_of)
+    slow = (time.perf_counter() - t) * 1000
+    ours = metrics.unit_ranking(conn, month, 15).set_index("unit_adcode")
+    assert (ours.loc[base.index, "listed"].to_numpy() == base["listed"].to_numpy()).all()
+    conn.close()
+    return {"metrics by unit with ranking (ms)": ms} | _pair(
+        "unit ranking (baseline incl. reading the hazards into pandas)", slow, ms
+    )
 
 
 def _hotspots(path: Path, as_of: date, repeat: int) -> dict[str, float]:
@@ -184,9 +204,10 @@ def main() -> None:
     p.add_argument("--compare", type=Path, help="a saved --json file to compare this run with")
     p.add_argument(
         "--only",
-        choices=("hotspots", "imports"),
+        choices=("hotspots", "imports", "pages"),
         help="only this part (hotspots: the presets, modes, baseline and peers; imports: the CSV"
-        " and xlsx ledger imports, medians of --repeat; both at the --quick/--scale sizes)",
+        " and xlsx ledger imports, medians of --repeat; pages: the page timings and the unit"
+        " ranking; all at the --quick/--scale sizes)",
     )
     _load_arguments(p)
     args = p.parse_args()
@@ -219,6 +240,11 @@ def main() -> None:
         as_of = date(2022, 9, 15)
     if args.only == "hotspots":
         _only_hotspots(results, path, as_of, args)
+        return
+    if args.only == "pages":
+        results |= _ranking(path, as_of, args.repeat)
+        results |= _pages(path, city_file, args.repeat)
+        _print(results, args.json, args.compare)
         return
     results |= _imports(tmp, args.quick)
     results |= hostile.run(tmp / "hostile")

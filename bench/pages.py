@@ -26,6 +26,7 @@ PAGES = (
     "pages/effect.py",
     "pages/ledger.py",
     "pages/tasks.py",
+    "pages/sources.py",
     "pages/bulletin.py",
     "pages/audit_log.py",
     "pages/data_settings.py",

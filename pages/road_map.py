@@ -61,6 +61,7 @@ def page() -> None:
 
     content = road_layers.RoadMap(measure=measure)
     notes: list[str] = []
+    preset = None
     if "units" in shown:
         content.outlines = boundaries(ctx.city)
     if "segments" in shown:
@@ -101,11 +102,20 @@ def page() -> None:
     if "sites" in shown and not access.sees_rows_of(ctx.user, unit or access.home_unit(ctx.user)):
         notes.append("区县大队账号只能查看本单位的事故多发点段。")
     elif "sites" in shown:
-        content.sites = _sites(ctx, notes, as_of, unit, route)
+        content.sites, preset = _sites(ctx, notes, as_of, unit, route)
     if "accidents" in shown:
         _accidents(ctx, content, notes, level, start, end, unit, route)
 
-    deck = road_layers.road_map_deck(ctx.city, content, view)
+    # what the deck shows depends on the data and these choices only: a rerun sends the JSON
+    # built the first time (with 2,000 segments, 2,000 hazards and 5,000 cells, building the
+    # layers and their JSON costs more than everything else the page does)
+    choices = (tuple(shown), measure, level, start, end, as_of, horizon, unit, route, view)
+    deck = road_layers.BuiltDeck(
+        ctx.store.kept(
+            ("road_map", *choices, preset, ctx.user),
+            lambda: road_layers.road_map_deck(ctx.city, content, view).to_json(),
+        )
+    )
     left, right = st.columns([3, 1])
     with left:
         event = st.pydeck_chart(
@@ -159,8 +169,9 @@ def _scope(ctx: Context, level: str) -> tuple[str | None, str | None, tuple]:
 
 def _sites(
     ctx: Context, notes: list[str], as_of: date, unit: str | None, route: str | None
-) -> pd.DataFrame:
-    """The accident-prone sites of the chosen rule (analytics/accidents/sites.py) as of the date."""
+) -> tuple[pd.DataFrame, str]:
+    """The accident-prone sites of the chosen rule (analytics/accidents/sites.py) as of the date,
+    and the rule's name."""
     names = list(hotspots.PRESETS)
     name = st.selectbox(
         "事故多发点段口径",
@@ -180,7 +191,7 @@ def _sites(
     else:
         uncovered = int(sum(1 for c in sites.covered_by if not len(c)))
         notes.append(f"{rule}：共 {len(sites)} 处，其中 {uncovered} 处尚未列入隐患清单。")
-    return sites
+    return sites, name
 
 
 def _accidents(

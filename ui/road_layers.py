@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 import pydeck as pdk
+from pydeck.bindings import json_tools
 
 from analytics import geo
 from analytics.accidents import road_map
@@ -376,10 +377,23 @@ def basemap_layers(
 
 class CompactDeck(pdk.Deck):
     """A Deck whose JSON (what st.pydeck_chart sends) has no indentation and keeps Chinese as
-    UTF-8 rather than \\u escapes: about half of pydeck's indented ASCII JSON."""
+    UTF-8 rather than \\u escapes: about half of pydeck's indented ASCII JSON.
+
+    One pass of json's C encoder with pydeck's own object hook and sorted keys: the same text as
+    re-encoding pydeck's indented JSON (which the pure-Python encoder wrote, 4-5x slower)."""
 
     def to_json(self) -> str:
-        return json.dumps(json.loads(super().to_json()), ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(
+            self,
+            sort_keys=True,
+            default=json_tools.default_serialize,
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+
+
+# plain text (the values are escaped in an html tooltip); lines break at \n
+TOOLTIP = {"text": "{tip}", "style": {"fontFamily": FONT, "fontSize": "13px"}}
 
 
 @dataclass
@@ -430,10 +444,21 @@ def road_map_deck(
         layers=layers,
         initial_view_state=pdk.ViewState(longitude=lon, latitude=lat, zoom=view[2]),
         map_provider=None,
-        # plain text (the values are escaped in an html tooltip); lines break at \n
-        tooltip={"text": "{tip}", "style": {"fontFamily": FONT, "fontSize": "13px"}},
+        tooltip=TOOLTIP,
         height=height,
     )
+
+
+class BuiltDeck(pdk.Deck):
+    """A road map deck already turned into its JSON (road_map_deck(...).to_json()), for
+    st.pydeck_chart: the JSON as it was built, with the road map's tooltip."""
+
+    def __init__(self, spec: str) -> None:
+        super().__init__(layers=[], map_provider=None, tooltip=TOOLTIP)
+        self._spec = spec
+
+    def to_json(self) -> str:
+        return self._spec
 
 
 def detail_markdown(obj: dict, fields: list[tuple[str, str]]) -> str:

@@ -94,9 +94,11 @@ def segment_rates(
         """,  # _PERIOD is a fixed clause; values are bound  # noqa: S608
         _params(start, end, unit, route),
     ).df()
-    stake_km = (frame["end_m"] - frame["start_m"]) / 1000.0
-    path_km = pd.Series([geo.path_length_m(p) / 1000.0 for p in frame["path"]], dtype=float)
-    frame["km"] = stake_km.where(stake_km > 0, path_km).astype(float)
+    stake_km = ((frame["end_m"] - frame["start_m"]) / 1000.0).astype(float)
+    no_stakes = ~(stake_km > 0).to_numpy()  # then (or without stakes) the path's length
+    path_km = [geo.path_length_m(p) / 1000.0 for p in frame["path"].to_numpy()[no_stakes]]
+    path_km = pd.Series(path_km, index=frame.index[no_stakes], dtype=float)
+    frame["km"] = stake_km.where(~no_stakes, path_km).astype(float)
     for measure in MEASURES:
         frame[f"{measure}_per_km"] = [
             (float(n) / km if km > 0 else None)
@@ -164,24 +166,33 @@ def place_stakes(
     routes = routes.reset_index(drop=True)
     stakes = pd.to_numeric(stakes, errors="coerce").reset_index(drop=True)
     lons, lats = np.full(len(routes), np.nan), np.full(len(routes), np.nan)
-    wanted = routes.notna() & stakes.notna()
+    wanted = (routes.notna() & stakes.notna()).to_numpy()
     if not wanted.any():
         return lons, lats
     segs = _segments(conn, sorted(routes[wanted].unique().tolist()))
-    for route, group in pd.DataFrame({"r": routes[wanted], "s": stakes[wanted]}).groupby("r"):
-        rs = segs[segs.route_code == route]
-        if rs.empty:
+    if segs.empty:
+        return lons, lats
+    seg_routes = segs.route_code.to_numpy(object)
+    starts_all, ends_all = segs.start_m.to_numpy(float), segs.end_m.to_numpy(float)
+    paths = segs.path.to_numpy(object)
+    cuts = np.flatnonzero(seg_routes[1:] != seg_routes[:-1]) + 1  # segments sorted by route
+    firsts, ends = [0, *cuts.tolist()], [*cuts.tolist(), len(segs)]
+    spans = dict(zip(seg_routes[firsts].tolist(), zip(firsts, ends, strict=True), strict=True))
+    values = stakes.to_numpy(float)
+    rows_wanted = np.flatnonzero(wanted)
+    codes, names = pd.factorize(routes.to_numpy(object)[rows_wanted])
+    order = np.argsort(codes, kind="stable")
+    for code, rows in enumerate(np.split(rows_wanted[order], np.cumsum(np.bincount(codes))[:-1])):
+        if names[code] not in spans:
             continue
-        starts, ends = rs.start_m.to_numpy(float), rs.end_m.to_numpy(float)
-        s = group.s.to_numpy(float)
+        lo, hi = spans[names[code]]
+        starts, ends = starts_all[lo:hi], ends_all[lo:hi]
+        s = values[rows]
         k = np.searchsorted(starts, s, side="right") - 1  # last segment starting at or before
         ok = (k >= 0) & (s <= ends[np.maximum(k, 0)])
         for j in np.unique(k[ok]):
-            rows = group.index.to_numpy()[ok & (k == j)]
-            seg = rs.iloc[j]
-            lons[rows], lats[rows] = _along(
-                seg.path, seg.start_m, seg.end_m, stakes[rows].to_numpy()
-            )
+            sel = rows[ok & (k == j)]
+            lons[sel], lats[sel] = _along(paths[lo + j], starts[j], ends[j], values[sel])
     return lons, lats
 
 
@@ -319,11 +330,11 @@ def hazard_points(
     most urgent first); one without coordinates is placed at the middle of its stakes on its
     route. With a limit only the first `limit` hazards are considered (and placed). Returns the
     placed hazards, how many of those considered could not be placed, and how many are listed."""
-    frame = hazard_list.hazards_as_of(conn, as_of, horizon, unit=unit, viewer=viewer)
-    if route:
-        frame = frame[frame.route_code == route]
+    scope = {"unit": unit, "viewer": viewer, "route": route}
+    frame = hazard_list.hazards_as_of(conn, as_of, horizon, limit=limit, **scope)
     listed = len(frame)
-    frame = (frame if limit is None else frame.head(limit)).reset_index(drop=True)
+    if limit is not None and listed == limit:  # there may be more
+        listed = hazard_list.count_as_of(conn, as_of, horizon, **scope)
     frame["placed_by_stake"] = False
     missing = frame.lon.isna() | frame.lat.isna()
     if missing.any():

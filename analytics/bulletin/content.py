@@ -65,7 +65,9 @@ def build(
         before = {k: metrics._plain(kpi.before[k]) for k in metrics.REPORT_FIELDS}
         previous = Previous(f"上期末（{fmt.date_cn(kpi.previous)}）", kpi.previous, before, None)
     ranking = metrics.unit_ranking(conn, span, horizon)
-    overdue = hazard_list.overdue(conn, as_of)
+    # hazard_list.overdue's rows, in its order (逾期 comes first in the list and does not depend
+    # on the horizon): without listing every hazard a second time
+    overdue = listed[listed.standing == "逾期"].reset_index(drop=True)
     due_soon = listed[listed.standing == "临期"]
     supervision = metrics.status(conn, as_of, horizon, by="supervision")
     accidents = metrics.accident_comparison(conn, span)

@@ -23,15 +23,45 @@ def hazards_as_of(
     unit: str | None = None,
     only_overdue: bool = False,
     viewer: auth.User | None = None,
+    route: str | None = None,
+    limit: int | None = None,
 ) -> pd.DataFrame:
-    """Listed hazards on ``as_of``, overdue first (longest overdue first), then due soon."""
-    params = {
+    """Listed hazards on ``as_of``, overdue first (longest overdue first), then due soon; of a
+    route only when one is given; the first ``limit`` only when a limit is given."""
+    params = _list_params(as_of, horizon, unit, only_overdue, viewer, route)
+    return conn.execute(read_sql("hazard_list"), {**params, "limit": limit}).df()
+
+
+def count_as_of(
+    conn: duckdb.DuckDBPyConnection,
+    as_of: date,
+    horizon: int,
+    unit: str | None = None,
+    only_overdue: bool = False,
+    viewer: auth.User | None = None,
+    route: str | None = None,
+) -> int:
+    """How many rows hazards_as_of lists with the same arguments and no limit."""
+    params = _list_params(as_of, horizon, unit, only_overdue, viewer, route)
+    listed = conn.sql(read_sql("hazard_list"), params={**params, "limit": None})
+    return int(listed.aggregate("count(*)").fetchall()[0][0])
+
+
+def _list_params(
+    as_of: date,
+    horizon: int,
+    unit: str | None,
+    only_overdue: bool,
+    viewer: auth.User | None,
+    route: str | None,
+) -> dict:
+    return {
         "as_of": as_of,
         "horizon": horizon,
         "unit": access.row_scope(viewer, unit),
         "only_overdue": only_overdue,
+        "route": route or None,
     }
-    return conn.execute(read_sql("hazard_list"), params).df()
 
 
 def overdue(

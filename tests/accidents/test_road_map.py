@@ -12,6 +12,7 @@ import pytest
 
 from analytics import geo
 from analytics.accidents import road_map
+from analytics.ledger import hazard_list
 from tests.conftest import D
 from ui import road_layers
 
@@ -71,6 +72,15 @@ def test_per_km_rates_of_two_segments(road) -> None:
     assert s.loc["s2", "deaths_per_km"] == pytest.approx(2 / 3)
     # the unit filter works on the segment's unit
     assert road_map.segment_rates(road, *MARCH, unit="990102").segment_id.tolist() == ["s3"]
+
+
+def test_a_segment_without_a_stake_length_is_as_long_as_its_path(road) -> None:
+    # s3 bends: 0.01° north (1,111.95 m on the sphere) then 0.01° east at 30.01° N (962.9 m)
+    road.execute("UPDATE road_segments SET end_m = 0 WHERE segment_id = 's3'")
+    s = road_map.segment_rates(road, *MARCH).set_index("segment_id")
+    assert s.loc["s3", "km"] == pytest.approx(geo.path_length_m(SEGMENTS[2][5]) / 1000, rel=1e-12)
+    assert s.loc["s3", "km"] == pytest.approx(2.07485, abs=1e-4)
+    assert s.km.tolist()[:2] == [2.0, 3.0]  # the others keep their stake lengths
 
 
 def test_grid_cell_counts(road) -> None:
@@ -143,6 +153,21 @@ def test_hazard_colour_by_standing(road) -> None:
     h3 = next(r for r in layer.data if r["hazard_id"] == "h3")
     assert h3["tip"] == "隐患 h3（逾期 11 天）\n\n完成时限：2022-03-20"
     assert h3["days_overdue"] == "11 天"
+
+
+def test_hazard_points_limit_and_route(road) -> None:
+    """Only the most urgent `limit` hazards are placed; `listed` still counts every one."""
+    _hazards(road)  # h3 逾期, h9 临期 (R1, by stake), h4 临期, h7, then h8 (nowhere), h1, h2, h10
+    hazards, unplaced, listed = road_map.hazard_points(road, D, 15, limit=2)
+    assert (hazards.hazard_id.tolist(), unplaced, listed) == (["h3", "h9"], 0, 8)
+    hazards, unplaced, listed = road_map.hazard_points(road, D, 15, limit=5)
+    assert (hazards.hazard_id.tolist(), unplaced, listed) == (["h3", "h9", "h4", "h7"], 1, 8)
+    hazards, unplaced, listed = road_map.hazard_points(road, D, 15, route="R1", limit=1)
+    assert (hazards.hazard_id.tolist(), unplaced, listed) == (["h9"], 0, 1)
+    assert hazard_list.count_as_of(road, D, 15) == 8
+    assert hazard_list.count_as_of(road, D, 15, route="R1") == 1
+    assert hazard_list.count_as_of(road, D, 15, only_overdue=True) == 1
+    assert hazard_list.hazards_as_of(road, D, 15, limit=3).hazard_id.tolist() == ["h3", "h9", "h4"]
 
 
 def _deck(road, city, **extra):  # ANN003, ANN202
@@ -239,3 +264,24 @@ def test_payload_is_bounded_by_cells_not_accidents(road, tiny_city) -> None:
         sizes.append(road_layers.payload_bytes(deck))
         assert sizes[-1] == len(deck.to_json().encode("utf-8"))
     assert max(sizes) < 250_000  # about 200 bytes per cell, however many accidents
+
+
+def test_compact_json_is_pydecks_json_without_indentation(road, tiny_city) -> None:
+    """One pass of the C encoder gives the very text pydeck's indented JSON re-encoded gave."""
+    deck = road_layers.road_map_deck(
+        tiny_city,
+        road_layers.RoadMap(
+            segments=road_map.segment_rates(road, *MARCH),
+            grid=road_map.accident_grid(road, *APRIL, cell_m=CELL, ref_lat=0.0),
+        ),
+        (100.1, 30.05, 10),
+    )
+    deck.layers[0].data[0]["odd"] = [np.float64(0.1), float("nan"), -0.0, 1e16, "桩号 K1+500"]
+    text = deck.to_json()
+    old = json.dumps(
+        json.loads(super(road_layers.CompactDeck, deck).to_json()),
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    assert text == old
+    assert "桩号 K1+500" in text and '"odd":[0.1,NaN,-0.0,1e+16,' in text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
 import pytest
@@ -226,3 +227,37 @@ def test_threads_computing_the_same_call_compute_it_once(store) -> None:
     assert results == [42, 42, 42, 42]
     assert CALLS == [("slow", 21)]
     assert (store.hits, store.misses) == (3, 1)
+
+
+def test_rows_of_plain_values_are_copied_and_their_values_shared(store) -> None:
+    rows = [["H1", 3, 2.5, None, date(2022, 9, 15)], ("H2", True)]
+    view = store.view()
+    first = view.cached(echo, rows)[0][0]
+    assert first == rows
+    first[0][1] = 99  # the caller's own row
+    first[0].append("extra")
+    again = view.cached(echo, rows)[0][0]
+    assert again == [["H1", 3, 2.5, None, date(2022, 9, 15)], ("H2", True)]
+    assert again[0] is not first[0] and again[0][4] is first[0][4]  # a date cannot change
+    assert again[1] is first[1]  # nor can a tuple of plain values
+    assert CALLS == [("echo", (rows,))]
+
+
+def test_kept_builds_once_per_revision_and_key(store, conn) -> None:
+    built = []
+
+    def build(text: str) -> str:
+        built.append(text)
+        return text * 2
+
+    view = store.view()
+    assert view.kept(("map", 1), lambda: build("a")) == "aa"
+    assert store.view().kept(("map", 1), lambda: build("b")) == "aa"  # a rerun: only drawn
+    assert view.kept(("map", 2), lambda: build("c")) == "cc"
+    assert view.kept(("map", [1]), lambda: build("d")) == "dd"  # a list is not a tuple
+    assert view.cached(echo, ("map", 1)) == ((("map", 1),), {})  # not the same entry
+    conn.execute(
+        "INSERT INTO hazards (hazard_id, unit_adcode, state) VALUES ('h12', '990101', '待认定')"
+    )
+    assert store.view().kept(("map", 1), lambda: build("e")) == "ee"  # a write: built afresh
+    assert built == ["a", "c", "d", "e"]
