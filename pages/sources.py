@@ -67,7 +67,7 @@ def page() -> None:
     with tab_figures:
         _figures(ctx, cfg, start, as_of, unit, indicators)
     with tab_enterprises:
-        _enterprises(ctx, cfg, as_of, unit)
+        _enterprises(ctx, cfg, as_of, unit or access.home_unit(ctx.user))  # a brigade: its own
     with tab_cases:
         _cases(ctx, cfg, unit, indicators)
 

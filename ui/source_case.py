@@ -83,11 +83,12 @@ def full_download(
     if not st.button("生成含完整个人信息的下载文件", key="case_full_make"):
         return
     try:
-        full = cases.case_export(ctx.cur, ctx.user, ctx.now(), full=True, **filters)
+        full = cases.case_export(
+            ctx.cur, ctx.user, ctx.now(), full=True, case_ids=found.case_id.tolist(), **filters
+        )
     except access.PermissionDenied as e:
         st.error(plain(e))
         return
-    full = full[full.case_id.isin(found.case_id)]
     data = tables.xlsx_bytes(case_table(full, cfg, units), "案件清单")
     st.download_button(
         "下载案件清单（含完整个人信息，xlsx）",
@@ -176,7 +177,7 @@ def _detail_text(cfg: SourceConfig, code: str, raw: object) -> str:
         parts.append(f"有效期止：{d['due']}")
     if "points" in d:
         parts.append(f"累积记分：{d['points']}")
-    if sighting := d.get("sighting"):
+    for sighting in d.get("sightings") or []:  # the proof of 已注销/报废仍上路: time and place
         at, place = (list(sighting) + [None, None])[:2]
         parts.append(f"抓拍：{at or '时间不详'} {place or ''}".strip())
     return "；".join(parts)

@@ -186,6 +186,7 @@ def _site_changes(
 # tables that list hazards or sites one by one (a brigade sees only its own unit's rows)
 ROW_TABLES = ("逾期隐患", "临期隐患", "本期新增", "本期销号", "多发点段变化", "建议约谈企业")
 _TOP_OVERDUE = re.compile(r"其中逾期时间最长的是[^。]*。")
+_SUMMONS = re.compile(r"(建议约谈的运输企业\d+家)：[^。]*。")  # names other units' enterprises
 
 
 def for_unit(content: Bulletin, unit_name: str) -> Bulletin:
@@ -209,6 +210,7 @@ def for_unit(content: Bulletin, unit_name: str) -> Bulletin:
         )
 
     def own_only(paragraph: str) -> str:
+        paragraph = _SUMMONS.sub(lambda m: f"{m.group(1)}（本单位的见表）。", paragraph)
         return _TOP_OVERDUE.sub(
             lambda m: (
                 m.group(0) if m.group(0).startswith(f"其中逾期时间最长的是{unit_name}") else ""

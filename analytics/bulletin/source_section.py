@@ -85,10 +85,10 @@ def _text(
         out.append(f"全市没有未清零隐患达到{config.summons_threshold}件的运输企业。")
     else:
         listed = "、".join(
-            f"{e}（{n}条）" for e, n in zip(ents.enterprise, ents.open_cases, strict=True)
+            f"{e}（{n}件）" for e, n in zip(ents.enterprise, ents.open_cases, strict=True)
         )
         out.append(
-            f"未清零隐患达到{config.summons_threshold}条及以上、建议约谈的运输企业"
+            f"未清零隐患达到{config.summons_threshold}件及以上、建议约谈的运输企业"
             f"{len(ents)}家：{listed}。"
         )
     return out
@@ -135,11 +135,11 @@ def _unit_table(
         "各单位重点车辆和驾驶人源头隐患清零情况",
         [
             "单位",
-            "期初存量（条）",
-            "本期新增（条）",
-            "本期清零（条）",
+            "期初存量（件）",
+            "本期新增（件）",
+            "本期清零（件）",
             "本期清零率",
-            "余量（条）",
+            "余量（件）",
             "行动以来清零率",
         ],
         rows,
@@ -172,7 +172,7 @@ def _enterprise_table(ents: pd.DataFrame, names: dict[str, str], threshold: int)
             "序号",
             "企业",
             "单位",
-            "未清零隐患（条）",
+            "未清零隐患（件）",
             "其中车辆",
             "其中驾驶人",
             "已约谈次数",
@@ -180,5 +180,5 @@ def _enterprise_table(ents: pd.DataFrame, names: dict[str, str], threshold: int)
         ],
         rows,
         ["red"] * len(rows),
-        empty=f"没有未清零隐患达到{threshold}条的运输企业。",
+        empty=f"没有未清零隐患达到{threshold}件的运输企业。",
     )

@@ -175,7 +175,12 @@ def check_rows(
         k = rec.get(key)
         if k and k in records:
             problems.append(
-                Problem(row.number, names.get(key, key), k, f"{label}与第 {records[k][0]} 行重复")
+                Problem(
+                    row.number,
+                    names.get(key) or names.get(example_field or key, key),
+                    k,
+                    f"{label}与第 {records[k][0]} 行重复",
+                )
             )
         if problems:
             result.problems += problems

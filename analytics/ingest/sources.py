@@ -103,6 +103,7 @@ class Context(checks.Context):
     indicator: Indicator | None = None
     config: SourceConfig = sources_config.EMPTY
     scope: tuple[str, ...] = ()
+    as_of: date = date.max  # the list's date: nothing it proves happened after it
 
 
 @dataclass
@@ -139,12 +140,12 @@ def import_snapshot(
         raise SnapshotError(f"没有代码为“{indicator}”的指标") from None
     scope = _scope(city, user, unit)
     _check_date(conn, ind, scope, as_of, now.date(), city)
-    ctx = Context(city, user, [], ind, cfg, scope)
+    ctx = Context(city, user, [], ind, cfg, scope, as_of)
     spec = _spec(ind)
     options = {k: v for k, v in options.items() if k not in ("accept_valid", "coord_system")}
     return common.run(
         conn,
-        kind(ind.code, as_of),
+        kind(ind.code, as_of, scope),
         spec,
         "row_key",
         lambda raw, names, row: rules.check_row(DECLARATIONS[ind.subject], raw, names, row, ctx),
@@ -157,10 +158,11 @@ def import_snapshot(
     )
 
 
-def kind(indicator: str, as_of: date) -> str:
-    """The imports kind of a list: its indicator and date, so that an unchanged export of the
-    next month (the same bytes) is a list of its own date, not a file imported twice."""
-    return f"source:{indicator}@{as_of.isoformat()}"
+def kind(indicator: str, as_of: date, scope: tuple[str, ...]) -> str:
+    """The imports kind of a list: its indicator, date and units, so that an unchanged export of
+    the next month, or another unit's identical list (an empty one: all cleared), is a list of
+    its own, not a file imported twice."""
+    return f"source:{indicator}@{as_of.isoformat()}:{','.join(scope)}"
 
 
 def _scope(city: City, user: auth.User, unit: str | None) -> tuple[str, ...]:
@@ -169,8 +171,11 @@ def _scope(city: City, user: auth.User, unit: str | None) -> tuple[str, ...]:
         if access.home_unit(user) is not None:
             return (user.unit_adcode,)
         return tuple(u.adcode for u in city.units)
-    access.check(user, "import", unit, city.unit(unit).name)
-    return (unit,)
+    found = city.resolve_unit(unit)
+    if found is None:
+        raise SnapshotError(f"“{unit}”不是本市的单位")
+    access.check(user, "import", found.adcode, found.name)
+    return (found.adcode,)
 
 
 def _check_date(
@@ -315,6 +320,9 @@ def _status(row: RowCheck) -> None:
         at = row.read("sighted_at", values.parse_datetime)
         if at is None and "sighted_at" not in row.failed:
             row.problem("sighted_at", "缺少抓拍时间（已注销或报废车辆上路须有抓拍记录为证）")
+        elif at is not None and at.date() > ctx.as_of:
+            row.problem("sighted_at", f"抓拍时间晚于清单日期 {ctx.as_of}，请核对")
+            at = None
         detail["sighting"] = [at.isoformat(sep=" ") if at else None, row.text("sighted_place")]
     row.out["status"], row.out["word"], row.out["detail"] = status, word, detail
 
@@ -326,7 +334,7 @@ def _key(row: RowCheck) -> None:
     key = None if value is None else f"{subject[0].upper()}:{value}"
     row.out["subject_key"] = key
     sighting = row.out["detail"].get("sighting") if ctx.indicator.sightings else None
-    row.out["row_key"] = f"{key}|{sighting[0]}" if key and sighting else key
+    row.out["row_key"] = f"{value} {sighting[0]}" if value and sighting else value
 
 
 DECLARATIONS = {
@@ -416,6 +424,21 @@ def _plan(
             f"该对象在{ctx.city.unit(unit).name}已有未清零的“{ind.name}”案件",
         )
         listed.pop(s)
+    # a case cleared (by hand) after this list's date still covered the subject on that date
+    for s, cleared_on in conn.execute(
+        "SELECT subject_key, max(cleared_on) FROM source_cases WHERE indicator = ?"
+        " AND cleared_on > ? AND subject_key IN (SELECT unnest(?::VARCHAR[])) GROUP BY ALL",
+        [ind.code, as_of, [s for s in listed if s not in open_here and listed[s] is None]],
+    ).fetchall():
+        listed.pop(s)
+        p.warnings.append(
+            common.Problem(
+                next(r["_row"] for r in records if r["subject_key"] == s),
+                "",
+                s.split(":", 1)[1] if not s.startswith("D:") else pii.mask_number(s[2:]),
+                f"该对象的案件已于 {cleared_on} 清零，晚于本清单日期，不新增案件",
+            )
+        )
     cleared_before = {
         r[0]
         for r in conn.execute(
@@ -489,7 +512,7 @@ def _write(
     now: datetime,
 ) -> None:
     ind, actor = ctx.indicator, ctx.user.actor
-    import_id = plan.record_import(conn, kind(ind.code, as_of), ctx.user, result, p, now)
+    import_id = plan.record_import(conn, kind(ind.code, as_of, ctx.scope), ctx.user, result, p, now)
     _save_subjects(conn, p.subjects, now)
     snapshot = {}
     for unit in ctx.scope:

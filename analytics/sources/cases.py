@@ -289,15 +289,19 @@ def case_export(
     unit: str | None = None,
     state: str | None = None,
     enterprise: str | None = None,
+    case_ids: list[int] | None = None,
 ) -> pd.DataFrame:
-    """The cases of case_list to download: masked, or with personal fields in full (``full``:
-    the viewer must be entitled for every unit in it; the download is recorded in pii_views with
-    the number of subjects whose personal data it shows)."""
+    """The cases of case_list to download (only ``case_ids`` when given: the ones a page lists):
+    masked, or with personal fields in full (``full``: the viewer must be entitled for every unit
+    in it; the download is recorded in pii_views with the number of subjects whose personal data
+    it shows)."""
     if not full:
         return case_list(
             conn, viewer, indicator=indicator, unit=unit, state=state, enterprise=enterprise
         )
     df = _cases(conn, access.row_scope(viewer, unit), indicator, state, enterprise)
+    if case_ids is not None:
+        df = df[df.case_id.isin(case_ids)].reset_index(drop=True)
     for u in sorted(set(df.unit_adcode)):
         access.check(viewer, "view_pii", u)
     personal = df[list(pii.PERSONAL)].notna().any(axis=1) & (df.subject != "enterprise")
@@ -371,16 +375,18 @@ def case_detail(
         " (SELECT event_id FROM source_case_events WHERE case_id = ?) ORDER BY a.event_id",
         [case_id],
     ).fetchall()
+    own = access.home_unit(viewer)  # a brigade sees the subject's history in its own unit only
     others = conn.execute(
         "SELECT case_id, indicator, state, opened_on, cleared_on, cleared_how FROM source_cases"
-        " WHERE subject_key = ? AND case_id <> ? ORDER BY opened_on, case_id",
-        [case["subject_key"], case_id],
+        " WHERE subject_key = ? AND case_id <> ? AND (? IS NULL OR unit_adcode = ?)"
+        " ORDER BY opened_on, case_id",
+        [case["subject_key"], case_id, own, own],
     ).df()
     lists = conn.execute(
         "SELECT n.as_of, n.indicator, r.status, r.detail FROM source_snapshot_rows r"
         " JOIN source_snapshots n USING (snapshot_id) WHERE r.subject_key = ?"
-        " ORDER BY n.as_of, n.indicator",
-        [case["subject_key"]],
+        " AND (? IS NULL OR n.unit_adcode = ?) ORDER BY n.as_of, n.indicator",
+        [case["subject_key"], own, own],
     ).df()
     return {
         "case": case,

@@ -13,6 +13,7 @@ from docx import Document
 from openpyxl import load_workbook
 
 from analytics.bulletin import archive
+from analytics.bulletin import content as content_mod
 from analytics.bulletin.model import Bulletin
 from analytics.sources import config as sources_config
 from analytics.sources import figures
@@ -139,3 +140,14 @@ def test_a_bulletin_without_the_section_still_renders(built) -> None:
     files = archive.render(frozen)
     assert "源头隐患清零" not in load_workbook(io.BytesIO(files.xlsx)).sheetnames
     assert Document(io.BytesIO(files.docx)).paragraphs
+
+
+def test_a_brigades_copy_names_no_other_units_enterprise(built) -> None:
+    content, _files, _period, _campaign, ents, names, _plain = built
+    over = ents[ents.open_cases >= 5]
+    mine = content_mod.for_unit(content, "颍上县")
+    text = "".join(mine.sections[-2].paragraphs)
+    others = [e for e, u in zip(over.enterprise, over.unit_adcode, strict=True) if u != "341226"]
+    assert others and not [e for e in others if e in text]
+    assert f"建议约谈的运输企业{len(over)}家（本单位的见表）。" in text
+    assert {r[2] for r in mine.tables["建议约谈企业"].rows} <= {"颍上县"}

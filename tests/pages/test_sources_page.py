@@ -214,6 +214,10 @@ def test_a_county_sees_only_its_own_cases_and_every_units_figures(seeded) -> Non
     assert set(_cases(at)["单位"]) == {"颍上县"}
     assert list(_frame(at, "排名")["单位"]) == ["颍上县", "颍州区"]
     assert {m.label: m.value for m in at.metric}["余量"] == "4 件"
+    # enterprises are counted over the brigade's own cases: 阜阳危货's are all 颍州区's
+    assert _frame(at, "建议")[["企业", "未清零案件（件）"]].values.tolist() == [
+        ["颍上客运有限公司", 1]
+    ]
 
 
 def _pii_views(path) -> list[tuple]:
