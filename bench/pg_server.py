@@ -57,7 +57,7 @@ def start(folder: Path | None = None, port: int | None = None) -> tuple[str, Pat
     )
     options = (
         f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-        " -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+        " -c synchronous_commit=off -c full_page_writes=off -c max_connections=1000"
     )
     subprocess.run(
         _as_postgres(
