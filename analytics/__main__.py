@@ -417,6 +417,17 @@ def _restore_shared(args: argparse.Namespace, settings: Settings, key: Path) -> 
     return 0
 
 
+def _import_limits(settings: Settings) -> dict:
+    """The import options every command takes from the settings (bounds, horizon, kept files)."""
+    return {
+        "max_bytes": settings.import_max_mb * 2**20,
+        "max_rows": settings.import_max_rows,
+        "max_columns": settings.import_max_columns,
+        "deadline_years": settings.deadline_horizon_years,
+        "keep_in": settings.uploads_dir,
+    }
+
+
 def _import(args: argparse.Namespace, settings: Settings) -> int:
     from analytics.ingest import accidents as ingest_accidents
     from analytics.ingest import hazards as ingest_hazards
@@ -471,11 +482,7 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
             now=settings.now(),
             sheet=args.sheet,
             accept_valid=args.accept_valid,
-            max_bytes=settings.import_max_mb * 2**20,
-            max_rows=settings.import_max_rows,
-            max_columns=settings.import_max_columns,
-            deadline_years=settings.deadline_horizon_years,
-            keep_in=settings.uploads_dir,
+            **_import_limits(settings),
             mapping=mapping,
             coord_system=args.coords,
             dry_run=args.dry_run,
@@ -701,11 +708,7 @@ def _sources_import(args: argparse.Namespace, settings: Settings) -> int:
             as_of=args.as_of,
             unit=unit,
             sheet=args.sheet,
-            max_bytes=settings.import_max_mb * 2**20,
-            max_rows=settings.import_max_rows,
-            max_columns=settings.import_max_columns,
-            deadline_years=settings.deadline_horizon_years,
-            keep_in=settings.uploads_dir,
+            **_import_limits(settings),
             mapping=mapping,
             dry_run=args.dry_run,
         )
