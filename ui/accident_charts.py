@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 
 from analytics import fmt
 from analytics.accidents.analysis import WEEKDAYS
-from ui.charts import BLUE, GREEN, GREY, RED, _count_axis, _layout, plotly_text
+from ui.charts import BLUE, GREEN, GREY, RED, count_axis, layout, plotly_text
 
 
 def _yoy(change: float | None) -> str:
@@ -35,10 +35,10 @@ def month_chart(m: pd.DataFrame, day: int, title: str) -> go.Figure:
         hovertemplate="%{x}<br>事故：%{y} 起<br>死亡：%{customdata[0]} 人"
         "<br>%{customdata[1]}<extra></extra>",
     )
-    _layout(fig, title, "月份", "事故数（起）", height=380, dark=False)
+    layout(fig, title, "月份", "事故数（起）", height=380, dark=False)
     fig.update_layout(barmode="group")
     fig.update_xaxes(type="category")  # "2022-09" is a month's name, not a date to reformat
-    _count_axis(fig, "y", max([*m.accidents, *m.accidents_last_year, 1]))
+    count_axis(fig, "y", max([*m.accidents, *m.accidents_last_year, 1]))
     return fig
 
 
@@ -59,7 +59,7 @@ def year_chart(y: pd.DataFrame, as_of_text: str, title: str) -> go.Figure:
         hovertemplate="%{x}<br>事故：%{y} 起<br>死亡：%{customdata[0]} 人"
         "<br>上年同期：%{customdata[1]} 起<br>%{customdata[2]}<extra></extra>",
     )
-    _layout(fig, title, "年份", "事故数（起）", height=380, dark=False)
+    layout(fig, title, "年份", "事故数（起）", height=380, dark=False)
     fig.update_xaxes(type="category")
     fig.update_yaxes(rangemode="tozero")
     fig.update_layout(showlegend=False)
@@ -84,7 +84,7 @@ def heat_chart(heat: pd.DataFrame, title: str) -> go.Figure:
             ygap=1,
         )
     )
-    _layout(fig, title, "时段（时）", "星期", height=360, dark=False)
+    layout(fig, title, "时段（时）", "星期", height=360, dark=False)
     fig.update_yaxes(autorange="reversed")
     return fig
 
@@ -104,8 +104,8 @@ def count_bar(names: list[str], f: pd.DataFrame, label: str, title: str) -> go.F
             "<br>受伤：%{customdata[1]} 人<extra></extra>",
         )
     )
-    _layout(fig, title, "事故数（起）", label, height=90 + 30 * max(len(f), 1), dark=False)
-    _count_axis(fig, "x", f.accidents.max() if len(f) else 1)
+    layout(fig, title, "事故数（起）", label, height=90 + 30 * max(len(f), 1), dark=False)
+    count_axis(fig, "x", f.accidents.max() if len(f) else 1)
     return fig
 
 
@@ -139,8 +139,8 @@ def effect_chart(h: pd.DataFrame, months: int, title: str) -> go.Figure:
             hovertemplate="%{y}<br>" + name + "：%{x} 起<br>比值比：%{customdata[0]}"
             "<br>%{customdata[1]}<extra></extra>",
         )
-    _layout(fig, title, "事故数（起）", "隐患编号", height=130 + 26 * max(len(f), 1), dark=False)
+    layout(fig, title, "事故数（起）", "隐患编号", height=130 + 26 * max(len(f), 1), dark=False)
     largest = max([*f.before, *f.after, 1])
-    _count_axis(fig, "x", largest)
+    count_axis(fig, "x", largest)
     fig.update_xaxes(range=[-0.4, largest + 0.6])  # a marker at 0 stays whole
     return fig

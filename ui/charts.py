@@ -55,13 +55,13 @@ def _status_stack(f: pd.DataFrame, names: list[str], label: str, title: str) -> 
                 "<br>整改率：%{customdata[1]}<extra></extra>"
             ),
         )
-    _layout(fig, title, "隐患数（处）", label, height=90 + 34 * max(len(f), 1), dark=False)
+    layout(fig, title, "隐患数（处）", label, height=90 + 34 * max(len(f), 1), dark=False)
     fig.update_layout(barmode="stack")
-    _count_axis(fig, "x", f["listed"].max() if len(f) else 1)
+    count_axis(fig, "x", f["listed"].max() if len(f) else 1)
     return fig
 
 
-def _layout(
+def layout(
     fig: go.Figure, title: str, x_title: str, y_title: str, *, height: int, dark: bool
 ) -> None:
     # The legend sits above the plot, under the title: below it (y < 0) it overlapped the date
@@ -96,7 +96,7 @@ def _layout(
         fig.update_layout(paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)")
 
 
-def _count_axis(fig: go.Figure, axis: str, largest: float) -> None:
+def count_axis(fig: go.Figure, axis: str, largest: float) -> None:
     """Whole-number ticks for counts of hazards (no 0.5 处)."""
     step = max(1, -(-int(largest) // 8))
     getattr(fig, f"update_{axis}axes")(tick0=0, dtick=step, rangemode="tozero")
@@ -142,7 +142,7 @@ def ranking_bar(ranking: pd.DataFrame, title: str, dark: bool = False) -> go.Fig
         )
     )
     height = 90 + (34 if dark else 40) * max(len(f), 1)
-    _layout(fig, title, "整改率（%）", "单位", height=height, dark=dark)
+    layout(fig, title, "整改率（%）", "单位", height=height, dark=dark)
     fig.update_xaxes(range=[0, 105])
     return fig
 
@@ -166,10 +166,10 @@ def flow_chart(flow: pd.DataFrame, freq_label: str, title: str, dark: bool = Fal
             marker_color=colour,
             hovertemplate=f"{freq_label}起始：%{{x}}<br>{name}：%{{y}} 处<extra></extra>",
         )
-    _layout(fig, title, f"{freq_label}（起始日期）", "隐患数（处）", height=360, dark=dark)
+    layout(fig, title, f"{freq_label}（起始日期）", "隐患数（处）", height=360, dark=dark)
     fig.update_layout(barmode="group")
     _date_axis(fig)
-    _count_axis(fig, "y", max(flow["new"].max(), flow["closed"].max()) if len(flow) else 1)
+    count_axis(fig, "y", max(flow["new"].max(), flow["closed"].max()) if len(flow) else 1)
     return fig
 
 
@@ -205,7 +205,7 @@ def backlog_chart(backlog: pd.DataFrame, forecast, title: str, dark: bool = Fals
             line={"color": AMBER, "dash": "dash", "width": 2},
             hovertemplate="%{x}<br>预计在办：%{y} 处<extra>按近8周销号速度</extra>",
         )
-    _layout(fig, title, "日期", "在办隐患（处）", height=400 if dark else 380, dark=dark)
+    layout(fig, title, "日期", "在办隐患（处）", height=400 if dark else 380, dark=dark)
     # inside the plot's top right corner (the projection runs down to zero at the right): above
     # the plot the three entries wrap in the big screen's narrow column and cover the title
     fig.update_layout(
@@ -244,7 +244,7 @@ def bulletin_chart(chart) -> go.Figure:  # an analytics.bulletin.Chart
             textposition="outside",
             hovertemplate="%{y}：%{x:.1f}%<extra></extra>",
         )
-        _layout(fig, chart.title, chart.x_label, "", height=90 + 30 * len(values), dark=False)
+        layout(fig, chart.title, chart.x_label, "", height=90 + 30 * len(values), dark=False)
         fig.update_xaxes(range=[0, 110])
         return fig
     style = {"新增入单": BLUE, "整改销号": GREEN}  # closed is green everywhere
@@ -257,7 +257,7 @@ def bulletin_chart(chart) -> go.Figure:  # an analytics.bulletin.Chart
             line_color=style.get(name, GREY),
             hovertemplate=f"{name}：%{{y}}<extra>%{{x}}</extra>",
         )
-    _layout(fig, chart.title, chart.x_label, chart.y_label, height=360, dark=False)
+    layout(fig, chart.title, chart.x_label, chart.y_label, height=360, dark=False)
     fig.update_xaxes(type="category")  # labels such as 10-17 are weeks, not dates to parse
     fig.update_yaxes(rangemode="tozero")
     return fig

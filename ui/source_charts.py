@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from ui.charts import BLUE, FONT, GREEN, plotly_text
+from ui.charts import BLUE, GREEN, count_axis, layout, plotly_text
 
 
 def remaining_bar(frame: pd.DataFrame, names: list[str], label: str, title: str) -> go.Figure:
@@ -32,32 +32,7 @@ def remaining_bar(frame: pd.DataFrame, names: list[str], label: str, title: str)
             ),
         )
     largest = int((f["remaining"] + f["cleared"]).max()) if len(f) else 1
-    fig.update_layout(
-        title={
-            "text": title,
-            "x": 0,
-            "xanchor": "left",
-            "yref": "container",
-            "y": 1,
-            "yanchor": "top",
-            "pad": {"t": 10},
-        },
-        xaxis_title="案件数（件）",
-        yaxis_title=label,
-        barmode="stack",
-        legend={
-            "orientation": "h",
-            "x": 0,
-            "xanchor": "left",
-            "y": 1.0,
-            "yanchor": "bottom",
-            "title": None,
-        },
-        font={"family": FONT, "size": 13},
-        margin={"l": 10, "r": 10, "t": 80, "b": 10},
-        height=110 + 34 * max(len(f), 1),
-        template="plotly_white",
-        hoverlabel={"font": {"family": FONT}},
-    )
-    fig.update_xaxes(tick0=0, dtick=max(1, -(-largest // 8)), rangemode="tozero")
+    layout(fig, title, "案件数（件）", label, height=110 + 34 * max(len(f), 1), dark=False)
+    fig.update_layout(barmode="stack")
+    count_axis(fig, "x", largest)
     return fig
