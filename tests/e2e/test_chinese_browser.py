@@ -204,6 +204,29 @@ def _words_now(page, found: dict[str, set[str]], what: str) -> None:
         found[what] = words
 
 
+def _to_toolbar_button(page, table, button) -> None:
+    """The mouse onto a table toolbar button, passing over the table so the toolbar stays shown.
+
+    The toolbar shows only while the pointer is over its table; Playwright's own hover scrolls
+    and re-checks the hit target, and on a loaded machine the toolbar can fade between the two
+    (seen in CI: the caption above the table, then the grid, "intercepts pointer events")."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    tooltip = page.locator("[data-testid='stTooltipContent']")
+    for _ in range(4):
+        table.hover()
+        button.wait_for(state="visible")
+        box = button.bounding_box()
+        assert box is not None
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=8)
+        try:
+            tooltip.first.wait_for(state="visible", timeout=3_000)
+            return
+        except PlaywrightTimeout:
+            continue
+    raise AssertionError("the table toolbar button never showed its tooltip")
+
+
 def test_what_appears_on_interaction_reads_in_chinese(server: str, browser) -> None:
     """Streamlit's table toolbar and menus, typing hints, an empty select and the calendar."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
@@ -215,15 +238,16 @@ def test_what_appears_on_interaction_reads_in_chinese(server: str, browser) -> N
     page.get_by_role("link", name="隐患台账", exact=True).click()
     _settled(page)
     table = page.locator("[data-testid='stDataFrame']").first
+    table.scroll_into_view_if_needed()
     table.hover()
     buttons = page.locator("[data-testid='stElementToolbar']").first.locator("button")
     for i in range(buttons.count()):  # each button's tooltip
-        buttons.nth(i).hover()
-        page.wait_for_timeout(800)
+        _to_toolbar_button(page, table, buttons.nth(i))
         _words_now(page, found, f"表格工具栏提示 {i}")
     for i, label in [(0, "显示/隐藏列"), (2, "搜索")]:  # the toolbar's order
-        table.hover()
-        buttons.nth(i).click()
+        _to_toolbar_button(page, table, buttons.nth(i))
+        page.mouse.down()
+        page.mouse.up()
         _words_now(page, found, label)
         page.keyboard.press("Escape")
     box = table.bounding_box()
