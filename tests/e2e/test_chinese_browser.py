@@ -241,6 +241,8 @@ def test_what_appears_on_interaction_reads_in_chinese(server: str, browser) -> N
     table.scroll_into_view_if_needed()
     table.hover()
     buttons = page.locator("[data-testid='stElementToolbar']").first.locator("button")
+    buttons.first.wait_for(state="visible")
+    assert buttons.count() == 4  # columns, download, search, fullscreen
     for i in range(buttons.count()):  # each button's tooltip
         _to_toolbar_button(page, table, buttons.nth(i))
         _words_now(page, found, f"表格工具栏提示 {i}")
