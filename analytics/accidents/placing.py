@@ -17,15 +17,20 @@ import pandas as pd
 import pyarrow as pa
 
 from analytics import geo
+from analytics.accidents import stake_join
 
-_PIECES = """
+# the drawn segments overlapping each site's stakes (joined by kilometre: stake_join.py)
+_PIECES = f"""
 SELECT s.site_no, r.start_m, r.end_m, dense_rank() OVER (ORDER BY r.segment_id) - 1 AS g,
     r.path
-FROM site_ranges AS s
-INNER JOIN road_segments AS r ON r.route_code = s.route_code
-    AND r.start_m <= s.end_m AND r.end_m >= s.start_m
+FROM ({stake_join.by_kilometre("SELECT * FROM site_ranges", "start_m", "end_m")}) AS s
+INNER JOIN (
+    {stake_join.by_kilometre("SELECT segment_id, route_code, start_m, end_m FROM road_segments", "start_m", "end_m")}
+) AS k ON k.route_code = s.route_code AND k.km = s.km AND {stake_join.once("s", "k")}
+    AND k.start_m <= s.end_m AND k.end_m >= s.start_m
+INNER JOIN road_segments AS r ON r.segment_id = k.segment_id
 ORDER BY s.site_no, r.start_m
-"""
+"""  # fixed text  # noqa: S608
 
 
 def place_on_routes(conn: duckdb.DuckDBPyConnection, sites: pd.DataFrame) -> None:

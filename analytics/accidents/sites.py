@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 
 from analytics import access, geo
-from analytics.accidents import hsm, placing, search
+from analytics.accidents import hsm, placing, search, stake_join
 from analytics.accidents.rules import MEASURES, MODES, PRESETS, STAKE_LIKE, Params, preset
 from analytics.accounts.auth import User
 from analytics.ledger import vocabulary as ledger
@@ -170,11 +170,15 @@ def _peaks(conn, codes, route, stake, values, threshold, params):  # ANN202
 
 
 # which windowed accidents belong to which site: on the route within the site's stakes
-# (site_ranges: site_no, route_code, start_m, end_m), or listed by id (site_members: site_no,
-# accident_id)
-_IN_RANGE = """SELECT s.site_no, w.* FROM site_ranges AS s
-INNER JOIN windowed AS w ON w.route_code = s.route_code
-    AND w.stake_m BETWEEN s.start_m AND s.end_m"""
+# (site_ranges: site_no, route_code, start_m, end_m; joined by kilometre, stake_join.py), or
+# listed by id (site_members: site_no, accident_id)
+_IN_RANGE = f"""
+SELECT s.site_no, w.* EXCLUDE (km) FROM (
+    {stake_join.by_kilometre("SELECT site_no, route_code, start_m, end_m FROM site_ranges", "start_m", "end_m")}
+) AS s
+INNER JOIN ({stake_join.at_kilometre("SELECT * FROM windowed", "stake_m")}) AS w
+    ON w.route_code = s.route_code AND w.km = s.km
+    AND w.stake_m BETWEEN s.start_m AND s.end_m"""  # fixed text  # noqa: S608
 _LISTED = """SELECT m.site_no, w.* FROM site_members AS m
 INNER JOIN windowed AS w ON w.accident_id = m.accident_id"""
 
