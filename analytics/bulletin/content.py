@@ -55,7 +55,8 @@ def build(
     span = periods.Period.ending(as_of, period)  # every comparison below uses this one period
     start, end = span.window
     kpi = metrics.kpi_comparison(conn, span, horizon)
-    listed = hazard_list.hazards_as_of(conn, as_of, horizon)
+    # the hazards the tables and the period's counts are made of (not the whole list)
+    listed = hazard_list.hazards_as_of(conn, as_of, horizon, active_since=start)
     first, last = pd.Timestamp(start), pd.Timestamp(end)  # (.dt.date of an all-empty column
     in_window = listed.listed_on.between(first, last)  # stays datetime64 and refuses dates)
     closed_in = listed.closed_date.notna() & listed.closed_date.between(first, last)

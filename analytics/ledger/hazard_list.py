@@ -25,11 +25,16 @@ def hazards_as_of(
     viewer: auth.User | None = None,
     route: str | None = None,
     limit: int | None = None,
+    active_since: date | None = None,
 ) -> pd.DataFrame:
     """Listed hazards on ``as_of``, overdue first (longest overdue first), then due soon; of a
-    route only when one is given; the first ``limit`` only when a limit is given."""
+    route only when one is given; the first ``limit`` only when a limit is given; with
+    ``active_since`` only those overdue or due soon, or listed or closed on or after that day
+    (what a bulletin of the period starting then lists, without loading every hazard)."""
     params = _list_params(as_of, horizon, unit, only_overdue, viewer, route)
-    return conn.execute(read_sql("hazard_list"), {**params, "limit": limit}).df()
+    return conn.execute(
+        read_sql("hazard_list"), {**params, "limit": limit, "active_since": active_since}
+    ).df()
 
 
 def count_as_of(
@@ -43,7 +48,9 @@ def count_as_of(
 ) -> int:
     """How many rows hazards_as_of lists with the same arguments and no limit."""
     params = _list_params(as_of, horizon, unit, only_overdue, viewer, route)
-    listed = conn.sql(read_sql("hazard_list"), params={**params, "limit": None})
+    listed = conn.sql(
+        read_sql("hazard_list"), params={**params, "limit": None, "active_since": None}
+    )
     return int(listed.aggregate("count(*)").fetchall()[0][0])
 
 
