@@ -13,6 +13,8 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+import duckdb
+
 from analytics import bootstrap, inert
 from analytics import city as city_mod
 from analytics.accidents import rules as hotspot_rules
@@ -508,6 +510,17 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if result.written else 1
 
 
+def _today(conn: duckdb.DuckDBPyConnection, settings: Settings) -> date:
+    """Today as the pages take it: the demo's last day on demo data, else the local date."""
+    clock = db.dataset_facts(conn).get("clock_date")
+    return date.fromisoformat(clock) if clock else settings.today()
+
+
+def _default_as_of(conn: duckdb.DuckDBPyConnection, settings: Settings) -> date:
+    """The as-of date a command takes when none is given: the latest data, at most today."""
+    return metrics.default_as_of(metrics.latest_date(conn), _today(conn, settings))
+
+
 def _bulletin(args: argparse.Namespace, settings: Settings) -> int:
     from analytics.bulletin import archive
 
@@ -522,9 +535,8 @@ def _bulletin(args: argparse.Namespace, settings: Settings) -> int:
         conn = bootstrap.open_for_reading(settings)
         city = city_mod.load_city(settings.city_file)
     try:
-        as_of = args.as_of or metrics.default_as_of(metrics.latest_date(conn), settings.today())
-        clock = db.dataset_facts(conn).get("clock_date")  # the demo's "today"
-        dated = args.dated or (date.fromisoformat(clock) if clock else settings.today())
+        as_of = args.as_of or _default_as_of(conn, settings)
+        dated = args.dated or max(_today(conn, settings), as_of)  # as 通报's page proposes
         opts = archive.options(settings, city)
         if args.issue:
             user = auth.User("cli", "命令行（本机管理员）", "admin", None)
@@ -575,7 +587,7 @@ def _info(args: argparse.Namespace, settings: Settings) -> int:
 
 def _metrics(args: argparse.Namespace, settings: Settings) -> int:
     conn = bootstrap.open_for_reading(settings)
-    as_of = args.as_of or metrics.default_as_of(metrics.latest_date(conn), settings.today())
+    as_of = args.as_of or _default_as_of(conn, settings)
     out = metrics.report(conn, as_of, settings.due_soon_days, by=args.by)
     conn.close()
     if args.format == "csv":
@@ -589,7 +601,7 @@ def _metrics(args: argparse.Namespace, settings: Settings) -> int:
 
 def _overview(args: argparse.Namespace, settings: Settings) -> int:
     conn = bootstrap.open_for_reading(settings)
-    as_of = args.as_of or metrics.default_as_of(metrics.latest_date(conn), settings.today())
+    as_of = args.as_of or _default_as_of(conn, settings)
     o = metrics.overview(conn, as_of, settings.due_soon_days)
     conn.close()
     out = {
@@ -637,7 +649,7 @@ def _hotspots(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     conn = bootstrap.open_for_reading(settings)
     try:
-        as_of = args.as_of or metrics.default_as_of(metrics.latest_date(conn), settings.today())
+        as_of = args.as_of or _default_as_of(conn, settings)
         sites = hotspots.find_sites(conn, as_of, params, unit_adcode=args.unit)
     finally:
         conn.close()

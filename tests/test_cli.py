@@ -202,3 +202,32 @@ def test_every_command_has_chinese_help_and_help_exits_0(name: str, capsys) -> N
     out = capsys.readouterr().out
     assert out.startswith(f"usage: python -m analytics {name} ")
     assert parser.description in out
+
+
+def test_bulletin_defaults_follow_the_demos_today_after_an_import_dated_today(
+    tmp_path, demo_db_path, capsys
+) -> None:
+    """On demo data the command's "today" is the demo's (2022-12-31), as on the pages: an
+    accident imported with today's real date neither moves the default as-of date past it nor
+    leaves the document date before the as-of date (the issue was refused)."""
+    from datetime import date
+
+    db = tmp_path / "d.duckdb"
+    shutil.copy(demo_db_path, db)
+    today = date.today().isoformat()
+    f = tmp_path / "今天.csv"
+    f.write_text(
+        "事故编号,事故日期,时间,行政区划,经度,纬度,死亡人数,受伤人数\n"
+        f"T001,{today},09:00,颍上县,116.27,32.63,0,1\n",
+        encoding="utf-8",
+    )
+    assert main(["import", "accidents", str(f), "--db", str(db), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["inserted"] == 1
+    out = tmp_path / "b.docx"
+    args = ["bulletin", "--db", str(db), "--period", "month", "--out", str(out), "--issue"]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert "2022年第1期" in printed and "截至 2022-12-31" in printed
+    assert out.read_bytes()[:2] == b"PK"
+    assert main(["overview", "--db", str(db)]) == 0  # the other commands' default as well
+    assert json.loads(capsys.readouterr().out)["as_of"] == "2022-12-31"
