@@ -67,4 +67,22 @@ def _open_shared(
                 if mirror.is_empty(url):  # another process filled it meanwhile: use theirs
                     raise
     progress("加载数据")
-    return mirror.open_store(url, city, settings.timezone)
+    return mirror.open_store(url, city, settings.timezone, lambda v: _backup_shared(settings, v))
+
+
+def _backup_shared(settings: Settings, version: int) -> None:
+    """Before an existing PostgreSQL store of schema version ``version`` is upgraded: a signed
+    pg_dump backup (before-migration-vN in the backup_dir setting), as a file store gets one."""
+    from analytics.store import pg_backup  # pg_dump and the key: only when an upgrade is due
+
+    try:
+        folder = pg_backup.backup_shared(
+            settings.database_url,
+            settings.evidence_dir,
+            settings.backup_dir,
+            f"before-migration-v{version}",
+            key_file=pg_backup.default_key_file(settings),
+        )
+    except backup.BackupError as e:
+        raise backup.BackupError(f"升级前备份失败，数据库未升级：{e}") from e
+    log.info("backed up the shared store before upgrading it from version %s: %s", version, folder)

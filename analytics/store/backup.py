@@ -192,13 +192,16 @@ def start_folder(out_dir: Path, label: str) -> tuple[Path, Path, datetime]:
     final = Path(out_dir) / f"{PREFIX}{now:%Y%m%d-%H%M%S}-{label}"
     if final.exists():
         raise BackupError(f"备份文件夹已存在：{final}，请稍后再试或换一个标签。")
-    final.parent.mkdir(parents=True, exist_ok=True)
-    clean_partials(final.parent)
-    tmp = Path(
-        tempfile.mkdtemp(
-            prefix=f".{final.name}.pid{os.getpid()}.", suffix=".partial", dir=final.parent
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        clean_partials(final.parent)
+        tmp = Path(
+            tempfile.mkdtemp(
+                prefix=f".{final.name}.pid{os.getpid()}.", suffix=".partial", dir=final.parent
+            )
         )
-    )
+    except OSError as e:  # not a folder, no permission, disk full: said, not a traceback
+        raise BackupError(f"无法在 {final.parent} 中创建备份文件夹：{e.strerror or e}") from e
     return final, tmp, now
 
 
@@ -448,6 +451,8 @@ def backup_before_migration(
             label=f"before-migration-v{old}",
             key_file=key_file or key_file_for(db_path),
         )
+    except BackupError as e:
+        raise BackupError(f"升级前备份失败，数据库未升级：{e}") from e
     finally:
         conn.close()
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -222,9 +222,16 @@ def _load(link: Shared, version: int) -> None:
     link.load_all()
 
 
-def open_store(url: str, city: City, timezone: str = db.DEFAULT_TIMEZONE) -> MirrorConnection:
+def open_store(
+    url: str,
+    city: City,
+    timezone: str = db.DEFAULT_TIMEZONE,
+    before_upgrade: Callable[[int], object] | None = None,
+) -> MirrorConnection:
     """Open (creating and upgrading when needed) the PostgreSQL store and load this process's
-    mirror; align its units with the city, as db.open_store does for a file."""
+    mirror; align its units with the city, as db.open_store does for a file. before_upgrade(v)
+    runs first when an existing store of schema version v is about to be upgraded (under the
+    open lock, so one process of many does it, and an exception leaves the store untouched)."""
     raw = _mirror(timezone)
     link = Shared(url, raw)
     try:
@@ -234,6 +241,8 @@ def open_store(url: str, city: City, timezone: str = db.DEFAULT_TIMEZONE) -> Mir
                 raise db.SchemaTooNewError(
                     f"数据库结构版本为 {pg_version}，高于本程序支持的 {db.LATEST_VERSION}，请升级程序。"
                 )
+            if 0 < pg_version < db.LATEST_VERSION and before_upgrade is not None:
+                before_upgrade(pg_version)
             _load(link, pg_version)
             if pg_version < db.LATEST_VERSION:
                 db.migrate(raw)

@@ -288,6 +288,23 @@ def test_backup_before_migration(tmp_path, trip):
     assert bk.backup_before_migration(tmp_path / "absent.duckdb", tmp_path, tmp_path) is None
 
 
+@pytest.mark.file_store
+def test_a_failed_backup_before_migration_leaves_the_old_file(tmp_path):
+    old = tmp_path / "old.duckdb"
+    conn = db.connect(old)
+    db.migrate(conn, target=1)
+    conn.close()
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the backup folder should be")
+    with pytest.raises(
+        bk.BackupError, match="^升级前备份失败，数据库未升级：无法在 .* 中创建备份文件夹"
+    ):
+        bk.backup_before_migration(old, tmp_path / "ev", blocked / "backups")
+    conn = db.connect(old, read_only=True)
+    assert db.schema_version(conn) == 1
+    conn.close()
+
+
 def test_list_backups_newest_first(tmp_path, fuyang, key):
     out = tmp_path / "backups"
     conn = db.open_store(tmp_path / "a.duckdb", fuyang)

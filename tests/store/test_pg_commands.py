@@ -114,3 +114,49 @@ def test_migrate_store_takes_a_database_a_failed_attempt_left(demo_db_path, pg_u
     assert main(["migrate-store", "--from", str(demo_db_path), "--to", pg_url]) == 0
     assert capsys.readouterr().out.endswith("迁移前后行数与内容哈希全部一致。\n")
     assert len(mirror.existing_objects(pg_url)) == 54
+
+
+def test_an_older_shared_store_is_backed_up_before_it_is_upgraded(
+    tmp_path, pg_url, fuyang, monkeypatch, capsys
+):
+    """As a file store is: opening a PostgreSQL store of an older schema writes a signed pg_dump
+    backup (before-migration-vN, of that older schema) first, then upgrades it."""
+    from analytics.store import manifest, pg_backup
+
+    older = db.LATEST_VERSION - 1
+    with monkeypatch.context() as m:  # a store made by the program one version ago
+        m.setattr(db, "LATEST_VERSION", older)
+        mirror.open_store(pg_url, fuyang).close()
+    link = mirror.Shared(pg_url, duckdb.connect())
+    assert link.schema_version() == older
+    link.close()
+    backups = tmp_path / "backups"
+    monkeypatch.setenv("HAZARDS_BACKUP_DIR", str(backups))
+    monkeypatch.setenv("HAZARDS_AUTO_DEMO", "0")
+    assert main(["migrate", "--db", pg_url]) == 0
+    assert f"数据库结构版本：{db.LATEST_VERSION}" in capsys.readouterr().out
+    (folder,) = backups.glob(f"*before-migration-v{older}*")
+    key = manifest.load_key(tmp_path / pg_backup.KEY_NAME)  # beside the backup folder
+    read = manifest.read_manifest(folder, key, store=manifest.SHARED_STORE)
+    assert read["schema_version"] == older and read["label"] == f"before-migration-v{older}"
+    assert set(read["tables"]) == pg_backup.store_tables(older)
+    assert main(["migrate", "--db", pg_url]) == 0  # up to date: no second backup
+    assert len(list(backups.glob("*before-migration*"))) == 1
+
+
+def test_a_failed_backup_leaves_the_older_shared_store_as_it_was(
+    tmp_path, pg_url, fuyang, monkeypatch, capsys
+):
+    older = db.LATEST_VERSION - 1
+    with monkeypatch.context() as m:
+        m.setattr(db, "LATEST_VERSION", older)
+        mirror.open_store(pg_url, fuyang).close()
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the backup folder should be")
+    monkeypatch.setenv("HAZARDS_BACKUP_DIR", str(blocked))
+    monkeypatch.setenv("HAZARDS_AUTO_DEMO", "0")
+    assert main(["migrate", "--db", pg_url]) == 2
+    assert capsys.readouterr().err.startswith("错误：升级前备份失败，数据库未升级：")
+    link = mirror.Shared(pg_url, duckdb.connect())
+    assert link.schema_version() == older  # not upgraded
+    link.close()
