@@ -296,12 +296,31 @@ def _unit(row: RowCheck) -> None:
         )
 
 
+_NOT_CLEARED = ("未", "逾期", "待", "不", "没有", "无")
+
+
+def _nearly_cleared(status: str | None, words: tuple[str, ...]) -> bool:
+    """A status that reads like one of the clearing words without being it (检验完毕, 已 检验
+    for 已检验), and says nothing negative (未检验 is a hazard's status, not a near miss)."""
+    if not status or any(n in status for n in _NOT_CLEARED):
+        return False
+    squeezed = "".join(status.split())
+    return any(squeezed == w or w.removeprefix("已") in squeezed for w in words)
+
+
 def _status(row: RowCheck) -> None:
     """The row's clearing word (None: the subject is a hazard on the list's date)."""
     ctx: Context = row.env
     ind = ctx.indicator
     status = row.text("status")
     word = status if status in ind.clear_words else None
+    if word is None and _nearly_cleared(status, ind.clear_words):
+        row.warn(
+            "status",
+            status,
+            f"“{status}”不是本指标的清零用语（{'、'.join(ind.clear_words)}），按仍存在隐患计；"
+            "已清零的请改为清零用语后重新导入",
+        )
     detail: dict = {}
     if ind.min_count is not None:
         n = row.read("count", values.count, ind.count_label, MAX_COUNT)

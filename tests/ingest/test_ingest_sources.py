@@ -347,3 +347,32 @@ def test_an_empty_list_clears_the_units_cases_and_is_previewed(conn, fuyang) -> 
     preview = run(conn, fuyang, blank, "V_INSPECTION", "2022-02-28", name="模板.xlsx", dry_run=True)
     assert (preview.inserted, preview.updated, preview.problems) == (0, 1, [])
     assert [c.record_id for c in preview.changes] == ["皖K10001"]
+
+
+def test_a_status_that_nearly_says_cleared_is_warned_and_counted_as_a_hazard(conn, fuyang) -> None:
+    """检验完毕 and 已 检验 are not this indicator's clearing words (已检验): the vehicle stays a
+    hazard, and the row is warned so the brigade can correct the word; 未检验 is not warned."""
+    jan = csv(VEHICLE_HEAD, "皖K10001,旅游客运,", "皖K10002,旅游客运,", "皖K10003,旅游客运,")
+    run(conn, fuyang, jan, "V_INSPECTION", "2022-01-31")
+    feb = csv(
+        VEHICLE_HEAD,
+        "皖K10001,旅游客运,检验完毕",
+        "皖K10002,旅游客运,已 检验",
+        "皖K10003,旅游客运,未检验",
+    )
+    r = run(conn, fuyang, feb, "V_INSPECTION", "2022-02-28")
+    assert (r.inserted, r.updated, r.unchanged, r.written) == (0, 0, 3, True)
+    assert [(w.row, w.column, w.value, w.problem) for w in r.warnings] == [
+        (
+            n,
+            "处理状态",
+            v,
+            f"“{v}”不是本指标的清零用语（已检验、已报废、已注销），按仍存在隐患计；已清零的请改为清零用语后重新导入",
+        )
+        for n, v in ((2, "检验完毕"), (3, "已 检验"))
+    ]
+    assert [s for s, state, *_ in case_rows(conn, "V_INSPECTION") if state == "未清零"] == [
+        "V:皖K10001",
+        "V:皖K10002",
+        "V:皖K10003",
+    ]
