@@ -296,13 +296,18 @@ def _unit(row: RowCheck) -> None:
         )
 
 
-_NOT_CLEARED = ("未", "逾期", "待", "不", "没有", "无")
+# a status saying the work is done, and words saying it is not (yet), or only ordered or possible
+_DONE = ("已", "完毕", "完成", "办结")
+_NOT_DONE = ("未", "逾期", "待", "不", "没有", "无", "中", "限期", "责令", "达到", "可")
 
 
 def _nearly_cleared(status: str | None, words: tuple[str, ...]) -> bool:
-    """A status that reads like one of the clearing words without being it (检验完毕, 已 检验
-    for 已检验), and says nothing negative (未检验 is a hazard's status, not a near miss)."""
-    if not status or any(n in status for n in _NOT_CLEARED):
+    """A status saying a clearing word's work is done without being that word (检验完毕, 已 检验
+    for 已检验). Statuses of work not done, under way, ordered or possible (未检验, 处理中, 责令整改,
+    达到报废标准, 注销可恢复) are a hazard's statuses, not near misses."""
+    if not status or status in words or any(n in status for n in _NOT_DONE):
+        return False
+    if not any(d in status for d in _DONE):
         return False
     squeezed = "".join(status.split())
     return any(squeezed == w or w.removeprefix("已") in squeezed for w in words)
@@ -314,13 +319,6 @@ def _status(row: RowCheck) -> None:
     ind = ctx.indicator
     status = row.text("status")
     word = status if status in ind.clear_words else None
-    if word is None and _nearly_cleared(status, ind.clear_words):
-        row.warn(
-            "status",
-            status,
-            f"“{status}”不是本指标的清零用语（{'、'.join(ind.clear_words)}），按仍存在隐患计；"
-            "已清零的请改为清零用语后重新导入",
-        )
     detail: dict = {}
     if ind.min_count is not None:
         n = row.read("count", values.count, ind.count_label, MAX_COUNT)
@@ -330,6 +328,13 @@ def _status(row: RowCheck) -> None:
             detail["count"] = n
             if n < ind.min_count and word is None:
                 word = ind.clear_words[0] if ind.clear_words else "已处理"
+    if word is None and _nearly_cleared(status, ind.clear_words):  # (after the count's rule)
+        row.warn(
+            "status",
+            status,
+            f"“{status}”不是本指标的清零用语（{'、'.join(ind.clear_words)}），按仍存在隐患计；"
+            "已清零的请改为清零用语后重新导入",
+        )
     for f in ("due",):
         if (d := row.read(f, values.parse_date)) is not None:
             detail[f] = d.isoformat()

@@ -376,3 +376,36 @@ def test_a_status_that_nearly_says_cleared_is_warned_and_counted_as_a_hazard(con
         "V:皖K10002",
         "V:皖K10003",
     ]
+
+
+@pytest.mark.parametrize(
+    ("status", "words", "near"),
+    [
+        ("检验完毕", ("已检验",), True),
+        ("已 检验", ("已检验",), True),
+        ("已检验", ("已检验",), False),  # the word itself
+        ("未检验", ("已检验",), False),
+        ("处理中", ("已处理",), False),
+        ("正在处理", ("已处理",), False),
+        ("责令整改", ("已整改",), False),
+        ("限期整改", ("已整改",), False),
+        ("达到报废标准", ("已报废",), False),
+        ("注销可恢复", ("已注销", "已恢复"), False),
+        ("学习中", ("已学习",), False),
+        ("处理完毕", ("已处理",), True),
+        ("", ("已处理",), False),
+        (None, ("已处理",), False),
+    ],
+)
+def test_what_reads_as_nearly_cleared(status, words, near) -> None:
+    assert src._nearly_cleared(status, words) is near
+
+
+def test_below_the_threshold_a_near_miss_word_is_not_warned(conn, fuyang) -> None:
+    """违法未处理 below the minimum count is cleared whatever its status says: no warning that
+    would say the opposite."""
+    head = "号牌号码,使用性质,违法未处理数,处理状态"
+    run(conn, fuyang, csv(head, "皖K20001,旅游客运,5,"), "V_VIOLATIONS", "2022-01-31")
+    r = run(conn, fuyang, csv(head, "皖K20001,旅游客运,1,处理完毕"), "V_VIOLATIONS", "2022-02-28")
+    assert r.warnings == [] and r.updated == 1
+    assert case_rows(conn, "V_VIOLATIONS")[0][1] == "已清零"
