@@ -67,13 +67,17 @@ def _open_shared(
                 if mirror.is_empty(url):  # another process filled it meanwhile: use theirs
                     raise
     progress("加载数据")
-    return mirror.open_store(url, city, settings.timezone, lambda v: _backup_shared(settings, v))
+    return mirror.open_store(
+        url, city, settings.timezone, lambda v: _backup_shared(settings, v, progress)
+    )
 
 
-def _backup_shared(settings: Settings, version: int) -> None:
+def _backup_shared(settings: Settings, version: int, progress: Callable[[str], None]) -> None:
     """Before an existing PostgreSQL store of schema version ``version`` is upgraded: a signed
     pg_dump backup (before-migration-vN in the backup_dir setting), as a file store gets one."""
     from analytics.store import pg_backup  # pg_dump and the key: only when an upgrade is due
+
+    progress("升级数据库结构前备份")
 
     try:
         folder = pg_backup.backup_shared(
@@ -84,5 +88,6 @@ def _backup_shared(settings: Settings, version: int) -> None:
             key_file=pg_backup.default_key_file(settings),
         )
     except backup.BackupError as e:
-        raise backup.BackupError(f"升级前备份失败，数据库未升级：{e}") from e
+        reason = str(e).removeprefix("备份失败：")
+        raise backup.BackupError(f"升级前备份失败，数据库未升级：{reason}") from e
     log.info("backed up the shared store before upgrading it from version %s: %s", version, folder)

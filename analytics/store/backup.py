@@ -47,6 +47,7 @@ from analytics.store.manifest import (
     key_id,
     known_tables,
     load_key,
+    os_reason,
     outside,
     read_manifest,
     sign,
@@ -190,9 +191,9 @@ def start_folder(out_dir: Path, label: str) -> tuple[Path, Path, datetime]:
     check_label(label)
     now = datetime.now().astimezone()
     final = Path(out_dir) / f"{PREFIX}{now:%Y%m%d-%H%M%S}-{label}"
-    if final.exists():
-        raise BackupError(f"备份文件夹已存在：{final}，请稍后再试或换一个标签。")
     try:
+        if final.exists():
+            raise BackupError(f"备份文件夹已存在：{final}，请稍后再试或换一个标签。")
         final.parent.mkdir(parents=True, exist_ok=True)
         clean_partials(final.parent)
         tmp = Path(
@@ -201,7 +202,7 @@ def start_folder(out_dir: Path, label: str) -> tuple[Path, Path, datetime]:
             )
         )
     except OSError as e:  # not a folder, no permission, disk full: said, not a traceback
-        raise BackupError(f"无法在 {final.parent} 中创建备份文件夹：{e.strerror or e}") from e
+        raise BackupError(f"无法在 {final.parent} 中创建备份文件夹：{os_reason(e)}") from e
     return final, tmp, now
 
 
@@ -439,7 +440,7 @@ def backup_before_migration(
     except db.DatabaseLockedError:
         raise  # nothing was being upgraded yet: the lock is the whole story
     except db.StoreError as e:
-        raise BackupError(f"升级前备份失败：{e}") from e
+        raise BackupError(f"升级前备份失败，数据库未升级：{e}") from e
     try:
         old = db.schema_version(conn)
         if not 0 < old < db.LATEST_VERSION:

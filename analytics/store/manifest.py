@@ -9,6 +9,7 @@ HMAC-SHA256 under the key matches ``manifest.hmac``; its ``key_id`` names the ke
 
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
 import hmac
@@ -49,9 +50,33 @@ def key_file_for(db_path: Path) -> Path:
     return db_path.with_name(db_path.name.removesuffix(".duckdb") + KEY_SUFFIX)
 
 
+_OS_REASONS = {
+    errno.EACCES: "没有权限",
+    errno.EPERM: "没有权限",
+    errno.ENOENT: "路径不存在",
+    errno.ENOTDIR: "路径中有一段不是文件夹",
+    errno.EEXIST: "已存在同名文件",
+    errno.ENOSPC: "磁盘空间不足",
+    errno.EROFS: "文件系统只读",
+    errno.EDQUOT: "超出磁盘配额",
+}
+
+
+def os_reason(e: OSError) -> str:
+    """What went wrong with a file or folder, in Chinese (the system's own text is English)."""
+    return _OS_REASONS.get(e.errno or 0, f"系统错误（errno {e.errno}）")
+
+
 def load_key(key_file: Path, *, create: bool = False) -> bytes:
     """The backup key (32 random bytes, stored as hex, mode 0600); made when create is set."""
     key_file = Path(key_file)
+    try:
+        return _load_key(key_file, create)
+    except OSError as e:
+        raise BackupError(f"无法创建或读取备份密钥文件 {key_file}：{os_reason(e)}") from e
+
+
+def _load_key(key_file: Path, create: bool) -> bytes:
     if create and not key_file.exists():
         _create_key(key_file)
     if not key_file.is_file():

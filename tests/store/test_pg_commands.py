@@ -9,6 +9,7 @@ import shutil
 import uuid
 
 import duckdb
+import pytest
 
 from analytics.__main__ import main
 from analytics.store import db, mirror, shared
@@ -144,19 +145,30 @@ def test_an_older_shared_store_is_backed_up_before_it_is_upgraded(
     assert len(list(backups.glob("*before-migration*"))) == 1
 
 
+@pytest.mark.parametrize("where", ["folder", "key"])
 def test_a_failed_backup_leaves_the_older_shared_store_as_it_was(
-    tmp_path, pg_url, fuyang, monkeypatch, capsys
+    tmp_path, pg_url, fuyang, monkeypatch, capsys, where
 ):
+    """The backup folder, or the key beside it, cannot be made (a file stands in the way): the
+    command says why in Chinese and the store keeps its older schema."""
+    from analytics.store import pg_backup
+
     older = db.LATEST_VERSION - 1
     with monkeypatch.context() as m:
         m.setattr(db, "LATEST_VERSION", older)
         mirror.open_store(pg_url, fuyang).close()
     blocked = tmp_path / "not-a-folder"
-    blocked.write_text("a file where the backup folder should be")
-    monkeypatch.setenv("HAZARDS_BACKUP_DIR", str(blocked))
+    blocked.write_text("a file where a folder should be")
+    backups = blocked if where == "folder" else blocked / "backups"
+    monkeypatch.setenv("HAZARDS_BACKUP_DIR", str(backups))
     monkeypatch.setenv("HAZARDS_AUTO_DEMO", "0")
     assert main(["migrate", "--db", pg_url]) == 2
-    assert capsys.readouterr().err.startswith("错误：升级前备份失败，数据库未升级：")
+    why = (
+        f"无法在 {blocked} 中创建备份文件夹：已存在同名文件"
+        if where == "folder"
+        else f"无法创建或读取备份密钥文件 {blocked / pg_backup.KEY_NAME}：已存在同名文件"
+    )
+    assert capsys.readouterr().err == f"错误：升级前备份失败，数据库未升级：{why}\n"
     link = mirror.Shared(pg_url, duckdb.connect())
     assert link.schema_version() == older  # not upgraded
     link.close()
