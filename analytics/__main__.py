@@ -10,7 +10,7 @@ import os
 import sys
 import uuid
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -180,7 +180,7 @@ def _parser() -> argparse.ArgumentParser:
         "--date",
         dest="dated",
         type=date.fromisoformat,
-        help="document date 成文日期 (default: today; the demo's today on demo data)",
+        help="成文日期 YYYY-MM-DD（默认：今天与统计截至日期中较晚的一天；演示数据以演示的“今天”为准）",
     )
     c.add_argument("--out", required=True, help="FILE.docx or FILE.xlsx")
     c.add_argument(
@@ -543,9 +543,8 @@ def _bulletin(args: argparse.Namespace, settings: Settings) -> int:
             if args.as_user and (user := auth.get_user(conn, args.as_user)) is None:
                 print(f"错误：账号“{args.as_user}”不存在或已停用", file=sys.stderr)
                 return 2
-            issued = archive.issue(
-                conn, user, as_of, args.period, opts, dated=dated, now=settings.now()
-            )
+            now = datetime.combine(_today(conn, settings), settings.now().time())  # as the page
+            issued = archive.issue(conn, user, as_of, args.period, opts, dated=dated, now=now)
             content, files = issued.content, issued.files
         else:
             content = archive.draft(conn, as_of, args.period, opts, dated)
@@ -766,7 +765,7 @@ def _sources_metrics(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     conn = bootstrap.open_for_reading(settings)
     try:
-        end = args.end or sources_log.latest_list(conn) or settings.today()
+        end = args.end or sources_log.latest_list(conn) or _today(conn, settings)
         start = args.start or cfg.start
         if start >= end:
             print(f"错误：起始日期 {start} 须早于截止日期 {end}", file=sys.stderr)

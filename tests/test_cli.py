@@ -229,5 +229,11 @@ def test_bulletin_defaults_follow_the_demos_today_after_an_import_dated_today(
     printed = capsys.readouterr().out
     assert "2022年第1期" in printed and "截至 2022-12-31" in printed
     assert out.read_bytes()[:2] == b"PK"
+    from tests.pg_mode import store_conn
+
+    conn = store_conn(db, read_only=True)
+    issued = conn.execute("SELECT CAST(issued_at AS DATE), dated FROM bulletins").fetchall()
+    conn.close()
+    assert issued == [(date(2022, 12, 31), date(2022, 12, 31))]  # on the demo's day, as the page
     assert main(["overview", "--db", str(db)]) == 0  # the other commands' default as well
     assert json.loads(capsys.readouterr().out)["as_of"] == "2022-12-31"

@@ -29,7 +29,7 @@ INNER JOIN (
 ) AS k ON k.route_code = s.route_code AND k.km = s.km AND {stake_join.once("s", "k")}
     AND k.start_m <= s.end_m AND k.end_m >= s.start_m
 INNER JOIN road_segments AS r ON r.segment_id = k.segment_id
-ORDER BY s.site_no, r.start_m
+ORDER BY s.site_no, r.start_m, r.segment_id
 """  # fixed text  # noqa: S608
 
 

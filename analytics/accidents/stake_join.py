@@ -16,9 +16,11 @@ BUCKET_M = 1000
 def by_kilometre(source: str, lo: str, hi: str) -> str:
     """SQL text: each row of `source` (a query) once per kilometre its stake
     range [lo, hi] touches (either order), as column `km`, with `km_first`, the first of them.
-    lo and hi are column expressions of `source` (fixed text, never user input)."""
-    first = f"least({lo}, {hi}) // {BUCKET_M}"
-    last = f"greatest({lo}, {hi}) // {BUCKET_M}"
+    lo and hi are column expressions of `source` (fixed text, never user input). Kilometres are
+    counted on the stakes cast to BIGINT: any rounding that never decreases keeps a stake inside a
+    range within the range's kilometres, so a DOUBLE column joins correctly too."""
+    first = f"least(CAST({lo} AS BIGINT), CAST({hi} AS BIGINT)) // {BUCKET_M}"
+    last = f"greatest(CAST({lo} AS BIGINT), CAST({hi} AS BIGINT)) // {BUCKET_M}"
     return (
         f"SELECT *, {first} AS km_first, unnest(range({first}, {last} + 1)) AS km"  # noqa: S608
         f" FROM ({source})"
@@ -27,7 +29,7 @@ def by_kilometre(source: str, lo: str, hi: str) -> str:
 
 def at_kilometre(source: str, stake: str) -> str:
     """SQL text: each row of `source` with the kilometre its stake lies in, as column `km`."""
-    return f"SELECT *, {stake} // {BUCKET_M} AS km FROM ({source})"  # noqa: S608
+    return f"SELECT *, CAST({stake} AS BIGINT) // {BUCKET_M} AS km FROM ({source})"  # noqa: S608
 
 
 def once(a: str, b: str) -> str:

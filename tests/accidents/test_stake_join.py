@@ -77,3 +77,22 @@ def test_overlapping_ranges_are_paired_once() -> None:
     )
     assert got == expected  # each pair once: no duplicates from the kilometres both touch
     assert (6, 4) in got and (1, 3) not in got and (2, 3) in got
+
+
+def test_fractional_stakes_join_as_the_plain_join_does() -> None:
+    """Stakes of a DOUBLE column (999.6 rounds up into the next kilometre on both sides)."""
+    conn = duckdb.connect()
+    conn.execute(
+        "CREATE TABLE r AS SELECT * FROM (VALUES (1, 'G1', 0.0, 999.7)) t(id, route_code, lo, hi)"
+    )
+    conn.execute(
+        "CREATE TABLE p AS SELECT * FROM (VALUES (10, 'G1', 999.6), (11, 'G1', 999.8), (12, 'G1', -0.4))"
+        " t(id, route_code, stake)"
+    )
+    got = conn.execute(
+        f"SELECT r.id, p.id FROM ({stake_join.by_kilometre('SELECT * FROM r', 'lo', 'hi')}) AS r"  # noqa: S608
+        f" INNER JOIN ({stake_join.at_kilometre('SELECT * FROM p', 'stake')}) AS p"
+        " ON p.route_code = r.route_code AND p.km = r.km"
+        " AND p.stake BETWEEN r.lo AND r.hi ORDER BY ALL"
+    ).fetchall()
+    assert got == [(1, 10)]

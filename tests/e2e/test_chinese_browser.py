@@ -212,7 +212,9 @@ def _to_toolbar_button(page, table, button) -> None:
     (seen in CI: the caption above the table, then the grid, "intercepts pointer events")."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    tooltip = page.locator("[data-testid='stTooltipContent']")
+    # this button's own tooltip (its text is the button's label), not the last one fading out
+    label = button.get_attribute("aria-label") or ""
+    tooltip = page.locator("[data-testid='stTooltipContent']").filter(has_text=label)
     for _ in range(4):
         table.hover()
         button.wait_for(state="visible")
