@@ -512,8 +512,7 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
 
 def _today(conn: duckdb.DuckDBPyConnection, settings: Settings) -> date:
     """Today as the pages take it: the demo's last day on demo data, else the local date."""
-    clock = db.dataset_facts(conn).get("clock_date")
-    return date.fromisoformat(clock) if clock else settings.today()
+    return db.clock_date(db.dataset_facts(conn)) or settings.today()
 
 
 def _default_as_of(conn: duckdb.DuckDBPyConnection, settings: Settings) -> date:
@@ -535,15 +534,16 @@ def _bulletin(args: argparse.Namespace, settings: Settings) -> int:
         conn = bootstrap.open_for_reading(settings)
         city = city_mod.load_city(settings.city_file)
     try:
-        as_of = args.as_of or _default_as_of(conn, settings)
-        dated = args.dated or max(_today(conn, settings), as_of)  # as 通报's page proposes
+        today = _today(conn, settings)
+        as_of = args.as_of or metrics.default_as_of(metrics.latest_date(conn), today)
+        dated = args.dated or max(today, as_of)  # as 通报's page proposes
         opts = archive.options(settings, city)
         if args.issue:
             user = auth.User("cli", "命令行（本机管理员）", "admin", None)
             if args.as_user and (user := auth.get_user(conn, args.as_user)) is None:
                 print(f"错误：账号“{args.as_user}”不存在或已停用", file=sys.stderr)
                 return 2
-            now = datetime.combine(_today(conn, settings), settings.now().time())  # as the page
+            now = datetime.combine(today, settings.now().time())  # as the page records it
             issued = archive.issue(conn, user, as_of, args.period, opts, dated=dated, now=now)
             content, files = issued.content, issued.files
         else:

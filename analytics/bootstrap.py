@@ -78,16 +78,14 @@ def _backup_shared(settings: Settings, version: int, progress: Callable[[str], N
     from analytics.store import pg_backup  # pg_dump and the key: only when an upgrade is due
 
     progress("升级数据库结构前备份")
-
     try:
         folder = pg_backup.backup_shared(
             settings.database_url,
             settings.evidence_dir,
             settings.backup_dir,
-            f"before-migration-v{version}",
+            backup.migration_label(version),
             key_file=pg_backup.default_key_file(settings),
         )
     except backup.BackupError as e:
-        reason = str(e).removeprefix("备份失败：")
-        raise backup.BackupError(f"升级前备份失败，数据库未升级：{reason}") from e
+        raise backup.upgrade_refused(e) from e
     log.info("backed up the shared store before upgrading it from version %s: %s", version, folder)

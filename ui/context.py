@@ -60,5 +60,5 @@ def load() -> Context:
     facts = db.dataset_facts(view.cur)
     span = view.cached(metrics.data_span)
     user = st.session_state.get("user")
-    clock = date.fromisoformat(facts["clock_date"]) if facts.get("clock_date") else None
+    clock = db.clock_date(facts)
     return Context(settings, city, view, view.cur, facts.get("is_demo") == "1", span, user, clock)

@@ -422,6 +422,16 @@ def restore(
     return {t: manifest["tables"][t]["rows"] for t in known}
 
 
+def migration_label(version: int) -> str:
+    """The label of the backup taken before a store of schema ``version`` is upgraded."""
+    return f"before-migration-v{version}"
+
+
+def upgrade_refused(e: Exception) -> BackupError:
+    """The one message of a pre-upgrade backup that failed (either store): nothing upgraded."""
+    return BackupError(f"升级前备份失败，数据库未升级：{str(e).removeprefix('备份失败：')}")
+
+
 def backup_before_migration(
     db_path: Path, evidence_dir: Path, out_dir: Path, key_file: Path | None = None
 ) -> Path | None:
@@ -440,7 +450,7 @@ def backup_before_migration(
     except db.DatabaseLockedError:
         raise  # nothing was being upgraded yet: the lock is the whole story
     except db.StoreError as e:
-        raise BackupError(f"升级前备份失败，数据库未升级：{e}") from e
+        raise upgrade_refused(e) from e
     try:
         old = db.schema_version(conn)
         if not 0 < old < db.LATEST_VERSION:
@@ -449,11 +459,11 @@ def backup_before_migration(
             conn,
             evidence_dir,
             out_dir,
-            label=f"before-migration-v{old}",
+            label=migration_label(old),
             key_file=key_file or key_file_for(db_path),
         )
     except BackupError as e:
-        raise BackupError(f"升级前备份失败，数据库未升级：{e}") from e
+        raise upgrade_refused(e) from e
     finally:
         conn.close()
 

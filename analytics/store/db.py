@@ -6,6 +6,7 @@ import contextlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from importlib import resources
 from pathlib import Path
 
@@ -169,6 +170,11 @@ def sync_units(conn: duckdb.DuckDBPyConnection, city: City) -> None:
 
 def dataset_facts(conn: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return dict(conn.execute("SELECT key, value FROM dataset").fetchall())
+
+
+def clock_date(facts: dict[str, str]) -> date | None:
+    """The day a demo database pins "today" to (its last day); None for real data."""
+    return date.fromisoformat(facts["clock_date"]) if facts.get("clock_date") else None
 
 
 def open_store(
