@@ -7,6 +7,7 @@ adds the rates, the ranking and the comparison with the previous period.
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass
 from datetime import date
@@ -47,42 +48,72 @@ def status(
     """One row per group with counts and rates; for units, every configured unit and a rank.
 
     by: 'unit', 'type', 'grade', 'supervision', 'source' or 'all' (a single row).
+    The query counts; the finishing (units, rates, ranks) is plain Python over its few rows.
     """
     if by not in (*GROUPINGS, "all"):
         raise ValueError(f"无法按“{by}”分组（可用：{'、'.join(GROUPINGS)}）")
-    frame = conn.execute(
+    rows = conn.execute(
         read_sql("hazard_status_by_group"),
         {"as_of": as_of, "horizon": horizon, "by": by, "unit": unit},
-    ).df()
+    ).fetchall()  # (group_key, *COUNTS, avg_days_to_close, max_days_overdue)
     if by == "unit":
-        units = conn.execute(
-            "SELECT adcode AS group_key, name AS unit_name, kind AS unit_kind, sort_order"
-            " FROM units WHERE $unit IS NULL OR adcode = $unit ORDER BY sort_order",
-            {"unit": unit},
-        ).df()
-        frame = units.merge(frame, on="group_key", how="outer")
-        unknown = frame["unit_name"].isna()  # hazards of a code not in the city file
-        frame.loc[unknown, "unit_name"] = "未归属单位（" + frame["group_key"].fillna("空") + "）"
-        frame.loc[unknown, "unit_kind"] = "unknown"
-        frame.loc[unknown, "sort_order"] = 10**6
-        frame = frame.sort_values("sort_order", kind="stable")
-    elif by == "all" and frame.empty:
-        frame = pd.DataFrame(
-            [{"group_key": "all", "avg_days_to_close": None, "max_days_overdue": None}]
-        ).reindex(columns=frame.columns)
-    else:
-        frame["group_key"] = frame["group_key"].fillna("未填写")
-    for col in COUNTS:
-        frame[col] = frame[col].fillna(0).astype("int64")
-    frame["rate"] = _rates(frame.closed, frame.listed)
-    frame["on_time_rate"] = _rates(frame.on_time, frame.due)
-    frame["assigned_complete_rate"] = _rates(frame.five_complete, frame.listed)
-    if by == "unit":
-        frame = frame.rename(columns={"group_key": "unit_adcode"})
-        known = frame["unit_kind"] != "unknown"
-        frame["rank"] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
-        frame.loc[known, "rank"] = rank_units(frame[known])
-    return frame.reset_index(drop=True)
+        return _by_unit(conn, rows, unit)
+    if by == "all" and not rows:
+        rows = [("all", *(0 for _ in COUNTS), None, None)]
+    keys = ["未填写" if r[0] is None else r[0] for r in rows]
+    return _frame({"group_key": keys}, rows)
+
+
+def _by_unit(conn: duckdb.DuckDBPyConnection, rows: list[tuple], unit: str | None) -> pd.DataFrame:
+    """Every configured unit (zeros when nothing is listed) in the city's order, then the codes
+    of hazards not in the city file (未归属单位, never ranked); each ranked unit's rank."""
+    units = conn.execute(
+        "SELECT adcode, name, kind, sort_order FROM units WHERE $unit IS NULL OR adcode = $unit"
+        " ORDER BY sort_order, adcode",
+        {"unit": unit},
+    ).fetchall()
+    counted = {r[0]: r for r in rows}
+    empty = (0,) * len(COUNTS) + (None, None)
+    out = [(*u, *(counted.pop(u[0], None) or (u[0], *empty))[1:]) for u in units]
+    out += [
+        (code, f"未归属单位（{code}）", "unknown", 10**6, *counted[code][1:])
+        for code in sorted(counted)
+    ]
+    head = ("unit_adcode", "unit_name", "unit_kind", "sort_order")
+    frame = _frame({h: [r[i] for r in out] for i, h in enumerate(head)}, [r[3:] for r in out])
+    known = [r[2] != "unknown" for r in out]
+    frame["rank"] = pd.array(
+        rank_units(
+            [n if k else 0 for n, k in zip(frame.listed, known, strict=True)],
+            frame.rate,
+            frame.on_time_rate,
+            frame.overdue,
+        ),
+        dtype="Int64",
+    )
+    return frame
+
+
+def _frame(head: dict[str, list], rows: list[tuple]) -> pd.DataFrame:
+    """head's columns, then the counted columns of rows (each row: group_key, *COUNTS, average
+    days to close, most days overdue) and the rates."""
+    n = len(COUNTS)
+    cols = head | {c: [r[1 + i] for r in rows] for i, c in enumerate(COUNTS)}
+    cols["avg_days_to_close"] = [_float(r[n + 1]) for r in rows]
+    cols["max_days_overdue"] = pd.array([r[n + 2] for r in rows], dtype="Int64")
+    cols["rate"] = [_float(rate(c, w)) for c, w in zip(cols["closed"], cols["listed"], strict=True)]
+    cols["on_time_rate"] = [
+        _float(rate(o, d)) for o, d in zip(cols["on_time"], cols["due"], strict=True)
+    ]
+    cols["assigned_complete_rate"] = [
+        _float(rate(f, w)) for f, w in zip(cols["five_complete"], cols["listed"], strict=True)
+    ]
+    frame = pd.DataFrame(cols)
+    return frame.astype({c: "int64" for c in COUNTS} | {"avg_days_to_close": "float64"})
+
+
+def _float(x: float | None) -> float:
+    return math.nan if x is None else float(x)
 
 
 def total(
@@ -92,30 +123,19 @@ def total(
     return status(conn, as_of, horizon, by="all", unit=unit).iloc[0].to_dict()
 
 
-def _rates(part: pd.Series, whole: pd.Series) -> list[float | None]:
-    return [rate(p, w) for p, w in zip(part, whole, strict=True)]
-
-
-def rank_units(frame: pd.DataFrame) -> pd.Series:
-    """Competition ranks (1, 2, 2, 4): 整改率 desc, then 按期整改率 desc, then overdue asc.
-
-    A unit with no on-time rate (nothing due yet) ranks after those with one on that key.
-    Units with nothing listed get no rank (None).
-    """
+def rank_units(listed, rates, on_time_rates, overdue) -> list[int | None]:
+    """Competition ranks (1, 2, 2, 4) of units given as columns: 整改率 desc, then 按期整改率 desc,
+    then overdue asc. A unit with no on-time rate (nothing due yet) ranks after those with one on
+    that key. Units with nothing listed get no rank (None)."""
     keys = []
-    for listed, r, on_time, overdue in zip(
-        frame.listed, frame.rate, frame.on_time_rate, frame.overdue, strict=True
-    ):
-        if not listed:
+    for n, r, on_time, late in zip(listed, rates, on_time_rates, overdue, strict=True):
+        if not n:
             keys.append(None)
             continue
         on_time_key = -on_time if on_time is not None and not _nan(on_time) else math.inf
-        keys.append((-r, on_time_key, overdue))
-    ranks = [
-        None if k is None else 1 + sum(1 for other in keys if other is not None and other < k)
-        for k in keys
-    ]
-    return pd.Series(ranks, index=frame.index, dtype="Int64")
+        keys.append((-r, on_time_key, late))
+    ranked = sorted(k for k in keys if k is not None)
+    return [None if k is None else 1 + bisect.bisect_left(ranked, k) for k in keys]
 
 
 def _nan(x: float) -> bool:
@@ -129,18 +149,13 @@ def unit_ranking(conn: duckdb.DuckDBPyConnection, period: Period, horizon: int) 
     """
     now = status(conn, period.as_of, horizon)
     before = status(conn, period.previous_as_of, horizon)
-    now = now.merge(
-        before[["unit_adcode", "rank", "rate"]].rename(
-            columns={"rank": "prev_rank", "rate": "prev_rate"}
-        ),
-        on="unit_adcode",
-        how="left",
+    previous = dict(
+        zip(before.unit_adcode, zip(before["rank"], before["rate"], strict=True), strict=True)
     )
-    now["rank_change"] = [
-        None if pd.isna(p) or pd.isna(r) else int(p - r)
-        for p, r in zip(now.prev_rank, now["rank"], strict=True)
-    ]
-    now["rank_change"] = now["rank_change"].astype("Int64")
+    prev = [previous.get(u, (pd.NA, math.nan)) for u in now.unit_adcode]
+    now["prev_rank"] = pd.array([p[0] for p in prev], dtype="Int64")
+    now["prev_rate"] = [p[1] for p in prev]
+    now["rank_change"] = now["prev_rank"] - now["rank"]
     order = now["rank"].fillna(10**6).astype("int64")
     return now.assign(_order=order).sort_values(["_order", "sort_order"]).drop(columns="_order")
 

@@ -32,6 +32,28 @@ def test_status_by_unit(conn) -> None:
     assert pd.isna(zone["rank"])
 
 
+def test_hazards_of_a_code_not_in_the_city_file_get_their_own_unranked_row(conn) -> None:
+    from tests.conftest import INSERT_HAZARD
+
+    for hid, unit, closed in (("x1", "999902", "2022-03-01"), ("x2", "999901", None)):
+        conn.execute(
+            INSERT_HAZARD,
+            [hid, unit, "2022-01-05", "2022-01-05", "2022-03-15", closed, None, "某领导"],
+        )
+    s = metrics.status(conn, D, 15)
+    # the configured units in the city's order, then the unknown codes by code
+    assert s.unit_adcode.tolist() == ["990101", "990102", "990171", "999901", "999902"]
+    unknown = s.set_index("unit_adcode").loc[["999901", "999902"]]
+    assert unknown.unit_name.tolist() == ["未归属单位（999901）", "未归属单位（999902）"]
+    assert unknown.unit_kind.tolist() == ["unknown", "unknown"]
+    assert unknown.listed.tolist() == [1, 1]
+    assert unknown.closed.tolist() == [0, 1]
+    assert unknown.overdue.tolist() == [1, 0]  # x2: deadline 03-15, open on 03-31
+    assert unknown["rank"].isna().all()  # a 100% rate of an unknown code takes no rank
+    assert s.set_index("unit_adcode").loc[["990102", "990101"], "rank"].tolist() == [1, 2]
+    assert metrics.total(conn, D, 15)["listed"] == 10  # 8 + the two
+
+
 def test_total_and_the_voided_hazard(conn) -> None:
     t = metrics.total(conn, D, 15)
     assert [t[k] for k in ("listed", "closed", "open", "overdue", "due_soon")] == [8, 4, 4, 1, 2]
@@ -73,8 +95,8 @@ def test_rank_units_ties_and_empty_units() -> None:
             "overdue": [2, 2, 3, 0, 0, 0],
         }
     )
-    ranks = metrics.rank_units(frame)
-    assert dict(zip(frame.unit, ranks.astype(object).where(ranks.notna(), None), strict=True)) == {
+    ranks = metrics.rank_units(frame.listed, frame.rate, frame.on_time_rate, frame.overdue)
+    assert dict(zip(frame.unit, ranks, strict=True)) == {
         "A": 2,
         "B": 2,
         "C": 4,
