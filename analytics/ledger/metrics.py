@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from analytics.ledger.periods import Period, same_day_last_year
@@ -48,20 +49,42 @@ def status(
     """One row per group with counts and rates; for units, every configured unit and a rank.
 
     by: 'unit', 'type', 'grade', 'supervision', 'source' or 'all' (a single row).
-    The query counts; the finishing (units, rates, ranks) is plain Python over its few rows.
     """
+    return statuses(conn, (as_of,), horizon, by, unit)[0]
+
+
+def statuses(
+    conn: duckdb.DuckDBPyConnection,
+    dates: tuple[date, ...],
+    horizon: int,
+    by: str = "unit",
+    unit: str | None = None,
+) -> list[pd.DataFrame]:
+    """status() as of each of the dates. The query counts, once per date, all in one statement
+    (UNION ALL: planned once, the dates counted side by side); the finishing (units, rates,
+    ranks) is plain Python over its few rows."""
     if by not in (*GROUPINGS, "all"):
         raise ValueError(f"无法按“{by}”分组（可用：{'、'.join(GROUPINGS)}）")
+    one = read_sql("hazard_status_by_group")
+    sql = "\nUNION ALL\n".join(
+        f"SELECT {i} AS which, * FROM ({one.replace('$as_of', f'$as_of_{i}')})"  # fixed text  # noqa: S608
+        for i in range(len(dates))
+    )
     rows = conn.execute(
-        read_sql("hazard_status_by_group"),
-        {"as_of": as_of, "horizon": horizon, "by": by, "unit": unit},
-    ).fetchall()  # (group_key, *COUNTS, avg_days_to_close, max_days_overdue)
+        f"{sql}\nORDER BY which, group_key",
+        {f"as_of_{i}": d for i, d in enumerate(dates)}
+        | {"horizon": horizon, "by": by, "unit": unit},
+    ).fetchall()  # (which, group_key, *COUNTS, avg_days_to_close, max_days_overdue)
+    return [_finish(conn, [r[1:] for r in rows if r[0] == i], by, unit) for i in range(len(dates))]
+
+
+def _finish(conn: duckdb.DuckDBPyConnection, rows: list[tuple], by: str, unit: str | None):
     if by == "unit":
         return _by_unit(conn, rows, unit)
     if by == "all" and not rows:
         rows = [("all", *(0 for _ in COUNTS), None, None)]
     keys = ["未填写" if r[0] is None else r[0] for r in rows]
-    return _frame({"group_key": keys}, rows)
+    return pd.DataFrame({"group_key": pd.array(keys, dtype="str")} | _columns(rows))
 
 
 def _by_unit(conn: duckdb.DuckDBPyConnection, rows: list[tuple], unit: str | None) -> pd.DataFrame:
@@ -79,41 +102,43 @@ def _by_unit(conn: duckdb.DuckDBPyConnection, rows: list[tuple], unit: str | Non
         (code, f"未归属单位（{code}）", "unknown", 10**6, *counted[code][1:])
         for code in sorted(counted)
     ]
-    head = ("unit_adcode", "unit_name", "unit_kind", "sort_order")
-    frame = _frame({h: [r[i] for r in out] for i, h in enumerate(head)}, [r[3:] for r in out])
+    cols = _columns([r[3:] for r in out])
     known = [r[2] != "unknown" for r in out]
-    frame["rank"] = pd.array(
-        rank_units(
-            [n if k else 0 for n, k in zip(frame.listed, known, strict=True)],
-            frame.rate,
-            frame.on_time_rate,
-            frame.overdue,
-        ),
-        dtype="Int64",
+    ranks = rank_units(
+        [n if k else 0 for n, k in zip(cols["listed"], known, strict=True)],
+        cols["rate"],
+        cols["on_time_rate"],
+        cols["overdue"],
     )
-    return frame
+    return pd.DataFrame(
+        {
+            "unit_adcode": [r[0] for r in out],
+            "unit_name": [r[1] for r in out],
+            "unit_kind": [r[2] for r in out],
+            "sort_order": np.array([r[3] for r in out], dtype=np.int32),
+        }
+        | cols
+        | {"rank": pd.array(ranks, dtype="Int64")}
+    )
 
 
-def _frame(head: dict[str, list], rows: list[tuple]) -> pd.DataFrame:
-    """head's columns, then the counted columns of rows (each row: group_key, *COUNTS, average
-    days to close, most days overdue) and the rates."""
+def _columns(rows: list[tuple]) -> dict[str, np.ndarray | pd.api.extensions.ExtensionArray]:
+    """The counted columns of rows (each row: group key, *COUNTS, average days to close, most
+    days overdue) and the rates, as typed arrays (a rate with nothing to divide by: NaN)."""
     n = len(COUNTS)
-    cols = head | {c: [r[1 + i] for r in rows] for i, c in enumerate(COUNTS)}
-    cols["avg_days_to_close"] = [_float(r[n + 1]) for r in rows]
+    cols = {c: np.array([r[1 + i] for r in rows], dtype=np.int64) for i, c in enumerate(COUNTS)}
+    cols["avg_days_to_close"] = np.array([r[n + 1] for r in rows], dtype=np.float64)
     cols["max_days_overdue"] = pd.array([r[n + 2] for r in rows], dtype="Int64")
-    cols["rate"] = [_float(rate(c, w)) for c, w in zip(cols["closed"], cols["listed"], strict=True)]
-    cols["on_time_rate"] = [
-        _float(rate(o, d)) for o, d in zip(cols["on_time"], cols["due"], strict=True)
-    ]
-    cols["assigned_complete_rate"] = [
-        _float(rate(f, w)) for f, w in zip(cols["five_complete"], cols["listed"], strict=True)
-    ]
-    frame = pd.DataFrame(cols)
-    return frame.astype({c: "int64" for c in COUNTS} | {"avg_days_to_close": "float64"})
-
-
-def _float(x: float | None) -> float:
-    return math.nan if x is None else float(x)
+    for name, part, whole in (
+        ("rate", "closed", "listed"),
+        ("on_time_rate", "on_time", "due"),
+        ("assigned_complete_rate", "five_complete", "listed"),
+    ):
+        cols[name] = np.array(
+            [rate(p, w) for p, w in zip(cols[part].tolist(), cols[whole].tolist(), strict=True)],
+            dtype=np.float64,
+        )
+    return cols
 
 
 def total(
@@ -147,8 +172,7 @@ def unit_ranking(conn: duckdb.DuckDBPyConnection, period: Period, horizon: int) 
 
     rank_change = previous rank − rank (positive: moved up); None when either is missing.
     """
-    now = status(conn, period.as_of, horizon)
-    before = status(conn, period.previous_as_of, horizon)
+    now, before = statuses(conn, (period.as_of, period.previous_as_of), horizon)
     previous = dict(
         zip(before.unit_adcode, zip(before["rank"], before["rate"], strict=True), strict=True)
     )
@@ -174,9 +198,8 @@ def kpi_comparison(
     conn: duckdb.DuckDBPyConnection, period: Period, horizon: int, unit: str | None = None
 ) -> KpiComparison:
     as_of, prev = period.as_of, period.previous_as_of
-    return KpiComparison(
-        as_of, prev, total(conn, as_of, horizon, unit), total(conn, prev, horizon, unit)
-    )
+    now, before = statuses(conn, (as_of, prev), horizon, by="all", unit=unit)
+    return KpiComparison(as_of, prev, now.iloc[0].to_dict(), before.iloc[0].to_dict())
 
 
 # --- accidents ------------------------------------------------------------------------------
