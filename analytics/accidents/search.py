@@ -168,6 +168,25 @@ def neighbour_pairs(lon: np.ndarray, lat: np.ndarray, radius_m: float) -> np.nda
     return np.concatenate((one_way, one_way[:, ::-1], itself))
 
 
+def pairs_between(
+    lon_a: np.ndarray, lat_a: np.ndarray, lon_b: np.ndarray, lat_b: np.ndarray, radius_m: float
+) -> np.ndarray:
+    """Every pair (i, j) with point i of A and point j of B within radius_m of each other;
+    shape (m, 2). Only the pairs from A are searched (A with A and A with B), never B with B:
+    give as A the sparser set (listed hazards against a site's clustered accidents)."""
+    n = len(lon_a)
+    if n == 0 or len(lon_b) == 0:
+        return np.empty((0, 2), dtype=np.int64)
+    lon = np.concatenate((lon_a, lon_b)).astype(np.float64)
+    lat = np.concatenate((lat_a, lat_b)).astype(np.float64)
+    chosen = np.zeros(len(lon), dtype=bool)
+    chosen[:n] = True
+    pairs = _Grid(lon, lat, radius_m).pairs_from(chosen)
+    pairs = pairs[pairs[:, 1] >= n]
+    pairs[:, 1] -= n
+    return pairs
+
+
 def _pairs_in_ranges(grid, src, values, lo, counts):  # ANN001, ANN202
     """Pairs (src[k], grid.order[lo[k] + t]) for t < counts[k], kept when within R, where
     values are the (lon, radians of lat, cos of that) of src; in memory-bounded chunks.

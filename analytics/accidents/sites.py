@@ -373,14 +373,12 @@ def _coverage(
         "lon": members["lon"].to_numpy(),
         "lat": members["lat"].to_numpy(),
     }
-    h = len(hazards["hazard_id"])
-    lon = np.concatenate((hazards["lon"], points["lon"]))
-    lat = np.concatenate((hazards["lat"], points["lat"]))
-    pairs = search.neighbour_pairs(lon, lat, params.radius_m)
-    pairs = pairs[(pairs[:, 0] < h) & (pairs[:, 1] >= h)]
+    pairs = search.pairs_between(
+        hazards["lon"], hazards["lat"], points["lon"], points["lat"], params.radius_m
+    )
     found: dict[int, set[str]] = {}
     for hz, p in pairs:
-        found.setdefault(int(points["site_no"][p - h]), set()).add(str(hazards["hazard_id"][hz]))
+        found.setdefault(int(points["site_no"][p]), set()).add(str(hazards["hazard_id"][hz]))
     return [sorted(found.get(n, ())) for n in sites["site_no"]]
 
 
@@ -408,17 +406,15 @@ def _matched(a: pd.DataFrame, b: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     hit_b[pairs["j"].to_numpy(dtype=int)] = True
     ca, cb = a.index[a["mode"] == "coords"], b.index[b["mode"] == "coords"]
     if len(ca) and len(cb):
-        lon = np.concatenate((a.loc[ca, "lon"], b.loc[cb, "lon"])).astype(float)
-        lat = np.concatenate((a.loc[ca, "lat"], b.loc[cb, "lat"])).astype(float)
-        radius = np.concatenate((a.loc[ca, "radius_m"], b.loc[cb, "radius_m"])).astype(float)
-        near = search.neighbour_pairs(lon, lat, float(radius.max()))
-        near = near[(near[:, 0] < len(ca)) & (near[:, 1] >= len(ca))]
-        d = geo.haversine_m_array(
-            lon[near[:, 0]], lat[near[:, 0]], lon[near[:, 1]], lat[near[:, 1]]
-        )
-        near = near[d <= np.maximum(radius[near[:, 0]], radius[near[:, 1]])]
+        lon_a, lat_a = (a.loc[ca, c].to_numpy(dtype=float) for c in ("lon", "lat"))
+        lon_b, lat_b = (b.loc[cb, c].to_numpy(dtype=float) for c in ("lon", "lat"))
+        r_a, r_b = a.loc[ca, "radius_m"].to_numpy(float), b.loc[cb, "radius_m"].to_numpy(float)
+        near = search.pairs_between(lon_a, lat_a, lon_b, lat_b, float(max(r_a.max(), r_b.max())))
+        i, j = near[:, 0], near[:, 1]
+        d = geo.haversine_m_array(lon_a[i], lat_a[i], lon_b[j], lat_b[j])
+        near = near[d <= np.maximum(r_a[i], r_b[j])]
         hit_a[ca[near[:, 0]]] = True
-        hit_b[cb[near[:, 1] - len(ca)]] = True
+        hit_b[cb[near[:, 1]]] = True
     return hit_a, hit_b
 
 

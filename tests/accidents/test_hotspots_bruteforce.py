@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analytics import geo
 from analytics.accidents import search
 from tests.accidents import hotspot_brute as brute
 
@@ -107,3 +108,23 @@ def test_real_accident_files_match_brute_force(load, threshold, radius):
     expected = brute.coord_sites_rows(lon, lat, values, threshold, radius)
     assert got == expected
     assert len(expected) > 0  # the comparison is about real sites, not two empty lists
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_pairs_between_two_sets_match_brute_force(seed):
+    rng = np.random.default_rng(seed)
+    # a sparse set against a clustered one, some points shared exactly, near one latitude
+    lon_a, lat_a = 115.8 + rng.random(300) * 0.02, 32.9 + rng.random(300) * 0.02
+    centres = rng.integers(0, 300, 40)
+    lon_b = np.concatenate((lon_a[centres], lon_a[centres] + rng.normal(0, 3e-4, 40)))
+    lat_b = np.concatenate((lat_a[centres], lat_a[centres] + rng.normal(0, 3e-4, 40)))
+    radius = 50.0
+    found = search.pairs_between(lon_a, lat_a, lon_b, lat_b, radius)
+    expected = {
+        (i, j)
+        for i in range(len(lon_a))
+        for j in range(len(lon_b))
+        if geo.haversine_m(lon_a[i], lat_a[i], lon_b[j], lat_b[j]) <= radius
+    }
+    assert {(int(i), int(j)) for i, j in found} == expected
+    assert len(found) == len(expected) >= 80  # no pair twice; every shared point is a pair
