@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from operator import itemgetter
 
 import duckdb
 import pyarrow as pa
@@ -227,7 +228,7 @@ def _write(
             f"管理员确认修改受保护字段，理由：{reason.strip()}" if override else None,
         ],
     ).fetchone()[0]
-    events = []
+    events: list[dict] = []
     for u in plan.updates:
         hid, d = u.record["hazard_id"], u.diff
         conn.execute(
@@ -241,20 +242,15 @@ def _write(
             note += f"；管理员确认修改受保护字段（{labels}），理由：{reason.strip()}"
         after = d["state"][1] if "state" in d else u.before["state"]
         events.append(_event_row(hid, now, user, u.before["state"], after, d, note))
-    for rec in plan.inserts:  # the values are the new row's own (its import_id: the kept file)
-        events.append(
-            _event_row(
-                rec["hazard_id"], now, user, None, rec["state"], None, f"导入文件：{result.file}"
-            )
-        )
+    _insert_events(conn, events)
     if plan.inserts:  # an Arrow table, built column by column: DuckDB reads it so, fast
         n, stamp = len(plan.inserts), {"import_id": import_id, "created_at": now, "updated_at": now}
+        given = [c.name for c in _ARROW_SCHEMA if c.name not in stamp]
+        rows_as_tuples = map(itemgetter(*given), plan.inserts)
+        columns = dict(zip(given, zip(*rows_as_tuples, strict=True), strict=True))
         rows = pa.Table.from_arrays(
             [
-                pa.array(
-                    [stamp[c.name]] * n if c.name in stamp else [r[c.name] for r in plan.inserts],
-                    type=c.type,
-                )
+                pa.array([stamp[c.name]] * n if c.name in stamp else columns[c.name], type=c.type)
                 for c in _ARROW_SCHEMA
             ],
             schema=_ARROW_SCHEMA,
@@ -264,7 +260,20 @@ def _write(
             conn.execute("INSERT INTO hazards BY NAME SELECT * FROM upload_rows")
         finally:
             conn.unregister("upload_rows")
-    _insert_events(conn, events)
+        # one 导入 event each, the values being the new row's own (its import_id: the kept file)
+        _insert_events(
+            conn,
+            {
+                "hazard_id": columns["hazard_id"],
+                "event_at": [now] * n,
+                "actor": [user.actor] * n,
+                "action": ["导入"] * n,
+                "from_state": [None] * n,
+                "to_state": columns["state"],
+                "changes": [None] * n,
+                "note": [f"导入文件：{result.file}"] * n,
+            },
+        )
     conn.execute(
         "UPDATE imports SET rows_added = ?, rows_updated = ? WHERE import_id = ?",
         [result.inserted, result.updated, import_id],
@@ -292,10 +301,12 @@ def _event_row(
     }
 
 
-def _insert_events(conn: duckdb.DuckDBPyConnection, events: list[dict]) -> None:
+def _insert_events(conn: duckdb.DuckDBPyConnection, events: list[dict] | dict[str, list]) -> None:
+    """Events given as rows (_event_row), or as columns of the same names."""
     if not events:
         return
-    table = pa.Table.from_pydict({c: [e[c] for e in events] for c in events[0]})
+    columns = events if isinstance(events, dict) else {c: [e[c] for e in events] for c in events[0]}
+    table = pa.Table.from_pydict(columns)
     conn.register("upload_events", table)
     try:
         conn.execute("INSERT INTO hazard_events BY NAME SELECT * FROM upload_events")
