@@ -40,6 +40,19 @@ def test_overview_as_json(tmp_path, demo_db_path, capsys) -> None:
     assert sum(u["listed"] for u in out["units"]) == 172
 
 
+def test_overview_before_anything_is_listed_is_strict_json(tmp_path, demo_db_path, capsys) -> None:
+    db = tmp_path / "d.duckdb"
+    shutil.copy(demo_db_path, db)
+    assert main(["overview", "--db", str(db), "--as-of", "2000-01-31"]) == 0
+    text = capsys.readouterr().out
+
+    def refuse(word: str) -> None:
+        raise AssertionError(f"not JSON: {word}")
+
+    out = json.loads(text, parse_constant=refuse)  # NaN or Infinity would be refused
+    assert (out["listed"], out["rectification_rate"]) == (0, None)
+
+
 def test_demo_refuses_to_overwrite_and_info_reports(tmp_path, capsys) -> None:
     db = tmp_path / "new.duckdb"
     assert main(["demo", "--db", str(db), "--seed", "3"]) == 0

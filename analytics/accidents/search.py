@@ -148,32 +148,13 @@ class _Grid:
         return np.concatenate(out) if out else np.empty((0, 2), dtype=np.int64)
 
 
-def neighbour_pairs(lon: np.ndarray, lat: np.ndarray, radius_m: float) -> np.ndarray:
-    """Every ordered pair (i, j) with distance(i, j) <= radius_m, i == j included; shape (m, 2).
-    (distance(i, j) and distance(j, i) are the same number: the formula is symmetric.)"""
-    n = len(lon)
-    if n == 0:
-        return np.empty((0, 2), dtype=np.int64)
-    grid = _Grid(lon, lat, radius_m)
-    order, slot = grid.order, grid.slot[grid.order]
-    out = []
-    # each unordered pair once: the later points of the same cell and of the cell one row
-    # above, and the three cells of the next column; the mirror images and the points
-    # themselves are added at the end
-    later = np.arange(1, n + 1)
-    for lo, hi in ((later, grid.run(0)[1][slot]), (grid.run(1)[0][slot], grid.run(1)[1][slot])):
-        out.extend(_pairs_in_ranges(grid, order, grid.in_order, lo, hi - lo))
-    one_way = np.concatenate(out) if out else np.empty((0, 2), dtype=np.int64)
-    itself = np.repeat(np.arange(n), 2).reshape(n, 2)
-    return np.concatenate((one_way, one_way[:, ::-1], itself))
-
-
 def pairs_between(
     lon_a: np.ndarray, lat_a: np.ndarray, lon_b: np.ndarray, lat_b: np.ndarray, radius_m: float
 ) -> np.ndarray:
     """Every pair (i, j) with point i of A and point j of B within radius_m of each other;
-    shape (m, 2). Only the pairs from A are searched (A with A and A with B), never B with B:
-    give as A the sparser set (listed hazards against a site's clustered accidents)."""
+    shape (m, 2). Only the pairs from A are searched (A with A and A with B), never B with B,
+    so the work follows the neighbours A's points have: give as A the set whose points have
+    few (listed hazards, against the accidents of sites, which lie within R of each other)."""
     n = len(lon_a)
     if n == 0 or len(lon_b) == 0:
         return np.empty((0, 2), dtype=np.int64)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import bisect
 import math
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -60,14 +62,16 @@ def statuses(
     by: str = "unit",
     unit: str | None = None,
 ) -> list[pd.DataFrame]:
-    """status() as of each of the dates. The query counts, once per date, all in one statement
-    (UNION ALL: planned once, the dates counted side by side); the finishing (units, rates,
-    ranks) is plain Python over its few rows."""
+    """status() as of each of the dates (one or more). The query counts, once per date, all in
+    one statement (UNION ALL: planned once, the dates counted side by side); the finishing
+    (units, rates, ranks) is plain Python over its few rows."""
     if by not in (*GROUPINGS, "all"):
         raise ValueError(f"无法按“{by}”分组（可用：{'、'.join(GROUPINGS)}）")
+    if not dates:
+        raise ValueError("statuses needs one or more dates")
     one = read_sql("hazard_status_by_group")
     sql = "\nUNION ALL\n".join(
-        f"SELECT {i} AS which, * FROM ({one.replace('$as_of', f'$as_of_{i}')})"  # fixed text  # noqa: S608
+        f"SELECT {i} AS which, * FROM (\n{_AS_OF.sub(f'$as_of_{i}', one)}\n)"  # fixed text  # noqa: S608
         for i in range(len(dates))
     )
     rows = conn.execute(
@@ -75,26 +79,32 @@ def statuses(
         {f"as_of_{i}": d for i, d in enumerate(dates)}
         | {"horizon": horizon, "by": by, "unit": unit},
     ).fetchall()  # (which, group_key, *COUNTS, avg_days_to_close, max_days_overdue)
-    return [_finish(conn, [r[1:] for r in rows if r[0] == i], by, unit) for i in range(len(dates))]
-
-
-def _finish(conn: duckdb.DuckDBPyConnection, rows: list[tuple], by: str, unit: str | None):
+    units = None
     if by == "unit":
-        return _by_unit(conn, rows, unit)
+        units = conn.execute(
+            "SELECT adcode, name, kind, sort_order FROM units WHERE $unit IS NULL OR adcode = $unit"
+            " ORDER BY sort_order, adcode",
+            {"unit": unit},
+        ).fetchall()
+    return [_finish([r[1:] for r in rows if r[0] == i], by, units) for i in range(len(dates))]
+
+
+_AS_OF = re.compile(r"\$as_of\b")  # the one-date query's parameter, renamed per date
+
+
+def _finish(rows: list[tuple], by: str, units: list[tuple] | None) -> pd.DataFrame:
+    if units is not None:
+        return _by_unit(rows, units)
     if by == "all" and not rows:
         rows = [("all", *(0 for _ in COUNTS), None, None)]
     keys = ["未填写" if r[0] is None else r[0] for r in rows]
     return pd.DataFrame({"group_key": pd.array(keys, dtype="str")} | _columns(rows))
 
 
-def _by_unit(conn: duckdb.DuckDBPyConnection, rows: list[tuple], unit: str | None) -> pd.DataFrame:
-    """Every configured unit (zeros when nothing is listed) in the city's order, then the codes
-    of hazards not in the city file (未归属单位, never ranked); each ranked unit's rank."""
-    units = conn.execute(
-        "SELECT adcode, name, kind, sort_order FROM units WHERE $unit IS NULL OR adcode = $unit"
-        " ORDER BY sort_order, adcode",
-        {"unit": unit},
-    ).fetchall()
+def _by_unit(rows: list[tuple], units: list[tuple]) -> pd.DataFrame:
+    """Every configured unit (adcode, name, kind, sort order; zeros when nothing is listed) in
+    the city's order, then the codes of hazards not in the city file (未归属单位, never ranked);
+    each ranked unit's rank."""
     counted = {r[0]: r for r in rows}
     empty = (0,) * len(COUNTS) + (None, None)
     out = [(*u, *(counted.pop(u[0], None) or (u[0], *empty))[1:]) for u in units]
@@ -144,11 +154,21 @@ def _columns(rows: list[tuple]) -> dict[str, np.ndarray | pd.api.extensions.Exte
 def total(
     conn: duckdb.DuckDBPyConnection, as_of: date, horizon: int, unit: str | None = None
 ) -> dict:
-    """The city's (or one unit's) figures as one record."""
-    return status(conn, as_of, horizon, by="all", unit=unit).iloc[0].to_dict()
+    """The city's (or one unit's) figures as one record (a rate with nothing to divide by: None)."""
+    return _record(status(conn, as_of, horizon, by="all", unit=unit))
 
 
-def rank_units(listed, rates, on_time_rates, overdue) -> list[int | None]:
+def _record(frame: pd.DataFrame) -> dict:
+    """The first row as plain Python values, NaN as None."""
+    return {k: _plain(v) for k, v in frame.iloc[0].to_dict().items()}
+
+
+def rank_units(
+    listed: Sequence[int],
+    rates: Sequence[float],
+    on_time_rates: Sequence[float | None],
+    overdue: Sequence[int],
+) -> list[int | None]:
     """Competition ranks (1, 2, 2, 4) of units given as columns: 整改率 desc, then 按期整改率 desc,
     then overdue asc. A unit with no on-time rate (nothing due yet) ranks after those with one on
     that key. Units with nothing listed get no rank (None)."""
@@ -199,7 +219,7 @@ def kpi_comparison(
 ) -> KpiComparison:
     as_of, prev = period.as_of, period.previous_as_of
     now, before = statuses(conn, (as_of, prev), horizon, by="all", unit=unit)
-    return KpiComparison(as_of, prev, now.iloc[0].to_dict(), before.iloc[0].to_dict())
+    return KpiComparison(as_of, prev, _record(now), _record(before))
 
 
 # --- accidents ------------------------------------------------------------------------------

@@ -128,3 +128,17 @@ def test_pairs_between_two_sets_match_brute_force(seed):
     }
     assert {(int(i), int(j)) for i, j in found} == expected
     assert len(found) == len(expected) >= 80  # no pair twice; every shared point is a pair
+
+
+def test_pairs_between_an_empty_set_and_another_are_none():
+    some = np.array([115.8, 115.8001]), np.array([32.9, 32.9])
+    nothing = np.empty(0), np.empty(0)
+    for a, b in ((some, nothing), (nothing, some), (nothing, nothing)):
+        found = search.pairs_between(*a, *b, 50.0)
+        assert found.shape == (0, 2)
+    assert sorted(search.pairs_between(*some, *some, 50.0).tolist()) == [
+        [0, 0],
+        [0, 1],
+        [1, 0],
+        [1, 1],
+    ]

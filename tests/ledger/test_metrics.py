@@ -153,6 +153,32 @@ def test_dates_and_rates() -> None:
     assert metrics.change(5, 0) is None
 
 
+def test_several_dates_at_once_equal_each_date_alone(conn) -> None:
+    dates = (D, date(2022, 2, 28), date(2021, 12, 31), D)  # a date twice counts twice alike
+    for by in ("unit", "type", "all"):
+        together = metrics.statuses(conn, dates, 15, by=by)
+        for d, frame in zip(dates, together, strict=True):
+            pd.testing.assert_frame_equal(frame, metrics.status(conn, d, 15, by=by))
+    east = [f.set_index("unit_adcode").loc["990101"] for f in metrics.statuses(conn, dates, 15)]
+    assert [e.listed for e in east] == [5, 4, 0, 5]  # h5 voided 03-01 but h4, h7 listed since
+    with pytest.raises(ValueError):
+        metrics.statuses(conn, (), 15)
+
+
+def test_nothing_to_divide_by_is_none_in_records(conn, tmp_path, tiny_city) -> None:
+    empty = db.open_store(tmp_path / "empty.duckdb", tiny_city)
+    t = metrics.total(empty, D, 15)
+    assert (t["listed"], t["rate"], t["on_time_rate"], t["avg_days_to_close"]) == (
+        0,
+        None,
+        None,
+        None,
+    )
+    k = metrics.kpi_comparison(conn, Period.ending(date(2022, 1, 31), "month"), 15)
+    assert (k.before["listed"], k.before["rate"]) == (0, None)  # nothing listed on 2021-12-31
+    assert metrics.total(conn, D, 15, unit="990171")["rate"] is None  # a unit with no hazards
+
+
 def test_latest_date_and_span(conn, tmp_path, tiny_city) -> None:
     assert metrics.latest_date(conn) == date(2022, 4, 1)
     assert metrics.data_span(conn) == (date(2021, 2, 10), date(2022, 4, 1))
