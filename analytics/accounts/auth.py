@@ -5,9 +5,10 @@ digits, is not in the shipped list of common passwords (analytics/data/common_pa
 contain the username, and is not the public demo password (allowed only for the demo accounts of
 the demo database). Failed sign-ins count per account: each attempt is claimed (counted) before
 its password is checked, and the claim reaching ``max_failures`` locks the account for
-``lock_minutes``, so parallel guesses cannot check more. Every refusal reads the same and costs one
-Argon2 verification. Every change to an account and every sign-in attempt on an existing account
-is appended to account_events.
+``lock_minutes``, so parallel guesses cannot check more (a refused attempt first waits for the
+process's attempts still in flight: right passwords reset the count). Every refusal reads the
+same and costs one Argon2 verification. Every change to an account and every sign-in attempt on
+an existing account is appended to account_events.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import os
 import re
 import secrets
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -215,6 +217,13 @@ _SIGN_IN_LOCK = threading.Lock()
 # At most this many Argon2 computations at once (each takes 64 MiB): a burst of sign-ins queues
 # instead of exhausting memory.
 _HASHING = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
+# Claimed attempts of this process whose password is still being checked, per account. An
+# attempt refused while some are in flight waits for them (at most _WAIT_FOR_CLAIMS_S) and claims
+# again: many tabs signing in at once with the right password all get in, while wrong guesses
+# still check at most max_failures passwords (the retry is refused while the lock holds).
+_IN_FLIGHT: dict[str, int] = {}
+_SETTLED = threading.Condition(_SIGN_IN_LOCK)
+_WAIT_FOR_CLAIMS_S = 30.0
 
 # Claim one attempt: count it (and lock the account when it is the last one allowed) before the
 # password is checked, in one statement. Only a claimed attempt checks the password, and the claim
@@ -268,9 +277,17 @@ def authenticate(
         "max_failures": max_failures,
         "lock_until": lock_until,
     }
-    with _SIGN_IN_LOCK:
+    with _SETTLED:
         claimed = conn.execute(_CLAIM_ATTEMPT, params).fetchone()
-        if claimed is None:
+        deadline = time.monotonic() + _WAIT_FOR_CLAIMS_S
+        while claimed is None and _IN_FLIGHT.get(username) and time.monotonic() < deadline:
+            # the lock may be only the count of this process's attempts still being checked
+            # (many tabs signing in at once): wait for them to settle, then claim again
+            _SETTLED.wait(timeout=deadline - time.monotonic())
+            claimed = conn.execute(_CLAIM_ATTEMPT, params).fetchone()
+        if claimed is not None:
+            _IN_FLIGHT[username] = _IN_FLIGHT.get(username, 0) + 1
+        else:
             state = conn.execute(
                 "SELECT disabled FROM accounts WHERE username = ?", [username]
             ).fetchone()
@@ -282,7 +299,22 @@ def authenticate(
         _verify(dummy, password)
         raise refused
     password_hash, attempt = claimed
-    if not _verify(password_hash, password):
+    try:
+        right = _verify(password_hash, password)
+        if right:
+            with _SIGN_IN_LOCK:
+                conn.execute(
+                    "UPDATE accounts SET failed_attempts = 0, locked_until = NULL"
+                    " WHERE username = ?",
+                    [username],
+                )
+    finally:
+        with _SETTLED:  # this attempt has settled: a waiting one may claim again
+            _IN_FLIGHT[username] -= 1
+            if not _IN_FLIGHT[username]:
+                del _IN_FLIGHT[username]
+            _SETTLED.notify_all()
+    if not right:
         _log(
             conn,
             username,
@@ -291,11 +323,6 @@ def authenticate(
             f"第 {attempt} 次",
         )
         raise refused
-    with _SIGN_IN_LOCK:
-        conn.execute(
-            "UPDATE accounts SET failed_attempts = 0, locked_until = NULL WHERE username = ?",
-            [username],
-        )
     _log(conn, username, username, "登录成功")
     user = get_user(conn, username)
     if user is None:  # disabled while the password was being checked

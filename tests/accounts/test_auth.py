@@ -250,6 +250,43 @@ def test_parallel_guesses_check_at_most_max_failures_passwords(conn, monkeypatch
     assert verified.count(stored) == 5
 
 
+def test_many_tabs_signing_in_at_once_with_the_right_password_all_get_in(conn) -> None:
+    """More parallel sign-ins than max_failures: the claims past the limit wait for those in
+    flight to settle (each success resets the count), then claim again."""
+    import threading
+
+    auth.add_user(conn, "cli", "zhang", "张三", "admin", None, "road-safe-2022")
+    t = datetime(2022, 9, 15, 9, 0)
+    start = threading.Barrier(12)
+    users: list[str] = []
+    refused: list[str] = []
+
+    def sign_in() -> None:
+        cur = conn.cursor()
+        start.wait()
+        try:
+            users.append(auth.authenticate(cur, "zhang", "road-safe-2022", t).username)
+        except auth.AuthError as e:
+            refused.append(str(e))
+        finally:
+            cur.close()
+
+    threads = [threading.Thread(target=sign_in) for _ in range(12)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert (users, refused) == (["zhang"] * 12, [])
+    assert conn.execute(
+        "SELECT failed_attempts, locked_until FROM accounts WHERE username = 'zhang'"
+    ).fetchone() == (0, None)
+    events = conn.execute(
+        "SELECT action, count(*) FROM account_events WHERE username = 'zhang' GROUP BY action"
+    ).fetchall()
+    assert dict(events) == {"创建": 1, "登录成功": 12}
+    assert not auth._IN_FLIGHT  # every claimed attempt settled
+
+
 def test_unknown_disabled_locked_and_wrong_look_the_same(conn, monkeypatch) -> None:
     auth.add_user(conn, "cli", "zhang", "张三", "admin", None, "road-safe-2022")
     auth.add_user(conn, "cli", "li", "李四", "admin", None, "road-safe-2022")
