@@ -459,8 +459,17 @@ def _stake_metres(s: str) -> int | None:
             metres = float(metres_text) if metres_text else 0.0
             if metres >= 1000:
                 return None
-            return int(round(float(km_text) * 1000 + metres))
+            return _whole_metres(float(km_text) * 1000 + metres)
     return None
+
+
+def _whole_metres(metres: float) -> int | None:
+    """Metres rounded to a whole number; None when not a finite number (9 × 400 digits as a
+    float is infinite)."""
+    try:
+        return int(round(metres))
+    except (OverflowError, ValueError):
+        return None
 
 
 def parse_stake(text: Any) -> int | None:
@@ -468,7 +477,7 @@ def parse_stake(text: Any) -> int | None:
     if text is None or isinstance(text, bool):
         return None
     if isinstance(text, int | float):
-        return int(round(text * 1000)) if math.isfinite(text) and text >= 0 else None
+        return _whole_metres(text * 1000) if text >= 0 else None  # NaN: not >= 0
     if type(text) is str and (m := _PLAIN_STAKE.fullmatch(text)):  # K123+500, as most write it
         return int(m[1]) * 1000 + int(m[2])
     return _stake_metres(_clean(str(text)))
@@ -512,7 +521,7 @@ def _number(value: Any) -> float | None:
             return None
     try:
         x = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # (an int beyond any float)
         return None
     return None if math.isnan(x) or math.isinf(x) else x
 
@@ -525,4 +534,4 @@ def stake_from_km_m(km: Any, m: Any) -> int | None:
     mm = 0.0 if mm is None else mm
     if not 0 <= mm <= 999:
         return None
-    return int(round(k * 1000 + mm))
+    return _whole_metres(k * 1000 + mm)  # 1e308 km: no stake

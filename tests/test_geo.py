@@ -296,6 +296,14 @@ def test_parse_stake_unparseable(text):
 
 
 @pytest.mark.parametrize(
+    "text", ["9" * 400, "K" + "9" * 400 + "+000", "9" * 400 + "公里", 1e306, float("inf")]
+)
+def test_a_stake_too_large_for_a_float_is_none_not_a_traceback(text):
+    assert geo.parse_stake(text) is None
+    assert geo.parse_stake_range(text) is None
+
+
+@pytest.mark.parametrize(
     ("value", "metres"), [(123.5, 123500), (12, 12000), (np.float64(0.3), 300), (-1.0, None)]
 )
 def test_parse_stake_numbers_are_kilometres(value, metres):
@@ -350,6 +358,9 @@ def test_format_stake(metres, text):
         (12, -1, None),
         (12, 999, 12999),
         ("abc", 5, None),
+        ("1e308", None, None),  # finite, but ×1000 is infinite: no stake, never a traceback
+        (1e306, 5, None),
+        ("inf", 0, None),
     ],
 )
 def test_stake_from_km_m(km, m, expected):

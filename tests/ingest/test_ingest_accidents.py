@@ -86,6 +86,16 @@ def test_rows_without_a_date_or_a_place_are_reported(conn, fuyang) -> None:
     assert (r.written, conn.execute("SELECT count(*) FROM accidents").fetchone()) == (False, (0,))
 
 
+def test_an_absurd_kilometre_is_a_problem_not_a_traceback(conn, fuyang) -> None:
+    """Found by the fuzz test: 公里数 1e308 made the stake infinite (OverflowError)."""
+    data = _csv("A008,2022-06-07,9:00,颍上县,国道105线,G105,1e308,0,,,0,0,100,,简易程序")
+    r = ia.import_accidents(conn, fuyang, ADMIN, "事故.csv", data, now=NOW)
+    assert [(p.row, p.column, p.value, p.problem) for p in r.problems] == [
+        (5, "公里数", "1e308", "无法识别的公里数/米数")
+    ]
+    assert r.written is False
+
+
 def test_the_command_line_imports_accidents(tmp_path, capsys) -> None:
     f = tmp_path / "事故.csv"
     f.write_bytes(_csv())
