@@ -299,21 +299,23 @@ def authenticate(
         _verify(dummy, password)
         raise refused
     password_hash, attempt = claimed
+    right = False
     try:
         right = _verify(password_hash, password)
-        if right:
-            with _SIGN_IN_LOCK:
-                conn.execute(
-                    "UPDATE accounts SET failed_attempts = 0, locked_until = NULL"
-                    " WHERE username = ?",
-                    [username],
-                )
     finally:
-        with _SETTLED:  # this attempt has settled: a waiting one may claim again
-            _IN_FLIGHT[username] -= 1
-            if not _IN_FLIGHT[username]:
-                del _IN_FLIGHT[username]
-            _SETTLED.notify_all()
+        with _SETTLED:  # this attempt has settled (a right one resets the count): wake the waiting
+            try:
+                if right:
+                    conn.execute(
+                        "UPDATE accounts SET failed_attempts = 0, locked_until = NULL"
+                        " WHERE username = ?",
+                        [username],
+                    )
+            finally:
+                _IN_FLIGHT[username] -= 1
+                if not _IN_FLIGHT[username]:
+                    del _IN_FLIGHT[username]
+                _SETTLED.notify_all()
     if not right:
         _log(
             conn,

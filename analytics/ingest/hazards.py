@@ -242,7 +242,8 @@ def _write(
             note += f"；管理员确认修改受保护字段（{labels}），理由：{reason.strip()}"
         after = d["state"][1] if "state" in d else u.before["state"]
         events.append(_event_row(hid, now, user, u.before["state"], after, d, note))
-    _insert_events(conn, events)
+    if events:
+        _insert_events(conn, {c: [e[c] for e in events] for c in events[0]})
     if plan.inserts:  # an Arrow table, built column by column: DuckDB reads it so, fast
         n, stamp = len(plan.inserts), {"import_id": import_id, "created_at": now, "updated_at": now}
         given = [c.name for c in _ARROW_SCHEMA if c.name not in stamp]
@@ -301,11 +302,8 @@ def _event_row(
     }
 
 
-def _insert_events(conn: duckdb.DuckDBPyConnection, events: list[dict] | dict[str, list]) -> None:
-    """Events given as rows (_event_row), or as columns of the same names."""
-    if not events:
-        return
-    columns = events if isinstance(events, dict) else {c: [e[c] for e in events] for c in events[0]}
+def _insert_events(conn: duckdb.DuckDBPyConnection, columns: dict[str, list]) -> None:
+    """Events given as columns (the names of _event_row's keys)."""
     table = pa.Table.from_pydict(columns)
     conn.register("upload_events", table)
     try:

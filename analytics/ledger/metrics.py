@@ -105,11 +105,11 @@ def _by_unit(rows: list[tuple], units: list[tuple]) -> pd.DataFrame:
     """Every configured unit (adcode, name, kind, sort order; zeros when nothing is listed) in
     the city's order, then the codes of hazards not in the city file (未归属单位, never ranked);
     each ranked unit's rank."""
-    counted = {r[0]: r for r in rows}
+    counted = {r[0]: r[1:] for r in rows}  # unit code → its counts
     empty = (0,) * len(COUNTS) + (None, None)
-    out = [(*u, *(counted.pop(u[0], None) or (u[0], *empty))[1:]) for u in units]
+    out = [(*u, *counted.pop(u[0], empty)) for u in units]
     out += [
-        (code, f"未归属单位（{code}）", "unknown", 10**6, *counted[code][1:])
+        (code, f"未归属单位（{code}）", "unknown", 10**6, *counted[code])
         for code in sorted(counted)
     ]
     cols = _columns([r[3:] for r in out])

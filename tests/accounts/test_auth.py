@@ -132,9 +132,7 @@ def test_lock_out_after_repeated_failures(conn) -> None:
         with pytest.raises(auth.AuthError) as e:
             auth.authenticate(conn, "zhang", "bad-pass-1", t, max_failures=5, lock_minutes=15)
         assert str(e.value) == FAILED
-    assert conn.execute(
-        "SELECT failed_attempts, locked_until FROM accounts WHERE username = 'zhang'"
-    ).fetchone() == (5, datetime(2022, 9, 15, 9, 15))
+    assert _lock_state(conn) == (5, datetime(2022, 9, 15, 9, 15))
     # even the right password is refused while locked, with the same message
     with pytest.raises(auth.AuthError) as e:
         auth.authenticate(conn, "zhang", "road-safe-2022", t + timedelta(minutes=14))
@@ -142,9 +140,7 @@ def test_lock_out_after_repeated_failures(conn) -> None:
     assert auth.authenticate(conn, "zhang", "road-safe-2022", t + timedelta(minutes=16)).role == (
         "admin"
     )
-    assert conn.execute(
-        "SELECT failed_attempts, locked_until FROM accounts WHERE username = 'zhang'"
-    ).fetchone() == (0, None)
+    assert _lock_state(conn) == (0, None)
     actions = conn.execute(
         "SELECT action, note FROM account_events WHERE username = 'zhang' ORDER BY event_id"
     ).fetchall()
@@ -165,9 +161,7 @@ def test_a_failure_count_restarts_after_the_lock_ends(conn) -> None:
             auth.authenticate(conn, "zhang", "bad-pass-1", t, max_failures=3, lock_minutes=10)
     with pytest.raises(auth.AuthError):
         auth.authenticate(conn, "zhang", "bad-pass-1", t + timedelta(minutes=11), 3, 10)
-    assert conn.execute(
-        "SELECT failed_attempts, locked_until FROM accounts WHERE username = 'zhang'"
-    ).fetchone() == (1, None)
+    assert _lock_state(conn) == (1, None)
 
 
 def test_a_lowered_limit_locks_at_the_next_failure(conn) -> None:
@@ -179,9 +173,7 @@ def test_a_lowered_limit_locks_at_the_next_failure(conn) -> None:
             auth.authenticate(conn, "zhang", "bad-pass-1", t, max_failures=5)
     with pytest.raises(auth.AuthError):  # the limit is now 3: this failure locks
         auth.authenticate(conn, "zhang", "bad-pass-1", t, max_failures=3, lock_minutes=10)
-    assert conn.execute(
-        "SELECT failed_attempts, locked_until FROM accounts WHERE username = 'zhang'"
-    ).fetchone() == (5, datetime(2022, 9, 15, 9, 10))
+    assert _lock_state(conn) == (5, datetime(2022, 9, 15, 9, 10))
     later = t + timedelta(minutes=11)
     assert auth.authenticate(conn, "zhang", "road-safe-2022", later, max_failures=3).role == (
         "admin"
@@ -209,42 +201,59 @@ def _stored_hash(conn, username: str) -> str:
     ).fetchone()[0]
 
 
-def test_parallel_guesses_check_at_most_max_failures_passwords(conn, monkeypatch) -> None:
+def _lock_state(conn) -> tuple:
+    return conn.execute(
+        "SELECT failed_attempts, locked_until FROM accounts WHERE username = 'zhang'"
+    ).fetchone()
+
+
+def _event_counts(conn) -> dict[str, int]:
+    return dict(
+        conn.execute(
+            "SELECT action, count(*) FROM account_events WHERE username = 'zhang' GROUP BY action"
+        ).fetchall()
+    )
+
+
+def _sign_ins_at_once(conn, passwords: list[str], t: datetime) -> tuple[list[str], list[str]]:
+    """Each password tried for zhang by its own thread (a cursor each: one connection per
+    process), all released together; (usernames signed in, refusal messages)."""
     import threading
 
-    auth.add_user(conn, "cli", "zhang", "张三", "admin", None, "road-safe-2022")
-    verified = _count_verifications(monkeypatch)
-    stored = _stored_hash(conn, "zhang")
-    t = datetime(2022, 9, 15, 9, 0)
-    start = threading.Barrier(40)
-    messages: list[str] = []
+    start = threading.Barrier(len(passwords))
+    users: list[str] = []
+    refused: list[str] = []
 
-    def guess(n: int) -> None:
-        cur = conn.cursor()  # one connection per process, a cursor per thread
+    def sign_in(password: str) -> None:
+        cur = conn.cursor()
         start.wait()
         try:
-            auth.authenticate(cur, "zhang", f"guess-{n:04d}", t, max_failures=5)
+            users.append(auth.authenticate(cur, "zhang", password, t, max_failures=5).username)
         except auth.AuthError as e:
-            messages.append(str(e))
+            refused.append(str(e))
         finally:
             cur.close()
 
-    threads = [threading.Thread(target=guess, args=(n,)) for n in range(40)]
+    threads = [threading.Thread(target=sign_in, args=(p,)) for p in passwords]
     for th in threads:
         th.start()
     for th in threads:
         th.join()
+    return users, refused
+
+
+def test_parallel_guesses_check_at_most_max_failures_passwords(conn, monkeypatch) -> None:
+    auth.add_user(conn, "cli", "zhang", "张三", "admin", None, "road-safe-2022")
+    verified = _count_verifications(monkeypatch)
+    stored = _stored_hash(conn, "zhang")
+    t = datetime(2022, 9, 15, 9, 0)
+    users, messages = _sign_ins_at_once(conn, [f"guess-{n:04d}" for n in range(40)], t)
+    assert users == []
     assert verified.count(stored) == 5  # the other 35 were checked against a dummy hash
     assert len(verified) == 40
     assert messages == [FAILED] * 40
-    assert conn.execute(
-        "SELECT failed_attempts, locked_until FROM accounts WHERE username = 'zhang'"
-    ).fetchone() == (5, datetime(2022, 9, 15, 9, 15))
-    events = conn.execute(
-        "SELECT action, count(*) FROM account_events WHERE username = 'zhang' GROUP BY action"
-        " ORDER BY action"
-    ).fetchall()
-    assert dict(events) == {"创建": 1, "登录失败": 4, "锁定": 1, "登录被拒": 35}
+    assert _lock_state(conn) == (5, datetime(2022, 9, 15, 9, 15))
+    assert _event_counts(conn) == {"创建": 1, "登录失败": 4, "锁定": 1, "登录被拒": 35}
     with pytest.raises(auth.AuthError):  # the right password waits for the lock to end
         auth.authenticate(conn, "zhang", "road-safe-2022", t + timedelta(minutes=1))
     assert verified.count(stored) == 5
@@ -253,37 +262,12 @@ def test_parallel_guesses_check_at_most_max_failures_passwords(conn, monkeypatch
 def test_many_tabs_signing_in_at_once_with_the_right_password_all_get_in(conn) -> None:
     """More parallel sign-ins than max_failures: the claims past the limit wait for those in
     flight to settle (each success resets the count), then claim again."""
-    import threading
-
     auth.add_user(conn, "cli", "zhang", "张三", "admin", None, "road-safe-2022")
     t = datetime(2022, 9, 15, 9, 0)
-    start = threading.Barrier(12)
-    users: list[str] = []
-    refused: list[str] = []
-
-    def sign_in() -> None:
-        cur = conn.cursor()
-        start.wait()
-        try:
-            users.append(auth.authenticate(cur, "zhang", "road-safe-2022", t).username)
-        except auth.AuthError as e:
-            refused.append(str(e))
-        finally:
-            cur.close()
-
-    threads = [threading.Thread(target=sign_in) for _ in range(12)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
+    users, refused = _sign_ins_at_once(conn, ["road-safe-2022"] * 12, t)
     assert (users, refused) == (["zhang"] * 12, [])
-    assert conn.execute(
-        "SELECT failed_attempts, locked_until FROM accounts WHERE username = 'zhang'"
-    ).fetchone() == (0, None)
-    events = conn.execute(
-        "SELECT action, count(*) FROM account_events WHERE username = 'zhang' GROUP BY action"
-    ).fetchall()
-    assert dict(events) == {"创建": 1, "登录成功": 12}
+    assert _lock_state(conn) == (0, None)
+    assert _event_counts(conn) == {"创建": 1, "登录成功": 12}
     assert not auth._IN_FLIGHT  # every claimed attempt settled
 
 
