@@ -3,8 +3,8 @@ its middle stake (falling back to the mean position of its accidents when the ro
 
 The answer is the one geo.stake_subpath gives piece by piece (tests/accidents/test_placing.py
 checks that), computed for every piece of every site at once: the great-circle lengths of the
-segments' edges come from geo.haversine_m itself, once per segment, and everything after them is
-arithmetic (+, −, ×, ÷, comparisons) that numpy rounds exactly as Python does.
+segments' edges come from geo.haversine_m_array, as geo.cumulative_m takes them, and everything
+after them is arithmetic (+, −, ×, ÷, comparisons) that numpy rounds exactly as Python does.
 """
 
 from __future__ import annotations
@@ -118,8 +118,7 @@ class _Segments:
         cum = np.zeros(n)
         if n < 2:
             return cum
-        x, y = self.x.tolist(), self.y.tolist()
-        edge = np.array(list(map(geo.haversine_m, x[:-1], y[:-1], x[1:], y[1:])) + [0.0])
+        edge = np.r_[geo.haversine_m_array(self.x[:-1], self.y[:-1], self.x[1:], self.y[1:]), 0.0]
         # vertex k of every segment at once, k = 1, 2, … : cum[k] = cum[k − 1] + edge to it
         for k in range(1, int(self.count.max())):
             segs = self.count > k

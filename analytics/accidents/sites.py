@@ -215,6 +215,16 @@ def _coord_members(conn: duckdb.DuckDBPyConnection, args: dict, params: Params) 
     )
 
 
+# each member's values whose commonest per site is a figure: (the column, the figure)
+_COMMONEST = {
+    "collision_type": "top_collision_type",
+    "hour(occurred_at)": "peak_hour",
+    "month(occurred_at)": "peak_month",
+    "unit_adcode": "unit_adcode",
+    "road_name": "road_name",
+}
+
+
 def _figures(
     conn: duckdb.DuckDBPyConnection, args: dict, members: pd.DataFrame, params: Params
 ) -> pd.DataFrame:
@@ -226,11 +236,62 @@ def _figures(
     try:
         sql = (
             f"WITH windowed AS ({read_sql('hotspot_accidents')}),\n"
-            f"members AS ({_IN_RANGE if stake_like else _LISTED}),\n"
+            f"members AS ({_IN_RANGE if stake_like else _LISTED})\n"
         )
-        return conn.execute(sql + read_sql("hotspot_site_figures"), args).df()
+        sites = conn.execute(sql + read_sql("hotspot_site_figures"), args).df()
+        sites = sites.sort_values("site_no", ignore_index=True)
+        columns = ", ".join(f"{c} AS c{i}" for i, c in enumerate(_COMMONEST))
+        with warnings.catch_warnings():  # DuckDB notes the copy
+            warnings.simplefilter("ignore", UserWarning)
+            values = conn.execute(f"{sql}SELECT site_no, {columns} FROM members", args)
+            values = values.to_arrow_table()
     finally:
         conn.unregister(name)
+    site_nos = sites["site_no"].to_numpy(dtype=np.int64)  # site numbers are small: a lookup
+    row_of = np.zeros(int(site_nos.max(initial=-1)) + 1, dtype=np.int64)
+    row_of[site_nos] = np.arange(len(site_nos))
+    rows = row_of[values.column("site_no").to_numpy().astype(np.int64)]
+    for i, figure in enumerate(_COMMONEST.values()):
+        top = _commonest(len(sites), rows, values.column(f"c{i}"))
+        if figure in ("peak_hour", "peak_month"):  # whole numbers, or NaN where any has none
+            top = np.array([np.nan if v is None else v for v in top], dtype=np.float64)
+            top = top if np.isnan(top).any() else top.astype(np.int32)
+        sites[figure] = top
+    return sites
+
+
+_DENSE_CELLS = 1 << 23  # (site, value) counts kept as one dense array up to this many
+
+
+def _commonest(n: int, rows: np.ndarray, values: pa.ChunkedArray) -> list:
+    """For each of n sites, the value of `values` (one per member; rows: the member's site,
+    0 … n − 1) occurring most often among its members, ties to the smallest as text; None
+    when the site's members have no value."""
+    encoded = values.combine_chunks().dictionary_encode()
+    words = encoded.dictionary.to_pylist()
+    if not words:
+        return [None] * n
+    by_text = np.argsort(np.array([str(w) for w in words], dtype=object), kind="stable")
+    rank = np.empty(len(words), dtype=np.int64)
+    rank[by_text] = np.arange(len(words))  # a value's place in text order
+    valid = encoded.indices.is_valid().to_numpy(zero_copy_only=False)
+    code = rank[encoded.indices.fill_null(0).to_numpy()][valid]
+    row = rows[valid]
+    k = len(words)
+    if n * k <= _DENSE_CELLS:  # a count for every (site, value)
+        counts = np.bincount(row * k + code, minlength=n * k).reshape(n, k)
+        best = counts.argmax(axis=1)  # the first of the largest counts: the smallest text
+        found = counts[np.arange(n), best] > 0
+    else:  # the (site, value) pairs that occur, by site, count (largest first), text
+        pair, count = np.unique(row * k + code, return_counts=True)
+        order = np.lexsort((pair % k, -count, pair // k))
+        pair = pair[order]
+        first = np.flatnonzero(np.r_[True, pair[1:] // k != pair[:-1] // k])
+        best = np.zeros(n, dtype=np.int64)
+        found = np.zeros(n, dtype=bool)
+        best[pair[first] // k], found[pair[first] // k] = pair[first] % k, True
+    picked = np.array(words, dtype=object)[by_text][best]
+    return np.where(found, picked, None).tolist()
 
 
 def find_sites(
@@ -328,7 +389,7 @@ def _find(conn: duckdb.DuckDBPyConnection, as_of: date, params: Params, unit: st
         sites[["route_code", "start_m", "end_m", "path"]] = None
         sites["radius_m"] = params.radius_m
     names = dict(conn.execute("SELECT adcode, name FROM units").fetchall())
-    sites["unit_name"] = [names.get(u, "未归属单位") for u in sites["unit_adcode"]]
+    sites["unit_name"] = sites["unit_adcode"].map(names).fillna("未归属单位")
     sites["covered_by"] = _coverage(conn, sites, members, params)
     sites = sites.sort_values(
         ["measure", "deaths", "accidents", "site_key"],
@@ -345,6 +406,21 @@ def _find(conn: duckdb.DuckDBPyConnection, as_of: date, params: Params, unit: st
 # --- placing, coverage, changes --------------------------------------------------------------
 
 
+# (site, hazard) for every hazard (any state but voided) on a site's route overlapping its
+# stakes, by site then hazard id
+_STAKE_COVER = """SELECT s.site_no, h.hazard_id FROM site_ranges AS s
+INNER JOIN hazards AS h ON h.route_code = s.route_code AND h.state <> '已作废'
+    AND h.start_m <= s.end_m AND coalesce(h.end_m, h.start_m) >= s.start_m
+ORDER BY s.site_no, h.hazard_id"""
+
+
+def _grouped(site_nos: np.ndarray, pair_sites: np.ndarray, ids: list[str]) -> list[list[str]]:
+    """For each of site_nos, the ids of its pairs (pair_sites sorted, ids in order within each)."""
+    lo = np.searchsorted(pair_sites, site_nos, side="left").tolist()
+    hi = np.searchsorted(pair_sites, site_nos, side="right").tolist()
+    return [ids[a:b] for a, b in zip(lo, hi, strict=True)]
+
+
 def _coverage(
     conn: duckdb.DuckDBPyConnection, sites: pd.DataFrame, members: pd.DataFrame, params: Params
 ) -> list[list[str]]:
@@ -353,17 +429,16 @@ def _coverage(
     if params.mode in STAKE_LIKE:
         conn.register("site_ranges", sites[["site_no", "route_code", "start_m", "end_m"]])
         try:
-            found = dict(
-                conn.execute(
-                    "SELECT s.site_no, list(h.hazard_id ORDER BY h.hazard_id) FROM site_ranges AS s"
-                    " INNER JOIN hazards AS h ON h.route_code = s.route_code AND h.state <> '已作废'"
-                    " AND h.start_m <= s.end_m AND coalesce(h.end_m, h.start_m) >= s.start_m"
-                    " GROUP BY s.site_no"
-                ).fetchall()
-            )
+            with warnings.catch_warnings():  # DuckDB notes the copy
+                warnings.simplefilter("ignore", UserWarning)
+                pairs = conn.execute(_STAKE_COVER).to_arrow_table()
         finally:
             conn.unregister("site_ranges")
-        return [list(found.get(n, [])) for n in sites["site_no"]]
+        return _grouped(
+            sites["site_no"].to_numpy(),
+            pairs.column("site_no").to_numpy(),
+            pairs.column("hazard_id").to_pylist(),
+        )
     hazards = conn.execute(
         "SELECT hazard_id, lon, lat FROM hazards WHERE state <> '已作废'"
         " AND lon IS NOT NULL AND lat IS NOT NULL ORDER BY hazard_id"

@@ -295,3 +295,36 @@ def test_equal_measures_rank_by_deaths_then_accidents(store):
         ("X012", 2),
         ("X010", 3),
     ]
+
+
+def test_the_commonest_values_tie_to_the_smallest_as_text_and_skip_missing_ones(
+    store, monkeypatch
+):
+    add(
+        store,
+        [
+            ("b1", "2022-03-01 09:00", "X003", 1000, 1, 0, "翻车", "990101"),
+            ("b2", "2022-03-02 10:00", "X003", 1100, 1, 0, "侧面相撞", "990102"),
+            ("b3", "2022-04-01 09:30", "X003", 1200, 1, 0, None, "990102"),
+            ("b4", "2022-04-02 10:30", "X003", 1300, 1, 0, None, "990101"),
+            ("c1", "2022-07-01 08:00", "X004", 500, 1, 0, None, None),
+            ("c2", "2022-07-02 08:10", "X004", 600, 1, 0, None, None),
+            ("c3", "2022-08-03 08:20", "X004", 700, 1, 0, None, None),
+        ],
+    )
+    sites = hotspots.find_sites(store, AS_OF, RULE).sort_values("site_key", ignore_index=True)
+    assert ranges(sites) == [("X003", 1000, 1300), ("X004", 500, 700)]
+    figures = ["top_collision_type", "peak_hour", "peak_month", "unit_adcode", "road_name"]
+    # X003: 翻车 and 侧面相撞 once each (侧 U+4FA7 before 翻 U+7FFB); hours 9 and 10 twice
+    # each ("10" before "9" as text); months 3 and 4 twice each; units 990101 and 990102 twice
+    # each. X004: no collision type and no unit at all.
+    shown = sites[figures].astype(object)
+    assert shown.where(shown.notna(), None).values.tolist() == [
+        ["侧面相撞", 10, 3, "990101", "X003路"],
+        [None, 8, 7, None, "X004路"],
+    ]
+    assert sites["unit_name"].tolist()[1] == "未归属单位"
+    monkeypatch.setattr(hotspots, "_DENSE_CELLS", 0)  # the counting for many sites × values
+    pd.testing.assert_frame_equal(
+        hotspots.find_sites(store, AS_OF, RULE).sort_values("site_key", ignore_index=True), sites
+    )
