@@ -223,6 +223,7 @@ _COMMONEST = {
     "unit_adcode": "unit_adcode",
     "road_name": "road_name",
 }
+_MEMBER_VALUES = f"SELECT site_no, {', '.join(f'{c} AS c{i}' for i, c in enumerate(_COMMONEST))} FROM members"  # fixed text
 
 
 def _figures(
@@ -240,11 +241,9 @@ def _figures(
         )
         sites = conn.execute(sql + read_sql("hotspot_site_figures"), args).df()
         sites = sites.sort_values("site_no", ignore_index=True)
-        columns = ", ".join(f"{c} AS c{i}" for i, c in enumerate(_COMMONEST))
         with warnings.catch_warnings():  # DuckDB notes the copy
             warnings.simplefilter("ignore", UserWarning)
-            values = conn.execute(f"{sql}SELECT site_no, {columns} FROM members", args)
-            values = values.to_arrow_table()
+            values = conn.execute(sql + _MEMBER_VALUES, args).to_arrow_table()
     finally:
         conn.unregister(name)
     site_nos = sites["site_no"].to_numpy(dtype=np.int64)  # site numbers are small: a lookup

@@ -297,9 +297,7 @@ def test_equal_measures_rank_by_deaths_then_accidents(store):
     ]
 
 
-def test_the_commonest_values_tie_to_the_smallest_as_text_and_skip_missing_ones(
-    store, monkeypatch
-):
+def test_the_commonest_values_tie_to_the_smallest_as_text_and_skip_missing_ones(store, monkeypatch):
     add(
         store,
         [
