@@ -223,7 +223,9 @@ _COMMONEST = {
     "unit_adcode": "unit_adcode",
     "road_name": "road_name",
 }
-_MEMBER_VALUES = f"SELECT site_no, {', '.join(f'{c} AS c{i}' for i, c in enumerate(_COMMONEST))} FROM members"  # fixed text
+_MEMBER_VALUES = "SELECT site_no, {} FROM members".format(  # fixed text
+    ", ".join(f"{c} AS c{i}" for i, c in enumerate(_COMMONEST))
+)
 
 
 def _figures(
