@@ -223,7 +223,7 @@ _COMMONEST = {
     "unit_adcode": "unit_adcode",
     "road_name": "road_name",
 }
-_MEMBER_VALUES = "SELECT site_no, {} FROM members".format(  # fixed text
+_MEMBER_VALUES = "SELECT site_no, {} FROM members".format(  # fixed text  # noqa: S608
     ", ".join(f"{c} AS c{i}" for i, c in enumerate(_COMMONEST))
 )
 
