@@ -223,8 +223,12 @@ _COMMONEST = {
     "unit_adcode": "unit_adcode",
     "road_name": "road_name",
 }
-_MEMBER_VALUES = "SELECT site_no, {} FROM members".format(  # fixed text  # noqa: S608
-    ", ".join(f"{c} AS c{i}" for i, c in enumerate(_COMMONEST))
+_SUMMED = (
+    "fatal_accidents, deaths, injuries, loss_yuan, score, injury_or_fatal_accidents,"
+    " major_accidents, general_procedure_accidents, lon, lat"
+)  # what hotspot_site_figures.sql adds up
+_MEMBER_ROWS = "SELECT site_no, {}, {} FROM members".format(  # fixed text  # noqa: S608
+    _SUMMED, ", ".join(f"{c} AS c{i}" for i, c in enumerate(_COMMONEST))
 )
 
 
@@ -241,19 +245,26 @@ def _figures(
             f"WITH windowed AS ({read_sql('hotspot_accidents')}),\n"
             f"members AS ({_IN_RANGE if stake_like else _LISTED})\n"
         )
-        sites = conn.execute(sql + read_sql("hotspot_site_figures"), args).df()
-        sites = sites.sort_values("site_no", ignore_index=True)
         with warnings.catch_warnings():  # DuckDB notes the copy
             warnings.simplefilter("ignore", UserWarning)
-            values = conn.execute(sql + _MEMBER_VALUES, args).to_arrow_table()
+            rows = conn.execute(sql + _MEMBER_ROWS, args).to_arrow_table()
     finally:
         conn.unregister(name)
+    # the members joined once: their sums in DuckDB, their commonest values in numpy
+    conn.register("site_member_rows", rows)
+    try:
+        sites = conn.execute(
+            "WITH members AS (SELECT * FROM site_member_rows)\n" + read_sql("hotspot_site_figures")
+        ).df()
+    finally:
+        conn.unregister("site_member_rows")
+    sites = sites.sort_values("site_no", ignore_index=True)
     site_nos = sites["site_no"].to_numpy(dtype=np.int64)  # site numbers are small: a lookup
     row_of = np.zeros(int(site_nos.max(initial=-1)) + 1, dtype=np.int64)
     row_of[site_nos] = np.arange(len(site_nos))
-    rows = row_of[values.column("site_no").to_numpy().astype(np.int64)]
+    of_member = row_of[rows.column("site_no").to_numpy().astype(np.int64)]
     for i, figure in enumerate(_COMMONEST.values()):
-        top = _commonest(len(sites), rows, values.column(f"c{i}"))
+        top = _commonest(len(sites), of_member, rows.column(f"c{i}"))
         if figure in ("peak_hour", "peak_month"):  # whole numbers, or NaN where any has none
             top = np.array([np.nan if v is None else v for v in top], dtype=np.float64)
             top = top if np.isnan(top).any() else top.astype(np.int32)

@@ -1,8 +1,7 @@
--- Figures of each site over its accidents. The caller puts in front the windowed accidents
--- (hotspot_accidents.sql) as `windowed` and which of them belong to which site as
--- `members` (site_no, then every column of `windowed`). Each site's commonest values (collision
--- type, hour, month, unit, road) are counted in numpy from the members' values
--- (analytics/accidents/sites.py, _commonest).
+-- Figures of each site over its accidents. The caller puts in front which accidents belong to
+-- which site as `members` (site_no, then the columns of hotspot_accidents.sql added up below).
+-- Each site's commonest values (collision type, hour, month, unit, road) are counted in numpy
+-- from the same members (analytics/accidents/sites.py, _commonest).
 SELECT
     site_no,
     count(*) AS accidents,
