@@ -254,7 +254,8 @@ def _figures(
     conn.register("site_member_rows", rows)
     try:
         sites = conn.execute(
-            "WITH members AS (SELECT * FROM site_member_rows)\n" + read_sql("hotspot_site_figures")
+            "WITH members AS (SELECT * FROM site_member_rows)\n"  # fixed text  # noqa: S608
+            + read_sql("hotspot_site_figures")
         ).df()
     finally:
         conn.unregister("site_member_rows")
