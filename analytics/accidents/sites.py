@@ -21,6 +21,7 @@ from analytics import access, geo
 from analytics.accidents import hsm, placing, search, stake_join
 from analytics.accidents.rules import MEASURES, MODES, PRESETS, STAKE_LIKE, Params, preset
 from analytics.accounts.auth import User
+from analytics.bulk import bulk
 from analytics.ledger import vocabulary as ledger
 from analytics.ledger import workflow
 from analytics.store.db import read_sql
@@ -380,6 +381,7 @@ def _stake_places(conn: duckdb.DuckDBPyConnection, args: dict, params: Params) -
     return places
 
 
+@bulk()
 def _find(conn: duckdb.DuckDBPyConnection, as_of: date, params: Params, unit: str | None):
     args = _window(as_of, params, unit)
     if params.mode in STAKE_LIKE:  # the figures join the ranges themselves: no member list

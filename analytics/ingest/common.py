@@ -3,8 +3,6 @@ and keeping the uploaded file."""
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import hashlib
 import json
 import operator
@@ -16,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 from analytics import textsafe
+from analytics.bulk import bulk
 from analytics.ingest import headers, plausible, read, values
 from analytics.store.db import transaction
 
@@ -87,21 +86,6 @@ class Options:
     dry_run: bool = False  # work out the plan and stop: nothing is written
     expect: str | None = None  # the previewed plan's fingerprint: refuse if the plan changed
     override_reason: str | None = None  # an administrator's reason for protected changes
-
-
-@contextlib.contextmanager
-def bulk() -> Iterator[None]:
-    """No cyclic garbage collection while a file is checked and written: the records of a big
-    file are hundreds of thousands of young objects that all live on, and every collection of
-    the older generations walks them all again (it cost more than the checks themselves). The
-    checks make no reference cycles; the collector runs again as soon as the import ends."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 # record(raw, names, row number) → (record, problems, warnings)
