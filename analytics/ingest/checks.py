@@ -22,6 +22,8 @@ class Context:
     city: City
     user: auth.User
     features: list[dict] = field(default_factory=list)  # the units' outlines, to locate a point
+    # 所属区县 text → (the unit it names, whether the user may import it): one file names few
+    named: dict = field(default_factory=dict, init=False, compare=False, repr=False)
 
 
 def unit(
@@ -32,12 +34,18 @@ def unit(
     there is no unit (only when the id is new if if_new)."""
     ctx: Context = row.env
     unit_text = row.text("unit")
-    found = ctx.city.resolve_unit(unit_text)
-    if found is None and unit_text is None and point is not None:
-        found = ctx.city.resolve_unit(geo.locate_unit(*point, ctx.features, key="unit_code"))
+    if unit_text in ctx.named:
+        found, allowed = ctx.named[unit_text]
+    else:
+        found = ctx.city.resolve_unit(unit_text)
+        if found is None and unit_text is None and point is not None:
+            found = ctx.city.resolve_unit(geo.locate_unit(*point, ctx.features, key="unit_code"))
+        allowed = found is not None and access.can(ctx.user, "import", found.adcode)
+        if unit_text is not None:  # (a unit found by the point is the point's own)
+            ctx.named[unit_text] = found, allowed
     if found is None:
         row.problem("unit", message, if_new=if_new)
-    elif not access.can(ctx.user, "import", found.adcode):
+    elif not allowed:
         row.problem(
             "unit",
             f"区县大队账号只能导入本单位（{ctx.city.unit(ctx.user.unit_adcode).name}）的数据",

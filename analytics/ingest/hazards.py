@@ -141,13 +141,16 @@ def _stakes(row: RowCheck) -> None:
     row.out["start_m"], row.out["end_m"] = s, e
 
 
+_FIVE_ELEMENTS = itemgetter(*ledger.FIVE_ELEMENTS)  # the row's five elements
+
+
 def _state(row: RowCheck) -> None:
     """整改状态 / 是否销号 words; when neither says anything, what the row's data show (filled in,
     never given)."""
     out = row.out
     state = row.read("state", values.state, row.raw.get("closed"))
     if state is None:
-        five = not ledger.missing_elements(out)
+        five = None not in _FIVE_ELEMENTS(out)  # (checked cells are None or not blank)
         state = ledger.CLOSED if out["closed_date"] else ledger.ASSIGNED if five else ledger.LISTED
         row.derived.add("state")
     out["state"] = state
