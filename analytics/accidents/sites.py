@@ -376,7 +376,12 @@ def _stake_places(conn: duckdb.DuckDBPyConnection, args: dict, params: Params) -
     places["site_no"] = np.arange(len(places))
     places["site_key"] = [
         f"{r}:{a}-{b}"
-        for r, a, b in zip(places.route_code, places.start_m, places.end_m, strict=True)
+        for r, a, b in zip(
+            places.route_code.tolist(),
+            places.start_m.tolist(),
+            places.end_m.tolist(),
+            strict=True,
+        )
     ]
     return places
 
