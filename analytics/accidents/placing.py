@@ -21,8 +21,7 @@ from analytics.accidents import stake_join
 
 # the drawn segments overlapping each site's stakes (joined by kilometre: stake_join.py)
 _PIECES = f"""
-SELECT s.site_no, r.start_m, r.end_m, dense_rank() OVER (ORDER BY r.segment_id) - 1 AS g,
-    r.path
+SELECT s.site_no, r.start_m, r.end_m, r.segment_id, r.path
 FROM ({stake_join.by_kilometre("SELECT * FROM site_ranges", "start_m", "end_m")}) AS s
 INNER JOIN (
     {stake_join.by_kilometre("SELECT segment_id, route_code, start_m, end_m FROM road_segments", "start_m", "end_m")}
@@ -49,7 +48,9 @@ def place_on_routes(conn: duckdb.DuckDBPyConnection, sites: pd.DataFrame) -> Non
         sites["path"], sites["lon"], sites["lat"] = None, lons.tolist(), lats.tolist()
         return
     row_of = pd.Index(sites["site_no"]).get_indexer(table.column("site_no").to_numpy())
-    g = table.column("g").to_numpy().astype(np.int64)
+    # the segments numbered 0, 1, … (in the order they first come)
+    g = table.column("segment_id").combine_chunks().dictionary_encode().indices
+    g = g.to_numpy().astype(np.int64)
     segments = _Segments(table.column("path"), g)
     keep = segments.count[g] > 0  # a segment drawn without points has nothing to give
     row_of, g = row_of[keep], g[keep]
