@@ -3,7 +3,8 @@
 find_sites(conn, as_of, params) loads the accidents of the rule's time window (the as-of date and
 the T − 1 days before it) from DuckDB, finds the sites (analytics/accidents/search.py for stakes and
 coordinates, analytics/accidents/hsm.py for the Highway Safety Manual methods), then computes every site's
-figures in DuckDB and whether a hazard on the list already covers it. The rules and presets are in
+figures (its accidents joined once in DuckDB, which adds them up; their commonest values counted in
+numpy) and whether a hazard on the list already covers it. The rules and presets are in
 analytics/accidents/rules.py.
 """
 
