@@ -309,8 +309,9 @@ def peak_windows(
     accidents, keyed so that segments of different routes never share a stake (the caller
     offsets each route); a window's value is the sum of values with stakes in [start, end], its
     CV sqrt(sum of squares) / value. tests/accidents/test_hsm.py checks it against hsm.peak_search."""
-    # (accidents at one stake in any order: the database's scan gives them in no fixed order
-    # either; a stable sort cost 6x the plain one at province scale)
+    # accidents at one stake in any order (a stable sort cost 6x the plain one at province
+    # scale): whole-number values add up exactly in any order; fractional ones may differ in the
+    # last bit, and the site figures round their sums before ranking
     order = np.argsort(stake)
     stake, values = np.asarray(stake)[order], np.asarray(values, dtype=np.float64)[order]
     cum = np.concatenate(([0.0], np.cumsum(values)))

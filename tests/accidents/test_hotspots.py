@@ -326,3 +326,16 @@ def test_the_commonest_values_tie_to_the_smallest_as_text_and_skip_missing_ones(
     pd.testing.assert_frame_equal(
         hotspots.find_sites(store, AS_OF, RULE).sort_values("site_key", ignore_index=True), sites
     )
+
+
+def test_equal_scores_from_fractional_weights_tie_and_fall_to_deaths(store):
+    # weights 0.7 / 0.2 / 0.1: one fatal and six injury accidents (0.7 + 6 × 0.2) score 1.9, and so
+    # do nineteen property-only ones (19 × 0.1), though adding the floats gives 1.9000000000000004
+    rule = Params("stake", 365, 500, conditions=(Condition("score", 1),), weights=(0.7, 0.2, 0.1))
+    add(store, [("f1", IN, "X010", 1000, 1, 0)])
+    add(store, [(f"i{i}", IN, "X010", 1000, 0, 1) for i in range(6)])
+    add(store, [(f"p{i}", IN, "X011", 1000, 0, 0) for i in range(19)])
+    sites = hotspots.find_sites(store, AS_OF, rule)
+    assert sites["site_key"].tolist() == ["X010:1000-1000", "X011:1000-1000"]
+    assert sites["score"].tolist() == [1.9, 1.9]
+    assert sites["rank"].tolist() == [1, 2]  # the same score: more deaths ranks first

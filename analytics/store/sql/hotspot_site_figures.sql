@@ -8,8 +8,10 @@ SELECT
     CAST(sum(fatal_accidents) AS BIGINT) AS fatal_accidents,
     CAST(sum(deaths) AS BIGINT) AS deaths,
     CAST(sum(injuries) AS BIGINT) AS injuries,
-    sum(loss_yuan) AS loss_yuan,
-    sum(score) AS score,
+    -- sums of fractions (weights 0.7 / 0.2 / 0.1, money in yuan and fen) come out a last bit apart
+    -- in different orders of adding: rounded, equal sums are equal and rank as ties
+    round(sum(loss_yuan), 9) AS loss_yuan,
+    round(sum(score), 9) AS score,
     CAST(sum(injury_or_fatal_accidents) AS BIGINT) AS injury_or_fatal_accidents,
     CAST(sum(major_accidents) AS BIGINT) AS major_accidents,
     CAST(sum(general_procedure_accidents) AS BIGINT) AS general_procedure_accidents,
