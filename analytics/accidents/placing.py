@@ -9,8 +9,6 @@ after them is arithmetic (+, −, ×, ÷, comparisons) that numpy rounds exactly
 
 from __future__ import annotations
 
-import warnings
-
 import duckdb
 import numpy as np
 import pandas as pd
@@ -18,6 +16,7 @@ import pyarrow as pa
 
 from analytics import geo
 from analytics.accidents import stake_join
+from analytics.store.db import arrow
 
 # the drawn segments overlapping each site's stakes (joined by kilometre: stake_join.py)
 _PIECES = f"""
@@ -37,9 +36,7 @@ def place_on_routes(conn: duckdb.DuckDBPyConnection, sites: pd.DataFrame) -> Non
     mean_lat are read)."""
     conn.register("site_ranges", sites[["site_no", "route_code", "start_m", "end_m"]])
     try:
-        with warnings.catch_warnings():  # DuckDB notes the copy
-            warnings.simplefilter("ignore", UserWarning)
-            table = conn.execute(_PIECES).to_arrow_table()
+        table = arrow(conn, _PIECES)
     finally:
         conn.unregister("site_ranges")
     lons = sites["mean_lon"].to_numpy(dtype=np.float64, copy=True)

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import contextlib
 import re
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from analytics.city import City
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 DUCKDB_CONFIG = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -296,6 +301,15 @@ def advance_sequences(conn: duckdb.DuckDBPyConnection) -> None:
         behind = 0 if top is None else int(top) - int(row[0])
         if behind > 0:
             conn.execute(f"SELECT max(nextval('{seq}')) FROM range(?)", [behind])  # fixed names  # noqa: S608
+
+
+def arrow(conn: duckdb.DuckDBPyConnection, sql: str, params: object = None) -> pa.Table:
+    """A query's rows as an Arrow table. DuckDB notes that a DB-API result copies the rows once
+    more than a relation would; measured, it is still faster than the alternatives here, so the
+    note is silenced (in this one place)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return conn.execute(sql, params).to_arrow_table()
 
 
 def read_sql(name: str) -> str:
