@@ -150,6 +150,20 @@ def test_a_brigade_imports_only_its_own_unit(conn, fuyang) -> None:
     assert _hazards(conn) == []
 
 
+def test_every_row_of_another_unit_is_refused_not_only_the_first(conn, fuyang) -> None:
+    # a unit's name is resolved and access-checked once per file: the answer must hold for
+    # each later row naming it, and must not carry over to another user's import
+    rows = ("Y1,颍上县", "Z1,颍州区", "Z2,颍州区", "Y2,颍上县", "Z3,颍州区")
+    data = _csv(*(f"{r},G105,2022-06-10,,,,,," for r in rows))
+    r = ih.import_hazards(conn, fuyang, YINGSHANG, "混合.csv", data, now=NOW)
+    assert [(p.row, p.problem) for p in r.problems] == [
+        (n, "区县大队账号只能导入本单位（颍上县）的数据") for n in (3, 4, 6)
+    ]
+    assert _hazards(conn) == []
+    r = ih.import_hazards(conn, fuyang, ADMIN, "混合.csv", data, now=NOW)
+    assert (r.problems, r.inserted) == ([], 5)
+
+
 def test_the_same_file_twice_changes_nothing(conn, fuyang) -> None:
     ih.import_hazards(conn, fuyang, ADMIN, "颍上.csv", _gbk(), now=NOW)
     again = ih.import_hazards(conn, fuyang, ADMIN, "颍上（副本）.csv", _gbk(), now=NOW)
