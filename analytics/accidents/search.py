@@ -91,9 +91,10 @@ def stake_sites(
     return StakeSites(site_start // span, site_start % span + base, site_end % span + base)
 
 
-def _cells(lon: np.ndarray, lat: np.ndarray, radius_m: float) -> tuple[np.ndarray, int]:
+def _cells(lon: np.ndarray, lat: np.ndarray, radius_m: float) -> tuple[np.ndarray, int, float]:
     """Grid cells at least R wide in both directions at every latitude present, as int64 ids,
-    so that two points within R of each other lie in the same or adjacent cells."""
+    so that two points within R of each other lie in the same or adjacent cells; also the
+    larger side of a cell, in radians."""
     dlat = np.degrees(radius_m / EARTH_RADIUS_M) * 1.001
     top = min(float(np.abs(lat).max()) + dlat, 89.0)
     dlon = dlat / np.cos(np.radians(top))
@@ -102,50 +103,74 @@ def _cells(lon: np.ndarray, lat: np.ndarray, radius_m: float) -> tuple[np.ndarra
     cx -= cx.min() - 1
     cy -= cy.min() - 1
     rows = int(cy.max()) + 2
-    return cx * rows + cy, rows
+    return cx * rows + cy, rows, float(np.radians(max(dlat, dlon)))
+
+
+def _sort_by(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the order that sorts key, ties by index; key sorted). Key and index packed in one int64
+    when they fit: sorting those is three times as fast as argsort."""
+    bits = max(int(len(key) - 1).bit_length(), 1)
+    if len(key) and 0 <= int(key.min()) and int(key.max()) < 2 ** (62 - bits):
+        packed = np.sort((key << bits) | np.arange(len(key)))
+        return packed & ((1 << bits) - 1), packed >> bits
+    order = np.argsort(key, kind="stable")
+    return order, key[order]
 
 
 class _Grid:
     """Points sorted by grid cell (see _cells). A cell's id is column × rows + row, so the three
-    cells of one column around a cell (rows − 1, 0, +1) are one run of points in that order."""
+    cells of one column around a cell (rows − 1, 0, +1) are one run of points in that order.
+    The points' values are kept in that order, and a point is known by its place in it."""
 
     def __init__(self, lon: np.ndarray, lat: np.ndarray, radius_m: float) -> None:
         self.radius_m = radius_m
-        cell, self.rows = _cells(lon, lat, radius_m)
-        rad = np.radians(lat)
-        self.points = (lon, rad, np.cos(rad))
-        self.order = np.argsort(cell)
-        self.in_order = tuple(x[self.order] for x in self.points)
-        in_order = cell[self.order]
+        cell, self.rows, side = _cells(lon, lat, radius_m)
+        self.order, in_order = _sort_by(cell)
+        rad = np.radians(lat[self.order])
+        self.in_order = (lon[self.order], rad, np.cos(rad))  # lon, radians of lat, cos of that
         first = np.flatnonzero(np.r_[True, in_order[1:] != in_order[:-1]])
         self.ucell = in_order[first]  # the occupied cells, sorted
         self.bounds = np.r_[first, len(cell)]  # where each one's points start, then the end
-        self.slot = np.empty(len(lon), dtype=np.int64)  # each point's cell, as an index of ucell
-        self.slot[self.order] = np.repeat(np.arange(len(first)), np.diff(self.bounds))
+        self.slot = np.repeat(np.arange(len(first)), np.diff(self.bounds))  # by place in order
+        # two points of adjacent cells are less than two sides apart in latitude and in
+        # longitude, and 4·sin²(x/2) ≥ x²·(1 − x²/12): the relative margin of the cheap test
+        # in _pairs_in_ranges, with room for rounding
+        self.margin = (2.0 * side) ** 2 / 12.0 + 1e-12
         self._runs: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def run(self, dx: int) -> tuple[np.ndarray, np.ndarray]:
         """For every occupied cell: the run [lo, hi) of the points, in cell order, of the three
         cells dx columns away and one row below to one row above."""
         if dx not in self._runs:
-            base = self.ucell + dx * self.rows  # sorted, so the searches run in order
-            self._runs[dx] = (
-                self.bounds[np.searchsorted(self.ucell, base - 1)],
-                self.bounds[np.searchsorted(self.ucell, base + 1, side="right")],
-            )
+            u = self.ucell
+            base = u + dx * self.rows  # the middle one of the three cells
+            if dx == 0:  # the cell itself, or the one below when it is occupied
+                s = np.arange(len(u))
+                s[1:] -= u[:-1] == u[1:] - 1
+            else:  # the first occupied cell from the one below on (sorted: searched in order)
+                s = np.searchsorted(u, base - 1)
+            # then the three cells are the next occupied ones (at most three) up to the one above
+            padded = np.r_[u, np.full(3, np.iinfo(np.int64).max)]
+            e = s + (padded[s] <= base + 1)
+            e += padded[s + 1] <= base + 1
+            e += padded[s + 2] <= base + 1
+            self._runs[dx] = (self.bounds[s], self.bounds[e])
         return self._runs[dx]
 
-    def pairs_from(self, chosen: np.ndarray) -> np.ndarray:
-        """Every ordered pair (i, j) within R with chosen[i] (a boolean per point) and j any
-        point, (i, i) included; shape (m, 2)."""
-        sources = self.order[chosen[self.order]]  # in cell order
-        slot = self.slot[sources]
-        values = tuple(x[sources] for x in self.points)
-        out = []
+    def pairs_from(self, chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every ordered pair (i, j) within R with chosen[i] and j any point, (i, i) included,
+        as two arrays i and j; chosen (a boolean per point), i and j by place in cell order."""
+        at = np.flatnonzero(chosen)
+        slot = self.slot[at]
+        values = tuple(x[at] for x in self.in_order)
+        found = []
         for dx in (-1, 0, 1):
             lo, hi = self.run(dx)
-            out.extend(_pairs_in_ranges(self, sources, values, lo[slot], hi[slot] - lo[slot]))
-        return np.concatenate(out) if out else np.empty((0, 2), dtype=np.int64)
+            found.extend(_pairs_in_ranges(self, at, values, lo[slot], hi[slot] - lo[slot]))
+        if not found:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        i, j = (np.concatenate(x) for x in zip(*found, strict=True))
+        return i, j
 
 
 def pairs_between(
@@ -160,28 +185,32 @@ def pairs_between(
         return np.empty((0, 2), dtype=np.int64)
     lon = np.concatenate((lon_a, lon_b)).astype(np.float64)
     lat = np.concatenate((lat_a, lat_b)).astype(np.float64)
-    chosen = np.zeros(len(lon), dtype=bool)
-    chosen[:n] = True
-    pairs = _Grid(lon, lat, radius_m).pairs_from(chosen)
-    pairs = pairs[pairs[:, 1] >= n]
-    pairs[:, 1] -= n
-    return pairs
+    grid = _Grid(lon, lat, radius_m)
+    i, j = grid.pairs_from(grid.order < n)
+    i, j = grid.order[i], grid.order[j]
+    b = j >= n
+    return np.column_stack((i[b], j[b] - n))
 
 
-def _pairs_in_ranges(grid, src, values, lo, counts):  # ANN001, ANN202
-    """Pairs (src[k], grid.order[lo[k] + t]) for t < counts[k], kept when within R, where
-    values are the (lon, radians of lat, cos of that) of src; in memory-bounded chunks.
+def _pairs_in_ranges(grid, at, values, lo, counts):  # ANN001, ANN202
+    """Pairs (at[k], lo[k] + t) for t < counts[k], places in cell order, kept when within R,
+    where values are the (lon, radians of lat, cos of that) of the points at; in memory-bounded
+    chunks.
 
-    The haversine term h is computed exactly as geo.haversine_m_array computes it; the distance
-    itself (arcsin, sqrt) is only needed for the few pairs whose h is within 1e-9 of the value at
-    R, since the distance grows with h: the result is the same as comparing every distance."""
+    The result is that of comparing every distance from geo.haversine_m_array with R. The
+    haversine term h grows with the distance, so only the pairs whose h is within 1e-9 of its
+    value at R need the distance itself (arcsin, sqrt). And h itself (two sines) is needed only
+    where the cheap q = Δφ² + cos φ₁ cos φ₂ Δλ², with q·(1 − margin) ≤ 4h ≤ q, leaves it open."""
     lon, rad, cos = values
     lon_o, rad_o, cos_o = grid.in_order
     radius_m = grid.radius_m
     h_at_r = np.sin(radius_m / (2.0 * EARTH_RADIUS_M)) ** 2
     sure_in, sure_out = h_at_r * (1 - 1e-9), h_at_r * (1 + 1e-9)
+    q_in = 4.0 * sure_in * (1.0 - 1e-12)  # q at most this: h ≤ sure_in
+    q_out = 4.0 * sure_out * (1.0 + 1e-12) / (1.0 - grid.margin)  # q above this: h > sure_out
     counts = np.maximum(counts, 0)
     cum = np.cumsum(counts)
+    shift = lo - (cum - counts)  # candidate number t of source k is at place t + shift[k]
     i0 = 0
     n = len(counts)
     while i0 < n:
@@ -191,28 +220,32 @@ def _pairs_in_ranges(grid, src, values, lo, counts):  # ANN001, ANN202
         c = counts[i0:i1]
         total = int(c.sum())
         if total:
-            k = np.repeat(np.arange(i0, i1), c)
-            # position in cell order of each candidate: lo[k] + its rank among k's candidates
-            at = np.arange(total) + (lo[i0:i1] - (np.cumsum(c) - c))[k - i0]
-            h = (
-                np.sin((rad_o[at] - rad[k]) / 2) ** 2
-                + cos[k] * cos_o[at] * np.sin(np.radians(lon_o[at] - lon[k]) / 2) ** 2
-            )
-            keep = h <= sure_in
-            edge = np.flatnonzero((h > sure_in) & (h <= sure_out))
-            if len(edge):
-                d = 2.0 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(h[edge])))
-                keep[edge] = d <= radius_m
-            yield np.column_stack((src[k[keep]], grid.order[at[keep]]))
+            # place in cell order of each candidate: lo + its rank among its source's candidates
+            k = np.repeat(np.arange(i0, i1), c)  # (gathers by k beat repeating each array)
+            other = np.arange(before, before + total) + shift[k]
+            d_lat = rad_o[other] - rad[k]
+            d_lon = np.radians(lon_o[other] - lon[k])
+            cc = cos[k] * cos_o[other]
+            q = d_lat * d_lat + cc * (d_lon * d_lon)
+            keep = q <= q_in
+            open_ = np.flatnonzero((q > q_in) & (q <= q_out))
+            if len(open_):  # exactly as geo.haversine_m_array
+                h = np.sin(d_lat[open_] / 2) ** 2 + cc[open_] * np.sin(d_lon[open_] / 2) ** 2
+                keep[open_] = h <= sure_in
+                band = (h > sure_in) & (h <= sure_out)
+                if band.any():
+                    d = 2.0 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(h[band])))
+                    keep[open_[band]] = d <= radius_m
+            kept = np.flatnonzero(keep)  # (a boolean mask indexes a third as fast)
+            yield at[k[kept]], other[kept]
         i0 = i1
 
 
-def _components(n: int, edges: np.ndarray) -> np.ndarray:
-    """Connected-component label (smallest member index) of each of n nodes."""
+def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Connected-component label (smallest member index) of each of n nodes; edges a[k]–b[k]."""
     label = np.arange(n)
-    if not len(edges):
+    if not len(a):
         return label
-    a, b = edges[:, 0], edges[:, 1]
     while True:
         before = label.copy()
         np.minimum.at(label, a, label[b])
@@ -242,47 +275,52 @@ def coord_sites(
     if n == 0:
         return CoordSites(0, none, none)
     grid = _Grid(lon, lat, radius_m)
+    order = grid.order  # the search works by place in cell order: order[place] = accident
+    measures = measures[:, order]
     counting = (measures != 0).any(axis=0)
-    to_counting = grid.pairs_from(counting)  # (counting accident, any)
+    ci, cj = grid.pairs_from(counting)  # (counting accident, any)
     qualifies = np.zeros(n, dtype=bool)
     for values, threshold in zip(measures, thresholds, strict=True):
-        qualifies |= _sums_within(to_counting, values, n) >= threshold
+        qualifies |= _sums_within(ci, cj, values, order) >= threshold
     if not qualifies.any():
         return CoordSites(0, none, none)
-    from_q = np.concatenate(
-        (
-            to_counting[qualifies[to_counting[:, 0]]],
-            grid.pairs_from(qualifies & ~counting),
-        )
-    )  # every pair (qualifying accident, any)
-    q = np.flatnonzero(qualifies)
+    # every pair (qualifying accident i, any j)
+    qi, qj = grid.pairs_from(qualifies & ~counting)
+    from_counting = np.flatnonzero(qualifies[ci])
+    i = np.concatenate((ci[from_counting], qi))
+    j = np.concatenate((cj[from_counting], qj))
+    by_index = np.zeros(n, dtype=bool)
+    by_index[order] = qualifies
+    q = np.flatnonzero(by_index)  # the qualifying accidents, by index
     compact = np.full(n, -1)
     compact[q] = np.arange(len(q))
-    ends = compact[from_q]
-    links = ends[(ends[:, 1] >= 0) & (ends[:, 0] < ends[:, 1])]  # each pair of two once
-    roots, site_of = np.unique(_components(len(q), links), return_inverse=True)
-    number = np.full(n, -1)
-    number[q] = site_of
+    compact = compact[order]  # by place
+    a, b = compact[i], compact[j]
+    link = np.flatnonzero((b >= 0) & (a < b))  # each pair of two qualifying accidents once
+    label = _components(len(q), a[link], b[link])
+    is_root = label == np.arange(len(q))  # a site's smallest qualifying accident
+    site_of = (np.cumsum(is_root) - 1)[label]  # sites numbered by that accident
     # a qualifying accident belongs to its own site only (any qualifying accident within R of
     # it is chained to it); the others to the site of each qualifying accident within R
-    near = from_q[ends[:, 1] < 0]
-    code = np.sort(
-        np.concatenate((site_of * n + q, np.unique(number[near[:, 0]] * n + near[:, 1])))
-    )
+    near = np.flatnonzero(b < 0)
+    code = np.sort(np.concatenate((site_of * n + q, site_of[a[near]] * n + order[j[near]])))
+    code = code[np.r_[True, code[1:] != code[:-1]]]  # (np.unique: many times slower)
     members = np.column_stack((code // n, code % n))
     qualifying = np.column_stack((site_of, q))
-    return CoordSites(len(roots), members, qualifying)
+    return CoordSites(int(is_root.sum()), members, qualifying)
 
 
-def _sums_within(pairs: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    """For each accident j, the sum of values[i] over the pairs (i, j). Whole numbers (every
-    measure but a score with fractional weights) add up exactly in any order; otherwise they
-    are added in the order of i, as a literal loop over the accidents would."""
-    weights = values[pairs[:, 0]]
+def _sums_within(i: np.ndarray, j: np.ndarray, values: np.ndarray, order: np.ndarray):
+    """For each accident j, the sum of values[i] over the pairs (i, j), all by place (the
+    accident at place p being order[p]). Whole numbers (every measure but a score with
+    fractional weights) add up exactly in any order; otherwise they are added in the order of
+    the accidents i, as a literal loop over the accidents would."""
+    weights = values[i]
     if not (np.array_equal(weights, np.round(weights)) and np.abs(weights).sum() < 2.0**52):
-        pairs = pairs[np.lexsort((pairs[:, 0], pairs[:, 1]))]
-        weights = values[pairs[:, 0]]
-    return np.bincount(pairs[:, 1], weights=weights, minlength=n)
+        by = np.lexsort((order[i], j))
+        i, j = i[by], j[by]
+        weights = values[i]
+    return np.bincount(j, weights=weights, minlength=len(order))
 
 
 @dataclass(frozen=True)

@@ -142,3 +142,39 @@ def test_pairs_between_an_empty_set_and_another_are_none():
         [1, 0],
         [1, 1],
     ]
+
+
+@pytest.mark.parametrize("radius", [5.0, 50.0, 5000.0])
+@pytest.mark.parametrize("lat0", [0.0, 32.9, 61.0, 80.0])
+def test_pairs_a_hair_either_side_of_the_radius_are_decided_as_the_haversine_decides(radius, lat0):
+    """The search skips the sines where a cheaper bound settles a pair; at distances within a
+    hair of R the decision must still be exactly that of geo.haversine_m_array with R."""
+    rng = np.random.default_rng(int(radius) + int(lat0))
+    n = 400
+    lon_a = 115.8 + rng.random(n) * 0.5
+    lat_a = lat0 + rng.random(n) * 0.5
+    bearing = rng.random(n) * 2 * np.pi
+    step = np.degrees(radius / geo.EARTH_RADIUS_M)
+    d_lat, d_lon = step * np.cos(bearing), step * np.sin(bearing) / np.cos(np.radians(lat_a))
+    for _ in range(3):  # scale each offset until the point lies at R, to rounding
+        d = geo.haversine_m_array(lon_a, lat_a, lon_a + d_lon, lat_a + d_lat)
+        d_lat, d_lon = d_lat * radius / d, d_lon * radius / d
+    hair = rng.choice([-1e-7, -1e-9, -1e-11, 0.0, 1e-11, 1e-9, 1e-7], n)
+    lon_b, lat_b = lon_a + d_lon * (1 + hair), lat_a + d_lat * (1 + hair)
+    found = {(int(i), int(j)) for i, j in search.pairs_between(lon_a, lat_a, lon_b, lat_b, radius)}
+    i, j = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+    within = geo.haversine_m_array(lon_a[i], lat_a[i], lon_b[j], lat_b[j]) <= radius
+    expected = {(int(a), int(b)) for a, b in zip(*np.nonzero(within), strict=True)}
+    assert found == expected
+    on_edge = geo.haversine_m_array(lon_a, lat_a, lon_b, lat_b)
+    assert (on_edge <= radius).sum() > 50 and (on_edge > radius).sum() > 50  # both sides tried
+
+
+def test_sorting_by_cell_keeps_ties_in_index_order_with_keys_of_any_size():
+    rng = np.random.default_rng(3)
+    for key in (rng.integers(0, 50, 1000), rng.integers(0, 2**61, 1000) // 7 * 7):
+        order, in_order = search._sort_by(key)
+        assert order.tolist() == np.argsort(key, kind="stable").tolist()
+        assert in_order.tolist() == np.sort(key).tolist()
+    empty = search._sort_by(np.empty(0, dtype=np.int64))
+    assert len(empty[0]) == len(empty[1]) == 0
