@@ -199,7 +199,11 @@ def run(
     (PlanChanged) when it is not the one previewed (options.expect); keep the file.
     A file without a 坐标系 column has options.coord_system passed to record() in the row."""
     o = options
-    per_row = {"_file_coord_system": o.coord_system}
+
+    def with_file_options(raw: dict, names: dict, row: int) -> tuple:
+        raw["_file_coord_system"] = o.coord_system  # (the row's own dict, made by _rows)
+        return record(raw, names, row)
+
     result, records = check_rows(
         conn,
         kind,
@@ -207,7 +211,7 @@ def run(
         key,
         file_name,
         data,
-        lambda raw, names, row: record({**raw, **per_row}, names, row),
+        with_file_options,
         sheet=o.sheet,
         max_bytes=o.max_bytes,
         max_rows=o.max_rows,
@@ -349,11 +353,13 @@ def _rows(table: read.Sheet, header: headers.Header) -> Iterator[Row]:
     text = values.text
     for i in range(header.row + 1, len(table.rows)):
         cells = table.rows[i]
-        for c in cells:  # a blank row: no cell with text (spaces are none)
-            if c is not None and text(c) is not None:
-                break
-        else:
-            continue
+        first = cells[0] if cells else None
+        if not (type(first) is str and first and not first[0].isspace()):  # (most rows: text)
+            for c in cells:  # a blank row: no cell with text (spaces are none)
+                if c is not None and text(c) is not None:
+                    break
+            else:
+                continue
         if values.is_total_row(cells):
             continue
         if take is not None and last < len(cells):

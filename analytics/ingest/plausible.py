@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 
 EARLIEST = date(2000, 1, 1)
 MAX_STAKE_M = 10_000_000  # 10,000 km: longer than any route in China
@@ -38,7 +39,7 @@ class Bounds:
     today: date
     deadline_years: int = 5
 
-    @property
+    @cached_property  # (asked once per row of an import)
     def latest_deadline(self) -> date:
         try:
             return self.today.replace(year=self.today.year + self.deadline_years)
