@@ -242,17 +242,23 @@ def _pairs_in_ranges(grid, at, values, lo, counts):  # ANN001, ANN202
 
 
 def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Connected-component label (smallest member index) of each of n nodes; edges a[k]–b[k]."""
+    """Connected-component label (smallest member index) of each of n nodes; edges a[k]–b[k].
+    Each round hooks the larger of an edge's two labels onto the smaller, then follows the
+    labels to their ends; edges whose ends agree are dropped."""
     label = np.arange(n)
-    if not len(a):
-        return label
-    while True:
-        before = label.copy()
-        np.minimum.at(label, a, label[b])
-        np.minimum.at(label, b, label[a])
-        label = label[label]  # pointer jumping
-        if np.array_equal(label, before):
-            return label
+    while len(a):
+        la, lb = label[a], label[b]
+        apart = np.flatnonzero(la != lb)
+        if not len(apart):
+            break
+        a, b, la, lb = a[apart], b[apart], la[apart], lb[apart]
+        np.minimum.at(label, np.maximum(la, lb), np.minimum(la, lb))
+        while True:  # pointer jumping: every label is a root's
+            further = label[label]
+            if np.array_equal(further, label):
+                break
+            label = further
+    return label
 
 
 def coord_sites(

@@ -178,3 +178,25 @@ def test_sorting_by_cell_keeps_ties_in_index_order_with_keys_of_any_size():
         assert in_order.tolist() == np.sort(key).tolist()
     empty = search._sort_by(np.empty(0, dtype=np.int64))
     assert len(empty[0]) == len(empty[1]) == 0
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_components_label_each_node_with_the_smallest_node_it_is_linked_to(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 400))
+    m = int(rng.integers(0, 2 * n))
+    a, b = rng.integers(0, n, m), rng.integers(0, n, m)
+    if seed == 0:  # one long chain given from its far end: the most rounds of hooking
+        a, b = np.arange(n - 1, 0, -1), np.arange(n - 2, -1, -1)
+    parent = list(range(n))  # a literal union-find
+
+    def root(x: int) -> int:
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    for x, y in zip(a.tolist(), b.tolist(), strict=True):
+        rx, ry = root(x), root(y)
+        parent[max(rx, ry)] = min(rx, ry)
+    expected = [root(x) for x in range(n)]
+    assert search._components(n, a, b).tolist() == expected
