@@ -52,9 +52,6 @@ class Declaration:
     )
     # (names, the plan with a memo per column) of the file being checked (see _memo)
     memo: tuple[dict, tuple] | None = field(default=None, init=False, repr=False, compare=False)
-    # the given fields (a frozenset) by which stored fields have a value and which are derived:
-    # the rows of one file mostly share one pattern
-    given_memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         plan: list = []
@@ -159,16 +156,9 @@ def check_row(
             _column(row, step.column, step.seen)
         else:
             step(row)
-    stored = declaration.stored
-    has_value = tuple(map(_is_value, map(out.get, stored)))  # (in C: map, map)
-    pattern = (has_value, *row.derived) if row.derived else has_value
-    given = declaration.given_memo.get(pattern)
-    if given is None:
-        given = frozenset(compress(stored, has_value)).difference(row.derived)
-        if len(declaration.given_memo) >= MEMO_SIZE:
-            declaration.given_memo.clear()
-        declaration.given_memo[pattern] = given
-    out["_given"] = given
+    stored = declaration.stored  # the fields with a value (in C: map, compress)
+    given = frozenset(compress(stored, map(_is_value, map(out.get, stored))))
+    out["_given"] = given.difference(row.derived) if row.derived else given
     out["_if_new"], out["_names"] = row.if_new, names
     return out, row.problems, row.warnings
 
