@@ -12,6 +12,7 @@ from datetime import datetime
 from operator import itemgetter
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from analytics import access, geo
@@ -254,7 +255,9 @@ def _write(
         columns = dict(zip(given, zip(*rows_as_tuples, strict=True), strict=True))
         rows = pa.Table.from_arrays(
             [
-                pa.array([stamp[c.name]] * n if c.name in stamp else columns[c.name], type=c.type)
+                _repeated(stamp[c.name], c.type, n)
+                if c.name in stamp
+                else pa.array(columns[c.name], type=c.type)
                 for c in _ARROW_SCHEMA
             ],
             schema=_ARROW_SCHEMA,
@@ -269,19 +272,25 @@ def _write(
             conn,
             {
                 "hazard_id": columns["hazard_id"],
-                "event_at": [now] * n,
-                "actor": [user.actor] * n,
-                "action": ["导入"] * n,
-                "from_state": [None] * n,
+                "event_at": _repeated(now, pa.timestamp("us"), n),
+                "actor": _repeated(user.actor, pa.string(), n),
+                "action": _repeated("导入", pa.string(), n),
+                "from_state": pa.nulls(n, pa.string()),
                 "to_state": columns["state"],
-                "changes": [None] * n,
-                "note": [f"导入文件：{result.file}"] * n,
+                "changes": pa.nulls(n, pa.string()),
+                "note": _repeated(f"导入文件：{result.file}", pa.string(), n),
             },
         )
     conn.execute(
         "UPDATE imports SET rows_added = ?, rows_updated = ? WHERE import_id = ?",
         [result.inserted, result.updated, import_id],
     )
+
+
+def _repeated(value: object, type_: pa.DataType, n: int) -> pa.Array:
+    """One value n times, converted once (a list of n datetimes takes a third of a second to
+    convert at 100,000 rows)."""
+    return pa.array([value], type=type_).take(np.zeros(n, dtype=np.int64))
 
 
 def _event_row(
@@ -305,8 +314,8 @@ def _event_row(
     }
 
 
-def _insert_events(conn: duckdb.DuckDBPyConnection, columns: dict[str, list]) -> None:
-    """Events given as columns (the names of _event_row's keys)."""
+def _insert_events(conn: duckdb.DuckDBPyConnection, columns: dict[str, object]) -> None:
+    """Events given as columns (the names of _event_row's keys; lists or Arrow arrays)."""
     table = pa.Table.from_pydict(columns)
     conn.register("upload_events", table)
     try:

@@ -114,7 +114,7 @@ def _csv_rows(file_name: str, text: str, limits: Limits) -> list[list[object]]:
             if width > limits.columns or width > limits.cells:
                 _too_big(file_name, 1, width, limits)
             if n <= kept:
-                rows.append([c if c != "" else None for c in r[: max(width, 1)]])
+                rows.append([c or None for c in r[: max(width, 1)]])  # (csv gives text only)
     except csv.Error as e:
         too_long = "field larger than field limit" in str(e)
         raise ReadError(
