@@ -128,6 +128,13 @@ def check_rows(
     table = read.read(file_name, data, sheet, read.Limits(rows=max_rows, columns=max_columns))
     if mapping:
         apply_mapping(table.rows, mapping)
+    # the rows after these have cells as read: when the file as a whole shows that no cell is
+    # too long or holds a character a writer refuses, _cell_problems would find nothing in them
+    cells_fine_after = (
+        (MAPPED_ROWS if mapping else 0)
+        if table.printable and (table.longest_row or 0) <= plausible.MAX_CELL_CHARS
+        else None
+    )
     header = headers.find_header(table.rows, spec)
     if header is None:
         wanted = "”“".join(spec[f][0] for f in list(spec)[:2])
@@ -148,7 +155,10 @@ def check_rows(
                 f"第 {row.number} 行是模板中的示例行（编号以“{EXAMPLE_PREFIX}”开头），已跳过"
             )
             continue
-        too_long, cleaned = _cell_problems(row, names)
+        if cells_fine_after is None or row.number <= cells_fine_after:
+            too_long, cleaned = _cell_problems(row, names)
+        else:
+            too_long, cleaned = [], []
         rec, problems, warnings = record(row.raw, names, row.number)
         problems, warnings = too_long + problems, cleaned + warnings
         if bounds is not None:
@@ -282,7 +292,12 @@ def load_mapping(text: str) -> dict[str, str]:
     return mapping
 
 
-def apply_mapping(rows: list[list[object]], mapping: dict[str, str], look: int = 12) -> None:
+MAPPED_ROWS = 12  # the rows a column mapping may rename cells in (they may hold the header)
+
+
+def apply_mapping(
+    rows: list[list[object]], mapping: dict[str, str], look: int = MAPPED_ROWS
+) -> None:
     """Rename the file's own column names to standard ones in the rows that may hold the header."""
     wanted = {headers.normalize(k): v for k, v in mapping.items()}
     for row in rows[:look]:

@@ -29,6 +29,10 @@ class Sheet:
     rows: list[list[object]]  # cells as read (str, numbers, datetimes, None)
     sheet_names: tuple[str, ...]
     encoding: str | None  # for CSV
+    # known of a CSV file as a whole (None: not known): whether every character of every cell is
+    # printable or a line break, and the most characters the text cells of one row hold together
+    printable: bool | None = None
+    longest_row: int | None = None
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,11 @@ def read(
     name = file_name.lower()
     if name.endswith(".csv") or name.endswith(".txt"):
         text, encoding = decode(data)
-        return Sheet(_csv_rows(file_name, text, limits), (), encoding)
+        rows, longest = _csv_rows(file_name, text, limits)
+        # (the separators and quotes are printable: one C pass over the text instead of a check
+        # of every row)
+        printable = text.replace("\r", "").replace("\n", "").isprintable()
+        return Sheet(rows, (), encoding, printable, longest)
     if name.endswith((".xlsx", ".xlsm", ".xls")):
         if data.startswith(OLE2):
             return _read_xls(file_name, data, sheet, limits)
@@ -100,11 +108,13 @@ def _too_big(file_name: str, rows: int, columns: int, limits: Limits) -> None:
 # --- CSV -------------------------------------------------------------------------------------
 
 
-def _csv_rows(file_name: str, text: str, limits: Limits) -> list[list[object]]:
+def _csv_rows(file_name: str, text: str, limits: Limits) -> tuple[list[list[object]], int]:
+    """The rows, and the most characters one row's cells hold together."""
     rows: list[list[object]] = []
     reader = csv.reader(io.StringIO(text))
     n = 0  # rows beyond the limit are counted (for the message), not kept
     kept = limits.rows + HEADER_ROWS
+    longest = 0
     try:
         for r in reader:
             n += 1
@@ -115,6 +125,7 @@ def _csv_rows(file_name: str, text: str, limits: Limits) -> list[list[object]]:
                 _too_big(file_name, 1, width, limits)
             if n <= kept:
                 rows.append([c or None for c in r[: max(width, 1)]])  # (csv gives text only)
+                longest = max(longest, sum(map(len, r)))
     except csv.Error as e:
         too_long = "field larger than field limit" in str(e)
         raise ReadError(
@@ -131,7 +142,7 @@ def _csv_rows(file_name: str, text: str, limits: Limits) -> list[list[object]]:
     for r in rows:
         if len(r) < width:
             r.extend([None] * (width - len(r)))
-    return rows
+    return rows, longest
 
 
 # --- xlsx ------------------------------------------------------------------------------------
