@@ -207,7 +207,9 @@ def _pairs_in_ranges(grid, at, values, lo, counts):  # ANN001, ANN202
     h_at_r = np.sin(radius_m / (2.0 * EARTH_RADIUS_M)) ** 2
     sure_in, sure_out = h_at_r * (1 - 1e-9), h_at_r * (1 + 1e-9)
     q_in = 4.0 * sure_in * (1.0 - 1e-12)  # q at most this: h ≤ sure_in
-    q_out = 4.0 * sure_out * (1.0 + 1e-12) / (1.0 - grid.margin)  # q above this: h > sure_out
+    # q above this: h > sure_out (cells of thousands of kilometres: every pair not surely within
+    # R gets h, the bound being meant for small angles)
+    q_out = 4.0 * sure_out * (1.0 + 1e-12) / (1.0 - grid.margin) if grid.margin < 0.5 else np.inf
     counts = np.maximum(counts, 0)
     cum = np.cumsum(counts)
     shift = lo - (cum - counts)  # candidate number t of source k is at place t + shift[k]

@@ -288,8 +288,8 @@ def _write(
 
 
 def _repeated(value: object, type_: pa.DataType, n: int) -> pa.Array:
-    """One value n times, converted once (a list of n datetimes takes a third of a second to
-    convert at 100,000 rows)."""
+    """One value n times, converted once (100,000 datetimes in a list: 21 ms to convert here;
+    one, then a take: under 1 ms)."""
     return pa.array([value], type=type_).take(np.zeros(n, dtype=np.int64))
 
 

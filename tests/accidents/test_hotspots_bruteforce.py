@@ -200,3 +200,15 @@ def test_components_label_each_node_with_the_smallest_node_it_is_linked_to(seed)
         parent[max(rx, ry)] = min(rx, ry)
     expected = [root(x) for x in range(n)]
     assert search._components(n, a, b).tolist() == expected
+
+
+@pytest.mark.parametrize("radius", [2_000_000.0, 9_000_000.0])
+def test_radii_of_thousands_of_kilometres_are_decided_as_the_haversine_decides(radius):
+    rng = np.random.default_rng(int(radius) % 1000)
+    lon_a, lat_a = rng.uniform(-170, 170, 60), rng.uniform(-60, 60, 60)
+    lon_b, lat_b = rng.uniform(-170, 170, 60), rng.uniform(-60, 60, 60)
+    found = {(int(i), int(j)) for i, j in search.pairs_between(lon_a, lat_a, lon_b, lat_b, radius)}
+    i, j = np.meshgrid(np.arange(60), np.arange(60), indexing="ij")
+    within = geo.haversine_m_array(lon_a[i], lat_a[i], lon_b[j], lat_b[j]) <= radius
+    assert found == {(int(a), int(b)) for a, b in zip(*np.nonzero(within), strict=True)}
+    assert 0 < len(found) < 3600
