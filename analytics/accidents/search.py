@@ -136,6 +136,8 @@ class _Grid:
         # longitude, and 4·sin²(x/2) ≥ x²·(1 − x²/12): the relative margin of the cheap test
         # in _pairs_in_ranges, with room for rounding
         self.margin = (2.0 * side) ** 2 / 12.0 + 1e-12
+        # beyond ±90° a cosine is negative and the bound fails: every pair gets the exact test
+        self.exact = not bool((np.abs(lat) <= 90.0).all())
         self._runs: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def run(self, dx: int) -> tuple[np.ndarray, np.ndarray]:
@@ -210,6 +212,8 @@ def _pairs_in_ranges(grid, at, values, lo, counts):  # ANN001, ANN202
     # q above this: h > sure_out (cells of thousands of kilometres: every pair not surely within
     # R gets h, the bound being meant for small angles)
     q_out = 4.0 * sure_out * (1.0 + 1e-12) / (1.0 - grid.margin) if grid.margin < 0.5 else np.inf
+    if grid.exact:
+        q_in, q_out = -np.inf, np.inf
     counts = np.maximum(counts, 0)
     cum = np.cumsum(counts)
     shift = lo - (cum - counts)  # candidate number t of source k is at place t + shift[k]

@@ -212,3 +212,18 @@ def test_radii_of_thousands_of_kilometres_are_decided_as_the_haversine_decides(r
     within = geo.haversine_m_array(lon_a[i], lat_a[i], lon_b[j], lat_b[j]) <= radius
     assert found == {(int(a), int(b)) for a, b in zip(*np.nonzero(within), strict=True)}
     assert 0 < len(found) < 3600
+
+
+def test_latitudes_beyond_the_pole_are_decided_as_the_haversine_decides():
+    """Not a place (imports refuse them), but the search is a function of any numbers: a cosine
+    below zero must not let the cheap bound keep a pair the haversine puts beyond R."""
+    lon_a, lat_a, lon_b, lat_b = (
+        np.array([0.0]),
+        np.array([89.5]),
+        np.array([50.0]),
+        np.array([90.5]),
+    )
+    d = float(geo.haversine_m_array(lon_a, lat_a, lon_b, lat_b)[0])
+    for radius in (d * (1 - 1e-3), d * (1 + 1e-3)):
+        found = search.pairs_between(lon_a, lat_a, lon_b, lat_b, radius).tolist()
+        assert found == ([[0, 0]] if d <= radius else [])
