@@ -139,6 +139,7 @@ class _Grid:
         # beyond ±90° a cosine is negative and the bound fails: every pair gets the exact test
         self.exact = not bool((np.abs(lat) <= 90.0).all())
         self._runs: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._padded = np.r_[self.ucell, np.full(3, np.iinfo(np.int64).max)]  # (for run)
 
     def run(self, dx: int) -> tuple[np.ndarray, np.ndarray]:
         """For every occupied cell: the run [lo, hi) of the points, in cell order, of the three
@@ -152,7 +153,7 @@ class _Grid:
             else:  # the first occupied cell from the one below on (sorted: searched in order)
                 s = np.searchsorted(u, base - 1)
             # then the three cells are the next occupied ones (at most three) up to the one above
-            padded = np.r_[u, np.full(3, np.iinfo(np.int64).max)]
+            padded = self._padded
             e = s + (padded[s] <= base + 1)
             e += padded[s + 1] <= base + 1
             e += padded[s + 2] <= base + 1
@@ -234,7 +235,7 @@ def _pairs_in_ranges(grid, at, values, lo, counts):  # ANN001, ANN202
             cc = cos[k] * cos_o[other]
             q = d_lat * d_lat + cc * (d_lon * d_lon)
             keep = q <= q_in
-            open_ = np.flatnonzero((q > q_in) & (q <= q_out))
+            open_ = np.flatnonzero(~keep & (q <= q_out))
             if len(open_):  # exactly as geo.haversine_m_array
                 h = np.sin(d_lat[open_] / 2) ** 2 + cc[open_] * np.sin(d_lon[open_] / 2) ** 2
                 keep[open_] = h <= sure_in
