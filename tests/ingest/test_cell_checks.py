@@ -90,3 +90,15 @@ def test_the_file_facts_are_what_the_rows_hold():
     plain = read.read("b.csv", ("\n".join([HEADER, _row(1)]) + "\n").encode("utf-8"))
     assert plain.printable is True
     assert plain.longest_row == len(_row(1).replace(",", ""))
+
+
+def test_a_mapping_cannot_smuggle_a_control_character_past_the_skipped_scan(conn, fuyang):
+    """A column mapping renames matching cells of the first rows, data rows included: a hostile
+    mapping turns a clean cell into one holding a NUL, which must still be found and removed."""
+    data = ("\r\n".join([HEADER, _row(1), _row(2)]) + "\r\n").encode("utf-8")
+    problems, warnings, *_ = _result(conn, fuyang, data, mapping={"王五": "王\x00五"})
+    assert problems == []
+    assert [(w.row, w.value, w.problem) for w in warnings] == [
+        (2, "王五", "含有不可见的控制字符，已删除"),
+        (3, "王五", "含有不可见的控制字符，已删除"),
+    ]
