@@ -11,7 +11,10 @@ import pytest
 
 from tests.conftest import app_as
 from tests.hostile_text import ADMIN_NAME, ATTACKS, make_hostile
-from ui.text import plain, plain_table
+from tests.html_tables import read
+from ui.text import html_table, plain, plain_table
+
+TABLE_TAGS = {"style", "div", "table", "thead", "tbody", "tr", "th", "td", "br"}
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +61,12 @@ def markdown_texts(at) -> list[str]:
 
 
 def assert_literal(at, expected: list[str]) -> None:
-    """No attack reaches Markdown raw; each expected text is there, escaped."""
+    """No attack reaches Markdown raw, nor HTML as markup; each expected text is there, escaped."""
     assert not at.exception, at.exception
+    for body in (h.value for h in at.html):  # st.html: the markup a page built
+        assert not [a for a in ATTACKS if "<" in a and a in body], body[:200]
+        if "<table" in body:
+            assert set(read(body).tags) <= TABLE_TAGS, set(read(body).tags)
     texts = markdown_texts(at)
     for attack in ATTACKS:
         raw = [t for t in texts if attack in t]
@@ -86,6 +93,34 @@ def test_plain_escapes_markdown_html_latex_directives_and_shortcodes() -> None:
     t = plain_table(pd.DataFrame({"a*": ["[x](y)"]}, index=pd.Index(["<i>"], name="k")))
     assert t.iloc[0, 0] == r"\[x\]\(y\)" and list(t.columns) == [r"a\*"]
     assert list(t.index) == [r"\<i\>"]
+
+
+def test_html_table_cells_stay_text() -> None:
+    hostile = [
+        *ATTACKS,
+        "<script>alert(1)</script>",
+        '"><img src=x onerror=alert(1)>',
+        "&lt;b&gt;已转义&lt;/b&gt; &amp; &#60;i&#62;",
+        "一行\n二行\r\n三行",
+        "</td></tr></table><b>粗</b>",
+    ]
+    markup = html_table(["名称<b>", "备注"], [[h, 1.5] for h in hostile], [""] * len(hostile), "t")
+    parsed = read(markup)
+    assert set(parsed.tags) == {"div", "table", "thead", "tbody", "tr", "th", "td", "br"}
+    assert parsed.tags.count("br") == 2  # the two line breaks of one cell, nothing else
+    frame = parsed.tables[0]
+    assert list(frame.columns) == ["名称<b>", "备注"]
+    assert frame["名称<b>"].tolist() == [h.replace("\r\n", "\n") for h in hostile]
+    assert frame["备注"].tolist() == ["1.5"] * len(hostile)
+
+
+def test_bulletin_preview_tables_hold_typed_text_as_text(hostile) -> None:
+    at = app_as("admin").run()
+    at.switch_page("pages/bulletin.py").run()
+    assert_literal(at, [])
+    bodies = [h.value for h in at.html if "bulletin-table" in h.value]
+    cells = {c for b in bodies for t in read(b).tables for c in t.to_numpy().ravel()}
+    assert any(ATTACKS[0] + ATTACKS[2] in str(c) for c in cells), "the hostile road is listed"
 
 
 def test_hazard_page_shows_typed_text_literally(hostile) -> None:

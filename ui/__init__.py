@@ -6,7 +6,7 @@
 - session: signing in and out, the session cookie, current_user, the account box
 - sign_in: the sign-in form (pages/sign_in.py, and every address while nobody is signed in)
 - errors: guarded(), one place turning a page's errors into what the user sees
-- text: plain, plain_table, text_cells: what users typed, shown literally
+- text: plain, plain_table, text_cells, html_table: what users typed, shown literally
 - widgets: the as-of, period and unit controls, the page header, metrics with their change
 - tables: hazard tables with their standing colours, the on-screen row limit, xlsx downloads
 - chinese: Streamlit's own English shown in Chinese (CSS and a script)

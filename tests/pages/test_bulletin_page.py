@@ -8,7 +8,10 @@ from datetime import date
 from streamlit.testing.v1 import AppTest
 
 from analytics.bulletin import archive
+from analytics.bulletin.model import DOC_ROWS
+from analytics.config import Settings
 from tests.conftest import ROOT, app_as
+from tests.html_tables import page_tables, read
 from tests.pg_mode import store_conn
 from ui.text import plain
 
@@ -37,7 +40,7 @@ def test_the_draft_preview_says_the_cockpits_figures(demo_env) -> None:
     assert any(said in t for t in texts)  # the paragraph is shown as text (escaped Markdown)
     assert "**一、总体情况**" in texts and "**八、工作要求**" in texts
     assert "**七、重点车辆和驾驶人源头隐患清零情况**" in texts  # the city configures indicators
-    tables = {d.value.columns[0]: d.value for d in at.dataframe}
+    tables = {t.columns[0]: t for t in page_tables(at)}  # static, as the document prints them
     assert list(tables["排名"]["单位"])[:2] == ["颍州区", "颍东区"]
     charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]  # drawn in the browser
     assert [c["layout"]["title"]["text"] for c in charts] == [
@@ -48,6 +51,35 @@ def test_the_draft_preview_says_the_cockpits_figures(demo_env) -> None:
     assert labels == ["下载草稿（Word）", "下载草稿（Excel）"]
     assert not at.get("form")  # a leader previews but does not issue
     assert any("须由支队管理员" in i.value for i in at.info)
+
+
+def test_the_preview_tables_list_the_documents_rows_and_shade_its_marked_ones(
+    demo_env, fuyang
+) -> None:
+    at = _bulletin("admin")
+    shown = [read(h.value) for h in at.html if "bulletin-table" in h.value]
+    conn = store_conn(demo_env)
+    opts = archive.options(Settings.from_env(), fuyang)
+    content = archive.draft(conn, STORY, "week", opts, date(2022, 9, 16))
+    conn.close()
+    tables = [
+        content.tables[n] for s in content.sections for n in s.tables if content.tables[n].rows
+    ]
+    assert len(shown) == len(tables) > 5
+    red, yellow = "background-color: #f8d7da", "background-color: #fff3cd"
+    for parsed, t in zip(shown, tables, strict=True):
+        assert parsed.tags.count("table") == 1
+        frame = parsed.tables[0]
+        assert list(frame.columns) == t.columns
+        rows = t.rows[:DOC_ROWS]
+        assert frame.values.tolist() == [["" if v is None else str(v) for v in r] for r in rows]
+        wanted = [{"red": red, "yellow": yellow}.get(m, "") for m in t.marks[: len(rows)]]
+        assert parsed.row_styles[0] == wanted
+    ranking = next(p for p in shown if p.tables[0].columns[0] == "排名")
+    ranks = ranking.tables[0]["排名"].astype(int).tolist()
+    # the last-ranked unit (the worst rate) is shaded red, every other unit plain
+    assert ranking.row_styles[0] == [red if r == max(ranks) else "" for r in ranks]
+    assert red in ranking.row_styles[0]
 
 
 def test_an_administrator_issues_and_the_archive_serves_the_original(demo_env) -> None:
@@ -97,15 +129,15 @@ def test_a_brigade_reads_only_its_own_rows(demo_env) -> None:
 
     def unit_sets(at: AppTest) -> list[set[str]]:
         return [
-            set(d.value["单位"])
-            for d in at.dataframe
-            if "单位" in d.value.columns and row_tables & set(d.value.columns)
+            set(t["单位"])
+            for t in page_tables(at)
+            if "单位" in t.columns and row_tables & set(t.columns)
         ]
 
     assert any(len(units) > 1 for units in unit_sets(leader))  # the leader sees every unit
     assert unit_sets(county) and all(units <= {"颍上县"} for units in unit_sets(county))
     # figures and the ranking are the same for both
-    ranking = [d.value for d in county.dataframe if "排名" in d.value.columns]
+    ranking = [t for t in page_tables(county) if "排名" in t.columns]
     assert len(ranking[0]) == 8
     overdue_leader = [t for t in _texts(leader) if "其中逾期时间最长的是" in t]
     assert overdue_leader and "其中逾期时间最长的是颍上县" not in overdue_leader[0]
