@@ -102,16 +102,19 @@ def _stake_ranges(conn: duckdb.DuckDBPyConnection, args: dict, params: Params) -
     values, thresholds = _measures(rows, params)
     if params.mode == "stake":
         found = search.stake_sites(route, stake, values, thresholds, params.window_m)
-        ranges = zip(
-            found.route.tolist(), found.start_m.tolist(), found.end_m.tolist(), strict=True
-        )
+        r, start, end = found.route, found.start_m, found.end_m
     elif params.mode == "sliding":
-        ranges = _sliding(conn, codes, route, stake, values[0], thresholds[0], params)
+        found = list(_sliding(conn, codes, route, stake, values[0], thresholds[0], params))
+        r, start, end = (np.array([f[k] for f in found], dtype=np.int64) for k in range(3))
     else:
-        ranges = _peaks(conn, codes, route, stake, values[0], thresholds[0], params)
-    out = pd.DataFrame(list(ranges), columns=["r", "start_m", "end_m"])
-    out.insert(0, "route_code", [codes[r] for r in out.pop("r")])
-    return out
+        r, start, end = _peaks(conn, codes, route, stake, values[0], thresholds[0], params)
+    return pd.DataFrame(
+        {
+            "route_code": np.array(codes, dtype=object)[r] if len(codes) else [],
+            "start_m": np.asarray(start, dtype=np.int64),
+            "end_m": np.asarray(end, dtype=np.int64),
+        }
+    )
 
 
 def _sliding(conn, codes, route, stake, values, threshold, params):  # ANN202
@@ -140,7 +143,8 @@ def _sliding(conn, codes, route, stake, values, threshold, params):  # ANN202
 
 
 def _peaks(conn, codes, route, stake, values, threshold, params):  # ANN202
-    """Each road segment's peak window (HSM peak searching) when it reaches the threshold.
+    """Each road segment's peak window (HSM peak searching) when it reaches the threshold, as
+    arrays (route index, start, end).
     CV of a window = sqrt(sum of squared values) / sum of values (Poisson counts)."""
     drawn = conn.execute(
         "SELECT route_code, start_m, end_m FROM road_segments WHERE end_m > start_m"
@@ -148,7 +152,7 @@ def _peaks(conn, codes, route, stake, values, threshold, params):  # ANN202
     r = pd.Index(codes).get_indexer(np.asarray(drawn["route_code"], dtype=object))
     on = r >= 0  # segments of routes with accidents
     if not on.any() or not len(stake):
-        return
+        return (np.empty(0, dtype=np.int64),) * 3
     r = r[on].astype(np.int64)
     lo = np.asarray(drawn["start_m"], dtype=np.int64)[on]
     hi = np.asarray(drawn["end_m"], dtype=np.int64)[on]
@@ -162,8 +166,8 @@ def _peaks(conn, codes, route, stake, values, threshold, params):  # ANN202
         growth=params.step_m,
         cv_limit=params.cv_limit,
     )
-    for i in np.flatnonzero((found.value > 0) & (found.value >= threshold)):
-        yield int(r[i]), int(found.start[i] - r[i] * span), int(found.end[i] - r[i] * span)
+    i = np.flatnonzero((found.value > 0) & (found.value >= threshold))
+    return r[i], found.start[i] - r[i] * span, found.end[i] - r[i] * span
 
 
 # which windowed accidents belong to which site: on the route within the site's stakes
