@@ -11,7 +11,14 @@ import streamlit as st
 from analytics import access, fmt
 from analytics.bulletin import archive
 from analytics.bulletin import content as bulletin
-from analytics.bulletin.model import BULLETIN_PERIODS, DOC_ROWS, MASTHEAD, Bulletin, Table
+from analytics.bulletin.model import (
+    BULLETIN_PERIODS,
+    DOC_ROWS,
+    MASTHEAD,
+    Bulletin,
+    Table,
+    mark_note,
+)
 from ui import charts, errors, gate, widgets
 from ui.context import Context
 from ui.text import html_table, plain
@@ -176,6 +183,8 @@ def _table(t: Table) -> None:
         st.caption(f"共 {len(t.rows):,} 项，此处列出前 {len(shown)} 项；完整清单见 Excel 版。")
     if t.note:
         st.caption(plain(t.note))
+    if note := mark_note(t):
+        st.caption(note)
 
 
 def _archive(ctx: Context) -> None:

@@ -24,7 +24,7 @@ from docx.shared import Mm, Pt, RGBColor
 from lxml import etree
 
 from analytics import fmt
-from analytics.bulletin.model import DOC_ROWS, Bulletin, Table
+from analytics.bulletin.model import DOC_ROWS, Bulletin, Table, mark_note
 
 BODY_FONT, HEI, KAI, TITLE_FONT, LATIN = (
     "仿宋_GB2312",
@@ -297,10 +297,8 @@ def _table(doc, t: Table) -> None:
         )
     if t.note:
         _para(doc, t.note, KAI, Pt(12), before=Pt(4))
-    legend = {"red": "红色底纹为逾期或排名末位", "yellow": "黄色底纹为临期或未按期销号"}
-    marks = [legend[m] for m in dict.fromkeys(m for m in t.marks if m)]
-    if marks and t.key in ("逾期隐患", "临期隐患", "本期销号"):
-        _para(doc, "注：" + "；".join(marks) + "。", KAI, Pt(12), before=Pt(2))
+    if note := mark_note(t):
+        _para(doc, note, KAI, Pt(12), before=Pt(2))
 
 
 def _signature(doc, content: Bulletin) -> None:

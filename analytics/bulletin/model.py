@@ -29,6 +29,20 @@ class Table:
     note: str = ""
 
 
+# what a table's shading means, said under the tables whose shading needs saying
+MARK_MEANINGS = {"red": "红色底纹为逾期或排名末位", "yellow": "黄色底纹为临期或未按期销号"}
+_EXPLAINED = ("逾期隐患", "临期隐患", "本期销号")
+
+
+def mark_note(t: Table) -> str | None:
+    """The note under a table saying what its shaded rows mean (the Word document and the page's
+    preview print the same), or None."""
+    meanings = [MARK_MEANINGS[m] for m in dict.fromkeys(m for m in t.marks if m)]
+    if not meanings or t.key not in _EXPLAINED:
+        return None
+    return "注：" + "；".join(meanings) + "。"
+
+
 @dataclass
 class Chart:
     key: str

@@ -75,6 +75,13 @@ def test_the_preview_tables_list_the_documents_rows_and_shade_its_marked_ones(
         assert frame.values.tolist() == [["" if v is None else str(v) for v in r] for r in rows]
         wanted = [{"red": red, "yellow": yellow}.get(m, "") for m in t.marks[: len(rows)]]
         assert parsed.row_styles[0] == wanted
+    # what the shading means, under the tables the Word document explains it for
+    notes = [c.value for c in at.caption if c.value.startswith("注：")]
+    assert notes == [
+        "注：红色底纹为逾期或排名末位。",  # 逾期隐患: every row overdue
+        "注：黄色底纹为临期或未按期销号。",  # 临期隐患: every row due soon
+        "注：黄色底纹为临期或未按期销号。",  # 本期销号: some closed late
+    ]
     ranking = next(p for p in shown if p.tables[0].columns[0] == "排名")
     ranks = ranking.tables[0]["排名"].astype(int).tolist()
     # the last-ranked unit (the worst rate) is shaded red, every other unit plain
