@@ -7,6 +7,7 @@ import html
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
+import streamlit  # noqa: F401  (first: it sets plotly's default template on import)
 
 RED = "#d64541"  # overdue / worst
 AMBER = "#f0a202"  # due soon
@@ -14,9 +15,10 @@ BLUE = "#2f6fbf"  # in progress
 GREEN = "#2e9e5b"  # closed / best
 GREY = "#9e9e9e"  # voided / no data
 FONT = "WenQuanYi Micro Hei, Microsoft YaHei, PingFang SC, sans-serif"
-# Every light chart's template, applied by plotly as a figure is sent (already checked, so not
-# checked again): naming it on each figure made plotly validate the whole template every time,
-# 15–18 ms a chart, a third of 领导驾驶舱's warm run. The big screen names plotly_dark itself.
+# Every light chart's template: plotly's default, which plotly puts on each new figure already
+# checked. Naming it on each figure made plotly validate the whole template every time, 15–18 ms
+# a chart, a third of 领导驾驶舱's warm run. Streamlit sets its own default when it is first
+# imported (above), so ours is set after it. The big screen names plotly_dark itself.
 pio.templates.default = "plotly_white"
 
 
