@@ -11,7 +11,8 @@ from analytics import access, geo
 from analytics import city as city_mod
 from analytics.accounts import auth
 from analytics.city import City
-from analytics.ingest import plausible, values
+from analytics.ingest import batch, plausible, values
+from analytics.ingest.batch import Batch
 from analytics.ingest.rules import RowCheck
 
 
@@ -33,16 +34,7 @@ def unit(
     point lies in; a county account imports only its own unit's rows. message: the problem when
     there is no unit (only when the id is new if if_new)."""
     ctx: Context = row.env
-    unit_text = row.text("unit")
-    if unit_text in ctx.named:
-        found, allowed = ctx.named[unit_text]
-    else:
-        found = ctx.city.resolve_unit(unit_text)
-        if found is None and unit_text is None and point is not None:
-            found = ctx.city.resolve_unit(geo.locate_unit(*point, ctx.features, key="unit_code"))
-        allowed = found is not None and access.can(ctx.user, "import", found.adcode)
-        if unit_text is not None:  # (a unit found by the point is the point's own)
-            ctx.named[unit_text] = found, allowed
+    found, allowed = named_unit(ctx, row.text("unit"), point)
     if found is None:
         row.problem("unit", message, if_new=if_new)
     elif not allowed:
@@ -53,6 +45,67 @@ def unit(
     row.out["unit_adcode"] = found.adcode if found else None
 
 
+def named_unit(ctx: Context, unit_text: str | None, point: tuple[float, float] | None = None):
+    """(the unit 所属区县 names or, when it is empty, the unit the point lies in; whether the
+    user may import it): a Unit or None, and a bool."""
+    if unit_text in ctx.named:
+        return ctx.named[unit_text]
+    found = ctx.city.resolve_unit(unit_text)
+    if found is None and unit_text is None and point is not None:
+        found = ctx.city.resolve_unit(geo.locate_unit(*point, ctx.features, key="unit_code"))
+    allowed = found is not None and access.can(ctx.user, "import", found.adcode)
+    if unit_text is not None:  # (a unit found by the point is the point's own)
+        ctx.named[unit_text] = found, allowed
+    return found, allowed
+
+
+def unit_columns(b: Batch) -> None:
+    """unit's twin for rows without a point: unit_adcode; rows without a unit they may import
+    are referred."""
+    ctx: Context = b.env
+    found = batch.each(b.texts("unit"), lambda t: named_unit(ctx, t))
+    b.refer(i for i, (u, allowed) in enumerate(found) if u is None or not allowed)
+    b.out["unit_adcode"] = [u.adcode if u is not None else None for u, _ in found]
+
+
+def coordinates_columns(b: Batch) -> None:
+    """coordinates' twin: rows with a point they would warn about or refuse are referred."""
+    lons = batch.each(b.cells("lon"), lambda c: values.number(c, "经度"))
+    lats = batch.each(b.cells("lat"), lambda c: values.number(c, "纬度"))
+    n = b.n
+    out_lon, out_lat, out_source = [None] * n, [None] * n, [None] * n
+    city, bounds = b.env.city, _bounds(b.env.city)
+    systems: dict[tuple, str | None] = {}
+    for i, (lon, lat) in enumerate(zip(lons, lats, strict=True)):
+        if lon is batch.BAD or lat is batch.BAD:
+            b.refer((i,))
+            continue
+        if lon is None or lat is None or (lon == 0 and lat == 0):
+            continue
+        raw = b.raws[i]
+        key = (values.text(raw.get("coord_system")), raw.get("_file_coord_system"))
+        if key not in systems:
+            try:
+                systems[key] = geo.normalize_coord_system(key[0] or key[1] or "WGS84")
+            except ValueError:
+                systems[key] = None
+        system = systems[key]
+        if (
+            system is None
+            or (70 <= lat <= 140 and 0 <= lon <= 60)  # swapped: a warning
+            or far_from_city(lon, lat, city)
+        ):
+            b.refer((i,))
+            continue
+        lon, lat = geo.to_wgs84(lon, lat, system)
+        if bounds and not (bounds[0] <= lon <= bounds[2] and bounds[1] <= lat <= bounds[3]):
+            b.refer((i,))
+            continue
+        out_lon[i], out_lat[i], out_source[i] = round(lon, 6), round(lat, 6), system
+    b.out["lon"], b.out["lat"], b.out["coord_source"] = out_lon, out_lat, out_source
+
+
+@batch.twin(coordinates_columns)
 def coordinates(row: RowCheck) -> None:
     """record lon, lat (WGS-84) and coord_source, None when the row has no usable point;
     swapped values are corrected and points outside the city flagged, both as warnings."""

@@ -18,7 +18,8 @@ import pyarrow as pa
 from analytics import access, geo
 from analytics.accounts import auth
 from analytics.city import City
-from analytics.ingest import checks, common, hazard_plan, headers, rules, values
+from analytics.ingest import batch, checks, common, hazard_plan, headers, rules, values
+from analytics.ingest.batch import Batch
 from analytics.ingest.common import ImportResult
 from analytics.ingest.plan import Plan
 from analytics.ingest.rules import Column, RowCheck
@@ -109,9 +110,11 @@ def import_hazards(
         file_name,
         data,
         o,
+        batch=lambda raws, names: batch.check_rows(ROWS, raws, names, context),
     )
 
 
+@batch.twin(checks.unit_columns)
 def _unit(row: RowCheck) -> None:
     checks.unit(row, "所属区县为空或不是本市的单位", if_new=row.text("unit") is None)
 
@@ -121,6 +124,28 @@ def _level(cell: object) -> str | None:
     return None if values.text(cell) is None else values.level(cell)
 
 
+def _stakes_columns(b: Batch) -> None:
+    stakes = b.texts("stakes")
+    ranges = batch.each(stakes, lambda t: geo.parse_stake_range(t) if t else None)
+    starts = batch.each(b.texts("start_stake"), geo.parse_stake)
+    ends = batch.each(b.texts("end_stake"), geo.parse_stake)
+    start_m, end_m, bad = [None] * b.n, [None] * b.n, []
+    for i, t in enumerate(stakes):
+        if t:
+            if ranges[i] is None:
+                bad.append(i)
+            else:
+                start_m[i], end_m[i] = ranges[i]
+            continue
+        s, e = starts[i], ends[i]
+        if (s is None and b.texts("start_stake")[i]) or (e is None and b.texts("end_stake")[i]):
+            bad.append(i)
+        start_m[i], end_m[i] = s, (e if e is not None else s)
+    b.refer(bad)
+    b.out["start_m"], b.out["end_m"] = start_m, end_m
+
+
+@batch.twin(_stakes_columns)
 def _stakes(row: RowCheck) -> None:
     """start_m, end_m from 起止桩号, or 起点桩号 and 止点桩号 (one stake: both ends)."""
     s = e = None
@@ -145,6 +170,30 @@ def _stakes(row: RowCheck) -> None:
 _FIVE_ELEMENTS = itemgetter(*ledger.FIVE_ELEMENTS)  # the row's five elements
 
 
+def _state_columns(b: Batch) -> None:
+    out = b.out
+    closed = b.cells("closed")
+    flagged = any(c is not None for c in closed)  # (a 0 is a flag: 否)
+    states = batch.each(
+        list(zip(b.cells("state"), closed, strict=True)) if flagged else b.cells("state"),
+        (lambda pair: values.state(*pair)) if flagged else values.state,
+    )
+    b.refer(batch.positions(states, batch.BAD))
+    five = list(zip(*(out[f] for f in ledger.FIVE_ELEMENTS), strict=True))
+    derived = [i for i, s in enumerate(states) if s is None or s is batch.BAD]
+    for i in derived:
+        states[i] = (
+            ledger.CLOSED
+            if out["closed_date"][i]
+            else ledger.ASSIGNED
+            if None not in five[i]
+            else ledger.LISTED
+        )
+    b.derive("state", derived)
+    out["state"] = states
+
+
+@batch.twin(_state_columns)
 def _state(row: RowCheck) -> None:
     """整改状态 / 是否销号 words; when neither says anything, what the row's data show (filled in,
     never given)."""
@@ -157,6 +206,12 @@ def _state(row: RowCheck) -> None:
     out["state"] = state
 
 
+def _found_date_columns(b: Batch) -> None:
+    found, listed = b.out["found_date"], b.out["listed_date"]
+    b.refer(i for i, (f, li) in enumerate(zip(found, listed, strict=True)) if not f and not li)
+
+
+@batch.twin(_found_date_columns)
 def _found_date(row: RowCheck) -> None:
     """排查日期 or 入单日期 (an unreadable one is its own problem, never 缺少 as well)."""
     out = row.out
@@ -168,6 +223,17 @@ def _found_date(row: RowCheck) -> None:
         row.problem("found_date", "缺少排查日期", if_new=True)
 
 
+def _dates_in_order_columns(b: Batch) -> None:
+    order = ("found_date", "listed_date", "deadline", "closed_date")
+    dates = zip(*(b.out[f] for f in order), strict=True)
+    b.refer(
+        i
+        for i, (f, li, dl, cl) in enumerate(dates)
+        if (start := f or li) and ((dl and dl < start) or (cl and cl < start))
+    )
+
+
+@batch.twin(_dates_in_order_columns)
 def _dates_in_order(row: RowCheck) -> None:
     """完成时限 and 销号日期 not before the hazard was found (or listed)."""
     out = row.out
