@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import operator
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from itertools import repeat
 from typing import Any
 
@@ -36,27 +36,18 @@ class Batch:
     (out: field → one value per row), the fields filled in rather than given (derived: field →
     row positions), and the rows referred to the row-by-row check."""
 
-    def __init__(self, raws: list[dict], names: dict[str, str], env: object = None) -> None:
-        self.raws, self.names, self.env, self.n = raws, names, env, len(raws)
+    def __init__(
+        self, columns: dict[str, Sequence], n: int, names: dict[str, str], env: object = None
+    ) -> None:
+        self.columns, self.n, self.names, self.env = columns, n, names, env
         self.out: dict[str, list] = {}
         self.derived: dict[str, list[int]] = {}
         self.referred: set[int] = set()
         self._texts: dict[str, list] = {}
-        self._cells: dict[str, tuple] | None = None
 
-    def cells(self, f: str) -> tuple | list:
+    def cells(self, f: str) -> Sequence:
         """The cells of field f as given (None where the column is absent)."""
-        if self._cells is None:  # every row's dict holds every column of the file's header
-            fields = tuple(self.names)
-            try:
-                rows = map(operator.itemgetter(*fields), self.raws) if len(fields) > 1 else None
-                columns = zip(*rows, strict=True) if rows is not None else ()
-                self._cells = dict(zip(fields, columns, strict=len(fields) > 1 and self.n > 0))
-            except KeyError:  # (not rows of one file)
-                self._cells = {}
-        if f in self._cells:
-            return self._cells[f]
-        return list(map(operator.methodcaller("get", f), self.raws))
+        return self.columns.get(f) or [None] * self.n
 
     def texts(self, f: str) -> list[str | None]:
         """values.text of each cell of field f."""
@@ -72,14 +63,14 @@ class Batch:
             self.derived.setdefault(f, []).extend(positions)
 
 
-def each(cells: list, fn: Callable[[Any], Any]) -> list:
+def each(cells: Sequence, fn: Callable[[Any], Any]) -> list:
     """fn of each cell, called once per distinct cell (fn is a function of the cell alone);
     BAD where it raises ValueProblem."""
     keys, memo = distinct(cells, fn)
     return list(map(memo.__getitem__, keys))
 
 
-def distinct(cells: list, fn: Callable[[Any], Any]) -> tuple[list, dict]:
+def distinct(cells: Sequence, fn: Callable[[Any], Any]) -> tuple[list, dict]:
     """Each cell's key and fn of each distinct key (BAD where fn raises ValueProblem). Cells
     other than text are told apart by type and repr: 1, 1.0 and True are one key in a dict,
     and need not parse alike."""
@@ -121,11 +112,16 @@ def batched(declaration: Declaration) -> bool:
 
 
 def check_rows(
-    declaration: Declaration, raws: list[dict], names: dict[str, str], env: object = None
+    declaration: Declaration,
+    columns: dict[str, Sequence],
+    n: int,
+    names: dict[str, str],
+    env: object = None,
 ) -> list[dict | None]:
-    """The record of each clean row, as rules.check_row makes it (a fresh _if_new list, the
-    _given fields, the names); None for each row the row-by-row check must see."""
-    b = Batch(raws, names, env)
+    """The record of each of n rows that is clean, as rules.check_row makes it of the row's
+    cells (field → cell; columns: field → the n cells) with the same names and env: a fresh
+    _if_new list, the _given fields, the names. None for each row the row check must see."""
+    b = Batch(columns, n, names, env)
     for step in declaration.steps:
         if type(step) is Column:
             _column(b, step)

@@ -76,14 +76,14 @@ def coordinates_columns(b: Batch) -> None:
     out_lon, out_lat, out_source = [None] * n, [None] * n, [None] * n
     city, bounds = b.env.city, _bounds(b.env.city)
     systems: dict[tuple, str | None] = {}
+    own, of_file = b.texts("coord_system"), b.cells("_file_coord_system")
     for i, (lon, lat) in enumerate(zip(lons, lats, strict=True)):
         if lon is batch.BAD or lat is batch.BAD:
             b.refer((i,))
             continue
         if lon is None or lat is None or (lon == 0 and lat == 0):
             continue
-        raw = b.raws[i]
-        key = (values.text(raw.get("coord_system")), raw.get("_file_coord_system"))
+        key = (own[i], of_file[i])
         if key not in systems:
             try:
                 systems[key] = geo.normalize_coord_system(key[0] or key[1] or "WGS84")

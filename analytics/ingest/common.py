@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import operator
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -90,8 +90,9 @@ class Options:
 
 # record(raw, names, row number) → (record, problems, warnings)
 RecordFn = Callable[[dict, dict, int], tuple[dict, list[Problem], list[Problem]]]
-# batch(raws, names) → each clean row's record (as record() makes it), None for the others
-BatchFn = Callable[[list[dict], dict], list[dict | None]]
+# batch(columns: field → cells, rows, names) → each clean row's record (as record() makes it of
+# the row's cells), None for the others
+BatchFn = Callable[[dict[str, Sequence], int, dict], list[dict | None]]
 
 
 @bulk()
@@ -150,41 +151,57 @@ def check_rows(
     records: dict[str, tuple[int, dict]] = {}
     label = spec.get(key, spec.get(example_field or key, (key,)))[0]
     total = max(len(table.rows) - header.row - 1, 1)
-    rows: list[tuple[Row, list[Problem], list[Problem]]] = []  # (row, too long, cleaned)
-    for row in _rows(table, header):
+    fields = tuple(header.columns.values())
+    example_at = fields.index(example_field or key) if (example_field or key) in fields else None
+    rows: list[tuple[int, tuple]] = []  # (row number, the cells of the header's columns)
+    raws: dict[int, dict] = {}  # by position in rows: the rows whose cells were looked at
+    cell_problems: dict[int, tuple[list[Problem], list[Problem]]] = {}  # (too long, cleaned)
+    for number, cells in _rows(table, header):
         result.rows += 1
-        if (values.text(row.raw.get(example_field or key)) or "").startswith(EXAMPLE_PREFIX):
+        if example_at is not None and (values.text(cells[example_at]) or "").startswith(
+            EXAMPLE_PREFIX
+        ):
             result.notes.append(
-                f"第 {row.number} 行是模板中的示例行（编号以“{EXAMPLE_PREFIX}”开头），已跳过"
+                f"第 {number} 行是模板中的示例行（编号以“{EXAMPLE_PREFIX}”开头），已跳过"
             )
             continue
-        if cells_fine_after is None or row.number <= cells_fine_after:
-            rows.append((row, *_cell_problems(row, names)))
-        else:
-            rows.append((row, [], []))
+        if cells_fine_after is None or number <= cells_fine_after:
+            row = Row(number, dict(zip(fields, cells, strict=True)))
+            too_long, cleaned = _cell_problems(row, names)
+            if too_long or cleaned:
+                cell_problems[len(rows)] = too_long, cleaned
+            raws[len(rows)] = row.raw
+        rows.append((number, cells))  # (a row's dict is made when it is needed)
     # the rows whose cells needed nothing, checked column by column where the kind can be
     # (analytics.ingest.batch); a row that is not clean there is checked by itself below
-    clean = [row.raw for row, too_long, cleaned in rows if not too_long and not cleaned]
-    checked = iter(batch(clean, names) if batch is not None and clean else ())
-    for done, (row, too_long, cleaned) in enumerate(rows, 1):
+    checked = iter(())
+    if batch is not None:
+        clean = [cells for i, (_, cells) in enumerate(rows) if i not in cell_problems]
+        columns = zip(*clean, strict=True)
+        checked = iter(batch(dict(zip(fields, columns, strict=False)), len(clean), names))
+    for done, (number, cells) in enumerate(rows, 1):
         if progress and done % 2000 == 0:
             progress(0.1 + 0.7 * min(done / total, 1), f"正在检查第 {done} 行……")
-        rec = next(checked) if batch is not None and not too_long and not cleaned else None
+        too_long, cleaned = cell_problems.get(done - 1, ((), ()))
+        rec = next(checked) if batch is not None and not (too_long or cleaned) else None
+        raw = raws.get(done - 1)
         if rec is not None:
             problems, warnings = [], []
         else:
-            rec, problems, warnings = record(row.raw, names, row.number)
-        problems, warnings = too_long + problems, cleaned + warnings
-        if bounds is not None:
-            problems += _implausible(kind, rec, row, names, bounds)
-        rec["_row"] = row.number
+            raw = raw if raw is not None else dict(zip(fields, cells, strict=True))
+            rec, problems, warnings = record(raw, names, number)
+        problems, warnings = [*too_long, *problems], [*cleaned, *warnings]
+        if bounds is not None and (found := plausible.problems(kind, rec, bounds)):
+            raw = raw if raw is not None else dict(zip(fields, cells, strict=True))
+            problems += _implausible(found, Row(number, raw), names)
+        rec["_row"] = number
         rec.setdefault("_if_new", [])
         result.warnings += warnings
         k = rec.get(key)
         if k and k in records:
             problems.append(
                 Problem(
-                    row.number,
+                    number,
                     names.get(key) or names.get(example_field or key, key),
                     k,
                     f"{label}与第 {records[k][0]} 行重复",
@@ -194,7 +211,7 @@ def check_rows(
             result.problems += problems
             result.rejected += 1
         else:
-            records[k] = (row.number, rec)
+            records[k] = (number, rec)
     result.accepted = len(records)
     return result, [r for _, r in records.values()]
 
@@ -229,10 +246,8 @@ def run(
         raw["_file_coord_system"] = o.coord_system  # (the row's own dict, made by _rows)
         return record(raw, names, row)
 
-    def batch_with_file_options(raws: list[dict], names: dict) -> list[dict | None]:
-        for raw in raws:
-            raw["_file_coord_system"] = o.coord_system
-        return batch(raws, names)
+    def batch_with_file_options(columns: dict, n: int, names: dict) -> list[dict | None]:
+        return batch({**columns, "_file_coord_system": [o.coord_system] * n}, n, names)
 
     result, records = check_rows(
         conn,
@@ -367,9 +382,8 @@ def _cell_problems(row: Row, names: dict[str, str]) -> tuple[list[Problem], list
     return too_long, cleaned
 
 
-def _implausible(
-    kind: str, rec: dict, row: Row, names: dict[str, str], bounds: plausible.Bounds
-) -> list[Problem]:
+def _implausible(found: list[tuple[str, str]], row: Row, names: dict[str, str]) -> list[Problem]:
+    """plausible.problems of a row as the row's problems (the cell as given)."""
     return [
         Problem(
             row.number,
@@ -377,15 +391,16 @@ def _implausible(
             str(values.text(plausible.raw_field(f, row.raw)) or ""),
             message,
         )
-        for f, message in plausible.problems(kind, rec, bounds)
+        for f, message in found
     ]
 
 
-def _rows(table: read.Sheet, header: headers.Header) -> Iterator[Row]:
-    columns = tuple(header.columns.items())
-    fields = tuple(f for _, f in columns)
-    last = max((j for j, _ in columns), default=-1)
-    take = operator.itemgetter(*(j for j, _ in columns)) if len(columns) > 1 else None
+def _rows(table: read.Sheet, header: headers.Header) -> Iterator[tuple[int, tuple]]:
+    """The data rows: (row number as seen in Excel, the cells of the header's columns in its
+    order); blank rows and 合计 rows are left out."""
+    columns = tuple(header.columns)
+    last = max(columns, default=-1)
+    take = operator.itemgetter(*columns) if len(columns) > 1 else None
     text = values.text
     for i in range(header.row + 1, len(table.rows)):
         cells = table.rows[i]
@@ -399,9 +414,9 @@ def _rows(table: read.Sheet, header: headers.Header) -> Iterator[Row]:
         if values.is_total_row(cells):
             continue
         if take is not None and last < len(cells):
-            yield Row(i + 1, dict(zip(fields, take(cells), strict=False)))  # (same lengths)
+            yield i + 1, take(cells)
         else:
-            yield Row(i + 1, {f: (cells[j] if j < len(cells) else None) for j, f in columns})
+            yield i + 1, tuple(cells[j] if j < len(cells) else None for j in columns)
 
 
 def keep(folder: Path, sha256: str, file_name: str, data: bytes) -> None:

@@ -110,7 +110,7 @@ def import_hazards(
         file_name,
         data,
         o,
-        batch=lambda raws, names: batch.check_rows(ROWS, raws, names, context),
+        batch=lambda columns, n, names: batch.check_rows(ROWS, columns, n, names, context),
     )
 
 

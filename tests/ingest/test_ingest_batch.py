@@ -103,11 +103,18 @@ def _rows(seed: int, n: int, odd: float) -> tuple[list[dict], dict[str, str]]:
     return raws, names
 
 
+def _batch(raws: list[dict], names: dict[str, str], context: checks.Context) -> list:
+    """batch.check_rows of rows given as the row check takes them."""
+    fields = {f for raw in raws for f in raw}
+    columns = {f: [raw.get(f) for raw in raws] for f in fields}
+    return batch.check_rows(hazards.ROWS, columns, len(raws), names, context)
+
+
 @pytest.mark.parametrize("user", [ADMIN, YINGSHANG], ids=["admin", "county"])
 @pytest.mark.parametrize("seed", range(6))
 def test_every_clean_row_gets_the_row_checks_record_and_no_other(fuyang, user, seed) -> None:
     raws, names = _rows(seed, 1500, odd=(0.002, 0.01, 0.05)[seed % 3])
-    fast = batch.check_rows(hazards.ROWS, raws, names, checks.Context(fuyang, user))
+    fast = _batch(raws, names, checks.Context(fuyang, user))
     context = checks.Context(fuyang, user)  # (a fresh one: the batch fills its unit cache)
     slow = [rules.check_row(hazards.ROWS, raw, names, n, context) for n, raw in enumerate(raws, 2)]
     clean = [
@@ -124,9 +131,7 @@ def test_every_clean_row_gets_the_row_checks_record_and_no_other(fuyang, user, s
 
 def test_each_clean_row_has_its_own_list_of_new_id_problems(fuyang) -> None:
     raws, names = _rows(1, 50, odd=0.0)
-    fast = [
-        r for r in batch.check_rows(hazards.ROWS, raws, names, checks.Context(fuyang, ADMIN)) if r
-    ]
+    fast = [r for r in _batch(raws, names, checks.Context(fuyang, ADMIN)) if r]
     assert len({id(r["_if_new"]) for r in fast}) == len(fast) > 1
 
 
@@ -139,7 +144,7 @@ def test_a_closed_flag_that_is_only_zeros_or_blanks_is_still_read(fuyang, flag) 
         for i in range(4)
     ]
     names = {f: f for f in raws[0]}
-    fast = batch.check_rows(hazards.ROWS, raws, names, checks.Context(fuyang, ADMIN))
+    fast = _batch(raws, names, checks.Context(fuyang, ADMIN))
     context = checks.Context(fuyang, ADMIN)
     slow = [rules.check_row(hazards.ROWS, raw, names, n, context)[0] for n, raw in enumerate(raws)]
     assert fast == slow
@@ -190,7 +195,7 @@ def test_an_import_is_the_same_with_and_without_the_batch(
     outcomes = []
     for use_batch in (True, False):
         if not use_batch:
-            monkeypatch.setattr(batch, "check_rows", lambda d, raws, names, env: [None] * len(raws))
+            monkeypatch.setattr(batch, "check_rows", lambda d, columns, n, names, env: [None] * n)
         store = db.open_store(tmp_path / f"{use_batch}.duckdb", fuyang)
         result = hazards.import_hazards(
             store, fuyang, ADMIN, name, data, now=NOW, accept_valid=accept_valid
