@@ -127,13 +127,11 @@ def check_rows(
             _column(b, step)
         else:
             step.columns(b)
-    keys = (*b.out, "_given", "_names")
+    keys = (*b.out, "_given", "_if_new", "_names")
     given = _given(b, declaration.stored)
-    records: list[dict | None] = list(
-        map(dict, map(zip, repeat(keys), zip(*b.out.values(), given, repeat(names))))
-    )
-    for rec in records:
-        rec["_if_new"] = []  # (each its own)
+    if_new = map(list, repeat((), n))  # (each its own list)
+    rows = zip(*b.out.values(), given, if_new, repeat(names))
+    records: list[dict | None] = list(map(dict, map(zip, repeat(keys), rows)))
     for i in b.referred:
         records[i] = None
     return records
@@ -176,7 +174,11 @@ def _given(b: Batch, stored: tuple[str, ...]) -> list[frozenset]:
     has = np.zeros((b.n, len(stored)), dtype=bool)
     for k, f in enumerate(stored):
         if f in b.out:
-            has[:, k] = np.fromiter(map(_is_value, b.out[f]), dtype=bool, count=b.n)
+            empty = b.out[f].count(None)  # (a column is mostly full or empty: one C pass)
+            if empty == 0:
+                has[:, k] = True
+            elif empty < b.n:
+                has[:, k] = np.fromiter(map(_is_value, b.out[f]), dtype=bool, count=b.n)
             has[b.derived.get(f, []), k] = False
     packed = np.packbits(has, axis=1)  # a row's fields as bytes, then as one number
     if packed.shape[1] <= 8:
