@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import operator
 import re
 import zipfile
 from collections.abc import Iterable
@@ -264,6 +265,7 @@ _R_ATTR = re.compile(rb"(?:^|\s)r\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")  # either q
 _ANY_R = re.compile(rb"\sr\s*=")
 _CELL_REF = re.compile(rb"([A-Za-z]{1,3})(\d{1,7})")
 _REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d{1,7})")
+_FIRST, _SECOND = operator.itemgetter(0), operator.itemgetter(1)
 
 
 def column_number(letters: str | bytes) -> int:
@@ -310,10 +312,10 @@ class _CellScan:
         if len(refs) == cells and r_attrs == len(refs) + buf.count(b'<row r="'):
             # every cell says where it is, once
             if refs:
-                rows = [int(r) for r in {r for _, r in refs}]
-                cols = [column_number(c) for c in {c for c, _ in refs}]
+                rows = [int(r) for r in set(map(_SECOND, refs))]
+                cols = [column_number(c) for c in set(map(_FIRST, refs))]
                 self._extend(min(rows), max(rows), min(cols), max(cols))
-                self.row, self.col = rows[-1], column_number(refs[-1][0])
+                self.row, self.col = int(refs[-1][1]), column_number(refs[-1][0])  # the last
             return
         for m in _TAG.finditer(buf):  # some cells (or a namespace prefix): position each one
             r = _R_ATTR.findall(m[2])  # the last one counts, as in calamine

@@ -125,6 +125,18 @@ def test_cells_without_references_are_placed_and_counted() -> None:
         read.read("a.xlsx", deep)
 
 
+def test_rows_without_references_follow_the_last_row_of_a_referenced_chunk() -> None:
+    """A chunk whose every cell says where it is, then rows that do not: they follow the last
+    row (300), as calamine places them, whatever order the chunk's rows were counted in."""
+    scan = read._CellScan("a.xlsx", read.Limits())
+    scan.feed(
+        b"".join(b'<row r="%d"><c r="A%d"><v>1</v></c></row>' % (i, i) for i in range(1, 301))
+    )
+    scan.feed(b"<row><c><v>1</v></c></row><row><c><v>1</v></c></row>")
+    scan.close()
+    assert (scan.lo_row, scan.hi_row, scan.lo_col, scan.hi_col) == (1, 302, 1, 1)
+
+
 @pytest.mark.parametrize(
     ("xml", "message"),
     [
