@@ -259,13 +259,21 @@ def _sheet_parts(z: zipfile.ZipFile) -> list[tuple[str, str]]:
 _DIMENSION = re.compile(rb'<(?:[\w.-]+:)?dimension\b[^>]*?\bref="([^"]*)"')
 _FAST_REF = re.compile(rb'<c r="([A-Z]{1,3})([1-9]\d{0,6})"')
 _ANY_CELL = re.compile(rb"<(?:[\w.-]+:)?c[\s/>]")  # prefixed (<x:c …>) too: calamine reads them
-_CELL_ENDS = (b" ", b"\t", b"\n", b"\r", b"\x0b", b"\x0c", b"/", b">")  # rb"[\s/>]"
+_NOT_CELL = re.compile(rb"<c(?![ \t\n\r\x0b\x0c/>])")  # <c not followed by rb"[\s/>]"
 _TAG = re.compile(rb"<(?:[\w.-]+:)?(row|c)(?=[\s/>])([^>]*)>")
 _R_ATTR = re.compile(rb"(?:^|\s)r\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")  # either quote
 _ANY_R = re.compile(rb"\sr\s*=")
+_R_EQUALS = re.compile(rb"r\s*=")  # _ANY_R without the space before: a literal start, quick
 _CELL_REF = re.compile(rb"([A-Za-z]{1,3})(\d{1,7})")
 _REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d{1,7})")
 _FIRST, _SECOND = operator.itemgetter(0), operator.itemgetter(1)
+
+
+def only_own_r(buf: bytes, own: int) -> bool:
+    """Whether the XML's r="…" attributes (_ANY_R) are only the own ones counted: one in each
+    <c r="…" and <row r="…". Each of those is an r followed by =, so when the XML holds no other
+    r followed by = (a quick count: a literal start) it holds no other r attribute either."""
+    return len(_R_EQUALS.findall(buf)) == own or len(_ANY_R.findall(buf)) == own
 
 
 def column_number(letters: str | bytes) -> int:
@@ -307,9 +315,9 @@ class _CellScan:
         if b":c" in buf:  # a namespace prefix may stand before c
             cells = len(_ANY_CELL.findall(buf))
         else:  # <c followed by whitespace, / or > (what _ANY_CELL finds), counted without it
-            cells = sum(buf.count(b"<c" + end) for end in _CELL_ENDS)
-        r_attrs = len(_ANY_R.findall(buf))  # a second r="…" in a cell wins in calamine
-        if len(refs) == cells and r_attrs == len(refs) + buf.count(b'<row r="'):
+            cells = buf.count(b"<c") - len(_NOT_CELL.findall(buf))
+        # a second r="…" in a cell wins in calamine: every cell and row has only its own
+        if len(refs) == cells and only_own_r(buf, len(refs) + buf.count(b'<row r="')):
             # every cell says where it is, once
             if refs:
                 rows = [int(r) for r in set(map(_SECOND, refs))]

@@ -4,6 +4,7 @@ anything big; ordinary workbooks still read as before."""
 from __future__ import annotations
 
 import io
+import random
 import subprocess
 import sys
 import time
@@ -123,6 +124,50 @@ def test_cells_without_references_are_placed_and_counted() -> None:
     deep = bombs.xlsx([("S", bombs.sheet_xml('<row r="300000"><c><v>1</v></c></row>'))])
     with pytest.raises(read.ReadError, match="有 300000 行，超过单次导入上限 200000 行"):
         read.read("a.xlsx", deep)
+
+
+PIECES = [
+    b"<c",
+    b"<c ",
+    b'<c r="A1"',
+    b'<c r="B22"',
+    b"<c/>",
+    b"<c>",
+    b"<c\t",
+    b"<c\x0b",
+    b"<col",
+    b"<cols>",
+    b"<cfRule",
+    b'<row r="',
+    b' r="',
+    b" r =",
+    b"\tr=",
+    b"\nr\t=",
+    b"r=",
+    b"bar=1",
+    b"rr=",
+    b"=",
+    b'"',
+    b" ",
+    b">",
+    b"x",
+    b"</c>",
+    b"<c<c",
+    b"<",
+]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_quick_cell_and_reference_counts_are_the_exact_ones(seed) -> None:
+    """The scan counts cells and r attributes the quick way; on random XML-like text the
+    counts are those of the exact ways (every <c + each end; the _ANY_R regex)."""
+    rnd = random.Random(seed)
+    for _ in range(3000):
+        buf = b"".join(rnd.choice(PIECES) for _ in range(rnd.randint(0, 30)))
+        exact_cells = sum(buf.count(b"<c" + bytes([end])) for end in b" \t\n\r\x0b\x0c/>")
+        assert buf.count(b"<c") - len(read._NOT_CELL.findall(buf)) == exact_cells, buf
+        own = len(read._FAST_REF.findall(buf)) + buf.count(b'<row r="')
+        assert read.only_own_r(buf, own) == (len(read._ANY_R.findall(buf)) == own), buf
 
 
 def test_rows_without_references_follow_the_last_row_of_a_referenced_chunk() -> None:
