@@ -174,24 +174,31 @@ def check_rows(
         rows.append((number, cells))  # (a row's dict is made when it is needed)
     # the rows whose cells needed nothing, checked column by column where the kind can be
     # (analytics.ingest.batch); a row that is not clean there is checked by itself below
-    checked = iter(())
+    fast: list[dict | None] = []  # the batch's record of each row without cell problems
+    suspects: set[int] = set()  # those implausible values may be in (by position in fast)
     if batch is not None:
         clean = [cells for i, (_, cells) in enumerate(rows) if i not in cell_problems]
         columns = zip(*clean, strict=True)
-        checked = iter(batch(dict(zip(fields, columns, strict=False)), len(clean), names))
+        fast = batch(dict(zip(fields, columns, strict=False)), len(clean), names)
+        suspects = plausible.suspects(kind, fast, bounds) if bounds is not None else suspects
+    at = -1  # the position in fast
     for done, (number, cells) in enumerate(rows, 1):
         if progress and done % 2000 == 0:
             progress(0.1 + 0.7 * min(done / total, 1), f"正在检查第 {done} 行……")
         too_long, cleaned = cell_problems.get(done - 1, ((), ()))
-        rec = next(checked) if batch is not None and not (too_long or cleaned) else None
+        rec = None
+        if batch is not None and not (too_long or cleaned):
+            at += 1
+            rec = fast[at]
         raw = raws.get(done - 1)
+        plain = rec is not None and at not in suspects  # (the batch's: nothing implausible)
         if rec is not None:
             problems, warnings = [], []
         else:
             raw = raw if raw is not None else dict(zip(fields, cells, strict=True))
             rec, problems, warnings = record(raw, names, number)
         problems, warnings = [*too_long, *problems], [*cleaned, *warnings]
-        if bounds is not None and (found := plausible.problems(kind, rec, bounds)):
+        if bounds is not None and not plain and (found := plausible.problems(kind, rec, bounds)):
             raw = raw if raw is not None else dict(zip(fields, cells, strict=True))
             problems += _implausible(found, Row(number, raw), names)
         rec["_row"] = number

@@ -89,6 +89,26 @@ def problems(kind: str, rec: dict, bounds: Bounds) -> list[tuple[str, str]]:
     return out
 
 
+def suspects(kind: str, records: list[dict | None], bounds: Bounds) -> set[int]:
+    """The positions of the records problems() may find something in, a field at a time: a
+    value not of the plain type or out of the plain range (a superset of the problems)."""
+    plain = {
+        **{f: ((date,), EARLIEST, bounds.today) for f in DATES.get(kind, ())},
+        **{f: ((date,), EARLIEST, bounds.latest_deadline) for f in DEADLINES.get(kind, ())},
+        **{f: ((int, float), 0, MAX_STAKE_M) for f in STAKES.get(kind, ())},
+        **{f: ((int, float), 0, limit) for f, (limit, _, _) in MONEY.get(kind, {}).items()},
+    }
+    present = [(i, r) for i, r in enumerate(records) if r is not None]
+    found: set[int] = set()
+    for f, (kinds, lo, hi) in plain.items():
+        found.update(
+            i
+            for i, r in present
+            if (v := r.get(f)) is not None and (type(v) not in kinds or not lo <= v <= hi)
+        )
+    return found
+
+
 def column(f: str, names: dict[str, str]) -> str:
     """The header the user sees for a record field."""
     for candidate in (f, *STAKE_COLUMNS.get(f, ()), *DATE_COLUMNS.get(f, ())):

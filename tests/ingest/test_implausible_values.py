@@ -3,6 +3,8 @@ database, never a silent rounding. Control characters are removed with a warning
 
 from __future__ import annotations
 
+import math
+import random
 from datetime import date, datetime
 
 import pytest
@@ -10,8 +12,8 @@ import pytest
 from analytics.accounts import auth
 from analytics.ingest import accidents as ia
 from analytics.ingest import hazards as ih
+from analytics.ingest import plausible, values
 from analytics.ingest import roads as ir
-from analytics.ingest import values
 from analytics.ledger import metrics
 from analytics.store import db
 
@@ -189,3 +191,28 @@ def test_five_digit_text_outside_the_excel_serial_range_is_a_problem(cell: str) 
 
 def test_five_digit_text_inside_the_serial_range_is_that_day() -> None:
     assert values.parse_date("44715") == date(2022, 6, 3)  # Excel serial 44715 = 2022-06-03
+
+
+@pytest.mark.parametrize("kind", ["hazards", "accidents", "roads"])
+def test_every_record_with_an_implausible_value_is_a_suspect(kind) -> None:
+    """plausible.suspects, a field at a time, finds every record problems() finds something in
+    (on values of every type a check gives, at and beyond each bound), and not every record."""
+    rnd = random.Random(kind)
+    bounds = plausible.Bounds(date(2022, 9, 20))
+    day = [None, date(1999, 12, 31), date(2000, 1, 1), date(2022, 9, 20), date(2022, 9, 21)]
+    days = [*day, datetime(2022, 9, 21, 1), datetime(2000, 1, 1), date(2027, 9, 20)]
+    numbers = [None, -1, 0, 0.5, -0.0, math.nan, math.inf, 12, 10_000_000, 10_000_001, 1e9, 2e9]
+    fields = {
+        **{f: days for f in ("found_date", "listed_date", "closed_date", "accepted_date")},
+        "deadline": [*days, date(2027, 9, 21)],
+        "occurred_at": days,
+        **{f: numbers for f in ("start_m", "end_m", "stake_m", "funds_wan", "loss_yuan")},
+    }
+    records = [
+        {f: rnd.choice(pool) if rnd.random() < 0.3 else pool[3] for f, pool in fields.items()}
+        for _ in range(3000)
+    ] + [None]
+    found = plausible.suspects(kind, records, bounds)
+    flagged = {i for i, r in enumerate(records) if r and plausible.problems(kind, r, bounds)}
+    assert flagged <= found < set(range(len(records) - 1))
+    assert flagged
