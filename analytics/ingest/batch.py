@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import operator
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from itertools import repeat
 from typing import Any
@@ -48,6 +49,11 @@ class Batch:
     def cells(self, f: str) -> Sequence:
         """The cells of field f as given (None where the column is absent)."""
         return self.columns.get(f) or [None] * self.n
+
+    def present(self, f: str) -> bool:
+        """Whether any row has a cell of field f (an empty text is a cell)."""
+        column = self.columns.get(f)
+        return column is not None and column.count(None) < self.n
 
     def texts(self, f: str) -> list[str | None]:
         """values.text of each cell of field f."""
@@ -127,11 +133,14 @@ def check_rows(
             _column(b, step)
         else:
             step.columns(b)
-    keys = (*b.out, "_given", "_if_new", "_names")
-    given = _given(b, declaration.stored)
-    if_new = map(list, repeat((), n))  # (each its own list)
-    rows = zip(*b.out.values(), given, if_new, repeat(names))
-    records: list[dict | None] = list(map(dict, map(zip, repeat(keys), rows)))
+    # each record a copy of one with every key (no dict grows), then the columns with a value
+    template = {**dict.fromkeys(b.out), "_given": None, "_if_new": None, "_names": names}
+    records: list[dict | None] = [template.copy() for _ in range(n)]
+    columns = [*b.out.items(), ("_given", _given(b, declaration.stored))]
+    columns.append(("_if_new", map(list, repeat((), n))))  # (each its own list)
+    for f, column in columns:
+        if type(column) is not list or column.count(None) < n:
+            deque(map(operator.setitem, records, repeat(f), column), maxlen=0)
     for i in b.referred:
         records[i] = None
     return records
@@ -150,8 +159,12 @@ def _column(b: Batch, c: Column) -> None:
             return BAD
         return value
 
-    keys, memo = distinct(b.cells(c.field), outcome)
-    column = list(map(memo.__getitem__, keys))
+    if b.present(c.field):
+        keys, memo = distinct(b.cells(c.field), outcome)
+        column = list(map(memo.__getitem__, keys))
+    else:  # an absent column, or no cell in it: one outcome for every row
+        memo = {None: _call(outcome, None)}
+        column = [memo[None]] * b.n
     outcomes = set(map(id, memo.values()))
     if id(BAD) in outcomes:
         bad = positions(column, BAD)

@@ -125,22 +125,26 @@ def _level(cell: object) -> str | None:
 
 
 def _stakes_columns(b: Batch) -> None:
-    stakes = b.texts("stakes")
-    ranges = batch.each(stakes, lambda t: geo.parse_stake_range(t) if t else None)
-    starts = batch.each(b.texts("start_stake"), geo.parse_stake)
-    ends = batch.each(b.texts("end_stake"), geo.parse_stake)
-    start_m, end_m, bad = [None] * b.n, [None] * b.n, []
-    for i, t in enumerate(stakes):
-        if t:
-            if ranges[i] is None:
-                bad.append(i)
-            else:
-                start_m[i], end_m[i] = ranges[i]
-            continue
-        s, e = starts[i], ends[i]
-        if (s is None and b.texts("start_stake")[i]) or (e is None and b.texts("end_stake")[i]):
-            bad.append(i)
-        start_m[i], end_m[i] = s, (e if e is not None else s)
+    start_texts, end_texts = b.texts("start_stake"), b.texts("end_stake")
+    starts = batch.each(start_texts, geo.parse_stake)
+    ends = batch.each(end_texts, geo.parse_stake)
+    # each end parsed, or missing (an unreadable one refers the row); one stake is both ends
+    bad = [
+        i
+        for i, (s, st, e, et) in enumerate(zip(starts, start_texts, ends, end_texts, strict=True))
+        if (s is None and st) or (e is None and et)
+    ]
+    start_m = starts
+    end_m = [s if e is None else e for s, e in zip(starts, ends, strict=True)]
+    if b.present(
+        "stakes"
+    ):  # 起止桩号, where given, says both ends (and its row's ends are not read)
+        stakes = b.texts("stakes")
+        ranges = batch.each(stakes, lambda t: geo.parse_stake_range(t) if t else None)
+        start_m, given = list(starts), [i for i, t in enumerate(stakes) if t]
+        bad = [i for i in bad if not stakes[i]] + [i for i in given if ranges[i] is None]
+        for i in given:
+            start_m[i], end_m[i] = ranges[i] or (None, None)
     b.refer(bad)
     b.out["start_m"], b.out["end_m"] = start_m, end_m
 
@@ -172,19 +176,20 @@ _FIVE_ELEMENTS = itemgetter(*ledger.FIVE_ELEMENTS)  # the row's five elements
 
 def _state_columns(b: Batch) -> None:
     out = b.out
-    closed = b.cells("closed")
-    flagged = any(c is not None for c in closed)  # (a 0 is a flag: 否)
-    states = batch.each(
-        list(zip(b.cells("state"), closed, strict=True)) if flagged else b.cells("state"),
-        (lambda pair: values.state(*pair)) if flagged else values.state,
-    )
+    if b.present("closed"):  # (a 0 is a flag too: 否)
+        states = batch.each(
+            list(zip(b.cells("state"), b.cells("closed"), strict=True)),
+            lambda pair: values.state(*pair),
+        )
+    else:
+        states = batch.each(b.cells("state"), values.state)
     b.refer(batch.positions(states, batch.BAD))
-    five = list(zip(*(out[f] for f in ledger.FIVE_ELEMENTS), strict=True))
     derived = [i for i, s in enumerate(states) if s is None or s is batch.BAD]
+    closed, five = out["closed_date"], list(zip(*map(out.get, ledger.FIVE_ELEMENTS), strict=True))
     for i in derived:
         states[i] = (
             ledger.CLOSED
-            if out["closed_date"][i]
+            if closed[i]
             else ledger.ASSIGNED
             if None not in five[i]
             else ledger.LISTED
