@@ -126,7 +126,10 @@ def check_rows(
 ) -> list[dict | None]:
     """The record of each of n rows that is clean, as rules.check_row makes it of the row's
     cells (field → cell; columns: field → the n cells) with the same names and env: a fresh
-    _if_new list, the _given fields, the names. None for each row the row check must see."""
+    _if_new list, the _given fields, the names. None for each row the row check must see (every
+    row, when a cross-field check of the declaration has no twin)."""
+    if not batched(declaration):
+        return [None] * n
     b = Batch(columns, n, names, env)
     for step in declaration.steps:
         if type(step) is Column:

@@ -45,7 +45,9 @@ def unit(
     row.out["unit_adcode"] = found.adcode if found else None
 
 
-def named_unit(ctx: Context, unit_text: str | None, point: tuple[float, float] | None = None):
+def named_unit(
+    ctx: Context, unit_text: str | None, point: tuple[float, float] | None = None
+) -> tuple[city_mod.Unit | None, bool]:
     """(the unit 所属区县 names or, when it is empty, the unit the point lies in; whether the
     user may import it): a Unit or None, and a bool."""
     if unit_text in ctx.named:

@@ -136,9 +136,8 @@ def _stakes_columns(b: Batch) -> None:
     ]
     start_m = starts
     end_m = [s if e is None else e for s, e in zip(starts, ends, strict=True)]
-    if b.present(
-        "stakes"
-    ):  # 起止桩号, where given, says both ends (and its row's ends are not read)
+    # 起止桩号, where a row gives it, says both ends (and that row's ends are not read)
+    if b.present("stakes"):
         stakes = b.texts("stakes")
         ranges = batch.each(stakes, lambda t: geo.parse_stake_range(t) if t else None)
         start_m, given = list(starts), [i for i, t in enumerate(stakes) if t]

@@ -214,3 +214,14 @@ def test_an_import_is_the_same_with_and_without_the_batch(
     problems, warnings, rejected, inserted, stored, _ = outcomes[0]
     assert rejected > 0 and warnings and problems
     assert inserted == (400 - rejected if accept_valid else 0) and len(stored) == inserted
+
+
+def test_a_declaration_with_a_check_that_has_no_twin_leaves_every_row_to_the_row_check() -> None:
+    def untwinned(row: rules.RowCheck) -> None:
+        row.out["x"] = 1
+
+    declared = rules.Declaration(steps=(rules.Column("code"), untwinned), stored=("code",))
+    assert batch.check_rows(declared, {"code": ["A", "B"]}, 2, {"code": "编号"}) == [None, None]
+    twinned = rules.Declaration(steps=(rules.Column("code"),), stored=("code",))
+    rows = batch.check_rows(twinned, {"code": ["A", " "]}, 2, {"code": "编号"})
+    assert [(r["code"], r["_given"]) for r in rows] == [("A", {"code"}), (None, frozenset())]
