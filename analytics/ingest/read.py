@@ -269,10 +269,12 @@ _REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d{1,7})")
 _FIRST, _SECOND = operator.itemgetter(0), operator.itemgetter(1)
 
 
-def only_own_r(buf: bytes, own: int) -> bool:
-    """Whether the XML's r="…" attributes (_ANY_R) are only the own ones counted: one in each
-    <c r="…" and <row r="…". Each of those is an r followed by =, so when the XML holds no other
-    r followed by = (a quick count: a literal start) it holds no other r attribute either."""
+def _only_own_r(buf: bytes, own: int) -> bool:
+    """Whether the XML's r="…" attributes (_ANY_R) are only its own ones, own being how many
+    <c r="…" (as _FAST_REF finds them) and <row r="…" it holds: each of those is an _ANY_R match
+    and an r followed by =, so when the XML holds no other r followed by = (a quick count: a
+    literal start) it holds no other r attribute either. (With any other own the quick count
+    may be wrong.)"""
     return len(_R_EQUALS.findall(buf)) == own or len(_ANY_R.findall(buf)) == own
 
 
@@ -317,7 +319,7 @@ class _CellScan:
         else:  # <c followed by whitespace, / or > (what _ANY_CELL finds), counted without it
             cells = buf.count(b"<c") - len(_NOT_CELL.findall(buf))
         # a second r="…" in a cell wins in calamine: every cell and row has only its own
-        if len(refs) == cells and only_own_r(buf, len(refs) + buf.count(b'<row r="')):
+        if len(refs) == cells and _only_own_r(buf, len(refs) + buf.count(b'<row r="')):
             # every cell says where it is, once
             if refs:
                 rows = [int(r) for r in set(map(_SECOND, refs))]

@@ -167,7 +167,7 @@ def test_the_quick_cell_and_reference_counts_are_the_exact_ones(seed) -> None:
         exact_cells = sum(buf.count(b"<c" + bytes([end])) for end in b" \t\n\r\x0b\x0c/>")
         assert buf.count(b"<c") - len(read._NOT_CELL.findall(buf)) == exact_cells, buf
         own = len(read._FAST_REF.findall(buf)) + buf.count(b'<row r="')
-        assert read.only_own_r(buf, own) == (len(read._ANY_R.findall(buf)) == own), buf
+        assert read._only_own_r(buf, own) == (len(read._ANY_R.findall(buf)) == own), buf
 
 
 def test_rows_without_references_follow_the_last_row_of_a_referenced_chunk() -> None:
