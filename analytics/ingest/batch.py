@@ -199,7 +199,7 @@ def _given(b: Batch, stored: tuple[str, ...]) -> list[frozenset]:
     packed = np.packbits(has, axis=1)  # a row's fields as bytes, then as one number
     if packed.shape[1] <= 8:
         packed = np.pad(packed, ((0, 0), (0, 8 - packed.shape[1]))).view(np.uint64).ravel()
-    keys, first, inverse = np.unique(packed, axis=0, return_index=True, return_inverse=True)
+    _, first, inverse = np.unique(packed, axis=0, return_index=True, return_inverse=True)
     sets = [frozenset(f for f, on in zip(stored, has[i], strict=True) if on) for i in first]
     return list(map(sets.__getitem__, inverse.ravel().tolist()))
 

@@ -88,7 +88,7 @@ def coordinates_columns(b: Batch) -> None:
         key = (own[i], of_file[i])
         if key not in systems:
             try:
-                systems[key] = geo.normalize_coord_system(key[0] or key[1] or "WGS84")
+                systems[key] = _system(*key)
             except ValueError:
                 systems[key] = None
         system = systems[key]
@@ -150,12 +150,15 @@ def coord_system(row: RowCheck) -> str | None:
     """The row's coordinate system (its 坐标系 cell, else the file's, else WGS-84); None (and the
     problem reported) when it is not one the product knows."""
     try:
-        return geo.normalize_coord_system(
-            row.text("coord_system") or row.raw.get("_file_coord_system") or "WGS84"
-        )
+        return _system(row.text("coord_system"), row.raw.get("_file_coord_system"))
     except ValueError as e:
         row.problem("coord_system", str(e))
         return None
+
+
+def _system(own: str | None, of_file: str | None) -> str:
+    """The row's 坐标系 cell, else the file's, else WGS-84, normalized (ValueError: unknown)."""
+    return geo.normalize_coord_system(own or of_file or "WGS84")
 
 
 def far_from_city(lon: float, lat: float, city: City) -> str | None:

@@ -152,6 +152,10 @@ def check_rows(
     label = spec.get(key, spec.get(example_field or key, (key,)))[0]
     total = max(len(table.rows) - header.row - 1, 1)
     fields = tuple(header.columns.values())
+
+    def raw_of(cells: tuple) -> dict:  # a row's cells by field, as the row check takes them
+        return dict(zip(fields, cells, strict=True))
+
     example_at = fields.index(example_field or key) if (example_field or key) in fields else None
     rows: list[tuple[int, tuple]] = []  # (row number, the cells of the header's columns)
     raws: dict[int, dict] = {}  # by position in rows: the rows whose cells were looked at
@@ -166,7 +170,7 @@ def check_rows(
             )
             continue
         if cells_fine_after is None or number <= cells_fine_after:
-            row = Row(number, dict(zip(fields, cells, strict=True)))
+            row = Row(number, raw_of(cells))
             too_long, cleaned = _cell_problems(row, names)
             if too_long or cleaned:
                 cell_problems[len(rows)] = too_long, cleaned
@@ -195,12 +199,12 @@ def check_rows(
         if rec is not None:
             problems, warnings = [], []
         else:
-            raw = raw if raw is not None else dict(zip(fields, cells, strict=True))
+            raw = raw if raw is not None else raw_of(cells)
             rec, problems, warnings = record(raw, names, number)
         problems, warnings = [*too_long, *problems], [*cleaned, *warnings]
         if bounds is not None and not plain and (found := plausible.problems(kind, rec, bounds)):
-            raw = raw if raw is not None else dict(zip(fields, cells, strict=True))
-            problems += _implausible(found, Row(number, raw), names)
+            raw = raw if raw is not None else raw_of(cells)
+            problems += _implausible(found, number, raw, names)
         rec["_row"] = number
         rec.setdefault("_if_new", [])
         result.warnings += warnings
@@ -389,13 +393,15 @@ def _cell_problems(row: Row, names: dict[str, str]) -> tuple[list[Problem], list
     return too_long, cleaned
 
 
-def _implausible(found: list[tuple[str, str]], row: Row, names: dict[str, str]) -> list[Problem]:
-    """plausible.problems of a row as the row's problems (the cell as given)."""
+def _implausible(
+    found: list[tuple[str, str]], number: int, raw: dict, names: dict[str, str]
+) -> list[Problem]:
+    """plausible.problems of row number as its problems (the cell as given in raw)."""
     return [
         Problem(
-            row.number,
+            number,
             plausible.column(f, names),
-            str(values.text(plausible.raw_field(f, row.raw)) or ""),
+            str(values.text(plausible.raw_field(f, raw)) or ""),
             message,
         )
         for f, message in found
