@@ -24,7 +24,7 @@ from analytics.accounts.auth import User
 from analytics.bulk import bulk
 from analytics.ledger import vocabulary as ledger
 from analytics.ledger import workflow
-from analytics.store.db import arrow, read_sql
+from analytics.store.db import arrow, read_sql, snapshot
 
 __all__ = ["MEASURES", "MODES", "PRESETS", "Params", "find_sites", "preset", "site_changes"]
 
@@ -170,9 +170,8 @@ def _peaks(conn, codes, route, stake, values, threshold, params):  # ANN202
     return r[i], found.start[i] - r[i] * span, found.end[i] - r[i] * span
 
 
-# which windowed accidents belong to which site: on the route within the site's stakes
-# (site_ranges: site_no, route_code, start_m, end_m; joined by kilometre, stake_join.py), or
-# listed by id (site_members: site_no, accident_id)
+# which windowed accidents belong to which stake-like site: on the route within the site's
+# stakes (site_ranges: site_no, route_code, start_m, end_m; joined by kilometre, stake_join.py)
 _IN_RANGE = f"""
 SELECT s.site_no, w.* EXCLUDE (km) FROM (
     {stake_join.by_kilometre("SELECT site_no, route_code, start_m, end_m FROM site_ranges", "start_m", "end_m")}
@@ -180,8 +179,6 @@ SELECT s.site_no, w.* EXCLUDE (km) FROM (
 INNER JOIN ({stake_join.at_kilometre("SELECT * FROM windowed", "stake_m")}) AS w
     ON w.route_code = s.route_code AND w.km = s.km
     AND w.stake_m BETWEEN s.start_m AND s.end_m"""  # fixed text  # noqa: S608
-_LISTED = """SELECT m.site_no, w.* FROM site_members AS m
-INNER JOIN windowed AS w ON w.accident_id = m.accident_id"""
 
 
 def _stake_members(conn: duckdb.DuckDBPyConnection, args: dict, ranges: pd.DataFrame):
@@ -196,26 +193,6 @@ def _stake_members(conn: duckdb.DuckDBPyConnection, args: dict, ranges: pd.DataF
         conn.unregister("site_ranges")
 
 
-def _coord_members(conn: duckdb.DuckDBPyConnection, args: dict, params: Params) -> pd.DataFrame:
-    measure_cols = ", ".join(dict.fromkeys(c.measure for c in params.conditions))
-    table = _accidents(
-        conn, args, "lon IS NOT NULL AND lat IS NOT NULL", f"accident_id, lon, lat, {measure_cols}"
-    )
-    rows = {c: table.column(c).to_numpy() for c in ["lon", "lat", *measure_cols.split(", ")]}
-    values, thresholds = _measures(rows, params)
-    found = search.coord_sites(rows["lon"], rows["lat"], values, thresholds, params.radius_m)
-    k = found.members[:, 1]
-    ids = table.column("accident_id").take(pa.array(k))  # stays in Arrow: no Python strings
-    return pd.DataFrame(
-        {
-            "site_no": found.members[:, 0],
-            "accident_id": pd.Series(pd.arrays.ArrowStringArray(ids.combine_chunks())),
-            "lon": rows["lon"][k],
-            "lat": rows["lat"][k],
-        }
-    )
-
-
 # each member's values whose commonest per site is a figure: (the column, the figure)
 _COMMONEST = {
     "collision_type": "top_collision_type",
@@ -228,28 +205,85 @@ _SUMMED = (
     "fatal_accidents, deaths, injuries, loss_yuan, score, injury_or_fatal_accidents,"
     " major_accidents, general_procedure_accidents, lon, lat"
 )  # what hotspot_site_figures.sql adds up
-_MEMBER_ROWS = "SELECT site_no, {}, {} FROM members".format(  # fixed text  # noqa: S608
-    _SUMMED, ", ".join(f"{c} AS c{i}" for i, c in enumerate(_COMMONEST))
-)
+# a member's columns behind its site's figures, as hotspot_site_figures.sql and _site_figures take them
+_MEMBER_COLUMNS = ", ".join([_SUMMED, *(f"{c} AS c{i}" for i, c in enumerate(_COMMONEST))])
 
 
-def _figures(
-    conn: duckdb.DuckDBPyConnection, args: dict, members: pd.DataFrame, params: Params
-) -> pd.DataFrame:
-    """Each site's figures; members: (site_no, accident_id), or for a stake-like rule the
-    sites' ranges (site_no, route_code, start_m, end_m)."""
-    stake_like = params.mode in STAKE_LIKE
-    name = "site_ranges" if stake_like else "site_members"
-    conn.register(name, members)
+def _coord_search(
+    conn: duckdb.DuckDBPyConnection, args: dict, params: Params, column: str
+) -> tuple[pa.Table, search.CoordSites]:
+    """The windowed accidents with coordinates (lon, lat, the measures and column) and the sites
+    found among them; a member's accident index is its row in that table."""
+    names = list(dict.fromkeys(["lon", "lat", *(c.measure for c in params.conditions), column]))
+    table = _accidents(conn, args, "lon IS NOT NULL AND lat IS NOT NULL", ", ".join(names))
+    rows = {c: table.column(c).to_numpy() for c in names if c != column}
+    values, thresholds = _measures(rows, params)
+    found = search.coord_sites(rows["lon"], rows["lat"], values, thresholds, params.radius_m)
+    return table, found
+
+
+def _coord_members(conn: duckdb.DuckDBPyConnection, args: dict, params: Params) -> pd.DataFrame:
+    """(site_no, accident_id, lon, lat) of every member of every site."""
+    table, found = _coord_search(conn, args, params, "accident_id")
+    return _listed(table, found, "accident_id")
+
+
+def _listed(table: pa.Table, found: search.CoordSites, column: str) -> pd.DataFrame:
+    """(site_no, column, lon, lat) of every member, from the table the search read."""
+    k = pa.array(found.members[:, 1])
+    key = table.column(column).take(k).combine_chunks()  # stays in Arrow: no Python strings
+    return pd.DataFrame(
+        {
+            "site_no": found.members[:, 0],
+            column: pd.Series(pd.arrays.ArrowStringArray(key) if column == "accident_id" else key),
+            "lon": table.column("lon").take(k).to_numpy(),
+            "lat": table.column("lat").take(k).to_numpy(),
+        }
+    )
+
+
+def _coord_member_rows(
+    conn: duckdb.DuckDBPyConnection, args: dict, params: Params
+) -> tuple[pd.DataFrame, pa.Table]:
+    """(site_no, lon, lat) of every member, and the members' rows for _site_figures: read
+    again by their rowid (a join on integers), in the transaction of the search's own read."""
+    with snapshot(conn):
+        table, found = _coord_search(conn, args, params, "accident_row")
+        members = _listed(table, found, "accident_row")
+        conn.register("site_members", members[["site_no", "accident_row"]])
+        try:
+            rows = arrow(
+                conn,
+                f"WITH windowed AS ({read_sql('hotspot_accidents')})\n"  # fixed text
+                f"SELECT m.site_no, {_MEMBER_COLUMNS} FROM site_members AS m\n"
+                "INNER JOIN windowed AS w ON w.accident_row = m.accident_row",
+                args,
+            )
+        finally:
+            conn.unregister("site_members")
+    return members[["site_no", "lon", "lat"]], rows
+
+
+def _range_member_rows(
+    conn: duckdb.DuckDBPyConnection, args: dict, ranges: pd.DataFrame
+) -> pa.Table:
+    """The members' rows for _site_figures of stake-like sites: ranges (site_no, route_code,
+    start_m, end_m) joined with the windowed accidents."""
+    conn.register("site_ranges", ranges[["site_no", "route_code", "start_m", "end_m"]])
     try:
-        sql = (
-            f"WITH windowed AS ({read_sql('hotspot_accidents')}),\n"
-            f"members AS ({_IN_RANGE if stake_like else _LISTED})\n"
+        return arrow(
+            conn,
+            f"WITH windowed AS ({read_sql('hotspot_accidents')})\n"  # fixed text
+            f"SELECT site_no, {_MEMBER_COLUMNS} FROM ({_IN_RANGE})",
+            args,
         )
-        rows = arrow(conn, sql + _MEMBER_ROWS, args)
     finally:
-        conn.unregister(name)
-    # the members joined once: their sums in DuckDB, their commonest values in numpy
+        conn.unregister("site_ranges")
+
+
+def _site_figures(conn: duckdb.DuckDBPyConnection, rows: pa.Table) -> pd.DataFrame:
+    """Each site's figures from its members' rows (site_no, then _MEMBER_COLUMNS): their sums in
+    DuckDB, their commonest values in numpy."""
     conn.register("site_member_rows", rows)
     try:
         sites = conn.execute(
@@ -364,9 +398,15 @@ def _members(conn: duckdb.DuckDBPyConnection, args: dict, params: Params):
         places = _stake_places(conn, args, params)
         return _stake_members(conn, args, places), places
     members = _coord_members(conn, args, params)
-    places = members.groupby("site_no", as_index=False)[["lon", "lat"]].mean()  # the centre
-    places["site_key"] = [f"@{x:.5f},{y:.5f}" for x, y in zip(places.lon, places.lat, strict=True)]
-    return members, places
+    return members, _coord_places(members)
+
+
+def _coord_places(members: pd.DataFrame) -> pd.DataFrame:
+    """Each coordinate site's site_no, centre (lon, lat: its members' mean) and site_key."""
+    places = members.groupby("site_no", as_index=False)[["lon", "lat"]].mean()
+    lon, lat = places["lon"].tolist(), places["lat"].tolist()  # (floats format faster than numpy's)
+    places["site_key"] = [f"@{x:.5f},{y:.5f}" for x, y in zip(lon, lat, strict=True)]
+    return places
 
 
 def _stake_places(conn: duckdb.DuckDBPyConnection, args: dict, params: Params) -> pd.DataFrame:
@@ -389,14 +429,14 @@ def _find(conn: duckdb.DuckDBPyConnection, as_of: date, params: Params, unit: st
     args = _window(as_of, params, unit)
     if params.mode in STAKE_LIKE:  # the figures join the ranges themselves: no member list
         members = places = _stake_places(conn, args, params)
-        by = places[["site_no", "route_code", "start_m", "end_m"]]
+        rows = None if places.empty else _range_member_rows(conn, args, places)
     else:
-        members, places = _members(conn, args, params)
-        by = members[["site_no", "accident_id"]]
+        members, rows = _coord_member_rows(conn, args, params)
+        places = _coord_places(members)
     if members.empty:
         empty = pd.DataFrame({c: pd.Series(dtype=object) for c in [*COLUMNS, "site_no"]})
         return empty, members
-    sites = _figures(conn, args, by, params)
+    sites = _site_figures(conn, rows)
     sites = sites.merge(places, on="site_no").sort_values("site_no", ignore_index=True)
     sites["mode"] = params.mode
     sites["measure"] = sites[params.rank_measure]

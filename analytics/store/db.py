@@ -141,6 +141,28 @@ def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConn
     conn.execute("COMMIT")
 
 
+@contextlib.contextmanager
+def snapshot(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Reads that must see one state of the data (rows found by one query and read again by
+    their rowid in the next): in a read transaction of their own, or in the caller's when one is
+    open. A writer committing meanwhile, or a checkpoint moving rows, cannot come between them."""
+    if in_transaction(conn):
+        yield conn
+        return
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        yield conn
+    finally:
+        conn.execute("ROLLBACK")  # only reads: nothing to keep
+
+
+def in_transaction(conn: duckdb.DuckDBPyConnection) -> bool:
+    """Whether conn has a transaction open. Outside one each statement is a transaction of its
+    own, with a new id (a failed BEGIN would abort the caller's transaction: no probing so)."""
+    first = conn.execute("SELECT txid_current()").fetchone()
+    return conn.execute("SELECT txid_current()").fetchone() == first
+
+
 def sync_units(conn: duckdb.DuckDBPyConnection, city: City) -> None:
     """Make the units table match the city file (the file is the source of truth)."""
     rows = [

@@ -194,6 +194,23 @@ def test_coordinates_mode_chains_qualifying_accidents(store):
     assert 0.00044 * M_PER_DEG < 50 < 0.00045 * M_PER_DEG  # the hand arithmetic above
 
 
+def test_coordinate_figures_are_of_the_accidents_the_search_read(store, monkeypatch):
+    """The search reads the accidents, then the members' figures are read again by rowid: an
+    import committing in between (here: deleting a member) must not change what is counted."""
+    add(store, [(f"k{i}", IN, None, None, 0, 1, None, "990101", 100.1, 30.0) for i in range(5)])
+    writer, search = store.cursor(), hotspots.search.coord_sites
+
+    def meanwhile(*args, **kwargs):  # ANN202
+        found = search(*args, **kwargs)
+        writer.execute("DELETE FROM accidents WHERE accident_id IN ('k0', 'k1')")
+        return found
+
+    monkeypatch.setattr(hotspots.search, "coord_sites", meanwhile)
+    sites = hotspots.find_sites(store, AS_OF, hotspots.preset("uk_cluster_50m_3y"))
+    assert sites[["accidents", "injuries", "loss_yuan"]].values.tolist() == [[5, 5, 500]]
+    assert store.execute("SELECT count(*) FROM accidents").fetchone() == (3,)  # and it happened
+
+
 def test_coverage_by_a_hazard_on_the_list_and_putting_a_site_on_the_list(store):
     add(store, [(f"v{i}", IN, "X010", 1000 + 100 * i, 1, 0, "翻车") for i in range(3)])
     add(store, [(f"w{i}", IN, "X011", 5000 + 100 * i, 1, 0, "翻车") for i in range(3)])

@@ -1,6 +1,7 @@
 """analytics/accidents/search.py agrees exactly with literal brute force (tests/accidents/hotspot_brute.py)
 on random data and, in coordinates mode, on the real accident files in ../shared/data/real/."""
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -45,8 +46,20 @@ def test_stake_windows_match_brute_force(seed):
     ) == (brute.stake_sites(rows, conditions, window))
 
 
+@pytest.fixture(params=["one thread", "two threads"])
+def threads(request, monkeypatch):
+    """Every coordinate search once as it runs on small inputs, once split between the two
+    threads of a large one (from a single point searched from on)."""
+    if request.param == "two threads":
+        monkeypatch.setattr(search, "_PARALLEL_FROM", 1)
+        monkeypatch.setattr(search, "_POOL", ThreadPoolExecutor(2))
+    else:
+        monkeypatch.setattr(search, "_PARALLEL_FROM", 10**12)
+    return request.param
+
+
 @pytest.mark.parametrize("seed", range(25))
-def test_coordinate_clusters_match_brute_force(seed):
+def test_coordinate_clusters_match_brute_force(seed, threads):
     rng = np.random.default_rng(1000 + seed)
     n = int(rng.integers(1, 90))
     lon = 115.8 + rng.random(n) * 0.008
@@ -99,7 +112,7 @@ def _taiwan() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         (_taiwan, 2.0, 2000.0),
     ],
 )
-def test_real_accident_files_match_brute_force(load, threshold, radius):
+def test_real_accident_files_match_brute_force(load, threshold, radius, threads):
     lon, lat, values = load()
     if len(lon) > 6000:  # the brute force is quadratic; a deterministic sample keeps it quick
         keep = np.random.default_rng(7).choice(len(lon), 6000, replace=False)
@@ -111,7 +124,7 @@ def test_real_accident_files_match_brute_force(load, threshold, radius):
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_pairs_between_two_sets_match_brute_force(seed):
+def test_pairs_between_two_sets_match_brute_force(seed, threads):
     rng = np.random.default_rng(seed)
     # a sparse set against a clustered one, some points shared exactly, near one latitude
     lon_a, lat_a = 115.8 + rng.random(300) * 0.02, 32.9 + rng.random(300) * 0.02
@@ -227,3 +240,30 @@ def test_latitudes_beyond_the_pole_are_decided_as_the_haversine_decides():
     for radius in (d * (1 - 1e-3), d * (1 + 1e-3)):
         found = search.pairs_between(lon_a, lat_a, lon_b, lat_b, radius).tolist()
         assert found == ([[0, 0]] if d <= radius else [])
+
+
+def test_the_two_threads_split_the_search_and_find_what_one_finds(monkeypatch):
+    """A clustered sample split as a province is (its second pass searched from fewer points than
+    a province's, so the bar is lowered for it): both threads get work, and the sites are
+    exactly those of one thread."""
+    rng = np.random.default_rng(11)
+    centres = rng.uniform((115.0, 32.0), (116.0, 33.0), (400, 2))
+    xy = centres[rng.integers(0, 400, 120_000)] + rng.normal(0, 4e-4, (120_000, 2))
+    values = (rng.random(120_000) < 0.3).astype(float)
+    parts = []
+    pairs = search._Grid._pairs
+
+    def counted(self, at, runs):
+        parts.append(len(at))
+        return pairs(self, at, runs)
+
+    monkeypatch.setattr(search._Grid, "_pairs", counted)
+    monkeypatch.setattr(search, "_POOL", ThreadPoolExecutor(2))
+    monkeypatch.setattr(search, "_PARALLEL_FROM", 10_000)
+    split = search.coord_sites(xy[:, 0], xy[:, 1], values, [4.0], 50.0)
+    assert len(parts) == 4 and min(parts) > 5_000  # both passes, each in two real halves
+    monkeypatch.setattr(search, "_POOL", None)
+    single = search.coord_sites(xy[:, 0], xy[:, 1], values, [4.0], 50.0)
+    assert split.count == single.count > 100
+    assert np.array_equal(split.members, single.members)
+    assert np.array_equal(split.qualifying, single.qualifying)

@@ -136,6 +136,27 @@ def test_transaction_rolls_back_everything_on_error(tmp_path, tiny_city) -> None
     assert conn.execute("SELECT accident_id FROM accidents").fetchall() == [("A3",)]
 
 
+def test_a_snapshot_reads_one_state_of_the_data_and_joins_a_callers_transaction(
+    tmp_path, tiny_city
+) -> None:
+    conn = db.open_store(tmp_path / "snap.duckdb", tiny_city)
+    writer = conn.cursor()
+    count = "SELECT count(*) FROM accidents"
+    with db.snapshot(conn):
+        assert conn.execute(count).fetchone() == (0,)
+        writer.execute(
+            "INSERT INTO accidents (accident_id, occurred_at) VALUES ('A1', '2022-01-01')"
+        )
+        assert conn.execute(count).fetchone() == (0,)  # the writer committed after it began
+    assert conn.execute(count).fetchone() == (1,)
+    with db.transaction(conn):  # inside the caller's transaction: it reads what the caller wrote
+        conn.execute("INSERT INTO accidents (accident_id, occurred_at) VALUES ('A2', '2022-01-02')")
+        with db.snapshot(conn):
+            assert conn.execute(count).fetchone() == (2,)
+        conn.execute("INSERT INTO accidents (accident_id, occurred_at) VALUES ('A3', '2022-01-03')")
+    assert conn.execute(count).fetchone() == (3,)  # the caller's transaction was not ended
+
+
 def test_sync_units_follows_the_city_file(tmp_path, tiny_city) -> None:
     from dataclasses import replace
 

@@ -1,8 +1,10 @@
--- Accidents in the time window [$start, $end] (dates, both included: accidents_on_days,
--- migration 0009), optionally of one unit,
+-- Accidents in the time window [$start, $end] (dates, both included: on_days, migration 0009),
+-- optionally of one unit,
 -- with each accident's value for every measure of analytics/accidents/rules.py (the one place
 -- these values are defined). Score weights: $w_fatal, $w_injury, $w_property.
 SELECT
+    -- the row's place in the table, a cheap key for a second query of the same transaction
+    rowid AS accident_row,
     accident_id,
     occurred_at,
     unit_adcode,
@@ -25,5 +27,5 @@ SELECT
     END AS DOUBLE) AS score,
     CAST(deaths >= 3 AS INTEGER) AS major_accidents,
     CAST(coalesce(procedure = '一般程序', FALSE) AS INTEGER) AS general_procedure_accidents
-FROM accidents_on_days($start, $end)
-WHERE $unit IS NULL OR unit_adcode = $unit
+FROM accidents
+WHERE on_days(occurred_at, $start, $end) AND ($unit IS NULL OR unit_adcode = $unit)
