@@ -16,20 +16,20 @@ the neighbour search. tests/accidents/test_hotspots.py checks both against liter
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
+from analytics import workers
 from analytics.geo import EARTH_RADIUS_M
 
-_PAIR_CHUNK = 1_000_000  # candidate pairs examined at once, in each thread (bounds memory)
-_PARALLEL_FROM = 50_000  # points searched from: from this many on, in two threads
-# two threads for the pair search where the machine has two cores (measured: a province's
-# coordinates mode, 1,000,000 accidents, coord_sites 307 → 265 ms on two cores)
-_POOL = ThreadPoolExecutor(2, thread_name_prefix="pairs") if (os.cpu_count() or 1) > 1 else None
+# candidate pairs examined at once (in each half): their temporaries stay small enough for the
+# allocator to reuse, where arrays of millions are mapped afresh, page by page, each time
+_PAIR_CHUNK = 65_536
+# points searched from: from this many on, in two halves side by side (workers.at_once; a
+# province's coordinates mode on two cores: coord_sites 307 → 265 ms)
+_PARALLEL_FROM = 50_000
 
 
 @dataclass(frozen=True)
@@ -172,17 +172,16 @@ class _Grid:
         place in cell order. Many chosen points are searched in two halves at once (numpy lets
         go of the interpreter while it works on whole arrays)."""
         at = np.flatnonzero(chosen)
-        runs = [self.run(dx) for dx in (-1, 0, 1)]  # (made here: the threads only read them)
-        if len(at) >= _PARALLEL_FROM and _POOL is not None:
+        runs = [self.run(dx) for dx in (-1, 0, 1)]  # (made here: the halves only read them)
+        if len(at) >= _PARALLEL_FROM:
             lo, hi = runs[1]
             # halves of about equal work: split where the candidates of the middle column reach half
             work = np.cumsum((hi - lo)[self.slot[at]])
             half = int(np.searchsorted(work, work[-1] // 2))
-            found = [
-                f
-                for part in _POOL.map(self._pairs, (at[:half], at[half:]), (runs, runs))
-                for f in part
-            ]
+            first, second = workers.at_once(
+                lambda: self._pairs(at[:half], runs), lambda: self._pairs(at[half:], runs)
+            )
+            found = first + second
         else:
             found = self._pairs(at, runs)
         if not found:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from analytics import access, geo
+from analytics import access, geo, workers
 from analytics.accidents import hsm, placing, search, stake_join
 from analytics.accidents.rules import MEASURES, MODES, PRESETS, STAKE_LIKE, Params, preset
 from analytics.accounts.auth import User
@@ -231,11 +231,12 @@ def _coord_members(conn: duckdb.DuckDBPyConnection, args: dict, params: Params) 
 def _listed(table: pa.Table, found: search.CoordSites, column: str) -> pd.DataFrame:
     """(site_no, column, lon, lat) of every member, from the table the search read."""
     k = pa.array(found.members[:, 1])
-    key = table.column(column).take(k).combine_chunks()  # stays in Arrow: no Python strings
+    key = table.column(column).take(k).combine_chunks()
+    text = pa.types.is_string(key.type)  # (ids stay in Arrow: no Python strings)
     return pd.DataFrame(
         {
             "site_no": found.members[:, 0],
-            column: pd.Series(pd.arrays.ArrowStringArray(key) if column == "accident_id" else key),
+            column: pd.Series(pd.arrays.ArrowStringArray(key)) if text else key.to_numpy(),
             "lon": table.column("lon").take(k).to_numpy(),
             "lat": table.column("lat").take(k).to_numpy(),
         }
@@ -283,25 +284,37 @@ def _range_member_rows(
 
 def _site_figures(conn: duckdb.DuckDBPyConnection, rows: pa.Table) -> pd.DataFrame:
     """Each site's figures from its members' rows (site_no, then _MEMBER_COLUMNS): their sums in
-    DuckDB, their commonest values in numpy."""
-    conn.register("site_member_rows", rows)
-    try:
-        sites = conn.execute(
-            "WITH members AS (SELECT * FROM site_member_rows)\n"  # fixed text  # noqa: S608
-            + read_sql("hotspot_site_figures")
-        ).df()
-    finally:
-        conn.unregister("site_member_rows")
-    sites = sites.sort_values("site_no", ignore_index=True)
-    site_nos = sites["site_no"].to_numpy(dtype=np.int64)  # site numbers are small: a lookup
-    row_of = np.zeros(int(site_nos.max(initial=-1)) + 1, dtype=np.int64)
+    DuckDB while their commonest values are counted in numpy (workers.at_once)."""
+    of_site = rows.column("site_no").to_numpy().astype(np.int64)
+    site_nos = np.flatnonzero(np.bincount(of_site))  # the sites, in order (numbers are small)
+    row_of = np.zeros(len(site_nos) and int(site_nos[-1]) + 1, dtype=np.int64)
     row_of[site_nos] = np.arange(len(site_nos))
-    of_member = row_of[rows.column("site_no").to_numpy().astype(np.int64)]
-    for i, figure in enumerate(_COMMONEST.values()):
-        top = _commonest(len(sites), of_member, rows.column(f"c{i}"))
-        if figure in ("peak_hour", "peak_month"):  # whole numbers, or NaN where any has none
-            top = np.array([np.nan if v is None else v for v in top], dtype=np.float64)
-            top = top if np.isnan(top).any() else top.astype(np.int32)
+    of_member = row_of[of_site]
+
+    def summed() -> pd.DataFrame:
+        conn.register("site_member_rows", rows)
+        try:
+            return conn.execute(
+                "WITH members AS (SELECT * FROM site_member_rows)\n"  # fixed text  # noqa: S608
+                + read_sql("hotspot_site_figures")
+            ).df()
+        finally:
+            conn.unregister("site_member_rows")
+
+    def commonest() -> dict[str, object]:
+        out = {}
+        for i, figure in enumerate(_COMMONEST.values()):
+            top = _commonest(len(site_nos), of_member, rows.column(f"c{i}"))
+            if figure in ("peak_hour", "peak_month"):  # whole numbers, or NaN where any has none
+                top = np.array([np.nan if v is None else v for v in top], dtype=np.float64)
+                top = top if np.isnan(top).any() else top.astype(np.int32)
+            out[figure] = top
+        return out
+
+    sites, tops = workers.at_once(summed, commonest)
+    sites = sites.sort_values("site_no", ignore_index=True)
+    assert np.array_equal(sites["site_no"].to_numpy(), site_nos)  # the same sites, in order
+    for figure, top in tops.items():
         sites[figure] = top
     return sites
 

@@ -1,6 +1,7 @@
 """analytics/accidents/search.py agrees exactly with literal brute force (tests/accidents/hotspot_brute.py)
 on random data and, in coordinates mode, on the real accident files in ../shared/data/real/."""
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -8,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import geo
+from analytics import geo, workers
 from analytics.accidents import search
 from tests.accidents import hotspot_brute as brute
 
@@ -52,7 +53,7 @@ def threads(request, monkeypatch):
     threads of a large one (from a single point searched from on)."""
     if request.param == "two threads":
         monkeypatch.setattr(search, "_PARALLEL_FROM", 1)
-        monkeypatch.setattr(search, "_POOL", ThreadPoolExecutor(2))
+        monkeypatch.setattr(workers, "_WORKER", ThreadPoolExecutor(1, workers._NAME))
     else:
         monkeypatch.setattr(search, "_PARALLEL_FROM", 10**12)
     return request.param
@@ -250,19 +251,21 @@ def test_the_two_threads_split_the_search_and_find_what_one_finds(monkeypatch):
     centres = rng.uniform((115.0, 32.0), (116.0, 33.0), (400, 2))
     xy = centres[rng.integers(0, 400, 120_000)] + rng.normal(0, 4e-4, (120_000, 2))
     values = (rng.random(120_000) < 0.3).astype(float)
-    parts = []
+    parts, threads = [], set()
     pairs = search._Grid._pairs
 
     def counted(self, at, runs):
         parts.append(len(at))
+        threads.add(threading.current_thread().name)
         return pairs(self, at, runs)
 
     monkeypatch.setattr(search._Grid, "_pairs", counted)
-    monkeypatch.setattr(search, "_POOL", ThreadPoolExecutor(2))
+    monkeypatch.setattr(workers, "_WORKER", ThreadPoolExecutor(1, workers._NAME))
     monkeypatch.setattr(search, "_PARALLEL_FROM", 10_000)
     split = search.coord_sites(xy[:, 0], xy[:, 1], values, [4.0], 50.0)
     assert len(parts) == 4 and min(parts) > 5_000  # both passes, each in two real halves
-    monkeypatch.setattr(search, "_POOL", None)
+    assert len(threads) == 2  # side by side: the worker and the calling thread
+    monkeypatch.setattr(search, "_PARALLEL_FROM", 10**12)
     single = search.coord_sites(xy[:, 0], xy[:, 1], values, [4.0], 50.0)
     assert split.count == single.count > 100
     assert np.array_equal(split.members, single.members)
