@@ -145,15 +145,19 @@ def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConn
 def snapshot(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
     """Reads that must see one state of the data (rows found by one query and read again by
     their rowid in the next): in a read transaction of their own, or in the caller's when one is
-    open. A writer committing meanwhile, or a checkpoint moving rows, cannot come between them."""
+    open. A writer committing meanwhile, or a checkpoint moving rows, cannot come between them.
+
+    The transaction is DuckDB's own (the connection's begin and rollback), never the shared
+    store's write transaction: on PostgreSQL an executed BEGIN takes the writer lock of every
+    process (mirror.py), which reads must not hold. A write inside fails."""
     if in_transaction(conn):
         yield conn
         return
-    conn.execute("BEGIN TRANSACTION")
+    conn.begin()
     try:
         yield conn
     finally:
-        conn.execute("ROLLBACK")  # only reads: nothing to keep
+        conn.rollback()  # only reads: nothing to keep
 
 
 def in_transaction(conn: duckdb.DuckDBPyConnection) -> bool:

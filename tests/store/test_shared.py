@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from datetime import datetime
 
+import duckdb
 import pytest
 
 from analytics.store import db, mirror, shared
@@ -38,6 +39,30 @@ def test_a_write_on_one_mirror_reaches_another(pg_url, tiny_city):
     c = mirror.open_store(pg_url, tiny_city)
     assert _rows(c, "SELECT hazard_id, state FROM hazards") == [("h1", "已销号")]
     for conn in (a, b, c):
+        conn.close()
+
+
+def test_a_read_snapshot_holds_no_writer_lock_and_sees_one_state(pg_url, tiny_city):
+    """db.snapshot on a mirror is DuckDB's read transaction, not the shared write transaction:
+    another process writes meanwhile (it would wait forever for the writer lock), the snapshot
+    keeps seeing what it saw, and a write inside the snapshot is refused."""
+    a = mirror.open_store(pg_url, tiny_city)
+    b = mirror.open_store(pg_url, tiny_city)
+    count = "SELECT count(*) FROM hazards"
+    with db.snapshot(a):
+        assert _rows(a, count) == [(0,)]
+        other = threading.Thread(target=lambda: b.execute(INSERT, ["h1", "急弯无警示"]))
+        other.daemon = True
+        other.start()
+        other.join(30)
+        assert not other.is_alive(), "the other process waited for a lock the reads held"
+        a.sync()  # (the mirror catches up in a transaction of its own, unseen in here)
+        assert _rows(a, count) == [(0,)]
+        with pytest.raises(duckdb.TransactionException):
+            a.execute(INSERT, ["h2", "路口缺少信号灯"])
+    a.sync()
+    assert _rows(a, "SELECT hazard_id FROM hazards") == [("h1",)]
+    for conn in (a, b):
         conn.close()
 
 
