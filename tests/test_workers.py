@@ -3,10 +3,20 @@ raised after both have ended, and no waiting on itself when called on the worker
 
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from analytics import workers
+
+
+@pytest.fixture(autouse=True)
+def worker(monkeypatch):  # ANN201
+    """A worker of the tests' own, whatever the machine's cores."""
+    pool = ThreadPoolExecutor(1, thread_name_prefix=workers._NAME)
+    monkeypatch.setattr(workers, "_WORKER", pool)
+    yield pool
+    pool.shutdown(wait=False)
 
 
 def test_the_two_run_side_by_side_and_come_back_in_order():
@@ -61,3 +71,15 @@ def test_with_one_core_both_run_here(monkeypatch):
     monkeypatch.setattr(workers, "_WORKER", None)
     me = threading.current_thread().name
     assert workers.at_once(lambda: threading.current_thread().name, lambda: 1) == (me, 1)
+
+
+def test_when_the_worker_is_busy_the_caller_runs_both(worker):
+    """Another session's long piece holds the worker: this call does not wait in line."""
+    release = threading.Event()
+    busy = worker.submit(release.wait, 10)
+    try:
+        me = threading.current_thread().name
+        assert workers.at_once(lambda: threading.current_thread().name, lambda: 2) == (me, 2)
+    finally:
+        release.set()
+        busy.result()

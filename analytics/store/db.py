@@ -147,13 +147,13 @@ def snapshot(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnect
     their rowid in the next): in a read transaction of their own, or in the caller's when one is
     open. A writer committing meanwhile, or a checkpoint moving rows, cannot come between them.
 
-    The transaction is DuckDB's own (the connection's begin and rollback), never the shared
-    store's write transaction: on PostgreSQL an executed BEGIN takes the writer lock of every
-    process (mirror.py), which reads must not hold. A write inside fails."""
+    The transaction is DuckDB's own, read only (a write inside is refused), never the shared
+    store's write transaction: on PostgreSQL a plain BEGIN takes the writer lock of every
+    process (mirror.py), which reads must not hold; this statement passes through to DuckDB."""
     if in_transaction(conn):
         yield conn
         return
-    conn.begin()
+    conn.execute("BEGIN TRANSACTION READ ONLY")
     try:
         yield conn
     finally:

@@ -1,11 +1,13 @@
 """Accident-prone sites (analytics/accidents/sites.py) on hand-made accident sets: every site and
 figure below is worked out by hand from the rows."""
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 
 import pandas as pd
 import pytest
 
+from analytics import workers
 from analytics.accidents import sites as hotspots
 from analytics.accidents.rules import Condition, Params
 from analytics.accounts import auth
@@ -209,6 +211,35 @@ def test_coordinate_figures_are_of_the_accidents_the_search_read(store, monkeypa
     sites = hotspots.find_sites(store, AS_OF, hotspots.preset("uk_cluster_50m_3y"))
     assert sites[["accidents", "injuries", "loss_yuan"]].values.tolist() == [[5, 5, 500]]
     assert store.execute("SELECT count(*) FROM accidents").fetchone() == (3,)  # and it happened
+
+
+def test_the_figures_are_the_same_with_the_worker_and_without(store, monkeypatch):
+    """_site_figures adds up in DuckDB on the worker while the caller counts the commonest
+    values: the sites are those of one thread, on any machine."""
+    add(
+        store,
+        [
+            (f"k{i}", IN, "G1", 1000 + i, i % 2, 1, "撞行人", "990101", 100.1, 30.0)
+            for i in range(5)
+        ],
+    )
+    add(
+        store, [(f"m{i}", IN, "G1", 1100, 0, 1, "追尾", "990102", 100.1, 30.0001) for i in range(2)]
+    )
+    rules = (
+        hotspots.preset("uk_cluster_50m_3y"),
+        Params("stake", 365, 500, conditions=(Condition("injury_or_fatal_accidents", 3),)),
+    )
+    monkeypatch.setattr(workers, "_WORKER", ThreadPoolExecutor(1, workers._NAME))
+    both = [hotspots.find_sites(store, AS_OF, rule) for rule in rules]
+    monkeypatch.setattr(workers, "_WORKER", None)
+    one = [hotspots.find_sites(store, AS_OF, rule) for rule in rules]
+    for a, b in zip(both, one, strict=True):
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert [len(a) for a in both] == [1, 1]
+    assert both[0][["accidents", "top_collision_type", "unit_adcode"]].values.tolist() == [
+        [7, "撞行人", "990101"]
+    ]
 
 
 def test_coverage_by_a_hazard_on_the_list_and_putting_a_site_on_the_list(store):

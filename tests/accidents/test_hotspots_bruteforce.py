@@ -48,15 +48,18 @@ def test_stake_windows_match_brute_force(seed):
 
 
 @pytest.fixture(params=["one thread", "two threads"])
-def threads(request, monkeypatch):
+def threads(request, monkeypatch):  # ANN201
     """Every coordinate search once as it runs on small inputs, once split between the two
     threads of a large one (from a single point searched from on)."""
     if request.param == "two threads":
+        pool = ThreadPoolExecutor(1, workers._NAME)
         monkeypatch.setattr(search, "_PARALLEL_FROM", 1)
-        monkeypatch.setattr(workers, "_WORKER", ThreadPoolExecutor(1, workers._NAME))
+        monkeypatch.setattr(workers, "_WORKER", pool)
+        yield request.param
+        pool.shutdown(wait=False)
     else:
         monkeypatch.setattr(search, "_PARALLEL_FROM", 10**12)
-    return request.param
+        yield request.param
 
 
 @pytest.mark.parametrize("seed", range(25))

@@ -149,6 +149,12 @@ def test_a_snapshot_reads_one_state_of_the_data_and_joins_a_callers_transaction(
         )
         assert conn.execute(count).fetchone() == (0,)  # the writer committed after it began
     assert conn.execute(count).fetchone() == (1,)
+    with db.snapshot(conn), pytest.raises(duckdb.Error):  # a write inside is refused
+        conn.execute("DELETE FROM accidents")
+    with pytest.raises(ValueError), db.snapshot(conn):
+        raise ValueError("boom")
+    assert not db.in_transaction(conn)  # neither left a transaction open
+    assert conn.execute(count).fetchone() == (1,)
     with db.transaction(conn):  # inside the caller's transaction: it reads what the caller wrote
         conn.execute("INSERT INTO accidents (accident_id, occurred_at) VALUES ('A2', '2022-01-02')")
         with db.snapshot(conn):
