@@ -13,6 +13,7 @@ import threading
 import time
 from typing import Any
 
+from analytics import memory
 from analytics.config import Settings
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ class Startup:
     def _run(self) -> None:
         try:
             self.steps.append("加载程序模块")
+            memory.keep_freed(self.settings.keep_freed_mb)  # (before the first large array)
             from analytics import bootstrap  # pandas, DuckDB and the demo generator
 
             self._result = bootstrap.open_configured(self.settings, progress=self.steps.append)
