@@ -193,15 +193,22 @@ def unit_ranking(conn: duckdb.DuckDBPyConnection, period: Period, horizon: int) 
     rank_change = previous rank − rank (positive: moved up); None when either is missing.
     """
     now, before = statuses(conn, (period.as_of, period.previous_as_of), horizon)
+    # (plain lists over the hundred-odd units: pandas' own steps cost more than the work)
+    before_rank, before_rate = before["rank"].tolist(), before["rate"].tolist()
     previous = dict(
-        zip(before.unit_adcode, zip(before["rank"], before["rate"], strict=True), strict=True)
+        zip(before["unit_adcode"].tolist(), zip(before_rank, before_rate, strict=True), strict=True)
     )
-    prev = [previous.get(u, (pd.NA, math.nan)) for u in now.unit_adcode]
-    now["prev_rank"] = pd.array([p[0] for p in prev], dtype="Int64")
-    now["prev_rate"] = [p[1] for p in prev]
-    now["rank_change"] = now["prev_rank"] - now["rank"]
-    order = now["rank"].fillna(10**6).astype("int64")
-    return now.assign(_order=order).sort_values(["_order", "sort_order"]).drop(columns="_order")
+    prev = [previous.get(u, (pd.NA, math.nan)) for u in now["unit_adcode"].tolist()]
+    prev_rank = [p[0] for p in prev]
+    change = [
+        pd.NA if was is pd.NA or is_ is pd.NA else was - is_
+        for was, is_ in zip(prev_rank, now["rank"].tolist(), strict=True)
+    ]
+    now["prev_rank"] = pd.array(prev_rank, dtype="Int64")
+    now["prev_rate"] = np.array([p[1] for p in prev], dtype=np.float64)
+    now["rank_change"] = pd.array(change, dtype="Int64")
+    unranked_last = now["rank"].fillna(10**6).to_numpy(dtype=np.int64)
+    return now.take(np.lexsort((now["sort_order"].to_numpy(), unranked_last)))
 
 
 @dataclass(frozen=True)

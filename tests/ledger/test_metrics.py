@@ -184,3 +184,13 @@ def test_latest_date_and_span(conn, tmp_path, tiny_city) -> None:
     assert metrics.data_span(conn) == (date(2021, 2, 10), date(2022, 4, 1))
     empty = db.open_store(tmp_path / "empty.duckdb", tiny_city)
     assert metrics.latest_date(empty) is None
+
+
+def test_a_blank_element_is_not_assigned(conn) -> None:
+    """Spaces only or empty text in one of the five elements leaves the assignment incomplete."""
+    conn.execute("UPDATE hazards SET goal = '   ' WHERE hazard_id = 'h1'")
+    conn.execute("UPDATE hazards SET responsible_unit = '' WHERE hazard_id = 'h2'")
+    conn.execute("UPDATE hazards SET completion_standard = ' 标准 ' WHERE hazard_id = 'h3'")
+    east = metrics.status(conn, D, 15).set_index("unit_adcode").loc["990101"]
+    assert east.five_complete == 2  # h3 and h7 (h4 has no lead leader)
+    assert east.assigned_complete_rate == pytest.approx(2 / 5)
