@@ -10,7 +10,9 @@ analytics/accidents/rules.py.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 import duckdb
 import numpy as np
@@ -55,6 +57,7 @@ COLUMNS = [
     "covered_by",
 ]
 SOURCE = "事故分析"
+T = TypeVar("T")
 
 
 def _window(as_of: date, params: Params, unit: str | None) -> dict[str, object]:
@@ -282,9 +285,12 @@ def _range_member_rows(
         conn.unregister("site_ranges")
 
 
-def _site_figures(conn: duckdb.DuckDBPyConnection, rows: pa.Table) -> pd.DataFrame:
-    """Each site's figures from its members' rows (site_no, then _MEMBER_COLUMNS): their sums in
-    DuckDB while their commonest values are counted in numpy (workers.at_once)."""
+def _site_figures(
+    conn: duckdb.DuckDBPyConnection, rows: pa.Table, beside: Callable[[], T]
+) -> tuple[pd.DataFrame, T]:
+    """Each site's figures from its members' rows (site_no, then _MEMBER_COLUMNS), and beside():
+    the sums in DuckDB, then beside (the caller's further work on the connection), while the
+    commonest values are counted in numpy (workers.at_once)."""
     of_site = rows.column("site_no").to_numpy().astype(np.int64)
     site_nos = np.flatnonzero(np.bincount(of_site))  # the sites, in order (numbers are small)
     row_of = np.zeros(len(site_nos) and int(site_nos[-1]) + 1, dtype=np.int64)
@@ -311,12 +317,12 @@ def _site_figures(conn: duckdb.DuckDBPyConnection, rows: pa.Table) -> pd.DataFra
             out[figure] = top
         return out
 
-    sites, tops = workers.at_once(summed, commonest)
+    (sites, also), tops = workers.at_once(lambda: (summed(), beside()), commonest)
     sites = sites.sort_values("site_no", ignore_index=True)
     assert np.array_equal(sites["site_no"].to_numpy(), site_nos)  # the same sites, in order
     for figure, top in tops.items():
         sites[figure] = top
-    return sites
+    return sites, also
 
 
 _DENSE_CELLS = 1 << 23  # (site, value) counts kept as one dense array up to this many
@@ -449,7 +455,7 @@ def _find(conn: duckdb.DuckDBPyConnection, as_of: date, params: Params, unit: st
     if members.empty:
         empty = pd.DataFrame({c: pd.Series(dtype=object) for c in [*COLUMNS, "site_no"]})
         return empty, members
-    sites = _site_figures(conn, rows)
+    sites, covered = _site_figures(conn, rows, lambda: _coverage(conn, places, members, params))
     sites = sites.merge(places, on="site_no").sort_values("site_no", ignore_index=True)
     sites["mode"] = params.mode
     sites["measure"] = sites[params.rank_measure]
@@ -461,7 +467,8 @@ def _find(conn: duckdb.DuckDBPyConnection, as_of: date, params: Params, unit: st
         sites["radius_m"] = params.radius_m
     names = dict(conn.execute("SELECT adcode, name FROM units").fetchall())
     sites["unit_name"] = sites["unit_adcode"].map(names).fillna("未归属单位")
-    sites["covered_by"] = _coverage(conn, sites, members, params)
+    covered_by = dict(zip(places["site_no"].tolist(), covered, strict=True))
+    sites["covered_by"] = [covered_by[n] for n in sites["site_no"].tolist()]
     sites = sites.sort_values(
         ["measure", "deaths", "accidents", "site_key"],
         ascending=[False, False, False, True],
@@ -477,12 +484,18 @@ def _find(conn: duckdb.DuckDBPyConnection, as_of: date, params: Params, unit: st
 # --- placing, coverage, changes --------------------------------------------------------------
 
 
+# a hazard's stakes as a range lo ≤ hi (a ledger may give them in either order; no end: a point)
+_HAZARD_RANGES = """SELECT hazard_id, route_code,
+    least(start_m, coalesce(end_m, start_m)) AS lo, greatest(start_m, coalesce(end_m, start_m)) AS hi
+FROM hazards WHERE state <> '已作废' AND route_code IS NOT NULL AND start_m IS NOT NULL"""
 # (site, hazard) for every hazard (any state but voided) on a site's route overlapping its
-# stakes, by site then hazard id
-_STAKE_COVER = """SELECT s.site_no, h.hazard_id FROM site_ranges AS s
-INNER JOIN hazards AS h ON h.route_code = s.route_code AND h.state <> '已作废'
-    AND h.start_m <= s.end_m AND coalesce(h.end_m, h.start_m) >= s.start_m
-ORDER BY s.site_no, h.hazard_id"""
+# stakes, ends included, by site then hazard id (joined by kilometre: stake_join.py)
+_STAKE_COVER = f"""SELECT s.site_no, h.hazard_id
+FROM ({stake_join.by_kilometre("SELECT * FROM site_ranges", "start_m", "end_m")}) AS s
+INNER JOIN ({stake_join.by_kilometre(_HAZARD_RANGES, "lo", "hi")}) AS h
+    ON h.route_code = s.route_code AND h.km = s.km AND {stake_join.once("s", "h")}
+    AND h.lo <= s.end_m AND h.hi >= s.start_m
+ORDER BY s.site_no, h.hazard_id"""  # fixed text  # noqa: S608
 
 
 def _grouped(site_nos: np.ndarray, pair_sites: np.ndarray, ids: list[str]) -> list[list[str]]:
@@ -495,8 +508,9 @@ def _grouped(site_nos: np.ndarray, pair_sites: np.ndarray, ids: list[str]) -> li
 def _coverage(
     conn: duckdb.DuckDBPyConnection, sites: pd.DataFrame, members: pd.DataFrame, params: Params
 ) -> list[list[str]]:
-    """Ids of the hazards (any state but voided) covering each site: same route with
-    overlapping stakes, or (coordinates mode) within R of one of the site's accidents."""
+    """Ids of the hazards (any state but voided) covering each of the sites (site_no, and
+    route_code, start_m, end_m for stake-like ones): same route with overlapping stakes, or
+    (coordinates mode) within R of one of the site's accidents (members: site_no, lon, lat)."""
     if params.mode in STAKE_LIKE:
         conn.register("site_ranges", sites[["site_no", "route_code", "start_m", "end_m"]])
         try:
