@@ -245,3 +245,16 @@ def test_agrees_with_a_plain_count_on_the_demo_city(demo_db_path) -> None:
         before = near & (t >= h.before_start) & (t <= h.before_end)
         after = near & (t >= h.after_start) & (t <= h.observed_end)
         assert (h.before, h.after) == (before.sum(), after.sum()), h.hazard_id
+
+
+def test_stakes_given_end_first_locate_the_same_stretch(eff) -> None:
+    """A ledger may give a hazard's stakes against the chainage (起点 K10+500, 止点 K10+000)."""
+    forward = _row(effect.evaluate(eff, A, 12, 200), "e1")
+    eff.execute("UPDATE hazards SET start_m = end_m, end_m = start_m WHERE hazard_id = 'e1'")
+    assert eff.execute("SELECT start_m, end_m FROM hazards WHERE hazard_id = 'e1'").fetchone() == (
+        forward.end_m,
+        forward.start_m,
+    )
+    backward = _row(effect.evaluate(eff, A, 12, 200), "e1")
+    assert (backward.before, backward.after, backward.after_deaths) == (5, 2, 1)
+    assert (backward.start_m, backward.end_m) == (forward.start_m, forward.end_m)

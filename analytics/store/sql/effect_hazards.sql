@@ -2,8 +2,8 @@
 -- their windows:
 -- before = the $months months before the listing day (listed_on − $months months … listed_on − 1),
 -- after  = the $months months after the closing day (closed_date + 1 … closed_date + $months months),
--- observed up to $as_of. Located by stakes (route and start_m; a missing end_m is the start) or,
--- without stakes, by coordinates. $unit limits the hazards to one unit (NULL: all).
+-- observed up to $as_of. Located by stakes (route and start_m; a missing end_m is the start; the
+-- two in either order) or, without stakes, by coordinates. $unit limits the hazards to one unit (NULL: all).
 SELECT
     h.hazard_id,
     h.unit_adcode,
@@ -11,8 +11,9 @@ SELECT
     h.road_name,
     h.hazard_type,
     h.route_code,
-    h.start_m,
-    coalesce(h.end_m, h.start_m) AS end_m,
+    -- the stretch low to high (a ledger may give its stakes against the chainage)
+    least(h.start_m, coalesce(h.end_m, h.start_m)) AS start_m,
+    greatest(h.start_m, coalesce(h.end_m, h.start_m)) AS end_m,
     h.lon,
     h.lat,
     CASE WHEN h.route_code IS NOT NULL AND h.start_m IS NOT NULL THEN 'stake' ELSE 'coords' END
