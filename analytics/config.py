@@ -218,10 +218,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "keep_freed_mb",
         "256",
-        "Freed memory (MB) each app process keeps for the next analysis instead of handing it "
-        "back to the system (glibc's malloc): faster province-scale analyses, resident memory "
-        "near the peak. 0: the system's default. MALLOC_* variables, when set, win.",
-        "每个看板进程释放后保留、供下次分析再用的内存上限（MB）：大数据量分析更快，常驻内存接近峰值；0 为系统默认",
+        "Freed memory (MB, 64 to 2047) each heap of an app process keeps for the next analysis "
+        "instead of handing it back to the system (glibc's malloc; one heap a core): faster "
+        "province-scale analyses, resident memory near the peak. 0: the system's default. "
+        "MALLOC_TRIM_THRESHOLD_, MALLOC_MMAP_THRESHOLD_, MALLOC_TOP_PAD_, MALLOC_ARENA_MAX or "
+        "glibc.malloc tunables, when set, win.",
+        "每个看板进程（每个处理器核一块内存堆）释放后保留、供下次分析再用的内存上限（MB，64–2047）：大数据量分析更快，常驻内存接近峰值；0 为系统默认",
         "进程保留空闲内存（MB）",
     ),
 )

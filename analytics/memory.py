@@ -1,12 +1,15 @@
 """Freed memory an app process keeps for reuse (glibc's malloc on Linux).
 
 An analysis at province scale makes and drops arrays of many megabytes. By default glibc hands
-freed memory back to the system once more than twice its largest recent block lies free at the
-top of the heap, so the next analysis asks for the same pages again and the kernel zeroes each
-one on first touch (about 30,000 page faults a coordinates-mode search of 1,000,000 accidents,
-a fifth of its time). Keeping up to ``keep_freed_mb`` of freed memory removes most of them; the
-cost is that a process's resident memory stays near its peak instead of falling back between
-requests (docs/performance.md). An operator's own MALLOC_* or glibc.malloc tunables win.
+freed memory back to the system once more than twice its largest recent block (at most 64 MB)
+lies free at the top of a heap, so the next analysis asks for the same pages again and the
+kernel zeroes each one on first touch (about 30,000 page faults a coordinates-mode search of
+1,000,000 accidents, a fifth of its time). keep_freed raises that limit. glibc applies it to
+each of its heaps (arenas), and by default a process may have eight a core (every session's
+script runs on its own thread), so the arenas are limited to one a core: what a process keeps
+is then at most cores × the setting. The cost is that a process's resident memory stays near
+its peak instead of falling back between requests (docs/performance.md). An operator's own
+malloc variables or glibc.malloc tunables win.
 """
 
 from __future__ import annotations
@@ -18,10 +21,21 @@ from collections.abc import Mapping
 
 _M_TRIM_THRESHOLD = -1  # (glibc's malloc.h)
 _M_MMAP_THRESHOLD = -3
+_M_ARENA_MAX = -8
 # blocks from this size on are mapped on their own and unmapped when freed, as glibc's sliding
 # threshold does at most; setting the trim threshold fixes this one too, so it is set to that
 _MMAP_FROM = 32 << 20
-_OWN_SETTINGS = ("MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TOP_PAD_")
+# glibc's sliding trim threshold reaches twice that by itself: a smaller setting would keep
+# less than the default does
+FLOOR_MB = 64
+CEILING_MB = 2047  # (a C int of bytes)
+OWN_SETTINGS = (
+    "MALLOC_TRIM_THRESHOLD_",
+    "MALLOC_MMAP_THRESHOLD_",
+    "MALLOC_TOP_PAD_",
+    "MALLOC_ARENA_MAX",
+)
+_CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _mallopt():  # ANN202 (a ctypes function, or None)
@@ -43,16 +57,22 @@ def available() -> bool:
     return _mallopt() is not None
 
 
-def keep_freed(mb: int, env: Mapping[str, str] | None = None) -> bool:
-    """Keep up to mb megabytes of freed memory at the top of each heap for reuse; whether it
-    was set (not when mb ≤ 0, without glibc, or when the environment already tunes malloc)."""
+def keep_freed(mb: int, env: Mapping[str, str] | None = None) -> int:
+    """Keep up to mb megabytes (at least FLOOR_MB, at most CEILING_MB) of freed memory at the top
+    of each heap for reuse, with one heap a core; the megabytes set, or 0 when nothing was set
+    (mb ≤ 0, no glibc, or the environment already tunes malloc)."""
     env = os.environ if env is None else env
-    if mb <= 0 or any(k in env for k in _OWN_SETTINGS):
-        return False
+    if mb <= 0 or any(k in env for k in OWN_SETTINGS):
+        return 0
     if "glibc.malloc." in env.get("GLIBC_TUNABLES", ""):
-        return False
+        return 0
     mallopt = _mallopt()
     if mallopt is None:
-        return False
-    trim = min(mb, 2047) << 20  # (a C int)
-    return bool(mallopt(_M_MMAP_THRESHOLD, _MMAP_FROM)) and bool(mallopt(_M_TRIM_THRESHOLD, trim))
+        return 0
+    mb = min(max(mb, FLOOR_MB), CEILING_MB)
+    done = (
+        mallopt(_M_ARENA_MAX, max(_CORES, 2))  # (the main thread's and the worker's, at least)
+        and mallopt(_M_MMAP_THRESHOLD, _MMAP_FROM)
+        and mallopt(_M_TRIM_THRESHOLD, mb << 20)
+    )
+    return mb if done else 0

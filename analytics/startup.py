@@ -35,8 +35,9 @@ class Startup:
     def _run(self) -> None:
         try:
             self.steps.append("加载程序模块")
-            if memory.keep_freed(self.settings.keep_freed_mb):  # (before the first large array)
-                log.info("keeping up to %d MB of freed memory", self.settings.keep_freed_mb)
+            kept = memory.keep_freed(self.settings.keep_freed_mb)  # (before the first large array)
+            if kept:
+                log.info("keeping up to %d MB of freed memory a heap", kept)
             from analytics import bootstrap  # pandas, DuckDB and the demo generator
 
             self._result = bootstrap.open_configured(self.settings, progress=self.steps.append)
