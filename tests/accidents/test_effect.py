@@ -258,3 +258,11 @@ def test_stakes_given_end_first_locate_the_same_stretch(eff) -> None:
     backward = _row(effect.evaluate(eff, A, 12, 200), "e1")
     assert (backward.before, backward.after, backward.after_deaths) == (5, 2, 1)
     assert (backward.start_m, backward.end_m) == (forward.start_m, forward.end_m)
+
+
+def test_an_end_stake_without_a_start_is_no_stretch(eff) -> None:
+    """Only 止点桩号 filled in: the hazard is placed by its coordinates, with no stakes."""
+    eff.execute("UPDATE hazards SET route_code = 'G1', end_m = 777 WHERE hazard_id = 'e4'")
+    e4 = _row(effect.evaluate(eff, A, 12, 200), "e4")
+    assert e4["mode"] == "coords" and (e4.before, e4.after) == (1, 1)
+    assert pd.isna(e4.start_m) and pd.isna(e4.end_m)

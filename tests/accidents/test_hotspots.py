@@ -281,19 +281,20 @@ def test_coverage_by_a_hazard_on_the_list_and_putting_a_site_on_the_list(store):
 def test_coverage_across_kilometres_and_stakes_in_either_order(store):
     """A hazard covers a site when their stakes overlap on the route, ends included, whatever
     kilometres each spans, however its stakes are written; each covering hazard once."""
-    add(store, [(f"v{i}", IN, "X010", 1500 + 50 * i, 1, 0, "翻车") for i in range(3)])  # 1500-1600
+    add(store, [(f"v{i}", IN, "X010", 1900 + 100 * i, 1, 0, "翻车") for i in range(3)])  # 1900-2100
     store.execute(
         "INSERT INTO hazards (hazard_id, unit_adcode, state, route_code, start_m, end_m) VALUES"
-        " ('A', '990101', '整改中', 'X010', 900, 2100),"  # km 0-2 around the site's km 1
-        " ('B', '990101', '整改中', 'X010', 1600, NULL),"  # a point at the site's last stake
+        " ('A', '990101', '整改中', 'X010', 900, 3100),"  # shares km 1 and 2 with the site
+        " ('B', '990101', '整改中', 'X010', 2100, NULL),"  # a point at the site's last stake
         " ('C', '990101', '整改中', 'X010', 3000, 1400),"  # written backwards: 1400-3000
-        " ('D', '990101', '已销号', 'X010', 1000, 1500),"  # closed, still on the list; touches
-        " ('E', '990101', '整改中', 'X010', 1601, 2500),"  # one metre beyond
-        " ('F', '990101', '整改中', 'X011', 1500, 1600)"  # another route
+        " ('D', '990101', '已销号', 'X010', 1000, 1900),"  # closed, still on the list; touches
+        " ('E', '990101', '整改中', 'X010', 2101, 2500),"  # one metre beyond
+        " ('F', '990101', '整改中', 'X011', 1900, 2100),"  # another route
+        " ('G', '990101', '整改中', 'X010', NULL, 2000)"  # an end without a start: no stretch
     )
     sites = hotspots.find_sites(store, AS_OF, RULE)
     assert sites[["site_key", "covered_by"]].values.tolist() == [
-        ["X010:1500-1600", ["A", "B", "C", "D"]]
+        ["X010:1900-2100", ["A", "B", "C", "D"]]
     ]
 
 

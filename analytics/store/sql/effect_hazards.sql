@@ -12,8 +12,11 @@ SELECT
     h.hazard_type,
     h.route_code,
     -- the stretch low to high (a ledger may give its stakes against the chainage)
-    least(h.start_m, coalesce(h.end_m, h.start_m)) AS start_m,
-    greatest(h.start_m, coalesce(h.end_m, h.start_m)) AS end_m,
+    -- (least and greatest pass over NULLs: without a start there is no stretch)
+    CASE WHEN h.start_m IS NOT NULL THEN least(h.start_m, coalesce(h.end_m, h.start_m)) END
+        AS start_m,
+    CASE WHEN h.start_m IS NOT NULL THEN greatest(h.start_m, coalesce(h.end_m, h.start_m)) END
+        AS end_m,
     h.lon,
     h.lat,
     CASE WHEN h.route_code IS NOT NULL AND h.start_m IS NOT NULL THEN 'stake' ELSE 'coords' END
