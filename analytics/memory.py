@@ -19,6 +19,8 @@ import os
 import sys
 from collections.abc import Mapping
 
+from analytics.workers import CORES
+
 _M_TRIM_THRESHOLD = -1  # (glibc's malloc.h)
 _M_MMAP_THRESHOLD = -3
 _M_ARENA_MAX = -8
@@ -35,7 +37,6 @@ OWN_SETTINGS = (
     "MALLOC_TOP_PAD_",
     "MALLOC_ARENA_MAX",
 )
-_CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _mallopt():  # ANN202 (a ctypes function, or None)
@@ -71,7 +72,7 @@ def keep_freed(mb: int, env: Mapping[str, str] | None = None) -> int:
         return 0
     mb = min(max(mb, FLOOR_MB), CEILING_MB)
     done = (
-        mallopt(_M_ARENA_MAX, max(_CORES, 2))  # (the main thread's and the worker's, at least)
+        mallopt(_M_ARENA_MAX, max(CORES, 2))  # (the main thread's and the worker's, at least)
         and mallopt(_M_MMAP_THRESHOLD, _MMAP_FROM)
         and mallopt(_M_TRIM_THRESHOLD, mb << 20)
     )

@@ -21,8 +21,8 @@ B = TypeVar("B")
 
 _NAME = "analytics-worker"
 # the cores this process may run on (its CPU set), not every core of the machine
-_CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-_WORKER = ThreadPoolExecutor(1, thread_name_prefix=_NAME) if _CORES > 1 else None
+CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+_WORKER = ThreadPoolExecutor(1, thread_name_prefix=_NAME) if CORES > 1 else None
 
 
 def at_once(first: Callable[[], A], second: Callable[[], B]) -> tuple[A, B]:

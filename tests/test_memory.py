@@ -37,16 +37,21 @@ _CLEAN = {
 }
 
 
-def _second_round(mb: int, env: dict[str, str] = _CLEAN) -> tuple[int, int]:
-    out = subprocess.run(
-        [sys.executable, "-c", _ROUNDS, str(mb)],
+def _python(script: str, *args: str, env: dict[str, str] = _CLEAN) -> str:
+    """What the script prints, run in a fresh interpreter from the project folder."""
+    return subprocess.run(
+        [sys.executable, "-c", script, *args],
         capture_output=True,
         text=True,
         check=True,
         env=env,
         cwd=PROJECT_ROOT,
-    ).stdout.split()
-    return int(out[0]), int(out[1])
+    ).stdout
+
+
+def _second_round(mb: int, env: dict[str, str] = _CLEAN) -> tuple[int, int]:
+    kept, faults = _python(_ROUNDS, str(mb), env=env).split()
+    return int(kept), int(faults)
 
 
 glibc = pytest.mark.skipif(not memory.available(), reason="glibc's malloc only")
@@ -110,14 +115,7 @@ def test_what_a_process_keeps_is_bounded_by_its_cores():
         print(int(open("/proc/self/status").read().split("VmRSS:")[1].split()[0]) // 1024)
         """
     )
-    rss = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=_CLEAN,
-        cwd=PROJECT_ROOT,
-    ).stdout
+    rss = _python(script)
     assert int(rss) < 300 + 256 + 150  # one analysis, one heap's keep, the interpreter
 
 
