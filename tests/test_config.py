@@ -38,6 +38,8 @@ def test_environment_overrides() -> None:
         ({"HAZARDS_DUE_SOON_DAYS": "-1"}, "HAZARDS_DUE_SOON_DAYS 不能小于 0"),
         ({"HAZARDS_AUTO_DEMO": "maybe"}, "HAZARDS_AUTO_DEMO 的值“maybe”无效，应为 1 或 0"),
         ({"HAZARDS_TIMEZONE": "Mars/Olympus"}, "HAZARDS_TIMEZONE 的值“Mars/Olympus”不是有效的时区"),
+        ({"HAZARDS_KEEP_FREED_MB": "256MB"}, "HAZARDS_KEEP_FREED_MB 的值“256MB”无效，应为整数"),
+        ({"HAZARDS_KEEP_FREED_MB": "-256"}, "HAZARDS_KEEP_FREED_MB 不能小于 0"),
     ],
 )
 def test_bad_values_are_refused_in_chinese(env: dict[str, str], message: str) -> None:
