@@ -46,7 +46,7 @@ from analytics.demo import build as demo
 from analytics.ledger import hazard_list, metrics, trends
 from analytics.ledger.periods import Period
 from analytics.store import db
-from bench import baseline, compare, hostile, imports, load, peers, scale, shared_store
+from bench import baseline, compare, hostile, imports, load, peers, reference, scale, shared_store
 
 
 def _median_ms(fn: Callable[[], object], repeat: int, warm: bool = True) -> float:
@@ -218,7 +218,10 @@ def main() -> None:
     # as every app process does at start (analytics.startup), so the timings are the app's
     kept = memory.keep_freed(Settings.from_env().keep_freed_mb)
     tmp = Path(tempfile.mkdtemp(prefix="hazards-bench-"))
-    results: dict[str, float] = {"freed memory the process keeps a heap (MB)": kept}
+    results: dict[str, float] = {
+        "freed memory the process keeps a heap (MB)": kept,
+        reference.AT_START: reference.time_ms(),
+    }
     if args.only == "imports":  # medians of --repeat runs (the full run imports once)
         runs = [_imports(tmp, args.quick) for _ in range(args.repeat)]
         results |= {k: statistics.median(r[k] for r in runs) for k in runs[0]}
@@ -308,6 +311,8 @@ def _print(results: dict[str, float], to: Path | None, old: Path | None = None) 
     if now and _AT_START and now[1] > _AT_START[1]:
         stolen = (now[0] - _AT_START[0]) / (now[1] - _AT_START[1]) * 100
         results = results | {"CPU time the host took from this machine during the run (%)": stolen}
+    if reference.AT_START in results:  # the machine's speed, again, to compare with the start
+        results = results | {reference.AT_END: reference.time_ms()}
     width = max(map(len, results))
     for k, v in results.items():  # ratios get more places: a peer may be 0.03 of us
         print(f"{k:<{width}}  {v:9.3f}" if k.endswith("(x)") else f"{k:<{width}}  {v:9.1f}")
