@@ -26,8 +26,9 @@ def lines(old: dict[str, float], new: dict[str, float]) -> list[str]:
     width = max(map(len, [*old, *new, "figure"]))
     machine = reference.machine_ratio(old, new)
     out = [
-        "the machine ran the fixed reference workload in "
-        + (f"{machine:.2f}x the old run's time" if machine else "one run only: not divided by")
+        f"the machine ran the fixed reference workload in {machine:.2f}x the old run's time"
+        if machine
+        else "the fixed reference workload is not in both runs: no allowance for the machine's speed"
     ]
     out.append(f"{'figure':<{width}}  {'old':>10}  {'new':>10}  {'new/old':>7}")
     for k in both:
