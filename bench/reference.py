@@ -6,13 +6,10 @@ an hour apart, with no CPU taken by the host (docs/performance.md). --compare di
 figure is marked slower only when it grew more than the machine slowed.
 
 The work is the product's kind: Python tuples sorted and summed into a dict, a NumPy sort, and a
-DuckDB group-by on its two threads.
+DuckDB group-by on its two threads. bench/__main__.py times it (median of three, after one untimed).
 """
 
 from __future__ import annotations
-
-import statistics
-import time
 
 import duckdb
 import numpy as np
@@ -40,17 +37,6 @@ def workload() -> int:
     finally:
         conn.close()
     return len(sums) + int(order[0]) + len(groups)
-
-
-def time_ms(repeat: int = 3) -> float:
-    """The median of repeat timed runs of the workload, after one untimed."""
-    workload()
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        workload()
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
 
 
 def machine_ratio(old: dict[str, float], new: dict[str, float]) -> float | None:
