@@ -247,26 +247,27 @@ def test_latitudes_beyond_the_pole_are_decided_as_the_haversine_decides():
 
 
 def test_the_two_threads_split_the_search_and_find_what_one_finds(monkeypatch):
-    """A clustered sample split as a province is (its second pass searched from fewer points than
-    a province's, so the bar is lowered for it): both threads get work, and the sites are
-    exactly those of one thread."""
+    """A clustered sample split as a province is, into the columns west and east of its middle
+    point: both threads build a grid and search from their own half in both passes, and the
+    sites are exactly those of one grid."""
     rng = np.random.default_rng(11)
     centres = rng.uniform((115.0, 32.0), (116.0, 33.0), (400, 2))
     xy = centres[rng.integers(0, 400, 120_000)] + rng.normal(0, 4e-4, (120_000, 2))
     values = (rng.random(120_000) < 0.3).astype(float)
     parts, threads = [], set()
-    pairs = search._Grid._pairs
+    pairs = search._Grid.pairs
 
-    def counted(self, at, runs):
-        parts.append(len(at))
+    def counted(self, chosen):
+        parts.append(int(chosen[self.index[self.own]].sum()))
         threads.add(threading.current_thread().name)
-        return pairs(self, at, runs)
+        return pairs(self, chosen)
 
-    monkeypatch.setattr(search._Grid, "_pairs", counted)
+    monkeypatch.setattr(search._Grid, "pairs", counted)
     monkeypatch.setattr(workers, "_WORKER", ThreadPoolExecutor(1, workers._NAME))
     monkeypatch.setattr(search, "_PARALLEL_FROM", 10_000)
     split = search.coord_sites(xy[:, 0], xy[:, 1], values, [4.0], 50.0)
-    assert len(parts) == 4 and min(parts) > 5_000  # both passes, each in two real halves
+    assert len(parts) == 4 and min(parts) > 10_000  # both passes, each in two halves
+    assert parts[0] + parts[1] == int(values.sum())  # every counting accident searched once
     assert len(threads) == 2  # side by side: the worker and the calling thread
     monkeypatch.setattr(search, "_PARALLEL_FROM", 10**12)
     single = search.coord_sites(xy[:, 0], xy[:, 1], values, [4.0], 50.0)
