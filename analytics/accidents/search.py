@@ -16,13 +16,16 @@ the neighbour search. tests/accidents/test_hotspots.py checks both against liter
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
 from analytics import workers
 from analytics.geo import EARTH_RADIUS_M
+
+T = TypeVar("T")
 
 # candidate pairs examined at once (in each half): their temporaries stay small enough for the
 # allocator to reuse, where arrays of millions are mapped afresh, page by page, each time
@@ -183,10 +186,10 @@ class _Grid:
             self._runs[dx] = (self.bounds[s], self.bounds[e])
         return self._runs[dx]
 
-    def pairs(self, chosen: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    def pairs(self, chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Every ordered pair (i, j) within R with chosen[i] (a boolean per point number), i of
-        the grid's own columns, and j any point, (i, i) included, as parts (i, j) of point
-        numbers, in no particular order."""
+        the grid's own columns, and j any point, (i, i) included, as two arrays i and j of
+        point numbers, in no particular order."""
         at = np.flatnonzero(chosen[self.index[self.own]]) + self.own.start
         slot = self.slot[at]
         values = tuple(x[at] for x in self.in_order)
@@ -195,7 +198,9 @@ class _Grid:
             lo, hi = self.run(dx)
             counts = hi[slot] - lo[slot]
             found.extend(_pairs_in_ranges(self, self.index[at], values, lo[slot], counts))
-        return found
+        if not found:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        return _joined(found)
 
 
 def _middle(cx: np.ndarray) -> int:
@@ -229,20 +234,22 @@ class _Search:
 
         self.grids = list(workers.at_once(lambda: part(1, middle), lambda: part(middle + 1, top)))
 
-    def pairs(self, chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Every ordered pair (i, j) within R with chosen[i] and j any point, (i, i) included,
-        as two arrays i and j of point numbers, in no particular order."""
+    def each(self, fn: Callable[[int], T]) -> list[T]:
+        """[fn(k) for the number k of every grid], the two side by side."""
         if len(self.grids) == 1:
-            found = self.grids[0].pairs(chosen)
-        else:
-            first, second = workers.at_once(
-                lambda: self.grids[0].pairs(chosen), lambda: self.grids[1].pairs(chosen)
-            )
-            found = first + second
-        if not found:
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-        i, j = (np.concatenate(x) for x in zip(*found, strict=True))
-        return i, j
+            return [fn(0)]
+        return list(workers.at_once(lambda: fn(0), lambda: fn(1)))
+
+    def pairs(self, chosen: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Every ordered pair (i, j) within R with chosen[i] and j any point, (i, i) included,
+        as arrays i and j of point numbers in no particular order, one (i, j) per grid."""
+        return self.each(lambda k: self.grids[k].pairs(chosen))
+
+
+def _joined(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """The parts (i, j) of pairs as one i and one j."""
+    i, j = (np.concatenate(x) for x in zip(*parts, strict=True))
+    return i, j
 
 
 def pairs_between(
@@ -257,7 +264,7 @@ def pairs_between(
         return np.empty((0, 2), dtype=np.int64)
     lon = np.concatenate((lon_a, lon_b)).astype(np.float64)
     lat = np.concatenate((lat_a, lat_b)).astype(np.float64)
-    i, j = _Search(lon, lat, radius_m).pairs(np.arange(len(lon)) < n)
+    i, j = _joined(_Search(lon, lat, radius_m).pairs(np.arange(len(lon)) < n))
     b = j >= n
     return np.column_stack((i[b], j[b] - n))
 
@@ -356,49 +363,63 @@ def coord_sites(
         return CoordSites(0, none, none)
     grid = _Search(lon, lat, radius_m)
     counting = (measures != 0).any(axis=0)
-    ci, cj = grid.pairs(counting)  # (counting accident, any)
+    first = grid.pairs(counting)  # (counting accident, any), by grid
     qualifies = np.zeros(n, dtype=bool)
     for values, threshold in zip(measures, thresholds, strict=True):
-        qualifies |= _sums_within(ci, cj, values) >= threshold
+        qualifies |= _sums_within(grid, first, values) >= threshold
     if not qualifies.any():
         return CoordSites(0, none, none)
-    # every pair (qualifying accident i, any j)
-    qi, qj = grid.pairs(qualifies & ~counting)
-    from_counting = np.flatnonzero(qualifies[ci])
-    i = np.concatenate((ci[from_counting], qi))
-    j = np.concatenate((cj[from_counting], qj))
+    second = grid.pairs(qualifies & ~counting)  # with first: every (qualifying accident, any)
     q = np.flatnonzero(qualifies)  # the qualifying accidents
     compact = np.full(n, -1)
     compact[q] = np.arange(len(q))
-    a, b = compact[i], compact[j]
-    link = np.flatnonzero((b >= 0) & (a < b))  # each pair of two qualifying accidents once
-    label = _components(len(q), a[link], b[link])
+
+    def split(k: int) -> tuple[np.ndarray, ...]:
+        """Grid k's pairs from a qualifying accident: those with another one (a < b, numbered
+        as in q), then those with any other accident j (a, j)."""
+        (i1, j1), (i2, j2) = first[k], second[k]
+        keep = np.flatnonzero(qualifies[i1])
+        i, j = np.concatenate((i1[keep], i2)), np.concatenate((j1[keep], j2))
+        a, b = compact[i], compact[j]
+        link, near = np.flatnonzero((b >= 0) & (a < b)), np.flatnonzero(b < 0)
+        return a[link], b[link], a[near], j[near]
+
+    parts = grid.each(split)
+    label = _components(len(q), *(np.concatenate([p[x] for p in parts]) for x in (0, 1)))
     is_root = label == np.arange(len(q))  # a site's smallest qualifying accident
     site_of = (np.cumsum(is_root) - 1)[label]  # sites numbered by that accident
-    # a qualifying accident belongs to its own site only (any qualifying accident within R of
-    # it is chained to it); the others to the site of each qualifying accident within R
-    near = np.flatnonzero(b < 0)
-    code = np.sort(np.concatenate((site_of * n + q, site_of[a[near]] * n + j[near])))
+
+    def codes(k: int) -> np.ndarray:
+        """Grid k's members as site × n + accident, sorted: a qualifying accident belongs to
+        its own site only (any qualifying accident within R of it is chained to it); the others
+        to the site of each qualifying accident within R (the qualifying ones: with grid 0)."""
+        code = site_of[parts[k][2]] * n + parts[k][3]
+        return np.sort(np.concatenate((code, site_of * n + q)) if k == 0 else code)
+
+    # (two sorted runs, which the stable sort (timsort) merges in one pass)
+    code = np.sort(np.concatenate(grid.each(codes)), kind="stable")
     code = code[np.r_[True, code[1:] != code[:-1]]]  # (np.unique: many times slower)
     members = np.column_stack((code // n, code % n))
     qualifying = np.column_stack((site_of, q))
     return CoordSites(int(is_root.sum()), members, qualifying)
 
 
-def _sums_within(i: np.ndarray, j: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """For each accident j, the sum of values[i] over the pairs (i, j). Whole numbers (every
-    measure but a score with fractional weights) add up exactly in any order; otherwise they
-    are added in the order of the accidents i, as a literal loop over the accidents would."""
-    # (whole values, and no sum of len(i) of them reaching 2**52: checked on the values, not on
-    # each pair's copy)
-    whole = (
-        np.array_equal(values, np.round(values))
-        and np.abs(values).max(initial=0) * len(i) < 2.0**52
-    )
-    if not whole:
-        by = np.lexsort((i, j))
-        i, j = i[by], j[by]
-    return np.bincount(j, weights=values[i], minlength=len(values))
+def _sums_within(grid: _Search, pairs: list, values: np.ndarray) -> np.ndarray:
+    """For each accident j, the sum of values[i] over the pairs (i, j) (one (i, j) per grid).
+    Whole numbers (every measure but a score with fractional weights) add up exactly in any
+    order: each grid's sums side by side, then added; otherwise they are added in the order of
+    the accidents i, as a literal loop over the accidents would."""
+    n = len(values)
+    # (whole values, and no sum of all the pairs' values reaching 2**52: checked on the values,
+    # not on each pair's copy)
+    total = sum(len(i) for i, _ in pairs)
+    if np.array_equal(values, np.round(values)) and np.abs(values).max(initial=0) * total < 2.0**52:
+        return sum(
+            grid.each(lambda k: np.bincount(pairs[k][1], weights=values[pairs[k][0]], minlength=n))
+        )
+    i, j = _joined(pairs)
+    by = np.lexsort((i, j))
+    return np.bincount(j[by], weights=values[i[by]], minlength=n)
 
 
 @dataclass(frozen=True)
