@@ -11,7 +11,8 @@
 
 Several conditions may be given (a site qualifies when any holds: the city 3-year rule). Both run
 in O(n log n) with numpy: prefix sums and binary search along routes, a grid of R-sized cells for
-the neighbour search. tests/accidents/test_hotspots.py checks both against literal brute force.
+the neighbour search (at scale two grids, west and east, built and searched side by side).
+tests/accidents/test_hotspots_bruteforce.py checks both against literal brute force.
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ T = TypeVar("T")
 # candidate pairs examined at once (in each half): their temporaries stay small enough for the
 # allocator to reuse, where arrays of millions are mapped afresh, page by page, each time
 _PAIR_CHUNK = 65_536
-# points searched from: from this many on, in two halves side by side (workers.at_once; a
-# province's coordinates mode on two cores: coord_sites 307 → 265 ms)
+# points: from this many on, two grids side by side (_Search; a province's coordinates mode on
+# two cores, medians of interleaved runs: coord_sites 306 → 210 ms)
 _PARALLEL_FROM = 50_000
 
 
@@ -100,20 +101,37 @@ def stake_sites(
     return StakeSites(site_start // span, site_start % span + base, site_end % span + base)
 
 
-def _columns(
-    lon: np.ndarray, lat: np.ndarray, radius_m: float
-) -> tuple[np.ndarray, np.ndarray, float]:
-    """(column, row) of each point in a grid of cells at least R wide in both directions at
-    every latitude present, both from 1 on, so that two points within R of each other lie in the
-    same or adjacent cells; also the larger side of a cell, in radians."""
-    dlat = np.degrees(radius_m / EARTH_RADIUS_M) * 1.001
-    top = min(float(np.abs(lat).max()) + dlat, 89.0)
-    dlon = dlat / np.cos(np.radians(top))
-    cx = np.floor(lon / dlon).astype(np.int64)
-    cy = np.floor(lat / dlat).astype(np.int64)
-    cx -= cx.min() - 1
-    cy -= cy.min() - 1
-    return cx, cy, float(np.radians(max(dlat, dlon)))
+@dataclass(frozen=True)
+class _Points:
+    """The points searched, each in a grid of cells at least R wide in both directions at every
+    latitude present (columns cx and rows cy, both from 1 on), so that two points within R of
+    each other lie in the same or adjacent cells."""
+
+    lon: np.ndarray
+    lat: np.ndarray
+    cx: np.ndarray
+    cy: np.ndarray
+    rows: int  # more than any row: a cell's id is column × rows + row
+    side: float  # the larger side of a cell, in radians
+    radius_m: float
+    # some latitude beyond ±90°, where a cosine is negative and the cheap bound of
+    # _pairs_in_ranges fails: every pair gets the exact test
+    exact: bool
+
+    @staticmethod
+    def of(lon: np.ndarray, lat: np.ndarray, radius_m: float) -> _Points:
+        lon = np.asarray(lon, dtype=np.float64)
+        lat = np.asarray(lat, dtype=np.float64)
+        dlat = np.degrees(radius_m / EARTH_RADIUS_M) * 1.001
+        top = min(float(np.abs(lat).max()) + dlat, 89.0)
+        dlon = dlat / np.cos(np.radians(top))
+        cx = np.floor(lon / dlon).astype(np.int64)
+        cy = np.floor(lat / dlat).astype(np.int64)
+        cx -= cx.min() - 1
+        cy -= cy.min() - 1
+        side = float(np.radians(max(dlat, dlon)))
+        exact = not bool((np.abs(lat) <= 90.0).all())
+        return _Points(lon, lat, cx, cy, int(cy.max()) + 2, side, radius_m, exact)
 
 
 def _sort_by(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -139,21 +157,20 @@ def _cell_order(cx: np.ndarray, cy: np.ndarray, rows: int) -> tuple[np.ndarray, 
 
 
 class _Grid:
-    """Some of the points (``index``: their numbers), sorted by grid cell (see _columns). A
+    """Some of the points (``index``: their numbers), sorted by grid cell (see _Points). A
     cell's id is column × rows + row, so the three cells of one column around a cell (rows − 1,
     0, +1) are one run of points in that order. The points' values are kept in that order, and
     a point is known by its place in it. Pairs are searched from the points of columns ``own``
     (lo, hi), ends included: the grid holds the column on either side too."""
 
-    def __init__(self, lon, lat, cx, cy, index, own, radius_m, side):  # ANN001
-        self.radius_m = radius_m
-        self.rows = int(cy.max()) + 2 if len(cy) else 2
-        order, in_order = _cell_order(cx[index], cy[index], self.rows)
+    def __init__(self, points: _Points, index: np.ndarray, own: tuple[int, int]) -> None:
+        self.radius_m, self.rows, self.exact = points.radius_m, points.rows, points.exact
+        order, in_order = _cell_order(points.cx[index], points.cy[index], self.rows)
         self.index = index[order]  # by place: the point's number
         # the own columns' points: one run of places (sorted by column first)
         self.own = slice(*np.searchsorted(in_order, [own[0] * self.rows, (own[1] + 1) * self.rows]))
-        rad = np.radians(lat[self.index])
-        self.in_order = (lon[self.index], rad, np.cos(rad))  # lon, radians of lat, cos of that
+        rad = np.radians(points.lat[self.index])
+        self.in_order = (points.lon[self.index], rad, np.cos(rad))  # lon, radians of lat, cos
         first = np.flatnonzero(np.r_[True, in_order[1:] != in_order[:-1]])
         self.ucell = in_order[first]  # the occupied cells, sorted
         self.bounds = np.r_[first, len(in_order)]  # where each one's points start, then the end
@@ -161,9 +178,7 @@ class _Grid:
         # two points of adjacent cells are less than two sides apart in latitude and in
         # longitude, and 4·sin²(x/2) ≥ x²·(1 − x²/12): the relative margin of the cheap test
         # in _pairs_in_ranges, with room for rounding
-        self.margin = (2.0 * side) ** 2 / 12.0 + 1e-12
-        # beyond ±90° a cosine is negative and the bound fails: every pair gets the exact test
-        self.exact = not bool((np.abs(self.in_order[1]) <= np.pi / 2).all())
+        self.margin = (2.0 * points.side) ** 2 / 12.0 + 1e-12
         self._runs: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._padded = np.r_[self.ucell, np.full(3, np.iinfo(np.int64).max)]  # (for run)
 
@@ -219,18 +234,16 @@ class _Search:
     works on whole arrays). Each pair is searched for once, in the grid owning its first point."""
 
     def __init__(self, lon: np.ndarray, lat: np.ndarray, radius_m: float) -> None:
-        lon = np.asarray(lon, dtype=np.float64)
-        lat = np.asarray(lat, dtype=np.float64)
-        cx, cy, side = _columns(lon, lat, radius_m)
-        top = int(cx.max())
-        if len(lon) < _PARALLEL_FROM:
-            self.grids = [_Grid(lon, lat, cx, cy, np.arange(len(lon)), (1, top), radius_m, side)]
+        points = _Points.of(lon, lat, radius_m)
+        top = int(points.cx.max())
+        if len(points.lon) < _PARALLEL_FROM:
+            self.grids = [_Grid(points, np.arange(len(points.lon)), (1, top))]
             return
-        middle = _middle(cx)
+        middle = _middle(points.cx)
 
         def part(lo: int, hi: int) -> _Grid:
-            index = np.flatnonzero((cx >= lo - 1) & (cx <= hi + 1))
-            return _Grid(lon, lat, cx, cy, index, (lo, hi), radius_m, side)
+            index = np.flatnonzero((points.cx >= lo - 1) & (points.cx <= hi + 1))
+            return _Grid(points, index, (lo, hi))
 
         self.grids = list(workers.at_once(lambda: part(1, middle), lambda: part(middle + 1, top)))
 
@@ -446,53 +459,64 @@ def peak_windows(
     accidents, keyed so that segments of different routes never share a stake (the caller
     offsets each route); a window's value is the sum of values with stakes in [start, end], its
     CV sqrt(sum of squares) / value. tests/accidents/test_hsm.py checks it against hsm.peak_search."""
-    # accidents at one stake in any order (a stable sort cost 6x the plain one at province
-    # scale): whole-number values add up exactly in any order; fractional ones may differ in the
-    # last bit, and the site figures round their sums before ranking
-    order = np.argsort(stake)
-    stake, values = np.asarray(stake)[order], np.asarray(values, dtype=np.float64)[order]
+    # accidents at one stake in index order (_sort_by: the packed sort, a stable one at the
+    # cost of a plain one)
+    order, stake = _sort_by(np.asarray(stake, dtype=np.int64))
+    values = np.asarray(values, dtype=np.float64)[order]
     cum = np.concatenate(([0.0], np.cumsum(values)))
     sq = np.concatenate(([0.0], np.cumsum(values * values)))
     seg_lo, seg_hi = np.asarray(seg_lo, dtype=np.int64), np.asarray(seg_hi, dtype=np.int64)
     m = len(seg_lo)
     out = Peaks(seg_lo.copy(), seg_hi.copy(), np.zeros(m), np.zeros(m, dtype=bool))
+
+    def grow(active: np.ndarray) -> None:
+        """The windows of the segments active, grown until each has passed or is whole; each
+        segment's answer is written to its own place in out."""
+        length_all = first
+        while len(active):
+            lo, hi = seg_lo[active], seg_hi[active]
+            span = hi - lo
+            length = np.minimum(length_all, span)
+            regular = np.where(length >= span, 1, (span - length) // first + 1)
+            extra = (length < span) & ((regular - 1) * first + length < span)
+            counts = regular + extra
+            seg = np.repeat(np.arange(len(active)), counts)
+            k = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+            start = lo[seg] + k * first
+            is_extra = k == regular[seg]
+            start = np.where(is_extra, hi[seg] - length[seg], start)
+            end = start + length[seg]
+            a, b = np.searchsorted(stake, start), np.searchsorted(stake, end, side="right")
+            total, squares = cum[b] - cum[a], sq[b] - sq[a]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                passing = (total > 0) & (np.sqrt(squares) / total < cv_limit)
+            best = np.full(len(active), -np.inf)
+            np.maximum.at(best, seg[passing], total[passing])
+            done_pass = best > -np.inf
+            # the first window of a segment holding its best passing value
+            pick = passing & (total == best[seg])
+            idx = np.flatnonzero(pick)
+            first_of = np.full(len(active), len(seg))
+            np.minimum.at(first_of, seg[idx], idx)
+            hit = active[done_pass]
+            out.start[hit], out.end[hit] = start[first_of[done_pass]], end[first_of[done_pass]]
+            out.value[hit], out.passed[hit] = total[first_of[done_pass]], True
+            whole = ~done_pass & (length >= span)  # grown to the whole segment without passing
+            w_idx = np.flatnonzero(whole)
+            if len(w_idx):
+                first_win = np.searchsorted(seg, w_idx)
+                out.value[active[w_idx]] = total[first_win]
+            active = active[~done_pass & ~whole]
+            length_all += growth
+
     # segments in stake order, so the windows' stakes are searched for nearly in order (numpy's
-    # binary search starts from the previous answer: a third faster at province scale)
+    # binary search starts from the previous answer: a third faster at province scale); from
+    # _PARALLEL_FROM windows on, the first and the second half side by side
     active = np.argsort(seg_lo, kind="stable")
-    length_all = first
-    while len(active):
-        lo, hi = seg_lo[active], seg_hi[active]
-        span = hi - lo
-        length = np.minimum(length_all, span)
-        regular = np.where(length >= span, 1, (span - length) // first + 1)
-        extra = (length < span) & ((regular - 1) * first + length < span)
-        counts = regular + extra
-        seg = np.repeat(np.arange(len(active)), counts)
-        k = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-        start = lo[seg] + k * first
-        is_extra = k == regular[seg]
-        start = np.where(is_extra, hi[seg] - length[seg], start)
-        end = start + length[seg]
-        a, b = np.searchsorted(stake, start), np.searchsorted(stake, end, side="right")
-        total, squares = cum[b] - cum[a], sq[b] - sq[a]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            passing = (total > 0) & (np.sqrt(squares) / total < cv_limit)
-        best = np.full(len(active), -np.inf)
-        np.maximum.at(best, seg[passing], total[passing])
-        done_pass = best > -np.inf
-        # the first window of a segment holding its best passing value
-        pick = passing & (total == best[seg])
-        idx = np.flatnonzero(pick)
-        first_of = np.full(len(active), len(seg))
-        np.minimum.at(first_of, seg[idx], idx)
-        hit = active[done_pass]
-        out.start[hit], out.end[hit] = start[first_of[done_pass]], end[first_of[done_pass]]
-        out.value[hit], out.passed[hit] = total[first_of[done_pass]], True
-        whole = ~done_pass & (length >= span)  # grown to the whole segment without passing
-        w_idx = np.flatnonzero(whole)
-        if len(w_idx):
-            first_win = np.searchsorted(seg, w_idx)
-            out.value[active[w_idx]] = total[first_win]
-        active = active[~done_pass & ~whole]
-        length_all += growth
+    windows = int(np.maximum((seg_hi - seg_lo) // max(first, 1), 1).sum()) if m else 0
+    if windows >= _PARALLEL_FROM:
+        half = len(active) // 2
+        workers.at_once(lambda: grow(active[:half]), lambda: grow(active[half:]))
+    else:
+        grow(active)
     return out

@@ -61,12 +61,21 @@ def test_window_count_matches_the_manual(length):
     assert len(hsm.windows(0, 0.47, length, 0.1)) == {0.1: 5, 0.2: 4}[length]
 
 
+@pytest.mark.parametrize("halves", [False, True])
 @pytest.mark.parametrize("seed", range(30))
-def test_peak_windows_for_many_segments_equal_peak_search_one_by_one(seed):
+def test_peak_windows_for_many_segments_equal_peak_search_one_by_one(seed, halves, monkeypatch):
+    """As one loop, and as a province's search runs: the segments in two halves side by side."""
+    from concurrent.futures import ThreadPoolExecutor
+
     import numpy as np
 
+    from analytics import workers
+    from analytics.accidents import search
     from analytics.accidents.search import peak_windows
 
+    if halves:
+        monkeypatch.setattr(search, "_PARALLEL_FROM", 1)
+        monkeypatch.setattr(workers, "_WORKER", ThreadPoolExecutor(1, workers._NAME))
     rng = np.random.default_rng(seed)
     stake = rng.integers(0, 5000, int(rng.integers(0, 120)))
     values = rng.choice([1.0, 3.0, 12.0], len(stake))
