@@ -274,3 +274,14 @@ def test_the_two_threads_split_the_search_and_find_what_one_finds(monkeypatch):
     assert split.count == single.count > 100
     assert np.array_equal(split.members, single.members)
     assert np.array_equal(split.qualifying, single.qualifying)
+
+
+def test_the_middle_column_is_that_of_the_middle_point_counted_or_partitioned():
+    """The split between the two grids: the column of the point in the middle by column, as
+    np.partition gives it, whether counted by column or (columns far more than points) not."""
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        n = int(rng.integers(1, 40))
+        wide = int(rng.choice([3, 50, 10**6]))  # (10**6 columns: more than 4 × n)
+        cx = rng.integers(1, wide, n)
+        assert search._middle(cx) == int(np.partition(cx, n // 2)[n // 2])
