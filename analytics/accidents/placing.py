@@ -33,18 +33,43 @@ ORDER BY s.site_no, r.start_m, r.segment_id
 
 def place_on_routes(conn: duckdb.DuckDBPyConnection, sites: pd.DataFrame) -> None:
     """Set sites' path, lon and lat (columns site_no, route_code, start_m, end_m, mean_lon,
-    mean_lat are read)."""
-    conn.register("site_ranges", sites[["site_no", "route_code", "start_m", "end_m"]])
+    mean_lat are read; by site_no): pieces, place, then put."""
+    put(sites, sites, place(sites, pieces(conn, sites)))
+
+
+def put(sites: pd.DataFrame, ranges: pd.DataFrame, placed: tuple) -> None:
+    """Set sites' path, lon and lat from placed = place(ranges, …): the point on the route, or
+    the mean position of the site's accidents (mean_lon, mean_lat) where no piece holds the
+    site's middle stake. sites may be in any order; site_no matches them to the ranges."""
+    path, lon, lat, on_route = placed
+    at = pd.Index(ranges["site_no"]).get_indexer(sites["site_no"])
+    sites["path"] = [path[i] for i in at.tolist()]
+    for column, value, mean in (("lon", lon, "mean_lon"), ("lat", lat, "mean_lat")):
+        sites[column] = np.where(on_route[at], value[at], sites[mean].to_numpy(np.float64)).tolist()
+
+
+def pieces(conn: duckdb.DuckDBPyConnection, ranges: pd.DataFrame) -> pa.Table:
+    """The drawn segments overlapping each site's stakes (ranges: site_no, route_code, start_m,
+    end_m): the one query of placing, kept apart so that the arithmetic (place) may run on
+    another thread while the connection answers other queries."""
+    conn.register("site_ranges", ranges[["site_no", "route_code", "start_m", "end_m"]])
     try:
-        table = arrow(conn, _PIECES)
+        return arrow(conn, _PIECES)
     finally:
         conn.unregister("site_ranges")
-    lons = sites["mean_lon"].to_numpy(dtype=np.float64, copy=True)
-    lats = sites["mean_lat"].to_numpy(dtype=np.float64, copy=True)
+
+
+def place(ranges: pd.DataFrame, table: pa.Table) -> tuple[list, np.ndarray, np.ndarray, np.ndarray]:
+    """For each of the ranges (site_no, start_m, end_m; by site_no, as pieces returns them), in
+    their order: its path along the
+    pieces (a list of [lon, lat] points, or None), the point at its middle stake (lon, lat) and
+    whether a piece holds that stake (where not, the point is left 0 and the caller falls back
+    to the site's accidents)."""
+    n = len(ranges)
+    lons, lats, placed = np.zeros(n), np.zeros(n), np.zeros(n, dtype=bool)
     if not table.num_rows:
-        sites["path"], sites["lon"], sites["lat"] = None, lons.tolist(), lats.tolist()
-        return
-    row_of = pd.Index(sites["site_no"]).get_indexer(table.column("site_no").to_numpy())
+        return [None] * n, lons, lats, placed
+    row_of = pd.Index(ranges["site_no"]).get_indexer(table.column("site_no").to_numpy())
     # the segments numbered 0, 1, … (in the order they first come)
     g = table.column("segment_id").combine_chunks().dictionary_encode().indices
     g = g.to_numpy().astype(np.int64)
@@ -53,8 +78,8 @@ def place_on_routes(conn: duckdb.DuckDBPyConnection, sites: pd.DataFrame) -> Non
     row_of, g = row_of[keep], g[keep]
     lo = table.column("start_m").to_numpy().astype(np.int64)[keep]
     hi = table.column("end_m").to_numpy().astype(np.int64)[keep]
-    start = sites["start_m"].to_numpy(dtype=np.int64)[row_of]
-    end = sites["end_m"].to_numpy(dtype=np.int64)[row_of]
+    start = ranges["start_m"].to_numpy(dtype=np.int64)[row_of]
+    end = ranges["end_m"].to_numpy(dtype=np.int64)[row_of]
     span = hi - lo
     length = segments.cum[segments.offset[g] + segments.count[g] - 1]
     scale = np.divide(length, span, out=np.zeros(len(g)), where=span > 0)
@@ -75,7 +100,7 @@ def place_on_routes(conn: duckdb.DuckDBPyConnection, sites: pd.DataFrame) -> Non
     kept = np.ones(len(piece), dtype=bool)
     kept[first_pos[repeat]] = False
     x, y, owner = x[kept], y[kept], row_of[piece[kept]]
-    bounds = np.searchsorted(owner, np.arange(len(sites) + 1))  # pieces come in site order
+    bounds = np.searchsorted(owner, np.arange(n + 1))  # pieces come in site order
     points = np.column_stack((x, y)).tolist()
     paths = [points[i:j] or None for i, j in zip(bounds[:-1], bounds[1:], strict=True)]
 
@@ -84,8 +109,8 @@ def place_on_routes(conn: duckdb.DuckDBPyConnection, sites: pd.DataFrame) -> Non
     first = np.flatnonzero(holds & ~_seen_before(row_of, holds))
     at = segments.clamp(g[first], (mid[first] - lo[first]) * scale[first])
     mx, my = segments.point_at(g[first], at)
-    lons[row_of[first]], lats[row_of[first]] = mx, my
-    sites["path"], sites["lon"], sites["lat"] = paths, lons.tolist(), lats.tolist()
+    lons[row_of[first]], lats[row_of[first]], placed[row_of[first]] = mx, my, True
+    return paths, lons, lats, placed
 
 
 def _seen_before(row_of: np.ndarray, holds: np.ndarray) -> np.ndarray:

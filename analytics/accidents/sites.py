@@ -58,6 +58,7 @@ COLUMNS = [
 ]
 SOURCE = "事故分析"
 T = TypeVar("T")
+U = TypeVar("U")
 
 
 def _window(as_of: date, params: Params, unit: str | None) -> dict[str, object]:
@@ -286,11 +287,15 @@ def _range_member_rows(
 
 
 def _site_figures(
-    conn: duckdb.DuckDBPyConnection, rows: pa.Table, beside: Callable[[], T]
-) -> tuple[pd.DataFrame, T]:
-    """Each site's figures from its members' rows (site_no, then _MEMBER_COLUMNS), and beside():
-    the sums in DuckDB, then beside (the caller's further work on the connection), while the
-    commonest values are counted in numpy (workers.at_once)."""
+    conn: duckdb.DuckDBPyConnection,
+    rows: pa.Table,
+    beside: Callable[[], T],
+    here: Callable[[], U] = lambda: None,
+) -> tuple[pd.DataFrame, T, U]:
+    """Each site's figures from its members' rows (site_no, then _MEMBER_COLUMNS), beside()
+    and here(): the sums in DuckDB, then beside (the caller's further work on the connection),
+    while the commonest values are counted in numpy and then here runs (work that needs no
+    connection), side by side (workers.at_once)."""
     of_site = rows.column("site_no").to_numpy().astype(np.int64)
     site_nos = np.flatnonzero(np.bincount(of_site))  # the sites, in order (numbers are small)
     row_of = np.zeros(len(site_nos) and int(site_nos[-1]) + 1, dtype=np.int64)
@@ -317,12 +322,14 @@ def _site_figures(
             out[figure] = top
         return out
 
-    (sites, also), tops = workers.at_once(lambda: (summed(), beside()), commonest)
+    (sites, also), (tops, own) = workers.at_once(
+        lambda: (summed(), beside()), lambda: (commonest(), here())
+    )
     sites = sites.sort_values("site_no", ignore_index=True)
     assert np.array_equal(sites["site_no"].to_numpy(), site_nos)  # the same sites, in order
     for figure, top in tops.items():
         sites[figure] = top
-    return sites, also
+    return sites, also, own
 
 
 _DENSE_CELLS = 1 << 23  # (site, value) counts kept as one dense array up to this many
@@ -455,13 +462,21 @@ def _find(conn: duckdb.DuckDBPyConnection, as_of: date, params: Params, unit: st
     if members.empty:
         empty = pd.DataFrame({c: pd.Series(dtype=object) for c in [*COLUMNS, "site_no"]})
         return empty, members
-    sites, covered = _site_figures(conn, rows, lambda: _coverage(conn, places, members, params))
+    # a stake site's place on its route: the query now, its arithmetic beside the figures'
+    # queries (placing.place needs no connection; the figures give the fallback position)
+    pieces = placing.pieces(conn, places) if params.mode in STAKE_LIKE else None
+    sites, covered, placed = _site_figures(
+        conn,
+        rows,
+        lambda: _coverage(conn, places, members, params),
+        lambda: None if pieces is None else placing.place(places, pieces),
+    )
     sites = sites.merge(places, on="site_no").sort_values("site_no", ignore_index=True)
     sites["mode"] = params.mode
     sites["measure"] = sites[params.rank_measure]
-    if params.mode in STAKE_LIKE:
+    if placed is not None:
         sites["radius_m"] = None
-        placing.place_on_routes(conn, sites)
+        placing.put(sites, places, placed)
     else:
         sites[["route_code", "start_m", "end_m", "path"]] = None
         sites["radius_m"] = params.radius_m
