@@ -61,10 +61,9 @@ def pieces(conn: duckdb.DuckDBPyConnection, ranges: pd.DataFrame) -> pa.Table:
 
 def place(ranges: pd.DataFrame, table: pa.Table) -> tuple[list, np.ndarray, np.ndarray, np.ndarray]:
     """For each of the ranges (site_no, start_m, end_m; by site_no, as pieces returns them), in
-    their order: its path along the
-    pieces (a list of [lon, lat] points, or None), the point at its middle stake (lon, lat) and
-    whether a piece holds that stake (where not, the point is left 0 and the caller falls back
-    to the site's accidents)."""
+    their order: its path along the pieces (a list of [lon, lat] points, or None), the point at
+    its middle stake (lon, lat) and whether a piece holds that stake (where not, the point is
+    left 0 and put falls back to the site's accidents)."""
     n = len(ranges)
     lons, lats, placed = np.zeros(n), np.zeros(n), np.zeros(n, dtype=bool)
     if not table.num_rows:

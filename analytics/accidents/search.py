@@ -208,11 +208,11 @@ class _Grid:
         at = np.flatnonzero(chosen[self.index[self.own]]) + self.own.start
         slot = self.slot[at]
         values = tuple(x[at] for x in self.in_order)
+        numbers = self.index[at]
         found = []
         for dx in (-1, 0, 1):
             lo, hi = self.run(dx)
-            counts = hi[slot] - lo[slot]
-            found.extend(_pairs_in_ranges(self, self.index[at], values, lo[slot], counts))
+            found.extend(_pairs_in_ranges(self, numbers, values, lo[slot], hi[slot] - lo[slot]))
         if not found:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
         return _joined(found)
@@ -374,15 +374,15 @@ def coord_sites(
     none = np.empty((0, 2), dtype=np.int64)
     if n == 0:
         return CoordSites(0, none, none)
-    grid = _Search(lon, lat, radius_m)
+    grids = _Search(lon, lat, radius_m)
     counting = (measures != 0).any(axis=0)
-    first = grid.pairs(counting)  # (counting accident, any), by grid
+    first = grids.pairs(counting)  # (counting accident, any), by grid
     qualifies = np.zeros(n, dtype=bool)
     for values, threshold in zip(measures, thresholds, strict=True):
-        qualifies |= _sums_within(grid, first, values) >= threshold
+        qualifies |= _sums_within(grids, first, values) >= threshold
     if not qualifies.any():
         return CoordSites(0, none, none)
-    second = grid.pairs(qualifies & ~counting)  # with first: every (qualifying accident, any)
+    second = grids.pairs(qualifies & ~counting)  # with first: every (qualifying accident, any)
     q = np.flatnonzero(qualifies)  # the qualifying accidents
     compact = np.full(n, -1)
     compact[q] = np.arange(len(q))
@@ -397,7 +397,7 @@ def coord_sites(
         link, near = np.flatnonzero((b >= 0) & (a < b)), np.flatnonzero(b < 0)
         return a[link], b[link], a[near], j[near]
 
-    parts = grid.each(split)
+    parts = grids.each(split)
     label = _components(len(q), *(np.concatenate([p[x] for p in parts]) for x in (0, 1)))
     is_root = label == np.arange(len(q))  # a site's smallest qualifying accident
     site_of = (np.cumsum(is_root) - 1)[label]  # sites numbered by that accident
@@ -410,14 +410,14 @@ def coord_sites(
         return np.sort(np.concatenate((code, site_of * n + q)) if k == 0 else code)
 
     # (two sorted runs, which the stable sort (timsort) merges in one pass)
-    code = np.sort(np.concatenate(grid.each(codes)), kind="stable")
+    code = np.sort(np.concatenate(grids.each(codes)), kind="stable")
     code = code[np.r_[True, code[1:] != code[:-1]]]  # (np.unique: many times slower)
     members = np.column_stack((code // n, code % n))
     qualifying = np.column_stack((site_of, q))
     return CoordSites(int(is_root.sum()), members, qualifying)
 
 
-def _sums_within(grid: _Search, pairs: list, values: np.ndarray) -> np.ndarray:
+def _sums_within(grids: _Search, pairs: list, values: np.ndarray) -> np.ndarray:
     """For each accident j, the sum of values[i] over the pairs (i, j) (one (i, j) per grid).
     Whole numbers (every measure but a score with fractional weights) add up exactly in any
     order: each grid's sums side by side, then added; otherwise they are added in the order of
@@ -428,7 +428,7 @@ def _sums_within(grid: _Search, pairs: list, values: np.ndarray) -> np.ndarray:
     total = sum(len(i) for i, _ in pairs)
     if np.array_equal(values, np.round(values)) and np.abs(values).max(initial=0) * total < 2.0**52:
         return sum(
-            grid.each(lambda k: np.bincount(pairs[k][1], weights=values[pairs[k][0]], minlength=n))
+            grids.each(lambda k: np.bincount(pairs[k][1], weights=values[pairs[k][0]], minlength=n))
         )
     i, j = _joined(pairs)
     by = np.lexsort((i, j))

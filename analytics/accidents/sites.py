@@ -474,7 +474,7 @@ def _find(conn: duckdb.DuckDBPyConnection, as_of: date, params: Params, unit: st
     sites = sites.merge(places, on="site_no").sort_values("site_no", ignore_index=True)
     sites["mode"] = params.mode
     sites["measure"] = sites[params.rank_measure]
-    if placed is not None:
+    if params.mode in STAKE_LIKE:
         sites["radius_m"] = None
         placing.put(sites, places, placed)
     else:
